@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ITEMS_SERVICE_NAME, itemsServiceDefinition, PROTO_ROOT } from '../src/index';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'proto-gen-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function listFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? listFiles(full, base) : [path.relative(base, full)];
+  });
+}
+
+describe('store proto contract', () => {
+  it('exposes every ItemsService method with its gRPC path and streaming shape', () => {
+    const service = itemsServiceDefinition();
+    expect(Object.keys(service).sort()).toEqual(
+      ['CreateItem', 'DeleteItem', 'ExportItems', 'GetItem', 'ListItems', 'UpdateItem'].sort(),
+    );
+    expect(service.GetItem.path).toBe(`/${ITEMS_SERVICE_NAME}/GetItem`);
+    expect(service.ExportItems.responseStream).toBe(true);
+    expect(service.GetItem.responseStream).toBe(false);
+  });
+
+  it('keeps the committed generated types identical to what the .proto generates', () => {
+    const script = JSON.parse(readFileSync(path.join(PROTO_ROOT, 'package.json'), 'utf8')).scripts
+      .generate as string;
+    const args = script
+      .split(' ')
+      .slice(1)
+      .map((a) => (a.startsWith('--outDir=') ? `--outDir=${tmp}` : a));
+    execFileSync('npx', ['proto-loader-gen-types', ...args], { cwd: PROTO_ROOT, stdio: 'pipe' });
+    const committed = path.join(PROTO_ROOT, 'src/generated');
+    const files = listFiles(committed).sort();
+    expect(listFiles(tmp).sort()).toEqual(files);
+    for (const file of files) {
+      expect(readFileSync(path.join(tmp, file), 'utf8'), file).toBe(
+        readFileSync(path.join(committed, file), 'utf8'),
+      );
+    }
+  });
+
+  it('passes buf lint (STANDARD rules)', () => {
+    expect(() => execFileSync('npx', ['buf', 'lint'], { cwd: PROTO_ROOT, stdio: 'pipe' })).not.toThrow();
+  });
+});
