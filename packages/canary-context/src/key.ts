@@ -1,0 +1,146 @@
+/**
+ * The one parser for the canary key. Pure and dependency-free: the Chrome extension bundles this file.
+ *
+ * A key is a PR number (`^[1-9][0-9]{0,8}$`). Anything else that was sent is `invalid`: it is never
+ * propagated, the request is served as stable, and the response says why. Messages are fixed text and
+ * never echo the input, so they are safe for logs, headers and metric labels.
+ */
+
+/** HTTP header (case-insensitive) and gRPC metadata key carrying the PR number. */
+export const CANARY_HEADER = 'x-canary';
+/** HTTP response header explaining why a sent key was ignored. */
+export const CANARY_WARNING_HEADER = 'x-canary-warning';
+/** HTTP header and gRPC response metadata key carrying the served-by chain. */
+export const SERVED_BY_HEADER = 'x-served-by';
+/** W3C baggage entry carrying the PR number for deeper, generic hops. */
+export const CANARY_BAGGAGE_KEY = 'canary';
+
+export type InvalidReason =
+  | 'empty'
+  | 'not_digits'
+  | 'zero'
+  | 'leading_zero'
+  | 'too_long'
+  | 'whitespace'
+  | 'control_chars'
+  | 'conflicting_values';
+
+export type CanaryKey =
+  | { kind: 'absent' }
+  | { kind: 'valid'; pr: string }
+  | { kind: 'invalid'; reason: InvalidReason; message: string };
+
+export type Track = 'stable' | `pr-${string}`;
+
+/** Longest input (all values together) that is scanned at all; longer input is `too_long` at once. */
+export const MAX_RAW_KEY_LENGTH = 64;
+const MAX_PR_DIGITS = 9;
+const PR_PATTERN = /^[1-9][0-9]{0,8}$/;
+
+const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
+  empty: 'the canary key is empty',
+  not_digits: 'the canary key must be a PR number made of digits only',
+  zero: 'the canary key must not be 0',
+  leading_zero: 'the canary key must not start with 0',
+  too_long: `the canary key must have at most ${MAX_PR_DIGITS} digits`,
+  whitespace: 'the canary key must not contain whitespace',
+  control_chars: 'the canary key must not contain control characters',
+  conflicting_values: 'several different canary keys were sent',
+};
+
+const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
+
+function invalid(reason: InvalidReason): CanaryKey {
+  return { kind: 'invalid', reason, message: INVALID_MESSAGES[reason] };
+}
+
+/**
+ * Parses the raw `X-Canary` header value(s) (or gRPC metadata values).
+ * - `undefined`, `null` or no values → absent.
+ * - Several values (an array, or one value folded with commas by a proxy) must all be equal.
+ * - Leading/trailing spaces and tabs are trimmed; inner whitespace is invalid.
+ * - Input longer than {@link MAX_RAW_KEY_LENGTH} characters in total is `too_long` without being scanned.
+ */
+export function parseCanaryKey(raw: string | readonly string[] | undefined | null): CanaryKey {
+  if (raw === undefined || raw === null) return ABSENT;
+  const values: readonly string[] = typeof raw === 'string' ? [raw] : raw;
+  if (values.length === 0) return ABSENT;
+  if (totalLengthExceeds(values, MAX_RAW_KEY_LENGTH)) return invalid('too_long');
+  let pr: string | undefined;
+  for (const value of values) {
+    for (const element of value.split(',')) {
+      const result = classifyElement(element);
+      if (result.kind !== 'valid') return result;
+      if (pr !== undefined && pr !== result.pr) return invalid('conflicting_values');
+      pr = result.pr;
+    }
+  }
+  return pr === undefined ? ABSENT : { kind: 'valid', pr };
+}
+
+function totalLengthExceeds(values: readonly string[], limit: number): boolean {
+  let total = 0;
+  for (const value of values) {
+    total += value.length;
+    if (total > limit) return true;
+  }
+  return false;
+}
+
+function classifyElement(element: string): CanaryKey {
+  const trimmed = trimOptionalWhitespace(element);
+  if (trimmed.length === 0) return invalid('empty');
+  const offending = firstOffendingReason(trimmed);
+  if (offending) return invalid(offending);
+  if (trimmed === '0') return invalid('zero');
+  if (trimmed.startsWith('0')) return invalid('leading_zero');
+  if (trimmed.length > MAX_PR_DIGITS) return invalid('too_long');
+  return PR_PATTERN.test(trimmed) ? { kind: 'valid', pr: trimmed } : invalid('not_digits');
+}
+
+/** Control characters win over whitespace, which wins over other non-digits. */
+function firstOffendingReason(value: string): InvalidReason | undefined {
+  let reason: InvalidReason | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (isDigit(code)) continue;
+    if (isOptionalWhitespace(code)) reason = 'whitespace';
+    else if (code < 0x20 || code === 0x7f) return 'control_chars';
+    else reason ??= 'not_digits';
+  }
+  return reason;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** HTTP OWS: space and horizontal tab. */
+function isOptionalWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+function trimOptionalWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isOptionalWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isOptionalWhitespace(value.charCodeAt(end - 1))) end--;
+  return value.slice(start, end);
+}
+
+/** Parses an instance's own track (`CANARY_TRACK`): `stable` or `pr-<PR number>`; throws otherwise. */
+export function parseTrack(value: string): Track {
+  if (value === 'stable') return 'stable';
+  if (value.startsWith('pr-') && PR_PATTERN.test(value.slice(3))) return value as Track;
+  throw new Error('a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)');
+}
+
+/** The track a request with this key is meant for. */
+export function trackForKey(key: CanaryKey): Track {
+  return key.kind === 'valid' ? `pr-${key.pr}` : 'stable';
+}
+
+/** The `X-Canary-Warning` value for an ignored key (ASCII only, never echoes the input). */
+export function formatCanaryWarning(key: Extract<CanaryKey, { kind: 'invalid' }>): string {
+  return `invalid canary key (${key.reason}): ${INVALID_MESSAGES[key.reason]}; served by stable`;
+}

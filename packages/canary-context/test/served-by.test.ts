@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from '../src/served-by';
+
+const api: ServedByEntry = { service: 'api-service', track: 'pr-42', version: '0.4.0' };
+const store: ServedByEntry = { service: 'store-service', track: 'stable', version: '0.4.0' };
+
+describe('formatServedBy', () => {
+  it('writes an RFC 8941 list with quoted track and version', () => {
+    expect(formatServedBy([api, store])).toBe(
+      'api-service;track="pr-42";version="0.4.0", store-service;track="stable";version="0.4.0"',
+    );
+  });
+
+  it('writes an empty string for an empty chain', () => {
+    expect(formatServedBy([])).toBe('');
+  });
+
+  it('escapes quotes and backslashes in strings', () => {
+    expect(formatServedBy([{ service: 'svc', track: 'stable', version: 'a"b\\c' }])).toBe(
+      'svc;track="stable";version="a\\"b\\\\c"',
+    );
+  });
+
+  it.each<[string, ServedByEntry]>([
+    ['a service that is not a token', { service: 'api service', track: 'stable', version: '1' }],
+    ['a service starting with a digit', { service: '1api', track: 'stable', version: '1' }],
+    ['a non-ASCII version', { service: 'api', track: 'stable', version: 'é' }],
+    ['a newline in the track', { service: 'api', track: 'sta\nble', version: '1' }],
+  ])('refuses %s', (_label, entry) => {
+    expect(() => formatServedBy([entry])).toThrow(TypeError);
+  });
+});
+
+describe('parseServedBy', () => {
+  it('round-trips what formatServedBy writes', () => {
+    const odd = { service: 'x-svc', track: 'pr-7', version: '1.0.0+build;"quoted", yes\\' };
+    const chain = [api, store, odd];
+    expect(parseServedBy(formatServedBy(chain))).toEqual(chain);
+  });
+
+  it('returns nothing for undefined or empty input', () => {
+    expect(parseServedBy(undefined)).toEqual([]);
+    expect(parseServedBy('')).toEqual([]);
+  });
+
+  it('accepts token parameter values, extra parameters and loose spacing', () => {
+    expect(
+      parseServedBy('store-service ; track=stable;version="1";zone="a" ,api;track="pr-1";version=v2'),
+    ).toEqual([
+      { service: 'store-service', track: 'stable', version: '1' },
+      { service: 'api', track: 'pr-1', version: 'v2' },
+    ]);
+  });
+
+  it('skips malformed members and keeps the rest in order', () => {
+    const value = [
+      'api-service;track="pr-42";version="0.4.0"',
+      'no-params',
+      'missing;track="stable"',
+      '"quoted-name";track="stable";version="1"',
+      'bad-escape;track="a\\b";version="1"',
+      'bad-param;=x;track="stable";version="1"',
+      'store-service;track="stable";version="0.4.0"',
+    ].join(', ');
+    expect(parseServedBy(value)).toEqual([api, store]);
+  });
+
+  it('keeps the members before an unbalanced quote', () => {
+    expect(
+      parseServedBy(`${formatServedBy([api])}, bad;track="open;version="1", ${formatServedBy([store])}`),
+    ).toEqual([api]);
+  });
+
+  it('ignores values that are far too long and caps the number of entries', () => {
+    expect(parseServedBy(`${formatServedBy([api])}, ${'x'.repeat(5000)}`)).toEqual([]);
+    const many = formatServedBy(Array.from({ length: 40 }, () => store));
+    expect(parseServedBy(many)).toHaveLength(MAX_SERVED_BY_ENTRIES);
+  });
+});
