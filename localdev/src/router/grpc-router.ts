@@ -1,0 +1,181 @@
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { Address, LiveRoutes } from '../routing/live-routes';
+
+/**
+ * The mesh, playing Linkerd's GRPCRoute: `x-canary` metadata exactly equal to a running store canary's
+ * PR → that canary, everything else → stable store-service. Transparent h2c stream proxy: request
+ * headers (metadata, `grpc-timeout`, `te`) pass unchanged, messages stream both ways with backpressure,
+ * response headers and trailers (`grpc-status`, `grpc-message`, custom metadata) come back unchanged,
+ * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
+ */
+
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
+const END_STREAM_FLAG = 0x1;
+const GRPC_STATUS_UNAVAILABLE = 14;
+
+export interface GrpcRouter {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface GrpcRouterOptions {
+  routes: LiveRoutes;
+  port: number;
+  host?: string;
+}
+
+export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcRouter> {
+  const sessions = new BackendSessions();
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => forward(options.routes, sessions, stream, headers));
+  const inboundSessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    inboundSessions.add(session);
+    session.on('error', () => session.destroy());
+    session.on('close', () => inboundSessions.delete(session));
+  });
+  await listen(server, options.port, options.host ?? '127.0.0.1');
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => closeServer(server, sessions, inboundSessions),
+  };
+}
+
+/** One reused h2c session per backend address; a closed or failed session is replaced on next use. */
+class BackendSessions {
+  readonly #sessions = new Map<string, http2.ClientHttp2Session>();
+
+  get(address: Address): http2.ClientHttp2Session {
+    const key = `${address.host}:${address.port}`;
+    const existing = this.#sessions.get(key);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    const session = http2.connect(`http://${key}`);
+    session.on('error', () => session.destroy());
+    session.on('close', () => {
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+    });
+    session.unref();
+    this.#sessions.set(key, session);
+    return session;
+  }
+
+  closeAll(): void {
+    for (const session of this.#sessions.values()) session.destroy();
+    this.#sessions.clear();
+  }
+}
+
+function forward(
+  routes: LiveRoutes,
+  sessions: BackendSessions,
+  inbound: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+): void {
+  inbound.on('error', () => {});
+  const route = routes.resolve('store-service', metadataValues(headers['x-canary']));
+  if (!route.address) {
+    respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not running`);
+    return;
+  }
+  let outbound: http2.ClientHttp2Stream;
+  try {
+    outbound = sessions.get(route.address).request(requestHeaders(headers), { endStream: false });
+  } catch {
+    respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not reachable`);
+    return;
+  }
+  let trailers: http2.IncomingHttpHeaders = {};
+  outbound.on('response', (responseHeaders, flags) => {
+    if (inbound.closed) return;
+    if ((flags & END_STREAM_FLAG) !== 0) {
+      inbound.respond(withoutPseudo(responseHeaders, [':status']), { endStream: true });
+      return;
+    }
+    inbound.respond(withoutPseudo(responseHeaders, [':status']), { waitForTrailers: true });
+    outbound.pipe(inbound);
+  });
+  outbound.on('trailers', (received) => {
+    trailers = received;
+  });
+  inbound.on('wantTrailers', () => inbound.sendTrailers(withoutPseudo(trailers, [])));
+  outbound.on('error', () => {
+    if (!inbound.headersSent) {
+      respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not reachable`);
+    }
+  });
+  outbound.on('close', () => {
+    if (
+      !inbound.closed &&
+      (outbound.rstCode ?? NGHTTP2_NO_ERROR) !== NGHTTP2_NO_ERROR &&
+      inbound.headersSent
+    ) {
+      inbound.close(outbound.rstCode);
+    }
+  });
+  inbound.on('close', () => {
+    if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
+  });
+  inbound.pipe(outbound);
+}
+
+/** Multiple `x-canary` entries arrive as one comma-joined value in Node's http2 headers. */
+function metadataValues(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+function requestHeaders(headers: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {
+  return withoutPseudo(headers, [':method', ':path', ':authority', ':scheme']);
+}
+
+/** Copies headers, keeping only the listed pseudo-headers. */
+function withoutPseudo(
+  headers: http2.IncomingHttpHeaders,
+  keepPseudo: readonly string[],
+): http2.OutgoingHttpHeaders {
+  const result: http2.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (name.startsWith(':') && !keepPseudo.includes(name)) continue;
+    result[name] = value;
+  }
+  return result;
+}
+
+/** A trailers-only gRPC response, as a proxy answers when it has no healthy endpoint. */
+function respondUnavailable(inbound: http2.ServerHttp2Stream, message: string): void {
+  if (inbound.closed || inbound.headersSent) return;
+  inbound.respond(
+    {
+      ':status': 200,
+      'content-type': 'application/grpc',
+      'grpc-status': String(GRPC_STATUS_UNAVAILABLE),
+      'grpc-message': encodeURIComponent(message),
+    },
+    { endStream: true },
+  );
+  inbound.resume();
+}
+
+function listen(server: http2.Http2Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(
+  server: http2.Http2Server,
+  backends: BackendSessions,
+  inbound: ReadonlySet<http2.ServerHttp2Session>,
+): Promise<void> {
+  return new Promise((resolve) => {
+    backends.closeAll();
+    server.close(() => resolve());
+    for (const session of inbound) session.destroy();
+  });
+}

@@ -1,0 +1,140 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import {
+  type ItemsServiceClient,
+  type ItemsServiceHandlers,
+  itemsServiceClientConstructor,
+  itemsServiceDefinition,
+} from '@pr-canary/proto';
+import { onTestFinished } from 'vitest';
+import { type GrpcRouter, startGrpcRouter } from '../src/router/grpc-router';
+import { type HttpRouter, startHttpRouter } from '../src/router/http-router';
+import type { LiveRoutes } from '../src/routing/live-routes';
+import type { Track } from '../src/routing/route-table';
+
+/** What a test gRPC backend observed, so tests can check what the router forwarded. */
+export interface BackendObservations {
+  cancelledCalls: number;
+  lastMetadata: grpc.Metadata | undefined;
+  lastDeadline: grpc.Deadline | undefined;
+}
+
+export interface TestGrpcBackend {
+  port: number;
+  seen: BackendObservations;
+  stop(): Promise<void>;
+}
+
+const SLOW_ITEM_ID = 'slow';
+const MISSING_ITEM_ID = 'missing';
+
+/** A real grpc-js ItemsService whose answers name the track that served them. */
+export async function startGrpcBackend(track: Track): Promise<TestGrpcBackend> {
+  const seen: BackendObservations = { cancelledCalls: 0, lastMetadata: undefined, lastDeadline: undefined };
+  const server = new grpc.Server();
+  server.addService(itemsServiceDefinition(), itemsHandlers(track, seen));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  const backend = {
+    port,
+    seen,
+    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+  onTestFinished(() => server.forceShutdown());
+  return backend;
+}
+
+function item(id: string, name: string) {
+  return { id, name, description: '', priceCents: 1, version: 1, createdAt: '', updatedAt: '' };
+}
+
+function itemsHandlers(track: Track, seen: BackendObservations): ItemsServiceHandlers {
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test backend' });
+  return {
+    GetItem(call, callback) {
+      seen.lastMetadata = call.metadata;
+      seen.lastDeadline = call.getDeadline();
+      call.on('cancelled', () => seen.cancelledCalls++);
+      const initial = new grpc.Metadata();
+      initial.set('x-served-by', `store-service;track="${track}";version="test"`);
+      call.sendMetadata(initial);
+      if (call.request.id === SLOW_ITEM_ID) return;
+      if (call.request.id === MISSING_ITEM_ID) {
+        const trailer = new grpc.Metadata();
+        trailer.set('x-detail', 'no such item');
+        callback({ code: grpc.status.NOT_FOUND, details: 'item missing was not found', metadata: trailer });
+        return;
+      }
+      callback(null, { item: item(call.request.id ?? '', track) });
+    },
+    ExportItems(call) {
+      seen.lastMetadata = call.metadata;
+      for (let i = 1; i <= 3; i++) call.write({ item: item(String(i), track) });
+      const trailer = new grpc.Metadata();
+      trailer.set('x-exported', '3');
+      call.end(trailer);
+    },
+    ListItems: unimplemented,
+    CreateItem: unimplemented,
+    UpdateItem: unimplemented,
+    DeleteItem: unimplemented,
+  };
+}
+
+export const TEST_ITEM_IDS = { slow: SLOW_ITEM_ID, missing: MISSING_ITEM_ID };
+
+export async function startTestGrpcRouter(routes: LiveRoutes): Promise<GrpcRouter> {
+  const router = await startGrpcRouter({ routes, port: 0 });
+  onTestFinished(() => router.close());
+  return router;
+}
+
+export async function startTestHttpRouter(routes: LiveRoutes): Promise<HttpRouter> {
+  const router = await startHttpRouter({ routes, port: 0 });
+  onTestFinished(() => router.close());
+  return router;
+}
+
+export function itemsClient(port: number): ItemsServiceClient {
+  const Client = itemsServiceClientConstructor();
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  onTestFinished(() => client.close());
+  return client;
+}
+
+/** A real HTTP backend that answers with its track and echoes what it received. */
+export async function startHttpBackend(track: Track): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive', 'x-track': track });
+      res.end(
+        JSON.stringify({
+          track,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  onTestFinished(stop);
+  return { port: (server.address() as AddressInfo).port, stop };
+}
+
+export function localAddress(port: number) {
+  return { host: '127.0.0.1', port };
+}

@@ -1,0 +1,125 @@
+import * as grpc from '@grpc/grpc-js';
+import type {
+  ExportItemsResponse__Output,
+  GetItemResponse__Output,
+  ItemsServiceClient,
+} from '@pr-canary/proto';
+import { describe, expect, it } from 'vitest';
+import { LiveRoutes } from '../../src/routing/live-routes';
+import { itemsClient, localAddress, startGrpcBackend, startTestGrpcRouter, TEST_ITEM_IDS } from '../helper';
+
+interface UnaryOutcome {
+  error: grpc.ServiceError | null;
+  response: GetItemResponse__Output | undefined;
+  headers: grpc.Metadata | undefined;
+}
+
+function getItem(client: ItemsServiceClient, id: string, metadata = new grpc.Metadata(), deadlineMs = 5_000) {
+  return new Promise<UnaryOutcome>((resolve) => {
+    let headers: grpc.Metadata | undefined;
+    const call = client.GetItem({ id }, metadata, { deadline: Date.now() + deadlineMs }, (error, response) =>
+      resolve({ error, response, headers }),
+    );
+    call.on('metadata', (received) => {
+      headers = received;
+    });
+  });
+}
+
+function canary(pr: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('x-canary', pr);
+  return metadata;
+}
+
+async function routedStack() {
+  const stable = await startGrpcBackend('stable');
+  const pr42 = await startGrpcBackend('pr-42');
+  const routes = new LiveRoutes();
+  routes.add('store-service', 'stable', localAddress(stable.port));
+  routes.add('store-service', 'pr-42', localAddress(pr42.port));
+  const router = await startTestGrpcRouter(routes);
+  return { stable, pr42, routes, client: itemsClient(router.port) };
+}
+
+describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
+  it('sends x-canary 42 to the PR 42 store canary and everything else to stable', async () => {
+    const { client } = await routedStack();
+    const cases: [grpc.Metadata, string][] = [
+      [new grpc.Metadata(), 'stable'],
+      [canary('42'), 'pr-42'],
+      [canary('7'), 'stable'],
+      [canary('042'), 'stable'],
+      [canary('abc'), 'stable'],
+    ];
+    for (const [metadata, expected] of cases) {
+      const outcome = await getItem(client, 'a', metadata);
+      expect(outcome.error).toBeNull();
+      expect(outcome.response?.item?.name).toBe(expected);
+    }
+  });
+
+  it('passes request metadata and the deadline to the backend, and response metadata back', async () => {
+    const { client, pr42 } = await routedStack();
+    const metadata = canary('42');
+    metadata.set('x-request-note', 'hello');
+    const outcome = await getItem(client, 'a', metadata, 3_000);
+    expect(outcome.error).toBeNull();
+    expect(pr42.seen.lastMetadata?.get('x-request-note')).toEqual(['hello']);
+    expect(pr42.seen.lastMetadata?.get('x-canary')).toEqual(['42']);
+    expect(Number(pr42.seen.lastDeadline)).toBeLessThan(Date.now() + 3_100);
+    expect(outcome.headers?.get('x-served-by')).toEqual(['store-service;track="pr-42";version="test"']);
+  });
+
+  it('passes a server stream through with all messages and the custom trailer', async () => {
+    const { client } = await routedStack();
+    const call = client.ExportItems({}, canary('42'));
+    const names: string[] = [];
+    const trailer = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    for await (const message of call as AsyncIterable<ExportItemsResponse__Output>)
+      names.push(message.item?.name ?? '');
+    const status = await trailer;
+    expect(names).toEqual(['pr-42', 'pr-42', 'pr-42']);
+    expect(status.code).toBe(grpc.status.OK);
+    expect(status.metadata.get('x-exported')).toEqual(['3']);
+  });
+
+  it('passes a non-OK status, its message and custom trailer metadata through unchanged', async () => {
+    const { client } = await routedStack();
+    const outcome = await getItem(client, TEST_ITEM_IDS.missing);
+    expect(outcome.error?.code).toBe(grpc.status.NOT_FOUND);
+    expect(outcome.error?.details).toBe('item missing was not found');
+    expect(outcome.error?.metadata.get('x-detail')).toEqual(['no such item']);
+  });
+
+  it('ends a call at the client deadline and cancels it at the backend', async () => {
+    const { client, stable } = await routedStack();
+    const outcome = await getItem(client, TEST_ITEM_IDS.slow, new grpc.Metadata(), 300);
+    expect(outcome.error?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await expect.poll(() => stable.seen.cancelledCalls).toBe(1);
+  });
+
+  it('falls back to stable for PR 42 once its canary is removed', async () => {
+    const { client, routes, pr42 } = await routedStack();
+    await pr42.stop();
+    routes.remove('store-service', 'pr-42');
+    const outcome = await getItem(client, 'a', canary('42'));
+    expect(outcome.error).toBeNull();
+    expect(outcome.response?.item?.name).toBe('stable');
+  });
+
+  it('answers UNAVAILABLE when stable is not running or not reachable', async () => {
+    const routes = new LiveRoutes();
+    const router = await startTestGrpcRouter(routes);
+    const client = itemsClient(router.port);
+    const notRunning = await getItem(client, 'a');
+    expect(notRunning.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(notRunning.error?.details).toBe('store-service (stable) is not running');
+
+    const gone = await startGrpcBackend('stable');
+    routes.add('store-service', 'stable', localAddress(gone.port));
+    await gone.stop();
+    const unreachable = await getItem(client, 'a');
+    expect(unreachable.error?.code).toBe(grpc.status.UNAVAILABLE);
+  });
+});
