@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Image names and tags, one definition for the PR, release and cleanup workflows.
+//
+//   node image-ref.mjs pr --owner <owner> --service <name> --pr <N> --sha <40-hex>
+//     → ghcr.io/<owner>/<service>:pr-<N>-<8-hex>   (the tag the PR ApplicationSet renders from
+//       Argo CD's `head_short_sha`, which is 8 characters)
+//   node image-ref.mjs release --owner <owner> --service <name> --ref <vX.Y.Z>
+//     → ghcr.io/<owner>/<service>:X.Y.Z
+//   node image-ref.mjs pr-prefix --pr <N>  → pr-<N>-   (what cleanup matches on)
+//   node image-ref.mjs pr-version --service <name> --pr <N> --sha <40-hex>
+//     → <package version>-pr.<N>+<8-hex>   (SERVICE_VERSION baked into a PR image; semver-valid)
+//   node image-ref.mjs version --ref <vX.Y.Z> → X.Y.Z
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serviceNamed } from './services.mjs';
+
+export const REGISTRY = 'ghcr.io';
+/** Argo CD's Pull Request generator `head_short_sha` is the first 8 characters of the head commit. */
+export const SHORT_SHA_LENGTH = 8;
+
+const PR_NUMBER = /^[1-9][0-9]{0,8}$/;
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+// GitHub owner names: alphanumerics and single hyphens, no leading/trailing hyphen, at most 39 chars.
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+// Semantic version 2.0.0 (https://semver.org), with the conventional leading "v" on the git tag.
+const RELEASE_REF =
+  /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/;
+
+/** @param {string} pr */
+export function checkPrNumber(pr) {
+  if (!PR_NUMBER.test(pr)) throw new Error('PR number must be 1-999999999 without leading zeros');
+  return pr;
+}
+
+/**
+ * @param {string} owner
+ * @param {string} service
+ */
+export function imageRepository(owner, service) {
+  if (!OWNER.test(owner)) throw new Error('owner is not a valid GitHub user or organisation name');
+  // Registries require lowercase repository names; GitHub owners are case-insensitive.
+  return `${REGISTRY}/${owner.toLowerCase()}/${serviceNamed(service).name}`;
+}
+
+/** @param {{ pr: string, sha: string }} opts */
+export function prImageTag({ pr, sha }) {
+  checkPrNumber(pr);
+  if (!COMMIT_SHA.test(sha)) throw new Error('commit SHA must be 40 lowercase hex characters');
+  return `${prTagPrefix(pr)}${sha.slice(0, SHORT_SHA_LENGTH)}`;
+}
+
+/** @param {string} pr */
+export function prTagPrefix(pr) {
+  return `pr-${checkPrNumber(pr)}-`;
+}
+
+/**
+ * `v1.2.3` → `1.2.3`; anything that is not a semantic version tag is refused.
+ * @param {string} ref
+ */
+export function releaseVersion(ref) {
+  const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : ref;
+  if (!RELEASE_REF.test(tag)) throw new Error('release tag must look like v1.2.3 or v1.2.3-rc.1');
+  return tag.slice(1);
+}
+
+/**
+ * The version a PR image reports in X-Served-By: the workspace's version, marked as this PR's build.
+ * @param {{ root: string, service: string, pr: string, sha: string }} opts
+ */
+export function prServiceVersion({ root, service, pr, sha }) {
+  const manifestPath = path.join(root, serviceNamed(service).workspace, 'package.json');
+  const version = String(JSON.parse(readFileSync(manifestPath, 'utf8')).version);
+  const base = version.split(/[-+]/)[0];
+  if (!/^\d+\.\d+\.\d+$/.test(base ?? '')) throw new Error(`${manifestPath} has no semantic version`);
+  return `${base}-pr.${checkPrNumber(pr)}+${prImageTag({ pr, sha }).slice(prTagPrefix(pr).length)}`;
+}
+
+/** @param {string[]} argv */
+export function main(argv) {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      owner: { type: 'string' },
+      service: { type: 'string' },
+      pr: { type: 'string' },
+      sha: { type: 'string' },
+      ref: { type: 'string' },
+      root: { type: 'string', default: '.' },
+    },
+  });
+  const need = (/** @type {keyof typeof values} */ key) => {
+    const value = values[key];
+    if (typeof value !== 'string' || value === '') throw new Error(`--${key} is required for "${command}"`);
+    return value;
+  };
+  switch (command) {
+    case 'pr':
+      return `${imageRepository(need('owner'), need('service'))}:${prImageTag({ pr: need('pr'), sha: need('sha') })}`;
+    case 'release':
+      return `${imageRepository(need('owner'), need('service'))}:${releaseVersion(need('ref'))}`;
+    case 'pr-version':
+      return prServiceVersion({
+        root: values.root,
+        service: need('service'),
+        pr: need('pr'),
+        sha: need('sha'),
+      });
+    case 'pr-prefix':
+      return prTagPrefix(need('pr'));
+    case 'version':
+      return releaseVersion(need('ref'));
+    default:
+      throw new Error('usage: image-ref.mjs pr|release|pr-prefix|pr-version|version [options]');
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    process.stdout.write(`${main(process.argv.slice(2))}\n`);
+  } catch (error) {
+    process.stderr.write(`image-ref: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Which container package versions belong to a closed PR?
+//
+//   gh api --paginate /orgs/acme/packages/container/api-service/versions \
+//       --jq '.[] | {id, tags: .metadata.container.tags}' | node pr-image-versions.mjs --pr 42
+//
+// Prints the ids (one per line) of versions whose tags are all `pr-42-…`. A version that also carries
+// another tag (a release, or another PR's tag pointing at the same digest) is kept, and so are
+// untagged versions: deleting those is the registry's retention policy, not this PR's cleanup.
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { prTagPrefix } from './image-ref.mjs';
+
+/**
+ * @param {{ ndjson: string, pr: string }} input
+ * @returns {string[]}
+ */
+export function prVersionIds({ ndjson, pr }) {
+  const prefix = prTagPrefix(pr);
+  /** @type {string[]} */
+  const ids = [];
+  for (const line of ndjson.split('\n')) {
+    if (line.trim() === '') continue;
+    const version = JSON.parse(line);
+    const tags = Array.isArray(version.tags) ? version.tags : [];
+    const onlyThisPr =
+      tags.length > 0 && tags.every((tag) => typeof tag === 'string' && tag.startsWith(prefix));
+    if (!onlyThisPr) continue;
+    if (!/^[0-9]+$/.test(String(version.id))) throw new Error('package version id is not numeric');
+    ids.push(String(version.id));
+  }
+  return ids;
+}
+
+/**
+ * @param {string[]} argv
+ * @param {string} stdin
+ */
+export function main(argv, stdin) {
+  const { values } = parseArgs({ args: argv, options: { pr: { type: 'string' } } });
+  if (!values.pr) throw new Error('--pr is required');
+  return prVersionIds({ ndjson: stdin, pr: values.pr });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const ids = main(process.argv.slice(2), readFileSync(0, 'utf8'));
+    process.stdout.write(ids.map((id) => `${id}\n`).join(''));
+  } catch (error) {
+    process.stderr.write(`pr-image-versions: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}
