@@ -9,7 +9,14 @@ export interface CanaryScope {
   downstream: ServedByEntry[];
 }
 
-const storage = new AsyncLocalStorage<CanaryScope>();
+/**
+ * One storage per process, even when this module is loaded twice (e.g. `--require .../register` from
+ * dist and the app from source): the span processor and the request code must see the same scope.
+ */
+const STORAGE_SYMBOL = Symbol.for('@pr-canary/canary-context/scope-storage');
+const globalSlot = globalThis as { [STORAGE_SYMBOL]?: AsyncLocalStorage<CanaryScope> };
+globalSlot[STORAGE_SYMBOL] ??= new AsyncLocalStorage<CanaryScope>();
+const storage = globalSlot[STORAGE_SYMBOL];
 const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
 
 /** A fresh scope for one request. */

@@ -6,6 +6,14 @@ export {
   runInScope,
   runWithCanary,
 } from './context';
+export { type CanaryPluginOptions, canaryFastifyPlugin } from './fastify-plugin';
+export {
+  type CanaryClientInterceptorOptions,
+  type CanaryServerInterceptorOptions,
+  canaryClientInterceptor,
+  canaryKeyFromMetadata,
+  canaryServerInterceptor,
+} from './grpc';
 export { type InstanceIdentity, identityEntry, servedByChain } from './identity';
 export {
   CANARY_BAGGAGE_KEY,
@@ -20,4 +28,16 @@ export {
   type Track,
   trackForKey,
 } from './key';
+export {
+  type CanaryLabel,
+  canaryLabel,
+  createServiceMetrics,
+  type GrpcObservation,
+  type HttpObservation,
+  METRIC_DEFINITIONS,
+  type MetricDefinition,
+  type ServiceMetrics,
+} from './metrics';
+export { type MetricsServer, startMetricsServer } from './metrics-server';
+export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
 export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';

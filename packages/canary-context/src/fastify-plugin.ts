@@ -1,0 +1,125 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { context } from '@opentelemetry/api';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import fp from 'fastify-plugin';
+import { type CanaryScope, createScope, runInScope } from './context';
+import { type InstanceIdentity, identityEntry } from './identity';
+import {
+  CANARY_HEADER,
+  CANARY_WARNING_HEADER,
+  type CanaryKey,
+  formatCanaryWarning,
+  parseCanaryKey,
+  SERVED_BY_HEADER,
+} from './key';
+import { canaryLabel, type ServiceMetrics } from './metrics';
+import { contextWithCanaryBaggage, isTracingActive } from './otel-context';
+import { formatServedBy } from './served-by';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The validated canary key this request is served under (absent when the header is not trusted). */
+    canaryKey: CanaryKey;
+  }
+}
+
+export interface CanaryPluginOptions {
+  identity: InstanceIdentity;
+  /** When false (untrusted edge), `X-Canary` is ignored and every request is served as stable. */
+  trustHeader: boolean;
+  metrics: ServiceMetrics;
+}
+
+const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const UNMATCHED_ROUTE = 'unmatched';
+
+let fastifyOtel: FastifyOtelInstrumentation | undefined;
+
+const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
+  const scopes = new WeakMap<FastifyRequest, CanaryScope>();
+
+  /** The request's scope, created on first use (another plugin's onRequest may answer before ours runs). */
+  function scopeOf(request: FastifyRequest): CanaryScope {
+    let scope = scopes.get(request);
+    if (!scope) {
+      const key = opts.trustHeader ? parseCanaryKey(request.headers[CANARY_HEADER]) : ABSENT;
+      if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
+      scope = createScope(key);
+      scopes.set(request, scope);
+    }
+    return scope;
+  }
+
+  /**
+   * Runs the rest of the lifecycle inside the request's scope and OTel baggage. Everything after
+   * onRequest is started from here, and Fastify resumes after body parsing through an AsyncResource
+   * bound to this context, so handlers see the scope (test/fastify-plugin.test.ts proves it under load).
+   */
+  function continueInScope(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const scope = scopeOf(request);
+    context.with(contextWithCanaryBaggage(scope.key), () => runInScope(scope, done));
+  }
+
+  app.decorateRequest('canaryKey', {
+    getter(this: FastifyRequest) {
+      return scopeOf(this).key;
+    },
+  });
+  app.addHook('onRequest', continueInScope);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    setCanaryResponseHeaders(reply, scopeOf(request), opts.identity);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    opts.metrics.recordHttpRequest({
+      method: KNOWN_METHODS.has(request.method) ? request.method : 'OTHER',
+      route: routeLabel(request),
+      statusCode: reply.statusCode,
+      canary: canaryLabel(scopeOf(request).key),
+      seconds: reply.elapsedTime / 1000,
+    });
+    done();
+  });
+
+  if (isTracingActive()) {
+    fastifyOtel ??= new FastifyOtelInstrumentation();
+    await app.register(fastifyOtel.plugin());
+  }
+};
+
+function setCanaryResponseHeaders(reply: FastifyReply, scope: CanaryScope, identity: InstanceIdentity) {
+  const { key } = scope;
+  if (key.kind === 'valid') reply.header(CANARY_HEADER, key.pr);
+  if (key.kind === 'invalid') reply.header(CANARY_WARNING_HEADER, formatCanaryWarning(key));
+  reply.header(SERVED_BY_HEADER, formatServedBy([identityEntry(identity), ...scope.downstream]));
+  reply.header('vary', withVaryOnCanary(reply.getHeader('vary')));
+}
+
+/** Responses differ by `X-Canary`, so shared caches must key on it. */
+function withVaryOnCanary(existing: ReturnType<FastifyReply['getHeader']>): string {
+  const current = Array.isArray(existing)
+    ? existing.join(', ')
+    : existing === undefined
+      ? ''
+      : String(existing);
+  const names = current
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  if (names.some((name) => name === '*' || name.toLowerCase() === CANARY_HEADER)) return names.join(', ');
+  return [...names, 'X-Canary'].join(', ');
+}
+
+/** The route template (bounded cardinality), never the raw URL. */
+function routeLabel(request: FastifyRequest): string {
+  if (request.is404) return UNMATCHED_ROUTE;
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+/**
+ * Parses `X-Canary` (unless untrusted), runs the whole request lifecycle inside its canary scope with
+ * OTel baggage `canary`, counts invalid keys, records HTTP metrics, and answers every response
+ * (errors, 404s and preflights included) with `X-Served-By`, `X-Canary` / `X-Canary-Warning`.
+ */
+export const canaryFastifyPlugin = fp(canaryPlugin, { fastify: '5.x', name: '@pr-canary/canary-context' });

@@ -1,0 +1,178 @@
+import * as grpc from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import { type CanaryScope, createScope, currentScope, runInScope } from './context';
+import { type InstanceIdentity, identityEntry } from './identity';
+import { CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
+import { canaryLabel, type ServiceMetrics } from './metrics';
+import { canaryValuesFromBaggage, contextWithCanaryBaggage, mergeCanaryBaggage } from './otel-context';
+import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from './served-by';
+
+const BAGGAGE_METADATA_KEY = 'baggage';
+const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
+
+export interface CanaryClientInterceptorOptions {
+  /** Called with the served-by entries of each completed call (whether or not a scope is active). */
+  onServedBy?: (entries: ServedByEntry[]) => void;
+  /** Records `pr_canary_grpc_client_*` for every call made through the interceptor. */
+  metrics?: ServiceMetrics;
+}
+
+/**
+ * Client side, unary and streaming. Inside a canary scope it sets `x-canary` and W3C baggage `canary`
+ * for a valid key and removes both otherwise (an invalid key is never propagated); outside a scope the
+ * caller's metadata is left alone. It collects `x-served-by` from the response (trailers, else headers)
+ * into the scope's downstream chain and runs the caller's listener callbacks inside the scope.
+ */
+export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {}): grpc.Interceptor {
+  return (options, nextCall) => {
+    const scope = currentScope();
+    const inCallerScope = <T>(fn: () => T): T => (scope ? runInScope(scope, fn) : fn());
+    const { service, method } = splitMethodPath(options.method_definition.path);
+    const started = process.hrtime.bigint();
+    let headerEntries: ServedByEntry[] = [];
+    const requester: grpc.Requester = {
+      start(metadata, _listener, next) {
+        if (scope) applyCanaryMetadata(metadata, scope.key);
+        next(metadata, {
+          onReceiveMetadata(responseMetadata, nextMetadata) {
+            headerEntries = servedByFromMetadata(responseMetadata);
+            inCallerScope(() => nextMetadata(responseMetadata));
+          },
+          onReceiveMessage(message, nextMessage) {
+            inCallerScope(() => nextMessage(message));
+          },
+          onReceiveStatus(status, nextStatus) {
+            const trailerEntries = servedByFromMetadata(status.metadata);
+            const entries = trailerEntries.length > 0 ? trailerEntries : headerEntries;
+            if (scope) appendDownstream(scope, entries);
+            if (entries.length > 0) opts.onServedBy?.(entries);
+            opts.metrics?.recordGrpcClientCall({
+              service,
+              method,
+              code: statusName(status.code),
+              seconds: since(started),
+            });
+            inCallerScope(() => nextStatus(status));
+          },
+        });
+      },
+    };
+    return new grpc.InterceptingCall(nextCall(options), requester);
+  };
+}
+
+function applyCanaryMetadata(metadata: grpc.Metadata, key: CanaryKey): void {
+  const pr = key.kind === 'valid' ? key.pr : undefined;
+  if (pr === undefined) metadata.remove(CANARY_HEADER);
+  else metadata.set(CANARY_HEADER, pr);
+  const baggage = mergeCanaryBaggage(stringValues(metadata, BAGGAGE_METADATA_KEY), pr);
+  if (baggage === undefined) metadata.remove(BAGGAGE_METADATA_KEY);
+  else metadata.set(BAGGAGE_METADATA_KEY, baggage);
+}
+
+/** Adds entries in call order; an entry already in the chain (same service, track, version) is not repeated. */
+function appendDownstream(scope: CanaryScope, entries: readonly ServedByEntry[]): void {
+  for (const entry of entries) {
+    if (scope.downstream.length >= MAX_SERVED_BY_ENTRIES) return;
+    const seen = scope.downstream.some(
+      (e) => e.service === entry.service && e.track === entry.track && e.version === entry.version,
+    );
+    if (!seen) scope.downstream.push(entry);
+  }
+}
+
+export interface CanaryServerInterceptorOptions {
+  identity: InstanceIdentity;
+  /** When false, `x-canary` and baggage `canary` are ignored and every call is served as stable. */
+  trustKey: boolean;
+  metrics?: ServiceMetrics;
+}
+
+/**
+ * Server side, unary and streaming. Validates `x-canary` (falling back to baggage `canary` when the
+ * metadata entry is absent), runs the handler and everything it starts inside the canary scope (and
+ * OTel baggage), answers with `x-served-by` in initial metadata and again in trailers, counts invalid
+ * keys and records `pr_canary_grpc_server_*`.
+ */
+export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): grpc.ServerInterceptor {
+  return (methodDescriptor, call) => {
+    const { service, method } = splitMethodPath(methodDescriptor.path);
+    const started = process.hrtime.bigint();
+    let scope = createScope(ABSENT);
+    let recorded = false;
+    const inScope = (fn: () => void) =>
+      context.with(contextWithCanaryBaggage(scope.key), () => runInScope(scope, fn));
+    const servedBy = () => formatServedBy([identityEntry(opts.identity), ...scope.downstream]);
+    const record = (code: string) => {
+      if (recorded) return;
+      recorded = true;
+      opts.metrics?.recordGrpcServerCall({
+        service,
+        method,
+        code,
+        canary: canaryLabel(scope.key),
+        seconds: since(started),
+      });
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            const key = opts.trustKey ? canaryKeyFromMetadata(metadata) : ABSENT;
+            if (key.kind === 'invalid') opts.metrics?.countInvalidKey('grpc', key.reason);
+            scope = createScope(key);
+            inScope(() => nextMetadata(metadata));
+          },
+          onReceiveMessage(message, nextMessage) {
+            inScope(() => nextMessage(message));
+          },
+          onReceiveHalfClose(nextHalfClose) {
+            inScope(() => nextHalfClose());
+          },
+          onCancel() {
+            record(statusName(grpc.status.CANCELLED));
+          },
+        });
+      },
+      sendMetadata(metadata, next) {
+        metadata.set(SERVED_BY_HEADER, servedBy());
+        next(metadata);
+      },
+      sendStatus(status, next) {
+        const trailers = status.metadata ?? new grpc.Metadata();
+        trailers.set(SERVED_BY_HEADER, servedBy());
+        record(statusName(status.code));
+        next({ ...status, metadata: trailers });
+      },
+    });
+  };
+}
+
+/** `x-canary` metadata when present, else the baggage `canary` member(s); validated either way. */
+export function canaryKeyFromMetadata(metadata: grpc.Metadata): CanaryKey {
+  const direct = stringValues(metadata, CANARY_HEADER);
+  if (direct.length > 0) return parseCanaryKey(direct);
+  return parseCanaryKey(canaryValuesFromBaggage(stringValues(metadata, BAGGAGE_METADATA_KEY)));
+}
+
+function servedByFromMetadata(metadata: grpc.Metadata | undefined): ServedByEntry[] {
+  return metadata ? stringValues(metadata, SERVED_BY_HEADER).flatMap((value) => parseServedBy(value)) : [];
+}
+
+function stringValues(metadata: grpc.Metadata, key: string): string[] {
+  return metadata.get(key).filter((value): value is string => typeof value === 'string');
+}
+
+/** `/store.v1.ItemsService/GetItem` → service `store.v1.ItemsService`, method `GetItem`. */
+function splitMethodPath(path: string): { service: string; method: string } {
+  const slash = path.lastIndexOf('/');
+  return { service: path.slice(1, slash), method: path.slice(slash + 1) };
+}
+
+function statusName(code: grpc.status): string {
+  return grpc.status[code] ?? 'UNKNOWN';
+}
+
+function since(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}

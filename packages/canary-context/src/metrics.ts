@@ -1,0 +1,136 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { InstanceIdentity } from './identity';
+import type { CanaryKey, InvalidReason } from './key';
+
+export interface MetricDefinition {
+  name: string;
+  type: 'counter' | 'histogram' | 'gauge';
+  help: string;
+  labelNames: readonly string[];
+}
+
+const HTTP_LABELS = ['method', 'route', 'status_code', 'track', 'canary'] as const;
+const GRPC_SERVER_LABELS = ['grpc_service', 'grpc_method', 'grpc_code', 'track', 'canary'] as const;
+const GRPC_CLIENT_LABELS = ['grpc_service', 'grpc_method', 'grpc_code', 'track'] as const;
+const INVALID_KEY_LABELS = ['source', 'reason', 'track'] as const;
+
+/** The single source of metric names and labels (dashboards and alerts are checked against it). */
+export const METRIC_DEFINITIONS = [
+  {
+    name: 'pr_canary_http_requests_total',
+    type: 'counter',
+    help: 'HTTP requests answered, by route template',
+    labelNames: HTTP_LABELS,
+  },
+  {
+    name: 'pr_canary_http_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from receiving an HTTP request to sending its response',
+    labelNames: HTTP_LABELS,
+  },
+  {
+    name: 'pr_canary_grpc_server_handled_total',
+    type: 'counter',
+    help: 'gRPC calls completed by this server',
+    labelNames: GRPC_SERVER_LABELS,
+  },
+  {
+    name: 'pr_canary_grpc_server_handling_seconds',
+    type: 'histogram',
+    help: 'Time this server took to complete a gRPC call',
+    labelNames: GRPC_SERVER_LABELS,
+  },
+  {
+    name: 'pr_canary_grpc_client_handled_total',
+    type: 'counter',
+    help: 'gRPC calls made by this instance, by final status',
+    labelNames: GRPC_CLIENT_LABELS,
+  },
+  {
+    name: 'pr_canary_grpc_client_handling_seconds',
+    type: 'histogram',
+    help: 'Time from starting an outgoing gRPC call to its final status',
+    labelNames: GRPC_CLIENT_LABELS,
+  },
+  {
+    name: 'pr_canary_invalid_canary_key_total',
+    type: 'counter',
+    help: 'Requests that sent an invalid canary key (served as stable)',
+    labelNames: INVALID_KEY_LABELS,
+  },
+] as const satisfies readonly MetricDefinition[];
+
+type MetricName = (typeof METRIC_DEFINITIONS)[number]['name'];
+
+/** The `canary` label: whether the request carried a key, and whether it was valid. */
+export type CanaryLabel = 'present' | 'absent' | 'invalid';
+
+export function canaryLabel(key: CanaryKey): CanaryLabel {
+  return key.kind === 'valid' ? 'present' : key.kind;
+}
+
+export interface HttpObservation {
+  method: string;
+  route: string;
+  statusCode: number;
+  canary: CanaryLabel;
+  seconds: number;
+}
+
+export interface GrpcObservation {
+  service: string;
+  method: string;
+  code: string;
+  seconds: number;
+}
+
+/** One instance's metrics: its own registry, with the fixed series and the default process metrics. */
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  recordHttpRequest(observation: HttpObservation): void;
+  recordGrpcServerCall(observation: GrpcObservation & { canary: CanaryLabel }): void;
+  recordGrpcClientCall(observation: GrpcObservation): void;
+  countInvalidKey(source: 'http' | 'grpc', reason: InvalidReason): void;
+}
+
+export function createServiceMetrics(opts: { identity: InstanceIdentity }): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: MetricName) => new Counter({ ...definition(name), registers: [registry] });
+  const histogram = (name: MetricName) => new Histogram({ ...definition(name), registers: [registry] });
+  const httpRequests = counter('pr_canary_http_requests_total');
+  const httpDuration = histogram('pr_canary_http_request_duration_seconds');
+  const serverHandled = counter('pr_canary_grpc_server_handled_total');
+  const serverHandling = histogram('pr_canary_grpc_server_handling_seconds');
+  const clientHandled = counter('pr_canary_grpc_client_handled_total');
+  const clientHandling = histogram('pr_canary_grpc_client_handling_seconds');
+  const invalidKeys = counter('pr_canary_invalid_canary_key_total');
+  const track = opts.identity.track;
+
+  return {
+    registry,
+    recordHttpRequest({ method, route, statusCode, canary, seconds }) {
+      const labels = { method, route, status_code: String(statusCode), track, canary };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
+    },
+    recordGrpcServerCall({ service, method, code, canary, seconds }) {
+      const labels = { grpc_service: service, grpc_method: method, grpc_code: code, track, canary };
+      serverHandled.inc(labels);
+      serverHandling.observe(labels, seconds);
+    },
+    recordGrpcClientCall({ service, method, code, seconds }) {
+      const labels = { grpc_service: service, grpc_method: method, grpc_code: code, track };
+      clientHandled.inc(labels);
+      clientHandling.observe(labels, seconds);
+    },
+    countInvalidKey(source, reason) {
+      invalidKeys.inc({ source, reason, track });
+    },
+  };
+}
+
+function definition(name: MetricName): { name: string; help: string; labelNames: string[] } {
+  const found = METRIC_DEFINITIONS.find((d) => d.name === name) as MetricDefinition;
+  return { name: found.name, help: found.help, labelNames: [...found.labelNames] };
+}

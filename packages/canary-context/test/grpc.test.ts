@@ -1,0 +1,259 @@
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { currentCanaryKey, currentScope, runWithCanary } from '../src/context';
+import { canaryClientInterceptor } from '../src/grpc';
+import { parseCanaryKey } from '../src/key';
+import { createServiceMetrics } from '../src/metrics';
+import { parseServedBy, type ServedByEntry } from '../src/served-by';
+import { EchoClientConstructor, type EchoHandlers, type EchoMessage } from './fixtures/echo-service';
+import {
+  apiIdentity,
+  describeKey,
+  echoClient,
+  keysAcrossAsyncHops,
+  metricValue,
+  randomPr,
+  startEchoServer,
+  storeIdentity,
+  unary,
+} from './helper';
+
+const frontIdentity = { service: 'front-service', track: 'pr-42', version: '1.2.3' } as const;
+
+/** What the backend saw: the key in scope plus the raw canary metadata that reached it. */
+function reportingHandlers(): EchoHandlers {
+  const report = (call: { metadata: grpc.Metadata }) =>
+    JSON.stringify({
+      key: describeKey(currentCanaryKey()),
+      xCanary: call.metadata.get('x-canary'),
+      baggage: call.metadata.get('baggage'),
+    });
+  return {
+    unary: (call, callback) => callback(null, { text: report(call) }),
+    serverStream: async (call) => {
+      for (let i = 0; i < 3; i++) {
+        const seen = await keysAcrossAsyncHops();
+        call.write({ text: seen.join(',') });
+      }
+      call.end();
+    },
+    clientStream: (call, callback) => {
+      const seen: string[] = [];
+      call.on('data', (message: EchoMessage) =>
+        seen.push(`${message.text}:${describeKey(currentCanaryKey())}`),
+      );
+      call.on('end', () => callback(null, { text: seen.join(',') }));
+    },
+  };
+}
+
+function readAll(stream: grpc.ClientReadableStream<EchoMessage>): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const texts: string[] = [];
+    stream.on('data', (message: EchoMessage) => texts.push(message.text));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(texts));
+  });
+}
+
+describe('canary gRPC interceptors over real sockets', () => {
+  it('sends x-canary and one baggage canary entry, merged with existing baggage', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const client = echoClient(address);
+    const metadata = new grpc.Metadata();
+    metadata.set('baggage', 'canary=7,tenant=acme');
+    const response = await runWithCanary(parseCanaryKey('42'), () => unary(client, 'hi', metadata));
+    expect(JSON.parse(response.text)).toEqual({
+      key: '42',
+      xCanary: ['42'],
+      baggage: ['tenant=acme,canary=42'],
+    });
+  });
+
+  it('never propagates an invalid key and strips a stale one from the metadata', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const client = echoClient(address);
+    const metadata = new grpc.Metadata();
+    metadata.set('x-canary', '42');
+    metadata.set('baggage', 'canary=42');
+    const response = await runWithCanary(parseCanaryKey('4 2'), () => unary(client, 'hi', metadata));
+    expect(JSON.parse(response.text)).toEqual({ key: 'absent', xCanary: [], baggage: [] });
+  });
+
+  it('leaves metadata alone outside a scope', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-canary', '9');
+    const response = await unary(echoClient(address), 'hi', metadata);
+    expect(JSON.parse(response.text)).toMatchObject({ key: '9', xCanary: ['9'] });
+  });
+
+  it('falls back to baggage when x-canary is absent, and validates it', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const raw = echoClient(address, { intercept: false });
+    const withBaggage = new grpc.Metadata();
+    withBaggage.set('baggage', 'other=1, canary=31;prop=x');
+    const invalidBaggage = new grpc.Metadata();
+    invalidBaggage.set('baggage', 'canary=031');
+    expect(JSON.parse((await unary(raw, 'a', withBaggage)).text).key).toBe('31');
+    expect(JSON.parse((await unary(raw, 'b', invalidBaggage)).text).key).toBe('invalid:leading_zero');
+  });
+
+  it('counts invalid keys and ignores keys entirely when the key is not trusted', async () => {
+    const trusted = await startEchoServer(reportingHandlers());
+    const untrusted = await startEchoServer(reportingHandlers(), { trustKey: false });
+    const metadata = () => {
+      const m = new grpc.Metadata();
+      m.set('x-canary', 'abc');
+      return m;
+    };
+    await unary(echoClient(trusted.address, { intercept: false }), 'x', metadata());
+    const ignored = await unary(echoClient(untrusted.address, { intercept: false }), 'x', metadata());
+    expect(JSON.parse(ignored.text).key).toBe('absent');
+    const labels = { source: 'grpc', reason: 'not_digits', track: 'pr-42' };
+    expect(await metricValue(trusted.metrics, 'pr_canary_invalid_canary_key_total', labels)).toBe(1);
+    expect(await metricValue(untrusted.metrics, 'pr_canary_invalid_canary_key_total', {})).toBe(0);
+  });
+
+  it('collects the served-by chain through a middle hop, in call order', async () => {
+    const backend = await startEchoServer(reportingHandlers());
+    const backendClient = echoClient(backend.address);
+    const middle = await startEchoServer(
+      {
+        ...reportingHandlers(),
+        unary: async (call, callback) => {
+          const downstream = await unary(backendClient, call.request.text);
+          callback(null, downstream);
+        },
+      },
+      { identity: frontIdentity },
+    );
+    const seenByCallback: ServedByEntry[][] = [];
+    const client = new EchoClientConstructor(middle.address, grpc.credentials.createInsecure(), {
+      interceptors: [canaryClientInterceptor({ onServedBy: (entries) => seenByCallback.push(entries) })],
+    });
+    try {
+      const { response, downstream } = await runWithCanary(parseCanaryKey('42'), async () => {
+        const res = await unary(client, 'hop');
+        return { response: res, downstream: currentScope()?.downstream };
+      });
+      expect(JSON.parse(response.text)).toMatchObject({ key: '42', xCanary: ['42'] });
+      const expected = [frontIdentity, storeIdentity].map(({ service, track, version }) => ({
+        service,
+        track,
+        version,
+      }));
+      expect(downstream).toEqual(expected);
+      expect(seenByCallback).toEqual([expected]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sends x-served-by in initial metadata and trailers, also for errors', async () => {
+    const { address } = await startEchoServer({
+      ...reportingHandlers(),
+      unary: (_call, callback) => callback({ code: grpc.status.NOT_FOUND, details: 'no such item' }),
+    });
+    const client = echoClient(address, { intercept: false });
+    const call = client.unary({ text: 'x' }, new grpc.Metadata(), () => {});
+    const [status] = (await once(call, 'status')) as [grpc.StatusObject];
+    expect(status.code).toBe(grpc.status.NOT_FOUND);
+    expect(parseServedBy(String(status.metadata.get('x-served-by')[0]))).toEqual([
+      { service: 'store-service', track: 'pr-42', version: '0.5.0' },
+    ]);
+  });
+
+  it('keeps the key for server-streaming handlers across awaits and for client-streaming data events', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const client = echoClient(address);
+    const streamed = await runWithCanary(parseCanaryKey('8'), () =>
+      readAll(client.serverStream({ text: 's' })),
+    );
+    expect(streamed).toHaveLength(3);
+    for (const text of streamed) expect(new Set(text.split(','))).toEqual(new Set(['8']));
+
+    const collected = await runWithCanary(
+      parseCanaryKey('9'),
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const call = client.clientStream(new grpc.Metadata(), (err, res) =>
+            err || !res ? reject(err) : resolve(res.text),
+          );
+          call.write({ text: 'a' });
+          setTimeout(() => {
+            call.write({ text: 'b' });
+            call.end();
+          }, 2);
+        }),
+    );
+    expect(collected).toBe('a:9,b:9');
+  });
+
+  it('keeps 200 concurrent calls with random keys isolated through a middle hop', async () => {
+    const backend = await startEchoServer(reportingHandlers());
+    const backendClient = echoClient(backend.address);
+    const middle = await startEchoServer(
+      {
+        ...reportingHandlers(),
+        unary: async (call, callback) => {
+          const before = await keysAcrossAsyncHops();
+          const downstream = JSON.parse((await unary(backendClient, call.request.text)).text) as {
+            key: string;
+          };
+          const after = describeKey(currentCanaryKey());
+          callback(null, { text: JSON.stringify({ seen: [...before, downstream.key, after] }) });
+        },
+      },
+      { identity: frontIdentity },
+    );
+    const client = echoClient(middle.address);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const pr = randomPr();
+        const response = await runWithCanary(parseCanaryKey(pr), () => unary(client, pr));
+        return { pr, seen: (JSON.parse(response.text) as { seen: string[] }).seen };
+      }),
+    );
+    for (const { pr, seen } of results) expect(new Set(seen)).toEqual(new Set([pr]));
+  });
+
+  it('records server and client RPC metrics with status names', async () => {
+    const { address, metrics: serverMetrics } = await startEchoServer({
+      ...reportingHandlers(),
+      unary: (call, callback) =>
+        call.request.text === 'fail'
+          ? callback({ code: grpc.status.FAILED_PRECONDITION, details: 'nope' })
+          : callback(null, { text: 'ok' }),
+    });
+    const clientMetrics = createServiceMetrics({ identity: apiIdentity });
+    const client = echoClient(address, { metrics: clientMetrics });
+    await runWithCanary(parseCanaryKey('5'), () => unary(client, 'ok'));
+    await expect(unary(client, 'fail')).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+    const method = { grpc_service: 'test.v1.EchoService', grpc_method: 'Unary' };
+    expect(
+      await metricValue(serverMetrics, 'pr_canary_grpc_server_handled_total', {
+        ...method,
+        grpc_code: 'OK',
+        canary: 'present',
+      }),
+    ).toBe(1);
+    expect(
+      await metricValue(serverMetrics, 'pr_canary_grpc_server_handled_total', {
+        ...method,
+        grpc_code: 'FAILED_PRECONDITION',
+        canary: 'absent',
+      }),
+    ).toBe(1);
+    expect(await metricValue(serverMetrics, 'pr_canary_grpc_server_handling_seconds', method)).toBe(2);
+    expect(
+      await metricValue(clientMetrics, 'pr_canary_grpc_client_handled_total', {
+        ...method,
+        grpc_code: 'OK',
+        track: 'stable',
+      }),
+    ).toBe(1);
+    expect(await metricValue(clientMetrics, 'pr_canary_grpc_client_handling_seconds', method)).toBe(2);
+  });
+});
