@@ -1,0 +1,173 @@
+import {
+  CANARY_HEADER,
+  CANARY_WARNING_HEADER,
+  parseCanaryKey,
+  SERVED_BY_HEADER,
+} from '@pr-canary/canary-context/key';
+import { parseServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
+import { ApiError, displayText, errorFromResponse } from './errors';
+import {
+  type Item,
+  type ItemInput,
+  type ItemPage,
+  parseItem,
+  parseItemPage,
+  parseRouteReport,
+  type RouteReport,
+} from './schema';
+
+/** What one response said about its route: the headers every api-service response carries. */
+export interface RoutingObservation {
+  /** Increases with every request sent; lets the inspector ignore a slow, older response. */
+  sequence: number;
+  method: string;
+  path: string;
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  sentCanary: string | null;
+  /** `X-Canary` as echoed by the API (only a valid PR number is kept). */
+  echoedCanary: string | null;
+  /** `X-Canary-Warning`, made safe to display. */
+  warning: string | null;
+  hops: ServedByEntry[];
+  servedByPresent: boolean;
+  at: Date;
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  /** The PR number to send as `X-Canary`, read at the moment each request is made. */
+  canary: () => string | null;
+  onObservation: (observation: RoutingObservation) => void;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  listItems(options?: { cursor?: string | null; limit?: number }): Promise<ItemPage>;
+  getItem(id: string): Promise<Item>;
+  createItem(input: ItemInput): Promise<Item>;
+  updateItem(id: string, expectedVersion: number, input: ItemInput): Promise<Item>;
+  deleteItem(id: string, expectedVersion: number): Promise<void>;
+  checkRoute(): Promise<RouteReport>;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: unknown;
+  ifMatchVersion?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let sequence = 0;
+
+  async function request(spec: RequestSpec): Promise<unknown> {
+    const sentCanary = options.canary();
+    const observation = { sequence: ++sequence, method: spec.method, path: spec.path, sentCanary };
+    let response: Response;
+    try {
+      response = await fetchFn(`${options.baseUrl}${spec.path}`, {
+        method: spec.method,
+        headers: requestHeaders(spec, sentCanary),
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        mode: 'cors',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw unreachable(error, options.baseUrl, timeoutMs);
+    }
+    options.onObservation({ ...observation, ...readRouting(response), at: new Date() });
+    const body = await readBody(response);
+    if (!response.ok) throw errorFromResponse(response.status, body);
+    return body;
+  }
+
+  const itemPath = (id: string) => `/api/items/${encodeURIComponent(id)}`;
+
+  return {
+    baseUrl: options.baseUrl,
+    async listItems({ cursor, limit } = {}) {
+      const query = new URLSearchParams();
+      if (limit !== undefined) query.set('limit', String(limit));
+      if (cursor) query.set('cursor', cursor);
+      const suffix = query.size > 0 ? `?${query}` : '';
+      return parseItemPage(await request({ method: 'GET', path: `/api/items${suffix}` }));
+    },
+    async getItem(id) {
+      return parseItem(await request({ method: 'GET', path: itemPath(id) }));
+    },
+    async createItem(input) {
+      return parseItem(await request({ method: 'POST', path: '/api/items', body: input }));
+    },
+    async updateItem(id, expectedVersion, input) {
+      const spec = {
+        method: 'PUT',
+        path: itemPath(id),
+        body: input,
+        ifMatchVersion: expectedVersion,
+      } as const;
+      return parseItem(await request(spec));
+    },
+    async deleteItem(id, expectedVersion) {
+      await request({ method: 'DELETE', path: itemPath(id), ifMatchVersion: expectedVersion });
+    },
+    async checkRoute() {
+      return parseRouteReport(await request({ method: 'GET', path: '/api/route' }));
+    },
+  };
+}
+
+function requestHeaders(spec: RequestSpec, canary: string | null): Headers {
+  const headers = new Headers({ accept: 'application/json' });
+  if (spec.body !== undefined) headers.set('content-type', 'application/json');
+  if (canary !== null) headers.set(CANARY_HEADER, canary);
+  if (spec.ifMatchVersion !== undefined) headers.set('if-match', `"${spec.ifMatchVersion}"`);
+  return headers;
+}
+
+function readRouting(response: Response) {
+  const servedBy = response.headers.get(SERVED_BY_HEADER);
+  const echoed = parseCanaryKey(response.headers.get(CANARY_HEADER));
+  const warning = response.headers.get(CANARY_WARNING_HEADER);
+  return {
+    status: response.status,
+    echoedCanary: echoed.kind === 'valid' ? echoed.pr : null,
+    warning: warning ? displayText(warning) : null,
+    hops: parseServedBy(servedBy ?? undefined),
+    servedByPresent: servedBy !== null,
+  };
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (text === '') return undefined;
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(
+      response.status,
+      'BAD_RESPONSE',
+      `The API sent invalid JSON (HTTP ${response.status}).`,
+    );
+  }
+}
+
+function unreachable(error: unknown, baseUrl: string, timeoutMs: number): ApiError {
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
+    return new ApiError(0, 'TIMEOUT', `The API at ${baseUrl} did not answer within ${timeoutMs / 1000} s.`);
+  }
+  return new ApiError(
+    0,
+    'NETWORK',
+    `Could not reach the API at ${baseUrl}. It may be down, or it does not allow this page's origin (CORS).`,
+  );
+}

@@ -1,0 +1,104 @@
+import { createApiClient } from './api/client';
+import { loadRuntimeConfig, type ResolvedApiUrl, resolveApiUrl } from './config';
+import {
+  canaryHeaderValue,
+  choiceLabel,
+  initialChoice,
+  PR_STORAGE_KEY,
+  type PrChoice,
+  urlWithChoice,
+} from './pr-choice';
+import { byId } from './ui/dom';
+import { createInspector } from './ui/inspector';
+import { createItemsView } from './ui/items';
+import { createNotices, type Notices } from './ui/notices';
+import { createPrPicker } from './ui/pr-picker';
+
+async function resolveApi(search: URLSearchParams, notices: Notices): Promise<ResolvedApiUrl> {
+  let runtimeConfig: string | undefined;
+  try {
+    runtimeConfig = await loadRuntimeConfig(new URL('config.json', document.baseURI));
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.name === 'RuntimeConfigError' ? error.message : 'network error';
+    notices.error(`Ignored config.json: ${reason}.`);
+  }
+  const resolved = resolveApiUrl({
+    query: search.get('api'),
+    runtimeConfig,
+    buildTime: import.meta.env.VITE_API_URL,
+  });
+  for (const notice of resolved.notices) notices.error(notice);
+  return resolved;
+}
+
+/** Remembers the choice for the next visit; storage may be unavailable (private mode), which is fine. */
+function remember(choice: PrChoice): void {
+  try {
+    const value = canaryHeaderValue(choice);
+    if (value === null) localStorage.removeItem(PR_STORAGE_KEY);
+    else localStorage.setItem(PR_STORAGE_KEY, value);
+  } catch {
+    // Not remembering is harmless: the choice is also in the URL.
+  }
+}
+
+function storedChoice(): string | null {
+  try {
+    return localStorage.getItem(PR_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const notices = createNotices(byId('notices', HTMLElement));
+  const search = new URLSearchParams(location.search);
+  const start = initialChoice(search, storedChoice());
+  if (start.notice) notices.error(start.notice);
+  let choice = start.choice;
+
+  const api = await resolveApi(search, notices);
+  const apiUrl = byId('api-url', HTMLElement);
+  apiUrl.textContent = api.url;
+  apiUrl.title = `from ${api.source}`;
+
+  const inspector = createInspector({
+    request: byId('route-request', HTMLElement),
+    hops: byId('hops', HTMLOListElement),
+    verdicts: byId('verdicts', HTMLElement),
+  });
+  const client = createApiClient({
+    baseUrl: api.url,
+    canary: () => canaryHeaderValue(choice),
+    onObservation: (observation) => inspector.observe(observation),
+  });
+  const items = createItemsView({ api: client, notices, trackLabel: () => choiceLabel(choice) });
+
+  const picker = createPrPicker((next) => {
+    choice = next;
+    picker.show(choice);
+    history.replaceState(history.state, '', urlWithChoice(location.href, choice));
+    remember(choice);
+    void items.reload();
+  });
+  picker.show(choice);
+  remember(choice);
+
+  byId('reload-items', HTMLButtonElement).addEventListener('click', () => void items.reload());
+  const checkRoute = byId('check-route', HTMLButtonElement);
+  checkRoute.addEventListener('click', async () => {
+    checkRoute.disabled = true;
+    try {
+      await client.checkRoute();
+    } catch (error) {
+      notices.error(`Route check failed: ${error instanceof Error ? error.message : 'unexpected error'}`);
+    } finally {
+      checkRoute.disabled = false;
+    }
+  });
+
+  await items.reload();
+}
+
+void main();
