@@ -62,8 +62,8 @@ export function applyCommand(state: CanaryState, command: Command, now: number):
 
 function turnOn(state: CanaryState, rawPr: string, expiryHours: number, now: number): CommandResult {
   const key = parseCanaryKey(rawPr);
-  if (key.kind === 'absent') return refuse('Enter a PR number');
-  if (key.kind === 'invalid') return refuse(`Invalid PR number: ${key.message}`);
+  if (key.kind !== 'valid')
+    return refuse(key.kind === 'invalid' ? `Invalid PR number: ${key.message}` : 'Enter a PR number');
   const hoursProblem = validateExpiryHours(expiryHours);
   if (hoursProblem) return refuse(hoursProblem);
   if (state.origins.length === 0) return refuse('Add at least one origin first');

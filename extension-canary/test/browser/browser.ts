@@ -1,0 +1,112 @@
+/**
+ * Real Chromium (Debian `chromium`, headless) with the built extension loaded unpacked, driven by
+ * playwright-core. Each test file gets a private copy of build/ and a private profile.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+
+export const BUILD_DIR = path.resolve(__dirname, '../../build');
+/** Debian's chromium; CI installs it with apt. */
+const CHROMIUM = '/usr/bin/chromium';
+
+export interface ExtensionCopy {
+  dir: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Copies the built extension. `grantedOrigins` stand in for the tester accepting Chrome's permission
+ * prompt (which a headless test cannot click): they are added to the copy's `host_permissions`,
+ * so `chrome.permissions.request` from the popup resolves to granted without a prompt. Empty = the real build.
+ */
+export async function copyExtension(grantedOrigins: readonly string[] = []): Promise<ExtensionCopy> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-ext-'));
+  await cp(BUILD_DIR, dir, { recursive: true });
+  if (grantedOrigins.length > 0) {
+    const manifestPath = path.join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+    manifest.host_permissions = grantedOrigins.map((origin) => `${origin}/*`);
+    await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(
+  extensionDir: string,
+  userDataDir: string,
+): Promise<ExtensionBrowser> {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    const extensionId = new URL(worker.url()).host;
+    return { context, worker, extensionId, close: () => context.close() };
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+}
+
+export async function newProfileDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-profile-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function badgeText(browser: ExtensionBrowser): Promise<string> {
+  return browser.worker.evaluate(() => chrome.action.getBadgeText({}));
+}
+
+/**
+ * Opens the real popup page the way the toolbar button shows it: beside the page under test, which
+ * stays the active tab of the last focused browser window (what the popup treats as "this tab").
+ */
+export async function openPopup(browser: ExtensionBrowser, pageUnderTest?: Page): Promise<Page> {
+  await pageUnderTest?.bringToFront();
+  const url = `chrome-extension://${browser.extensionId}/popup.html`;
+  const [popup] = await Promise.all([
+    browser.context.waitForEvent('page', (page) => page.url() === url),
+    browser.worker.evaluate(
+      (popupUrl) => chrome.windows.create({ url: popupUrl, type: 'popup', width: 380, height: 640 }),
+      url,
+    ),
+  ]);
+  await popup.waitForFunction(() => document.getElementById('status')?.textContent !== 'Loading…');
+  return popup;
+}
+
+/** Loads `/page` (which has a same-origin subframe), then makes one fetch and one XHR from it. */
+export async function browsePage(page: Page, origin: string): Promise<void> {
+  await page.goto(`${origin}/page`);
+  await page.frameLocator('iframe').locator('p').waitFor();
+  await page.evaluate(async () => {
+    await fetch('/data/fetch');
+    await new Promise<void>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('GET', '/data/xhr');
+      xhr.onload = () => resolve();
+      xhr.onerror = () => reject(new Error('xhr failed'));
+      xhr.send();
+    });
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * A real HTTP server on 127.0.0.1:0 that records which requests carried X-Canary. It plays a tiny
+ * api-service: every response says who served it (`X-Served-By`, api on the PR's track when the key is
+ * valid, store always stable), `/api/route` answers the route report, and CORS preflights are answered.
+ */
+import { once } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseCanaryKey, trackForKey } from '@pr-canary/canary-context/key';
+import { formatServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
+
+export interface RecordedRequest {
+  /** `host:port` as the browser sent it, i.e. which origin the request was for. */
+  host: string;
+  method: string;
+  path: string;
+  canary: string | undefined;
+}
+
+export interface TestServer {
+  port: number;
+  requests: RecordedRequest[];
+  /** The origin of this server under a host name that reaches it (127.0.0.1 or localhost). */
+  origin(hostName: '127.0.0.1' | 'localhost'): string;
+  close(): Promise<void>;
+}
+
+const SERVICE_VERSION = '0.4.0';
+
+function hopsFor(canary: string | undefined): ServedByEntry[] {
+  return [
+    { service: 'api-service', track: trackForKey(parseCanaryKey(canary)), version: SERVICE_VERSION },
+    { service: 'store-service', track: 'stable', version: SERVICE_VERSION },
+  ];
+}
+
+const PAGE = '<!doctype html><title>page</title><h1>page</h1><iframe src="/frame"></iframe>';
+const FRAME = '<!doctype html><title>frame</title><p>frame</p>';
+
+function handle(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  requests: RecordedRequest[],
+): void {
+  const canary = request.headers['x-canary'];
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  requests.push({ host: request.headers.host ?? '', method: request.method ?? '', path, canary });
+  const hops = hopsFor(canary);
+  response.setHeader('X-Served-By', formatServedBy(hops));
+  response.setHeader('Cache-Control', 'no-store');
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    response.setHeader('Access-Control-Allow-Origin', origin);
+    response.setHeader('Access-Control-Expose-Headers', 'x-served-by, x-canary');
+    response.setHeader('Vary', 'Origin');
+  }
+  if (request.method === 'OPTIONS') {
+    response.writeHead(204, {
+      'Access-Control-Allow-Methods': 'GET, PUT',
+      'Access-Control-Allow-Headers': 'content-type, x-canary, x-test',
+      'Access-Control-Max-Age': '0',
+    });
+    response.end();
+  } else if (path === '/page') {
+    response.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+  } else if (path === '/frame') {
+    response.writeHead(200, { 'Content-Type': 'text/html' }).end(FRAME);
+  } else if (path === '/api/route') {
+    const key = parseCanaryKey(canary);
+    const body = { canary: key.kind === 'valid' ? key.pr : null, warning: null, hops };
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  } else if (path.startsWith('/data')) {
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true }));
+  } else {
+    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer((request, response) => handle(request, response, requests));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    requests,
+    origin: (hostName) => `http://${hostName}:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  badgeText,
+  browsePage,
+  copyExtension,
+  type ExtensionBrowser,
+  type ExtensionCopy,
+  launchWithExtension,
+  newProfileDir,
+  openPopup,
+} from './browser/browser';
+import { type RecordedRequest, startTestServer, type TestServer } from './browser/server';
+
+// Two servers, four origins: A and the page origin W are chosen later; B differs from A only by port,
+// C only by host name (same server as A). All four are granted, so only the extension's rules decide.
+let serverOne: TestServer;
+let serverTwo: TestServer;
+let originA: string;
+let originBOtherPort: string;
+let originCOtherHost: string;
+let originW: string;
+let extension: ExtensionCopy;
+let profile: { dir: string; remove(): Promise<void> };
+let browser: ExtensionBrowser;
+let page: Page;
+
+beforeAll(async () => {
+  serverOne = await startTestServer();
+  serverTwo = await startTestServer();
+  originA = serverOne.origin('127.0.0.1');
+  originBOtherPort = serverTwo.origin('127.0.0.1');
+  originCOtherHost = serverOne.origin('localhost');
+  originW = serverTwo.origin('localhost');
+  extension = await copyExtension([originA, originBOtherPort, originCOtherHost, originW]);
+  profile = await newProfileDir();
+  browser = await launchWithExtension(extension.dir, profile.dir);
+  page = await browser.context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([serverOne?.close(), serverTwo?.close(), extension?.remove(), profile?.remove()]);
+});
+
+function clearRecords(): void {
+  serverOne.requests.length = 0;
+  serverTwo.requests.length = 0;
+}
+
+function recorded(origin: string): RecordedRequest[] {
+  const host = new URL(origin).host;
+  return [...serverOne.requests, ...serverTwo.requests].filter((request) => request.host === host);
+}
+
+function canaryByPath(origin: string): Record<string, string | undefined> {
+  return Object.fromEntries(recorded(origin).map((request) => [request.path, request.canary]));
+}
+
+async function typeInto(popup: Page, selector: string, text: string): Promise<void> {
+  await popup.locator(selector).fill('');
+  await popup.locator(selector).pressSequentially(text);
+}
+
+describe('X-Canary injection in Chromium', () => {
+  it('sends X-Canary nowhere while unconfigured', async () => {
+    clearRecords();
+    for (const origin of [originA, originBOtherPort, originCOtherHost, originW])
+      await browsePage(page, origin);
+    const all = [...serverOne.requests, ...serverTwo.requests];
+    expect(all.length).toBeGreaterThanOrEqual(16);
+    expect(all.filter((request) => request.canary !== undefined)).toEqual([]);
+    expect(await badgeText(browser)).toBe('');
+  });
+
+  it('refuses invalid PR numbers in the popup with a message and stays off', async () => {
+    const popup = await openPopup(browser, page);
+    await typeInto(popup, '#origin-input', originA);
+    await popup.locator('#add-origin').click();
+    await expect.poll(() => popup.locator('#origins .origin-value').count()).toBe(1);
+
+    for (const [input, text] of [
+      ['12a', 'digits only'],
+      ['0123', 'must not start with 0'],
+      ['1234567890', 'at most 9 digits'],
+      ['', 'the canary key is empty'],
+    ] as const) {
+      await typeInto(popup, '#pr', input);
+      await popup.locator('#turn-on').click();
+      await expect.poll(() => popup.locator('#message').textContent()).toContain(text);
+      expect(await popup.locator('#status').getAttribute('data-state')).toBe('off');
+    }
+    expect(await badgeText(browser)).toBe('');
+    clearRecords();
+    await browsePage(page, originA);
+    expect(recorded(originA).filter((request) => request.canary !== undefined)).toEqual([]);
+    await popup.close();
+  });
+
+  it('with PR 123 on origin A, sends it on navigations, subframes, fetch and XHR to A and nowhere else', async () => {
+    const popup = await openPopup(browser, page);
+    await typeInto(popup, '#pr', '123');
+    await popup.locator('#turn-on').click();
+    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
+    expect(await popup.locator('#status').textContent()).toContain('X-Canary 123 to 1 origin');
+    expect(await popup.locator('#message').isHidden()).toBe(true);
+    expect(await badgeText(browser)).toBe('123');
+    await popup.close();
+
+    clearRecords();
+    await browsePage(page, originA);
+    expect(canaryByPath(originA)).toMatchObject({
+      '/page': '123',
+      '/frame': '123',
+      '/data/fetch': '123',
+      '/data/xhr': '123',
+    });
+    for (const other of [originBOtherPort, originCOtherHost]) {
+      await browsePage(page, other);
+      expect(recorded(other).length).toBeGreaterThanOrEqual(4);
+      expect(recorded(other).filter((request) => request.canary !== undefined)).toEqual([]);
+    }
+  });
+
+  it('does not send it from A to another origin (cross-origin fetch to B)', async () => {
+    await page.goto(`${originA}/page`);
+    clearRecords();
+    const status = await page.evaluate(
+      async (url) => (await fetch(url)).status,
+      `${originBOtherPort}/data/cross`,
+    );
+    expect(status).toBe(200);
+    expect(recorded(originBOtherPort)).toEqual([
+      { host: new URL(originBOtherPort).host, method: 'GET', path: '/data/cross', canary: undefined },
+    ]);
+  });
+
+  it('lets a page on W call the API on A cross-origin, through a CORS preflight, with the header', async () => {
+    await page.goto(`${originW}/page`);
+    const popup = await openPopup(browser, page);
+    // Chrome only modifies a request when the extension may access its initiator too, so the page's
+    // own origin is added as well: with the one-click "this tab" button.
+    await expect.poll(() => popup.locator('#add-current').textContent()).toBe(`Add this tab: ${originW}`);
+    await popup.locator('#add-current').click();
+    await expect.poll(() => popup.locator('#origins .origin-value').count()).toBe(2);
+    await popup.close();
+
+    clearRecords();
+    const result = await page.evaluate(async (url) => {
+      const response = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-test': '1' },
+        body: '{}',
+      });
+      return { status: response.status, servedBy: response.headers.get('x-served-by') };
+    }, `${originA}/data/cross`);
+    expect(result.status).toBe(200);
+    expect(result.servedBy).toContain('track="pr-123"');
+    const toA = recorded(originA);
+    expect(toA.map((request) => request.method)).toEqual(['OPTIONS', 'PUT']);
+    expect(toA.find((request) => request.method === 'PUT')?.canary).toBe('123');
+  });
+
+  it('shows the X-Served-By chain seen in this tab and checks /api/route hop by hop', async () => {
+    await browsePage(page, originA);
+    const popup = await openPopup(browser, page);
+    await expect.poll(() => popup.locator('#served-by-summary').textContent()).toContain(`from ${originA}`);
+    const hops = popup.locator('#served-by-hops li');
+    expect(await hops.allTextContents()).toEqual([
+      'api-service: pr-123 0.4.0 — on PR 123',
+      'store-service: stable 0.4.0 — not on PR 123',
+    ]);
+    expect(await hops.evaluateAll((items) => items.map((item) => item.className))).toEqual([
+      'canary',
+      'stable off-pr',
+    ]);
+
+    await popup.locator('#check-origin').selectOption(originA);
+    await popup.locator('#check').click();
+    await expect.poll(() => popup.locator('#check-summary').textContent()).toBe('1 of 2 hop(s) on PR 123');
+    expect(await popup.locator('#check-hops li').allTextContents()).toEqual([
+      'api-service: pr-123 0.4.0 — on PR 123',
+      'store-service: stable 0.4.0 — not on PR 123',
+    ]);
+    await popup.close();
+  });
+
+  it('edits and removes origins: the header follows the list', async () => {
+    const popup = await openPopup(browser, page);
+    const rowA = popup.locator(`#origins li[data-origin="${originA}"]`);
+    await rowA.locator('.origin-value').fill(originBOtherPort);
+    await rowA.locator('.save-origin').click();
+    await expect
+      .poll(() =>
+        popup
+          .locator('#origins .origin-value')
+          .evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)),
+      )
+      .toEqual([originBOtherPort, originW]);
+
+    clearRecords();
+    await browsePage(page, originA);
+    await browsePage(page, originBOtherPort);
+    expect(recorded(originA).filter((request) => request.canary !== undefined)).toEqual([]);
+    expect(canaryByPath(originBOtherPort)['/data/fetch']).toBe('123');
+
+    await popup.locator(`#origins li[data-origin="${originBOtherPort}"] .remove-origin`).click();
+    await expect.poll(() => popup.locator('#origins li').count()).toBe(1);
+    clearRecords();
+    await browsePage(page, originBOtherPort);
+    expect(recorded(originBOtherPort).filter((request) => request.canary !== undefined)).toEqual([]);
+    await popup.close();
+  });
+
+  it('turning off removes the header everywhere and clears the badge', async () => {
+    const popup = await openPopup(browser, page);
+    await popup.locator('#turn-off').click();
+    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+    expect(await badgeText(browser)).toBe('');
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
+    await popup.close();
+
+    clearRecords();
+    await browsePage(page, originW);
+    expect(recorded(originW).filter((request) => request.canary !== undefined)).toEqual([]);
+  });
+});
