@@ -1,0 +1,169 @@
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { ItemsServiceHandlers } from '@pr-canary/proto';
+import {
+  InvalidPageTokenError,
+  ItemAlreadyExistsError,
+  ItemNotFoundError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from './errors';
+import type { ItemsRepository } from './items-repository';
+import {
+  RequestValidationError,
+  validateCreate,
+  validateDelete,
+  validateGet,
+  validateList,
+  validateUpdate,
+} from './validation';
+
+/** The logging the handlers need; a pino logger fits. */
+export interface HandlerLogger {
+  debug(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface HandlerDeps {
+  repo: ItemsRepository;
+  logger: HandlerLogger;
+}
+
+type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+/**
+ * ItemsService handlers. Each one validates its request, refuses to start DynamoDB work for a call
+ * that is already cancelled or past its deadline, hands the repository an AbortSignal that fires
+ * when the call is cancelled (client cancel, deadline, disconnect), and maps every error to one
+ * gRPC status in `toStatus`.
+ */
+export function createItemsHandlers(deps: HandlerDeps): ItemsServiceHandlers {
+  const { repo, logger } = deps;
+  const unary = <Req, Res>(method: string, work: (request: Req, signal: AbortSignal) => Promise<Res>) =>
+    unaryHandler(logger, method, work);
+
+  return {
+    GetItem: unary('GetItem', async (request, signal) => {
+      const { id } = validateGet(request);
+      return { item: await repo.get(id, { signal }) };
+    }),
+    ListItems: unary('ListItems', async (request, signal) => {
+      const page = await repo.list(validateList(request), { signal });
+      return { items: page.items, nextPageToken: page.nextPageToken };
+    }),
+    CreateItem: unary('CreateItem', async (request, signal) => ({
+      item: await repo.create(validateCreate(request), { signal }),
+    })),
+    UpdateItem: unary('UpdateItem', async (request, signal) => {
+      const { id, expectedVersion, fields } = validateUpdate(request);
+      return { item: await repo.update(id, expectedVersion, fields, { signal }) };
+    }),
+    DeleteItem: unary('DeleteItem', async (request, signal) => {
+      const { id, expectedVersion } = validateDelete(request);
+      await repo.delete(id, expectedVersion, { signal });
+      return {};
+    }),
+    ExportItems: (call) => {
+      void exportItems(repo, logger, call);
+    },
+  };
+}
+
+function unaryHandler<Req, Res>(
+  logger: HandlerLogger,
+  method: string,
+  work: (request: Req, signal: AbortSignal) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const refusal = refuseFinishedCall(call);
+    if (refusal) {
+      return callback(refusal);
+    }
+    const signal = cancellationSignal(call);
+    work(call.request, signal).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toStatus(error, { logger, method, cancelled: signal.aborted })),
+    );
+  };
+}
+
+/**
+ * Streams every item with backpressure: after a write the stream says is over its buffer, waits
+ * for `drain` before reading the next item. Stops reading DynamoDB as soon as the call is cancelled.
+ */
+async function exportItems(
+  repo: ItemsRepository,
+  logger: HandlerLogger,
+  call: grpc.ServerWritableStream<unknown, unknown>,
+): Promise<void> {
+  const refusal = refuseFinishedCall(call);
+  if (refusal) {
+    call.emit('error', refusal);
+    return;
+  }
+  const signal = cancellationSignal(call);
+  try {
+    for await (const item of repo.export({ signal })) {
+      if (!call.write({ item })) {
+        await once(call, 'drain', { signal });
+      }
+    }
+    call.end();
+  } catch (error) {
+    call.emit('error', toStatus(error, { logger, method: 'ExportItems', cancelled: signal.aborted }));
+  }
+}
+
+/** A status to answer with instead of starting work, when the call is already over. */
+function refuseFinishedCall(call: AnyServerCall): Partial<grpc.StatusObject> | undefined {
+  if (call.cancelled) {
+    return { code: grpc.status.CANCELLED, details: 'call cancelled before it started' };
+  }
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (deadlineMs <= Date.now()) {
+    return { code: grpc.status.DEADLINE_EXCEEDED, details: 'deadline exceeded before the call started' };
+  }
+  return undefined;
+}
+
+/** Aborts when grpc-js reports the call cancelled (client cancel, deadline, disconnect). */
+function cancellationSignal(call: AnyServerCall): AbortSignal {
+  const controller = new AbortController();
+  call.once('cancelled', () => controller.abort(new Error('gRPC call cancelled')));
+  return controller.signal;
+}
+
+/** The one place where errors become gRPC statuses. INTERNAL never carries internals. */
+function toStatus(
+  error: unknown,
+  context: { logger: HandlerLogger; method: string; cancelled: boolean },
+): Partial<grpc.StatusObject> {
+  if (error instanceof RequestValidationError) {
+    return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  }
+  if (error instanceof InvalidPageTokenError) {
+    return { code: grpc.status.INVALID_ARGUMENT, details: `invalid request: page_token: ${error.message}` };
+  }
+  if (error instanceof ItemNotFoundError) {
+    return { code: grpc.status.NOT_FOUND, details: error.message };
+  }
+  if (error instanceof VersionConflictError) {
+    return { code: grpc.status.ABORTED, details: error.message };
+  }
+  if (error instanceof ItemAlreadyExistsError) {
+    return { code: grpc.status.ALREADY_EXISTS, details: error.message };
+  }
+  if (context.cancelled) {
+    // The client has its status already (CANCELLED or DEADLINE_EXCEEDED); this one is never sent.
+    context.logger.debug({ method: context.method }, 'call cancelled while in progress');
+    return { code: grpc.status.CANCELLED, details: 'call cancelled' };
+  }
+  if (error instanceof StoreUnavailableError) {
+    context.logger.warn({ err: error, method: context.method }, 'item table unavailable');
+    return { code: grpc.status.UNAVAILABLE, details: 'the item table is unavailable; retry later' };
+  }
+  context.logger.error({ err: error, method: context.method }, 'request failed');
+  return { code: grpc.status.INTERNAL, details: 'internal error' };
+}

@@ -1,0 +1,356 @@
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  ItemAlreadyExistsError,
+  ItemNotFoundError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from './errors';
+import { newItemId } from './ids';
+import { decodePageToken, encodePageToken, type ListKey } from './page-token';
+
+/**
+ * Key design: one table, composite key (pk, sk). Every item lives in the partition pk = "ITEM" with
+ * sk = its id. A Query on that partition returns items in id order with DynamoDB's own pagination,
+ * and ids are UUIDv7, so id order is creation order. The price is one partition's throughput
+ * (about 1,000 writes/s and 3,000 reads/s), ample for a catalogue; a larger store would shard the
+ * list partition (pk = "ITEM#<n>") and merge pages. The composite key keeps that change additive.
+ */
+export const LIST_PARTITION = 'ITEM';
+const TABLE_READY_TIMEOUT_MS = 30_000;
+const TABLE_POLL_MS = 100;
+
+export interface Item {
+  id: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ItemFields {
+  name: string;
+  description: string;
+  priceCents: number;
+}
+
+export interface ListPage {
+  items: Item[];
+  /** Empty when there are no more pages. */
+  nextPageToken: string;
+}
+
+/** Every method takes an optional AbortSignal; aborting cancels the DynamoDB request in flight. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ItemsRepository {
+  get(id: string, options?: CallOptions): Promise<Item>;
+  list(query: { pageSize: number; pageToken: string }, options?: CallOptions): Promise<ListPage>;
+  create(fields: ItemFields, options?: CallOptions): Promise<Item>;
+  update(id: string, expectedVersion: number, fields: ItemFields, options?: CallOptions): Promise<Item>;
+  /** `expectedVersion` 0 deletes whatever version is current. */
+  delete(id: string, expectedVersion: number, options?: CallOptions): Promise<void>;
+  /** Every item in id order, one DynamoDB page (at most `pageSize` items, default 1 MB) at a time. */
+  export(options?: CallOptions & { pageSize?: number }): AsyncIterable<Item>;
+}
+
+const storedItemSchema = z.object({
+  pk: z.literal(LIST_PARTITION),
+  sk: z.string(),
+  name: z.string(),
+  description: z.string(),
+  priceCents: z.number().int().nonnegative(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export interface ItemsRepositoryDeps {
+  client: DynamoDBDocumentClient;
+  table: string;
+  /** Id generator; tests inject a fixed one to prove that create never overwrites. */
+  newId?: () => string;
+}
+
+export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepository {
+  const { client, table, newId = newItemId } = deps;
+  const keyOf = (id: string) => ({ pk: LIST_PARTITION, sk: id });
+
+  async function get(id: string, options: CallOptions = {}): Promise<Item> {
+    const out = await sendClassified(options, (http) =>
+      client.send(new GetCommand({ TableName: table, Key: keyOf(id), ConsistentRead: true }), http),
+    );
+    if (!out.Item) {
+      throw new ItemNotFoundError(id);
+    }
+    return toItem(out.Item);
+  }
+
+  /** After a failed condition: was the item missing, or at another version? */
+  async function explainConditionFailure(id: string, expectedVersion: number, options: CallOptions) {
+    const current = await get(id, options);
+    return new VersionConflictError(id, expectedVersion, current.version);
+  }
+
+  async function queryPage(
+    exclusiveStartKey: ListKey | undefined,
+    limit: number | undefined,
+    options: CallOptions,
+  ) {
+    const out = await sendClassified(options, (http) =>
+      client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': LIST_PARTITION },
+          ExclusiveStartKey: exclusiveStartKey,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+        http,
+      ),
+    );
+    return { items: (out.Items ?? []).map(toItem), lastKey: out.LastEvaluatedKey };
+  }
+
+  return {
+    get,
+
+    async list({ pageSize, pageToken }, options = {}) {
+      const startKey = pageToken ? decodePageToken(pageToken, LIST_PARTITION) : undefined;
+      const page = await queryPage(startKey, pageSize, options);
+      const last = page.items.at(-1);
+      const nextPageToken = page.lastKey && last ? encodePageToken(keyOf(last.id)) : '';
+      return { items: page.items, nextPageToken };
+    },
+
+    async create(fields, options = {}) {
+      const now = new Date().toISOString();
+      const item: Item = { id: newId(), ...fields, version: 1, createdAt: now, updatedAt: now };
+      try {
+        await sendClassified(options, (http) =>
+          client.send(
+            new PutCommand({
+              TableName: table,
+              Item: { ...keyOf(item.id), ...withoutId(item) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+            http,
+          ),
+        );
+      } catch (error) {
+        throw error instanceof ConditionalCheckFailedException ? new ItemAlreadyExistsError(item.id) : error;
+      }
+      return item;
+    },
+
+    async update(id, expectedVersion, fields, options = {}) {
+      try {
+        const out = await sendClassified(options, (http) =>
+          client.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: keyOf(id),
+              UpdateExpression:
+                'SET #name = :name, #description = :description, #priceCents = :priceCents, #version = :next, #updatedAt = :now',
+              ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+              ExpressionAttributeNames: {
+                '#name': 'name',
+                '#description': 'description',
+                '#priceCents': 'priceCents',
+                '#version': 'version',
+                '#updatedAt': 'updatedAt',
+              },
+              ExpressionAttributeValues: {
+                ':name': fields.name,
+                ':description': fields.description,
+                ':priceCents': fields.priceCents,
+                ':expected': expectedVersion,
+                ':next': expectedVersion + 1,
+                ':now': new Date().toISOString(),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+            http,
+          ),
+        );
+        return toItem(out.Attributes);
+      } catch (error) {
+        throw error instanceof ConditionalCheckFailedException
+          ? await explainConditionFailure(id, expectedVersion, options)
+          : error;
+      }
+    },
+
+    async delete(id, expectedVersion, options = {}) {
+      const versionMatters = expectedVersion !== 0;
+      try {
+        await sendClassified(options, (http) =>
+          client.send(
+            new DeleteCommand({
+              TableName: table,
+              Key: keyOf(id),
+              ConditionExpression: versionMatters
+                ? 'attribute_exists(pk) AND #version = :expected'
+                : 'attribute_exists(pk)',
+              ExpressionAttributeNames: versionMatters ? { '#version': 'version' } : undefined,
+              ExpressionAttributeValues: versionMatters ? { ':expected': expectedVersion } : undefined,
+            }),
+            http,
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) {
+          throw error;
+        }
+        throw versionMatters
+          ? await explainConditionFailure(id, expectedVersion, options)
+          : new ItemNotFoundError(id);
+      }
+    },
+
+    async *export(options = {}) {
+      let startKey: ListKey | undefined;
+      do {
+        const page = await queryPage(startKey, options.pageSize, options);
+        yield* page.items;
+        startKey = page.lastKey as ListKey | undefined;
+      } while (startKey);
+    },
+  };
+}
+
+/**
+ * Creates the table if it does not exist and waits until it is ACTIVE. Meant for local stacks and
+ * tests (DYNAMODB_CREATE_TABLE=true); real tables belong to infrastructure code.
+ */
+export async function ensureTable(deps: { client: DynamoDBDocumentClient; table: string }): Promise<void> {
+  const { client, table } = deps;
+  if ((await describeStatus(client, table)) === undefined) {
+    await createTable(client, table);
+  }
+  const deadline = Date.now() + TABLE_READY_TIMEOUT_MS;
+  while ((await describeStatus(client, table)) !== 'ACTIVE') {
+    if (Date.now() > deadline) {
+      throw new Error(`table ${table} did not become ACTIVE within ${TABLE_READY_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, TABLE_POLL_MS));
+  }
+}
+
+async function describeStatus(client: DynamoDBDocumentClient, table: string): Promise<string | undefined> {
+  try {
+    const out = await client.send(new DescribeTableCommand({ TableName: table }));
+    return out.Table?.TableStatus;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function createTable(client: DynamoDBDocumentClient, table: string): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    // Another instance created it first: fine, we wait for ACTIVE either way.
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
+      throw error;
+    }
+  }
+}
+
+function toItem(record: Record<string, unknown> | undefined): Item {
+  const stored = storedItemSchema.parse(record);
+  return {
+    id: stored.sk,
+    name: stored.name,
+    description: stored.description,
+    priceCents: stored.priceCents,
+    version: stored.version,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+  };
+}
+
+function withoutId(item: Item): Omit<Item, 'id'> {
+  const { id: _id, ...rest } = item;
+  return rest;
+}
+
+const THROTTLING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Sends one request with the caller's AbortSignal and turns "DynamoDB is unreachable, throttling or
+ * failing on its side" into StoreUnavailableError. Everything else (conditional failures, aborts,
+ * validation errors) passes through unchanged.
+ */
+async function sendClassified<Out>(
+  options: CallOptions,
+  send: (http: { abortSignal?: AbortSignal }) => Promise<Out>,
+): Promise<Out> {
+  options.signal?.throwIfAborted();
+  try {
+    return await send({ abortSignal: options.signal });
+  } catch (error) {
+    throw isUnavailable(error) ? new StoreUnavailableError({ cause: error }) : error;
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const fault = (error as { $fault?: string }).$fault;
+  const code = (error as { code?: string }).code;
+  return (
+    THROTTLING_ERRORS.has(error.name) ||
+    (fault === 'server' && error.name !== 'AbortError') ||
+    error.name === 'TimeoutError' ||
+    (code !== undefined && NETWORK_ERROR_CODES.has(code))
+  );
+}

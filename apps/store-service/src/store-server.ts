@@ -1,0 +1,51 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  canaryServerInterceptor,
+  type InstanceIdentity,
+  type ServiceMetrics,
+} from '@pr-canary/canary-context';
+import { itemsServiceDefinition } from '@pr-canary/proto';
+import { createItemsHandlers, type HandlerLogger } from './handlers';
+import { addHealthService, createHealthRegistry, type HealthRegistry } from './health';
+import type { ItemsRepository } from './items-repository';
+
+export interface StoreServerDeps {
+  repo: ItemsRepository;
+  logger: HandlerLogger;
+  identity: InstanceIdentity;
+  metrics: ServiceMetrics;
+  /** Serving status for grpc.health.v1; defaults to a fresh registry with everything SERVING. */
+  health?: HealthRegistry;
+  /** CANARY_HEADER_TRUSTED: when false, incoming `x-canary` is ignored. Default true. */
+  trustCanaryKey?: boolean;
+}
+
+/**
+ * A grpc.Server with ItemsService and grpc.health.v1.Health, every call (health included) going
+ * through the canary server interceptor: canary scope for the handler, `x-served-by` back to the
+ * caller, RPC metrics. It does not bind a port; see `bindStoreServer`.
+ */
+export function createStoreServer(deps: StoreServerDeps): grpc.Server {
+  const server = new grpc.Server({
+    interceptors: [
+      canaryServerInterceptor({
+        identity: deps.identity,
+        trustKey: deps.trustCanaryKey ?? true,
+        metrics: deps.metrics,
+      }),
+    ],
+  });
+  server.addService(itemsServiceDefinition(), createItemsHandlers({ repo: deps.repo, logger: deps.logger }));
+  addHealthService(server, deps.health ?? createHealthRegistry());
+  return server;
+}
+
+/** Binds plaintext on host:port (port 0 = ephemeral) and resolves with the bound port. */
+export function bindStoreServer(server: grpc.Server, host: string, port: number): Promise<number> {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+}

@@ -1,0 +1,25 @@
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+
+export interface RunningDynalite {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** An in-memory dynalite on 127.0.0.1 and an ephemeral port; tables become ACTIVE at once. */
+export async function startDynalite(): Promise<RunningDynalite> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidPageTokenError,
+  ItemAlreadyExistsError,
+  ItemNotFoundError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from '../src/errors';
+import { newItemId } from '../src/ids';
+import { ensureTable } from '../src/items-repository';
+import { buildRepository, unreachableEndpoint } from './helper';
+
+const widget = { name: 'Widget', description: 'A widget', priceCents: 1299 };
+
+describe('items repository over dynalite', () => {
+  it('creates an item at version 1 and reads it back', async () => {
+    const { repo } = await buildRepository();
+    const created = await repo.create(widget);
+    expect(created).toMatchObject({ ...widget, version: 1 });
+    expect(created.createdAt).toBe(created.updatedAt);
+    expect(await repo.get(created.id)).toEqual(created);
+  });
+
+  it('never overwrites an existing item on create, even when the id collides', async () => {
+    const id = newItemId();
+    const { repo } = await buildRepository({ newId: () => id });
+    const first = await repo.create(widget);
+    await expect(repo.create({ ...widget, name: 'Impostor' })).rejects.toBeInstanceOf(ItemAlreadyExistsError);
+    expect(await repo.get(id)).toEqual(first);
+  });
+
+  it('updates at the expected version and bumps the version', async () => {
+    const { repo } = await buildRepository();
+    const created = await repo.create(widget);
+    const updated = await repo.update(created.id, 1, { ...widget, priceCents: 999 });
+    expect(updated).toMatchObject({
+      id: created.id,
+      priceCents: 999,
+      version: 2,
+      createdAt: created.createdAt,
+    });
+    expect(await repo.get(created.id)).toEqual(updated);
+  });
+
+  it('tells a stale version apart from a missing item', async () => {
+    const { repo } = await buildRepository();
+    const created = await repo.create(widget);
+    await repo.update(created.id, 1, widget);
+    const stale = await repo
+      .update(created.id, 1, { ...widget, name: 'Lost update' })
+      .catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(VersionConflictError);
+    expect(stale).toMatchObject({ expectedVersion: 1, currentVersion: 2 });
+    expect((await repo.get(created.id)).name).toBe('Widget');
+    await expect(repo.update(newItemId(), 1, widget)).rejects.toBeInstanceOf(ItemNotFoundError);
+  });
+
+  it('deletes only at the expected version, or at any version when it is 0', async () => {
+    const { repo } = await buildRepository();
+    const a = await repo.create(widget);
+    const b = await repo.create(widget);
+    await expect(repo.delete(a.id, 7)).rejects.toBeInstanceOf(VersionConflictError);
+    await repo.delete(a.id, 1);
+    await repo.delete(b.id, 0);
+    await expect(repo.get(a.id)).rejects.toBeInstanceOf(ItemNotFoundError);
+    await expect(repo.delete(b.id, 0)).rejects.toBeInstanceOf(ItemNotFoundError);
+  });
+
+  it('lists in creation order and exports every item across several pages', async () => {
+    const { repo } = await buildRepository();
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push((await repo.create({ ...widget, name: `Item ${i}` })).id);
+    }
+    const first = await repo.list({ pageSize: 5, pageToken: '' });
+    expect(first.items.map((item) => item.id)).toEqual(ids.slice(0, 5));
+    const exported: string[] = [];
+    for await (const item of repo.export({ pageSize: 5 })) {
+      exported.push(item.id);
+    }
+    expect(exported).toEqual(ids);
+  });
+
+  it('rejects page tokens it did not make', async () => {
+    const { repo } = await buildRepository();
+    const forged = Buffer.from(JSON.stringify({ pk: 'OTHER', sk: newItemId() })).toString('base64url');
+    for (const pageToken of [
+      'not base64!',
+      forged,
+      Buffer.from('{').toString('base64url'),
+      'x'.repeat(600),
+    ]) {
+      await expect(repo.list({ pageSize: 5, pageToken })).rejects.toBeInstanceOf(InvalidPageTokenError);
+    }
+  });
+
+  it('reports an unreachable DynamoDB as unavailable', async () => {
+    const { repo } = await buildRepository({
+      endpoint: await unreachableEndpoint(),
+      maxAttempts: 1,
+      createTable: false,
+    });
+    await expect(repo.get(newItemId())).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('ensureTable is idempotent', async () => {
+    const { repo, docClient, table } = await buildRepository();
+    const created = await repo.create(widget);
+    await ensureTable({ client: docClient, table });
+    expect(await repo.get(created.id)).toEqual(created);
+  });
+});
