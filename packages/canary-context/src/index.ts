@@ -1,4 +1,13 @@
 export {
+  booleanVariable,
+  type CommonEnv,
+  ConfigError,
+  commonEnvSchema,
+  millisecondsVariable,
+  parseEnv,
+  portVariable,
+} from './config';
+export {
   type CanaryScope,
   createScope,
   currentCanaryKey,
@@ -28,6 +37,7 @@ export {
   type Track,
   trackForKey,
 } from './key';
+export { createLogger, type LoggerOptions } from './logger';
 export {
   type CanaryLabel,
   canaryLabel,
@@ -41,3 +51,4 @@ export {
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
 export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';
+export { installShutdown, type ShutdownOptions } from './shutdown';

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parseTrack } from './key';
+
+/** Thrown when the environment does not satisfy a service's schema; names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    /** The variables that were missing or invalid. */
+    readonly variables: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** A TCP port from the environment (0 = pick a free port). */
+export function portVariable(defaultPort: number) {
+  return z.coerce.number<string>().int().min(0).max(65_535).default(defaultPort);
+}
+
+/** A whole number of milliseconds from the environment. */
+export function millisecondsVariable(defaultMs: number) {
+  return z.coerce.number<string>().int().min(0).max(3_600_000).default(defaultMs);
+}
+
+/** `true` or `false` (exactly; anything else is an error rather than a silent default). */
+export function booleanVariable(defaultValue: boolean) {
+  return z
+    .enum(['true', 'false'], { message: 'must be "true" or "false"' })
+    .default(defaultValue ? 'true' : 'false')
+    .transform((value) => value === 'true');
+}
+
+const trackSchema = z
+  .string()
+  .default('stable')
+  .transform((value, ctx) => {
+    try {
+      return parseTrack(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** Variables every service reads. Spread `commonEnvSchema.shape` into a service's own `z.object`. */
+export const commonEnvSchema = z.object({
+  CANARY_TRACK: trackSchema,
+  SERVICE_VERSION: z
+    .string()
+    .regex(/^[0-9A-Za-z.+_-]{1,64}$/, 'must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234')
+    .default('0.0.0-dev'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_PORT: portVariable(9090),
+  CANARY_HEADER_TRUSTED: booleanVariable(true),
+});
+
+export type CommonEnv = z.infer<typeof commonEnvSchema>;
+
+/**
+ * Parses the environment once against `schema`. Empty strings count as unset (so `FOO=` in an env
+ * file falls back to the default). Throws a ConfigError naming each bad variable and why, never its
+ * value. The result is frozen.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = schema.safeParse(present);
+  if (!result.success) throw configErrorFrom(result.error, present);
+  return deepFreeze(result.data);
+}
+
+function configErrorFrom(error: z.ZodError, present: Record<string, string | undefined>): ConfigError {
+  const problems = error.issues.map((issue) => {
+    const variable = issue.path.map(String).join('.') || '(environment)';
+    const why = issue.path.length === 1 && present[variable] === undefined ? 'is required' : issue.message;
+    return { variable, text: `${variable}: ${why}` };
+  });
+  const variables = [...new Set(problems.map((p) => p.variable))];
+  return new ConfigError(`invalid configuration: ${problems.map((p) => p.text).join('; ')}`, variables);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

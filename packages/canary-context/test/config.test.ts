@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, commonEnvSchema, millisecondsVariable, parseEnv, portVariable } from '../src/config';
+
+const serviceSchema = z.object({
+  ...commonEnvSchema.shape,
+  PORT: portVariable(8080),
+  STORE_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port'),
+  STORE_DEADLINE_MS: millisecondsVariable(2000),
+  API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
+});
+
+const minimal = { STORE_ADDR: 'store:8080', API_TOKEN: 'x'.repeat(32) };
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseEnv with commonEnvSchema', () => {
+  it('applies the documented defaults', () => {
+    expect(parseEnv(serviceSchema, minimal)).toEqual({
+      ...minimal,
+      CANARY_TRACK: 'stable',
+      SERVICE_VERSION: '0.0.0-dev',
+      LOG_LEVEL: 'info',
+      METRICS_PORT: 9090,
+      CANARY_HEADER_TRUSTED: true,
+      PORT: 8080,
+      STORE_DEADLINE_MS: 2000,
+    });
+  });
+
+  it('parses explicit values and treats empty strings as unset', () => {
+    const config = parseEnv(serviceSchema, {
+      ...minimal,
+      CANARY_TRACK: 'pr-42',
+      SERVICE_VERSION: '0.4.0-pr.42+abc1234',
+      LOG_LEVEL: 'debug',
+      METRICS_PORT: '0',
+      CANARY_HEADER_TRUSTED: 'false',
+      PORT: '',
+    });
+    expect(config).toMatchObject({
+      CANARY_TRACK: 'pr-42',
+      LOG_LEVEL: 'debug',
+      METRICS_PORT: 0,
+      CANARY_HEADER_TRUSTED: false,
+      PORT: 8080,
+    });
+  });
+
+  it('returns a frozen result', () => {
+    const config = parseEnv(serviceSchema, minimal);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every bad variable, says why, and never echoes a value', () => {
+    const error = configError(() =>
+      parseEnv(serviceSchema, {
+        CANARY_TRACK: 'pr-042',
+        METRICS_PORT: '70000',
+        CANARY_HEADER_TRUSTED: 'yes',
+        API_TOKEN: 'hunter2-secret',
+      }),
+    );
+    expect(error.variables).toEqual(
+      expect.arrayContaining([
+        'CANARY_TRACK',
+        'METRICS_PORT',
+        'CANARY_HEADER_TRUSTED',
+        'STORE_ADDR',
+        'API_TOKEN',
+      ]),
+    );
+    expect(error.message).toContain('STORE_ADDR: is required');
+    expect(error.message).toContain('CANARY_HEADER_TRUSTED: must be "true" or "false"');
+    expect(error.message).toMatch(/CANARY_TRACK: a track must be "stable" or "pr-<PR number>"/);
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain('pr-042');
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'loud'],
+    ['SERVICE_VERSION', 'v 1'],
+    ['PORT', '80.5'],
+    ['STORE_DEADLINE_MS', '-1'],
+  ])('rejects %s=%j', (variable, value) => {
+    expect(configError(() => parseEnv(serviceSchema, { ...minimal, [variable]: value })).variables).toEqual([
+      variable,
+    ]);
+  });
+});

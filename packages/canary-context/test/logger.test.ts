@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runWithCanary } from '../src/context';
+import { parseCanaryKey } from '../src/key';
+import { createLogger } from '../src/logger';
+import { storeIdentity } from './helper';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  return { lines, logger: createLogger({ identity: storeIdentity, level: 'debug', destination }) };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('createLogger', () => {
+  it('writes JSON with service, track and version on every line', async () => {
+    const { lines, logger } = capture();
+    logger.info({ port: 8080 }, 'listening');
+    await flush();
+    expect(lines[0]).toMatchObject({
+      service: 'store-service',
+      track: 'pr-42',
+      version: '0.5.0',
+      port: 8080,
+      msg: 'listening',
+    });
+    expect(lines[0]).not.toHaveProperty('canary');
+  });
+
+  it('adds the canary key of the current scope, and only "invalid" for an invalid one', async () => {
+    const { lines, logger } = capture();
+    runWithCanary(parseCanaryKey('42'), () => logger.info('valid'));
+    runWithCanary(parseCanaryKey('42<script>'), () => logger.info('invalid'));
+    await flush();
+    expect(lines.map((l) => l.canary)).toEqual(['42', 'invalid']);
+  });
+
+  it('serializes errors under err and redacts credentials in headers', async () => {
+    const { lines, logger } = capture();
+    logger.error(
+      {
+        err: new Error('store unavailable'),
+        req: { headers: { authorization: 'Bearer secret', cookie: 'sid=1', accept: '*/*' } },
+      },
+      'request failed',
+    );
+    await flush();
+    expect(lines[0]).toMatchObject({ err: { type: 'Error', message: 'store unavailable' } });
+    expect(lines[0]?.req).toEqual({
+      headers: { authorization: '[redacted]', cookie: '[redacted]', accept: '*/*' },
+    });
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createServiceMetrics, METRIC_DEFINITIONS } from '../src/metrics';
+import { startMetricsServer } from '../src/metrics-server';
+import { storeIdentity } from './helper';
+
+async function started() {
+  const metrics = createServiceMetrics({ identity: storeIdentity });
+  const server = await startMetricsServer({ metrics, port: 0, host: '127.0.0.1' });
+  onTestFinished(() => server.close());
+  return { metrics, base: `http://127.0.0.1:${server.port}` };
+}
+
+describe('startMetricsServer', () => {
+  it('serves the fixed series and default process metrics in Prometheus text format', async () => {
+    const { metrics, base } = await started();
+    metrics.countInvalidKey('http', 'too_long');
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const body = await res.text();
+    for (const { name, type } of METRIC_DEFINITIONS) expect(body).toContain(`# TYPE ${name} ${type}`);
+    expect(body).toContain(
+      'pr_canary_invalid_canary_key_total{source="http",reason="too_long",track="pr-42"} 1',
+    );
+    expect(body).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(body).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(body).not.toMatch(/service="/);
+  });
+
+  it('answers 404 for any other path or method', async () => {
+    const { base } = await started();
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics/x`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('closes so the port stops answering', async () => {
+    const metrics = createServiceMetrics({ identity: storeIdentity });
+    const server = await startMetricsServer({ metrics, port: 0, host: '127.0.0.1' });
+    await fetch(`http://127.0.0.1:${server.port}/metrics`).then((r) => r.text());
+    await server.close();
+    await expect(fetch(`http://127.0.0.1:${server.port}/metrics`)).rejects.toThrow();
+  });
+});
+
+describe('METRIC_DEFINITIONS', () => {
+  it('names every series with the pr_canary_ prefix and never a service label', () => {
+    for (const { name, labelNames } of METRIC_DEFINITIONS) {
+      expect(name).toMatch(/^pr_canary_[a-z_]+$/);
+      expect(labelNames).not.toContain('service');
+    }
+  });
+});
