@@ -13,7 +13,7 @@ labels_json="${2:?usage: add-canary-labels.sh <pr-number> <labels-json>}"
 mapfile -t labels < <(node -e '
   const labels = JSON.parse(process.argv[1]);
   for (const label of labels) {
-    if (!/^canary:[a-z0-9-]+$/.test(label)) throw new Error("refusing a label that is not canary:<service>");
+    if (!/^canary\/[a-z0-9-]+$/.test(label)) throw new Error("refusing a label that is not canary/<service>");
     console.log(label);
   }' "$labels_json")
 
@@ -24,7 +24,7 @@ fi
 
 for label in "${labels[@]}"; do
   gh label create "$label" --repo "$GITHUB_REPOSITORY" --color FBCA04 \
-    --description "Deploy a PR canary of ${label#canary:}" --force
+    --description "Deploy a PR canary of ${label#canary/}" --force
 done
 gh pr edit "$pr" --repo "$GITHUB_REPOSITORY" --add-label "$(IFS=,; echo "${labels[*]}")"
 echo "add-canary-labels: added ${labels[*]}"

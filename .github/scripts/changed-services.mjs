@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Which canary services does a pull request change?
 //
-//   git diff --name-only "$BASE...$HEAD" | node changed-services.mjs --pr 42 --labels '["canary:api-service"]'
+//   git diff --name-only "$BASE...$HEAD" | node changed-services.mjs --pr 42 --labels '["canary/api-service"]'
 //
 // A changed file counts for a service when it ends up in that service's image: a file of the
 // service's own workspace, or of a workspace it depends on at runtime (transitively, read from the
@@ -12,7 +12,7 @@
 // Prints one JSON object (and, with --github-output <file>, appends the same fields as step outputs):
 //   changed     services the diff touches                       ["api-service"]
 //   build       services to build: changed ∪ already labelled   ["api-service","store-service"]
-//   add_labels  canary labels to add (changed but not labelled) ["canary:api-service"]
+//   add_labels  canary labels to add (changed but not labelled) ["canary/api-service"]
 //   expect      what `canary probe --expect` should see         "api=pr-42,store=pr-42"
 // Labels are only ever added: a reviewer who removes one removes that canary; a later push that no
 // longer touches a labelled service still rebuilds it, so the canary never points at a missing tag.

@@ -7,11 +7,7 @@
 //   node image-ref.mjs release --owner <owner> --service <name> --ref <vX.Y.Z>
 //     → ghcr.io/<owner>/<service>:X.Y.Z
 //   node image-ref.mjs pr-prefix --pr <N>  → pr-<N>-   (what cleanup matches on)
-//   node image-ref.mjs pr-version --service <name> --pr <N> --sha <40-hex>
-//     → <package version>-pr.<N>+<8-hex>   (SERVICE_VERSION baked into a PR image; semver-valid)
 //   node image-ref.mjs version --ref <vX.Y.Z> → X.Y.Z
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serviceNamed } from './services.mjs';
@@ -66,18 +62,6 @@ export function releaseVersion(ref) {
   return tag.slice(1);
 }
 
-/**
- * The version a PR image reports in X-Served-By: the workspace's version, marked as this PR's build.
- * @param {{ root: string, service: string, pr: string, sha: string }} opts
- */
-export function prServiceVersion({ root, service, pr, sha }) {
-  const manifestPath = path.join(root, serviceNamed(service).workspace, 'package.json');
-  const version = String(JSON.parse(readFileSync(manifestPath, 'utf8')).version);
-  const base = version.split(/[-+]/)[0];
-  if (!/^\d+\.\d+\.\d+$/.test(base ?? '')) throw new Error(`${manifestPath} has no semantic version`);
-  return `${base}-pr.${checkPrNumber(pr)}+${prImageTag({ pr, sha }).slice(prTagPrefix(pr).length)}`;
-}
-
 /** @param {string[]} argv */
 export function main(argv) {
   const [command, ...rest] = argv;
@@ -89,7 +73,6 @@ export function main(argv) {
       pr: { type: 'string' },
       sha: { type: 'string' },
       ref: { type: 'string' },
-      root: { type: 'string', default: '.' },
     },
   });
   const need = (/** @type {keyof typeof values} */ key) => {
@@ -102,19 +85,12 @@ export function main(argv) {
       return `${imageRepository(need('owner'), need('service'))}:${prImageTag({ pr: need('pr'), sha: need('sha') })}`;
     case 'release':
       return `${imageRepository(need('owner'), need('service'))}:${releaseVersion(need('ref'))}`;
-    case 'pr-version':
-      return prServiceVersion({
-        root: values.root,
-        service: need('service'),
-        pr: need('pr'),
-        sha: need('sha'),
-      });
     case 'pr-prefix':
       return prTagPrefix(need('pr'));
     case 'version':
       return releaseVersion(need('ref'));
     default:
-      throw new Error('usage: image-ref.mjs pr|release|pr-prefix|pr-version|version [options]');
+      throw new Error('usage: image-ref.mjs pr|release|pr-prefix|version [options]');
   }
 }
 

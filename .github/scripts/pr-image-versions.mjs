@@ -25,7 +25,8 @@ export function prVersionIds({ ndjson, pr }) {
     const version = JSON.parse(line);
     const tags = Array.isArray(version.tags) ? version.tags : [];
     const onlyThisPr =
-      tags.length > 0 && tags.every((tag) => typeof tag === 'string' && tag.startsWith(prefix));
+      tags.length > 0 &&
+      tags.every((/** @type {unknown} */ tag) => typeof tag === 'string' && tag.startsWith(prefix));
     if (!onlyThisPr) continue;
     if (!/^[0-9]+$/.test(String(version.id))) throw new Error('package version id is not numeric');
     ids.push(String(version.id));

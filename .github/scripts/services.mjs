@@ -1,7 +1,7 @@
 // The deployable services, in one place for every workflow script.
 //
-// `canaryLabel` is the pull-request label the integration ApplicationSets select on: a PR carrying it
-// gets its own copy of that service in `<namespacePrefix>-pr-<N>`. `probeKey` is the hop name the
+// `canaryLabel` is the pull-request label the integration ApplicationSets select on (manifests/config.yaml
+// `prLabels`; a ship check holds the two together): a PR carrying it gets its own copy of that service. `probeKey` is the hop name the
 // `canary probe --expect` option uses. web is released but never canaried (it is a static bundle; a
 // tester points the stable UI at a canary with X-Canary instead).
 
@@ -12,13 +12,13 @@ export const SERVICES = Object.freeze([
   Object.freeze({
     name: 'api-service',
     workspace: 'apps/api-service',
-    canaryLabel: 'canary:api-service',
+    canaryLabel: 'canary/api-service',
     probeKey: 'api',
   }),
   Object.freeze({
     name: 'store-service',
     workspace: 'apps/store-service',
-    canaryLabel: 'canary:store-service',
+    canaryLabel: 'canary/store-service',
     probeKey: 'store',
   }),
   Object.freeze({ name: 'web', workspace: 'apps/web', canaryLabel: null, probeKey: null }),

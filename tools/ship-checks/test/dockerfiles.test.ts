@@ -1,0 +1,270 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { readWorkspaces, shippedWorkspaces } from '../../../.github/scripts/changed-services.mjs';
+import { SERVICES } from '../../../.github/scripts/services.mjs';
+import {
+  type Dockerfile,
+  finalStage,
+  instructionsOf,
+  parseCopy,
+  parseDockerfile,
+  parseEnv,
+  parseExecForm,
+  type Stage,
+} from '../src/dockerfile';
+import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
+
+const workspaces = readWorkspaces(REPO_ROOT);
+const rootManifest = readRepoJson<{ devDependencies: Record<string, string> }>('package.json');
+
+interface ContainerSpec {
+  name: string;
+  ports?: { name: string; containerPort: number }[];
+}
+interface DeploymentSpec {
+  spec: {
+    template: {
+      spec: { securityContext?: { runAsUser?: number; runAsGroup?: number }; containers: ContainerSpec[] };
+    };
+  };
+}
+
+function deploymentOf(service: string): DeploymentSpec {
+  return parseYaml(readRepoFile(`manifests/base/${service}/deployment.yaml`)) as DeploymentSpec;
+}
+
+function stageNamed(dockerfile: Dockerfile, name: string): Stage {
+  const stage = dockerfile.stages.find((candidate) => candidate.name === name);
+  if (!stage) throw new Error(`no stage named ${name}`);
+  return stage;
+}
+
+function workdirOf(stage: Stage): string {
+  const workdirs = instructionsOf(stage, 'WORKDIR');
+  return workdirs.at(-1)?.args ?? '/';
+}
+
+/** `node:24.11.1-bookworm-slim` → pinned; `node:24`, `node:lts`, `node:latest`, `node` → not. */
+function isPinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:@]+)$/.exec(image)?.[1];
+  return tag !== undefined && tag !== 'latest' && /^v?\d+\.\d+\.\d+(?:[-._][A-Za-z0-9.-]+)?$/.test(tag);
+}
+
+/** Workspace folders turbo prune puts in the pruned monorepo of `appDir`: the app and every internal dependency. */
+function prunedWorkspaceDirs(appDir: string): Set<string> {
+  const byName = new Map(workspaces.map((workspace) => [workspace.name, workspace]));
+  const start = workspaces.find((workspace) => workspace.dir === appDir);
+  if (!start) throw new Error(`no workspace at ${appDir}`);
+  const seen = new Set<string>([start.dir]);
+  const queue = [appDir];
+  for (let dir = queue.shift(); dir; dir = queue.shift()) {
+    const manifest = readRepoJson<Record<string, Record<string, string> | undefined>>(`${dir}/package.json`);
+    const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
+    for (const dep of deps) {
+      const workspace = byName.get(dep);
+      if (workspace && !seen.has(workspace.dir)) {
+        seen.add(workspace.dir);
+        queue.push(workspace.dir);
+      }
+    }
+  }
+  return seen;
+}
+
+/** What `<dir>/dist` is built from: tsc (tsconfig.build.json outDir dist) or vite (default outDir dist). */
+function buildsDist(dir: string): boolean {
+  const manifest = readRepoJson<{ scripts?: Record<string, string> }>(`${dir}/package.json`);
+  const build = manifest.scripts?.build ?? '';
+  if (build.includes('tsc -p tsconfig.build.json')) {
+    const tsconfig = readRepoJson<{ compilerOptions?: { outDir?: string; rootDir?: string } }>(
+      `${dir}/tsconfig.build.json`,
+    );
+    return tsconfig.compilerOptions?.outDir === 'dist';
+  }
+  return build.startsWith('vite build');
+}
+
+function protoFilesUnder(dir: string): string[] {
+  const absolute = path.join(REPO_ROOT, dir);
+  return readdirSync(absolute, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.proto') && !file.split(path.sep).includes('node_modules'))
+    .filter((file) => statSync(path.join(absolute, file)).isFile())
+    .map((file) => `${dir}/${file.split(path.sep).join('/')}`);
+}
+
+describe.each(SERVICES.map((service) => [service.name, service] as const))(
+  '%s Dockerfile',
+  (name, service) => {
+    const dockerfilePath = `${service.workspace}/Dockerfile`;
+    const dockerfile = parseDockerfile(readRepoFile(dockerfilePath));
+    const runtime = finalStage(dockerfile);
+    const stageNames = new Set(dockerfile.stages.map((stage) => stage.name));
+    const pruned = prunedWorkspaceDirs(service.workspace);
+
+    it('builds from base images pinned to an exact release, never latest', () => {
+      const bases = dockerfile.stages.map((stage) => stage.from).filter((from) => !stageNames.has(from));
+      expect(bases.length).toBeGreaterThan(0);
+      for (const base of bases) expect(isPinned(base), `${base} is not pinned`).toBe(true);
+      expect(readRepoFile(dockerfilePath)).not.toMatch(/:latest\b/);
+    });
+
+    it('prunes the monorepo to this app with the turbo version the repository uses', () => {
+      const prune = stageNamed(dockerfile, 'prune');
+      const runs = instructionsOf(prune, 'RUN').map((instruction) => instruction.args);
+      expect(runs).toContain(
+        `npm install --global --no-audit --no-fund turbo@${rootManifest.devDependencies.turbo}`,
+      );
+      expect(runs).toContain(
+        `turbo prune ${readRepoJson<{ name: string }>(`${service.workspace}/package.json`).name} --docker --out-dir /pruned`,
+      );
+    });
+
+    it('copies only files that exist in the build context or are produced by an earlier stage', () => {
+      for (const stage of dockerfile.stages) {
+        for (const copy of instructionsOf(stage, 'COPY').map(parseCopy)) {
+          if (copy.heredoc) continue;
+          if (copy.from === undefined) {
+            for (const source of copy.sources) {
+              expect(source === '.' || repoFileExists(source), `${source} is not in the build context`).toBe(
+                true,
+              );
+            }
+            continue;
+          }
+          expect(stageNames.has(copy.from), `--from=${copy.from} is not a stage`).toBe(true);
+          const origin = stageNamed(dockerfile, copy.from);
+          for (const source of copy.sources) {
+            if (source.startsWith('/pruned/')) {
+              expect(['/pruned/json/', '/pruned/full/']).toContain(source);
+              continue;
+            }
+            const originRoot = `${workdirOf(origin)}/`;
+            expect(source.startsWith(originRoot), `${source} is outside ${copy.from}'s ${originRoot}`).toBe(
+              true,
+            );
+            const relative = source.slice(originRoot.length).replace(/\/$/, '');
+            if (relative === '') continue; // the whole working directory of that stage (installed deps)
+            const dist = /^(.+)\/dist$/.exec(relative);
+            if (dist?.[1]) {
+              expect(pruned.has(dist[1]), `${dist[1]} is not in the pruned workspace`).toBe(true);
+              expect(buildsDist(dist[1]), `nothing builds ${relative}`).toBe(true);
+            } else {
+              expect(repoFileExists(relative), `${relative} does not exist in the repository`).toBe(true);
+            }
+          }
+        }
+      }
+    });
+
+    it('runs as a non-root user, the same uid the manifests run it as', () => {
+      const user = instructionsOf(runtime, 'USER').at(-1)?.args;
+      expect(user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
+      const podSecurity = deploymentOf(name).spec.template.spec.securityContext;
+      expect(user).toBe(`${podSecurity?.runAsUser}:${podSecurity?.runAsGroup}`);
+    });
+
+    it('exposes exactly the container ports the manifests declare', () => {
+      const exposed = instructionsOf(runtime, 'EXPOSE')
+        .flatMap((instruction) => instruction.args.split(/\s+/))
+        .map(Number)
+        .sort();
+      const container = deploymentOf(name).spec.template.spec.containers.find((c) => c.name === name);
+      const declared = (container?.ports ?? []).map((port) => port.containerPort).sort();
+      expect(exposed).toEqual(declared);
+    });
+
+    it('starts its process directly in exec form (signals reach it), never through npm or a shell', () => {
+      const entrypoint = instructionsOf(runtime, 'ENTRYPOINT').at(-1);
+      expect(entrypoint).toBeDefined();
+      const argv = parseExecForm(entrypoint as NonNullable<typeof entrypoint>);
+      expect(['node', 'nginx']).toContain(argv[0]);
+      expect(instructionsOf(runtime, 'CMD')).toEqual([]);
+    });
+
+    it('ships every .proto file its workspaces load at run time', () => {
+      const copied = instructionsOf(runtime, 'COPY')
+        .map(parseCopy)
+        .flatMap((copy) => copy.sources.map((source) => source.replace(/^\/repo\//, '')));
+      const needed = [...shippedWorkspaces(workspaces, service.workspace)].flatMap((workspace) =>
+        protoFilesUnder(workspace.dir),
+      );
+      for (const file of needed) {
+        expect(
+          copied.some((source) => file.startsWith(source)),
+          `${file} is not copied into the image`,
+        ).toBe(true);
+      }
+    });
+  },
+);
+
+describe.each(
+  SERVICES.filter((service) => service.canaryLabel !== null).map(
+    (service) => [service.name, service] as const,
+  ),
+)('%s Node image', (name, service) => {
+  const dockerfile = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`));
+  const runtime = finalStage(dockerfile);
+  const argv = parseExecForm(instructionsOf(runtime, 'ENTRYPOINT').at(-1) as never);
+
+  it('starts dist/server.js, which tsc compiles from src/server.ts', () => {
+    expect(instructionsOf(runtime, 'WORKDIR').at(-1)?.args).toBe(`/app/${service.workspace}`);
+    expect(argv.at(-1)).toBe('dist/server.js');
+    const tsconfig = readRepoJson<{ compilerOptions: { rootDir: string; outDir: string } }>(
+      `${service.workspace}/tsconfig.build.json`,
+    );
+    expect(tsconfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(repoFileExists(`${service.workspace}/src/server.ts`)).toBe(true);
+  });
+
+  it('preloads telemetry from canary-context’s built register entry, which the image contains', () => {
+    const preload = argv[argv.indexOf('--require') + 1];
+    expect(preload).toBe('@pr-canary/canary-context/register');
+    const manifest = readRepoJson<{ exports: Record<string, { default: string }> }>(
+      'packages/canary-context/package.json',
+    );
+    expect(manifest.exports['./register']?.default).toBe('./dist/register.js');
+    expect(repoFileExists('packages/canary-context/src/register.ts')).toBe(true);
+  });
+
+  it('installs production dependencies only for this app', () => {
+    const deps = stageNamed(dockerfile, 'deps');
+    const install = instructionsOf(deps, 'RUN')
+      .map((instruction) => instruction.args)
+      .join('\n');
+    expect(install).toMatch(/npm ci --omit=dev --workspace=@pr-canary\/[a-z-]+ /);
+    expect(install).toContain(`--workspace=@pr-canary/${name}`);
+  });
+
+  it('sets only environment variables its config schema reads, on the ports the manifests use', async () => {
+    const configModule = pathToFileURL(repoPath(service.workspace, 'src', 'config.ts')).href;
+    const { configSchema } = (await import(/* @vite-ignore */ configModule)) as {
+      configSchema: { shape: Record<string, unknown> };
+    };
+    const env = new Map(instructionsOf(runtime, 'ENV').flatMap((instruction) => [...parseEnv(instruction)]));
+    for (const variable of env.keys()) {
+      expect(Object.keys(configSchema.shape), `${variable} is not read by ${name}`).toContain(variable);
+    }
+    const container = deploymentOf(name).spec.template.spec.containers.find((c) => c.name === name);
+    const ports = new Map((container?.ports ?? []).map((port) => [port.name, String(port.containerPort)]));
+    expect(env.get('PORT')).toBe(ports.get('http') ?? ports.get('grpc'));
+    expect(env.get('METRICS_PORT')).toBe(ports.get('metrics'));
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignored = readRepoFile('.dockerignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+
+  it('keeps git history, installed modules, build output and secrets out of the build context', () => {
+    for (const pattern of ['.git', '**/node_modules', '**/dist', '**/.env', '**/.turbo']) {
+      expect(ignored).toContain(pattern);
+    }
+  });
+});
