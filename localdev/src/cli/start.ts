@@ -1,0 +1,190 @@
+/**
+ * `npm start`: runs the whole system locally (see localdev/README.md). The only place that reads
+ * process.env and argv for the stack.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CanaryConfigError, type CanarySpec, loadCanaryFile, parseCanaryFlags } from '../stack/canary-config';
+import { PortInUseError } from '../stack/ports';
+import { paint } from '../stack/prefix';
+import { type Stack, StackError, type StackPorts, startStack } from '../stack/stack';
+
+const LOCALDEV_DIR = path.resolve(__dirname, '../..');
+const DEFAULT_CANARIES_FILE = path.join(LOCALDEV_DIR, 'canaries.json');
+const DEFAULT_DATA_DIR = path.join(LOCALDEV_DIR, '.data/dynamodb');
+const DEFAULT_PORTS: StackPorts = { http: 8080, grpc: 8081, dynamodb: 8000, web: 5173 };
+const FORCE_AFTER_MS = 1_000;
+
+const HELP = `Usage: npm start -- [options]
+
+Runs dynalite, stable api-service + store-service, the PR canaries, the dev router and the web UI.
+
+Canaries (default: ${path.relative(process.cwd(), DEFAULT_CANARIES_FILE) || 'canaries.json'}):
+  --canary PR=SERVICES[@VERSION]  run a canary instead of the file's, repeatable; SERVICES is a comma
+                                  list of api, store (e.g. --canary 42=api,store --canary 7=store)
+  --canaries-file FILE            read canaries from FILE
+  --no-canaries                   stable only
+
+Ports:
+  --http-port N      dev router HTTP entry, plays Traefik (default ${DEFAULT_PORTS.http})
+  --grpc-port N      dev router gRPC entry, plays Linkerd; api instances use it as STORE_ADDR (default ${DEFAULT_PORTS.grpc})
+  --dynamodb-port N  dynalite (default ${DEFAULT_PORTS.dynamodb})
+  --web-port N       web UI dev server (default ${DEFAULT_PORTS.web})
+  api and store instances always get free ports; 0 picks a free port for the others too.
+
+Other:
+  --no-web                 do not start the web UI
+  --data-dir DIR           dynalite data folder (default localdev/.data/dynamodb; kept across restarts)
+  --in-memory              keep DynamoDB data in memory only
+  --stable-version V       SERVICE_VERSION of stable (default 0.1.0)
+  -h, --help               this text
+
+Environment: LOG_LEVEL is passed to every service. Telemetry is off (OTEL_SDK_DISABLED=true) unless
+you set any OTEL_* variable, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318.
+Ctrl-C (or SIGTERM) stops everything; press it again after a second to force.`;
+
+interface StartCommand {
+  canaries: CanarySpec[];
+  canariesSource: string;
+  ports: StackPorts;
+  web: boolean;
+  dataDir: string | undefined;
+  stableVersion: string;
+}
+
+function parseCommand(argv: readonly string[]): StartCommand | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      canary: { type: 'string', multiple: true },
+      'canaries-file': { type: 'string' },
+      'no-canaries': { type: 'boolean' },
+      'http-port': { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'web-port': { type: 'string' },
+      'no-web': { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      'stable-version': { type: 'string', default: '0.1.0' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const stableVersion = values['stable-version'];
+  const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
+  const [canaries, canariesSource] = values['no-canaries']
+    ? [[], '--no-canaries']
+    : values.canary
+      ? [parseCanaryFlags(values.canary, stableVersion), '--canary']
+      : [loadCanaryFile(file, stableVersion), path.relative(process.cwd(), file)];
+  return {
+    canaries,
+    canariesSource,
+    ports: {
+      http: portOption(values['http-port'], DEFAULT_PORTS.http, '--http-port'),
+      grpc: portOption(values['grpc-port'], DEFAULT_PORTS.grpc, '--grpc-port'),
+      dynamodb: portOption(values['dynamodb-port'], DEFAULT_PORTS.dynamodb, '--dynamodb-port'),
+      web: portOption(values['web-port'], DEFAULT_PORTS.web, '--web-port'),
+    },
+    web: !values['no-web'],
+    dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    stableVersion,
+  };
+}
+
+function portOption(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^[0-9]{1,5}$/.test(value) || port > 65_535)
+    throw new CanaryConfigError(`${flag} must be a port number 0-65535`);
+  return port;
+}
+
+function banner(stack: Stack, command: StartCommand, seconds: string, color: boolean): string {
+  const apiUrl = stack.urls.api.replace('127.0.0.1', 'localhost');
+  const bold = (text: string) => (color ? paint(1, text) : text);
+  const canaryLines = command.canaries.length
+    ? command.canaries.map((c) => `   PR ${c.pr.padEnd(6)} ${c.services.join(' + ')}  (version ${c.version})`)
+    : ['   none: stable only'];
+  const pr = command.canaries[0]?.pr;
+  const storeOnly = command.canaries.find((c) => !c.services.includes('api-service'))?.pr;
+  return [
+    '',
+    bold(`pr-canary local stack is ready in ${seconds} s`),
+    ...(stack.urls.web ? [`   web UI          ${stack.urls.web}`] : []),
+    `   api (edge)      ${apiUrl}          X-Canary: N  → api canary of PR N if running, else stable`,
+    `   store (mesh)    ${stack.urls.grpc}            x-canary: N  → store canary of PR N if running, else stable`,
+    `   dynamodb        ${stack.urls.dynamodb}   ${command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory'}`,
+    ` canaries (from ${command.canariesSource}):`,
+    ...canaryLines,
+    ' try:',
+    `   curl -i ${apiUrl}/api/route`,
+    ...[pr, storeOnly]
+      .filter((key, index, all) => key !== undefined && all.indexOf(key) === index)
+      .map((key) => `   curl -i -H 'X-Canary: ${key}' ${apiUrl}/api/route`),
+    ...(pr ? [`   npx canary probe --url ${apiUrl} --pr ${pr}`] : []),
+    ' Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const command = parseCommand(process.argv.slice(2));
+  if (command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const startedAt = Date.now();
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  let stopRequestedAt: number | undefined;
+  const pending = startStack({
+    canaries: command.canaries,
+    stableVersion: command.stableVersion,
+    ports: command.ports,
+    web: command.web,
+    dataDir: command.dataDir,
+    env: process.env,
+    log,
+    color,
+  });
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      const now = Date.now();
+      if (stopRequestedAt !== undefined) {
+        if (now - stopRequestedAt > FORCE_AFTER_MS) {
+          log(`${signal} again: killing everything now`);
+          process.exit(130);
+        }
+        return;
+      }
+      stopRequestedAt = now;
+      log(`${signal}: stopping the stack…`);
+      void pending.then(
+        (stack) => stack.stop().then(() => resolve(0)),
+        () => resolve(0),
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  const stack = await pending;
+  if (stopRequestedAt !== undefined) return stopped;
+  log(banner(stack, command, ((Date.now() - startedAt) / 1000).toFixed(1), color));
+  return Promise.race([stopped, stack.failed.then(() => 1)]);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known =
+      error instanceof PortInUseError || error instanceof StackError || error instanceof CanaryConfigError;
+    process.stderr.write(
+      `npm start: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,33 @@
+export { type GrpcRouter, startGrpcRouter } from './router/grpc-router';
+export { type HttpRouter, startHttpRouter } from './router/http-router';
+export { type Address, LiveRoutes, type ResolvedRoute } from './routing/live-routes';
+export {
+  CANARY_ROUTE_PRIORITY,
+  type CanaryDeployment,
+  canaryBackend,
+  canaryNamespace,
+  type HeaderRoute,
+  PR_NUMBER_PATTERN,
+  ROUTED_SERVICES,
+  type RouteBackend,
+  type RoutedService,
+  type RouteTable,
+  resolveRoute,
+  routeTable,
+  STABLE_NAMESPACE,
+  STABLE_ROUTE_PRIORITY,
+  stableBackend,
+  type Track,
+} from './routing/route-table';
+export { type CanarySpec, loadCanaryFile, parseCanaryFlags } from './stack/canary-config';
+export { PortInUseError } from './stack/ports';
+export {
+  DEMO_CANARIES,
+  type InstanceInfo,
+  type Stack,
+  StackError,
+  type StackOptions,
+  type StackPorts,
+  startStack,
+  tableFor,
+} from './stack/stack';

@@ -1,0 +1,191 @@
+import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { z } from 'zod';
+import { ROUTED_SERVICES, type RoutedService } from '../routing/route-table';
+
+/**
+ * `canary probe`: sends N requests to `GET /api/route` (optionally with `X-Canary`), counts where each
+ * hop landed (track and version), and checks the expectation. Pure apart from the HTTP requests.
+ */
+
+export interface ProbeOptions {
+  /** Base URL of the api edge, e.g. http://localhost:8080. */
+  url: string;
+  /** Raw X-Canary value to send; undefined sends none. */
+  key: string | undefined;
+  count: number;
+  timeoutMs: number;
+  /** Expected track per service, e.g. { 'api-service': 'pr-42', 'store-service': 'stable' }. */
+  expect: Partial<Record<RoutedService, string>> | undefined;
+}
+
+export interface HopCount {
+  track: string;
+  version: string;
+  count: number;
+}
+
+export interface ExpectationResult {
+  service: RoutedService;
+  expected: string;
+  matched: number;
+  ok: boolean;
+}
+
+export interface ProbeResult {
+  url: string;
+  key: string | null;
+  /** What the shared parser makes of the key: absent, valid or invalid (served as stable). */
+  keyKind: 'absent' | 'valid' | 'invalid';
+  count: number;
+  succeeded: number;
+  failures: { status: number | null; message: string; count: number }[];
+  warnings: { warning: string; count: number }[];
+  hops: Record<string, HopCount[]>;
+  expectations: ExpectationResult[];
+  ok: boolean;
+}
+
+const routeResponseSchema = z.object({
+  canary: z.string().nullable(),
+  warning: z.string().nullable(),
+  hops: z.array(
+    z.object({ service: z.string().max(128), track: z.string().max(128), version: z.string().max(128) }),
+  ),
+});
+type RouteResponse = z.infer<typeof routeResponseSchema>;
+
+const SHORT_SERVICE: Readonly<Record<string, RoutedService>> = {
+  api: 'api-service',
+  store: 'store-service',
+  'api-service': 'api-service',
+  'store-service': 'store-service',
+};
+const TRACK_PATTERN = /^(stable|pr-[1-9][0-9]{0,8})$/;
+
+export class ProbeUsageError extends Error {
+  override name = 'ProbeUsageError';
+}
+
+/** Parses `api=pr-42,store=stable`. */
+export function parseExpectation(value: string): Partial<Record<RoutedService, string>> {
+  const expectation: Partial<Record<RoutedService, string>> = {};
+  for (const part of value.split(',')) {
+    const [name = '', track = ''] = part.split('=').map((s) => s.trim());
+    const service = SHORT_SERVICE[name];
+    if (!service)
+      throw new ProbeUsageError(
+        `--expect: unknown service; use ${ROUTED_SERVICES.join(', ')} (or api, store)`,
+      );
+    if (!TRACK_PATTERN.test(track)) throw new ProbeUsageError('--expect: a track is stable or pr-<N>');
+    expectation[service] = track;
+  }
+  return expectation;
+}
+
+type Outcome =
+  | { kind: 'ok'; body: RouteResponse }
+  | { kind: 'failed'; status: number | null; message: string };
+
+export async function probe(options: ProbeOptions): Promise<ProbeResult> {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < options.count; i++) outcomes.push(await requestOnce(options));
+  return summarize(options, outcomes);
+}
+
+async function requestOnce(options: ProbeOptions): Promise<Outcome> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.key !== undefined) headers['x-canary'] = options.key;
+  try {
+    const response = await fetch(new URL('/api/route', options.url), {
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const parsed = routeResponseSchema.safeParse(await response.json().catch(() => undefined));
+    if (response.ok && parsed.success) return { kind: 'ok', body: parsed.data };
+    return {
+      kind: 'failed',
+      status: response.status,
+      message: parsed.success ? `HTTP ${response.status}` : `HTTP ${response.status} without a route body`,
+    };
+  } catch (error) {
+    return { kind: 'failed', status: null, message: describeFetchError(error) };
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.code ? `request failed (${cause.code})` : 'request failed';
+}
+
+export function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeResult {
+  const hops: Record<string, HopCount[]> = {};
+  const warnings = new Map<string, number>();
+  const failures = new Map<string, { status: number | null; message: string; count: number }>();
+  const matched = new Map<RoutedService, number>();
+  let succeeded = 0;
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'failed') {
+      const key = `${outcome.status} ${outcome.message}`;
+      const entry = failures.get(key) ?? { status: outcome.status, message: outcome.message, count: 0 };
+      entry.count++;
+      failures.set(key, entry);
+      continue;
+    }
+    succeeded++;
+    if (outcome.body.warning)
+      warnings.set(outcome.body.warning, (warnings.get(outcome.body.warning) ?? 0) + 1);
+    for (const hop of outcome.body.hops) countHop(hops, hop);
+    for (const [service, track] of Object.entries(options.expect ?? {}) as [RoutedService, string][]) {
+      if (outcome.body.hops.some((hop) => hop.service === service && hop.track === track)) {
+        matched.set(service, (matched.get(service) ?? 0) + 1);
+      }
+    }
+  }
+  const expectations = (Object.entries(options.expect ?? {}) as [RoutedService, string][]).map(
+    ([service, expected]): ExpectationResult => {
+      const count = matched.get(service) ?? 0;
+      return { service, expected, matched: count, ok: count === options.count };
+    },
+  );
+  return {
+    url: options.url,
+    key: options.key ?? null,
+    keyKind: parseCanaryKey(options.key).kind,
+    count: options.count,
+    succeeded,
+    failures: [...failures.values()],
+    warnings: [...warnings].map(([warning, count]) => ({ warning, count })),
+    hops,
+    expectations,
+    ok: succeeded === options.count && expectations.every((e) => e.ok),
+  };
+}
+
+function countHop(hops: Record<string, HopCount[]>, hop: RouteResponse['hops'][number]): void {
+  const counts = hops[hop.service] ?? [];
+  hops[hop.service] = counts;
+  const existing = counts.find((c) => c.track === hop.track && c.version === hop.version);
+  if (existing) existing.count++;
+  else counts.push({ track: hop.track, version: hop.version, count: 1 });
+}
+
+/** Human-readable report. */
+export function formatProbe(result: ProbeResult): string {
+  const keyText =
+    result.key === null ? 'no X-Canary' : `X-Canary: ${JSON.stringify(result.key)} (${result.keyKind})`;
+  const lines = [`probe ${result.url}/api/route  ${keyText}  ×${result.count}`];
+  for (const [service, counts] of Object.entries(result.hops)) {
+    const spread = counts.map((c) => `${c.track} (${c.version}) ${c.count}/${result.count}`).join(', ');
+    lines.push(`  ${service.padEnd(14)} ${spread}`);
+  }
+  for (const w of result.warnings) lines.push(`  warning ×${w.count}: ${w.warning}`);
+  for (const f of result.failures) lines.push(`  failed ×${f.count}: ${f.message}`);
+  for (const e of result.expectations) {
+    lines.push(
+      `  expect ${e.service}=${e.expected}: ${e.ok ? 'ok' : 'FAILED'} (${e.matched}/${result.count})`,
+    );
+  }
+  lines.push(result.ok ? 'ok' : 'FAILED');
+  return lines.join('\n');
+}

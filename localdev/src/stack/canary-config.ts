@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { PR_NUMBER_PATTERN, ROUTED_SERVICES, type RoutedService } from '../routing/route-table';
+
+/** A PR canary the local stack runs: which services, under which version. */
+export interface CanarySpec {
+  pr: string;
+  services: readonly RoutedService[];
+  version: string;
+}
+
+const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
+const SHORT_NAMES: Readonly<Record<string, RoutedService>> = {
+  api: 'api-service',
+  store: 'store-service',
+  'api-service': 'api-service',
+  'store-service': 'store-service',
+};
+
+const prSchema = z
+  .union([z.number().int(), z.string()])
+  .transform(String)
+  .refine((pr) => PR_NUMBER_PATTERN.test(pr), 'a PR number is 1-999999999 without leading zeros');
+const serviceSchema = z.string().transform((name, ctx) => {
+  const service = SHORT_NAMES[name];
+  if (!service)
+    ctx.addIssue({ code: 'custom', message: `unknown service; use one of ${ROUTED_SERVICES.join(', ')}` });
+  return service ?? z.NEVER;
+});
+const canarySchema = z.object({
+  pr: prSchema,
+  services: z.array(serviceSchema).min(1),
+  version: z.string().regex(VERSION_PATTERN, 'a version is 1-64 characters of [0-9A-Za-z.+-]').optional(),
+});
+export const canaryFileSchema = z.object({
+  $comment: z.string().optional(),
+  canaries: z.array(canarySchema),
+});
+
+export class CanaryConfigError extends Error {
+  override name = 'CanaryConfigError';
+}
+
+/** Reads and validates a canaries file (see localdev/canaries.json). */
+export function loadCanaryFile(file: string, stableVersion: string): CanarySpec[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CanaryConfigError(`cannot read canaries file ${file}: ${(error as Error).message}`);
+  }
+  const parsed = canaryFileSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new CanaryConfigError(`invalid canaries file ${file}: ${describeIssues(parsed.error)}`);
+  return normalize(parsed.data.canaries, stableVersion);
+}
+
+/** Parses `--canary` flag values: `42=api,store`, optionally `@version`: `42=api,store@0.2.0-rc1`. */
+export function parseCanaryFlags(values: readonly string[], stableVersion: string): CanarySpec[] {
+  const canaries = values.map((value) => {
+    const match = /^([^=]+)=([^@]+)(?:@(.+))?$/.exec(value);
+    if (!match)
+      throw new CanaryConfigError('--canary takes PR=services[@version], e.g. --canary 42=api,store');
+    const [, pr, services = '', version] = match;
+    const parsed = canarySchema.safeParse({ pr, services: services.split(','), version });
+    if (!parsed.success)
+      throw new CanaryConfigError(`invalid --canary value: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  });
+  return normalize(canaries, stableVersion);
+}
+
+function normalize(canaries: readonly z.infer<typeof canarySchema>[], stableVersion: string): CanarySpec[] {
+  const seen = new Set<string>();
+  return canaries.map(({ pr, services, version }) => {
+    if (seen.has(pr)) throw new CanaryConfigError(`PR ${pr} is listed twice`);
+    seen.add(pr);
+    const unique = [...new Set(services)];
+    return { pr, services: unique, version: version ?? defaultCanaryVersion(stableVersion, pr) };
+  });
+}
+
+export function defaultCanaryVersion(stableVersion: string, pr: string): string {
+  return `${stableVersion}-pr${pr}`;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
+}
