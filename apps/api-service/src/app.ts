@@ -1,0 +1,88 @@
+/**
+ * Builds the api's Fastify instance from a config and its dependencies; never listens (server.ts
+ * does). Tests build it against a real store and use `inject()` or `listen({port: 0})`.
+ */
+import cors from '@fastify/cors';
+import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiConfig } from './config';
+import { installErrorHandling } from './errors';
+import { type Readiness, registerHealthRoutes } from './routes/health';
+import { registerItemRoutes } from './routes/items';
+import { registerRouteInspector } from './routes/route-inspector';
+import type { StoreClient } from './store-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Shutdown step 1: /readyz answers 503 from now on, while in-flight requests still finish. */
+    markNotReady(): void;
+  }
+}
+
+export interface AppDependencies {
+  config: ApiConfig;
+  store: StoreClient;
+  /** A pino logger (canary-context's createLogger); Fastify makes per-request children of it. */
+  logger: FastifyBaseLogger;
+  metrics: ServiceMetrics;
+}
+
+export const SERVICE_NAME = 'api-service';
+/** Items are at most ~2.3 KB of JSON; anything much bigger is not a legitimate request. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Methods a browser may use cross-origin, and the request/response headers it may send/read. */
+const CORS_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const CORS_REQUEST_HEADERS = ['x-canary', 'baggage', 'content-type', 'if-match'];
+const CORS_EXPOSED_HEADERS = ['x-served-by', 'x-canary', 'x-canary-warning', 'etag', 'location'];
+const CORS_MAX_AGE_SECONDS = 600;
+
+export function identityFromConfig(config: ApiConfig): InstanceIdentity {
+  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
+}
+
+/** One line per request with the route template (never the raw URL, which is client input). */
+function logCompletedRequests(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.is404 ? 'unmatched' : request.routeOptions.url,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+    done();
+  });
+}
+
+export function buildApp({ config, store, logger, metrics }: AppDependencies): FastifyInstance {
+  const identity = identityFromConfig(config);
+  const readiness: Readiness = { accepting: true };
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Reject unknown properties instead of silently dropping them, and never coerce types.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+
+  app.decorate('markNotReady', () => {
+    readiness.accepting = false;
+  });
+  app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
+  app.register(cors, {
+    origin: [...config.CORS_ALLOWED_ORIGINS],
+    methods: CORS_METHODS,
+    allowedHeaders: CORS_REQUEST_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: CORS_MAX_AGE_SECONDS,
+  });
+  logCompletedRequests(app);
+  installErrorHandling(app);
+  registerHealthRoutes(app, { store, readiness, readinessDeadlineMs: config.READINESS_DEADLINE_MS });
+  registerRouteInspector(app, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
+  registerItemRoutes(app, store);
+  return app;
+}

@@ -1,0 +1,80 @@
+/**
+ * api-service configuration: parsed once from the environment, validated, frozen. The only module
+ * that knows the variable names (manifests and Dockerfile checks import `configSchema` for them).
+ */
+import { commonEnvSchema, millisecondsVariable, parseEnv, portVariable } from '@pr-canary/canary-context';
+import { z } from 'zod';
+
+const HOST_PORT =
+  /^(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(?<port>[0-9]{1,5})$/;
+/** `scheme://authority` and nothing else: no path, query, fragment, credentials or wildcard. */
+const ORIGIN_SHAPE = /^https?:\/\/[^/?#@*\s]+$/i;
+
+/** A deadline: at least 1 ms (a zero deadline would fail every call before it starts). */
+function deadlineVariable(defaultMs: number) {
+  return millisecondsVariable(defaultMs).refine((ms) => ms >= 1, 'must be at least 1 (milliseconds)');
+}
+
+function isValidPort(value: string): boolean {
+  const n = Number(value);
+  return n >= 1 && n <= 65_535;
+}
+
+/** `host:port` of a gRPC server (DNS name, IPv4, or bracketed IPv6); no scheme, no path. */
+const storeAddr = z
+  .string()
+  .trim()
+  .refine((value) => {
+    const match = HOST_PORT.exec(value);
+    return match?.groups?.port !== undefined && isValidPort(match.groups.port);
+  }, 'must be host:port, e.g. store-service:80');
+
+/** The browser's serialisation of `value` (lowercased host, default port dropped), or undefined. */
+function normaliseOrigin(value: string): string | undefined {
+  if (!ORIGIN_SHAPE.test(value) || !URL.canParse(value)) return undefined;
+  return new URL(value).origin;
+}
+
+/**
+ * Comma-separated list of exact browser origins (`scheme://host[:port]`). A wildcard is refused on
+ * purpose: a canary header must only be sent from origins someone chose.
+ */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    const origins: string[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const origin = normaliseOrigin(entry);
+      if (origin === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} must be an origin like https://app.example.com (scheme://host[:port], no path, no *)`,
+        });
+        return z.NEVER;
+      }
+      origins.push(origin);
+    }
+    return Object.freeze([...new Set(origins)]);
+  });
+
+export const configSchema = z.object({
+  ...commonEnvSchema.shape,
+  PORT: portVariable(8080),
+  STORE_ADDR: storeAddr,
+  STORE_DEADLINE_MS: deadlineVariable(2000),
+  READINESS_DEADLINE_MS: deadlineVariable(500),
+  CORS_ALLOWED_ORIGINS: corsOrigins,
+  SHUTDOWN_DRAIN_MS: millisecondsVariable(5000),
+});
+
+export type ApiConfig = z.infer<typeof configSchema>;
+
+/** Parses and freezes the configuration; throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
+  return parseEnv(configSchema, env);
+}

@@ -1,0 +1,10 @@
+export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
+export { type ApiConfig, configSchema, loadConfig } from './config';
+export { GRPC_TO_HTTP_STATUS, toErrorReply } from './errors';
+export {
+  createStoreClient,
+  type ItemFields,
+  StoreCallError,
+  type StoreClient,
+  type StoreClientOptions,
+} from './store-client';

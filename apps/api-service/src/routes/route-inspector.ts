@@ -1,0 +1,36 @@
+/**
+ * `GET /api/route`: where did this request land at every hop? The api asks the store a health Check
+ * carrying the request's canary key; the store's served-by entry comes back in response metadata and
+ * ends up in the scope next to the api's own entry.
+ */
+import {
+  type CanaryKey,
+  formatCanaryWarning,
+  type InstanceIdentity,
+  servedByChain,
+} from '@pr-canary/canary-context';
+import type { FastifyInstance } from 'fastify';
+import { replyWithError } from '../errors';
+import { routeReportSchema } from '../schemas';
+import type { StoreClient } from '../store-client';
+
+function describeKey(key: CanaryKey) {
+  return {
+    canary: key.kind === 'valid' ? key.pr : null,
+    warning: key.kind === 'invalid' ? formatCanaryWarning(key) : null,
+  };
+}
+
+export function registerRouteInspector(
+  app: FastifyInstance,
+  deps: { store: StoreClient; identity: InstanceIdentity; deadlineMs: number },
+): void {
+  app.get('/api/route', { schema: { response: { 200: routeReportSchema } } }, async (request, reply) => {
+    try {
+      await deps.store.checkHealth(deps.deadlineMs);
+    } catch (err) {
+      return replyWithError(request, reply, err, { hops: servedByChain(deps.identity) });
+    }
+    return { ...describeKey(request.canaryKey), hops: servedByChain(deps.identity) };
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * JSON schemas of every request part and response body. Unknown properties are refused (the app's
+ * Ajv runs with removeAdditional off), and no type coercion happens: query strings stay strings.
+ */
+
+export const ITEM_NAME_MAX = 200;
+export const ITEM_DESCRIPTION_MAX = 2000;
+export const PAGE_SIZE_DEFAULT = 20;
+
+const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } as const;
+
+export const itemParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: itemId },
+} as const;
+
+export const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    /** 1..100, written in digits (query strings are not coerced). */
+    limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' },
+    cursor: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_=.~+/-]+$' },
+  },
+} as const;
+
+/** Body of POST (create) and PUT (full replacement); `description` defaults to "". */
+export const itemBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'priceCents'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: ITEM_NAME_MAX },
+    description: { type: 'string', maxLength: ITEM_DESCRIPTION_MAX, default: '' },
+    priceCents: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  },
+} as const;
+
+export const itemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'description', 'priceCents', 'version', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    priceCents: { type: 'integer' },
+    version: { type: 'integer' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+export const itemsPageSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: itemSchema },
+    nextCursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+const servedByEntrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['service', 'track', 'version'],
+  properties: { service: { type: 'string' }, track: { type: 'string' }, version: { type: 'string' } },
+} as const;
+
+export const routeReportSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['canary', 'warning', 'hops'],
+  properties: {
+    canary: { type: ['string', 'null'] },
+    warning: { type: ['string', 'null'] },
+    hops: { type: 'array', items: servedByEntrySchema },
+  },
+} as const;

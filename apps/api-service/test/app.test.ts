@@ -1,0 +1,124 @@
+/**
+ * App-wide behaviour over a real listening socket: liveness/readiness, CORS (preflights always land
+ * on stable, so stable must answer them), served-by on every response, and the metrics endpoint.
+ */
+import { startMetricsServer } from '@pr-canary/canary-context';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack, stopStack, TEST_VERSION } from './helper';
+
+const ALLOWED = 'https://app.example.com';
+const OTHER_ALLOWED = 'http://localhost:5173';
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ CORS_ALLOWED_ORIGINS: `${ALLOWED},${OTHER_ALLOWED}` });
+});
+
+afterAll(async () => {
+  await stopStack(stack);
+});
+
+const url = (path: string) => `${stack.api.baseUrl}${path}`;
+
+function preflight(origin: string, requestHeaders = 'x-canary, content-type, if-match, baggage') {
+  return fetch(url('/api/items/abc'), {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': requestHeaders,
+    },
+  });
+}
+
+describe('health endpoints', () => {
+  it('GET /healthz is 200 and carries X-Served-By', async () => {
+    const response = await fetch(url('/healthz'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-served-by')).toBe(`api-service;track="stable";version="${TEST_VERSION}"`);
+  });
+
+  it('GET /readyz is 200 when the store serves', async () => {
+    const response = await fetch(url('/readyz'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('CORS', () => {
+  it('answers a preflight from an allowed origin with the allowed methods and headers', async () => {
+    const response = await preflight(ALLOWED);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, DELETE');
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'x-canary, baggage, content-type, if-match',
+    );
+    expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
+    expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
+  });
+
+  it('answers a preflight from a disallowed origin without Access-Control-Allow-Origin (still with X-Served-By)', async () => {
+    const response = await preflight('https://evil.example.net');
+    expect(response.status).toBeLessThan(500);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
+  });
+
+  it('exposes the canary headers, ETag and Location to an allowed origin on real requests', async () => {
+    const response = await fetch(url('/api/route'), { headers: { origin: OTHER_ALLOWED, 'x-canary': '42' } });
+    expect(response.headers.get('access-control-allow-origin')).toBe(OTHER_ALLOWED);
+    const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+    expect(exposed.sort()).toEqual(['etag', 'location', 'x-canary', 'x-canary-warning', 'x-served-by']);
+    expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
+    expect(response.headers.get('x-canary')).toBe('42');
+  });
+
+  it('gives a disallowed origin no Access-Control-Allow-Origin on real requests', async () => {
+    const response = await fetch(url('/api/route'), { headers: { origin: 'https://evil.example.net' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('metrics', () => {
+  it('exposes the labelled series with route templates, never raw paths or header values', async () => {
+    const item = await fetch(url('/api/items'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-canary': '42' },
+      body: JSON.stringify({ name: 'metered', priceCents: 1 }),
+    });
+    const { id } = (await item.json()) as { id: string };
+    await fetch(url(`/api/items/${id}`), { headers: { 'x-canary': 'not-a-pr' } });
+    await fetch(url('/no/such/route'));
+
+    const metricsServer = await startMetricsServer({
+      metrics: stack.api.metrics,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${metricsServer.port}/metrics`)).text();
+      expect(text).toMatch(
+        /pr_canary_http_requests_total\{[^}]*method="POST"[^}]*route="\/api\/items"[^}]*status_code="201"[^}]*canary="present"[^}]*\} 1/,
+      );
+      expect(text).toMatch(
+        /pr_canary_http_requests_total\{[^}]*route="\/api\/items\/:id"[^}]*canary="invalid"/,
+      );
+      expect(text).toMatch(/pr_canary_http_requests_total\{[^}]*route="unmatched"[^}]*status_code="404"/);
+      expect(text).toMatch(
+        /pr_canary_invalid_canary_key_total\{source="http",reason="not_digits",track="stable"\}/,
+      );
+      expect(text).toMatch(
+        /pr_canary_grpc_client_handled_total\{grpc_service="store.v1.ItemsService",grpc_method="GetItem",grpc_code="OK",track="stable"\}/,
+      );
+      expect(text).toContain('process_cpu_user_seconds_total');
+      expect(text).not.toContain(id);
+      expect(text).not.toContain('not-a-pr');
+      expect(text).not.toContain('/no/such/route');
+    } finally {
+      await metricsServer.close();
+    }
+  });
+});

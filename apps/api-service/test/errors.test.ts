@@ -1,0 +1,123 @@
+/**
+ * The gRPC → HTTP table, driven end to end: a real grpc-js ItemsService whose GetItem answers with
+ * the status named by the requested id (the real store cannot produce most of them on demand).
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  canaryServerInterceptor,
+  createServiceMetrics,
+  type InstanceIdentity,
+} from '@pr-canary/canary-context';
+import { type ItemsServiceHandlers, itemsServiceDefinition } from '@pr-canary/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRPC_TO_HTTP_STATUS } from '../src/errors';
+import { apiConfig, type RunningApi, startApi } from './helper';
+
+const SECRET_DETAIL = 'dynamodb at 10.0.0.7 said: stack trace here';
+const STORE_IDENTITY: InstanceIdentity = {
+  service: 'store-service',
+  track: 'stable',
+  version: 'status-test',
+};
+
+const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
+  callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test server' });
+
+/** GetItem(id = "<STATUS_NAME>") fails with that status; details are a would-be leak for 5xx. */
+const statusHandlers: ItemsServiceHandlers = {
+  GetItem(call, callback) {
+    const code = grpc.status[call.request.id as keyof typeof grpc.status];
+    const details = `${call.request.id.toLowerCase()} details; ${SECRET_DETAIL}`;
+    callback({ code, details });
+  },
+  ListItems: unimplemented,
+  CreateItem: unimplemented,
+  UpdateItem: unimplemented,
+  DeleteItem: unimplemented,
+  ExportItems(call) {
+    call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not in this test server' });
+  },
+};
+
+let server: grpc.Server;
+let api: RunningApi;
+
+beforeAll(async () => {
+  server = new grpc.Server({
+    interceptors: [
+      canaryServerInterceptor({
+        identity: STORE_IDENTITY,
+        trustKey: true,
+        metrics: createServiceMetrics({ identity: STORE_IDENTITY }),
+      }),
+    ],
+  });
+  server.addService(itemsServiceDefinition(), statusHandlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  api = await startApi(apiConfig({ STORE_ADDR: `127.0.0.1:${port}` }));
+});
+
+afterAll(async () => {
+  await api.close();
+  server.forceShutdown();
+});
+
+const EXPECTED: [keyof typeof grpc.status, number][] = [
+  ['CANCELLED', 499],
+  ['UNKNOWN', 500],
+  ['INVALID_ARGUMENT', 400],
+  ['DEADLINE_EXCEEDED', 504],
+  ['NOT_FOUND', 404],
+  ['ALREADY_EXISTS', 409],
+  ['PERMISSION_DENIED', 403],
+  ['RESOURCE_EXHAUSTED', 429],
+  ['FAILED_PRECONDITION', 400],
+  ['ABORTED', 409],
+  ['OUT_OF_RANGE', 400],
+  ['UNIMPLEMENTED', 501],
+  ['INTERNAL', 500],
+  ['UNAVAILABLE', 503],
+  ['DATA_LOSS', 500],
+  ['UNAUTHENTICATED', 401],
+];
+
+describe('gRPC status → HTTP status (grpc-gateway table)', () => {
+  it('covers every non-OK gRPC status', () => {
+    const names = Object.keys(grpc.status).filter((key) => Number.isNaN(Number(key)) && key !== 'OK');
+    expect(EXPECTED.map(([name]) => name).sort()).toEqual(names.sort());
+    for (const [name, httpStatus] of EXPECTED)
+      expect(GRPC_TO_HTTP_STATUS[grpc.status[name]]).toBe(httpStatus);
+  });
+
+  it.each(EXPECTED)(
+    'a store answering %s becomes HTTP %i with the status name as code',
+    async (name, httpStatus) => {
+      const response = await api.app.inject({ method: 'GET', url: `/api/items/${name}` });
+      expect(response.statusCode).toBe(httpStatus);
+      const body = response.json();
+      expect(body).toMatchObject({ statusCode: httpStatus, code: name });
+      expect(body.error).toEqual(expect.any(String));
+      if (httpStatus >= 500) {
+        expect(body.message).not.toContain(SECRET_DETAIL);
+        expect(body.message).not.toContain('details');
+      } else {
+        expect(body.message).toContain(`${name.toLowerCase()} details`);
+      }
+      expect(response.headers['x-served-by']).toContain('store-service;track="stable";version="status-test"');
+    },
+  );
+
+  it('logs a 5xx with its error, and a 4xx not as an error', async () => {
+    const before = api.logLines.length;
+    await api.app.inject({ method: 'GET', url: '/api/items/DATA_LOSS' });
+    await api.app.inject({ method: 'GET', url: '/api/items/NOT_FOUND' });
+    const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failures = lines.filter((line) => line.msg === 'request failed');
+    expect(failures).toHaveLength(1);
+    expect(JSON.stringify(failures[0]?.err)).toContain('DATA_LOSS');
+  });
+});

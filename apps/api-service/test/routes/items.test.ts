@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { createItem, useStack } from '../helper';
+
+const stack = useStack();
+const app = () => stack.current.api.app;
+const MISSING_ID = '01890a5d-ac96-774b-bcce-b302099a8057';
+
+describe('items CRUD over the real store', () => {
+  it('creates an item: 201, the item, its ETag and its Location', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      payload: { name: 'Desk lamp', description: 'brass', priceCents: 4500 },
+    });
+    expect(response.statusCode).toBe(201);
+    const item = response.json();
+    expect(item).toMatchObject({ name: 'Desk lamp', description: 'brass', priceCents: 4500, version: 1 });
+    expect(Object.keys(item).sort()).toEqual(
+      ['createdAt', 'description', 'id', 'name', 'priceCents', 'updatedAt', 'version'].sort(),
+    );
+    expect(response.headers.etag).toBe('"1"');
+    expect(response.headers.location).toBe(`/api/items/${item.id}`);
+  });
+
+  it('defaults a missing description to ""', async () => {
+    const item = await createItem(app(), { name: 'Bare', priceCents: 0 });
+    const response = await app().inject({ method: 'GET', url: `/api/items/${item.id}` });
+    expect(response.json().description).toBe('');
+  });
+
+  it('reads an item back with its ETag', async () => {
+    const created = await createItem(app());
+    const response = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ id: created.id, name: 'Lamp', priceCents: 1299 });
+    expect(response.headers.etag).toBe('"1"');
+  });
+
+  it('answers 404 with code NOT_FOUND for an item that does not exist', async () => {
+    const response = await app().inject({ method: 'GET', url: `/api/items/${MISSING_ID}` });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND' });
+  });
+
+  it('answers 400 INVALID_ARGUMENT when the store refuses an id', async () => {
+    const response = await app().inject({ method: 'GET', url: '/api/items/not-a-uuid' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_ARGUMENT', error: 'Bad Request' });
+  });
+
+  it('refuses an id with characters outside the id alphabet before calling the store', async () => {
+    const response = await app().inject({ method: 'GET', url: '/api/items/a%20b' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'VALIDATION',
+      message: 'params/id is not in the expected format',
+    });
+  });
+});
+
+describe('updates with If-Match', () => {
+  it('replaces the item when If-Match names the current version, and bumps the ETag', async () => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'PUT',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': '"1"' },
+      payload: { name: 'Floor lamp', priceCents: 9900 },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      name: 'Floor lamp',
+      priceCents: 9900,
+      version: 2,
+      description: '',
+    });
+    expect(response.headers.etag).toBe('"2"');
+  });
+
+  it('answers 428 without If-Match and changes nothing', async () => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'PUT',
+      url: `/api/items/${created.id}`,
+      payload: { name: 'Changed', priceCents: 1 },
+    });
+    expect(response.statusCode).toBe(428);
+    expect(response.json()).toMatchObject({ code: 'PRECONDITION_REQUIRED', error: 'Precondition Required' });
+    const after = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
+    expect(after.json()).toMatchObject({ name: 'Lamp', version: 1 });
+  });
+
+  it('answers 409 ABORTED for a stale If-Match and keeps the newer write', async () => {
+    const created = await createItem(app());
+    const put = (name: string) =>
+      app().inject({
+        method: 'PUT',
+        url: `/api/items/${created.id}`,
+        headers: { 'if-match': '"1"' },
+        payload: { name, priceCents: 1 },
+      });
+    expect((await put('first writer')).statusCode).toBe(200);
+    const stale = await put('second writer');
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'ABORTED' });
+    const after = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
+    expect(after.json()).toMatchObject({ name: 'first writer', version: 2 });
+  });
+
+  it.each([
+    ['a bare number', '1'],
+    ['a weak tag', 'W/"1"'],
+    ['two tags', '"1", "2"'],
+    ['a wildcard', '*'],
+    ['version 0', '"0"'],
+  ])('answers 400 for a malformed If-Match (%s)', async (_name, ifMatch) => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'PUT',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': ifMatch },
+      payload: { name: 'x', priceCents: 1 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('answers 404 when updating an item that does not exist', async () => {
+    const response = await app().inject({
+      method: 'PUT',
+      url: `/api/items/${MISSING_ID}`,
+      headers: { 'if-match': '"1"' },
+      payload: { name: 'x', priceCents: 1 },
+    });
+    expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('deletes', () => {
+  it('answers 204, then 404 for the same item', async () => {
+    const created = await createItem(app());
+    const deleted = await app().inject({ method: 'DELETE', url: `/api/items/${created.id}` });
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    const after = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
+    expect(after.statusCode).toBe(404);
+  });
+
+  it('honours an optional If-Match: stale → 409 and the item stays; current → 204', async () => {
+    const created = await createItem(app());
+    const stale = await app().inject({
+      method: 'DELETE',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': '"5"' },
+    });
+    expect(stale.statusCode).toBe(409);
+    expect((await app().inject({ method: 'GET', url: `/api/items/${created.id}` })).statusCode).toBe(200);
+    const current = await app().inject({
+      method: 'DELETE',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': '"1"' },
+    });
+    expect(current.statusCode).toBe(204);
+  });
+
+  it('answers 400 for a malformed If-Match on delete', async () => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'DELETE',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': 'v1' },
+    });
+    expect(response.statusCode).toBe(400);
+  });
+});
+
+describe('request validation', () => {
+  it.each([
+    ['an empty name', { name: '', priceCents: 1 }, 'body/name must NOT have fewer than 1 characters'],
+    [
+      'a 201-character name',
+      { name: 'n'.repeat(201), priceCents: 1 },
+      'body/name must NOT have more than 200 characters',
+    ],
+    [
+      'a 2001-character description',
+      { name: 'n', description: 'd'.repeat(2001), priceCents: 1 },
+      'body/description must NOT have more than 2000 characters',
+    ],
+    ['a negative price', { name: 'n', priceCents: -1 }, 'body/priceCents must be >= 0'],
+    ['a fractional price', { name: 'n', priceCents: 1.5 }, 'body/priceCents must be integer'],
+    ['a price given as a string', { name: 'n', priceCents: '12' }, 'body/priceCents must be integer'],
+    ['a missing price', { name: 'n' }, 'body/priceCents is required'],
+    ['an unknown property', { name: 'n', priceCents: 1, version: 9 }, 'body/version is not allowed'],
+  ])('refuses %s with 400 VALIDATION naming the field', async (_case, payload, message) => {
+    const response = await app().inject({ method: 'POST', url: '/api/items', payload });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ statusCode: 400, error: 'Bad Request', code: 'VALIDATION', message });
+  });
+
+  it('refuses malformed JSON with 400 MALFORMED_JSON', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "n",',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'MALFORMED_JSON' });
+  });
+
+  it('refuses a non-JSON body with 415', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'name=n',
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      payload: { name: 'n', description: 'd'.repeat(20_000), priceCents: 1 },
+    });
+    expect(response.statusCode).toBe(413);
+  });
+});
+
+describe('listing with a cursor', () => {
+  it('pages through every item exactly once with limit and cursor', async () => {
+    const created = new Set<string>();
+    for (let i = 0; i < 5; i += 1)
+      created.add((await createItem(app(), { name: `page ${i}`, priceCents: i })).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `limit=2&cursor=${encodeURIComponent(cursor)}` : 'limit=2';
+      const response = await app().inject({ method: 'GET', url: `/api/items?${query}` });
+      expect(response.statusCode).toBe(200);
+      const page = response.json() as { items: { id: string }[]; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of created) expect(seen).toContain(id);
+  });
+
+  it('defaults to pages of 20', async () => {
+    for (let i = 0; i < 21; i += 1) await createItem(app(), { name: `bulk ${i}`, priceCents: i });
+    const response = await app().inject({ method: 'GET', url: '/api/items' });
+    expect(response.json().items).toHaveLength(20);
+    expect(response.json().nextCursor).toEqual(expect.any(String));
+  });
+
+  it.each(['0', '101', 'ten', '-1', '1.5'])('refuses limit=%s with 400 naming the field', async (limit) => {
+    const response = await app().inject({ method: 'GET', url: `/api/items?limit=${limit}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/^querystring\/limit /);
+  });
+
+  it('answers 400 INVALID_ARGUMENT for a cursor the store did not make', async () => {
+    const response = await app().inject({ method: 'GET', url: '/api/items?cursor=Zm9vYmFy' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses unknown query parameters', async () => {
+    const response = await app().inject({ method: 'GET', url: '/api/items?page=2' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('querystring/page is not allowed');
+  });
+});
+
+describe('export (server streaming)', () => {
+  it('streams every item as NDJSON', async () => {
+    const created = await createItem(app(), { name: 'exported', priceCents: 1 });
+    const response = await fetch(`${stack.current.api.baseUrl}/api/items/export`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await response.text()).trim().split('\n');
+    const items = lines.map((line) => JSON.parse(line) as { id: string });
+    expect(items.map((item) => item.id)).toContain(created.id);
+  });
+});
+
+describe('unknown routes', () => {
+  it('answers 404 JSON without echoing the path, with X-Served-By', async () => {
+    const response = await app().inject({ method: 'GET', url: '/nope/<script>' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'ROUTE_NOT_FOUND',
+      message: 'no route matches this method and path',
+    });
+    expect(response.headers['x-served-by']).toMatch(/^api-service;track="stable"/);
+  });
+});

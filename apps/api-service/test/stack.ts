@@ -1,0 +1,188 @@
+/**
+ * Builds the real stack for tests and the bench: in-process dynalite on 127.0.0.1:0, real store-service gRPC
+ * servers (a stable one and a `pr-7` canary) over one table, a wire tap in front of them that
+ * records metadata and routes `x-canary: 7` to the canary (what the mesh does), and the api built
+ * with `buildApp` — used through `inject()` and through a real listening socket.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import {
+  createLogger,
+  createServiceMetrics,
+  type InstanceIdentity,
+  type ServiceMetrics,
+} from '@pr-canary/canary-context';
+import {
+  bindStoreServer,
+  createDocumentClient,
+  createItemsRepository,
+  createStoreServer,
+  ensureTable,
+} from '@pr-canary/store-service';
+import dynalite from 'dynalite';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, identityFromConfig } from '../src/app';
+import { type ApiConfig, loadConfig } from '../src/config';
+import { createStoreClient, type StoreClient } from '../src/store-client';
+import { startWireTap, type WireTap } from './wire-tap';
+
+export const CANARY_PR = '7';
+export const TEST_VERSION = '0.4.0-test';
+
+export interface RunningDynalite {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<RunningDynalite> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A fresh table in `endpoint` (created the way store-service's own startup does). */
+export async function createTable(endpoint: string): Promise<string> {
+  const table = `items-${randomUUID()}`;
+  const client = createDocumentClient({ region: 'us-east-1', endpoint });
+  try {
+    await ensureTable({ client, table });
+  } finally {
+    client.destroy();
+  }
+  return table;
+}
+
+export interface RunningStore {
+  port: number;
+  addr: string;
+  identity: InstanceIdentity;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  endpoint: string;
+  table: string;
+  track?: InstanceIdentity['track'];
+  /** Bind this port (to restart a store where it was); default ephemeral. */
+  port?: number;
+}
+
+/** The real store-service server (createStoreServer) on 127.0.0.1. */
+export async function startStore(options: StoreOptions): Promise<RunningStore> {
+  const identity: InstanceIdentity = {
+    service: 'store-service',
+    track: options.track ?? 'stable',
+    version: TEST_VERSION,
+  };
+  const client = createDocumentClient({ region: 'us-east-1', endpoint: options.endpoint, maxAttempts: 1 });
+  const server = createStoreServer({
+    repo: createItemsRepository({ client, table: options.table }),
+    logger: createLogger({ identity, level: 'silent' }),
+    identity,
+    metrics: createServiceMetrics({ identity }),
+  });
+  const port = await bindStoreServer(server, '127.0.0.1', options.port ?? 0);
+  return {
+    port,
+    addr: `127.0.0.1:${port}`,
+    identity,
+    close: async () => {
+      server.forceShutdown();
+      client.destroy();
+    },
+  };
+}
+
+/** The api's config from an explicit environment (never process.env). */
+export function apiConfig(env: Record<string, string>): ApiConfig {
+  return loadConfig({ SERVICE_VERSION: TEST_VERSION, METRICS_PORT: '0', LOG_LEVEL: 'debug', ...env });
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  config: ApiConfig;
+  store: StoreClient;
+  metrics: ServiceMetrics;
+  /** Every JSON log line the api wrote. */
+  logLines: string[];
+  /** `http://127.0.0.1:<port>` of the listening server. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** buildApp with a real store client, listening on 127.0.0.1:0 as well as usable with inject(). */
+export async function startApi(config: ApiConfig): Promise<RunningApi> {
+  const identity = identityFromConfig(config);
+  const logLines: string[] = [];
+  const logger = createLogger({
+    identity,
+    level: config.LOG_LEVEL,
+    destination: { write: (line: string) => logLines.push(line) },
+  });
+  const metrics = createServiceMetrics({ identity });
+  const store = createStoreClient({
+    addr: config.STORE_ADDR,
+    deadlineMs: config.STORE_DEADLINE_MS,
+    metrics,
+    channelOptions: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 },
+  });
+  const app = buildApp({ config, store, logger, metrics });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    config,
+    store,
+    metrics,
+    logLines,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+export interface Stack {
+  dynalite: RunningDynalite;
+  table: string;
+  stableStore: RunningStore;
+  canaryStore: RunningStore;
+  tap: WireTap;
+  api: RunningApi;
+}
+
+/**
+ * dynalite → stable store + `pr-7` store (same table) → wire tap routing on `x-canary` → api.
+ * `env` overrides the api's environment (STORE_ADDR points at the tap).
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const db = await startDynalite();
+  const table = await createTable(db.endpoint);
+  const stableStore = await startStore({ endpoint: db.endpoint, table });
+  const canaryStore = await startStore({ endpoint: db.endpoint, table, track: `pr-${CANARY_PR}` });
+  const tap = await startWireTap((metadata) =>
+    metadata.get('x-canary').map(String).join() === CANARY_PR ? canaryStore.addr : stableStore.addr,
+  );
+  const api = await startApi(apiConfig({ STORE_ADDR: tap.addr, ...env }));
+  return { dynalite: db, table, stableStore, canaryStore, tap, api };
+}
+
+export async function stopStack(stack: Stack): Promise<void> {
+  await stack.api.close();
+  await stack.tap.close();
+  await stack.canaryStore.close();
+  await stack.stableStore.close();
+  await stack.dynalite.close();
+}

@@ -1,0 +1,151 @@
+/**
+ * A test-side gRPC hop between the api and real store servers: it records the metadata of every call
+ * exactly as the api sent it, then forwards the raw bytes (metadata, messages, status, trailers)
+ * to the backend that `route` picks — like the mesh does with an `x-canary` header match. Only the
+ * methods the api uses are served: ItemsService (all) and grpc.health.v1.Health/Check.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { itemsServiceDefinition } from '@pr-canary/proto';
+
+export interface SeenCall {
+  path: string;
+  /** All values of `x-canary`, as strings. */
+  canary: string[];
+  /** All values of `baggage`. */
+  baggage: string[];
+}
+
+export interface WireTap {
+  port: number;
+  addr: string;
+  seen: SeenCall[];
+  close(): Promise<void>;
+}
+
+export type Router = (metadata: grpc.Metadata) => string;
+
+const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+const passthrough = (value: Buffer) => value;
+
+function rawMethod(path: string, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: false,
+    responseStream,
+    requestSerialize: passthrough,
+    requestDeserialize: passthrough,
+    responseSerialize: passthrough,
+    responseDeserialize: passthrough,
+  };
+}
+
+function rawItemsService(): grpc.ServiceDefinition {
+  const methods: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+  for (const [name, method] of Object.entries(itemsServiceDefinition())) {
+    methods[name] = rawMethod(method.path, method.responseStream);
+  }
+  return methods;
+}
+
+function strings(metadata: grpc.Metadata, key: string): string[] {
+  return metadata.get(key).map((value) => value.toString());
+}
+
+function statusError(status: grpc.StatusObject): Partial<grpc.StatusObject> {
+  return { code: status.code, details: status.details, metadata: status.metadata };
+}
+
+export async function startWireTap(route: Router): Promise<WireTap> {
+  const seen: SeenCall[] = [];
+  const clients = new Map<string, grpc.Client>();
+  const clientFor = (addr: string) => {
+    let client = clients.get(addr);
+    if (!client) {
+      client = new grpc.Client(addr, grpc.credentials.createInsecure());
+      clients.set(addr, client);
+    }
+    return client;
+  };
+  const record = (path: string, metadata: grpc.Metadata) =>
+    seen.push({ path, canary: strings(metadata, 'x-canary'), baggage: strings(metadata, 'baggage') });
+  const deadlineOf = (
+    call: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer>,
+  ) => ({
+    deadline: call.getDeadline(),
+  });
+
+  const forwardUnary =
+    (path: string): grpc.handleUnaryCall<Buffer, Buffer> =>
+    (call, callback) => {
+      record(path, call.metadata);
+      let response: Buffer | undefined;
+      const upstream = clientFor(route(call.metadata)).makeUnaryRequest(
+        path,
+        passthrough,
+        passthrough,
+        call.request,
+        call.metadata.clone(),
+        deadlineOf(call),
+        (_err, value) => {
+          response = value;
+        },
+      );
+      upstream.on('metadata', (metadata) => call.sendMetadata(metadata));
+      upstream.on('status', (status: grpc.StatusObject) => {
+        if (status.code === grpc.status.OK) callback(null, response, status.metadata);
+        else callback(statusError(status));
+      });
+      call.on('cancelled', () => upstream.cancel());
+    };
+
+  const forwardServerStream =
+    (path: string): grpc.handleServerStreamingCall<Buffer, Buffer> =>
+    (call) => {
+      record(path, call.metadata);
+      const upstream = clientFor(route(call.metadata)).makeServerStreamRequest(
+        path,
+        passthrough,
+        passthrough,
+        call.request,
+        call.metadata.clone(),
+        deadlineOf(call),
+      );
+      upstream.on('metadata', (metadata) => call.sendMetadata(metadata));
+      upstream.on('data', (chunk: Buffer) => call.write(chunk));
+      upstream.on('error', () => {
+        // The status event below carries the same outcome.
+      });
+      upstream.on('status', (status: grpc.StatusObject) => {
+        if (status.code === grpc.status.OK) call.end(status.metadata);
+        else call.emit('error', statusError(status));
+      });
+      call.on('cancelled', () => upstream.cancel());
+    };
+
+  const server = new grpc.Server();
+  const items = rawItemsService();
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(items)) {
+    handlers[name] = method.responseStream ? forwardServerStream(method.path) : forwardUnary(method.path);
+  }
+  server.addService(items, handlers);
+  server.addService(
+    { Check: rawMethod(HEALTH_CHECK_PATH, false) },
+    { Check: forwardUnary(HEALTH_CHECK_PATH) },
+  );
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return {
+    port,
+    addr: `127.0.0.1:${port}`,
+    seen,
+    close: async () => {
+      for (const client of clients.values()) client.close();
+      server.forceShutdown();
+    },
+  };
+}
