@@ -1,0 +1,173 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { apiRequest, useBrowserSuite } from './browser-helper';
+
+const suite = useBrowserSuite();
+
+interface ShownHop {
+  service: string | undefined;
+  kind: string | undefined;
+  text: string;
+}
+
+function shownHops(page: Page): Promise<ShownHop[]> {
+  return page.$$eval('#hops .hop', (hops) =>
+    hops.map((hop) => ({
+      service: (hop as HTMLElement).dataset.service,
+      kind: (hop as HTMLElement).dataset.kind,
+      text: hop.textContent ?? '',
+    })),
+  );
+}
+
+function verdicts(page: Page): Promise<string[]> {
+  return page.$$eval('#verdicts .verdict', (found) =>
+    found.map((v) => `${(v as HTMLElement).dataset.level}: ${v.textContent}`),
+  );
+}
+
+/** Waits until the item list finished loading for `track` ("stable" or "PR 42"); returns the item names. */
+async function loadedItemNames(page: Page, track: string): Promise<string[]> {
+  await expect
+    .poll(() => page.textContent('#items-status'), { timeout: 15_000 })
+    .toMatch(new RegExp(`^(No items|\\d+ items?) on ${track}( yet)?\\.$`));
+  return page.$$eval('#items-list .item-name', (names) => names.map((name) => name.textContent ?? ''));
+}
+
+async function choosePr(page: Page, pr: string): Promise<void> {
+  await page.fill('#pr-input', pr);
+  await page.press('#pr-input', 'Enter');
+}
+
+function uniqueName(label: string): string {
+  return `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+describe('web UI in Chromium against the local stack', () => {
+  it('shows both hops as the PR 42 canary when PR 42 is chosen', async () => {
+    const page = await suite.openPage('/?pr=42');
+
+    await expect
+      .poll(() => shownHops(page), { timeout: 15_000 })
+      .toEqual([
+        { service: 'api-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
+        { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
+      ]);
+    expect(await verdicts(page)).toEqual(['ok: ✓Every hop was served by the PR 42 canary.']);
+    expect(await page.textContent('#api-url')).toBe(suite.apiUrl);
+
+    await page.click('#check-route');
+    await expect.poll(() => page.textContent('#route-request')).toContain('GET /api/route → 200');
+    expect(await page.textContent('#route-request')).toContain('X-Canary: 42');
+    expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['canary', 'canary']);
+  });
+
+  it('shows api on stable and store on the canary for PR 7, and remembers the choice', async () => {
+    const page = await suite.openPage('/');
+    await expect.poll(() => shownHops(page), { timeout: 15_000 }).toHaveLength(2);
+    expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+
+    await choosePr(page, '7');
+
+    await expect
+      .poll(() => shownHops(page))
+      .toEqual([
+        { service: 'api-service', kind: 'stable', text: expect.stringContaining('stable') },
+        { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-7') },
+      ]);
+    expect(await verdicts(page)).toEqual([
+      expect.stringMatching(/^info: .*PR 7 has a canary for store-service; api-service stayed on stable/),
+    ]);
+    expect(new URL(page.url()).searchParams.get('pr')).toBe('7');
+    // Canary and stable look different, not only in words.
+    const colours = await page.$$eval('#hops .hop', (hops) =>
+      hops.map((hop) => getComputedStyle(hop).backgroundColor),
+    );
+    expect(colours[0]).not.toBe(colours[1]);
+
+    await page.goto(suite.webUrl);
+    await expect.poll(() => page.inputValue('#pr-input')).toBe('7');
+  });
+
+  it('keeps an item created under PR 42 in the PR 42 store only', async () => {
+    const page = await suite.openPage('/?pr=42');
+    const name = uniqueName('Canary lamp');
+    await loadedItemNames(page, 'PR 42');
+
+    await page.fill('#create-name', name);
+    await page.fill('#create-price', '12.50');
+    await page.fill('#create-description', 'made on the canary');
+    await page.click('#create-form button[type="submit"]');
+
+    await expect
+      .poll(() => page.$$eval('#items-list .item-name', (n) => n.map((e) => e.textContent)))
+      .toContain(name);
+    expect(await page.textContent(`#items-list .item:has-text("${name}") .item-price`)).toBe('12.50');
+
+    await page.click('#pr-clear');
+    expect(await loadedItemNames(page, 'stable')).not.toContain(name);
+    expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+
+    await choosePr(page, '42');
+    expect(await loadedItemNames(page, 'PR 42')).toContain(name);
+  });
+
+  it('shows the API conflict when an item changed since it was opened, then saves on the latest version', async () => {
+    const name = uniqueName('Shared chair');
+    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+      canary: '42',
+      body: { name, description: '', priceCents: 1000 },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const page = await suite.openPage('/?pr=42');
+    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+
+    await page.click(`#items-list [data-item-id="${id}"] button:has-text("Edit")`);
+    const elsewhere = `${name} (changed elsewhere)`;
+    const update = await apiRequest(suite.apiUrl, 'PUT', `/api/items/${encodeURIComponent(id)}`, {
+      canary: '42',
+      ifMatch: 1,
+      body: { name: elsewhere, description: '', priceCents: 1000 },
+    });
+    expect(update.status).toBe(200);
+    await page.fill('#edit-name', `${name} (mine)`);
+    await page.click('#edit-form button[type="submit"]');
+
+    await page.waitForSelector('#edit-error:not([hidden])');
+    expect(await page.textContent('#edit-error')).toMatch(
+      /^Not saved: this item was changed by someone else \(.+\)/,
+    );
+    expect(await page.inputValue('#edit-name')).toBe(elsewhere);
+    expect(await page.textContent('#edit-meta')).toContain('Version 2');
+
+    await page.fill('#edit-name', `${name} (mine)`);
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain(`${name} (mine)`);
+    expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain('v3');
+  });
+
+  it('warns when the chosen PR has no canary anywhere, and refuses an invalid PR number', async () => {
+    const page = await suite.openPage('/?pr=99');
+    await expect
+      .poll(() => verdicts(page), { timeout: 15_000 })
+      .toEqual([expect.stringMatching(/^warning: .*PR 99 landed nowhere/)]);
+    expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+
+    await choosePr(page, '04x2');
+    await page.waitForSelector('#pr-error:not([hidden])');
+    expect(await page.textContent('#pr-error')).toContain('Not a PR number');
+    expect(await page.getAttribute('#pr-input', 'aria-invalid')).toBe('true');
+    expect(new URL(page.url()).searchParams.get('pr')).toBe('99');
+  });
+
+  it('tells the user when the API cannot be reached', async () => {
+    const page = await suite.openPage('/?api=http://127.0.0.1:9');
+    const alert = page.locator('#notices [role="alert"]');
+    await alert.first().waitFor({ timeout: 15_000 });
+    expect(await alert.first().textContent()).toContain(
+      'Could not load items: Could not reach the API at http://127.0.0.1:9',
+    );
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Stack, startStack } from '@pr-canary/localdev';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
+
+const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface BrowserSuite {
+  /** The web UI's origin (a `vite preview` of a fresh production build). */
+  readonly webUrl: string;
+  /** The dev router's HTTP entry: the "edge" the UI talks to. */
+  readonly apiUrl: string;
+  /** A fresh browser context (own localStorage) with one page at `path` of the web UI. */
+  openPage(pathAndQuery?: string): Promise<Page>;
+}
+
+/**
+ * Registers beforeAll/afterAll that build the UI, serve the build on an ephemeral port, start the local
+ * stack (stable + PR 42 api+store + PR 7 store) allowing that origin via CORS, point the build's
+ * runtime `config.json` at the stack's edge, and launch headless Chromium. Everything is torn down after.
+ * The page and the API are on different origins, so every request with X-Canary is a real CORS request.
+ */
+export function useBrowserSuite(): BrowserSuite {
+  let outDir: string | undefined;
+  let server: PreviewServer | undefined;
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const urls = { web: '', api: '' };
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), 'pr-canary-web-'));
+    await build({ root: WEB_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    server = await preview({
+      root: WEB_ROOT,
+      logLevel: 'warn',
+      build: { outDir },
+      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+    });
+    urls.web = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+    stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 90_000 });
+    urls.api = stack.urls.api;
+    // The deploy-time config mechanism, exactly as a cluster would mount it.
+    await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(contexts.map((context) => context.close()));
+    await browser?.close();
+    await stack?.stop();
+    await server?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  return {
+    get webUrl() {
+      return urls.web;
+    },
+    get apiUrl() {
+      return urls.api;
+    },
+    async openPage(pathAndQuery = '/') {
+      if (!browser) throw new Error('the browser suite is not started');
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(new URL(pathAndQuery, urls.web).toString());
+      return page;
+    },
+  };
+}
+
+/** Calls the API from the test itself (another user, as far as the page is concerned). */
+export async function apiRequest(
+  apiUrl: string,
+  method: string,
+  apiPath: string,
+  options: { canary?: string; body?: unknown; ifMatch?: number } = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.canary) headers['x-canary'] = options.canary;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+  const response = await fetch(`${apiUrl}${apiPath}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
