@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BOT_LOGIN,
+  COMMENT_MARKER,
+  findCommentId,
+  renderComment,
+  safeUrl,
+} from '../../../.github/scripts/canary-comment.mjs';
+import { readRepoFile, repoPath } from '../src/repo';
+import { run } from '../src/tools';
+
+const SHA = 'abcdef0123456789abcdef0123456789abcdef01';
+const base = {
+  pr: '42',
+  sha: SHA,
+  owner: 'acme',
+  build: ['store-service'],
+  probe: 'passed' as const,
+  apiUrl: 'https://api.int-001.example.com',
+  webUrl: 'https://app.int-001.example.com/',
+};
+
+describe('the canary comment body', () => {
+  const body = renderComment(base);
+
+  it('starts with the marker that lets every push edit the same comment', () => {
+    expect(body.startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
+  });
+
+  it('lists each service with the track X-Canary reaches and the image deployed', () => {
+    expect(body).toContain('| api-service | `stable` | unchanged by this PR |');
+    expect(body).toContain('| store-service | `pr-42` | `ghcr.io/acme/store-service:pr-42-abcdef01` |');
+  });
+
+  it('gives curl lines for the integration api with the PR’s header', () => {
+    expect(body).toContain("curl -sS -H 'X-Canary: 42' https://api.int-001.example.com/api/route");
+    expect(body).toContain("curl -sS -i -H 'X-Canary: 42' https://api.int-001.example.com/api/items");
+  });
+
+  it('tells a tester how to set the extension for this PR and where the web UI is', () => {
+    expect(body).toContain('add the origin `api.int-001.example.com` and set the PR to `42`');
+    expect(body).toContain('Open https://app.int-001.example.com —');
+  });
+
+  it('reports the probe outcome', () => {
+    expect(renderComment({ ...base, probe: 'failed' })).toContain('**Probe:** ❌');
+    expect(renderComment({ ...base, probe: 'skipped', apiUrl: undefined })).toContain(
+      "curl -sS -H 'X-Canary: 42' https://api.<integration-domain>/api/route",
+    );
+  });
+
+  it('links the run, the Argo CD applications and the dashboard filtered to this PR', () => {
+    const linked = renderComment({
+      ...base,
+      runUrl: 'https://github.com/acme/repo/actions/runs/1',
+      argocdUrl: 'https://argocd.example.com',
+      grafanaUrl: 'https://grafana.example.com',
+    });
+    expect(linked).toContain('[Argo CD](https://argocd.example.com/applications?search=pr-42)');
+    expect(linked).toContain('(https://grafana.example.com/d/pr-canary-vs-stable?var-track=pr-42)');
+  });
+
+  it('links the dashboard by the uid and variable the dashboard really has', () => {
+    const dashboard = JSON.parse(
+      readRepoFile('manifests/components/grafana-dashboards/canary-vs-stable.json'),
+    );
+    expect(dashboard.uid).toBe('pr-canary-vs-stable');
+    expect(dashboard.templating.list.map((variable: { name: string }) => variable.name)).toContain('track');
+  });
+
+  it('refuses links that could break out of the markdown or carry credentials', () => {
+    expect(() => safeUrl('javascript:alert(1)', 'api-url')).toThrow(/http/);
+    expect(() => safeUrl('https://user:pw@example.com', 'api-url')).toThrow(/credentials/);
+    expect(() => safeUrl('https://example.com/a)b', 'api-url')).toThrow(/not allowed/);
+    expect(() => renderComment({ ...base, build: ['evil-service'] })).toThrow(/unknown service/);
+  });
+});
+
+describe('finding the existing comment', () => {
+  const line = (id: number, user: string, body: string) => JSON.stringify({ id, user, body });
+
+  it('picks the bot’s comment that carries the marker', () => {
+    const comments = [
+      line(1, 'alice', `${COMMENT_MARKER} quoted by a human`),
+      line(2, BOT_LOGIN, 'another bot message'),
+      line(3, BOT_LOGIN, `${COMMENT_MARKER}\n### 🐤 Canary`),
+    ].join('\n');
+    expect(findCommentId(comments)).toBe('3');
+  });
+
+  it('finds nothing on a PR without one, so the workflow creates it', () => {
+    expect(findCommentId(`${line(1, 'alice', 'LGTM')}\n`)).toBeUndefined();
+    expect(findCommentId('')).toBeUndefined();
+  });
+});
+
+describe('canary-comment.mjs command line', () => {
+  it('renders the body the workflow posts', () => {
+    const result = run('node', [
+      repoPath('.github/scripts/canary-comment.mjs'),
+      'render',
+      '--pr',
+      '7',
+      '--sha',
+      SHA,
+      '--owner',
+      'acme',
+      '--build',
+      '["api-service","store-service"]',
+      '--probe',
+      'passed',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('| api-service | `pr-7` | `ghcr.io/acme/api-service:pr-7-abcdef01` |');
+  });
+
+  it('prints the comment id read from gh’s NDJSON on stdin', () => {
+    const input = `${JSON.stringify({ id: 99, user: BOT_LOGIN, body: `${COMMENT_MARKER}\nx` })}\n`;
+    const result = run('node', [repoPath('.github/scripts/canary-comment.mjs'), 'find-id'], { input });
+    expect(result).toMatchObject({ status: 0, stdout: '99\n' });
+  });
+
+  it('rejects an unknown probe outcome', () => {
+    const result = run('node', [
+      repoPath('.github/scripts/canary-comment.mjs'),
+      'render',
+      '--pr',
+      '7',
+      '--sha',
+      SHA,
+      '--owner',
+      'acme',
+      '--probe',
+      'maybe',
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--probe must be passed, failed or skipped');
+  });
+});

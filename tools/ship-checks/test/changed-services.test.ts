@@ -1,0 +1,183 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  canaryPlan,
+  changedServices,
+  readWorkspaces,
+  toStepOutputs,
+} from '../../../.github/scripts/changed-services.mjs';
+import { CANARY_SERVICES } from '../../../.github/scripts/services.mjs';
+import { REPO_ROOT, readRepoFile, repoPath } from '../src/repo';
+import { run } from '../src/tools';
+
+const workspaces = readWorkspaces(REPO_ROOT);
+const changed = (...files: string[]) => changedServices({ files, workspaces });
+
+describe('which canary services a diff changes', () => {
+  it('counts a file of the service’s own workspace for that service only', () => {
+    expect(changed('apps/api-service/src/app.ts')).toEqual(['api-service']);
+    expect(changed('apps/store-service/src/handlers.ts')).toEqual(['store-service']);
+  });
+
+  it('counts a shared runtime dependency for every service that ships it', () => {
+    expect(changed('packages/canary-context/src/key.ts')).toEqual(['api-service', 'store-service']);
+    expect(changed('proto/store/v1/store.proto')).toEqual(['api-service', 'store-service']);
+  });
+
+  it('counts the lockfile and the compiler settings for every service', () => {
+    expect(changed('package-lock.json')).toEqual(['api-service', 'store-service']);
+    expect(changed('tsconfig.base.json')).toEqual(['api-service', 'store-service']);
+  });
+
+  it('ignores tests, benchmarks and docs, which never reach an image', () => {
+    expect(
+      changed(
+        'apps/api-service/test/app.test.ts',
+        'packages/canary-context/bench/key.bench.ts',
+        'apps/store-service/README.md',
+        'apps/api-service/vitest.config.ts',
+      ),
+    ).toEqual([]);
+  });
+
+  it('ignores a test-only dependency: api-service’s devDependency on store-service', () => {
+    expect(changed('apps/store-service/src/items-repository.ts')).not.toContain('api-service');
+  });
+
+  it('ignores the web UI, the extension and the workflows (no canary of their own)', () => {
+    expect(
+      changed('apps/web/src/main.ts', 'extension-canary/src/popup.ts', '.github/workflows/ci.yml'),
+    ).toEqual([]);
+  });
+
+  it('counts a change to a service’s base manifests for that service', () => {
+    expect(changed('manifests/base/store-service/deployment.yaml')).toEqual(['store-service']);
+  });
+});
+
+describe('the canary plan for a PR', () => {
+  it('builds and labels what changed and expects the rest on stable', () => {
+    expect(canaryPlan({ pr: '42', changed: ['store-service'], labels: [] })).toEqual({
+      changed: ['store-service'],
+      build: ['store-service'],
+      add_labels: ['canary/store-service'],
+      expect: 'api=stable,store=pr-42',
+    });
+  });
+
+  it('keeps building an already labelled service that a later push no longer touches', () => {
+    const plan = canaryPlan({ pr: '7', changed: ['api-service'], labels: ['canary/store-service', 'bug'] });
+    expect(plan.build).toEqual(['api-service', 'store-service']);
+    expect(plan.add_labels).toEqual(['canary/api-service']);
+    expect(plan.expect).toBe('api=pr-7,store=pr-7');
+  });
+
+  it('plans nothing for a PR that changes no service', () => {
+    expect(canaryPlan({ pr: '3', changed: [], labels: [] })).toMatchObject({ build: [], add_labels: [] });
+  });
+
+  it('refuses a PR number that is not a canary key', () => {
+    for (const pr of ['0', '042', '1e3', '42 ', '1234567890']) {
+      expect(() => canaryPlan({ pr, changed: [], labels: [] })).toThrow(/PR number/);
+    }
+  });
+
+  it('writes GitHub step outputs as one line each, arrays as JSON', () => {
+    const outputs = toStepOutputs(canaryPlan({ pr: '5', changed: ['api-service'], labels: [] }));
+    expect(outputs.split('\n')).toEqual([
+      'changed=["api-service"]',
+      'build=["api-service"]',
+      'add_labels=["canary/api-service"]',
+      'expect=api=pr-5,store=stable',
+      '',
+    ]);
+  });
+});
+
+describe('changed-services.mjs as the workflow runs it', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ship-checks-outputs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the diff on stdin and appends the plan to $GITHUB_OUTPUT', () => {
+    const outputFile = path.join(dir, 'github-output');
+    writeFileSync(outputFile, 'earlier=1\n');
+    const result = run(
+      'node',
+      [
+        repoPath('.github/scripts/changed-services.mjs'),
+        '--pr',
+        '12',
+        '--labels',
+        '["canary/api-service"]',
+        '--github-output',
+        outputFile,
+      ],
+      { cwd: REPO_ROOT, input: 'proto/store/v1/store.proto\n' },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ add_labels: ['canary/store-service'] });
+    expect(readFileSync(outputFile, 'utf8')).toContain(
+      'earlier=1\nchanged=["api-service","store-service"]\n',
+    );
+  });
+
+  it('fails with a clear message on labels that are not a JSON array of strings', () => {
+    const result = run(
+      'node',
+      [repoPath('.github/scripts/changed-services.mjs'), '--pr', '12', '--labels', '{}'],
+      {
+        cwd: REPO_ROOT,
+        input: '',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--labels must be a JSON array of strings');
+  });
+
+  it('follows the workspace graph of the repository it is given, not a fixed list', () => {
+    const root = path.join(dir, 'repo');
+    const write = (file: string, json: unknown) => {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), JSON.stringify(json));
+    };
+    write('package.json', { workspaces: ['apps/*', 'libs/*'] });
+    write('apps/api-service/package.json', { name: 'api', dependencies: { util: '1' } });
+    write('apps/store-service/package.json', { name: 'store' });
+    write('libs/util/package.json', { name: 'util' });
+    const result = run(
+      'node',
+      [repoPath('.github/scripts/changed-services.mjs'), '--pr', '1', '--root', root],
+      {
+        input: 'libs/util/index.js\n',
+      },
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ changed: ['api-service'] });
+  });
+});
+
+describe('canary labels agree with the ApplicationSets', () => {
+  const config = parseYaml(readRepoFile('manifests/config.yaml')) as { prLabels: Record<string, string> };
+
+  it('uses the labels manifests/config.yaml gives each service', () => {
+    expect(Object.fromEntries(CANARY_SERVICES.map((service) => [service.name, service.canaryLabel]))).toEqual(
+      config.prLabels,
+    );
+  });
+
+  it.each(CANARY_SERVICES.map((service) => [service.name, service.canaryLabel]))(
+    'the %s ApplicationSet selects PRs by %s',
+    (name, label) => {
+      const appSet = parseYaml(readRepoFile(`manifests/argocd/applicationsets/pr-${name}.yaml`)) as {
+        spec: { generators: { pullRequest?: { github?: { labels?: string[] } } }[] };
+      };
+      const labels = appSet.spec.generators.flatMap(
+        (generator) => generator.pullRequest?.github?.labels ?? [],
+      );
+      expect(labels).toEqual([label]);
+    },
+  );
+});
