@@ -1,0 +1,45 @@
+/** Shared fixtures: the rendered corpus (once per test file) and helpers to break a copy of it. */
+import type { CheckContext } from '../src/checks';
+import { loadCheckContext } from '../src/context';
+import type { PrApp, PrAppKind } from '../src/corpus';
+import type { KubeObject } from '../src/objects';
+
+let context: Promise<CheckContext> | undefined;
+
+/** The real manifests, rendered and built the way Argo CD would (cached per test file). */
+export function realContext(): Promise<CheckContext> {
+  context ??= loadCheckContext();
+  return context;
+}
+
+/** A deep copy of the context, so a test can break it without touching the others. */
+export async function brokenCopy(mutate: (ctx: CheckContext) => void): Promise<CheckContext> {
+  const real = await realContext();
+  const copy: CheckContext = { ...real, corpus: structuredClone(real.corpus) };
+  mutate(copy);
+  return copy;
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) throw new Error(`test fixture: ${kind} ${name} not found`);
+  return found;
+}
+
+export function prApp(ctx: CheckContext, kind: PrAppKind, index = 0): PrApp {
+  const found = ctx.corpus.prApps.filter((p) => p.kind === kind)[index];
+  if (found === undefined) throw new Error(`test fixture: no ${kind} PR app #${index}`);
+  return found;
+}
+
+export function container(o: KubeObject, name = o.metadata.name) {
+  const found = o.spec.template.spec.containers.find((c: { name: string }) => c.name === name);
+  if (found === undefined) throw new Error(`test fixture: container ${name} not found in ${o.metadata.name}`);
+  return found;
+}
+
+export function setEnv(o: KubeObject, name: string, value: string | undefined, containerName = o.metadata.name): void {
+  const c = container(o, containerName);
+  c.env = c.env.filter((e: { name: string }) => e.name !== name);
+  if (value !== undefined) c.env.push({ name, value });
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kustomizeBuild, KustomizeError } from '../src/kustomize';
+import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
+import { unmatchedPatches } from '../src/patch-targets';
+
+const rel = (dir: string) => path.relative(MANIFESTS_DIR, dir);
+const BUILDABLE = [
+  ...ENVIRONMENTS.map((env) => `overlays/${env}`),
+  ...scenarioDirs().map(rel),
+  'pr-canary/api',
+  'pr-canary/store',
+  'pr-canary/store-route',
+  'platform',
+  'argocd',
+];
+
+describe('kubectl kustomize builds every overlay, scenario and source', () => {
+  it('has the component scenarios of tests/', () => {
+    expect(scenarioDirs().length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(BUILDABLE)('%s builds and every patch in it lands on an object', async (dir) => {
+    const objects = await kustomizeBuild(path.join(MANIFESTS_DIR, dir));
+    expect(objects.length).toBeGreaterThan(0);
+    expect(await unmatchedPatches(dir)).toEqual([]);
+  });
+
+  it('reports a build failure with kustomize\'s own message', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'broken-kustomization-'));
+    try {
+      writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n  - missing.yaml\n');
+      await expect(kustomizeBuild(dir)).rejects.toThrow(KustomizeError);
+      await expect(kustomizeBuild(dir)).rejects.toThrow(/missing\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('patch-target check catches a canary patch onto an object the base does not contain', () => {
+  it('flags an Argo CD patch whose target names a route the source lacks', async () => {
+    const problems = await unmatchedPatches('pr-canary/api', {
+      patches: [{ target: { group: 'traefik.io', kind: 'IngressRoute', name: 'api-service-canary' }, patch: '[]' }],
+    });
+    expect(problems).toEqual([
+      'pr-canary/api: patch target {"group":"traefik.io","kind":"IngressRoute","name":"api-service-canary"} matches nothing',
+    ]);
+  });
+
+  it('flags a strategic-merge patch (no target) for a Deployment the source lacks', async () => {
+    const problems = await unmatchedPatches('pr-canary/store', {
+      patches: [{ patch: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: store-canary\n' }],
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/"name":"store-canary"/);
+  });
+
+  it('looks into components: a component patch onto a kind no resource has is flagged', async () => {
+    // progressive-delivery patches the api IngressRoute, which only edge-routes provides.
+    expect(await unmatchedPatches('tests/progressive-delivery-plain-http')).toEqual([]);
+    const problems = await unmatchedPatches('tests/bases-only', { components: ['../../components/progressive-delivery'] });
+    expect(problems).toEqual([
+      'components/progressive-delivery: patch target {"group":"traefik.io","kind":"IngressRoute","name":"api-service"} matches nothing',
+    ]);
+  });
+});
