@@ -20,6 +20,8 @@ export interface Verdict {
 }
 
 export interface RouteFacts {
+  /** HTTP status of the response the hops came from. */
+  status: number;
   /** What the request was sent with (null = no X-Canary). */
   sentCanary: string | null;
   hops: readonly ServedByEntry[];
@@ -34,6 +36,13 @@ export interface RouteFacts {
  */
 export function assessRoute(facts: RouteFacts): Verdict[] {
   const verdicts: Verdict[] = [];
+  const failed = facts.status >= 500;
+  if (failed) {
+    verdicts.push({
+      level: 'warning',
+      text: `The request failed with HTTP ${facts.status}: hops after the failing one are missing from the chain.`,
+    });
+  }
   if (facts.warning) {
     verdicts.push({ level: 'warning', text: `The API ignored the canary key: ${facts.warning}` });
   }
@@ -53,12 +62,14 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
       text: `${hop.service} was served by ${hop.track}, which this request did not ask for.`,
     });
   }
-  if (facts.sentCanary === null) {
-    if (foreign.length === 0)
-      verdicts.push({ level: 'ok', text: 'No canary key sent: every hop was stable.' });
-    return verdicts;
-  }
-  verdicts.push(canaryVerdict(facts.sentCanary, facts.hops));
+  const summary =
+    facts.sentCanary === null
+      ? foreign.length === 0
+        ? { level: 'ok' as const, text: 'No canary key sent: every hop was stable.' }
+        : undefined
+      : canaryVerdict(facts.sentCanary, facts.hops);
+  // A failed request's chain is incomplete, so "every hop" would overstate it.
+  if (summary && !(failed && summary.level === 'ok')) verdicts.push(summary);
   return verdicts;
 }
 

@@ -9,7 +9,7 @@ function facts(
   hops: RouteFacts['hops'],
   warning: string | null = null,
 ): RouteFacts {
-  return { sentCanary, hops, servedByPresent: true, warning };
+  return { status: 200, sentCanary, hops, servedByPresent: true, warning };
 }
 
 describe('hopKind', () => {
@@ -59,8 +59,20 @@ describe('assessRoute', () => {
     ]);
   });
 
+  it('warns that the chain is incomplete when the request failed on the server', () => {
+    const verdicts = assessRoute({ ...facts('42', [api('pr-42')]), status: 503 });
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]?.text).toContain('HTTP 503');
+  });
+
   it('warns when the response had no X-Served-By at all', () => {
-    const verdicts = assessRoute({ sentCanary: '42', hops: [], servedByPresent: false, warning: null });
+    const verdicts = assessRoute({
+      status: 200,
+      sentCanary: '42',
+      hops: [],
+      servedByPresent: false,
+      warning: null,
+    });
     expect(verdicts).toHaveLength(1);
     expect(verdicts[0]?.text).toContain('no X-Served-By header');
   });
