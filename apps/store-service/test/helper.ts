@@ -74,6 +74,8 @@ export function recordingLogger(): HandlerLogger & { entries: LogEntry[] } {
 export interface RepositoryOptions {
   endpoint?: string;
   maxAttempts?: number;
+  /** An existing table to use (default: a fresh one). */
+  table?: string;
   createTable?: boolean;
   newId?: () => string;
 }
@@ -83,8 +85,8 @@ export async function buildRepository(options: RepositoryOptions = {}) {
   const endpoint = options.endpoint ?? (await dynaliteEndpoint());
   const docClient = createDocumentClient({ region: 'us-east-1', endpoint, maxAttempts: options.maxAttempts });
   onTestFinished(() => docClient.destroy());
-  const table = `items-${randomUUID()}`;
-  if (options.createTable ?? true) {
+  const table = options.table ?? `items-${randomUUID()}`;
+  if (options.createTable ?? options.table === undefined) {
     await ensureTable({ client: docClient, table });
   }
   const repo = createItemsRepository({ client: docClient, table, newId: options.newId });
