@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
   type ItemsServiceClient,
@@ -8,6 +10,7 @@ import {
   itemsServiceDefinition,
 } from '@pr-canary/proto';
 import { onTestFinished } from 'vitest';
+import { runCanaryCommand } from '../src/cli/canary-command';
 import { type GrpcRouter, startGrpcRouter } from '../src/router/grpc-router';
 import { type HttpRouter, startHttpRouter } from '../src/router/http-router';
 import type { LiveRoutes } from '../src/routing/live-routes';
@@ -137,4 +140,32 @@ export async function startHttpBackend(track: Track): Promise<{ port: number; st
 
 export function localAddress(port: number) {
   return { host: '127.0.0.1', port };
+}
+
+const CANARY_BIN = path.resolve(__dirname, '../bin/canary.mjs');
+
+/** Runs the real `canary` CLI (bin shim → tsx) and collects its output and exit code. */
+export function runCanaryCli(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CANARY_BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the `canary` command in this process (same code as the bin, without a node start-up). */
+export async function runCanaryInProcess(args: readonly string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCanaryCommand(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
 }

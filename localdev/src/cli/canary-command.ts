@@ -1,0 +1,94 @@
+/** The `canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
+import { parseArgs } from 'node:util';
+import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
+
+const HELP = `Usage: canary probe [--url URL] [--pr N] [-n COUNT] [--expect api=pr-42,store=stable] [--json]
+
+Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and prints where each hop
+landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
+failed requests.
+
+  --url URL        api edge (default http://localhost:8080, the dev router)
+  --pr N           value of X-Canary; sent as is, so invalid keys can be probed too
+  -n, --count N    number of requests (default 10, at most 1000)
+  --expect LIST    expected track per hop, e.g. api=pr-42,store=stable
+  --timeout MS     per-request timeout (default 5000)
+  --json           machine-readable result on stdout
+
+Exit code: 0 when every request succeeded and every --expect held; 1 otherwise; 2 for usage errors.`;
+
+const MAX_KEY_LENGTH = 256;
+
+export interface CommandOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export async function runCanaryCommand(argv: readonly string[], out: CommandOutput): Promise<number> {
+  try {
+    return await run(argv, out);
+  } catch (error) {
+    const usage =
+      error instanceof ProbeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    out.stderr(`canary: ${usage ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+async function run(argv: readonly string[], out: CommandOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    out.stdout(`${HELP}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'probe') throw new ProbeUsageError(`unknown command; the only command is probe`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      url: { type: 'string', default: 'http://localhost:8080' },
+      pr: { type: 'string' },
+      count: { type: 'string', short: 'n', default: '10' },
+      expect: { type: 'string' },
+      timeout: { type: 'string', default: '5000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const result = await probe({
+    url: parseUrl(values.url),
+    key: parseKey(values.pr),
+    count: wholeNumber(values.count, '--count', 1, 1_000),
+    timeoutMs: wholeNumber(values.timeout, '--timeout', 1, 600_000),
+    expect: values.expect === undefined ? undefined : parseExpectation(values.expect),
+  });
+  out.stdout(`${values.json ? JSON.stringify(result, null, 2) : formatProbe(result)}\n`);
+  return result.ok ? 0 : 1;
+}
+
+function parseUrl(value: string): string {
+  if (!URL.canParse(value)) throw new ProbeUsageError('--url must be an absolute http(s) URL');
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ProbeUsageError('--url must be http or https');
+  return url.origin;
+}
+
+function parseKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a header value cannot carry control characters
+  if (value.length > MAX_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new ProbeUsageError(`--pr must be at most ${MAX_KEY_LENGTH} printable characters`);
+  }
+  return value;
+}
+
+function wholeNumber(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < min || n > max)
+    throw new ProbeUsageError(`${flag} must be a whole number ${min}-${max}`);
+  return n;
+}

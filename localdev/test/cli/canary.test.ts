@@ -1,0 +1,70 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runCanaryCli, runCanaryInProcess } from '../helper';
+
+/** A real HTTP server shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
+async function startRouteServer(): Promise<string> {
+  const server = http.createServer((req, res) => {
+    const key = req.headers['x-canary'];
+    const storeTrack = typeof key === 'string' && /^[1-9][0-9]*$/.test(key) ? `pr-${key}` : 'stable';
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        canary: typeof key === 'string' ? key : null,
+        warning: null,
+        hops: [
+          { service: 'api-service', track: 'stable', version: '0.1.0' },
+          { service: 'store-service', track: storeTrack, version: '0.1.0-x' },
+        ],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('canary CLI', () => {
+  it('runs as a bin: prints the per-hop distribution and passes a true --expect', async () => {
+    const url = await startRouteServer();
+    const run = await runCanaryCli([
+      'probe',
+      '--url',
+      url,
+      '--pr',
+      '7',
+      '-n',
+      '4',
+      '--expect',
+      'api=stable,store=pr-7',
+    ]);
+    expect(run.stdout).toContain('store-service  pr-7 (0.1.0-x) 4/4');
+    expect(run.code).toBe(0);
+  });
+
+  it('fails a false --expect with exit code 1', async () => {
+    const url = await startRouteServer();
+    const run = await runCanaryInProcess(['probe', '--url', url, '-n', '2', '--expect', 'store=pr-7']);
+    expect(run.stdout).toContain('expect store-service=pr-7: FAILED (0/2)');
+    expect(run.code).toBe(1);
+  });
+
+  it('counts unreachable requests as failures with exit code 1', async () => {
+    const run = await runCanaryInProcess(['probe', '--url', 'http://127.0.0.1:1', '-n', '1', '--json']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, succeeded: 0, failures: [{ count: 1 }] });
+    expect(run.code).toBe(1);
+  });
+
+  it.each([
+    [['probe', '--expect', 'web=stable'], /unknown service/],
+    [['probe', '--expect', 'api=canary'], /a track is stable or pr-<N>/],
+    [['probe', '-n', '0'], /--count must be a whole number/],
+    [['probe', '--url', 'ftp://x'], /--url must be http or https/],
+    [['deploy'], /unknown command/],
+  ])('rejects %j with a usage error (exit 2)', async (args, message) => {
+    const run = await runCanaryInProcess(args);
+    expect(run.stderr).toMatch(message);
+    expect(run.code).toBe(2);
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCanaryFile, parseCanaryFlags } from '../../src/stack/canary-config';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'localdev-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeConfig(content: unknown): string {
+  const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('canary config', () => {
+  it('reads the committed demo file: PR 42 with api + store, PR 7 with store only', () => {
+    const canaries = loadCanaryFile(path.resolve(__dirname, '../../canaries.json'), '0.1.0');
+    expect(canaries).toEqual([
+      { pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' },
+      { pr: '7', services: ['store-service'], version: '0.1.0-pr7' },
+    ]);
+  });
+
+  it('parses --canary flags with short service names and an optional version', () => {
+    expect(parseCanaryFlags(['42=api,store', '7=store@0.2.0-rc1'], '0.1.0')).toEqual([
+      { pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' },
+      { pr: '7', services: ['store-service'], version: '0.2.0-rc1' },
+    ]);
+  });
+
+  it.each([
+    ['a leading zero', ['042=api'], /PR number/],
+    ['an unknown service', ['42=web'], /unknown service/],
+    ['no services', ['42='], /PR=services/],
+    ['a duplicate PR', ['42=api', '42=store'], /listed twice/],
+    ['a version with spaces', ['42=api@1 0'], /version/],
+  ])('rejects a flag with %s', (_name, flags, message) => {
+    expect(() => parseCanaryFlags(flags, '0.1.0')).toThrow(message);
+  });
+
+  it('names the bad field of an invalid file', () => {
+    const file = writeConfig({ canaries: [{ pr: 0, services: ['api-service'] }] });
+    expect(() => loadCanaryFile(file, '0.1.0')).toThrow(/canaries\.0\.pr: a PR number/);
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { type ExportItemsResponse__Output, itemsServiceClientConstructor } from '@pr-canary/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../../src/stack/stack';
+import { runCanaryCli, runCanaryInProcess } from '../helper';
+
+/**
+ * The real stack: dynalite, stable api + store, PR 42 (api + store), PR 7 (store only), the dev router —
+ * real processes on free ports. One stack for the whole file; the test that kills a canary runs last.
+ */
+
+let stack: Stack;
+let dataDir: string;
+const output: string[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'localdev-stack-'));
+  stack = await startStack({ dataDir, log: (line) => output.push(line), readyTimeoutMs: 90_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}, 30_000);
+
+interface RouteBody {
+  canary: string | null;
+  warning: string | null;
+  hops: { service: string; track: string; version: string }[];
+}
+
+async function route(key?: string) {
+  const response = await fetch(`${stack.urls.api}/api/route`, {
+    headers: key === undefined ? {} : { 'X-Canary': key },
+  });
+  const body = (await response.json()) as RouteBody;
+  const tracks = Object.fromEntries(body.hops.map((hop) => [hop.service, hop.track]));
+  return { response, body, tracks };
+}
+
+function api(pathname: string, key: string | undefined, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  if (key) headers.set('X-Canary', key);
+  return fetch(`${stack.urls.api}${pathname}`, { ...init, headers });
+}
+
+describe('local stack routing matrix (dev router = Traefik + Linkerd)', () => {
+  it.each([
+    ['no key', undefined, 'stable', 'stable'],
+    ['PR 42 (api + store canary)', '42', 'pr-42', 'pr-42'],
+    ['PR 7 (store canary only, reached through stable api)', '7', 'stable', 'pr-7'],
+    ['PR 999 (no canary)', '999', 'stable', 'stable'],
+  ])('%s lands on api %s / store %s', async (_name, key, apiTrack, storeTrack) => {
+    const { response, body, tracks } = await route(key);
+    expect(response.status).toBe(200);
+    expect(tracks).toEqual({ 'api-service': apiTrack, 'store-service': storeTrack });
+    expect(body.warning).toBeNull();
+    expect(response.headers.get('x-served-by')).toContain(`store-service;track="${storeTrack}"`);
+  });
+
+  it('serves an invalid key on stable at every hop and says why', async () => {
+    const { response, body, tracks } = await route('4x2');
+    expect(response.status).toBe(200);
+    expect(tracks).toEqual({ 'api-service': 'stable', 'store-service': 'stable' });
+    expect(body.canary).toBeNull();
+    expect(body.warning).toMatch(/^invalid canary key \(not_digits\)/);
+    expect(response.headers.get('x-canary-warning')).toMatch(/served by stable$/);
+  });
+
+  it('reports each instance with its own version', async () => {
+    const { body } = await route('42');
+    expect(body.hops.map((hop) => hop.version)).toEqual(['0.1.0-pr42', '0.1.0-pr42']);
+    expect(
+      stack
+        .instances()
+        .map((i) => `${i.service}@${i.track}`)
+        .sort(),
+    ).toEqual([
+      'api-service@pr-42',
+      'api-service@stable',
+      'store-service@pr-42',
+      'store-service@pr-7',
+      'store-service@stable',
+    ]);
+  });
+});
+
+describe('data isolation between stable and PR canaries', () => {
+  it('shows an item created under PR 42 only under PR 42, never on stable or PR 7', async () => {
+    const created = await api('/api/items', '42', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'pr-42 only', priceCents: 4200 }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect((await api(`/api/items/${id}`, '42')).status).toBe(200);
+    expect((await api(`/api/items/${id}`, undefined)).status).toBe(404);
+    expect((await api(`/api/items/${id}`, '7')).status).toBe(404);
+    const stableList = (await (await api('/api/items?limit=100', undefined)).json()) as {
+      items: { id: string }[];
+    };
+    expect(stableList.items.map((item) => item.id)).not.toContain(id);
+  });
+});
+
+describe('gRPC through the dev router against the real store', () => {
+  it('streams ExportItems from the PR 42 store canary and passes NOT_FOUND through unchanged', async () => {
+    await api('/api/items', '42', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'exported', priceCents: 1 }),
+    });
+    const Client = itemsServiceClientConstructor();
+    const client = new Client(stack.urls.grpc, grpc.credentials.createInsecure());
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-canary', '42');
+      const names: string[] = [];
+      const call = client.ExportItems({}, metadata);
+      let servedBy: grpc.MetadataValue[] = [];
+      call.on('metadata', (received) => {
+        servedBy = received.get('x-served-by');
+      });
+      for await (const message of call as AsyncIterable<ExportItemsResponse__Output>)
+        names.push(message.item?.name ?? '');
+      expect(names).toContain('exported');
+      expect(String(servedBy[0])).toContain('track="pr-42"');
+
+      const missing = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.GetItem({ id: '00000000-0000-7000-8000-000000000000' }, new grpc.Metadata(), (error) =>
+          resolve(error),
+        ),
+      );
+      expect(missing?.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('canary probe CLI against the running stack', () => {
+  it('exits 0 when every hop lands where --expect says', async () => {
+    const run = await runCanaryCli([
+      'probe',
+      '--url',
+      stack.urls.api,
+      '--pr',
+      '7',
+      '-n',
+      '3',
+      '--expect',
+      'api=stable,store=pr-7',
+    ]);
+    expect(run.stdout).toContain('expect store-service=pr-7: ok (3/3)');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 and names the hop when --expect does not hold', async () => {
+    const run = await runCanaryInProcess([
+      'probe',
+      '--url',
+      stack.urls.api,
+      '--pr',
+      '7',
+      '-n',
+      '2',
+      '--expect',
+      'api=pr-7,store=pr-7',
+    ]);
+    expect(run.stdout).toContain('expect api-service=pr-7: FAILED (0/2)');
+    expect(run.code).toBe(1);
+  });
+
+  it('prints the per-hop distribution as JSON with --json', async () => {
+    const run = await runCanaryInProcess([
+      'probe',
+      '--url',
+      stack.urls.api,
+      '--pr',
+      '42',
+      '-n',
+      '2',
+      '--json',
+    ]);
+    const result = JSON.parse(run.stdout) as {
+      ok: boolean;
+      hops: Record<string, { track: string; count: number }[]>;
+    };
+    expect(result.ok).toBe(true);
+    expect(result.hops['store-service']).toEqual([{ track: 'pr-42', version: '0.1.0-pr42', count: 2 }]);
+    expect(run.code).toBe(0);
+  });
+});
+
+describe('a canary that dies', () => {
+  it('makes PR 42 store calls fall back to stable store without errors', async () => {
+    await stack.kill('store-service', 'pr-42');
+    const { response, tracks } = await route('42');
+    expect(response.status).toBe(200);
+    expect(tracks).toEqual({ 'api-service': 'pr-42', 'store-service': 'stable' });
+    expect(output.join('\n')).toContain(
+      'store pr-42 stopped on request; X-Canary 42 now reaches stable store-service',
+    );
+    expect(stack.instances().find((i) => i.track === 'pr-42' && i.service === 'store-service')?.running).toBe(
+      false,
+    );
+  });
+});
