@@ -101,6 +101,7 @@ describe.each(workflows)('%s', (file, workflow) => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const build = job.steps.find((step) => step.uses?.startsWith('docker/build-push-action@'));
       if (!build) continue;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
       expect(build.with?.file, name).toBe('apps/${{ matrix.service }}/Dockerfile');
       expect(build.with?.context).toBe('.');
       const matrix = job.strategy?.matrix?.service;

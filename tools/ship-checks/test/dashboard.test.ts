@@ -1,0 +1,121 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { METRIC_DEFINITIONS } from '@pr-canary/canary-context';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { readPromql } from '../src/promql';
+import { readRepoFile, repoPath } from '../src/repo';
+import { externalTool, run } from '../src/tools';
+
+const DASHBOARD_FILE = 'manifests/components/grafana-dashboards/canary-vs-stable.json';
+/** Labels Prometheus adds to every series scraped through a ServiceMonitor. */
+const TARGET_LABELS = ['job', 'namespace', 'pod', 'service', 'instance', 'endpoint', 'container'];
+const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
+
+interface Target {
+  expr: string;
+}
+interface Panel {
+  type: string;
+  title: string;
+  targets?: Target[];
+}
+interface Dashboard {
+  uid: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query?: string | { query: string } }[] };
+}
+
+const dashboard = JSON.parse(readRepoFile(DASHBOARD_FILE)) as Dashboard;
+const definitions = new Map(METRIC_DEFINITIONS.map((definition) => [definition.name, definition]));
+
+/** The labels a series has: its definition's labels plus target labels (+ `le` on histogram buckets). */
+function seriesLabels(series: string): string[] {
+  const exact = definitions.get(series);
+  if (exact && exact.type !== 'histogram') return [...exact.labelNames, ...TARGET_LABELS];
+  for (const suffix of HISTOGRAM_SUFFIXES) {
+    const base = definitions.get(series.slice(0, -suffix.length));
+    if (series.endsWith(suffix) && base?.type === 'histogram') {
+      return [...base.labelNames, ...TARGET_LABELS, ...(suffix === '_bucket' ? ['le'] : [])];
+    }
+  }
+  throw new Error(`${series} is not a series the services export (METRIC_DEFINITIONS)`);
+}
+
+function variableQuery(query: string | { query: string } | undefined): string {
+  return typeof query === 'string' ? query : (query?.query ?? '');
+}
+
+const expressions = [
+  ...dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => [`panel "${panel.title}"`, target.expr] as const),
+  ),
+  ...dashboard.templating.list
+    .filter((variable) => variable.type === 'query')
+    .map((variable) => [`variable $${variable.name}`, variableQuery(variable.query)] as const),
+];
+
+describe('canary vs stable dashboard', () => {
+  it('has a query for every graph panel', () => {
+    const graphs = dashboard.panels.filter((panel) => panel.type !== 'row');
+    expect(graphs.length).toBeGreaterThanOrEqual(8);
+    for (const panel of graphs) expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+  });
+
+  it.each(expressions)('%s names only series and labels the services export', (_where, expr) => {
+    const use = readPromql(expr);
+    expect(use.metrics.length).toBeGreaterThan(0);
+    const labelSets = use.metrics.map(seriesLabels);
+    // A label must exist on every series of the expression, or grouping/matching on it silently
+    // yields nothing.
+    const common = labelSets.reduce((shared, labels) => shared.filter((label) => labels.includes(label)));
+    for (const label of [...use.matchers.map((matcher) => matcher.label), ...use.groupingLabels]) {
+      expect(common, `label ${label}`).toContain(label);
+    }
+  });
+
+  it('compares each PR track with stable in every service panel', () => {
+    const panelExprs = expressions.filter(([where]) => where.startsWith('panel')).map(([, expr]) => expr);
+    const compared = panelExprs.filter((expr) => expr.includes('track=~"stable|$track"'));
+    expect(compared.length).toBeGreaterThanOrEqual(panelExprs.length - 1);
+  });
+
+  it('groups every panel by service (job) and track', () => {
+    for (const [where, expr] of expressions.filter(([w]) => w.startsWith('panel'))) {
+      expect(readPromql(expr).groupingLabels, where).toEqual(expect.arrayContaining(['job', 'track']));
+    }
+  });
+
+  it('matches gRPC codes by the status names the services record', () => {
+    const names = new Set(Object.keys(grpcStatus).filter((key) => Number.isNaN(Number(key))));
+    for (const [where, expr] of expressions) {
+      for (const matcher of readPromql(expr).matchers.filter((m) => m.label === 'grpc_code')) {
+        for (const code of matcher.value.split('|')) expect(names, `${where}: ${code}`).toContain(code);
+      }
+    }
+  });
+
+  it('the checker itself rejects an unknown metric and a label the metric does not have', () => {
+    expect(() => seriesLabels('pr_canary_http_requests_seconds')).toThrow(/not a series/);
+    expect(() => seriesLabels('pr_canary_http_requests_total_bucket')).toThrow(/not a series/);
+    expect(seriesLabels('pr_canary_grpc_client_handled_total')).not.toContain('canary');
+    expect(readPromql('sum by (job, le) (rate(x_bucket{track=~"a|$t"}[$__rate_interval]))')).toEqual({
+      metrics: ['x_bucket'],
+      matchers: [{ label: 'track', op: '=~', value: 'a|$t' }],
+      groupingLabels: ['job', 'le'],
+    });
+  });
+});
+
+const kubectl = externalTool('kubectl', ['version', '--client']);
+describe.skipIf(!kubectl)('dashboard ConfigMap', () => {
+  it('is generated from the same JSON, labelled for Grafana’s sidecar (kubectl kustomize)', () => {
+    const built = run('kubectl', ['kustomize', repoPath('localdev/cluster/dashboards')]);
+    expect(built.stderr).toBe('');
+    const [configMap] = parseAllDocuments(built.stdout).map((doc) => doc.toJS());
+    expect(configMap).toMatchObject({
+      kind: 'ConfigMap',
+      metadata: { namespace: 'monitoring', labels: { grafana_dashboard: '1' } },
+    });
+    expect(configMap.data['canary-vs-stable.json']).toBe(readRepoFile(DASHBOARD_FILE));
+  });
+});
