@@ -1,4 +1,5 @@
 import { createApiClient } from './api/client';
+import { asApiError } from './api/errors';
 import { loadRuntimeConfig, type ResolvedApiUrl, resolveApiUrl } from './config';
 import {
   canaryHeaderValue,
@@ -75,15 +76,19 @@ async function main(): Promise<void> {
   });
   const items = createItemsView({ api: client, notices, trackLabel: () => choiceLabel(choice) });
 
-  const picker = createPrPicker((next) => {
-    choice = next;
+  /** One place that makes a choice visible and durable: field, pills, title, URL, storage. */
+  function applyChoice(): void {
     picker.show(choice);
+    document.title = `pr-canary · ${choiceLabel(choice)}`;
     history.replaceState(history.state, '', urlWithChoice(location.href, choice));
     remember(choice);
+  }
+  const picker = createPrPicker((next) => {
+    choice = next;
+    applyChoice();
     void items.reload();
   });
-  picker.show(choice);
-  remember(choice);
+  applyChoice();
 
   byId('reload-items', HTMLButtonElement).addEventListener('click', () => void items.reload());
   const checkRoute = byId('check-route', HTMLButtonElement);
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
     try {
       await client.checkRoute();
     } catch (error) {
-      notices.error(`Route check failed: ${error instanceof Error ? error.message : 'unexpected error'}`);
+      notices.error(`Route check failed: ${asApiError(error).message}`);
     } finally {
       checkRoute.disabled = false;
     }

@@ -35,3 +35,10 @@ export function errorFromResponse(status: number, body: unknown): ApiError {
     message ? displayText(message) : `${title} (HTTP ${status}) without details`,
   );
 }
+
+/** Any failure as an ApiError; a non-API error is a bug in the page, logged for developers. */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  console.error(error);
+  return new ApiError(0, 'UNEXPECTED', 'Something went wrong in the page; reload it and try again.');
+}

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api/client';
-import { ApiError } from '../api/errors';
+import { type ApiError, asApiError } from '../api/errors';
 import type { Item } from '../api/schema';
 import { formatTimestamp } from '../format';
 import { byId, query, showAlert, whileBusy } from './dom';
@@ -169,10 +169,4 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
       query(form, 'button[data-close]', HTMLButtonElement).focus();
     },
   };
-}
-
-export function asApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  console.error(error);
-  return new ApiError(0, 'UNEXPECTED', 'Something went wrong in the page; reload it and try again.');
 }

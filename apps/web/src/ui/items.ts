@@ -1,8 +1,9 @@
 import type { ApiClient } from '../api/client';
+import { asApiError } from '../api/errors';
 import type { Item } from '../api/schema';
 import { formatPrice, formatTimestamp } from '../format';
 import { byId, el, query, whileBusy } from './dom';
-import { asApiError, createDeleteDialog, createEditDialog } from './item-dialogs';
+import { createDeleteDialog, createEditDialog } from './item-dialogs';
 import { renderItemFields } from './item-fields';
 import type { Notices } from './notices';
 
