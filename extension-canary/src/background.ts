@@ -148,15 +148,29 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 chrome.runtime.onStartup.addListener(() => void reconcile());
 chrome.runtime.onInstalled.addListener(() => void reconcile());
 
-// Chrome only reports requests to origins the extension holds host access for (the chosen ones);
-// recordServedBy checks the origin against the list again.
-chrome.webRequest.onHeadersReceived.addListener(
-  (details) => void recordServedBy(details),
-  {
-    urls: ['http://*/*', 'https://*/*'],
-    types: [...INJECTED_RESOURCE_TYPES] as chrome.webRequest.ResourceType[],
-  },
-  ['responseHeaders', 'extraHeaders'],
-);
+/**
+ * Chrome only reports requests to origins the extension holds host access for (the chosen ones), and
+ * refuses (with an error on chrome://extensions) a webRequest listener while it holds none at all. So the
+ * listener is added once some origin is granted: at worker start, or when the tester grants the first one.
+ * Being added after an await, it can miss the one response that woke the worker; the next is recorded.
+ */
+let observingServedBy = false;
+
+async function observeServedByOnceGranted(): Promise<void> {
+  const { origins = [] } = await chrome.permissions.getAll();
+  if (observingServedBy || origins.length === 0) return;
+  observingServedBy = true;
+  chrome.webRequest.onHeadersReceived.addListener(
+    (details) => void recordServedBy(details),
+    {
+      urls: ['http://*/*', 'https://*/*'],
+      types: [...INJECTED_RESOURCE_TYPES] as chrome.webRequest.ResourceType[],
+    },
+    ['responseHeaders', 'extraHeaders'],
+  );
+}
+
+void observeServedByOnceGranted();
+chrome.permissions.onAdded.addListener(() => void observeServedByOnceGranted());
 
 chrome.tabs.onRemoved.addListener((tabId) => void chrome.storage.session.remove(servedByStorageKey(tabId)));

@@ -190,13 +190,12 @@ describe('X-Canary injection in Chromium', () => {
     const rowA = popup.locator(`#origins li[data-origin="${originA}"]`);
     await rowA.locator('.origin-value').fill(originBOtherPort);
     await rowA.locator('.save-origin').click();
-    await expect
-      .poll(() =>
-        popup
-          .locator('#origins .origin-value')
-          .evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)),
-      )
-      .toEqual([originBOtherPort, originW]);
+    // The rows are rebuilt from the worker's answer, so their data-origin is the saved list.
+    const savedOrigins = () =>
+      popup
+        .locator('#origins li')
+        .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.origin));
+    await expect.poll(savedOrigins).toEqual([originBOtherPort, originW]);
 
     clearRecords();
     await browsePage(page, originA);

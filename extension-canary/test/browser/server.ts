@@ -42,7 +42,8 @@ function handle(
   response: http.ServerResponse,
   requests: RecordedRequest[],
 ): void {
-  const canary = request.headers['x-canary'];
+  const raw = request.headers['x-canary'];
+  const canary = Array.isArray(raw) ? raw.join(', ') : raw;
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   requests.push({ host: request.headers.host ?? '', method: request.method ?? '', path, canary });
   const hops = hopsFor(canary);
