@@ -1,5 +1,5 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { context } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
@@ -15,6 +15,7 @@ import {
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive } from './otel-context';
 import { formatServedBy } from './served-by';
+import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute } from './span-processor';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +46,8 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     if (!scope) {
       const key = opts.trustHeader ? parseCanaryKey(request.headers[CANARY_HEADER]) : ABSENT;
       if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
+      // The HTTP server span started before the key was known: stamp it now.
+      trace.getActiveSpan()?.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(key));
       scope = createScope(key);
       scopes.set(request, scope);
     }

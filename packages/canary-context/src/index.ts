@@ -52,3 +52,10 @@ export { type MetricsServer, startMetricsServer } from './metrics-server';
 export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
 export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';
 export { installShutdown, type ShutdownOptions } from './shutdown';
+export {
+  CANARY_KEY_ATTRIBUTE,
+  CANARY_TRACK_ATTRIBUTE,
+  CanarySpanProcessor,
+  canaryKeyAttribute,
+} from './span-processor';
+export { shutdownTelemetry } from './telemetry-handle';
