@@ -19,9 +19,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../.." && pwd)"
-# shellcheck source=versions.env
+# shellcheck source=SCRIPTDIR/versions.env
 source "${here}/versions.env"
-# shellcheck source=lib/run.sh
+# shellcheck source=SCRIPTDIR/lib/run.sh
 source "${here}/lib/run.sh"
 
 CLUSTER_PROVIDER="${CLUSTER_PROVIDER:-k3d}"

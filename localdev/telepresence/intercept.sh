@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs one service on this machine in place of the cluster's, for one PR's requests only.
+#
+#   intercept.sh [--dry-run] <api-service|store-service> <pr-number> [namespace]
+#
+# Requests (or gRPC calls) carrying `X-Canary: <pr>` that reach the service's pods in <namespace>
+# (default: apps, i.e. stable) are sent to the local process; everyone else keeps using the cluster.
+# The local process gets the pod's environment (saved to localdev/.data/telepresence/<service>.env),
+# with CANARY_TRACK=pr-<N> and SERVICE_VERSION=local so X-Served-By shows where the answer came from,
+# and METRICS_PORT=0 so it does not clash with anything on this machine. Ctrl-C ends the intercept.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=SCRIPTDIR/../cluster/versions.env
+source "${repo_root}/localdev/cluster/versions.env"
+# shellcheck source=SCRIPTDIR/../cluster/lib/run.sh
+source "${repo_root}/localdev/cluster/lib/run.sh"
+
+usage="usage: intercept.sh [--dry-run] <api-service|store-service> <pr-number> [namespace]"
+parse_dry_run "$@"
+set -- "${ARGS[@]}"
+service="${1:-}"
+pr="${2:-}"
+namespace="${3:-apps}"
+
+case "$service" in
+  api-service) port_name=http ;;
+  store-service) port_name=grpc ;;
+  *) die "$usage" ;;
+esac
+[[ "$pr" =~ ^[1-9][0-9]{0,8}$ ]] || die "PR number must be 1-999999999 without leading zeros"
+[[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "namespace must be a Kubernetes namespace name"
+
+state_dir="${STATE_DIR:-${repo_root}/localdev/.data/telepresence}"
+env_file="${state_dir}/${service}.env"
+intercept_name="${service}-pr-${pr}"
+
+leave() {
+  run telepresence leave "$intercept_name" || true
+}
+
+if ! is_dry_run; then
+  require_tools telepresence npm
+  installed="$(telepresence version 2>/dev/null | sed -n 's/^Client[^0-9]*\([0-9][0-9.]*\).*/\1/p')"
+  [[ "$installed" == "$TELEPRESENCE_VERSION" ]] ||
+    echo "warning: telepresence ${installed:-unknown} installed, ${TELEPRESENCE_VERSION} pinned (localdev/cluster/versions.env)" >&2
+fi
+
+cd "$repo_root" # npm start --workspace runs from the repository root
+step "telepresence ${TELEPRESENCE_VERSION}: ${service} in ${namespace}, requests with X-Canary: ${pr} → this machine"
+run mkdir -p "$state_dir"
+run telepresence connect --namespace "$namespace"
+trap leave EXIT
+# The header match is exact, like the edge's and the mesh's; for gRPC it matches the x-canary
+# metadata entry (HTTP/2 headers). The local process listens on the pod's PORT (8080).
+run telepresence intercept "$service" --name "$intercept_name" \
+  --http-header "X-Canary=${pr}" --port "8080:${port_name}" \
+  --env-file "$env_file" --mount false \
+  -- env CANARY_TRACK="pr-${pr}" SERVICE_VERSION=local METRICS_PORT=0 \
+  npm start --workspace "@pr-canary/${service}"

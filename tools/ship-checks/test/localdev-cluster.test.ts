@@ -1,0 +1,183 @@
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readRepoFile, repoPath } from '../src/repo';
+import { run } from '../src/tools';
+
+const BOOTSTRAP = repoPath('localdev/cluster/bootstrap.sh');
+const INTERCEPT = repoPath('localdev/telepresence/intercept.sh');
+
+/** versions.env as name → value, refusing anything but comments and NAME=value lines. */
+function readVersions(): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const line of readRepoFile('localdev/cluster/versions.env').split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const match = /^([A-Z][A-Z0-9_]*)=(\S+)$/.exec(line);
+    if (!match) throw new Error(`versions.env: not NAME=value: ${line}`);
+    versions.set(match[1] as string, match[2] as string);
+  }
+  return versions;
+}
+
+// A PATH with only the shell basics the dry run uses: if it tried to run k3d, helm, kubectl or
+// openssl, the command would not be found and the run would fail.
+const bin = mkdtempSync(path.join(tmpdir(), 'ship-checks-bin-'));
+for (const tool of ['bash', 'grep', 'tr', 'dirname', 'cat', 'sed']) {
+  const found = run('bash', ['-c', `command -v ${tool}`]).stdout.trim();
+  symlinkSync(found, path.join(bin, tool));
+}
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+function dryRun(script: string, args: string[], env: Record<string, string> = {}) {
+  return run(path.join(bin, 'bash'), [script, ...args], {
+    env: { PATH: bin, HOME: bin, STATE_DIR: '/state', ...env },
+  });
+}
+
+const versions = readVersions();
+const up = dryRun(BOOTSTRAP, ['--dry-run', 'up']);
+const commands = up.stdout.split('\n').filter((line) => line.startsWith('+ '));
+
+describe('versions.env', () => {
+  it('pins every component to an exact version, never latest', () => {
+    expect(versions.size).toBeGreaterThanOrEqual(12);
+    for (const [name, value] of versions) {
+      expect(value, name).toMatch(/\d+\.\d+\.\d+/);
+      expect(value, name).not.toMatch(/latest/i);
+    }
+  });
+
+  it('pins the Gateway API CRDs REFERENCE.md gives for Linkerd 2.20', () => {
+    expect(versions.get('GATEWAY_API_VERSION')).toBe('v1.2.1');
+  });
+});
+
+describe('bootstrap.sh --dry-run up', () => {
+  it('runs without any of the cluster tools installed and prints the commands', () => {
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+    expect(commands.length).toBeGreaterThan(15);
+  });
+
+  it('prints every pinned version', () => {
+    for (const [name, value] of versions) expect(up.stdout).toContain(`${name}=${value}`);
+  });
+
+  it('installs every Helm chart with upgrade --install at a version from versions.env', () => {
+    const helm = commands.filter((line) => line.startsWith('+ helm '));
+    expect(helm.length).toBe(11);
+    const pinned = new Set(versions.values());
+    for (const line of helm) {
+      expect(line).toMatch(/^\+ helm upgrade --install /);
+      const version = /--version (\S+)/.exec(line)?.[1];
+      expect(pinned.has(version ?? ''), line).toBe(true);
+    }
+  });
+
+  it('installs the Gateway API CRDs, cert-manager, Linkerd, Traefik, observability, Flagger and Argo CD in order', () => {
+    const order = [
+      'gateway-api/releases/download/v1.2.1/standard-install.yaml',
+      'helm upgrade --install cert-manager ',
+      'helm upgrade --install linkerd-crds ',
+      'helm upgrade --install linkerd-control-plane ',
+      'helm upgrade --install traefik ',
+      'helm upgrade --install kube-prometheus-stack ',
+      'helm upgrade --install tempo ',
+      'helm upgrade --install loki ',
+      'helm upgrade --install alloy ',
+      'helm upgrade --install flagger ',
+      'helm upgrade --install argocd ',
+      'manifests/argocd/applications/root.yaml',
+    ];
+    const positions = order.map((needle) => commands.findIndex((line) => line.includes(needle)));
+    for (const [index, position] of positions.entries()) expect(position, order[index]).toBeGreaterThanOrEqual(0);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('uses a values file for each release that has one, and every values file is used', () => {
+    const used = commands.flatMap((line) => [...line.matchAll(/--values (\S+)/g)].map((match) => match[1]));
+    const files = readdirSync(repoPath('localdev/cluster/values')).map((file) =>
+      repoPath('localdev/cluster/values', file),
+    );
+    expect(used.sort()).toEqual(files.sort());
+  });
+
+  it('only applies and upgrades (safe to run again), apart from creating the cluster', () => {
+    for (const line of commands.filter((command) => command.startsWith('+ kubectl '))) {
+      expect(line).toMatch(/^\+ kubectl( -n \S+)? (apply|create secret generic \S+ .*\| kubectl apply -f -)/);
+    }
+    expect(commands.filter((line) => line.includes(' create '))).toHaveLength(2);
+  });
+
+  it('stores GITHUB_TOKEN for the PR generator without ever printing it', () => {
+    const withToken = dryRun(BOOTSTRAP, ['--dry-run', 'register-apps'], { GITHUB_TOKEN: 'ghp_secret123' });
+    expect(withToken.stdout).toContain('create secret generic github-token');
+    expect(withToken.stdout + withToken.stderr).not.toContain('ghp_secret123');
+  });
+
+  it('creates a k3d cluster from the pinned k3s image, or a kind cluster from the pinned node image', () => {
+    expect(commands).toContain(
+      `+ k3d cluster create pr-canary --image ${versions.get('K3S_IMAGE')} --servers 1 --agents 0 --port 8081:30080@server:0 --k3s-arg --disable=traefik@server:0 --wait`,
+    );
+    const kind = dryRun(BOOTSTRAP, ['--dry-run', 'up'], { CLUSTER_PROVIDER: 'kind' });
+    expect(kind.stdout).toContain(`+ kind create cluster --name pr-canary --image ${versions.get('KIND_NODE_IMAGE')}`);
+  });
+
+  it('provisions the canary-vs-stable dashboard for Grafana', () => {
+    expect(commands).toContain(`+ kubectl apply -k ${repoPath('localdev/cluster/dashboards')}`);
+  });
+
+  it('keeps generated Linkerd certificates in the state folder, never in the repository', () => {
+    const certs = commands.filter((line) => line.includes('openssl'));
+    expect(certs).toHaveLength(3);
+    for (const line of certs) expect(line).toContain('/state/linkerd/');
+  });
+});
+
+describe('bootstrap.sh other commands', () => {
+  it('down deletes only the named cluster', () => {
+    const down = dryRun(BOOTSTRAP, ['--dry-run', 'down'], { CLUSTER_NAME: 'mine' });
+    expect(down.stdout.split('\n').filter((line) => line.startsWith('+ '))).toEqual(['+ k3d cluster delete mine']);
+  });
+
+  it('port-forward forwards Argo CD, Grafana and Prometheus', () => {
+    const forward = dryRun(BOOTSTRAP, ['--dry-run', 'port-forward']);
+    expect(forward.stdout).toContain('+ kubectl -n argocd port-forward svc/argocd-server 8080:80 \\&');
+    expect(forward.stdout).toContain('svc/kube-prometheus-stack-grafana 3000:80');
+  });
+
+  it('refuses an unknown provider or command with a usage error', () => {
+    expect(dryRun(BOOTSTRAP, ['--dry-run', 'up'], { CLUSTER_PROVIDER: 'minikube' }).status).toBe(2);
+    const bad = dryRun(BOOTSTRAP, ['--dry-run', 'sideways']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('usage: bootstrap.sh');
+  });
+});
+
+describe('telepresence intercept.sh --dry-run', () => {
+  it('intercepts only the PR’s requests by header and runs the service locally with the pod’s env', () => {
+    const result = dryRun(INTERCEPT, ['--dry-run', 'api-service', '42']);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n').filter((line) => line.startsWith('+ '));
+    expect(lines).toContain('+ telepresence connect --namespace apps');
+    const intercept = lines.find((line) => line.startsWith('+ telepresence intercept'));
+    expect(intercept).toContain('--http-header X-Canary=42 --port 8080:http');
+    expect(intercept).toContain('--env-file /state/api-service.env --mount false');
+    expect(intercept).toContain('-- env CANARY_TRACK=pr-42 SERVICE_VERSION=local METRICS_PORT=0');
+    expect(intercept).toContain('npm start --workspace @pr-canary/api-service');
+    expect(lines.at(-1)).toBe('+ telepresence leave api-service-pr-42');
+  });
+
+  it('intercepts store-service on its grpc port, in a PR canary namespace when asked', () => {
+    const result = dryRun(INTERCEPT, ['--dry-run', 'store-service', '7', 'store-canary-pr-7']);
+    expect(result.stdout).toContain('+ telepresence connect --namespace store-canary-pr-7');
+    expect(result.stdout).toContain('--http-header X-Canary=7 --port 8080:grpc');
+  });
+
+  it('refuses a PR number that is not a canary key, and unknown services', () => {
+    expect(dryRun(INTERCEPT, ['--dry-run', 'api-service', '042']).status).toBe(2);
+    expect(dryRun(INTERCEPT, ['--dry-run', 'web', '42']).status).toBe(2);
+    expect(dryRun(INTERCEPT, ['--dry-run', 'api-service', '42', 'Bad_NS']).status).toBe(2);
+  });
+});
