@@ -49,11 +49,16 @@ function api(pathname: string, key: string | undefined, init: RequestInit = {}) 
 
 describe('local stack routing matrix (dev router = Traefik + Linkerd)', () => {
   it.each([
-    ['no key', undefined, 'stable', 'stable'],
-    ['PR 42 (api + store canary)', '42', 'pr-42', 'pr-42'],
-    ['PR 7 (store canary only, reached through stable api)', '7', 'stable', 'pr-7'],
-    ['PR 999 (no canary)', '999', 'stable', 'stable'],
-  ])('%s lands on api %s / store %s', async (_name, key, apiTrack, storeTrack) => {
+    { name: 'no key', key: undefined, apiTrack: 'stable', storeTrack: 'stable' },
+    { name: 'PR 42 (api + store canary)', key: '42', apiTrack: 'pr-42', storeTrack: 'pr-42' },
+    {
+      name: 'PR 7 (store canary only, through stable api)',
+      key: '7',
+      apiTrack: 'stable',
+      storeTrack: 'pr-7',
+    },
+    { name: 'PR 999 (no canary)', key: '999', apiTrack: 'stable', storeTrack: 'stable' },
+  ])('$name lands on api $apiTrack / store $storeTrack', async ({ key, apiTrack, storeTrack }) => {
     const { response, body, tracks } = await route(key);
     expect(response.status).toBe(200);
     expect(tracks).toEqual({ 'api-service': apiTrack, 'store-service': storeTrack });
