@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parsePopupRequest } from '../src/messages';
+
+describe('parsePopupRequest', () => {
+  it('accepts the popup requests', () => {
+    expect(parsePopupRequest({ type: 'get-view' })).toEqual({ type: 'get-view' });
+    const turnOn = { type: 'command', command: { type: 'turn-on', pr: '12', expiryHours: 8 } };
+    expect(parsePopupRequest(turnOn)).toEqual(turnOn);
+    const replace = {
+      type: 'command',
+      command: { type: 'replace-origin', from: 'http://a', to: 'http://b' },
+    };
+    expect(parsePopupRequest(replace)).toEqual(replace);
+  });
+
+  it('drops extra fields', () => {
+    const raw = { type: 'command', command: { type: 'turn-off', evil: true }, extra: 1 };
+    expect(parsePopupRequest(raw)).toEqual({ type: 'command', command: { type: 'turn-off' } });
+  });
+
+  it('rejects anything else', () => {
+    for (const raw of [
+      null,
+      'get-view',
+      { type: 'eval' },
+      { type: 'command' },
+      { type: 'command', command: { type: 'turn-on', pr: 12, expiryHours: 8 } },
+      { type: 'command', command: { type: 'turn-on', pr: '12', expiryHours: '8' } },
+      { type: 'command', command: { type: 'add-origin', origin: 'x'.repeat(5000) } },
+      { type: 'command', command: { type: 'remove-origin' } },
+    ]) {
+      expect(parsePopupRequest(raw)).toBeUndefined();
+    }
+  });
+});

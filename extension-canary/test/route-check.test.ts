@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRoute, parseRouteReport } from '../src/route-check';
+import { startTestServer, type TestServer } from './browser/server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('checkRoute against a real /api/route', () => {
+  it('sends the chosen key and reports every hop', async () => {
+    const result = await checkRoute(server.origin('127.0.0.1'), '42');
+    expect(result).toEqual({
+      ok: true,
+      report: {
+        status: 200,
+        canary: '42',
+        warning: null,
+        hops: [
+          { service: 'api-service', track: 'pr-42', version: '0.4.0' },
+          { service: 'store-service', track: 'stable', version: '0.4.0' },
+        ],
+      },
+    });
+    expect(server.requests.at(-1)).toMatchObject({ path: '/api/route', canary: '42' });
+  });
+
+  it('says so when the origin has no route report', async () => {
+    const result = await checkRoute(`${server.origin('127.0.0.1')}/nothing-here`, '42');
+    expect(result).toEqual({
+      ok: false,
+      message: `${server.origin('127.0.0.1')}/nothing-here/api/route answered 404 without a route report`,
+    });
+  });
+
+  it('says so when the origin cannot be reached', async () => {
+    const closed = await startTestServer();
+    await closed.close();
+    const result = await checkRoute(closed.origin('127.0.0.1'), '42');
+    expect(result).toEqual({ ok: false, message: `Could not reach ${closed.origin('127.0.0.1')}/api/route` });
+  });
+});
+
+describe('parseRouteReport', () => {
+  const hops = [{ service: 'api-service', track: 'stable', version: '1' }];
+
+  it('keeps error reports that still carry hops (store unreachable)', () => {
+    expect(parseRouteReport(503, { statusCode: 503, canary: null, warning: null, hops })).toEqual({
+      status: 503,
+      canary: null,
+      warning: null,
+      hops,
+    });
+  });
+
+  it('rejects bodies without a valid hop list, and drops an invalid canary', () => {
+    expect(parseRouteReport(200, { hops: 'x' })).toBeUndefined();
+    expect(parseRouteReport(200, null)).toBeUndefined();
+    expect(parseRouteReport(200, { canary: '0x1', warning: 'w', hops })?.canary).toBeNull();
+  });
+});

@@ -1,0 +1,54 @@
+import { formatServedBy } from '@pr-canary/canary-context/served-by';
+import { describe, expect, it } from 'vitest';
+import { chainFromHeaders, describeHops, parseHopList, parseStoredChain } from '../src/served-by';
+
+const CHAIN = [
+  { service: 'api-service', track: 'pr-42', version: '0.4.0' },
+  { service: 'store-service', track: 'stable', version: '0.4.0' },
+];
+
+describe('served-by chain in the extension', () => {
+  it('reads the chain from response headers, whatever the header case', () => {
+    const headers = [
+      { name: 'content-type', value: 'text/html' },
+      { name: 'X-Served-By', value: formatServedBy(CHAIN) },
+    ];
+    expect(chainFromHeaders(headers)).toEqual(CHAIN);
+    expect(chainFromHeaders([{ name: 'content-type', value: 'x' }])).toBeUndefined();
+  });
+
+  it('joins a chain split over several header lines, in order', () => {
+    const headers = CHAIN.map((entry) => ({ name: 'x-served-by', value: formatServedBy([entry]) }));
+    expect(chainFromHeaders(headers)).toEqual(CHAIN);
+  });
+
+  it('marks canary hops and whether each is on the chosen PR', () => {
+    expect(describeHops(CHAIN, '42').map((hop) => [hop.canary, hop.onChosenPr])).toEqual([
+      [true, true],
+      [false, false],
+    ]);
+    expect(describeHops(CHAIN, '7')[0]).toMatchObject({ canary: true, onChosenPr: false });
+    expect(describeHops(CHAIN, null)[0]).toMatchObject({ onChosenPr: false });
+  });
+
+  it('keeps only well-formed stored chains and hops', () => {
+    const stored = {
+      origin: 'https://api.example.com',
+      hops: [...CHAIN, { service: '<b>', track: 1 }],
+      observedAt: 5,
+    };
+    expect(parseStoredChain(stored)).toEqual({
+      origin: 'https://api.example.com',
+      hops: CHAIN,
+      observedAt: 5,
+    });
+    expect(parseStoredChain({ origin: 'javascript:x', hops: [], observedAt: 1 })).toBeUndefined();
+    expect(parseStoredChain(null)).toBeUndefined();
+  });
+
+  it('accepts a hop list only when every hop is well-formed', () => {
+    expect(parseHopList(CHAIN)).toEqual(CHAIN);
+    expect(parseHopList([...CHAIN, { service: 'x y', track: 'stable', version: '1' }])).toBeUndefined();
+    expect(parseHopList('nope')).toBeUndefined();
+  });
+});
