@@ -1,0 +1,97 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  createLogger,
+  createServiceMetrics,
+  type InstanceIdentity,
+  type MetricsServer,
+  startMetricsServer,
+} from '@pr-canary/canary-context';
+import type { StoreConfig } from './config';
+import { createDocumentClient } from './dynamodb-client';
+import { createHealthRegistry, type HealthRegistry } from './health';
+import { createItemsRepository, ensureTable } from './items-repository';
+import { bindStoreServer, createStoreServer } from './store-server';
+
+export const SERVICE_NAME = 'store-service';
+/** How long tryShutdown may wait for in-flight calls before they are cut off. */
+const FORCE_SHUTDOWN_AFTER_MS = 10_000;
+
+export interface RunningStore {
+  /** The bound gRPC port (the real one when PORT=0). */
+  port: number;
+  metricsPort: number;
+  health: HealthRegistry;
+  logger: ReturnType<typeof createLogger>;
+  /** Stops accepting, waits for in-flight calls (forcing them after 10 s), closes the rest. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** gRPC and metrics bind address; default 0.0.0.0. Tests use 127.0.0.1. */
+  host?: string;
+  logger?: ReturnType<typeof createLogger>;
+}
+
+/**
+ * Wires the whole service from a parsed config: logger, metrics (and their server), DynamoDB
+ * client, optional table creation, repository, gRPC server. server.ts adds signals on top; other
+ * workspaces' tests and localdev can start a real store in-process with this.
+ */
+export async function startStoreService(
+  config: StoreConfig,
+  options: StartOptions = {},
+): Promise<RunningStore> {
+  const host = options.host ?? '0.0.0.0';
+  const identity: InstanceIdentity = {
+    service: SERVICE_NAME,
+    track: config.CANARY_TRACK,
+    version: config.SERVICE_VERSION,
+  };
+  const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
+  const metrics = createServiceMetrics({ identity });
+  const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
+  if (config.DYNAMODB_CREATE_TABLE) {
+    await ensureTable({ client, table: config.DYNAMODB_TABLE }).catch((error: unknown) => {
+      client.destroy();
+      throw error;
+    });
+  }
+  const health = createHealthRegistry();
+  const server = createStoreServer({
+    repo: createItemsRepository({ client, table: config.DYNAMODB_TABLE }),
+    logger,
+    identity,
+    metrics,
+    health,
+    trustCanaryKey: config.CANARY_HEADER_TRUSTED,
+  });
+  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host });
+  const port = await bindStoreServer(server, host, config.PORT).catch(async (error: unknown) => {
+    await metricsServer.close();
+    throw error;
+  });
+  return {
+    port,
+    metricsPort: metricsServer.port,
+    health,
+    logger,
+    close: () => closeAll(server, metricsServer, client),
+  };
+}
+
+async function closeAll(server: grpc.Server, metricsServer: MetricsServer, client: DynamoDBDocumentClient) {
+  await drainGrpc(server);
+  await metricsServer.close();
+  client.destroy();
+}
+
+function drainGrpc(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), FORCE_SHUTDOWN_AFTER_MS);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
