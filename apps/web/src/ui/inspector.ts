@@ -36,7 +36,7 @@ function describeRequest(observation: RoutingObservation): DocumentFragment {
   fragment.append(
     el('code', {}, `${observation.method} ${observation.path}`),
     ` → ${observation.status} at ${formatClock(observation.at)}, sent `,
-    el('code', {}, sent),
+    el('code', { class: 'nowrap' }, sent),
   );
   return fragment;
 }
