@@ -26,7 +26,9 @@ interface Dashboard {
 }
 
 const dashboard = JSON.parse(readRepoFile(DASHBOARD_FILE)) as Dashboard;
-const definitions = new Map(METRIC_DEFINITIONS.map((definition) => [definition.name, definition]));
+const definitions = new Map<string, { type: string; labelNames: readonly string[] }>(
+  METRIC_DEFINITIONS.map((definition) => [definition.name, definition]),
+);
 
 /** The labels a series has: its definition's labels plus target labels (+ `le` on histogram buckets). */
 function seriesLabels(series: string): string[] {

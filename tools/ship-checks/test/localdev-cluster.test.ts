@@ -91,7 +91,8 @@ describe('bootstrap.sh --dry-run up', () => {
       'manifests/argocd/applications/root.yaml',
     ];
     const positions = order.map((needle) => commands.findIndex((line) => line.includes(needle)));
-    for (const [index, position] of positions.entries()) expect(position, order[index]).toBeGreaterThanOrEqual(0);
+    for (const [index, position] of positions.entries())
+      expect(position, order[index]).toBeGreaterThanOrEqual(0);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   });
 
@@ -121,7 +122,9 @@ describe('bootstrap.sh --dry-run up', () => {
       `+ k3d cluster create pr-canary --image ${versions.get('K3S_IMAGE')} --servers 1 --agents 0 --port 8081:30080@server:0 --k3s-arg --disable=traefik@server:0 --wait`,
     );
     const kind = dryRun(BOOTSTRAP, ['--dry-run', 'up'], { CLUSTER_PROVIDER: 'kind' });
-    expect(kind.stdout).toContain(`+ kind create cluster --name pr-canary --image ${versions.get('KIND_NODE_IMAGE')}`);
+    expect(kind.stdout).toContain(
+      `+ kind create cluster --name pr-canary --image ${versions.get('KIND_NODE_IMAGE')}`,
+    );
   });
 
   it('provisions the canary-vs-stable dashboard for Grafana', () => {
@@ -138,7 +141,9 @@ describe('bootstrap.sh --dry-run up', () => {
 describe('bootstrap.sh other commands', () => {
   it('down deletes only the named cluster', () => {
     const down = dryRun(BOOTSTRAP, ['--dry-run', 'down'], { CLUSTER_NAME: 'mine' });
-    expect(down.stdout.split('\n').filter((line) => line.startsWith('+ '))).toEqual(['+ k3d cluster delete mine']);
+    expect(down.stdout.split('\n').filter((line) => line.startsWith('+ '))).toEqual([
+      '+ k3d cluster delete mine',
+    ]);
   });
 
   it('port-forward forwards Argo CD, Grafana and Prometheus', () => {
