@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CanaryKey } from './key';
+import { ABSENT_KEY, type CanaryKey } from './key';
 import type { ServedByEntry } from './served-by';
 
 /** What one request carries through every await, timer and callback it causes. */
@@ -17,7 +17,6 @@ const STORAGE_SYMBOL = Symbol.for('@pr-canary/canary-context/scope-storage');
 const globalSlot = globalThis as { [STORAGE_SYMBOL]?: AsyncLocalStorage<CanaryScope> };
 globalSlot[STORAGE_SYMBOL] ??= new AsyncLocalStorage<CanaryScope>();
 const storage = globalSlot[STORAGE_SYMBOL];
-const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
 
 /** A fresh scope for one request. */
 export function createScope(key: CanaryKey): CanaryScope {
@@ -40,5 +39,5 @@ export function currentScope(): CanaryScope | undefined {
 
 /** The key of the current scope; `{kind: 'absent'}` outside a scope. */
 export function currentCanaryKey(): CanaryKey {
-  return storage.getStore()?.key ?? ABSENT;
+  return storage.getStore()?.key ?? ABSENT_KEY;
 }

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
 import { type InstanceIdentity, identityEntry } from './identity';
 import {
+  ABSENT_KEY,
   CANARY_HEADER,
   CANARY_WARNING_HEADER,
   type CanaryKey,
@@ -31,7 +32,6 @@ export interface CanaryPluginOptions {
   metrics: ServiceMetrics;
 }
 
-const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const UNMATCHED_ROUTE = 'unmatched';
 
@@ -44,7 +44,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   function scopeOf(request: FastifyRequest): CanaryScope {
     let scope = scopes.get(request);
     if (!scope) {
-      const key = opts.trustHeader ? parseCanaryKey(request.headers[CANARY_HEADER]) : ABSENT;
+      const key = opts.trustHeader ? parseCanaryKey(request.headers[CANARY_HEADER]) : ABSENT_KEY;
       if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
       // The HTTP server span started before the key was known: stamp it now.
       trace.getActiveSpan()?.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(key));

@@ -2,13 +2,12 @@ import * as grpc from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { type InstanceIdentity, identityEntry } from './identity';
-import { CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
+import { ABSENT_KEY, CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { canaryValuesFromBaggage, contextWithCanaryBaggage, mergeCanaryBaggage } from './otel-context';
 import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from './served-by';
 
 const BAGGAGE_METADATA_KEY = 'baggage';
-const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
 
 export interface CanaryClientInterceptorOptions {
   /** Called with the served-by entries of each completed call (whether or not a scope is active). */
@@ -98,7 +97,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
   return (methodDescriptor, call) => {
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();
-    let scope = createScope(ABSENT);
+    let scope = createScope(ABSENT_KEY);
     let recorded = false;
     const inScope = (fn: () => void) =>
       context.with(contextWithCanaryBaggage(scope.key), () => runInScope(scope, fn));
@@ -118,7 +117,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            const key = opts.trustKey ? canaryKeyFromMetadata(metadata) : ABSENT;
+            const key = opts.trustKey ? canaryKeyFromMetadata(metadata) : ABSENT_KEY;
             if (key.kind === 'invalid') opts.metrics?.countInvalidKey('grpc', key.reason);
             scope = createScope(key);
             inScope(() => nextMetadata(metadata));

@@ -25,6 +25,7 @@ export {
 } from './grpc';
 export { type InstanceIdentity, identityEntry, servedByChain } from './identity';
 export {
+  ABSENT_KEY,
   CANARY_BAGGAGE_KEY,
   CANARY_HEADER,
   CANARY_WARNING_HEADER,

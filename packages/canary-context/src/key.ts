@@ -48,7 +48,8 @@ const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
   conflicting_values: 'several different canary keys were sent',
 };
 
-const ABSENT: CanaryKey = Object.freeze({ kind: 'absent' });
+/** The key of a request that sent none (and of every request when the header is not trusted). */
+export const ABSENT_KEY: CanaryKey = Object.freeze({ kind: 'absent' });
 
 function invalid(reason: InvalidReason): CanaryKey {
   return { kind: 'invalid', reason, message: INVALID_MESSAGES[reason] };
@@ -62,9 +63,9 @@ function invalid(reason: InvalidReason): CanaryKey {
  * - Input longer than {@link MAX_RAW_KEY_LENGTH} characters in total is `too_long` without being scanned.
  */
 export function parseCanaryKey(raw: string | readonly string[] | undefined | null): CanaryKey {
-  if (raw === undefined || raw === null) return ABSENT;
+  if (raw === undefined || raw === null) return ABSENT_KEY;
   const values: readonly string[] = typeof raw === 'string' ? [raw] : raw;
-  if (values.length === 0) return ABSENT;
+  if (values.length === 0) return ABSENT_KEY;
   if (totalLengthExceeds(values, MAX_RAW_KEY_LENGTH)) return invalid('too_long');
   let pr: string | undefined;
   for (const value of values) {
@@ -75,7 +76,7 @@ export function parseCanaryKey(raw: string | readonly string[] | undefined | nul
       pr = result.pr;
     }
   }
-  return pr === undefined ? ABSENT : { kind: 'valid', pr };
+  return pr === undefined ? ABSENT_KEY : { kind: 'valid', pr };
 }
 
 function totalLengthExceeds(values: readonly string[], limit: number): boolean {
