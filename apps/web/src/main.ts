@@ -30,6 +30,9 @@ async function resolveApi(search: URLSearchParams, notices: Notices): Promise<Re
     buildTime: import.meta.env.VITE_API_URL,
   });
   for (const notice of resolved.notices) notices.error(notice);
+  // A link can carry ?api=; say so, so nobody mistakes another API's data for this deployment's.
+  if (resolved.source === 'query')
+    notices.info(`Using the API at ${resolved.url}, set by the ?api= parameter.`);
   return resolved;
 }
 

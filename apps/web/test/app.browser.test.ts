@@ -169,5 +169,6 @@ describe('web UI in Chromium against the local stack', () => {
     expect(await alert.first().textContent()).toContain(
       'Could not load items: Could not reach the API at http://127.0.0.1:9',
     );
+    expect(await page.textContent('#notices [role="status"]')).toContain('set by the ?api= parameter');
   });
 });
