@@ -62,15 +62,15 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
       text: `${hop.service} was served by ${hop.track}, which this request did not ask for.`,
     });
   }
-  const summary =
-    facts.sentCanary === null
-      ? foreign.length === 0
-        ? { level: 'ok' as const, text: 'No canary key sent: every hop was stable.' }
-        : undefined
-      : canaryVerdict(facts.sentCanary, facts.hops);
+  const summary = summaryVerdict(facts, foreign.length > 0);
   // A failed request's chain is incomplete, so "every hop" would overstate it.
   if (summary && !(failed && summary.level === 'ok')) verdicts.push(summary);
   return verdicts;
+}
+
+function summaryVerdict(facts: RouteFacts, sawForeignCanary: boolean): Verdict | undefined {
+  if (facts.sentCanary !== null) return canaryVerdict(facts.sentCanary, facts.hops);
+  return sawForeignCanary ? undefined : { level: 'ok', text: 'No canary key sent: every hop was stable.' };
 }
 
 function expectedTrack(facts: RouteFacts): string | null {
