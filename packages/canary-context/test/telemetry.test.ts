@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const FIXTURE = 'test/fixtures/traced-app.ts';
@@ -20,7 +20,7 @@ const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
 
 /** A minimal OTLP/HTTP JSON receiver on port 0 collecting every exported span. */
-async function startReceiver() {
+async function startReceiver(onTestFinished: TestContext['onTestFinished']) {
   const spans: OtlpSpan[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -82,9 +82,13 @@ function runFixture(env: Record<string, string>) {
 const attribute = (span: OtlpSpan, key: string) =>
   span.attributes.find((a) => a.key === key)?.value.stringValue;
 
-describe('register (tracing loaded with --require)', () => {
-  it('stamps every span with canary.key and canary.track and propagates the trace over gRPC metadata', async () => {
-    const receiver = await startReceiver();
+// Each test starts one child process (loading the OTel SDK dominates); sequential to spare shared CPUs.
+describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => {
+  it('stamps every span with canary.key and canary.track and propagates the trace over gRPC metadata', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const receiver = await startReceiver(onTestFinished);
     const { result, stdout } = await runFixture({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '50',
@@ -125,8 +129,11 @@ describe('register (tracing loaded with --require)', () => {
     });
   });
 
-  it('does nothing with OTEL_SDK_DISABLED=true, while the canary key still flows', async () => {
-    const receiver = await startReceiver();
+  it('does nothing with OTEL_SDK_DISABLED=true, while the canary key still flows', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const receiver = await startReceiver(onTestFinished);
     const { result } = await runFixture({
       OTEL_SDK_DISABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -140,7 +147,7 @@ describe('register (tracing loaded with --require)', () => {
     expect(receiver.spans).toEqual([]);
   });
 
-  it('stays quiet on stderr when no collector is listening', async () => {
+  it('stays quiet on stderr when no collector is listening', async ({ expect }) => {
     const { result, stderr } = await runFixture({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
       OTEL_BSP_SCHEDULE_DELAY: '20',
