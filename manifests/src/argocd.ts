@@ -50,7 +50,13 @@ export interface ApplicationSource {
 export interface Application {
   apiVersion: 'argoproj.io/v1alpha1';
   kind: 'Application';
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+  };
   spec: {
     project: string;
     source: ApplicationSource;
@@ -68,7 +74,11 @@ export class ArgoCdError extends Error {
 
 /** The parameters the GitHub Pull Request generator provides (all strings, `number` too). */
 export function pullRequestParams(pr: { number: number; headSha: string; branch: string }): TemplateParams {
-  const slug = pr.branch.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50);
+  const slug = pr.branch
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 50);
   return {
     number: String(pr.number),
     branch: pr.branch,
@@ -85,7 +95,8 @@ export function pullRequestParams(pr: { number: number; headSha: string; branch:
 /** Renders the ApplicationSet's template for one generator parameter set, as the controller does. */
 // biome-ignore lint/suspicious/noExplicitAny: an ApplicationSet as parsed from YAML.
 export function renderApplication(appSet: any, params: TemplateParams): Application {
-  if (appSet?.spec?.goTemplate !== true) throw new ArgoCdError(`${appSet?.metadata?.name}: goTemplate must be true`);
+  if (appSet?.spec?.goTemplate !== true)
+    throw new ArgoCdError(`${appSet?.metadata?.name}: goTemplate must be true`);
   if (!(appSet.spec.goTemplateOptions ?? []).includes('missingkey=error')) {
     throw new ArgoCdError(`${appSet.metadata.name}: goTemplateOptions must include missingkey=error`);
   }
@@ -99,21 +110,28 @@ export function renderApplication(appSet: any, params: TemplateParams): Applicat
 }
 
 /** Applies Argo CD's Kustomize options to a kustomization document (a copy is returned). */
-export function applyKustomizeOptions(kustomization: Record<string, unknown>, options: KustomizeOptions): Record<string, unknown> {
-  const unknown = Object.keys(options).filter((key) => !(ARGO_KUSTOMIZE_OPTIONS as readonly string[]).includes(key));
+export function applyKustomizeOptions(
+  kustomization: Record<string, unknown>,
+  options: KustomizeOptions,
+): Record<string, unknown> {
+  const unknown = Object.keys(options).filter(
+    (key) => !(ARGO_KUSTOMIZE_OPTIONS as readonly string[]).includes(key),
+  );
   if (unknown.length > 0) throw new ArgoCdError(`Argo CD has no Kustomize option ${unknown.join(', ')}`);
   const result: Record<string, unknown> = structuredClone(kustomization);
   if (options.namePrefix !== undefined) result.namePrefix = options.namePrefix;
   if (options.nameSuffix !== undefined) result.nameSuffix = options.nameSuffix;
   if (options.namespace !== undefined) result.namespace = options.namespace;
-  if (options.commonLabels) result.commonLabels = { ...(result.commonLabels as object), ...options.commonLabels };
+  if (options.commonLabels)
+    result.commonLabels = { ...(result.commonLabels as object), ...options.commonLabels };
   if (options.commonAnnotations) {
     result.commonAnnotations = { ...(result.commonAnnotations as object), ...options.commonAnnotations };
   }
   if (options.images) result.images = upsertImages((result.images ?? []) as KustomizeImage[], options.images);
   if (options.replicas) result.replicas = [...((result.replicas ?? []) as unknown[]), ...options.replicas];
   if (options.patches) result.patches = [...((result.patches ?? []) as unknown[]), ...options.patches];
-  if (options.components) result.components = [...((result.components ?? []) as unknown[]), ...options.components];
+  if (options.components)
+    result.components = [...((result.components ?? []) as unknown[]), ...options.components];
   return result;
 }
 
@@ -126,7 +144,9 @@ interface KustomizeImage {
 
 /** `kustomize edit set image` semantics for `name[=newName][:tag|@digest]`. */
 export function parseImageOverride(spec: string): KustomizeImage {
-  const [name, replacement] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : [undefined, spec];
+  const [name, replacement] = spec.includes('=')
+    ? (spec.split('=', 2) as [string, string])
+    : [undefined, spec];
   const digestAt = replacement.indexOf('@');
   const tagColon = replacement.lastIndexOf(':');
   const image: KustomizeImage = { name: '' };
@@ -165,7 +185,7 @@ export async function buildApplication(app: Application): Promise<KubeObject[]> 
   try {
     cpSync(MANIFESTS_DIR, path.join(scratch, 'manifests'), {
       recursive: true,
-      filter: (src) => !/[\\/](node_modules|test|src)$/.test(src),
+      filter: (src) => !/[\\/](node_modules|test|src|\.scratch)$/.test(src),
     });
     const sourceDir = path.join(scratch, source.path);
     if (!sourceDir.startsWith(path.join(scratch, 'manifests'))) {

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { type Application, buildApplication, pullRequestParams, renderApplication } from './argocd';
 import type { TemplateParams } from './go-template';
 import { kustomizeBuild } from './kustomize';
-import { argoCdFiles, ENVIRONMENTS, type Environment, loadRepoConfig, overlayDir, type RepoConfig } from './layout';
+import {
+  argoCdFiles,
+  ENVIRONMENTS,
+  type Environment,
+  loadRepoConfig,
+  overlayDir,
+  type RepoConfig,
+} from './layout';
 import { type KubeObject, parseObjects } from './objects';
 
 export type PrAppKind = 'api-service' | 'store-service' | 'store-route';
@@ -48,7 +55,10 @@ export function applicationSet(argo: readonly KubeObject[], name: string): KubeO
   return found;
 }
 
-export async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQUESTS): Promise<PrApp[]> {
+export async function renderPrApps(
+  argo: readonly KubeObject[],
+  pulls = SAMPLE_PULL_REQUESTS,
+): Promise<PrApp[]> {
   const jobs = pulls.flatMap((pr) =>
     (Object.keys(PR_APPLICATION_SETS) as PrAppKind[]).map(async (kind) => {
       const params = pullRequestParams(pr);

@@ -4,7 +4,12 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary YAML; checks narrow what they read.
   spec?: any;
   // biome-ignore lint/suspicious/noExplicitAny: as above, for kinds with top-level fields (ConfigMap data, SA).
@@ -32,7 +37,8 @@ function isKubeObject(value: unknown): value is KubeObject {
   return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof metadata?.name === 'string';
 }
 
-export const group = (o: KubeObject): string => (o.apiVersion.includes('/') ? (o.apiVersion.split('/')[0] ?? '') : '');
+export const group = (o: KubeObject): string =>
+  o.apiVersion.includes('/') ? (o.apiVersion.split('/')[0] ?? '') : '';
 
 export function ref(o: KubeObject): string {
   return `${o.kind} ${o.metadata.namespace ?? '(no namespace)'}/${o.metadata.name}`;
@@ -42,15 +48,25 @@ export function ofKind(objects: readonly KubeObject[], kind: string): KubeObject
   return objects.filter((o) => o.kind === kind);
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+]);
 
 export const isClusterScoped = (o: KubeObject): boolean => CLUSTER_SCOPED.has(o.kind);
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'Job', 'StatefulSet', 'DaemonSet']);
 
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: pod specs are read field by field by the checks.
+  spec: any;
+}
+
 /** The pod template of a workload, or undefined for other kinds. */
-// biome-ignore lint/suspicious/noExplicitAny: pod specs are read field by field by the checks.
-export function podTemplate(o: KubeObject): { metadata?: { labels?: Record<string, string> }; spec: any } | undefined {
+export function podTemplate(o: KubeObject): PodTemplate | undefined {
   return WORKLOAD_KINDS.has(o.kind) ? o.spec?.template : undefined;
 }
 
@@ -85,7 +101,10 @@ export function envOf(container: Container): Record<string, string | undefined> 
   return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
 }
 
-export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function labelsMatch(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (selector === undefined || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
 }

@@ -38,7 +38,11 @@ const readKustomization = (dir: string) =>
 function selectorsOf(entry: PatchEntry, dir: string): Selector[] {
   if (entry.target) return [entry.target];
   const text = entry.patch ?? readFileSync(path.join(dir, entry.path ?? ''), 'utf8');
-  return parseObjects(text, `patch in ${dir}`).map((o) => ({ group: group(o), kind: o.kind, name: o.metadata.name }));
+  return parseObjects(text, `patch in ${dir}`).map((o) => ({
+    group: group(o),
+    kind: o.kind,
+    name: o.metadata.name,
+  }));
 }
 
 const matches = (s: Selector, o: KubeObject) =>
@@ -50,9 +54,11 @@ const matches = (s: Selector, o: KubeObject) =>
 function stripPatches(dir: string, root: string, collected: { selector: Selector; where: string }[]): void {
   const kustomization = readKustomization(dir);
   for (const entry of kustomization.patches ?? []) {
-    for (const selector of selectorsOf(entry, dir)) collected.push({ selector, where: path.relative(root, dir) });
+    for (const selector of selectorsOf(entry, dir))
+      collected.push({ selector, where: path.relative(root, dir) });
   }
-  for (const component of kustomization.components ?? []) stripPatches(path.resolve(dir, component), root, collected);
+  for (const component of kustomization.components ?? [])
+    stripPatches(path.resolve(dir, component), root, collected);
   const { patches: _p, namePrefix: _np, nameSuffix: _ns, ...rest } = kustomization;
   writeFileSync(path.join(dir, 'kustomization.yaml'), stringify(rest));
 }
@@ -65,13 +71,20 @@ export async function unmatchedPatches(relDir: string, options?: KustomizeOption
   const scratch = mkdtempSync(path.join(tmpdir(), 'patch-targets-'));
   try {
     const root = path.join(scratch, 'manifests');
-    cpSync(MANIFESTS_DIR, root, { recursive: true, filter: (src) => !/[\\/](node_modules|test|src)$/.test(src) });
+    cpSync(MANIFESTS_DIR, root, {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|test|src|\.scratch)$/.test(src),
+    });
     const dir = path.join(root, relDir);
     if (options) {
-      writeFileSync(path.join(dir, 'kustomization.yaml'), stringify(applyKustomizeOptions(readKustomization(dir), options)));
+      writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        stringify(applyKustomizeOptions(readKustomization(dir), options)),
+      );
     }
     const collected: { selector: Selector; where: string }[] = [];
     stripPatches(dir, root, collected);
+    if (collected.length === 0) return [];
     const objects = await kustomizeBuild(dir);
     return collected
       .filter(({ selector }) => !objects.some((o) => matches(selector, o)))

@@ -5,8 +5,9 @@
  * field means adding it here on purpose. Objects under ANY are free-form (labels, Middleware
  * options, etc.).
  */
-import { unknownFields } from './schemas';
+
 import type { KubeObject } from './objects';
+import { unknownFields } from './schemas';
 
 interface Shape {
   properties?: Record<string, Shape>;
@@ -84,7 +85,9 @@ const kustomizeOptions = fields({
   commonLabels: MAP,
   commonAnnotations: MAP,
   namespace: LEAF,
-  patches: list(fields({ path: LEAF, patch: LEAF, target: obj('group', 'version', 'kind', 'name', 'namespace') })),
+  patches: list(
+    fields({ path: LEAF, patch: LEAF, target: obj('group', 'version', 'kind', 'name', 'namespace') }),
+  ),
   components: LEAF,
 });
 
@@ -102,7 +105,13 @@ const applicationSpec = fields({
 
 const pullRequestGenerator = fields({
   requeueAfterSeconds: LEAF,
-  github: fields({ owner: LEAF, repo: LEAF, tokenRef: obj('secretName', 'key'), appSecretName: LEAF, labels: LEAF }),
+  github: fields({
+    owner: LEAF,
+    repo: LEAF,
+    tokenRef: obj('secretName', 'key'),
+    appSecretName: LEAF,
+    labels: LEAF,
+  }),
 });
 
 const SHAPES: Record<string, Shape> = {
@@ -115,7 +124,12 @@ const SHAPES: Record<string, Shape> = {
     }),
   }),
   Job: fields({
-    spec: fields({ backoffLimit: LEAF, activeDeadlineSeconds: LEAF, ttlSecondsAfterFinished: LEAF, template: podTemplate }),
+    spec: fields({
+      backoffLimit: LEAF,
+      activeDeadlineSeconds: LEAF,
+      ttlSecondsAfterFinished: LEAF,
+      template: podTemplate,
+    }),
   }),
   Service: fields({
     spec: fields({
@@ -130,10 +144,14 @@ const SHAPES: Record<string, Shape> = {
       scaleTargetRef: obj('apiVersion', 'kind', 'name'),
       minReplicas: LEAF,
       maxReplicas: LEAF,
-      metrics: list(fields({ type: LEAF, resource: fields({ name: LEAF, target: obj('type', 'averageUtilization') }) })),
+      metrics: list(
+        fields({ type: LEAF, resource: fields({ name: LEAF, target: obj('type', 'averageUtilization') }) }),
+      ),
     }),
   }),
-  PodDisruptionBudget: fields({ spec: fields({ maxUnavailable: LEAF, minAvailable: LEAF, selector: labelSelector }) }),
+  PodDisruptionBudget: fields({
+    spec: fields({ maxUnavailable: LEAF, minAvailable: LEAF, selector: labelSelector }),
+  }),
   ServiceMonitor: fields({
     spec: fields({ selector: labelSelector, endpoints: list(obj('port', 'path', 'interval')) }),
   }),
@@ -193,4 +211,3 @@ export function reliedFieldErrors(o: KubeObject): string[] {
   const { apiVersion: _a, kind: _k, metadata: meta, ...rest } = o;
   return [...unknownFields(meta, metadata, '/metadata'), ...unknownFields(rest, shape)];
 }
-

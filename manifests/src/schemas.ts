@@ -47,7 +47,10 @@ function loadCrdSchemas(): Map<string, CrdSchema> {
     for (const crd of parseObjects(readFileSync(path.join(dir, file), 'utf8'), file)) {
       for (const version of crd.spec.versions) {
         const schema = version.schema.openAPIV3Schema;
-        schemas.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, { schema, validate: ajv.compile(schema) });
+        schemas.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, {
+          schema,
+          validate: ajv.compile(schema),
+        });
       }
     }
   }
@@ -57,12 +60,14 @@ function loadCrdSchemas(): Map<string, CrdSchema> {
 /** Fields the schema does not declare (where it does not preserve unknown fields), as JSON paths. */
 export function unknownFields(value: unknown, schema: JsonSchema, at = ''): string[] {
   if (schema === undefined || value === null || typeof value !== 'object') return [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => unknownFields(item, schema.items, `${at}/${i}`));
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => unknownFields(item, schema.items, `${at}/${i}`));
   if (schema['x-kubernetes-preserve-unknown-fields'] === true) return [];
   const properties: Record<string, JsonSchema> | undefined = schema.properties;
   return Object.entries(value).flatMap(([key, child]) => {
     if (properties?.[key] !== undefined) return unknownFields(child, properties[key], `${at}/${key}`);
-    if (schema.additionalProperties !== undefined) return unknownFields(child, schema.additionalProperties, `${at}/${key}`);
+    if (schema.additionalProperties !== undefined)
+      return unknownFields(child, schema.additionalProperties, `${at}/${key}`);
     return [`${at}/${key} is not a field of this kind`];
   });
 }
@@ -88,6 +93,8 @@ export async function schemaErrors(o: KubeObject): Promise<string[]> {
   crdSchemas ??= loadCrdSchemas();
   const crd = crdSchemas.get(`${o.apiVersion} ${o.kind}`);
   if (crd === undefined) return [`no schema for ${o.apiVersion} ${o.kind}`];
-  const errors = crd.validate(o) ? [] : (crd.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  const errors = crd.validate(o)
+    ? []
+    : (crd.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
   return [...errors, ...unknownFields(o, crd.schema)];
 }

@@ -17,20 +17,45 @@ export interface ServiceEnvContract {
 
 const FALLBACK_ENV: Record<ServiceName, { names: string[]; required: string[] }> = {
   'api-service': {
-    names: ['PORT', 'METRICS_PORT', 'STORE_ADDR', 'STORE_DEADLINE_MS', 'READINESS_DEADLINE_MS', 'CANARY_TRACK',
-      'SERVICE_VERSION', 'CORS_ALLOWED_ORIGINS', 'CANARY_HEADER_TRUSTED', 'LOG_LEVEL', 'SHUTDOWN_DRAIN_MS'],
+    names: [
+      'PORT',
+      'METRICS_PORT',
+      'STORE_ADDR',
+      'STORE_DEADLINE_MS',
+      'READINESS_DEADLINE_MS',
+      'CANARY_TRACK',
+      'SERVICE_VERSION',
+      'CORS_ALLOWED_ORIGINS',
+      'CANARY_HEADER_TRUSTED',
+      'LOG_LEVEL',
+      'SHUTDOWN_DRAIN_MS',
+    ],
     required: ['STORE_ADDR'],
   },
   'store-service': {
-    names: ['PORT', 'METRICS_PORT', 'DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT', 'DYNAMODB_CREATE_TABLE', 'AWS_REGION',
-      'CANARY_TRACK', 'SERVICE_VERSION', 'CANARY_HEADER_TRUSTED', 'LOG_LEVEL', 'SHUTDOWN_DRAIN_MS'],
+    names: [
+      'PORT',
+      'METRICS_PORT',
+      'DYNAMODB_TABLE',
+      'DYNAMODB_ENDPOINT',
+      'DYNAMODB_CREATE_TABLE',
+      'AWS_REGION',
+      'CANARY_TRACK',
+      'SERVICE_VERSION',
+      'CANARY_HEADER_TRUSTED',
+      'LOG_LEVEL',
+      'SHUTDOWN_DRAIN_MS',
+    ],
     required: ['DYNAMODB_TABLE'],
   },
 };
 
 interface ZodLike {
   shape: Record<string, { safeParse(value: unknown): { success: boolean } }>;
-  safeParse(value: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+  safeParse(value: unknown): {
+    success: boolean;
+    error?: { issues: { path: PropertyKey[]; message: string }[] };
+  };
 }
 
 async function importSchema(service: ServiceName): Promise<ZodLike | undefined> {
@@ -38,7 +63,10 @@ async function importSchema(service: ServiceName): Promise<ZodLike | undefined> 
     const module = (await import(`@pr-canary/${service}`)) as { configSchema?: ZodLike };
     return module.configSchema;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find|Failed to load|Failed to resolve entry/.test(String(error))) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ||
+      /Cannot find|Failed to load|Failed to resolve entry/.test(String(error))
+    ) {
       return undefined;
     }
     throw error;
@@ -62,9 +90,13 @@ export async function serviceEnvContract(service: ServiceName): Promise<ServiceE
     names: new Set(names),
     required: new Set(names.filter((name) => !schema.shape[name]?.safeParse(undefined).success)),
     problems: (env) => {
-      const present = Object.fromEntries(Object.entries(env).filter(([name, v]) => v !== undefined && v !== '' && names.includes(name)));
+      const present = Object.fromEntries(
+        Object.entries(env).filter(([name, v]) => v !== undefined && v !== '' && names.includes(name)),
+      );
       const result = schema.safeParse(present);
-      return result.success ? [] : (result.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
+      return result.success
+        ? []
+        : (result.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
     },
   };
 }

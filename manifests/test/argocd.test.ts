@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyKustomizeOptions, ArgoCdError, parseImageOverride, pullRequestParams, renderApplication } from '../src/argocd';
+import {
+  ArgoCdError,
+  applyKustomizeOptions,
+  parseImageOverride,
+  pullRequestParams,
+  renderApplication,
+} from '../src/argocd';
 
 describe('Argo CD Kustomize options, applied like the repo server', () => {
   const source = {
@@ -33,19 +39,28 @@ describe('Argo CD Kustomize options, applied like the repo server', () => {
 
   it('rejects options Argo CD does not have, such as resources', () => {
     expect(() => applyKustomizeOptions(source, { resources: ['x'] } as never)).toThrow(ArgoCdError);
-    expect(() => applyKustomizeOptions(source, { resources: ['x'] } as never)).toThrow(/no Kustomize option resources/);
+    expect(() => applyKustomizeOptions(source, { resources: ['x'] } as never)).toThrow(
+      /no Kustomize option resources/,
+    );
   });
 
   it('parses image overrides with registry ports, tags and digests', () => {
     expect(parseImageOverride('registry:5000/app')).toEqual({ name: 'registry:5000/app' });
     expect(parseImageOverride('registry:5000/app:v1')).toEqual({ name: 'registry:5000/app', newTag: 'v1' });
-    expect(parseImageOverride(`app@sha256:${'a'.repeat(64)}`)).toEqual({ name: 'app', digest: `sha256:${'a'.repeat(64)}` });
+    expect(parseImageOverride(`app@sha256:${'a'.repeat(64)}`)).toEqual({
+      name: 'app',
+      digest: `sha256:${'a'.repeat(64)}`,
+    });
   });
 });
 
 describe('pull request generator parameters', () => {
   it('provides strings, 8- and 7-character short SHAs and a branch slug', () => {
-    const params = pullRequestParams({ number: 42, headSha: '0123456789abcdef0123456789abcdef01234567', branch: 'Feat/Add_Thing' });
+    const params = pullRequestParams({
+      number: 42,
+      headSha: '0123456789abcdef0123456789abcdef01234567',
+      branch: 'Feat/Add_Thing',
+    });
     expect(params).toMatchObject({
       number: '42',
       head_short_sha: '01234567',

@@ -26,7 +26,13 @@ describe('Go template subset (missingkey=error)', () => {
   });
 
   it('refuses actions outside the documented subset', () => {
-    for (const text of ['{{ .number | quote }}', '{{- .number }}', '{{ if .number }}x{{ end }}', '{{ printf "%s" .number }}', '{{.number']) {
+    for (const text of [
+      '{{ .number | quote }}',
+      '{{- .number }}',
+      '{{ if .number }}x{{ end }}',
+      '{{ printf "%s" .number }}',
+      '{{.number',
+    ]) {
       expect(() => renderTemplateString(text, params), text).toThrow(TemplateError);
     }
   });

@@ -1,4 +1,5 @@
 /** Shared fixtures: the rendered corpus (once per test file) and helpers to break a copy of it. */
+import { inject } from 'vitest';
 import type { CheckContext } from '../src/checks';
 import { loadCheckContext } from '../src/context';
 import type { PrApp, PrAppKind } from '../src/corpus';
@@ -6,9 +7,9 @@ import type { KubeObject } from '../src/objects';
 
 let context: Promise<CheckContext> | undefined;
 
-/** The real manifests, rendered and built the way Argo CD would (cached per test file). */
+/** The real manifests, rendered and built the way Argo CD would (by test/global-setup.ts). */
 export function realContext(): Promise<CheckContext> {
-  context ??= loadCheckContext();
+  context ??= loadCheckContext(inject('corpus'));
   return context;
 }
 
@@ -38,7 +39,12 @@ export function container(o: KubeObject, name = o.metadata.name) {
   return found;
 }
 
-export function setEnv(o: KubeObject, name: string, value: string | undefined, containerName = o.metadata.name): void {
+export function setEnv(
+  o: KubeObject,
+  name: string,
+  value: string | undefined,
+  containerName = o.metadata.name,
+): void {
   const c = container(o, containerName);
   c.env = c.env.filter((e: { name: string }) => e.name !== name);
   if (value !== undefined) c.env.push({ name, value });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../src/kustomize';
 import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
 import { type KubeObject, ref } from '../src/objects';
@@ -7,9 +7,14 @@ import { reliedFieldErrors } from '../src/relied-fields';
 import { schemaErrors } from '../src/schemas';
 import { find, realContext } from './helper';
 
+// Importing the services' config schemas and metric definitions takes a few seconds.
+beforeAll(() => realContext(), 60_000);
+
 async function problems(objects: readonly KubeObject[]): Promise<string[]> {
   const all = await Promise.all(
-    objects.map(async (o) => [...(await schemaErrors(o)), ...reliedFieldErrors(o)].map((e) => `${ref(o)}: ${e}`)),
+    objects.map(async (o) =>
+      [...(await schemaErrors(o)), ...reliedFieldErrors(o)].map((e) => `${ref(o)}: ${e}`),
+    ),
   );
   return all.flat();
 }
@@ -54,7 +59,9 @@ describe('the validation fails on broken copies', () => {
     c.readinesProbe = c.readinessProbe;
     delete c.readinessProbe;
     expect(await schemaErrors(deployment)).toEqual([]);
-    expect(reliedFieldErrors(deployment)).toEqual(['/spec/template/spec/containers/0/readinesProbe is not a field of this kind']);
+    expect(reliedFieldErrors(deployment)).toEqual([
+      '/spec/template/spec/containers/0/readinesProbe is not a field of this kind',
+    ]);
     const monitor = structuredClone(find(corpus.overlays.staging, 'ServiceMonitor', 'api-service'));
     monitor.spec.selector = { matchLabel: monitor.spec.selector.matchLabels };
     expect(reliedFieldErrors(monitor)).toEqual(['/spec/selector/matchLabel is not a field of this kind']);
@@ -64,7 +71,9 @@ describe('the validation fails on broken copies', () => {
     const { corpus } = await realContext();
     const appSet = structuredClone(find(corpus.argo, 'ApplicationSet', 'pr-canary-api-service'));
     appSet.spec.template.spec.source.kustomize.resources = ['../extra'];
-    expect(reliedFieldErrors(appSet)).toEqual(['/spec/template/spec/source/kustomize/resources is not a field of this kind']);
+    expect(reliedFieldErrors(appSet)).toEqual([
+      '/spec/template/spec/source/kustomize/resources is not a field of this kind',
+    ]);
   });
 
   it('Flagger Canary: a wrong provider, a bad interval and an unknown field (CRD schema from the docs)', async () => {

@@ -1,0 +1,465 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS, type CheckContext } from '../src/checks';
+import type { KubeObject } from '../src/objects';
+import { brokenCopy, container, find, prApp, realContext, setEnv } from './helper';
+
+// Importing the services' config schemas and metric definitions takes a few seconds.
+beforeAll(() => realContext(), 60_000);
+
+type CheckName = keyof typeof CHECKS;
+
+interface Breakage {
+  check: CheckName;
+  mistake: string;
+  /** A fragment of the violation message that names the mistake. */
+  expected: RegExp;
+  mutate(ctx: CheckContext): void;
+}
+
+const appSet = (ctx: CheckContext, name: string) => find(ctx.corpus.argo, 'ApplicationSet', name);
+const overlay = (ctx: CheckContext, env: 'production' | 'staging' | 'integration-001') =>
+  ctx.corpus.overlays[env];
+const deploymentOf = (objects: KubeObject[], name: string) => find(objects, 'Deployment', name);
+
+const BREAKAGES: Breakage[] = [
+  {
+    check: 'repoUrl',
+    mistake: 'an ApplicationSet pointing at a truncated repo URL',
+    expected: /repoURL https:\/\/github.com\/pr-canary\/pr-canar is not/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-api-service').spec.template.spec.source.repoURL =
+        'https://github.com/pr-canary/pr-canar';
+    },
+  },
+  {
+    check: 'repoUrl',
+    mistake: 'a pull request generator watching another repository',
+    expected: /watches pr-canary\/pr-canary-config/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-store-route').spec.generators[0].pullRequest.github.repo = 'pr-canary-config';
+    },
+  },
+  {
+    check: 'argoKustomizeOptions',
+    mistake: 'a Kustomize option Argo CD does not have (resources)',
+    expected: /no Kustomize option "resources"/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-store-service').spec.template.spec.source.kustomize.resources = ['../extra'];
+    },
+  },
+  {
+    check: 'targetRevision',
+    mistake: "a PR app building the config branch instead of the PR's head commit",
+    expected: /targetRevision main should be \{\{\.head_sha\}\}/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-api-service').spec.template.spec.source.targetRevision = 'main';
+    },
+  },
+  {
+    check: 'targetRevision',
+    mistake: "a stable app pinned to another repo's revision",
+    expected: /targetRevision v2\.3\.1 should be main/,
+    mutate: (ctx) => {
+      find(ctx.corpus.argo, 'Application', 'pr-canary-staging').spec.source.targetRevision = 'v2.3.1';
+    },
+  },
+  {
+    check: 'automatedSync',
+    mistake: 'staging without self-heal',
+    expected: /prune and selfHeal/,
+    mutate: (ctx) => {
+      delete find(ctx.corpus.argo, 'Application', 'pr-canary-staging').spec.syncPolicy.automated.selfHeal;
+    },
+  },
+  {
+    check: 'automatedSync',
+    mistake: 'a PR namespace from CreateNamespace=true',
+    expected: /argo-cd#7875/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-api-service').spec.template.spec.syncPolicy.syncOptions = [
+        'CreateNamespace=true',
+      ];
+    },
+  },
+  {
+    check: 'flaggerOwnedFields',
+    mistake: 'Argo CD reverting the replicas Flagger set',
+    expected: /ignore Deployment \/spec\/replicas/,
+    mutate: (ctx) => {
+      delete appSet(ctx, 'pr-canary-production').spec.template.spec.ignoreDifferences;
+    },
+  },
+  {
+    check: 'prNamespaceGuardrails',
+    mistake: 'a PR namespace without a ResourceQuota',
+    expected: /no ResourceQuota in api-canary-pr-7/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'api-service');
+      p.objects = p.objects.filter((o) => o.kind !== 'ResourceQuota');
+    },
+  },
+  {
+    check: 'prNamespaceGuardrails',
+    mistake: 'a PR namespace without a default-deny NetworkPolicy',
+    expected: /no default-deny/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'store-service');
+      p.objects = p.objects.filter((o) => o.metadata.name !== 'default-deny');
+    },
+  },
+  {
+    check: 'prNamespaceGuardrails',
+    mistake: 'a PR app that does not own its Namespace',
+    expected: /does not own its Namespace store-canary-pr-7/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'store-service');
+      p.objects = p.objects.filter((o) => o.kind !== 'Namespace');
+    },
+  },
+  {
+    check: 'immutablePrImages',
+    mistake: 'a mutable PR image tag',
+    expected: /ghcr.io\/pr-canary\/api-service:pr-7 is not the immutable pr-7-a1b2c3d4 tag/,
+    mutate: (ctx) => {
+      container(deploymentOf(prApp(ctx, 'api-service').objects, 'api-service')).image =
+        'ghcr.io/pr-canary/api-service:pr-7';
+    },
+  },
+  {
+    check: 'prIsolation',
+    mistake: 'a PR app creating a same-named object in the stable namespace',
+    expected: /would take over the stable GRPCRoute/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'store-route').objects, 'GRPCRoute', 'store-service-pr-7').metadata.name =
+        'store-service-stable';
+    },
+  },
+  {
+    check: 'separateTables',
+    mistake: 'a canary sharing the stable DynamoDB table',
+    expected: /shares the stable table pr-canary-items/,
+    mutate: (ctx) =>
+      setEnv(
+        deploymentOf(prApp(ctx, 'store-service').objects, 'store-service'),
+        'DYNAMODB_TABLE',
+        'pr-canary-items',
+      ),
+  },
+  {
+    check: 'separateTables',
+    mistake: "no cleanup of the canary's table when the PR closes",
+    expected: /no PostDelete cleanup deletes pr-canary-items-pr-7/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'store-route');
+      p.objects = p.objects.filter((o) => o.kind !== 'Job');
+    },
+  },
+  {
+    check: 'hookNamespace',
+    mistake: 'the cleanup hook inside the namespace the PR deletes',
+    expected: /PostDelete hook runs in a namespace deleted with the PR/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'store-route').objects, 'Job', 'dynamodb-table-cleanup-pr-7').metadata.namespace =
+        'store-canary-pr-7';
+    },
+  },
+  {
+    check: 'traefikV3',
+    mistake: 'the Traefik v2 API group',
+    expected: /Traefik v2 API group/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'staging'), 'IngressRoute', 'web').apiVersion = 'traefik.containo.us/v1alpha1';
+    },
+  },
+  {
+    check: 'traefikV3',
+    mistake: 'the v2 Headers() matcher',
+    expected: /v2 matcher/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service').spec.routes[0].match =
+        'Host(`api.int-001.example.com`) && Headers(`X-Canary`, `7`)';
+    },
+  },
+  {
+    check: 'prEdgeRoute',
+    mistake: 'a PR route with a priority below stable',
+    expected: /priority 5 must be above stable's 10/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service').spec.routes[0].priority = 5;
+    },
+  },
+  {
+    check: 'prEdgeRoute',
+    mistake: "a PR route matching another PR's number",
+    expected: /is not Host\(`api.int-001.example.com`\) && Header\(`X-Canary`, `7`\)/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service').spec.routes[0].match =
+        'Host(`api.int-001.example.com`) && Header(`X-Canary`, `77`)';
+    },
+  },
+  {
+    check: 'grpcRouteTargets',
+    mistake: 'a GRPCRoute parent that is not the Service api-service dials',
+    expected:
+      /api-service dials store-service:80, but the route is attached to store-service.apps.svc.cluster.local:80/,
+    mutate: (ctx) =>
+      setEnv(deploymentOf(overlay(ctx, 'integration-001'), 'api-service'), 'STORE_ADDR', 'store-service:80'),
+  },
+  {
+    check: 'grpcRouteTargets',
+    mistake: 'a GRPCRoute parent Service that selects no pods',
+    expected: /parent Service store-service selects no pods/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'integration-001'), 'Service', 'store-service').spec.selector = { app: 'store' };
+    },
+  },
+  {
+    check: 'grpcRouteTargets',
+    mistake: 'a PR GRPCRoute backend on a port the canary Service lacks',
+    expected: /backend store-canary-pr-7\/store-service:8080 is not a Service port/,
+    mutate: (ctx) => {
+      find(
+        prApp(ctx, 'store-route').objects,
+        'GRPCRoute',
+        'store-service-pr-7',
+      ).spec.rules[0].backendRefs[0].port = 8080;
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: 'a PR GRPCRoute with a non-exact x-canary match',
+    expected: /match must be Exact x-canary "7"/,
+    mutate: (ctx) => {
+      find(
+        prApp(ctx, 'store-route').objects,
+        'GRPCRoute',
+        'store-service-pr-7',
+      ).spec.rules[0].matches[0].headers[0].type = 'RegularExpression';
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: 'no ReferenceGrant for the cross-namespace backend',
+    expected: /no ReferenceGrant in store-canary-pr-7/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'store-service');
+      p.objects = p.objects.filter((o) => o.kind !== 'ReferenceGrant');
+    },
+  },
+  {
+    check: 'grpcAppProtocol',
+    mistake: 'appProtocol: grpc on the store Service',
+    expected: /port grpc appProtocol grpc/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'integration-001'), 'Service', 'store-service').spec.ports[0].appProtocol = 'grpc';
+    },
+  },
+  {
+    check: 'flaggerMeshConflict',
+    mistake: 'a GRPCRoute on the Service whose HTTPRoute Flagger drives',
+    expected: /Flagger's HTTPRoute on store-service is ignored/,
+    mutate: (ctx) => {
+      overlay(ctx, 'production').push(
+        find(overlay(ctx, 'integration-001'), 'GRPCRoute', 'store-service-stable'),
+      );
+    },
+  },
+  {
+    check: 'productionStripsCanaryHeader',
+    mistake: 'production forwarding X-Canary from the internet',
+    expected: /does not strip X-Canary/,
+    mutate: (ctx) => {
+      delete find(overlay(ctx, 'production'), 'IngressRoute', 'api-service').spec.routes[0].middlewares;
+    },
+  },
+  {
+    check: 'productionStripsCanaryHeader',
+    mistake: 'production services trusting the header',
+    expected: /CANARY_HEADER_TRUSTED must be false/,
+    mutate: (ctx) =>
+      setEnv(deploymentOf(overlay(ctx, 'production'), 'store-service'), 'CANARY_HEADER_TRUSTED', 'true'),
+  },
+  {
+    check: 'selectorsMatch',
+    mistake: "a Deployment selector that doesn't match its pod labels",
+    expected: /selector does not match its pod template/,
+    mutate: (ctx) => {
+      deploymentOf(overlay(ctx, 'staging'), 'web').spec.template.metadata.labels['app.kubernetes.io/name'] =
+        'webapp';
+    },
+  },
+  {
+    check: 'selectorsMatch',
+    mistake: 'a PodDisruptionBudget that selects no pods',
+    expected: /PodDisruptionBudget apps\/api-service: selector matches no pods/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'staging'), 'PodDisruptionBudget', 'api-service').spec.selector.matchLabels = {
+        app: 'api',
+      };
+    },
+  },
+  {
+    check: 'references',
+    mistake: 'an HPA pointing at a Deployment that does not exist',
+    expected: /scale target Deployment api does not exist/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'staging'), 'HorizontalPodAutoscaler', 'api-service').spec.scaleTargetRef.name =
+        'api';
+    },
+  },
+  {
+    check: 'references',
+    mistake: 'a ServiceMonitor selecting no Service with its metrics port',
+    expected: /a Service with its labels and a port named metrics does not exist/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'store-service').objects, 'ServiceMonitor', 'store-service').spec.selector.matchLabels[
+        'app.kubernetes.io/name'
+      ] = 'store';
+    },
+  },
+  {
+    check: 'references',
+    mistake: 'a Flagger Canary naming a MetricTemplate that does not exist',
+    expected: /MetricTemplate grpc-error-ratio does not exist/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'production'), 'Canary', 'store-service').spec.analysis.metrics[0].templateRef.name =
+        'grpc-error-ratio';
+    },
+  },
+  {
+    check: 'pinnedImages',
+    mistake: 'a :latest image',
+    expected: /ghcr.io\/pr-canary\/web:latest is not pinned/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'production'), 'web')).image = 'ghcr.io/pr-canary/web:latest';
+    },
+  },
+  {
+    check: 'pinnedImages',
+    mistake: 'an untagged image',
+    expected: /docker.io\/nginx\/nginx-prometheus-exporter is not pinned/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'staging'), 'web'), 'nginx-exporter').image =
+        'docker.io/nginx/nginx-prometheus-exporter';
+    },
+  },
+  {
+    check: 'hardenedPods',
+    mistake: 'a writable root filesystem and kept capabilities',
+    expected: /root filesystem is writable/,
+    mutate: (ctx) => {
+      const c = container(deploymentOf(prApp(ctx, 'api-service').objects, 'api-service'));
+      c.securityContext.readOnlyRootFilesystem = false;
+    },
+  },
+  {
+    check: 'hardenedPods',
+    mistake: 'a container without limits',
+    expected: /nginx-exporter: no memory limits/,
+    mutate: (ctx) => {
+      delete container(deploymentOf(overlay(ctx, 'staging'), 'web'), 'nginx-exporter').resources.limits
+        .memory;
+    },
+  },
+  {
+    check: 'probes',
+    mistake: 'a grpc_health_probe exec probe the image does not contain',
+    expected: /readiness probe .*exec.* should be/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'staging'), 'store-service')).readinessProbe = {
+        exec: { command: ['/bin/grpc_health_probe', '-addr=:8080'] },
+      };
+    },
+  },
+  {
+    check: 'probes',
+    mistake: 'an HTTP probe on a path the api does not serve',
+    expected: /liveness probe .*\/health".* should be/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'production'), 'api-service')).livenessProbe.httpGet.path =
+        '/health';
+    },
+  },
+  {
+    check: 'serviceEnv',
+    mistake: 'an env var name the service does not read',
+    expected: /api-service does not read STORE_ADDRESS/,
+    mutate: (ctx) => {
+      const d = deploymentOf(overlay(ctx, 'staging'), 'api-service');
+      setEnv(d, 'STORE_ADDR', undefined);
+      setEnv(d, 'STORE_ADDRESS', 'store-service.apps.svc.cluster.local:80');
+    },
+  },
+  {
+    check: 'serviceEnv',
+    mistake: 'a required variable left out',
+    expected: /DYNAMODB_TABLE is required by store-service/,
+    mutate: (ctx) =>
+      setEnv(deploymentOf(overlay(ctx, 'staging'), 'store-service'), 'DYNAMODB_TABLE', undefined),
+  },
+  {
+    check: 'serviceEnv',
+    mistake: 'PORT not matching the container port the probes and Service use',
+    expected: /PORT is not the serving container port/,
+    mutate: (ctx) => setEnv(deploymentOf(overlay(ctx, 'production'), 'store-service'), 'PORT', '50051'),
+  },
+  {
+    check: 'metricTemplates',
+    mistake: 'a query on a metric the services do not export',
+    expected: /pr_canary_http_request_total is not a metric the services export/,
+    mutate: (ctx) => {
+      const t = find(overlay(ctx, 'production'), 'MetricTemplate', 'http-error-rate');
+      t.spec.query = t.spec.query.replaceAll('pr_canary_http_requests_total', 'pr_canary_http_request_total');
+    },
+  },
+  {
+    check: 'metricTemplates',
+    mistake: 'a query on a label the metric does not have',
+    expected: /pr_canary_grpc_server_handled_total has no label code/,
+    mutate: (ctx) => {
+      const t = find(overlay(ctx, 'production'), 'MetricTemplate', 'grpc-error-rate');
+      t.spec.query = t.spec.query.replace('grpc_code=~', 'code=~');
+    },
+  },
+];
+
+describe('policy checks pass on the real manifests', () => {
+  it.each(Object.keys(CHECKS) as CheckName[])('%s', async (name) => {
+    expect(CHECKS[name](await realContext())).toEqual([]);
+  });
+});
+
+describe('each policy check fails when its mistake is reintroduced', () => {
+  it('has at least one breakage for every check', () => {
+    const covered = new Set(BREAKAGES.map((b) => b.check));
+    expect(Object.keys(CHECKS).filter((name) => !covered.has(name as CheckName))).toEqual([]);
+  });
+
+  it.each(BREAKAGES)('$check catches $mistake', async ({ check, expected, mutate }) => {
+    const broken = await brokenCopy(mutate);
+    const messages = CHECKS[check](broken).map((v) => `${v.subject}: ${v.message}`);
+    expect(messages.join('\n')).toMatch(expected);
+  });
+});
+
+describe('service env contract', () => {
+  it("comes from the services' own config schemas where they export one", async () => {
+    const { env } = await realContext();
+    expect(env['api-service'].source).toBe('configSchema');
+    expect([...env['api-service'].names]).toEqual(
+      expect.arrayContaining(['STORE_ADDR', 'CANARY_TRACK', 'PORT', 'METRICS_PORT']),
+    );
+    expect([...env['store-service'].required]).toContain('DYNAMODB_TABLE');
+  });
+
+  it('rejects a value the api would refuse at start-up (from its configSchema)', async () => {
+    const broken = await brokenCopy((ctx) =>
+      setEnv(deploymentOf(overlay(ctx, 'staging'), 'api-service'), 'LOG_LEVEL', 'verbose'),
+    );
+    expect(
+      CHECKS.serviceEnv(broken)
+        .map((v) => v.message)
+        .join('\n'),
+    ).toMatch(/LOG_LEVEL/);
+  });
+});

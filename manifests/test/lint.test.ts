@@ -1,0 +1,88 @@
+/**
+ * shellcheck and yamllint over this folder. CI installs both; on a machine without them the tests
+ * are skipped with a message (and fail when CI is set, so CI can never skip them silently).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MANIFESTS_DIR } from '../src/layout';
+
+const run = promisify(execFile);
+
+function available(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`${tool} is required in CI but is not installed`);
+    console.warn(`skipping ${tool} checks: ${tool} is not installed (CI installs it)`);
+    return false;
+  }
+}
+
+function filesEndingWith(...suffixes: string[]): string[] {
+  return readdirSync(MANIFESTS_DIR, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && suffixes.some((s) => e.name.endsWith(s)))
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((file) => !/[\\/](node_modules|\.scratch)[\\/]/.test(file));
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'manifests-lint-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function inTemp(name: string, content: string): string {
+  const file = path.join(scratch, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+async function lint(tool: string, args: string[]): Promise<string> {
+  try {
+    await run(tool, args, { cwd: MANIFESTS_DIR });
+    return '';
+  } catch (error) {
+    return (error as { stdout?: string }).stdout || (error as Error).message;
+  }
+}
+
+describe.runIf(available('shellcheck'))('shellcheck', () => {
+  const scripts = filesEndingWith('.sh');
+
+  it('passes on every shell script', async () => {
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(await lint('shellcheck', scripts)).toBe('');
+  });
+
+  it('fails on a broken copy of the cleanup script (unquoted expansion)', async () => {
+    const script = path.join(MANIFESTS_DIR, 'pr-canary/store-route/cleanup/delete-table.sh');
+    const broken = readFileSync(script, 'utf8').replace(
+      '--table-name "$TABLE_NAME"',
+      '--table-name $TABLE_NAME',
+    );
+    expect(await lint('shellcheck', [inTemp('delete-table.sh', broken)])).toMatch(/SC2086/);
+  });
+});
+
+describe.runIf(available('yamllint'))('yamllint', () => {
+  it('passes on every YAML file with the folder config', async () => {
+    const files = filesEndingWith('.yaml', '.yml');
+    expect(files.length).toBeGreaterThan(50);
+    expect(await lint('yamllint', ['-c', '.yamllint.yaml', '-f', 'parsable', ...files])).toBe('');
+  });
+
+  it('fails on a broken copy of a manifest (duplicate key)', async () => {
+    const manifest = readFileSync(path.join(MANIFESTS_DIR, 'base/api-service/pdb.yaml'), 'utf8');
+    const broken = manifest.replace('  maxUnavailable: 1', '  maxUnavailable: 1\n  maxUnavailable: 2');
+    const output = await lint('yamllint', [
+      '-c',
+      '.yamllint.yaml',
+      '-f',
+      'parsable',
+      inTemp('pdb.yaml', broken),
+    ]);
+    expect(output).toMatch(/duplication of key "maxUnavailable"/);
+  });
+});

@@ -1,0 +1,233 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Application,
+  ArgoCdError,
+  buildApplication,
+  pullRequestParams,
+  renderApplication,
+} from '../src/argocd';
+import { applicationSet, type PrApp, type PrAppKind, SAMPLE_PULL_REQUESTS } from '../src/corpus';
+import { TemplateError } from '../src/go-template';
+import { containers, envOf, type KubeObject } from '../src/objects';
+import { unmatchedPatches } from '../src/patch-targets';
+import { find, realContext } from './helper';
+
+// Importing the services' config schemas and metric definitions takes a few seconds.
+beforeAll(() => realContext(), 60_000);
+
+const inventory = (objects: readonly KubeObject[]) =>
+  objects
+    .map(
+      (o) =>
+        `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>')}`,
+    )
+    .sort();
+
+const WORKLOAD = (service: string, ns: string) => [
+  `Deployment ${ns}/${service}`,
+  `HorizontalPodAutoscaler ${ns}/${service}`,
+  `LimitRange ${ns}/pr-canary`,
+  `Namespace -/${ns}`,
+  `NetworkPolicy ${ns}/allow-dns`,
+  `NetworkPolicy ${ns}/allow-linkerd`,
+  `NetworkPolicy ${ns}/allow-telemetry`,
+  `NetworkPolicy ${ns}/default-deny`,
+  `PodDisruptionBudget ${ns}/${service}`,
+  `ResourceQuota ${ns}/pr-canary`,
+  `Service ${ns}/${service}`,
+  `Service ${ns}/${service}-metrics`,
+  `ServiceAccount ${ns}/${service}`,
+  `ServiceMonitor ${ns}/${service}`,
+];
+
+const [FIRST_PR] = SAMPLE_PULL_REQUESTS as [(typeof SAMPLE_PULL_REQUESTS)[number]];
+
+function onlyContainer(o: KubeObject) {
+  const [c, ...others] = containers(o);
+  if (c === undefined || others.length > 0) throw new Error(`${o.metadata.name} should have one container`);
+  return c;
+}
+
+async function apps(kind: PrAppKind): Promise<PrApp[]> {
+  const { corpus } = await realContext();
+  return corpus.prApps.filter((p) => p.kind === kind);
+}
+
+describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, headSha }) => {
+  const n = String(number);
+  const tag = `pr-${n}-${headSha.slice(0, 8)}`;
+  const forPr = async (kind: PrAppKind) => {
+    const found = (await apps(kind)).find((p) => p.number === n);
+    if (found === undefined) throw new Error(`no ${kind} app for PR ${n}`);
+    return found;
+  };
+
+  it('api-service: its own namespace, immutable image, track, guarded namespace and edge route', async () => {
+    const { app, objects } = await forPr('api-service');
+    const ns = `api-canary-pr-${n}`;
+    expect(app.metadata).toMatchObject({
+      name: `api-service-pr-${n}`,
+      namespace: 'argocd',
+      labels: { 'pr-canary.dev/pr': n },
+    });
+    expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: ns });
+    expect(app.spec.source).toMatchObject({ targetRevision: headSha, path: 'manifests/pr-canary/api' });
+    expect(inventory(objects)).toEqual(
+      [
+        ...WORKLOAD('api-service', ns),
+        `IngressRoute ${ns}/api-service`,
+        `NetworkPolicy ${ns}/allow-edge`,
+        `NetworkPolicy ${ns}/allow-store-egress`,
+      ].sort(),
+    );
+    for (const o of objects)
+      expect(o.metadata.labels?.['pr-canary.dev/pr'], `${o.kind} ${o.metadata.name}`).toBe(n);
+    const deployment = find(objects, 'Deployment', 'api-service');
+    const c = onlyContainer(deployment);
+    expect(c.image).toBe(`ghcr.io/pr-canary/api-service:${tag}`);
+    expect(envOf(c)).toMatchObject({
+      CANARY_TRACK: `pr-${n}`,
+      SERVICE_VERSION: tag,
+      STORE_ADDR: 'store-service.apps.svc.cluster.local:80',
+    });
+    expect(find(objects, 'IngressRoute', 'api-service').spec).toEqual({
+      entryPoints: ['websecure'],
+      routes: [
+        {
+          kind: 'Rule',
+          match: `Host(\`api.int-001.example.com\`) && Header(\`X-Canary\`, \`${n}\`)`,
+          priority: 100,
+          services: [{ kind: 'Service', name: 'api-service', port: 80 }],
+        },
+      ],
+      tls: {},
+    });
+    expect(find(objects, 'Namespace', ns).metadata.labels).toMatchObject({
+      'pr-canary.dev/workloads': 'true',
+    });
+    expect(find(objects, 'ResourceQuota', 'pr-canary').spec.hard).toMatchObject({
+      pods: '10',
+      'limits.memory': '2Gi',
+    });
+    expect(find(objects, 'NetworkPolicy', 'default-deny').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    expect(find(objects, 'NetworkPolicy', 'allow-edge').spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } } },
+    ]);
+  });
+
+  it('store-service: its own namespace and table, ReferenceGrant for routes from apps', async () => {
+    const { app, objects } = await forPr('store-service');
+    const ns = `store-canary-pr-${n}`;
+    expect(app.metadata.name).toBe(`store-service-pr-${n}`);
+    expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: ns });
+    expect(inventory(objects)).toEqual(
+      [
+        ...WORKLOAD('store-service', ns),
+        `NetworkPolicy ${ns}/allow-dynamodb-egress`,
+        `NetworkPolicy ${ns}/allow-mesh-clients`,
+        `ReferenceGrant ${ns}/store-service-from-apps`,
+      ].sort(),
+    );
+    const c = onlyContainer(find(objects, 'Deployment', 'store-service'));
+    expect(c.image).toBe(`ghcr.io/pr-canary/store-service:${tag}`);
+    expect(envOf(c)).toMatchObject({
+      CANARY_TRACK: `pr-${n}`,
+      DYNAMODB_TABLE: `pr-canary-items-pr-${n}`,
+      DYNAMODB_CREATE_TABLE: 'true',
+    });
+    expect(find(objects, 'ReferenceGrant', 'store-service-from-apps').spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', namespace: 'apps' }],
+      to: [{ group: '', kind: 'Service', name: 'store-service' }],
+    });
+  });
+
+  it('store route: GRPCRoute in apps with an exact x-canary match, and the table cleanup hook', async () => {
+    const { app, objects } = await forPr('store-route');
+    expect(app.metadata.name).toBe(`store-route-pr-${n}`);
+    expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: 'apps' });
+    expect(inventory(objects)).toEqual(
+      [
+        `ConfigMap pr-canary-system/dynamodb-table-cleanup-pr-${n}-<hash>`,
+        `GRPCRoute apps/store-service-pr-${n}`,
+        `Job pr-canary-system/dynamodb-table-cleanup-pr-${n}`,
+      ].sort(),
+    );
+    expect(find(objects, 'GRPCRoute', `store-service-pr-${n}`).spec).toEqual({
+      parentRefs: [{ group: 'core', kind: 'Service', name: 'store-service', port: 80 }],
+      rules: [
+        {
+          matches: [{ headers: [{ type: 'Exact', name: 'x-canary', value: n }] }],
+          backendRefs: [{ name: 'store-service', namespace: `store-canary-pr-${n}`, port: 80 }],
+        },
+      ],
+    });
+    const job = find(objects, 'Job', `dynamodb-table-cleanup-pr-${n}`);
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostDelete' });
+    expect(envOf(onlyContainer(job)).TABLE_NAME).toBe(`pr-canary-items-pr-${n}`);
+    const script = objects.find((o) => o.kind === 'ConfigMap');
+    expect(job.spec.template.spec.volumes[0].configMap.name).toBe(script?.metadata.name);
+    expect(script?.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostDelete' });
+  });
+});
+
+describe('PR ApplicationSets: generator and template rules', () => {
+  it('select PRs by the documented labels, on this repo, every 5 minutes, deleting on close', async () => {
+    const { corpus } = await realContext();
+    const expected: Record<PrAppKind, string> = {
+      'api-service': 'canary/api-service',
+      'store-service': 'canary/store-service',
+      'store-route': 'canary/store-service',
+    };
+    for (const [kind, label] of Object.entries(expected)) {
+      const set = applicationSet(corpus.argo, `pr-canary-${kind}`);
+      expect(set.spec.generators).toEqual([
+        {
+          pullRequest: {
+            requeueAfterSeconds: 300,
+            github: {
+              owner: 'pr-canary',
+              repo: 'pr-canary',
+              tokenRef: { secretName: 'github-token', key: 'token' },
+              labels: [label],
+            },
+          },
+        },
+      ]);
+      expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: false });
+      expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
+      expect(set.spec.template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    }
+    expect(corpus.config.prLabels).toEqual({
+      'api-service': 'canary/api-service',
+      'store-service': 'canary/store-service',
+    });
+  });
+
+  it("every patch in the ApplicationSets' Kustomize options lands on an object of the source", async () => {
+    const { corpus } = await realContext();
+    for (const p of corpus.prApps.filter((a) => a.number === String(FIRST_PR.number))) {
+      const source = p.app.spec.source;
+      expect(
+        await unmatchedPatches(source.path.replace(/^manifests\//, ''), source.kustomize),
+        p.app.metadata.name,
+      ).toEqual([]);
+    }
+  });
+
+  it('fail to render when a template uses a parameter the generator does not provide', async () => {
+    const { corpus } = await realContext();
+    const set = structuredClone(applicationSet(corpus.argo, 'pr-canary-api-service'));
+    set.spec.template.metadata.name = 'api-service-pr-{{.pr_number}}';
+    expect(() => renderApplication(set, pullRequestParams(FIRST_PR))).toThrow(TemplateError);
+  });
+
+  it('building fails when a rendered source uses an option Argo CD does not have', async () => {
+    const { corpus } = await realContext();
+    const app = structuredClone(corpus.prApps.find((p) => p.kind === 'api-service')?.app) as Application;
+    (app.spec.source.kustomize as Record<string, unknown>).resources = ['../../extra'];
+    await expect(buildApplication(app)).rejects.toThrow(ArgoCdError);
+  });
+});
