@@ -9,12 +9,12 @@ import { deflateSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_OUT_DIR = path.join(here, 'build');
+const OUT_DIR = path.join(here, 'build');
 const ICON_SIZES = [16, 32, 48, 128];
 const STATIC_FILES = ['popup.html', 'popup.css'];
 
-/** The manifest. `hostPermissions` is empty for the real build: access is asked for per origin at runtime. */
-export function createManifest(version, hostPermissions = []) {
+/** Host access is never granted at install: the popup asks for each chosen origin at runtime. */
+function createManifest(version) {
   const icons = Object.fromEntries(ICON_SIZES.map((size) => [String(size), `icons/icon-${size}.png`]));
   return {
     manifest_version: 3,
@@ -25,7 +25,6 @@ export function createManifest(version, hostPermissions = []) {
     minimum_chrome_version: '116',
     permissions: ['declarativeNetRequestWithHostAccess', 'webRequest', 'storage', 'alarms', 'activeTab'],
     optional_host_permissions: ['http://*/*', 'https://*/*'],
-    ...(hostPermissions.length > 0 ? { host_permissions: hostPermissions } : {}),
     background: { service_worker: 'background.js' },
     action: { default_popup: 'popup.html', default_title: 'PR Canary: off', default_icon: icons },
     icons,
@@ -33,11 +32,8 @@ export function createManifest(version, hostPermissions = []) {
   };
 }
 
-/**
- * Builds the extension into `outDir`. `hostPermissions` exists for the browser tests only: a test cannot
- * click Chrome's permission prompt, so the tests grant their own server origins at install instead.
- */
-export async function buildExtension({ outDir = DEFAULT_OUT_DIR, hostPermissions = [] } = {}) {
+/** Builds the extension into `outDir` (a folder Chrome loads unpacked). */
+async function buildExtension(outDir) {
   const pkg = JSON.parse(await readFile(path.join(here, 'package.json'), 'utf8'));
   await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, 'icons'), { recursive: true });
@@ -58,7 +54,7 @@ export async function buildExtension({ outDir = DEFAULT_OUT_DIR, hostPermissions
   await Promise.all(
     ICON_SIZES.map((size) => writeFile(path.join(outDir, 'icons', `icon-${size}.png`), iconPng(size))),
   );
-  const manifest = createManifest(pkg.version, hostPermissions);
+  const manifest = createManifest(pkg.version);
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return outDir;
 }
@@ -108,7 +104,5 @@ function crc32(bytes) {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outDir = await buildExtension();
-  console.log(`extension built into ${path.relative(process.cwd(), outDir) || '.'}`);
-}
+const outDir = await buildExtension(OUT_DIR);
+console.log(`extension built into ${path.relative(process.cwd(), outDir) || '.'}`);

@@ -208,7 +208,8 @@ async function guard(action: () => Promise<unknown>): Promise<void> {
 async function turnOn(): Promise<void> {
   const pr = element<HTMLInputElement>('pr').value;
   const expiryHours = Number(element<HTMLInputElement>('expiry-hours').value);
-  if (await runCommand({ type: 'turn-on', pr, expiryHours })) fillSettings(view as View);
+  const accepted = await runCommand({ type: 'turn-on', pr, expiryHours });
+  if (accepted && view) fillSettings(view);
 }
 
 /** Asks for access to exactly this origin; the prompt needs the click or key press that got us here. */
@@ -264,7 +265,8 @@ function wireEvents(): void {
     });
   });
   element('add-current').addEventListener('click', () => {
-    if (target?.origin !== undefined) void guard(() => addOrigin(target?.origin ?? ''));
+    const origin = target?.origin;
+    if (origin !== undefined) void guard(() => addOrigin(origin));
   });
   element('check').addEventListener('click', () => void guard(check));
   chrome.storage.onChanged.addListener((_changes, area) => {
