@@ -7,6 +7,7 @@ import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
+import { RouteTemplateLogController } from './request-log';
 import { type Readiness, registerHealthRoutes } from './routes/health';
 import { registerItemRoutes } from './routes/items';
 import { registerRouteInspector } from './routes/route-inspector';
@@ -41,33 +42,19 @@ export function identityFromConfig(config: ApiConfig): InstanceIdentity {
   return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
 }
 
-/** One line per request with the route template (never the raw URL, which is client input). */
-function logCompletedRequests(app: FastifyInstance): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        route: request.is404 ? 'unmatched' : request.routeOptions.url,
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
-    done();
-  });
-}
-
 export function buildApp({ config, store, logger, metrics }: AppDependencies): FastifyInstance {
   const identity = identityFromConfig(config);
   const readiness: Readiness = { accepting: true };
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new RouteTemplateLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Reject unknown properties instead of silently dropping them, and never coerce types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
 
+  // A JSON API: any other body type is 415, not a string that then fails schema validation.
+  app.removeContentTypeParser('text/plain');
   app.decorate('markNotReady', () => {
     readiness.accepting = false;
   });
@@ -79,7 +66,6 @@ export function buildApp({ config, store, logger, metrics }: AppDependencies): F
     exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: CORS_MAX_AGE_SECONDS,
   });
-  logCompletedRequests(app);
   installErrorHandling(app);
   registerHealthRoutes(app, { store, readiness, readinessDeadlineMs: config.READINESS_DEADLINE_MS });
   registerRouteInspector(app, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });

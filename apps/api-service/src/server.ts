@@ -8,6 +8,7 @@ import {
   createLogger,
   createServiceMetrics,
   installShutdown,
+  shutdownTelemetry,
   startMetricsServer,
 } from '@pr-canary/canary-context';
 import { buildApp, identityFromConfig } from './app';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       store.close();
       await metricsServer.close();
     },
+    flush: shutdownTelemetry,
   });
 }
 

@@ -5,7 +5,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { canaryClientInterceptor, type ServiceMetrics } from '@pr-canary/canary-context';
+import {
+  type CanaryScope,
+  canaryClientInterceptor,
+  currentScope,
+  parseServedBy,
+  SERVED_BY_HEADER,
+  type ServiceMetrics,
+} from '@pr-canary/canary-context';
 import {
   type CreateItemResponse__Output,
   type GetItemResponse__Output,
@@ -171,6 +178,22 @@ function unary<T>(method: string, start: (done: grpc.requestCallback<T>) => void
   });
 }
 
+/**
+ * A streaming HTTP response sends its headers with the first item, long before the gRPC status, and
+ * canary-context's client interceptor adds served-by entries to the scope only at the status. So for
+ * streams, the entries from the response *headers* are added to the scope as soon as they arrive
+ * (entries already in the chain are skipped; the interceptor skips them again at the status).
+ */
+function addServedByFromHeaders(scope: CanaryScope | undefined, metadata: grpc.Metadata): void {
+  if (!scope) return;
+  for (const entry of parseServedBy(metadata.get(SERVED_BY_HEADER).map(String).join(', '))) {
+    const known = scope.downstream.some(
+      (e) => e.service === entry.service && e.track === entry.track && e.version === entry.version,
+    );
+    if (!known) scope.downstream.push(entry);
+  }
+}
+
 function requireItem(method: string, item: ItemOutput | null | undefined): ItemOutput {
   if (!item) throw new Error(`store ${method} answered without an item`);
   return item;
@@ -239,6 +262,8 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
         new grpc.Metadata(),
         callOptions(options.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS),
       );
+      const scope = currentScope();
+      call.once('metadata', (metadata: grpc.Metadata) => addServedByFromHeaders(scope, metadata));
       try {
         for await (const message of call) {
           yield requireItem('ExportItems', (message as { item?: ItemOutput | null }).item);

@@ -30,7 +30,9 @@ async function routeWithRawHeaders(headerLines: string[]): Promise<RawResponse> 
     '',
   ].join('\r\n');
   const raw = await new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.end(Buffer.from(request, 'latin1')));
+    const socket = connect(Number(url.port), url.hostname, () =>
+      socket.write(Buffer.from(request, 'latin1')),
+    );
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
@@ -85,7 +87,6 @@ describe('propagation matrix (GET /api/route over a real socket)', () => {
     ['a leading zero', ['X-Canary: 042'], 'leading_zero'],
     ['10 digits', ['X-Canary: 1234567890'], 'too_long'],
     ['inner whitespace', ['X-Canary: 4 2'], 'whitespace'],
-    ['a control character', ['X-Canary: 4\u00012'], 'control_chars'],
     ['two conflicting headers', ['X-Canary: 42', 'X-Canary: 43'], 'conflicting_values'],
     ['a 10 KB value', [`X-Canary: ${'9'.repeat(10_240)}`], 'too_long'],
   ])(
@@ -104,6 +105,23 @@ describe('propagation matrix (GET /api/route over a real socket)', () => {
       expect(body.hops.map((hop: { track: string }) => hop.track)).toEqual(['stable', 'stable']);
     },
   );
+
+  it('control character: Node refuses it on the socket (400, no store call); as parsed input it is a warning', async () => {
+    const callsBefore = stack.current.tap.seen.length;
+    const onTheWire = await routeWithRawHeaders(['X-Canary: 4\u00012']);
+    expect(onTheWire.status).toBe(400);
+    expect(stack.current.tap.seen.length).toBe(callsBefore);
+
+    const injected = await stack.current.api.app.inject({
+      method: 'GET',
+      url: '/api/route',
+      headers: { 'x-canary': '4\u00012' },
+    });
+    expect(injected.statusCode).toBe(200);
+    expect(lastSeen().canary).toEqual([]);
+    expect(injected.headers['x-canary']).toBeUndefined();
+    expect(injected.headers['x-canary-warning']).toMatch(/^invalid canary key \(control_chars\): /);
+  });
 
   it('never writes a raw invalid key into the logs', async () => {
     await routeWithRawHeaders(['X-Canary: zz<evil>']);

@@ -88,7 +88,7 @@ export async function startStore(options: StoreOptions): Promise<RunningStore> {
   const client = createDocumentClient({ region: 'us-east-1', endpoint: options.endpoint, maxAttempts: 1 });
   const server = createStoreServer({
     repo: createItemsRepository({ client, table: options.table }),
-    logger: createLogger({ identity, level: 'silent' }),
+    logger: createLogger({ identity, level: process.env.STORE_LOG ?? 'silent' }),
     identity,
     metrics: createServiceMetrics({ identity }),
   });
@@ -104,9 +104,19 @@ export async function startStore(options: StoreOptions): Promise<RunningStore> {
   };
 }
 
-/** The api's config from an explicit environment (never process.env). */
+/**
+ * The api's config from an explicit environment (never process.env). Deadlines are generous by
+ * default because test machines are busy; tests about deadlines set their own.
+ */
 export function apiConfig(env: Record<string, string>): ApiConfig {
-  return loadConfig({ SERVICE_VERSION: TEST_VERSION, METRICS_PORT: '0', LOG_LEVEL: 'debug', ...env });
+  return loadConfig({
+    SERVICE_VERSION: TEST_VERSION,
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'debug',
+    STORE_DEADLINE_MS: '10000',
+    READINESS_DEADLINE_MS: '5000',
+    ...env,
+  });
 }
 
 export interface RunningApi {

@@ -63,7 +63,7 @@ const SOME_ID = '01890a5d-ac96-774b-bcce-b302099a8057';
 describe('store stopped, then back on the same port', () => {
   it('answers 503 UNAVAILABLE (not a hang) while it is down, and 404/200 again once it is back', async () => {
     const store = await startStore({ endpoint: db.endpoint, table });
-    const api = await apiFor(store.addr, { STORE_DEADLINE_MS: '1500' });
+    const api = await apiFor(store.addr);
     expect((await api.app.inject({ method: 'GET', url: `/api/items/${SOME_ID}` })).statusCode).toBe(404);
 
     await store.close();

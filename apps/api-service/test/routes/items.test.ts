@@ -300,4 +300,19 @@ describe('unknown routes', () => {
     });
     expect(response.headers['x-served-by']).toMatch(/^api-service;track="stable"/);
   });
+
+  it('logs requests by route template, never the raw URL', async () => {
+    const { logLines } = stack.current.api;
+    const before = logLines.length;
+    await app().inject({ method: 'GET', url: '/nope/raw-path-marker?q=secret' });
+    await app().inject({ method: 'GET', url: `/api/items/${MISSING_ID}?x=1` });
+    const lines = logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'request completed').map((line) => line.route)).toEqual([
+      'unmatched',
+      '/api/items/:id',
+    ]);
+    const text = logLines.slice(before).join('');
+    expect(text).not.toContain('raw-path-marker');
+    expect(text).not.toContain(MISSING_ID);
+  });
 });

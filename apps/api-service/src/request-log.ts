@@ -1,0 +1,39 @@
+/**
+ * Fastify's own request log lines carry the raw URL (client input). This controller writes one
+ * line per request with the route template instead, and never the request line itself.
+ */
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+
+const UNMATCHED_ROUTE = 'unmatched';
+
+function requestFields(request: FastifyRequest, reply: FastifyReply) {
+  return {
+    method: request.method,
+    route: request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE),
+    statusCode: reply.statusCode,
+    durationMs: Math.round(reply.elapsedTime * 10) / 10,
+  };
+}
+
+export class RouteTemplateLogController extends LogController {
+  override incomingRequest(): void {
+    // One line per request, written when it completes.
+  }
+
+  override routeNotFound(): void {
+    // requestCompleted logs it with route "unmatched".
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) reply.log.warn({ ...requestFields(request, reply), err: error }, 'request errored');
+    else reply.log.info(requestFields(request, reply), 'request completed');
+  }
+
+  override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    reply.log.warn({ ...requestFields(request, reply), err: error }, 'writing the response head failed');
+  }
+}
