@@ -19,8 +19,9 @@ export interface CanaryClientInterceptorOptions {
 /**
  * Client side, unary and streaming. Inside a canary scope it sets `x-canary` and W3C baggage `canary`
  * for a valid key and removes both otherwise (an invalid key is never propagated); outside a scope the
- * caller's metadata is left alone. It collects `x-served-by` from the response (trailers, else headers)
- * into the scope's downstream chain and runs the caller's listener callbacks inside the scope.
+ * caller's metadata is left alone. It appends `x-served-by` entries to the scope's downstream chain as
+ * soon as the response headers arrive, then any further ones from the trailers (entries already in the
+ * chain are skipped), and runs the caller's listener callbacks inside the scope.
  */
 export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {}): grpc.Interceptor {
   return (options, nextCall) => {
@@ -35,6 +36,8 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
         next(metadata, {
           onReceiveMetadata(responseMetadata, nextMetadata) {
             headerEntries = servedByFromMetadata(responseMetadata);
+            // Streams: a response may be under way long before the status, so record the hop now.
+            if (scope) appendDownstream(scope, headerEntries);
             inCallerScope(() => nextMetadata(responseMetadata));
           },
           onReceiveMessage(message, nextMessage) {

@@ -191,6 +191,28 @@ describe('canary gRPC interceptors over real sockets', () => {
     expect(collected).toBe('a:9,b:9');
   });
 
+  it('records the hop from response headers while a stream is still running, and only once', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const client = echoClient(address);
+    const store = {
+      service: storeIdentity.service,
+      track: storeIdentity.track,
+      version: storeIdentity.version,
+    };
+    const { atFirstMessage, atEnd } = await runWithCanary(parseCanaryKey('8'), async () => {
+      const stream = client.serverStream({ text: 's' });
+      const [first] = await Promise.all([
+        new Promise<ServedByEntry[]>((resolve) =>
+          stream.once('data', () => resolve([...(currentScope()?.downstream ?? [])])),
+        ),
+        readAll(stream),
+      ]);
+      return { atFirstMessage: first, atEnd: currentScope()?.downstream };
+    });
+    expect(atFirstMessage).toEqual([store]);
+    expect(atEnd).toEqual([store]);
+  });
+
   it('keeps 200 concurrent calls with random keys isolated through a middle hop', async () => {
     const backend = await startEchoServer(reportingHandlers());
     const backendClient = echoClient(backend.address);
