@@ -162,7 +162,11 @@ async function main(): Promise<number> {
       stopRequestedAt = now;
       log(`${signal}: stopping the stack…`);
       void pending.then(
-        (stack) => stack.stop().then(() => resolve(0)),
+        (stack) =>
+          stack.stop().then(() => {
+            log('every process of the stack has stopped');
+            resolve(0);
+          }),
         () => resolve(0),
       );
     };

@@ -148,21 +148,25 @@ class StackRunner {
     await assertPortsFree(Object.values(this.#portClaims()), HOST);
     const { httpPort, grpcPort } = await this.#startRouters();
     const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
-    web.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    const dynamodbPort = await this.#startDynalite();
+    markHandled(web);
     const stableVersion = this.#options.stableVersion ?? '0.1.0';
-    await Promise.all(
-      this.#tracksOf('store-service', canaries, stableVersion).map(([track, version]) =>
-        this.#startService('store-service', track, version, { dynamodbPort }),
-      ),
+    // Stores need dynalite; apis only need the router's gRPC entry, so both chains start at once and
+    // the apis' readiness (store reachable through the router) is what joins them.
+    const stores = this.#startDynalite().then((port) =>
+      Promise.all(
+        this.#tracksOf('store-service', canaries, stableVersion).map(([track, version]) =>
+          this.#startService('store-service', track, version, { dynamodbPort: port }),
+        ),
+      ).then(() => port),
     );
-    const webUrl = await web;
-    const corsOrigins = [...(webUrl ? browserOrigins(webUrl) : []), ...(this.#options.corsOrigins ?? [])];
-    await Promise.all(
+    markHandled(stores);
+    const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
+    const apis = Promise.all(
       this.#tracksOf('api-service', canaries, stableVersion).map(([track, version]) =>
         this.#startService('api-service', track, version, { grpcPort, corsOrigins }),
       ),
     );
+    const [dynamodbPort, webUrl] = await Promise.all([stores, web, apis]);
     return {
       urls: {
         api: `http://${HOST}:${httpPort}`,
@@ -175,6 +179,13 @@ class StackRunner {
       stop: () => this.stop(),
       failed: this.failed,
     };
+  }
+
+  /** The web UI's origins for CORS: known up front for a fixed port, else once Vite reports its URL. */
+  async #webOrigins(web: Promise<string | undefined>): Promise<string[]> {
+    if (!this.#options.web) return [];
+    const url = this.#ports.web === 0 ? await web : `http://${HOST}:${this.#ports.web}`;
+    return url ? browserOrigins(url) : [];
   }
 
   /** Stable plus every canary of `service`, as [track, version]. */
@@ -225,7 +236,7 @@ class StackRunner {
     const args = [
       '--import',
       'tsx',
-      path.join(__dirname, '../dynalite/main.ts'),
+      path.join(__dirname, `../dynalite/main${path.extname(__filename)}`),
       '--port',
       String(this.#ports.dynamodb),
       '--host',
@@ -423,6 +434,11 @@ function pickListeningPort(line: ParsedLine): number | undefined {
 
 function pickViteUrl(line: ParsedLine): string | undefined {
   return /Local:\s+(http:\/\/\S+?)\/?$/.exec(line.text)?.[1];
+}
+
+/** The promise is awaited later; this only keeps an early rejection from counting as unhandled. */
+function markHandled(promise: Promise<unknown>): void {
+  promise.catch(() => {});
 }
 
 /** A page served from 127.0.0.1:P is often opened as localhost:P: allow both. */
