@@ -75,6 +75,18 @@ function prunedWorkspaceDirs(appDir: string): Set<string> {
   return seen;
 }
 
+/** Root files `turbo prune --docker` writes besides the workspaces (json/ and full/). */
+const PRUNE_ROOT_FILES = ['package.json', 'package-lock.json', 'turbo.json', '.gitignore'];
+
+/** The repository-relative file a tsconfig `extends` (relative paths only), if any. */
+function extendsOf(tsconfigFile: string): string | undefined {
+  const parent = readRepoJson<{ extends?: string }>(tsconfigFile).extends;
+  if (parent === undefined) return undefined;
+  if (!parent.startsWith('.'))
+    throw new Error(`${tsconfigFile} extends a package (${parent}): check it by hand`);
+  return path.posix.normalize(path.posix.join(path.posix.dirname(tsconfigFile), parent));
+}
+
 /** What `<dir>/dist` is built from: tsc (tsconfig.build.json outDir dist) or vite (default outDir dist). */
 function buildsDist(dir: string): boolean {
   const manifest = readRepoJson<{ scripts?: Record<string, string> }>(`${dir}/package.json`);
@@ -158,6 +170,28 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
           }
         }
       }
+    });
+
+    it('gives the build stage every tsconfig the pruned workspaces extend (prune copies workspaces only)', () => {
+      const build = stageNamed(dockerfile, 'build');
+      const fromContext = instructionsOf(build, 'COPY')
+        .map(parseCopy)
+        .filter((copy) => copy.from === undefined && !copy.heredoc)
+        .flatMap((copy) => copy.sources);
+      const available = (file: string) =>
+        PRUNE_ROOT_FILES.includes(file) ||
+        fromContext.includes(file) ||
+        [...pruned].some((dir) => file.startsWith(`${dir}/`));
+      let checked = 0;
+      for (const dir of pruned) {
+        for (const config of ['tsconfig.json', 'tsconfig.build.json'].map((name) => `${dir}/${name}`)) {
+          for (let file: string | undefined = config; file && repoFileExists(file); file = extendsOf(file)) {
+            expect(available(file), `${file} (from ${config}) is not in the build stage`).toBe(true);
+            checked += 1;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(pruned.size);
     });
 
     it('runs as a non-root user, the same uid the manifests run it as', () => {
