@@ -34,10 +34,9 @@ esac
 
 state_dir="${STATE_DIR:-${repo_root}/localdev/.data/telepresence}"
 env_file="${state_dir}/${service}.env"
-intercept_name="${service}-pr-${pr}"
 
 leave() {
-  run telepresence leave "$intercept_name" || true
+  run telepresence leave "$service" || true
 }
 
 if ! is_dry_run; then
@@ -54,8 +53,9 @@ run telepresence connect --namespace "$namespace"
 trap leave EXIT
 # The header match is exact, like the edge's and the mesh's; for gRPC it matches the x-canary
 # metadata entry (HTTP/2 headers). The local process listens on the pod's PORT (8080).
-run telepresence intercept "$service" --name "$intercept_name" \
+# The intercept ends when the command exits (Ctrl-C); `leave` on exit covers a failed start.
+run telepresence intercept "$service" \
   --http-header "X-Canary=${pr}" --port "8080:${port_name}" \
-  --env-file "$env_file" --mount false \
+  --env-file "$env_file" --mount=false \
   -- env CANARY_TRACK="pr-${pr}" SERVICE_VERSION=local METRICS_PORT=0 \
   npm start --workspace "@pr-canary/${service}"

@@ -168,10 +168,10 @@ describe('telepresence intercept.sh --dry-run', () => {
     expect(lines).toContain('+ telepresence connect --namespace apps');
     const intercept = lines.find((line) => line.startsWith('+ telepresence intercept'));
     expect(intercept).toContain('--http-header X-Canary=42 --port 8080:http');
-    expect(intercept).toContain('--env-file /state/api-service.env --mount false');
+    expect(intercept).toContain('--env-file /state/api-service.env --mount=false');
     expect(intercept).toContain('-- env CANARY_TRACK=pr-42 SERVICE_VERSION=local METRICS_PORT=0');
     expect(intercept).toContain('npm start --workspace @pr-canary/api-service');
-    expect(lines.at(-1)).toBe('+ telepresence leave api-service-pr-42');
+    expect(lines.at(-1)).toBe('+ telepresence leave api-service');
   });
 
   it('intercepts store-service on its grpc port, in a PR canary namespace when asked', () => {
