@@ -53,6 +53,8 @@ const routeResponseSchema = z.object({
   ),
 });
 type RouteResponse = z.infer<typeof routeResponseSchema>;
+/** The `code` of an api or router error body (e.g. UNAVAILABLE, UPSTREAM_UNAVAILABLE); only a safe token. */
+const errorCodeSchema = z.object({ code: z.string().regex(/^[A-Z][A-Z_]{0,39}$/) });
 
 const SHORT_SERVICE: Readonly<Record<string, RoutedService>> = {
   api: 'api-service',
@@ -100,13 +102,12 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
       headers,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const parsed = routeResponseSchema.safeParse(await response.json().catch(() => undefined));
+    const body: unknown = await response.json().catch(() => undefined);
+    const parsed = routeResponseSchema.safeParse(body);
     if (response.ok && parsed.success) return { kind: 'ok', body: parsed.data };
-    return {
-      kind: 'failed',
-      status: response.status,
-      message: parsed.success ? `HTTP ${response.status}` : `HTTP ${response.status} without a route body`,
-    };
+    const code = errorCodeSchema.safeParse(body);
+    const detail = code.success ? ` ${code.data.code}` : parsed.success ? '' : ' without a route body';
+    return { kind: 'failed', status: response.status, message: `HTTP ${response.status}${detail}` };
   } catch (error) {
     return { kind: 'failed', status: null, message: describeFetchError(error) };
   }

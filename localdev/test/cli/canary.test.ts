@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runCanaryCli, runCanaryInProcess } from '../helper';
+import { LiveRoutes } from '../../src/routing/live-routes';
+import { runCanaryCli, runCanaryInProcess, startTestHttpRouter } from '../helper';
 
 /** A real HTTP server shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
 async function startRouteServer(): Promise<string> {
@@ -66,5 +67,14 @@ describe('canary CLI', () => {
     const run = await runCanaryInProcess(args);
     expect(run.stderr).toMatch(message);
     expect(run.code).toBe(2);
+  });
+});
+
+describe('canary CLI against the dev router with no api running', () => {
+  it('reports the router error code of each failed request', async () => {
+    const router = await startTestHttpRouter(new LiveRoutes());
+    const run = await runCanaryInProcess(['probe', '--url', `http://127.0.0.1:${router.port}`, '-n', '2']);
+    expect(run.stdout).toContain('failed ×2: HTTP 502 UPSTREAM_UNAVAILABLE');
+    expect(run.code).toBe(1);
   });
 });
