@@ -445,21 +445,22 @@ describe('each policy check fails when its mistake is reintroduced', () => {
 describe('service env contract', () => {
   it("comes from the services' own config schemas where they export one", async () => {
     const { env } = await realContext();
-    expect(env['api-service'].source).toBe('configSchema');
     expect([...env['api-service'].names]).toEqual(
       expect.arrayContaining(['STORE_ADDR', 'CANARY_TRACK', 'PORT', 'METRICS_PORT']),
     );
     expect([...env['store-service'].required]).toContain('DYNAMODB_TABLE');
   });
 
-  it('rejects a value the api would refuse at start-up (from its configSchema)', async () => {
-    const broken = await brokenCopy((ctx) =>
-      setEnv(deploymentOf(overlay(ctx, 'staging'), 'api-service'), 'LOG_LEVEL', 'verbose'),
+  it('rejects values the services would refuse at start-up (from their configSchema)', async () => {
+    const broken = await brokenCopy((ctx) => {
+      setEnv(deploymentOf(overlay(ctx, 'staging'), 'api-service'), 'LOG_LEVEL', 'verbose');
+      setEnv(deploymentOf(overlay(ctx, 'staging'), 'store-service'), 'DYNAMODB_ENDPOINT', 'dynamodb.local');
+    });
+    const messages = CHECKS.serviceEnv(broken).map((v) => `${v.subject}: ${v.message}`);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/Deployment apps\/api-service: LOG_LEVEL/);
+    expect(messages[1]).toMatch(
+      /Deployment apps\/store-service: DYNAMODB_ENDPOINT: must be an http\(s\) URL/,
     );
-    expect(
-      CHECKS.serviceEnv(broken)
-        .map((v) => v.message)
-        .join('\n'),
-    ).toMatch(/LOG_LEVEL/);
   });
 });

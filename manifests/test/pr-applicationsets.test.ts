@@ -107,7 +107,7 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
     });
     expect(find(objects, 'ResourceQuota', 'pr-canary').spec.hard).toMatchObject({
       pods: '10',
-      'limits.memory': '2Gi',
+      'limits.memory': '4Gi',
     });
     expect(find(objects, 'NetworkPolicy', 'default-deny').spec).toEqual({
       podSelector: {},
@@ -229,5 +229,45 @@ describe('PR ApplicationSets: generator and template rules', () => {
     const app = structuredClone(corpus.prApps.find((p) => p.kind === 'api-service')?.app) as Application;
     (app.spec.source.kustomize as Record<string, unknown>).resources = ['../../extra'];
     await expect(buildApplication(app)).rejects.toThrow(ArgoCdError);
+  });
+});
+
+describe('production ApplicationSet (cluster generator × parts)', () => {
+  const clusters = [
+    { name: 'prod-eu-1', server: 'https://prod-eu-1.k8s.example.com' },
+    { name: 'prod-us-1', server: 'https://prod-us-1.k8s.example.com' },
+  ];
+  const parts = [
+    { part: 'platform', path: 'manifests/platform' },
+    { part: 'apps', path: 'manifests/overlays/production' },
+  ];
+
+  it('renders one platform and one apps Application per labelled cluster, built from this repo', async () => {
+    const { corpus } = await realContext();
+    const set = applicationSet(corpus.argo, 'pr-canary-production');
+    expect(set.spec.generators[0].matrix.generators[0].clusters.selector).toEqual({
+      matchLabels: { 'pr-canary.dev/environment': 'production' },
+    });
+    for (const cluster of clusters) {
+      for (const part of parts) {
+        const params = {
+          ...cluster,
+          nameNormalized: cluster.name,
+          metadata: { labels: { 'pr-canary.dev/environment': 'production' } },
+          ...part,
+        };
+        const app = renderApplication(set, params);
+        expect(app.metadata.name).toBe(`pr-canary-${part.part}-${cluster.name}`);
+        expect(app.spec.destination).toEqual({ server: cluster.server, namespace: 'apps' });
+        expect(app.spec.source).toEqual({
+          repoURL: corpus.config.repoURL,
+          targetRevision: 'main',
+          path: part.path,
+        });
+        const objects = await buildApplication(app);
+        if (part.part === 'apps') expect(inventory(objects)).toEqual(inventory(corpus.overlays.production));
+        else expect(inventory(objects)).toContain('Namespace -/pr-canary-system');
+      }
+    }
   });
 });
