@@ -474,9 +474,10 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
       .map((m) => m.metadata.name),
   );
   const api = objects.find((o) => o.kind === 'IngressRoute' && o.metadata.name === 'api-service');
-  for (const route of api?.spec.routes ?? [{ middlewares: [] }]) {
+  if (api === undefined) out.push(violation('overlay production', 'no IngressRoute api-service'));
+  for (const route of api?.spec.routes ?? []) {
     if (!(route.middlewares ?? []).some((m: { name: string }) => stripping.has(m.name))) {
-      out.push(violation('production IngressRoute api-service', 'does not strip X-Canary'));
+      out.push(violation(ref(api as KubeObject), `route ${route.match} does not strip X-Canary`));
     }
   }
   for (const service of ['api-service', 'store-service']) {
