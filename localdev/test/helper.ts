@@ -27,6 +27,8 @@ export interface TestGrpcBackend {
   port: number;
   seen: BackendObservations;
   stop(): Promise<void>;
+  /** Drops every connection at once, as a killed process would. */
+  crash(): void;
 }
 
 const SLOW_ITEM_ID = 'slow';
@@ -46,6 +48,7 @@ export async function startGrpcBackend(track: Track): Promise<TestGrpcBackend> {
     port,
     seen,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    crash: () => server.forceShutdown(),
   };
   onTestFinished(() => server.forceShutdown());
   return backend;
@@ -77,6 +80,10 @@ function itemsHandlers(track: Track, seen: BackendObservations): ItemsServiceHan
     },
     ExportItems(call) {
       seen.lastMetadata = call.metadata;
+      if (call.metadata.get('x-test-hang').length > 0) {
+        call.write({ item: item('1', track) });
+        return;
+      }
       for (let i = 1; i <= 3; i++) call.write({ item: item(String(i), track) });
       const trailer = new grpc.Metadata();
       trailer.set('x-exported', '3');

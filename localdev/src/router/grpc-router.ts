@@ -10,7 +10,7 @@ import type { Address, LiveRoutes } from '../routing/live-routes';
  * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
  */
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
+const { NGHTTP2_CANCEL } = http2.constants;
 const END_STREAM_FLAG = 0x1;
 const GRPC_STATUS_UNAVAILABLE = 14;
 
@@ -72,20 +72,22 @@ function forward(
   inbound: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
 ): void {
+  // Stream errors end up in 'close' handling below; an unhandled 'error' would crash the router.
   inbound.on('error', () => {});
   const route = routes.resolve('store-service', metadataValues(headers['x-canary']));
+  const backendName = `${route.backend.service} (${route.backend.track})`;
   if (!route.address) {
-    respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not running`);
+    respondUnavailable(inbound, `${backendName} is not running`);
     return;
   }
   let outbound: http2.ClientHttp2Stream;
   try {
     outbound = sessions.get(route.address).request(requestHeaders(headers), { endStream: false });
   } catch {
-    respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not reachable`);
+    respondUnavailable(inbound, `${backendName} is not reachable`);
     return;
   }
-  let trailers: http2.IncomingHttpHeaders = {};
+  let trailers: http2.OutgoingHttpHeaders | undefined;
   outbound.on('response', (responseHeaders, flags) => {
     if (inbound.closed) return;
     if ((flags & END_STREAM_FLAG) !== 0) {
@@ -96,22 +98,22 @@ function forward(
     outbound.pipe(inbound);
   });
   outbound.on('trailers', (received) => {
-    trailers = received;
+    trailers = withoutPseudo(received, []);
   });
-  inbound.on('wantTrailers', () => inbound.sendTrailers(withoutPseudo(trailers, [])));
-  outbound.on('error', () => {
-    if (!inbound.headersSent) {
-      respondUnavailable(inbound, `${route.backend.service} (${route.backend.track}) is not reachable`);
-    }
-  });
+  inbound.on('wantTrailers', () =>
+    inbound.sendTrailers(trailers ?? unavailableTrailers(`${backendName} ended the call`)),
+  );
+  outbound.on('error', () => respondUnavailable(inbound, `${backendName} is not reachable`));
   outbound.on('close', () => {
-    if (
-      !inbound.closed &&
-      (outbound.rstCode ?? NGHTTP2_NO_ERROR) !== NGHTTP2_NO_ERROR &&
-      inbound.headersSent
-    ) {
-      inbound.close(outbound.rstCode);
+    // The backend went away mid-call (no trailers): end the client's call with UNAVAILABLE, not a hang.
+    if (inbound.closed || trailers) return;
+    if (!inbound.headersSent) {
+      respondUnavailable(inbound, `${backendName} closed the call without an answer`);
+      return;
     }
+    trailers = unavailableTrailers(`lost the connection to ${backendName}`);
+    outbound.unpipe(inbound);
+    inbound.end();
   });
   inbound.on('close', () => {
     if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
@@ -143,16 +145,15 @@ function withoutPseudo(
   return result;
 }
 
+function unavailableTrailers(message: string): http2.OutgoingHttpHeaders {
+  return { 'grpc-status': String(GRPC_STATUS_UNAVAILABLE), 'grpc-message': encodeURIComponent(message) };
+}
+
 /** A trailers-only gRPC response, as a proxy answers when it has no healthy endpoint. */
 function respondUnavailable(inbound: http2.ServerHttp2Stream, message: string): void {
   if (inbound.closed || inbound.headersSent) return;
   inbound.respond(
-    {
-      ':status': 200,
-      'content-type': 'application/grpc',
-      'grpc-status': String(GRPC_STATUS_UNAVAILABLE),
-      'grpc-message': encodeURIComponent(message),
-    },
+    { ':status': 200, 'content-type': 'application/grpc', ...unavailableTrailers(message) },
     { endStream: true },
   );
   inbound.resume();

@@ -99,6 +99,18 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
     await expect.poll(() => stable.seen.cancelledCalls).toBe(1);
   });
 
+  it('ends a stream with UNAVAILABLE when the backend dies mid-call', async () => {
+    const { client, stable } = await routedStack();
+    const metadata = new grpc.Metadata();
+    metadata.set('x-test-hang', '1');
+    const call = client.ExportItems({}, metadata);
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => {});
+    await new Promise((resolve) => call.once('data', resolve));
+    stable.crash();
+    expect((await status).code).toBe(grpc.status.UNAVAILABLE);
+  });
+
   it('falls back to stable for PR 42 once its canary is removed', async () => {
     const { client, routes, pr42 } = await routedStack();
     await pr42.stop();
