@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ExportItemsResponse__Output } from '@pr-canary/proto';
 import { describe, expect, it } from 'vitest';
 import { newItemId } from '../src/ids';
+import { failingDynamoEndpoint } from './failing-endpoint';
 import { buildStore, expectStatus, unreachableEndpoint } from './helper';
 
 const widget = { name: 'Widget', description: 'A widget', priceCents: 1299 };
@@ -175,6 +176,32 @@ describe('ItemsService over gRPC', () => {
     const error = await expectStatus(api.get({ id: newItemId() }), grpc.status.UNAVAILABLE);
     expect(error.details).toBe('the item table is unavailable; retry later');
     expect(logs.map((entry) => entry.message)).toContain('item table unavailable');
+  });
+
+  it.each([
+    [400, 'ProvisionedThroughputExceededException'],
+    [400, 'ThrottlingException'],
+    [500, 'InternalServerError'],
+    [503, 'ServiceUnavailable'],
+  ])('answers UNAVAILABLE when DynamoDB says %i %s', async (httpStatus, errorType) => {
+    const endpoint = await failingDynamoEndpoint(httpStatus, errorType, 'try later');
+    const { api } = await buildStore({ endpoint, maxAttempts: 1, createTable: false });
+    const error = await expectStatus(api.create(widget), grpc.status.UNAVAILABLE);
+    expect(error.details).toBe('the item table is unavailable; retry later');
+  });
+
+  it('answers INTERNAL without internals for an unexpected DynamoDB error, and logs it', async () => {
+    const endpoint = await failingDynamoEndpoint(400, 'ValidationException', 'secret table layout detail');
+    const { api, logs } = await buildStore({ endpoint, maxAttempts: 1, createTable: false });
+    const error = await expectStatus(api.get({ id: newItemId() }), grpc.status.INTERNAL);
+    expect(error.details).toBe('internal error');
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'request failed',
+        fields: expect.objectContaining({ method: 'GetItem' }),
+      }),
+    ]);
   });
 
   it('streams every item in id order from ExportItems', async () => {
