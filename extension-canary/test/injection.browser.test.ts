@@ -9,6 +9,8 @@ import {
   launchWithExtension,
   newProfileDir,
   openPopup,
+  reattachWorker,
+  stopServiceWorker,
 } from './browser/browser';
 import { type RecordedRequest, startTestServer, type TestServer } from './browser/server';
 
@@ -186,6 +188,19 @@ describe('X-Canary injection in Chromium', () => {
       'store-service: stable 0.4.0 — not on PR 123',
     ]);
     await popup.close();
+  });
+
+  it('records the chain even when the request is what wakes the stopped service worker', async () => {
+    await stopServiceWorker(browser, page);
+    const freshTab = await browser.context.newPage();
+    await browsePage(freshTab, originA);
+    await reattachWorker(browser);
+    // The chain is stored per tab, so anything shown for this new tab came from the woken worker.
+    const popup = await openPopup(browser, freshTab);
+    await expect.poll(() => popup.locator('#served-by-summary').textContent()).toContain(`from ${originA}`);
+    expect(await popup.locator('#served-by-hops li').count()).toBe(2);
+    await popup.close();
+    await freshTab.close();
   });
 
   it('edits and removes origins: the header follows the list', async () => {

@@ -6,6 +6,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const BUILD_DIR = path.resolve(__dirname, '../../build');
 /** Debian's chromium; CI installs it with apt. */
@@ -71,6 +72,34 @@ export async function launchWithExtension(
 export async function newProfileDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-profile-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Stops the extension's service worker, as Chrome does after 30 s without events. */
+export async function stopServiceWorker(browser: ExtensionBrowser, page: Page): Promise<void> {
+  const cdp = await browser.context.newCDPSession(page);
+  const runningWorker = async () =>
+    (await cdp.send('Target.getTargets')).targetInfos.find(
+      (info) =>
+        info.type === 'service_worker' && info.url.startsWith(`chrome-extension://${browser.extensionId}/`),
+    );
+  const target = await runningWorker();
+  if (!target) throw new Error('the extension has no running service worker');
+  await cdp.send('Target.closeTarget', { targetId: target.targetId });
+  await expect.poll(runningWorker).toBeUndefined();
+  await cdp.detach();
+}
+
+/** Points `browser.worker` at the extension's running worker (after Chrome restarted it). */
+export async function reattachWorker(browser: ExtensionBrowser): Promise<void> {
+  const alive = async (worker: Worker) =>
+    (await worker.evaluate(() => chrome.runtime.id).catch(() => '')) !== '';
+  for (const worker of browser.context.serviceWorkers().reverse()) {
+    if (worker.url().startsWith(`chrome-extension://${browser.extensionId}/`) && (await alive(worker))) {
+      browser.worker = worker;
+      return;
+    }
+  }
+  throw new Error('the extension has no running service worker');
 }
 
 export function badgeText(browser: ExtensionBrowser): Promise<string> {
