@@ -92,7 +92,8 @@ export interface CanaryServerInterceptorOptions {
 
 /**
  * Server side, unary and streaming. Validates `x-canary` (falling back to baggage `canary` when the
- * metadata entry is absent), runs the handler and everything it starts inside the canary scope (and
+ * metadata entry is absent), rewrites both in the incoming metadata to the validated key (so an
+ * untrusted or invalid value cannot reach the handler or OTel's baggage), runs the handler and everything it starts inside the canary scope (and
  * OTel baggage), answers with `x-served-by` in initial metadata and again in trailers, counts invalid
  * keys and records `pr_canary_grpc_server_*`.
  */
@@ -122,6 +123,8 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
           onReceiveMetadata(metadata, nextMetadata) {
             const key = opts.trustKey ? canaryKeyFromMetadata(metadata) : ABSENT_KEY;
             if (key.kind === 'invalid') opts.metrics?.countInvalidKey('grpc', key.reason);
+            // The handler (and OTel's extraction from its metadata) sees only the validated key.
+            applyCanaryMetadata(metadata, key);
             scope = createScope(key);
             inScope(() => nextMetadata(metadata));
           },

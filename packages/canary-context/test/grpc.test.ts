@@ -96,8 +96,16 @@ describe('canary gRPC interceptors over real sockets', () => {
     withBaggage.set('baggage', 'other=1, canary=31;prop=x');
     const invalidBaggage = new grpc.Metadata();
     invalidBaggage.set('baggage', 'canary=031');
-    expect(JSON.parse((await unary(raw, 'a', withBaggage)).text).key).toBe('31');
-    expect(JSON.parse((await unary(raw, 'b', invalidBaggage)).text).key).toBe('invalid:leading_zero');
+    expect(JSON.parse((await unary(raw, 'a', withBaggage)).text)).toEqual({
+      key: '31',
+      xCanary: ['31'],
+      baggage: ['other=1,canary=31'],
+    });
+    expect(JSON.parse((await unary(raw, 'b', invalidBaggage)).text)).toEqual({
+      key: 'invalid:leading_zero',
+      xCanary: [],
+      baggage: [],
+    });
   });
 
   it('counts invalid keys and ignores keys entirely when the key is not trusted', async () => {
@@ -109,8 +117,11 @@ describe('canary gRPC interceptors over real sockets', () => {
       return m;
     };
     await unary(echoClient(trusted.address, { intercept: false }), 'x', metadata());
-    const ignored = await unary(echoClient(untrusted.address, { intercept: false }), 'x', metadata());
-    expect(JSON.parse(ignored.text).key).toBe('absent');
+    const ignoredMetadata = metadata();
+    ignoredMetadata.set('baggage', 'canary=42,tenant=acme');
+    const ignored = await unary(echoClient(untrusted.address, { intercept: false }), 'x', ignoredMetadata);
+    // An untrusted key never reaches the handler's metadata (nor OTel's baggage extracted from it).
+    expect(JSON.parse(ignored.text)).toEqual({ key: 'absent', xCanary: [], baggage: ['tenant=acme'] });
     const labels = { source: 'grpc', reason: 'not_digits', track: 'pr-42' };
     expect(await metricValue(trusted.metrics, 'pr_canary_invalid_canary_key_total', labels)).toBe(1);
     expect(await metricValue(untrusted.metrics, 'pr_canary_invalid_canary_key_total', {})).toBe(0);
