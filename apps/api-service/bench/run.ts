@@ -15,6 +15,8 @@ interface Result {
   label: string;
   requests: number;
   errors: number;
+  /** Status codes other than 200, with their counts. */
+  failures: Map<number, number>;
   seconds: number;
   latenciesMs: number[];
 }
@@ -34,7 +36,14 @@ function get(agent: Agent, baseUrl: URL, path: string, headers: Record<string, s
 async function load(api: RunningApi, label: string, path: string, durationMs: number): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const baseUrl = new URL(api.baseUrl);
-  const result: Result = { label, requests: 0, errors: 0, seconds: durationMs / 1000, latenciesMs: [] };
+  const result: Result = {
+    label,
+    requests: 0,
+    errors: 0,
+    failures: new Map(),
+    seconds: durationMs / 1000,
+    latenciesMs: [],
+  };
   const stopAt = performance.now() + durationMs;
   const loop = async (connection: number) => {
     const headers = { 'x-canary': String(connection + 1) };
@@ -43,7 +52,10 @@ async function load(api: RunningApi, label: string, path: string, durationMs: nu
       const status = await get(agent, baseUrl, path, headers);
       result.latenciesMs.push(performance.now() - started);
       if (status === 200) result.requests += 1;
-      else result.errors += 1;
+      else {
+        result.errors += 1;
+        result.failures.set(status, (result.failures.get(status) ?? 0) + 1);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => loop(i)));
@@ -63,6 +75,7 @@ function summarise(result: Result) {
     'p50 ms': Number(percentile(sorted, 50).toFixed(2)),
     'p99 ms': Number(percentile(sorted, 99).toFixed(2)),
     errors: result.errors,
+    'error statuses': [...result.failures].map(([status, count]) => `${status}×${count}`).join(' '),
   };
 }
 

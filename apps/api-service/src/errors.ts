@@ -92,7 +92,8 @@ function reasonPhrase(statusCode: number): string {
   return STATUS_CODES[statusCode] ?? (statusCode === 499 ? 'Client Closed Request' : 'Error');
 }
 
-function body(statusCode: number, code: string, message: string): ErrorBody {
+/** The one error body shape. */
+export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
   return { statusCode, error: reasonPhrase(statusCode), message, code };
 }
 
@@ -108,8 +109,8 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
   const statusCode = GRPC_TO_HTTP_STATUS[err.grpcCode] ?? 500;
   const code = GrpcStatus[err.grpcCode] ?? 'UNKNOWN';
   if (statusCode >= 500)
-    return body(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);
-  return body(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));
+    return errorBody(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);
+  return errorBody(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));
 }
 
 const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -145,7 +146,7 @@ function validationErrorBody(error: FastifyError): ErrorBody {
   const message = issue
     ? describeValidationIssue(error.validationContext ?? 'request', issue as ValidationIssue)
     : 'the request is invalid';
-  return body(400, 'VALIDATION', message);
+  return errorBody(400, 'VALIDATION', message);
 }
 
 function codeFromReason(statusCode: number): string {
@@ -160,30 +161,39 @@ export function toErrorReply(err: unknown): { body: ErrorBody; internal: boolean
     const reply = storeErrorBody(err);
     return { body: reply, internal: reply.statusCode >= 500 };
   }
-  if (err instanceof HttpError) return { body: body(err.statusCode, err.code, err.message), internal: false };
+  if (err instanceof HttpError)
+    return { body: errorBody(err.statusCode, err.code, err.message), internal: false };
   const fastifyError = err as Partial<FastifyError> | undefined;
   if (fastifyError?.validation)
     return { body: validationErrorBody(fastifyError as FastifyError), internal: false };
   const known = fastifyError?.code ? FASTIFY_REQUEST_ERRORS[fastifyError.code] : undefined;
-  if (known) return { body: body(known.statusCode, known.code, known.message), internal: false };
+  if (known) return { body: errorBody(known.statusCode, known.code, known.message), internal: false };
   const statusCode = fastifyError?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return { body: body(statusCode, codeFromReason(statusCode), reasonPhrase(statusCode)), internal: false };
+    return {
+      body: errorBody(statusCode, codeFromReason(statusCode), reasonPhrase(statusCode)),
+      internal: false,
+    };
   }
-  return { body: body(500, 'INTERNAL', INTERNAL_MESSAGE), internal: true };
+  return { body: errorBody(500, 'INTERNAL', INTERNAL_MESSAGE), internal: true };
 }
 
 /** Logs internal failures with `{err}` and answers with the mapped body. */
-export function replyWithError(request: FastifyRequest, reply: FastifyReply, err: unknown, extra = {}) {
-  const { body: errorBody, internal } = toErrorReply(err);
+export function replyWithError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  err: unknown,
+  extra: Record<string, unknown> = {},
+) {
+  const { body, internal } = toErrorReply(err);
   if (internal) request.log.error({ err }, 'request failed');
-  return reply.code(errorBody.statusCode).send({ ...errorBody, ...extra });
+  return reply.code(body.statusCode).send({ ...body, ...extra });
 }
 
 /** The one error handler and the JSON 404 for unknown routes. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err));
   app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(body(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
+    reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
   );
 }

@@ -85,7 +85,7 @@ export async function startStore(options: StoreOptions): Promise<RunningStore> {
     track: options.track ?? 'stable',
     version: TEST_VERSION,
   };
-  const client = createDocumentClient({ region: 'us-east-1', endpoint: options.endpoint, maxAttempts: 1 });
+  const client = createDocumentClient({ region: 'us-east-1', endpoint: options.endpoint });
   const server = createStoreServer({
     repo: createItemsRepository({ client, table: options.table }),
     logger: createLogger({ identity, level: process.env.STORE_LOG ?? 'silent' }),

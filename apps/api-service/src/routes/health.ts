@@ -3,6 +3,7 @@
  * the store answers a grpc.health.v1 Check with SERVING within READINESS_DEADLINE_MS.
  */
 import type { FastifyInstance } from 'fastify';
+import { errorBody } from '../errors';
 import type { StoreClient } from '../store-client';
 
 export interface Readiness {
@@ -11,7 +12,7 @@ export interface Readiness {
 }
 
 function notReady(message: string) {
-  return { statusCode: 503, error: 'Service Unavailable', message, code: 'NOT_READY' };
+  return errorBody(503, 'NOT_READY', message);
 }
 
 export function registerHealthRoutes(
