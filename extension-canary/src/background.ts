@@ -1,7 +1,8 @@
 /**
  * Service worker: the single writer of the state. It turns the state into declarativeNetRequest rules,
  * the toolbar badge and the expiry alarm, and records the `X-Served-By` chain seen on chosen origins.
- * Listeners are registered synchronously at the top level so that Chrome can wake the worker for them.
+ * Listeners are registered synchronously at the top level so that Chrome can wake the worker for them
+ * (all but the webRequest one, which Chrome only accepts once a host is granted; see below).
  */
 import { type PopupResponse, parsePopupRequest, type View } from './messages';
 import { originOfUrl, permissionPatternFor } from './origin';
