@@ -6,7 +6,9 @@ import { defineConfig } from 'vitest/config';
  */
 export const sharedConfig = defineConfig({
   resolve: { conditions: ['pr-canary-source', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['pr-canary-source', 'node', 'import', 'default'] } },
+  // vitest hands the SSR conditions to test processes as `node --conditions`: keep them to what Node
+  // itself needs (`import` there would make CommonJS packages such as dynalite load ESM builds).
+  ssr: { resolve: { conditions: ['pr-canary-source', 'node'] } },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
