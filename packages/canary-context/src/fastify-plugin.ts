@@ -3,7 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
-import { type InstanceIdentity, identityEntry } from './identity';
+import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -38,6 +38,7 @@ const UNMATCHED_ROUTE = 'unmatched';
 let fastifyOtel: FastifyOtelInstrumentation | undefined;
 
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
+  assertValidIdentity(opts.identity);
   const scopes = new WeakMap<FastifyRequest, CanaryScope>();
 
   /** The request's scope, created on first use (another plugin's onRequest may answer before ours runs). */

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
-import { type InstanceIdentity, identityEntry } from './identity';
+import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { ABSENT_KEY, CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { canaryValuesFromBaggage, contextWithCanaryBaggage, mergeCanaryBaggage } from './otel-context';
@@ -98,6 +98,7 @@ export interface CanaryServerInterceptorOptions {
  * keys and records `pr_canary_grpc_server_*`.
  */
 export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): grpc.ServerInterceptor {
+  assertValidIdentity(opts.identity);
   return (methodDescriptor, call) => {
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();

@@ -1,6 +1,6 @@
 import { currentScope } from './context';
 import type { Track } from './key';
-import type { ServedByEntry } from './served-by';
+import { isValidEntry, type ServedByEntry } from './served-by';
 
 /** Who this process is: its service name, its track (`CANARY_TRACK`) and its version. */
 export interface InstanceIdentity {
@@ -17,4 +17,13 @@ export function identityEntry(identity: InstanceIdentity): ServedByEntry {
 /** Own entry followed by the entries collected from downstream calls in the current scope. */
 export function servedByChain(identity: InstanceIdentity): ServedByEntry[] {
   return [identityEntry(identity), ...(currentScope()?.downstream ?? [])];
+}
+
+/** Fails fast at startup (rather than on the first response) for an identity that cannot be sent. */
+export function assertValidIdentity(identity: InstanceIdentity): void {
+  if (!isValidEntry(identityEntry(identity))) {
+    throw new TypeError(
+      'instance identity cannot be sent as served-by: service must be a token (e.g. api-service), version printable ASCII',
+    );
+  }
 }

@@ -23,7 +23,7 @@ export {
   canaryKeyFromMetadata,
   canaryServerInterceptor,
 } from './grpc';
-export { type InstanceIdentity, identityEntry, servedByChain } from './identity';
+export { assertValidIdentity, type InstanceIdentity, identityEntry, servedByChain } from './identity';
 export {
   ABSENT_KEY,
   CANARY_BAGGAGE_KEY,

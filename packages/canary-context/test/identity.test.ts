@@ -1,7 +1,11 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { currentScope, runWithCanary } from '../src/context';
-import { identityEntry, servedByChain } from '../src/identity';
+import { canaryFastifyPlugin } from '../src/fastify-plugin';
+import { canaryServerInterceptor } from '../src/grpc';
+import { assertValidIdentity, identityEntry, servedByChain } from '../src/identity';
 import { parseCanaryKey } from '../src/key';
+import { createServiceMetrics } from '../src/metrics';
 import { apiIdentity } from './helper';
 
 describe('servedByChain', () => {
@@ -24,5 +28,26 @@ describe('servedByChain', () => {
     const entry = identityEntry(apiIdentity);
     entry.version = 'changed';
     expect(apiIdentity.version).toBe('0.4.0');
+  });
+});
+
+describe('assertValidIdentity', () => {
+  const broken = { service: 'api service', track: 'stable', version: '1.0.0' } as const;
+
+  it('accepts a sendable identity and refuses one that cannot be written as served-by', () => {
+    expect(() => assertValidIdentity(apiIdentity)).not.toThrow();
+    expect(() => assertValidIdentity(broken)).toThrow(TypeError);
+    expect(() => assertValidIdentity({ ...apiIdentity, version: '1.0\n' })).toThrow(TypeError);
+  });
+
+  it('makes the plugin and the server interceptor fail at startup, not on the first response', async () => {
+    const app = Fastify();
+    app.register(canaryFastifyPlugin, {
+      identity: broken,
+      trustHeader: true,
+      metrics: createServiceMetrics({ identity: broken }),
+    });
+    await expect(app.ready()).rejects.toThrow(TypeError);
+    expect(() => canaryServerInterceptor({ identity: broken, trustKey: true })).toThrow(TypeError);
   });
 });
