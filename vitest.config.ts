@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // workspace's own `vitest run` through turbo instead.
 export default defineConfig({
   test: {
-    projects: ['proto', 'packages/*', 'apps/*', 'localdev', 'manifests', 'extension-canary'],
+    projects: ['proto', 'packages/*', 'apps/*', 'localdev', 'manifests', 'extension-canary', 'tools/*'],
   },
 });
