@@ -3,6 +3,7 @@
  * write-ups of this pattern and returns the violations it finds ([] when clean); the tests run
  * each against the real manifests and against a deliberately broken copy.
  */
+import { ITEMS_SERVICE_NAME } from '@pr-canary/proto';
 import { type Application, ARGO_KUSTOMIZE_OPTIONS } from './argocd';
 import type { Corpus, PrApp } from './corpus';
 import { ENVIRONMENTS } from './layout';
@@ -653,7 +654,7 @@ const SERVICE_PROBES: Record<ServiceName | 'web', { readiness: unknown; liveness
     liveness: { httpGet: { path: '/healthz', port: 'http' } },
   },
   'store-service': {
-    readiness: { grpc: { port: 8080, service: 'store.v1.ItemsService' } },
+    readiness: { grpc: { port: 8080, service: ITEMS_SERVICE_NAME } },
     liveness: { grpc: { port: 8080 } },
   },
   web: {
