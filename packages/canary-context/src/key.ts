@@ -60,13 +60,16 @@ function invalid(reason: InvalidReason): CanaryKey {
  * - `undefined`, `null` or no values → absent.
  * - Several values (an array, or one value folded with commas by a proxy) must all be equal.
  * - Leading/trailing spaces and tabs are trimmed; inner whitespace is invalid.
- * - Input longer than {@link MAX_RAW_KEY_LENGTH} characters in total is `too_long` without being scanned.
+ * - Input longer than {@link MAX_RAW_KEY_LENGTH} characters in total (or with more values than that)
+ *   is `too_long` without being scanned.
  */
 export function parseCanaryKey(raw: string | readonly string[] | undefined | null): CanaryKey {
   if (raw === undefined || raw === null) return ABSENT_KEY;
   const values: readonly string[] = typeof raw === 'string' ? [raw] : raw;
   if (values.length === 0) return ABSENT_KEY;
-  if (totalLengthExceeds(values, MAX_RAW_KEY_LENGTH)) return invalid('too_long');
+  if (values.length > MAX_RAW_KEY_LENGTH || totalLengthExceeds(values, MAX_RAW_KEY_LENGTH)) {
+    return invalid('too_long');
+  }
   let pr: string | undefined;
   for (const value of values) {
     for (const element of value.split(',')) {

@@ -54,6 +54,7 @@ describe('parseCanaryKey', () => {
     ['a valid and an invalid value', ['42', 'x'], 'not_digits'],
     ['a 65 character value', '1'.repeat(65), 'too_long'],
     ['many short values adding up past the limit', Array.from({ length: 40 }, () => '42'), 'too_long'],
+    ['a flood of empty values', Array.from({ length: 100_000 }, () => ''), 'too_long'],
   ])('rejects %s as %s', (_label, raw, reason) => {
     const key = parseCanaryKey(raw);
     expect(key).toMatchObject({ kind: 'invalid', reason });
