@@ -20,13 +20,14 @@ let browser: ExtensionBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  stack = await startStack({ web: false });
+  // Six processes starting on two busy cores: give them more than the default 60 s.
+  stack = await startStack({ web: false, readyTimeoutMs: 150_000 });
   origin = new URL(stack.urls.api).origin;
   extension = await copyExtension([origin]);
   profile = await newProfileDir();
   browser = await launchWithExtension(extension.dir, profile.dir);
   page = await browser.context.newPage();
-}, 120_000);
+}, 200_000);
 
 afterAll(async () => {
   await browser?.close();
