@@ -63,6 +63,7 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
   };
 }
 
+/** Makes `x-canary` and baggage `canary` say exactly `key` (both removed unless it is valid). */
 function applyCanaryMetadata(metadata: grpc.Metadata, key: CanaryKey): void {
   const pr = key.kind === 'valid' ? key.pr : undefined;
   if (pr === undefined) metadata.remove(CANARY_HEADER);
