@@ -8,17 +8,22 @@ import { type Stack, startStack, stopStack, TEST_VERSION } from './helper';
 
 const ALLOWED = 'https://app.example.com';
 const OTHER_ALLOWED = 'http://localhost:5173';
-let stack: Stack;
+let stack: Stack | undefined;
 
 beforeAll(async () => {
   stack = await startStack({ CORS_ALLOWED_ORIGINS: `${ALLOWED},${OTHER_ALLOWED}` });
 });
 
 afterAll(async () => {
-  await stopStack(stack);
+  if (stack) await stopStack(stack);
 });
 
-const url = (path: string) => `${stack.api.baseUrl}${path}`;
+function running(): Stack {
+  if (!stack) throw new Error('the stack did not start');
+  return stack;
+}
+
+const url = (path: string) => `${running().api.baseUrl}${path}`;
 
 function preflight(origin: string, requestHeaders = 'x-canary, content-type, if-match, baggage') {
   return fetch(url('/api/items/abc'), {
@@ -94,7 +99,7 @@ describe('metrics', () => {
     await fetch(url('/no/such/route'));
 
     const metricsServer = await startMetricsServer({
-      metrics: stack.api.metrics,
+      metrics: running().api.metrics,
       port: 0,
       host: '127.0.0.1',
     });

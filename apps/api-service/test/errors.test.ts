@@ -39,11 +39,11 @@ const statusHandlers: ItemsServiceHandlers = {
   },
 };
 
-let server: grpc.Server;
+let server: grpc.Server | undefined;
 let api: RunningApi;
 
 beforeAll(async () => {
-  server = new grpc.Server({
+  const statusServer = new grpc.Server({
     interceptors: [
       canaryServerInterceptor({
         identity: STORE_IDENTITY,
@@ -52,9 +52,10 @@ beforeAll(async () => {
       }),
     ],
   });
-  server.addService(itemsServiceDefinition(), statusHandlers);
+  server = statusServer;
+  statusServer.addService(itemsServiceDefinition(), statusHandlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    statusServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
@@ -62,8 +63,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api.close();
-  server.forceShutdown();
+  await api?.close();
+  server?.forceShutdown();
 });
 
 const EXPECTED: [keyof typeof grpc.status, number][] = [

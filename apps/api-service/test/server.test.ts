@@ -20,8 +20,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const service of started) await service.stop();
-  await store.close();
-  await db.close();
+  await store?.close();
+  await db?.close();
 });
 
 function startApiProcess(env: Record<string, string>): ServiceProcess {

@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  await db.close();
+  await db?.close();
 });
 
 async function apiFor(storeAddr: string, env: Record<string, string> = {}): Promise<RunningApi> {

@@ -81,8 +81,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const service of services) await service.stop();
-  await new Promise((resolve) => receiver.server.close(resolve));
-  await db.close();
+  if (receiver) await new Promise((resolve) => receiver.server.close(resolve));
+  await db?.close();
 });
 
 function otelEnv(serviceName: string): Record<string, string> {
