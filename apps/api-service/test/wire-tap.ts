@@ -13,6 +13,8 @@ export interface SeenCall {
   canary: string[];
   /** All values of `baggage`. */
   baggage: string[];
+  /** The serialized request message, as received. */
+  request: Buffer;
 }
 
 export interface WireTap {
@@ -66,8 +68,13 @@ export async function startWireTap(route: Router): Promise<WireTap> {
     }
     return client;
   };
-  const record = (path: string, metadata: grpc.Metadata) =>
-    seen.push({ path, canary: strings(metadata, 'x-canary'), baggage: strings(metadata, 'baggage') });
+  const record = (path: string, metadata: grpc.Metadata, request: Buffer) =>
+    seen.push({
+      path,
+      canary: strings(metadata, 'x-canary'),
+      baggage: strings(metadata, 'baggage'),
+      request,
+    });
   const deadlineOf = (
     call: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer>,
   ) => ({
@@ -77,7 +84,7 @@ export async function startWireTap(route: Router): Promise<WireTap> {
   const forwardUnary =
     (path: string): grpc.handleUnaryCall<Buffer, Buffer> =>
     (call, callback) => {
-      record(path, call.metadata);
+      record(path, call.metadata, call.request);
       let response: Buffer | undefined;
       const upstream = clientFor(route(call.metadata)).makeUnaryRequest(
         path,
@@ -101,7 +108,7 @@ export async function startWireTap(route: Router): Promise<WireTap> {
   const forwardServerStream =
     (path: string): grpc.handleServerStreamingCall<Buffer, Buffer> =>
     (call) => {
-      record(path, call.metadata);
+      record(path, call.metadata, call.request);
       const upstream = clientFor(route(call.metadata)).makeServerStreamRequest(
         path,
         passthrough,
