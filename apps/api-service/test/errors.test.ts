@@ -34,8 +34,10 @@ const statusHandlers: ItemsServiceHandlers = {
   CreateItem: unimplemented,
   UpdateItem: unimplemented,
   DeleteItem: unimplemented,
+  /** One item, then a failure: the HTTP stream has already started when the store gives up. */
   ExportItems(call) {
-    call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not in this test server' });
+    call.write({ item: { id: 'first', name: 'first', priceCents: 1, version: 1 } });
+    setTimeout(() => call.emit('error', { code: grpc.status.DATA_LOSS, details: SECRET_DETAIL }), 50);
   },
 };
 
@@ -120,5 +122,11 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
     const failures = lines.filter((line) => line.msg === 'request failed');
     expect(failures).toHaveLength(1);
     expect(JSON.stringify(failures[0]?.err)).toContain('DATA_LOSS');
+  });
+
+  it('cuts an NDJSON export off (no clean end) when the store fails midway', async () => {
+    const response = await fetch(`${api.baseUrl}/api/items/export`);
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
   });
 });

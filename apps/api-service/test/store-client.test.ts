@@ -75,6 +75,9 @@ describe('store stopped, then back on the same port', () => {
     });
     expect((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const exportWhileDown = await api.app.inject({ method: 'GET', url: '/api/items/export' });
+    expect(exportWhileDown.statusCode).toBe(503);
+    expect(exportWhileDown.json().code).toBe('UNAVAILABLE');
 
     const revived = await startStore({ endpoint: db.endpoint, table, port: store.port });
     cleanups.push(() => revived.close());
