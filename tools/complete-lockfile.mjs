@@ -14,7 +14,14 @@ const lockPath = path.join(root, 'package-lock.json');
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const checkOnly = process.argv.includes('--check');
 
-const OS = { android: 'android', darwin: 'darwin', linux: 'linux', win32: 'win32', windows: 'win32', freebsd: 'freebsd' };
+const OS = {
+  android: 'android',
+  darwin: 'darwin',
+  linux: 'linux',
+  win32: 'win32',
+  windows: 'win32',
+  freebsd: 'freebsd',
+};
 const CPU = { x64: 'x64', 64: 'x64', arm64: 'arm64', armv7: 'arm', arm: 'arm', ia32: 'ia32' };
 
 /** Platform of a binary package from its name, e.g. `@biomejs/cli-linux-x64-musl` → linux/x64/musl. */

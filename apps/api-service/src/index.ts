@@ -1,6 +1,6 @@
 export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
 export { type ApiConfig, configSchema, loadConfig } from './config';
-export { GRPC_TO_HTTP_STATUS, toErrorReply } from './errors';
+export { type ErrorBody, GRPC_TO_HTTP_STATUS } from './errors';
 export {
   createStoreClient,
   type ItemFields,
