@@ -1,8 +1,18 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as HealthProtoGrpcType } from './generated/health';
 import type { ProtoGrpcType } from './generated/store';
 
+export type { HealthClient, HealthHandlers } from './generated/grpc/health/v1/Health';
+export type * from './generated/grpc/health/v1/HealthCheckRequest';
+export type {
+  HealthCheckResponse,
+  HealthCheckResponse__Output,
+  _grpc_health_v1_HealthCheckResponse_ServingStatus__Output as ServingStatus,
+} from './generated/grpc/health/v1/HealthCheckResponse';
+export type * from './generated/grpc/health/v1/HealthListRequest';
+export type * from './generated/grpc/health/v1/HealthListResponse';
 export type * from './generated/store/v1/CreateItemRequest';
 export type * from './generated/store/v1/CreateItemResponse';
 export type * from './generated/store/v1/DeleteItemRequest';
@@ -18,9 +28,11 @@ export type * from './generated/store/v1/ListItemsResponse';
 export type * from './generated/store/v1/UpdateItemRequest';
 export type * from './generated/store/v1/UpdateItemResponse';
 
-/** Folder holding `store/v1/store.proto` (works from src/ and from dist/). */
+/** Folder holding `store/v1/store.proto` and `grpc/health/v1/health.proto` (works from src/ and dist/). */
 export const PROTO_ROOT = path.resolve(__dirname, '..');
 export const STORE_PROTO_FILE = 'store/v1/store.proto';
+/** gRPC's standard health contract, vendored verbatim from grpc/grpc-proto. */
+export const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
 
@@ -33,15 +45,21 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_ROOT],
 };
 
-let cached: ProtoGrpcType | undefined;
+const loaded = new Map<string, grpc.GrpcObject>();
+
+/** Loads one .proto under PROTO_ROOT once; `T` is the package type generated from that file. */
+function loadProto<T>(file: string): T {
+  let grpcObject = loaded.get(file);
+  if (!grpcObject) {
+    grpcObject = grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS));
+    loaded.set(file, grpcObject);
+  }
+  return grpcObject as unknown as T;
+}
 
 /** Loads the store contract once and returns its typed gRPC package object. */
 export function loadStoreProto(): ProtoGrpcType {
-  if (!cached) {
-    const definition = protoLoader.loadSync(STORE_PROTO_FILE, LOADER_OPTIONS);
-    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
-  }
-  return cached;
+  return loadProto<ProtoGrpcType>(STORE_PROTO_FILE);
 }
 
 /** The ItemsService definition, for `server.addService(...)`. */
@@ -52,4 +70,19 @@ export function itemsServiceDefinition() {
 /** The generated client constructor for ItemsService. */
 export function itemsServiceClientConstructor() {
   return loadStoreProto().store.v1.ItemsService;
+}
+
+/** Loads grpc.health.v1 once and returns its typed gRPC package object. */
+export function loadHealthProto(): HealthProtoGrpcType {
+  return loadProto<HealthProtoGrpcType>(HEALTH_PROTO_FILE);
+}
+
+/** The grpc.health.v1.Health definition, for `server.addService(...)` with `HealthHandlers`. */
+export function healthServiceDefinition() {
+  return loadHealthProto().grpc.health.v1.Health.service;
+}
+
+/** The generated client constructor for grpc.health.v1.Health (Check, List, Watch). */
+export function healthClientConstructor() {
+  return loadHealthProto().grpc.health.v1.Health;
 }

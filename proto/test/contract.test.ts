@@ -3,7 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ITEMS_SERVICE_NAME, itemsServiceDefinition, PROTO_ROOT } from '../src/index';
+import {
+  HEALTH_PROTO_FILE,
+  healthServiceDefinition,
+  ITEMS_SERVICE_NAME,
+  itemsServiceDefinition,
+  PROTO_ROOT,
+} from '../src/index';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'proto-gen-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -15,7 +21,7 @@ function listFiles(dir: string, base = dir): string[] {
   });
 }
 
-describe('store proto contract', () => {
+describe('gRPC contracts', () => {
   it('exposes every ItemsService method with its gRPC path and streaming shape', () => {
     const service = itemsServiceDefinition();
     expect(Object.keys(service).sort()).toEqual(
@@ -24,6 +30,21 @@ describe('store proto contract', () => {
     expect(service.GetItem.path).toBe(`/${ITEMS_SERVICE_NAME}/GetItem`);
     expect(service.ExportItems.responseStream).toBe(true);
     expect(service.GetItem.responseStream).toBe(false);
+  });
+
+  it('exposes grpc.health.v1.Health as upstream defines it (Check, List, server-streaming Watch)', () => {
+    const service = healthServiceDefinition();
+    expect(Object.keys(service).sort()).toEqual(['Check', 'List', 'Watch']);
+    expect(service.Check.path).toBe('/grpc.health.v1.Health/Check');
+    expect(service.Watch.responseStream).toBe(true);
+    const decoded = service.Check.responseDeserialize(service.Check.responseSerialize({ status: 'NOT_SERVING' }));
+    expect(decoded).toEqual({ status: 'NOT_SERVING' });
+  });
+
+  it('vendors health.proto with its upstream license header and canonical source', () => {
+    const text = readFileSync(path.join(PROTO_ROOT, HEALTH_PROTO_FILE), 'utf8');
+    expect(text.startsWith('// Copyright 2015 The gRPC Authors\n//\n// Licensed under the Apache License')).toBe(true);
+    expect(text).toContain('https://github.com/grpc/grpc-proto/blob/master/grpc/health/v1/health.proto');
   });
 
   it('keeps the committed generated types identical to what the .proto generates', () => {
