@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SERVICES } from '../../../.github/scripts/services.mjs';
-import { REPO_ROOT, readRepoFile, repoFileExists, repoPath } from '../src/repo';
+import { parseDockerfile } from '../src/dockerfile';
+import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
 import { externalTool, run } from '../src/tools';
 
 interface Step {
@@ -14,6 +15,7 @@ interface Step {
 }
 interface Job {
   needs?: string | string[];
+  container?: string;
   permissions?: Record<string, string>;
   steps: Step[];
   strategy?: { matrix?: Record<string, unknown> };
@@ -127,8 +129,66 @@ describe('PR canary workflow order', () => {
     expect(plan).not.toContain('pull_request_target');
   });
 
+  it('keeps runs for unrelated labels out of the canary run’s concurrency group (they would cancel it)', () => {
+    const group = workflow.concurrency?.group ?? '';
+    expect(group).toContain("!startsWith(github.event.label.name, 'canary/')");
+    expect(group).toContain('github.run_id');
+    expect(group).toContain('github.event.pull_request.number');
+  });
+
   it('builds the PR images with the release workflow’s services and the full release list', () => {
     const release = parseYaml(readRepoFile(`${WORKFLOW_DIR}/release.yml`)) as Workflow;
     expect(release.jobs.images?.strategy?.matrix?.service).toEqual(SERVICES.map((service) => service.name));
+  });
+});
+
+describe('Node versions tell one story', () => {
+  const engines = readRepoJson<{ engines: { node: string } }>('package.json').engines.node;
+  const floor = /^>=(\d+)\.(\d+)$/.exec(engines);
+  const imageNodes = SERVICES.map((service) => {
+    const image = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`)).globalArgs.get(
+      'NODE_IMAGE',
+    );
+    return /^node:(\d+\.\d+\.\d+)-/.exec(image ?? '')?.[1];
+  });
+  const imageNode = imageNodes[0];
+  const ci = workflows.find(([file]) => file === 'ci.yml')?.[1];
+  const matrix = (ci?.jobs.test?.strategy?.matrix?.node ?? []) as string[];
+  const setupNodeVersions = workflows.flatMap(([, workflow]) =>
+    Object.values(workflow.jobs).flatMap((job) =>
+      job.steps
+        .filter((step) => step.uses?.startsWith('actions/setup-node@'))
+        .map((step) => String(step.with?.['node-version'])),
+    ),
+  );
+  const atFloor = (version: string) =>
+    floor !== null &&
+    version.split('.')[0] === floor[1] &&
+    Number(version.split('.')[1] ?? Number.POSITIVE_INFINITY) >= Number(floor[2]);
+
+  it('every image runs the same exact Node release, inside the engines range', () => {
+    expect(floor, `root engines.node "${engines}" is not ">=major.minor"`).not.toBeNull();
+    expect(imageNode).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(new Set(imageNodes)).toEqual(new Set([imageNode]));
+    expect(Number(imageNode?.split('.')[0])).toBeGreaterThanOrEqual(Number(floor?.[1]));
+  });
+
+  it('CI tests both ends: the engines floor line and the images’ exact release', () => {
+    expect(matrix).toHaveLength(2);
+    expect(matrix.filter(atFloor)).toHaveLength(1);
+    expect(matrix).toContain(imageNode);
+  });
+
+  it('every other job runs either the floor line or the images’ release, never a floating major', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    const pinned = setupNodeVersions.filter((version) => version !== '${{ matrix.node }}');
+    expect(pinned.length).toBeGreaterThan(5);
+    for (const version of pinned) expect(atFloor(version) || version === imageNode, version).toBe(true);
+    for (const [, workflow] of workflows) {
+      for (const job of Object.values(workflow.jobs)) {
+        const container = /^node:(\d+\.\d+\.\d+)-/.exec(job.container ?? '')?.[1];
+        if (job.container !== undefined) expect(container && atFloor(container), job.container).toBe(true);
+      }
+    }
   });
 });
