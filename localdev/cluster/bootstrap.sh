@@ -183,9 +183,11 @@ cmd_up() {
   create_cluster
   install_gateway_api
   install_cert_manager
+  # Before Traefik: its chart renders a ServiceMonitor and refuses to install ("You have to deploy
+  # monitoring.coreos.com/v1 first") until kube-prometheus-stack has added the CRD.
+  install_observability
   install_linkerd
   install_traefik
-  install_observability
   install_flagger
   install_argocd
   register_apps

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { readRepoFile, repoPath } from '../src/repo';
 import { run } from '../src/tools';
 
@@ -75,17 +76,18 @@ describe('bootstrap.sh --dry-run up', () => {
     }
   });
 
-  it('installs the Gateway API CRDs, cert-manager, Linkerd, Traefik, observability, Flagger and Argo CD in order', () => {
+  it('installs the Gateway API CRDs, cert-manager, observability, Linkerd, Traefik, Flagger and Argo CD in order', () => {
     const order = [
       'gateway-api/releases/download/v1.2.1/standard-install.yaml',
       'helm upgrade --install cert-manager ',
-      'helm upgrade --install linkerd-crds ',
-      'helm upgrade --install linkerd-control-plane ',
-      'helm upgrade --install traefik ',
+      // The Prometheus operator CRDs first: Traefik's chart renders a ServiceMonitor and fails without them.
       'helm upgrade --install kube-prometheus-stack ',
       'helm upgrade --install tempo ',
       'helm upgrade --install loki ',
       'helm upgrade --install alloy ',
+      'helm upgrade --install linkerd-crds ',
+      'helm upgrade --install linkerd-control-plane ',
+      'helm upgrade --install traefik ',
       'helm upgrade --install flagger ',
       'helm upgrade --install argocd ',
       'manifests/argocd/applications/root.yaml',
@@ -135,6 +137,32 @@ describe('bootstrap.sh --dry-run up', () => {
     const certs = commands.filter((line) => line.includes('openssl'));
     expect(certs).toHaveLength(3);
     for (const line of certs) expect(line).toContain('/state/linkerd/');
+  });
+});
+
+describe('values files', () => {
+  const values = (release: string) => parseYaml(readRepoFile(`localdev/cluster/values/${release}.yaml`));
+
+  it('Grafana’s sidecar loads the dashboards component by its label, into the folder its annotation names', () => {
+    const component = parseYaml(readRepoFile('manifests/components/grafana-dashboards/kustomization.yaml'));
+    const generated = component.configMapGenerator[0].options;
+    const sidecar = values('kube-prometheus-stack').grafana.sidecar.dashboards;
+    expect(sidecar).toMatchObject({ enabled: true, searchNamespace: 'ALL' });
+    expect(generated.labels).toEqual({ [sidecar.label]: sidecar.labelValue });
+    expect(Object.keys(generated.annotations)).toEqual([sidecar.folderAnnotation]);
+    expect(sidecar.provider.foldersFromFilesStructure).toBe(true);
+  });
+
+  it('Prometheus selects every ServiceMonitor in every namespace (PR canaries included)', () => {
+    const spec = values('kube-prometheus-stack').prometheus.prometheusSpec;
+    expect(spec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
+    expect(spec.serviceMonitorNamespaceSelector).toEqual({});
+  });
+
+  it('puts Argo CD settings where Argo CD reads them (argocd-cm keys under configs.cm)', () => {
+    const configs = values('argocd').configs;
+    expect(configs.cm['timeout.reconciliation']).toBe('60s');
+    expect(Object.keys(configs.params)).not.toContain('timeout.reconciliation');
   });
 });
 
