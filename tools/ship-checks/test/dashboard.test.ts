@@ -7,8 +7,72 @@ import { readRepoFile, repoPath } from '../src/repo';
 import { externalTool, run } from '../src/tools';
 
 const DASHBOARD_FILE = 'manifests/components/grafana-dashboards/canary-vs-stable.json';
-/** Labels Prometheus adds to every series scraped through a ServiceMonitor. */
-const TARGET_LABELS = ['job', 'namespace', 'pod', 'service', 'instance', 'endpoint', 'container'];
+/**
+ * Labels the Prometheus operator gives every target of a ServiceMonitor endpoint before its own
+ * relabelings (prometheus-operator pkg/prometheus/promcfg.go: namespace, service, pod, container,
+ * `job` = the Service name or its `jobLabel` label, `endpoint` = the port name; `instance` from Prometheus).
+ */
+const OPERATOR_TARGET_LABELS = ['instance', 'job', 'namespace', 'service', 'pod', 'container', 'endpoint'];
+
+interface Relabeling {
+  action?: string;
+  targetLabel?: string;
+  regex?: string;
+}
+interface ServiceMonitor {
+  spec: {
+    jobLabel?: string;
+    selector: { matchLabels: Record<string, string> };
+    endpoints: {
+      port: string;
+      honorLabels?: boolean;
+      relabelings?: Relabeling[];
+      metricRelabelings?: Relabeling[];
+    }[];
+  };
+}
+interface ServiceDoc {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { ports: { name: string }[] };
+}
+
+/** The target labels one ServiceMonitor endpoint produces: the operator's, plus and minus its relabelings. */
+function endpointTargetLabels(endpoint: ServiceMonitor['spec']['endpoints'][number]): string[] {
+  const labels = new Set(OPERATOR_TARGET_LABELS);
+  for (const rule of [...(endpoint.relabelings ?? []), ...(endpoint.metricRelabelings ?? [])]) {
+    const action = (rule.action ?? 'replace').toLowerCase();
+    if (action === 'replace') {
+      if (rule.targetLabel && !rule.targetLabel.startsWith('__')) labels.add(rule.targetLabel);
+    } else if (action === 'labeldrop') {
+      const dropped = new RegExp(`^(?:${rule.regex})$`);
+      for (const label of labels) if (dropped.test(label)) labels.delete(label);
+    } else if (action !== 'keep' && action !== 'drop') {
+      throw new Error(`relabeling action ${action}: check the dashboard by hand`);
+    }
+  }
+  return [...labels];
+}
+
+/** The ServiceMonitors of the services that export METRIC_DEFINITIONS, with the Services they select. */
+const monitors = ['api-service', 'store-service'].map((service) => {
+  const monitor = parseAllDocuments(
+    readRepoFile(`manifests/base/${service}/servicemonitor.yaml`),
+  )[0]?.toJS() as ServiceMonitor;
+  const services = parseAllDocuments(readRepoFile(`manifests/base/${service}/service.yaml`)).map(
+    (doc) => doc.toJS() as ServiceDoc,
+  );
+  const selected = services.filter((candidate) =>
+    Object.entries(monitor.spec.selector.matchLabels).every(
+      ([key, value]) => candidate.metadata.labels?.[key] === value,
+    ),
+  );
+  return { service, monitor, selected };
+});
+/** Target labels every series of every service has (what a dashboard may match and group on). */
+const TARGET_LABELS = monitors
+  .flatMap(({ monitor }) => monitor.spec.endpoints.map(endpointTargetLabels))
+  .reduce((shared, labels) => shared.filter((label) => labels.includes(label)));
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
 
 interface Target {
@@ -55,6 +119,56 @@ const expressions = [
     .filter((variable) => variable.type === 'query')
     .map((variable) => [`variable $${variable.name}`, variableQuery(variable.query)] as const),
 ];
+
+describe('the scrape targets behind the dashboard (manifests/base/*/servicemonitor.yaml)', () => {
+  it.each(monitors)(
+    '$service: the ServiceMonitor selects a Service with the port it scrapes',
+    ({ monitor, selected }) => {
+      expect(selected).toHaveLength(1);
+      for (const endpoint of monitor.spec.endpoints) {
+        expect(selected[0]?.spec.ports.map((port) => port.name)).toContain(endpoint.port);
+      }
+    },
+  );
+
+  it('every series keeps the services’ own labels: none collides with a target label (it would become exported_<label>)', () => {
+    expect(TARGET_LABELS).toEqual(expect.arrayContaining(['job', 'namespace', 'pod']));
+    for (const definition of METRIC_DEFINITIONS) {
+      for (const label of definition.labelNames)
+        expect(OPERATOR_TARGET_LABELS, `${definition.name}{${label}}`).not.toContain(label);
+    }
+  });
+
+  it('never matches on a job value: job is the scrape Service’s name, which the manifests own', () => {
+    const jobs = monitors.map(({ monitor, selected }) =>
+      monitor.spec.jobLabel
+        ? selected[0]?.metadata.labels?.[monitor.spec.jobLabel]
+        : selected[0]?.metadata.name,
+    );
+    expect(jobs.every((job) => typeof job === 'string' && job !== '')).toBe(true);
+    for (const [where, expr] of expressions) {
+      expect(
+        readPromql(expr).matchers.filter((matcher) => matcher.label === 'job'),
+        where,
+      ).toEqual([]);
+    }
+  });
+
+  it('the relabeling reader adds target labels and drops labeldrop matches', () => {
+    expect(endpointTargetLabels({ port: 'metrics', relabelings: [{ targetLabel: 'cluster' }] })).toContain(
+      'cluster',
+    );
+    expect(
+      endpointTargetLabels({
+        port: 'metrics',
+        metricRelabelings: [{ action: 'labeldrop', regex: 'pod|container' }],
+      }),
+    ).not.toContain('pod');
+    expect(() => endpointTargetLabels({ port: 'metrics', relabelings: [{ action: 'labelmap' }] })).toThrow(
+      /by hand/,
+    );
+  });
+});
 
 describe('canary vs stable dashboard', () => {
   it('has a query for every graph panel', () => {
