@@ -58,12 +58,13 @@ describe('workflow files', () => {
   });
 
   const yamllint = externalTool('yamllint');
-  it.skipIf(!yamllint)('pass yamllint with the repository settings', () => {
+  it.skipIf(!yamllint)('pass yamllint with the repository settings (and so does dependabot.yml)', () => {
     const result = run('yamllint', [
       '-c',
       repoPath('.github/yamllint.yml'),
       '--strict',
       repoPath(WORKFLOW_DIR),
+      repoPath('.github/dependabot.yml'),
     ]);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
