@@ -3,9 +3,17 @@
  * write-ups of this pattern and returns the violations it finds ([] when clean); the tests run
  * each against the real manifests and against a deliberately broken copy.
  */
+import {
+  type CanaryDeployment,
+  canaryNamespace,
+  ROUTED_SERVICES,
+  type RoutedService,
+  routeTable,
+} from '@pr-canary/localdev/route-table';
 import { ITEMS_SERVICE_NAME } from '@pr-canary/proto';
 import { type Application, ARGO_KUSTOMIZE_OPTIONS } from './argocd';
 import type { Corpus, PrApp } from './corpus';
+import type { ImageFacts, ImageService } from './image-facts';
 import { ENVIRONMENTS } from './layout';
 import {
   type Container,
@@ -29,6 +37,8 @@ export interface CheckContext {
   env: Record<ServiceName, ServiceEnvContract>;
   /** Metric name → label names, from canary-context's METRIC_DEFINITIONS. */
   metrics: ReadonlyMap<string, readonly string[]>;
+  /** What each image's Dockerfile says (uid, ports, nginx listens, writable paths). */
+  images: Record<ImageService, ImageFacts>;
 }
 
 export type Check = (ctx: CheckContext) => Violation[];
@@ -154,17 +164,14 @@ export const flaggerOwnedFields: Check = ({ corpus }) => {
 
 // ── PR canaries ────────────────────────────────────────────────────────────────────────────────
 
-const PR_NAMESPACE_OWNERS: Record<string, (n: string) => string> = {
-  'api-service': (n) => `api-canary-pr-${n}`,
-  'store-service': (n) => `store-canary-pr-${n}`,
-};
+const isRoutedService = (kind: string): kind is RoutedService =>
+  (ROUTED_SERVICES as readonly string[]).includes(kind);
 
 /** A PR app owns its namespace, and that namespace has quota, limits and default-deny policies. */
 export const prNamespaceGuardrails: Check = ({ corpus }) =>
   corpus.prApps.flatMap((p) => {
-    const owner = PR_NAMESPACE_OWNERS[p.kind];
-    if (owner === undefined) return [];
-    const ns = owner(p.number);
+    if (!isRoutedService(p.kind)) return [];
+    const ns = canaryNamespace(p.kind, p.number);
     const subject = `Application ${p.app.metadata.name}`;
     const inNs = p.objects.filter((o) => o.metadata.namespace === ns);
     const out: Violation[] = [];
@@ -295,10 +302,42 @@ export const traefikV3: Check = ({ corpus }) =>
     }),
   );
 
-const PR_ROUTE_PRIORITY_FLOOR = 100;
+/**
+ * The canaries the PR apps deploy, in the terms of localdev's route table (the route rule written
+ * once, shared with the dev router): per PR, the routed services it has a canary of.
+ */
+export function deployedCanaries(corpus: Corpus): CanaryDeployment[] {
+  const byPr = new Map<string, RoutedService[]>();
+  for (const p of corpus.prApps) {
+    if (isRoutedService(p.kind)) byPr.set(p.number, [...(byPr.get(p.number) ?? []), p.kind]);
+  }
+  return [...byPr].map(([pr, services]) => ({ pr, services }));
+}
 
-/** The PR edge route: in the PR namespace, Host + Header(`X-Canary`, `N`), priority above stable. */
+const hostOf = (match: string | undefined) => /Host\(`([^`]+)`\)/.exec(match ?? '')?.[1];
+
+/** `https://host` / `http://host` for each route sending to `service` (websecure means TLS). */
+function edgeOrigins(objects: readonly KubeObject[], service: string): string[] {
+  return ofKind(objects, 'IngressRoute').flatMap((o) => {
+    const scheme = (o.spec.entryPoints ?? []).includes('websecure') ? 'https' : 'http';
+    return (o.spec.routes ?? [])
+      .filter((r: { services?: { name: string }[] }) => (r.services ?? []).some((s) => s.name === service))
+      .flatMap((r: { match: string }) => {
+        const host = hostOf(r.match);
+        return host === undefined ? [] : [`${scheme}://${host}`];
+      });
+  });
+}
+
+/**
+ * The PR edge routes are exactly the `http` routes localdev's routeTable gives for the deployed PRs:
+ * one IngressRoute per api canary, in the canary's namespace (Traefik's allowCrossNamespace stays
+ * off), ``Host(`api.<domain>`) && Header(`X-Canary`, `N`)`` at the table's canary priority, above
+ * every stable route on its entry points, sending to that namespace's api-service. A PR edge route
+ * the table does not have is reported too.
+ */
 export const prEdgeRoute: Check = ({ corpus }) => {
+  const table = routeTable(deployedCanaries(corpus));
   const stableRoutes: { entryPoints: string[]; priority: number }[] = ofKind(
     corpus.overlays['integration-001'],
     'IngressRoute',
@@ -315,26 +354,43 @@ export const prEdgeRoute: Check = ({ corpus }) => {
         .filter((r) => r.entryPoints.some((e) => entryPoints.includes(e)))
         .map((r) => r.priority),
     );
-  const domain = corpus.config.domains['integration-001'];
-  return corpus.prApps
-    .filter((p) => p.kind === 'api-service')
-    .flatMap((p) => {
-      const routes = ofKind(p.objects, 'IngressRoute');
-      if (routes.length === 0) return [violation(`Application ${p.app.metadata.name}`, 'no PR IngressRoute')];
-      return routes.flatMap((o) => {
-        const route = o.spec.routes[0];
-        const expected = `Host(\`api.${domain}\`) && Header(\`X-Canary\`, \`${p.number}\`)`;
-        const out: Violation[] = [];
-        if (o.metadata.namespace !== `api-canary-pr-${p.number}`)
-          out.push(violation(ref(o), 'PR route outside the PR namespace'));
-        if (route.match !== expected) out.push(violation(ref(o), `match ${route.match} is not ${expected}`));
-        const floor = stableMax(o.spec.entryPoints);
-        if (!(route.priority > floor && route.priority >= PR_ROUTE_PRIORITY_FLOOR)) {
-          out.push(violation(ref(o), `priority ${route.priority} must be above stable's ${floor}`));
-        }
-        return out;
-      });
-    });
+  const host = `api.${corpus.config.domains['integration-001']}`;
+  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, 'IngressRoute').map((o) => ({ p, o })));
+  const expected = table.routes.filter((r) => r.protocol === 'http');
+  const out: Violation[] = [];
+  for (const route of expected) {
+    const found = rendered.filter(({ p }) => p.number === route.match.value);
+    const [only] = found;
+    if (only === undefined || found.length > 1) {
+      out.push(violation(`PR ${route.match.value}`, `needs exactly one edge route, found ${found.length}`));
+      continue;
+    }
+    const { o } = only;
+    const [rule, ...more] = o.spec.routes ?? [];
+    const match = `Host(\`${host}\`) && Header(\`${route.match.header}\`, \`${route.match.value}\`)`;
+    const backend = `Service ${route.backend.namespace}/${route.service}`;
+    const backends = (rule?.services ?? []).map(
+      (s: { kind?: string; name: string; namespace?: string }) =>
+        `${s.kind ?? 'Service'} ${s.namespace ?? o.metadata.namespace}/${s.name}`,
+    );
+    if (o.metadata.namespace !== route.backend.namespace)
+      out.push(violation(ref(o), `PR route outside the canary's namespace ${route.backend.namespace}`));
+    if (more.length > 0) out.push(violation(ref(o), 'a PR edge route has exactly one rule'));
+    if (rule?.match !== match) out.push(violation(ref(o), `match ${rule?.match} is not ${match}`));
+    if (rule?.priority !== route.priority)
+      out.push(violation(ref(o), `priority ${rule?.priority} is not the route table's ${route.priority}`));
+    const floor = stableMax(o.spec.entryPoints ?? []);
+    if (!(rule?.priority > floor))
+      out.push(violation(ref(o), `priority ${rule?.priority} must be above stable's ${floor}`));
+    if (JSON.stringify(backends) !== JSON.stringify([backend]))
+      out.push(violation(ref(o), `sends to ${backends.join(', ') || 'nothing'}, not ${backend}`));
+  }
+  const routed = new Set(expected.map((r) => r.match.value));
+  for (const { p, o } of rendered) {
+    if (!routed.has(p.number))
+      out.push(violation(ref(o), `PR ${p.number} has no api canary, so the route table has no edge route`));
+  }
+  return out;
 };
 
 const serviceFqdn = (name: string, namespace: string, port: number) =>
@@ -399,40 +455,89 @@ export const grpcRouteTargets: Check = ({ corpus }) => {
   });
 };
 
-/** The PR mesh route: in apps, exact x-canary N → the PR namespace; a ReferenceGrant allows it. */
-export const prMeshRoute: Check = ({ corpus }) =>
-  corpus.prApps
-    .filter((p) => p.kind === 'store-route')
-    .flatMap((p) => {
-      const subject = `Application ${p.app.metadata.name}`;
-      const [route, ...extra] = ofKind(p.objects, 'GRPCRoute');
-      if (route === undefined || extra.length > 0) return [violation(subject, 'needs exactly one GRPCRoute')];
-      const out: Violation[] = [];
-      const rule = route.spec.rules?.[0];
-      const header = rule?.matches?.[0]?.headers?.[0];
-      if (route.metadata.namespace !== corpus.config.stableNamespace)
-        out.push(violation(ref(route), 'must live in apps (producer route)'));
-      if (header?.type !== 'Exact' || header.name !== 'x-canary' || header.value !== p.number) {
-        out.push(violation(ref(route), `match must be Exact x-canary "${p.number}"`));
-      }
-      const backendNs = `store-canary-pr-${p.number}`;
-      if (rule?.backendRefs?.[0]?.namespace !== backendNs)
-        out.push(violation(ref(route), `backend must be in ${backendNs}`));
-      const store = corpus.prApps.find((s) => s.kind === 'store-service' && s.number === p.number);
-      const grant = store?.objects.find(
-        (o) =>
-          o.kind === 'ReferenceGrant' &&
-          o.metadata.namespace === backendNs &&
-          o.spec.from.some(
-            (f: { kind: string; namespace: string }) =>
-              f.kind === 'GRPCRoute' && f.namespace === route.metadata.namespace,
-          ) &&
-          o.spec.to.some((t: { kind: string; group: string }) => t.kind === 'Service' && t.group === ''),
+const backendsOf = (route: KubeObject, rule: { backendRefs?: { name: string; namespace?: string }[] }) =>
+  (rule.backendRefs ?? []).map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
+
+/**
+ * The mesh routes are exactly the `grpc` routes (and the default) localdev's routeTable gives for the
+ * deployed PRs: per store canary one GRPCRoute in the stable namespace (a producer route, so it
+ * applies to every client) with the exact x-canary match → store-service in the canary's namespace,
+ * which grants the reference (ReferenceGrant); plus the catch-all to stable, without which Linkerd
+ * answers NOT_FOUND to every call without a key once a PR route is attached. A PR mesh route the
+ * table does not have is reported too.
+ */
+export const prMeshRoute: Check = ({ corpus }) => {
+  const table = routeTable(deployedCanaries(corpus));
+  const stableBackend = table.defaults['store-service'];
+  const out: Violation[] = [];
+  const catchAll = ofKind(corpus.overlays['integration-001'], 'GRPCRoute').some(
+    (o) =>
+      o.metadata.namespace === stableBackend.namespace &&
+      (o.spec.rules ?? []).some(
+        (rule: { matches?: unknown[]; backendRefs?: { name: string; namespace?: string }[] }) =>
+          (rule.matches ?? []).length === 0 &&
+          JSON.stringify(backendsOf(o, rule)) ===
+            JSON.stringify([`${stableBackend.namespace}/${stableBackend.service}`]),
+      ),
+  );
+  if (!catchAll) {
+    out.push(
+      violation(
+        'overlay integration-001',
+        `no catch-all GRPCRoute to ${stableBackend.namespace}/${stableBackend.service}: Linkerd answers NOT_FOUND to unmatched calls`,
+      ),
+    );
+  }
+  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, 'GRPCRoute').map((o) => ({ p, o })));
+  const expected = table.routes.filter((r) => r.protocol === 'grpc');
+  for (const route of expected) {
+    const found = rendered.filter(({ p }) => p.number === route.match.value);
+    const [only] = found;
+    if (only === undefined || found.length > 1) {
+      out.push(violation(`PR ${route.match.value}`, `needs exactly one mesh route, found ${found.length}`));
+      continue;
+    }
+    const { o } = only;
+    const [rule, ...more] = o.spec.rules ?? [];
+    const want = { type: route.match.type, name: route.match.header, value: route.match.value };
+    if (o.metadata.namespace !== stableBackend.namespace)
+      out.push(violation(ref(o), `must live in ${stableBackend.namespace} (producer route)`));
+    if (more.length > 0 || (rule?.matches ?? []).length !== 1)
+      out.push(violation(ref(o), 'a PR mesh route has exactly one rule with one match'));
+    const [header, ...otherHeaders] = rule?.matches?.[0]?.headers ?? [];
+    const exact = otherHeaders.length === 0 && header?.type === want.type;
+    if (!exact || header?.name !== want.name || header?.value !== want.value)
+      out.push(violation(ref(o), `match must be ${want.type} ${want.name} "${want.value}"`));
+    const backend = `${route.backend.namespace}/${route.service}`;
+    if (JSON.stringify(backendsOf(o, rule ?? {})) !== JSON.stringify([backend]))
+      out.push(violation(ref(o), `backend must be ${backend}`));
+    const store = corpus.prApps.find((s) => s.kind === 'store-service' && s.number === route.match.value);
+    const grant = store?.objects.find(
+      (g) =>
+        g.kind === 'ReferenceGrant' &&
+        g.metadata.namespace === route.backend.namespace &&
+        g.spec.from.some(
+          (f: { kind: string; namespace: string }) =>
+            f.kind === 'GRPCRoute' && f.namespace === o.metadata.namespace,
+        ) &&
+        g.spec.to.some((t: { kind: string; group: string }) => t.kind === 'Service' && t.group === ''),
+    );
+    if (grant === undefined) {
+      out.push(
+        violation(
+          `Application ${store?.app.metadata.name ?? `store-service-pr-${route.match.value}`}`,
+          `no ReferenceGrant in ${route.backend.namespace} for GRPCRoutes from ${o.metadata.namespace}`,
+        ),
       );
-      if (grant === undefined)
-        out.push(violation(subject, `no ReferenceGrant in ${backendNs} for GRPCRoutes from apps`));
-      return out;
-    });
+    }
+  }
+  const routed = new Set(expected.map((r) => r.match.value));
+  for (const { p, o } of rendered) {
+    if (!routed.has(p.number))
+      out.push(violation(ref(o), `PR ${p.number} has no store canary, so the route table has no mesh route`));
+  }
+  return out;
+};
 
 /** `appProtocol: grpc` makes Linkerd treat the port as opaque TCP: no per-request routing. */
 export const grpcAppProtocol: Check = ({ corpus }) =>
@@ -485,6 +590,50 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
     for (const { o, env } of containerEnv(objects, service)) {
       if (env.CANARY_HEADER_TRUSTED !== 'false')
         out.push(violation(ref(o), 'CANARY_HEADER_TRUSTED must be false in production'));
+    }
+  }
+  return out;
+};
+
+/**
+ * Browsers reach the api the web UI talks to: each environment's api allows the web UI's origin,
+ * and every PR api canary answers CORS exactly like stable integration-001 — the browser
+ * extension's X-Canary rides on preflights too (declarativeNetRequest modifies OPTIONS requests), so
+ * they land on the canary, whose edge route must not restrict methods either.
+ */
+export const corsOrigins: Check = ({ corpus }) => {
+  const out: Violation[] = [];
+  for (const env of ENVIRONMENTS) {
+    const objects = corpus.overlays[env];
+    for (const { o, env: values } of containerEnv(objects, 'api-service')) {
+      const allowed = (values.CORS_ALLOWED_ORIGINS ?? '').split(',').map((v) => v.trim());
+      for (const origin of edgeOrigins(objects, 'web').filter((w) => !allowed.includes(w))) {
+        out.push(violation(ref(o), `CORS_ALLOWED_ORIGINS does not allow the web UI at ${origin} (${env})`));
+      }
+    }
+  }
+  const stable = containerEnv(corpus.overlays['integration-001'], 'api-service')[0]?.env.CORS_ALLOWED_ORIGINS;
+  for (const p of corpus.prApps.filter((a) => a.kind === 'api-service')) {
+    for (const { o, env } of containerEnv(p.objects, 'api-service')) {
+      if (env.CORS_ALLOWED_ORIGINS !== stable) {
+        out.push(
+          violation(
+            ref(o),
+            `CORS_ALLOWED_ORIGINS ${env.CORS_ALLOWED_ORIGINS ?? '(unset)'} differs from stable integration-001's ${stable}: preflights carrying X-Canary land on this canary`,
+          ),
+        );
+      }
+    }
+    for (const route of ofKind(p.objects, 'IngressRoute')) {
+      for (const rule of route.spec.routes ?? []) {
+        if (/\bMethod\(/.test(rule.match))
+          out.push(
+            violation(
+              ref(route),
+              `${rule.match} restricts methods: CORS preflights (OPTIONS) must reach the canary`,
+            ),
+          );
+      }
     }
   }
   return out;
@@ -648,6 +797,120 @@ export const hardenedPods: Check = ({ corpus }) =>
     }),
   );
 
+/**
+ * The manifests run each image the way its Dockerfile built it: as its USER, on ports it EXPOSEs,
+ * nginx listening on the http port, the exporter scraping the stub_status address the image serves,
+ * and every path the image writes to mounted writable (the root filesystem is read-only).
+ */
+export const imageContract: Check = ({ corpus, images }) =>
+  renders(corpus).flatMap(({ where, objects }) =>
+    ofKind(objects, 'Deployment').flatMap((d) => {
+      const facts = images[d.metadata.name as ImageService];
+      const pod = podTemplate(d)?.spec;
+      const c = containers(d).find((x) => x.name === d.metadata.name);
+      if (facts === undefined || c === undefined) return [];
+      const bad = (message: string) => violation(ref(d), `${message} (${facts.dockerfile}; ${where})`);
+      return [
+        ...userMismatch(facts, c, pod, bad),
+        ...(c.ports ?? [])
+          .filter((p) => !facts.exposedPorts.includes(p.containerPort))
+          .map((p) =>
+            bad(
+              `container port ${p.containerPort} is not one the image exposes (${facts.exposedPorts.join(', ')})`,
+            ),
+          ),
+        ...nginxMismatch(facts, c, containers(d), bad),
+        ...facts.writablePaths
+          .filter((dir) => {
+            const mount = (c.volumeMounts ?? []).find((m) => m.mountPath === dir && m.readOnly !== true);
+            return !pod?.volumes?.some(
+              (v: { name: string; emptyDir?: unknown }) => v.name === mount?.name && v.emptyDir,
+            );
+          })
+          .map((dir) => bad(`${dir} is not a writable emptyDir, but the image writes there`)),
+      ];
+    }),
+  );
+
+function userMismatch(
+  facts: ImageFacts,
+  c: Container,
+  // biome-ignore lint/suspicious/noExplicitAny: a pod spec as rendered.
+  pod: any,
+  bad: (message: string) => Violation,
+): Violation[] {
+  if (facts.user === undefined) return [bad('the image sets no numeric USER to run as')];
+  const uid = c.securityContext?.runAsUser ?? pod?.securityContext?.runAsUser;
+  const gid = c.securityContext?.runAsGroup ?? pod?.securityContext?.runAsGroup;
+  const out: Violation[] = [];
+  if (uid !== facts.user.uid) out.push(bad(`runs as uid ${uid}, the image as ${facts.user.uid}`));
+  if (facts.user.gid !== undefined && gid !== facts.user.gid)
+    out.push(bad(`runs as gid ${gid}, the image as ${facts.user.gid}`));
+  return out;
+}
+
+function nginxMismatch(
+  facts: ImageFacts,
+  c: Container,
+  all: readonly Container[],
+  bad: (message: string) => Violation,
+): Violation[] {
+  if (facts.listens.length === 0) return [];
+  const out: Violation[] = [];
+  const http = (c.ports ?? []).find((p) => p.name === 'http')?.containerPort;
+  const open = facts.listens.filter((l) => l.address === undefined || l.address === '0.0.0.0');
+  if (!open.some((l) => l.port === http))
+    out.push(bad(`nginx listens on ${open.map((l) => l.port).join(', ')}, not on the http port ${http}`));
+  if (facts.stubStatus !== undefined) {
+    const uri = `http://${facts.stubStatus.address ?? '127.0.0.1'}:${facts.stubStatus.port}/stub_status`;
+    if (!all.some((x) => (x.args ?? []).includes(`--nginx.scrape-uri=${uri}`)))
+      out.push(bad(`no exporter scrapes ${uri}, where the image serves stub_status`));
+  }
+  return out;
+}
+
+/**
+ * The web UI finds the api through /config.json in the nginx html root (apps/web src/config.ts):
+ * it is mounted there, and its apiUrl is the api origin its environment's edge serves. Without it the
+ * UI would call its built-in default, http://localhost:8080.
+ */
+export const webApiUrl: Check = ({ corpus, images }) =>
+  ENVIRONMENTS.flatMap((env) => {
+    const objects = corpus.overlays[env];
+    const apiOrigins = edgeOrigins(objects, 'api-service');
+    const path = `${images.web.htmlRoot}/config.json`;
+    return ofKind(objects, 'Deployment')
+      .filter((d) => d.metadata.name === 'web')
+      .flatMap((d) => {
+        const mount = containers(d)
+          .find((c) => c.name === 'web')
+          ?.volumeMounts?.find((m) => m.mountPath === path);
+        const volume = podTemplate(d)?.spec.volumes?.find((v: { name: string }) => v.name === mount?.name);
+        const data = objects.find(
+          (o) => o.kind === 'ConfigMap' && o.metadata.name === volume?.configMap?.name,
+        )?.data?.[mount?.subPath ?? ''];
+        if (data === undefined) return [violation(ref(d), `no config.json mounted at ${path} (${env})`)];
+        const apiUrl = readApiUrl(data);
+        return apiOrigins.includes(apiUrl ?? '')
+          ? []
+          : [
+              violation(
+                ref(d),
+                `config.json apiUrl ${apiUrl} is not the api edge ${apiOrigins.join(' or ')} (${env})`,
+              ),
+            ];
+      });
+  });
+
+function readApiUrl(json: string): string | undefined {
+  try {
+    const value = JSON.parse(json) as { apiUrl?: unknown };
+    return typeof value.apiUrl === 'string' ? value.apiUrl : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const SERVICE_PROBES: Record<ServiceName | 'web', { readiness: unknown; liveness: unknown }> = {
   'api-service': {
     readiness: { httpGet: { path: '/readyz', port: 'http' } },
@@ -773,10 +1036,13 @@ export const CHECKS = {
   grpcAppProtocol,
   flaggerMeshConflict,
   productionStripsCanaryHeader,
+  corsOrigins,
+  webApiUrl,
   selectorsMatch,
   references,
   pinnedImages,
   hardenedPods,
+  imageContract,
   probes,
   serviceEnv,
   metricTemplates,

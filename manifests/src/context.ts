@@ -1,6 +1,7 @@
-/** Builds the CheckContext: the corpus plus what the services' own code says (env, metrics). */
+/** Builds the CheckContext: the corpus plus what the services' own code and images say (env, metrics, Dockerfiles). */
 import type { CheckContext } from './checks';
 import { type Corpus, loadCorpus } from './corpus';
+import { loadImageFacts } from './image-facts';
 import { serviceEnvContract } from './service-config';
 
 export async function metricLabels(): Promise<Map<string, readonly string[]>> {
@@ -17,5 +18,10 @@ export async function loadCheckContext(corpus?: Corpus): Promise<CheckContext> {
     serviceEnvContract('store-service'),
     metricLabels(),
   ]);
-  return { corpus: loaded, env: { 'api-service': api, 'store-service': store }, metrics };
+  return {
+    corpus: loaded,
+    env: { 'api-service': api, 'store-service': store },
+    metrics,
+    images: loadImageFacts(),
+  };
 }

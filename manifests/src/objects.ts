@@ -79,7 +79,9 @@ export interface EnvVar {
 export interface Container {
   name: string;
   image: string;
+  args?: string[];
   env?: EnvVar[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   ports?: { name?: string; containerPort: number }[];
   // biome-ignore lint/suspicious/noExplicitAny: probe shapes vary (httpGet, grpc, exec, tcpSocket).
   readinessProbe?: any;

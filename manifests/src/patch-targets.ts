@@ -50,17 +50,28 @@ const matches = (s: Selector, o: KubeObject) =>
   (s.group === undefined || s.group === group(o)) &&
   (s.name === undefined || new RegExp(`^(?:${s.name})$`).test(o.metadata.name));
 
-/** Strips patches (and name prefix/suffix) from a kustomization and its components, in place. */
-function stripPatches(dir: string, root: string, collected: { selector: Selector; where: string }[]): void {
+/**
+ * Strips patches (and name prefix/suffix) from a kustomization and its components, in place.
+ * Returns false when nothing is left (a component made only of patches), so the parent drops it:
+ * Kustomize refuses an empty kustomization.
+ */
+function stripPatches(
+  dir: string,
+  root: string,
+  collected: { selector: Selector; where: string }[],
+): boolean {
   const kustomization = readKustomization(dir);
   for (const entry of kustomization.patches ?? []) {
     for (const selector of selectorsOf(entry, dir))
       collected.push({ selector, where: path.relative(root, dir) });
   }
-  for (const component of kustomization.components ?? [])
-    stripPatches(path.resolve(dir, component), root, collected);
-  const { patches: _p, namePrefix: _np, nameSuffix: _ns, ...rest } = kustomization;
-  writeFileSync(path.join(dir, 'kustomization.yaml'), stringify(rest));
+  const components = (kustomization.components ?? []).filter((component) =>
+    stripPatches(path.resolve(dir, component), root, collected),
+  );
+  const { patches: _p, namePrefix: _np, nameSuffix: _ns, components: _c, ...rest } = kustomization;
+  const stripped = components.length > 0 ? { ...rest, components } : rest;
+  writeFileSync(path.join(dir, 'kustomization.yaml'), stringify(stripped));
+  return Object.keys(stripped).some((key) => key !== 'apiVersion' && key !== 'kind');
 }
 
 /**

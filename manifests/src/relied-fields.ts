@@ -52,7 +52,7 @@ const container = fields({
     privileged: LEAF,
     capabilities: obj('drop'),
   }),
-  volumeMounts: list(obj('name', 'mountPath', 'readOnly')),
+  volumeMounts: list(obj('name', 'mountPath', 'subPath', 'readOnly')),
 });
 
 const podTemplate = fields({

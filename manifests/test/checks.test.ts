@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, type CheckContext } from '../src/checks';
+import { dockerfileOf, type ImageService, parseDockerfile } from '../src/image-facts';
+import { REPO_ROOT } from '../src/layout';
 import type { KubeObject } from '../src/objects';
 import { brokenCopy, container, find, prApp, realContext, setEnv } from './helper';
 
@@ -20,6 +24,19 @@ const appSet = (ctx: CheckContext, name: string) => find(ctx.corpus.argo, 'Appli
 const overlay = (ctx: CheckContext, env: 'production' | 'staging' | 'integration-001') =>
   ctx.corpus.overlays[env];
 const deploymentOf = (objects: KubeObject[], name: string) => find(objects, 'Deployment', name);
+const prRoute = (ctx: CheckContext) => find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service');
+const prGrpcRoute = (ctx: CheckContext) =>
+  find(prApp(ctx, 'store-route').objects, 'GRPCRoute', 'store-service-pr-7');
+const withoutApp = (ctx: CheckContext, kind: string, number: string) => {
+  ctx.corpus.prApps = ctx.corpus.prApps.filter((p) => !(p.kind === kind && p.number === number));
+};
+/** The image facts of a Dockerfile edited the way a change in apps/ might edit it. */
+const editedDockerfile = (ctx: CheckContext, service: ImageService, from: string, to: string) => {
+  const file = dockerfileOf(service);
+  const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  if (!text.includes(from)) throw new Error(`test fixture: ${file} has no "${from}"`);
+  ctx.images[service] = parseDockerfile(text.replace(from, to), file);
+};
 
 const BREAKAGES: Breakage[] = [
   {
@@ -198,6 +215,64 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'prEdgeRoute',
+    mistake: 'a PR edge route in the stable namespace (Traefik would need allowCrossNamespace)',
+    expected: /PR route outside the canary's namespace api-canary-pr-7/,
+    mutate: (ctx) => {
+      prRoute(ctx).metadata.namespace = 'apps';
+    },
+  },
+  {
+    check: 'prEdgeRoute',
+    mistake: 'a PR edge route sending to the stable api',
+    expected: /sends to Service apps\/api-service, not Service api-canary-pr-7\/api-service/,
+    mutate: (ctx) => {
+      prRoute(ctx).spec.routes[0].services[0].namespace = 'apps';
+    },
+  },
+  {
+    check: 'prEdgeRoute',
+    mistake: 'an edge route for a PR the route table gives none (store-only PR)',
+    expected: /PR 7 has no api canary, so the route table has no edge route/,
+    mutate: (ctx) => {
+      const route = prRoute(ctx);
+      withoutApp(ctx, 'api-service', '7');
+      prApp(ctx, 'store-service').objects.push(route);
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: 'no catch-all GRPCRoute to stable next to the PR routes',
+    expected: /no catch-all GRPCRoute to apps\/store-service/,
+    mutate: (ctx) => {
+      ctx.corpus.overlays['integration-001'] = overlay(ctx, 'integration-001').filter(
+        (o) => o.kind !== 'GRPCRoute',
+      );
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: "a PR mesh route sending to another PR's store canary",
+    expected: /backend must be store-canary-pr-7\/store-service/,
+    mutate: (ctx) => {
+      prGrpcRoute(ctx).spec.rules[0].backendRefs[0].namespace = 'store-canary-pr-8';
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: 'a PR mesh route matching a metadata key the api does not send',
+    expected: /match must be Exact x-canary "7"/,
+    mutate: (ctx) => {
+      prGrpcRoute(ctx).spec.rules[0].matches[0].headers[0].name = 'x-canary-pr';
+    },
+  },
+  {
+    check: 'prMeshRoute',
+    mistake: 'a mesh route for a PR the route table gives none (no store canary)',
+    expected: /PR 7 has no store canary, so the route table has no mesh route/,
+    mutate: (ctx) => withoutApp(ctx, 'store-service', '7'),
+  },
+  {
     check: 'grpcRouteTargets',
     mistake: 'a GRPCRoute parent that is not the Service api-service dials',
     expected:
@@ -280,6 +355,70 @@ const BREAKAGES: Breakage[] = [
       setEnv(deploymentOf(overlay(ctx, 'production'), 'store-service'), 'CANARY_HEADER_TRUSTED', 'true'),
   },
   {
+    check: 'corsOrigins',
+    mistake: 'a PR api canary answering CORS unlike stable (preflights carry X-Canary)',
+    expected:
+      /https:\/\/pr-7.int-001.example.com differs from stable integration-001's https:\/\/app.int-001.example.com/,
+    mutate: (ctx) =>
+      setEnv(
+        deploymentOf(prApp(ctx, 'api-service').objects, 'api-service'),
+        'CORS_ALLOWED_ORIGINS',
+        'https://pr-7.int-001.example.com',
+      ),
+  },
+  {
+    check: 'corsOrigins',
+    mistake: 'a PR api canary with no CORS configuration at all',
+    expected: /CORS_ALLOWED_ORIGINS \(unset\) differs from stable/,
+    mutate: (ctx) =>
+      setEnv(
+        deploymentOf(prApp(ctx, 'api-service').objects, 'api-service'),
+        'CORS_ALLOWED_ORIGINS',
+        undefined,
+      ),
+  },
+  {
+    check: 'corsOrigins',
+    mistake: "an api that does not allow its environment's web UI",
+    expected: /does not allow the web UI at https:\/\/app.staging.example.com \(staging\)/,
+    mutate: (ctx) =>
+      setEnv(
+        deploymentOf(overlay(ctx, 'staging'), 'api-service'),
+        'CORS_ALLOWED_ORIGINS',
+        'https://app.example.com',
+      ),
+  },
+  {
+    check: 'corsOrigins',
+    mistake: 'a PR edge route that lets only some methods (not OPTIONS) reach the canary',
+    expected: /restricts methods: CORS preflights \(OPTIONS\) must reach the canary/,
+    mutate: (ctx) => {
+      prRoute(ctx).spec.routes[0].match += ' && Method(`GET`, `POST`, `PUT`, `DELETE`)';
+    },
+  },
+  {
+    check: 'webApiUrl',
+    mistake: "the web UI pointed at another environment's api",
+    expected:
+      /config.json apiUrl https:\/\/api.example.com is not the api edge https:\/\/api.staging.example.com/,
+    mutate: (ctx) => {
+      const config = overlay(ctx, 'staging').find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('web-config'),
+      );
+      if (config === undefined) throw new Error('test fixture: no web-config ConfigMap in staging');
+      config.data['config.json'] = '{"apiUrl": "https://api.example.com"}';
+    },
+  },
+  {
+    check: 'webApiUrl',
+    mistake: 'the web UI without its runtime config (it would call localhost)',
+    expected: /no config.json mounted at \/usr\/share\/nginx\/html\/config.json \(production\)/,
+    mutate: (ctx) => {
+      const web = container(deploymentOf(overlay(ctx, 'production'), 'web'));
+      web.volumeMounts = web.volumeMounts.filter((m: { name: string }) => m.name !== 'config');
+    },
+  },
+  {
     check: 'selectorsMatch',
     mistake: "a Deployment selector that doesn't match its pod labels",
     expected: /selector does not match its pod template/,
@@ -359,6 +498,52 @@ const BREAKAGES: Breakage[] = [
     mutate: (ctx) => {
       delete container(deploymentOf(overlay(ctx, 'staging'), 'web'), 'nginx-exporter').resources.limits
         .memory;
+    },
+  },
+  {
+    check: 'imageContract',
+    mistake: 'a pod uid other than the image user',
+    expected: /Deployment apps\/web: runs as uid 1000, the image as 101 \(apps\/web\/Dockerfile/,
+    mutate: (ctx) => {
+      deploymentOf(overlay(ctx, 'staging'), 'web').spec.template.spec.securityContext.runAsUser = 1000;
+    },
+  },
+  {
+    check: 'imageContract',
+    mistake: 'a Dockerfile changing its USER without the manifests following',
+    expected: /api-service: runs as uid 10001, the image as 10002/,
+    mutate: (ctx) => editedDockerfile(ctx, 'api-service', 'USER 10001:10001', 'USER 10002:10002'),
+  },
+  {
+    check: 'imageContract',
+    mistake: 'a container port the image does not expose',
+    expected: /container port 50051 is not one the image exposes \(8080, 9090\)/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'production'), 'store-service')).ports[0].containerPort = 50051;
+    },
+  },
+  {
+    check: 'imageContract',
+    mistake: 'nginx moved to another port in the image',
+    expected: /nginx listens on 8000, not on the http port 8080/,
+    mutate: (ctx) => editedDockerfile(ctx, 'web', '    listen 8080;', '    listen 8000;'),
+  },
+  {
+    check: 'imageContract',
+    mistake: 'the exporter scraping a stub_status address the image does not serve',
+    expected: /no exporter scrapes http:\/\/127.0.0.1:8081\/stub_status/,
+    mutate: (ctx) => {
+      container(deploymentOf(overlay(ctx, 'integration-001'), 'web'), 'nginx-exporter').args[0] =
+        '--nginx.scrape-uri=http://127.0.0.1:8080/stub_status';
+    },
+  },
+  {
+    check: 'imageContract',
+    mistake: 'nginx-unprivileged on a read-only root without a writable /tmp',
+    expected: /\/tmp is not a writable emptyDir, but the image writes there/,
+    mutate: (ctx) => {
+      const web = container(deploymentOf(overlay(ctx, 'staging'), 'web'));
+      web.volumeMounts = web.volumeMounts.filter((m: { mountPath: string }) => m.mountPath !== '/tmp');
     },
   },
   {

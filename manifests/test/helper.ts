@@ -16,7 +16,11 @@ export function realContext(): Promise<CheckContext> {
 /** A deep copy of the context, so a test can break it without touching the others. */
 export async function brokenCopy(mutate: (ctx: CheckContext) => void): Promise<CheckContext> {
   const real = await realContext();
-  const copy: CheckContext = { ...real, corpus: structuredClone(real.corpus) };
+  const copy: CheckContext = {
+    ...real,
+    corpus: structuredClone(real.corpus),
+    images: structuredClone(real.images),
+  };
   mutate(copy);
   return copy;
 }

@@ -1,3 +1,4 @@
+import { routeTable } from '@pr-canary/localdev/route-table';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Application,
@@ -6,6 +7,7 @@ import {
   pullRequestParams,
   renderApplication,
 } from '../src/argocd';
+import { deployedCanaries } from '../src/checks';
 import { applicationSet, type PrApp, type PrAppKind, SAMPLE_PULL_REQUESTS } from '../src/corpus';
 import { TemplateError } from '../src/go-template';
 import { containers, envOf, type KubeObject } from '../src/objects';
@@ -89,6 +91,8 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
       CANARY_TRACK: `pr-${n}`,
       SERVICE_VERSION: tag,
       STORE_ADDR: 'store-service.apps.svc.cluster.local:80',
+      // Stable integration-001's CORS answer: preflights carrying X-Canary land on this canary.
+      CORS_ALLOWED_ORIGINS: 'https://app.int-001.example.com',
     });
     expect(find(objects, 'IngressRoute', 'api-service').spec).toEqual({
       entryPoints: ['websecure'],
@@ -170,6 +174,40 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
     const script = objects.find((o) => o.kind === 'ConfigMap');
     expect(job.spec.template.spec.volumes[0].configMap.name).toBe(script?.metadata.name);
     expect(script?.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostDelete' });
+  });
+});
+
+describe("the rendered PR routes are localdev's route table for the same PRs", () => {
+  it('one edge route per api canary and one mesh route per store canary, as the dev router routes', async () => {
+    const { corpus } = await realContext();
+    const rendered = corpus.prApps.flatMap((p) => [
+      ...p.objects
+        .filter((o) => o.kind === 'IngressRoute')
+        .map((o) => ({
+          service: 'api-service',
+          header: /Header\(`([^`]+)`, `([^`]+)`\)/.exec(o.spec.routes[0].match)?.slice(1),
+          namespace: o.metadata.namespace,
+          priority: o.spec.routes[0].priority,
+        })),
+      ...p.objects
+        .filter((o) => o.kind === 'GRPCRoute')
+        .map((o) => ({
+          service: 'store-service',
+          header: [o.spec.rules[0].matches[0].headers[0].name, o.spec.rules[0].matches[0].headers[0].value],
+          namespace: o.spec.rules[0].backendRefs[0].namespace,
+          priority: 100,
+        })),
+    ]);
+    const table = routeTable(deployedCanaries(corpus)).routes.map((r) => ({
+      service: r.service,
+      header: [r.match.header, r.match.value],
+      namespace: r.backend.namespace,
+      priority: r.priority,
+    }));
+    const order = (a: { service: string; namespace?: string }, b: { service: string; namespace?: string }) =>
+      `${a.service} ${a.namespace}`.localeCompare(`${b.service} ${b.namespace}`);
+    expect(table).toHaveLength(4);
+    expect(rendered.sort(order)).toEqual(table.sort(order));
   });
 });
 

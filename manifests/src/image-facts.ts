@@ -1,0 +1,115 @@
+/**
+ * What the manifests must agree with about each image, read from its Dockerfile (the runtime stage,
+ * i.e. after the last FROM): the uid it runs as, the ports it exposes, for nginx images the ports the
+ * server config listens on (and where stub_status is), and the paths it writes to at run time.
+ * Dockerfiles belong to the apps; this only reads them, so a change there that the manifests do not
+ * follow fails the checks instead of a pod in the cluster.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './layout';
+
+export const IMAGE_SERVICES = ['api-service', 'store-service', 'web'] as const;
+export type ImageService = (typeof IMAGE_SERVICES)[number];
+
+export interface ListenDirective {
+  /** Bind address, e.g. 127.0.0.1; undefined = all interfaces. */
+  address?: string;
+  port: number;
+}
+
+export interface ImageFacts {
+  dockerfile: string;
+  /** The runtime stage's base image, ARG defaults resolved. */
+  baseImage: string;
+  user?: { uid: number; gid?: number };
+  exposedPorts: number[];
+  /** nginx `listen` directives of the server blocks the image writes (empty for non-nginx images). */
+  listens: ListenDirective[];
+  /** Where nginx serves stub_status (undefined when it does not). */
+  stubStatus?: ListenDirective;
+  /** nginx's html `root` of the server on the open port (undefined for non-nginx images). */
+  htmlRoot?: string;
+  /** Paths the image writes to at run time, which a read-only root filesystem must mount writable. */
+  writablePaths: string[];
+}
+
+export class DockerfileError extends Error {
+  override name = 'DockerfileError';
+}
+
+/** nginx-unprivileged keeps its pid file and temp paths under /tmp (its nginx.conf). */
+const WRITES_BY_BASE_IMAGE: readonly { image: RegExp; paths: string[] }[] = [
+  { image: /(^|\/)nginx-unprivileged:/, paths: ['/tmp'] },
+];
+
+function argDefaults(text: string): Map<string, string> {
+  return new Map(
+    [...text.matchAll(/^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
+}
+
+function parseListen(value: string): ListenDirective {
+  const [, address, port] = /^(?:([^\s:]+):)?(\d+)$/.exec(value) ?? [];
+  if (port === undefined) throw new DockerfileError(`unsupported nginx listen value "${value}"`);
+  return address === undefined ? { port: Number(port) } : { address, port: Number(port) };
+}
+
+/** Top-level `server { … }` blocks (closed by a `}` at the start of a line, as the heredocs write them). */
+function serverBlocks(text: string): string[] {
+  return [...text.matchAll(/^server\s*\{([\s\S]*?)^\}/gm)].map((m) => m[1] ?? '');
+}
+
+export function parseDockerfile(text: string, dockerfile: string): ImageFacts {
+  const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)];
+  const lastFrom = froms.at(-1);
+  if (lastFrom?.index === undefined) throw new DockerfileError(`${dockerfile}: no FROM`);
+  const runtime = text.slice(lastFrom.index);
+  const args = argDefaults(text);
+  const baseImage = (lastFrom[1] ?? '').replace(
+    /^\$\{?(\w+)\}?$/,
+    (_, name: string) => args.get(name) ?? name,
+  );
+  const user = /^USER\s+(\d+)(?::(\d+))?\s*$/m.exec(runtime);
+  const listens: ListenDirective[] = [];
+  let stubStatus: ListenDirective | undefined;
+  let htmlRoot: string | undefined;
+  for (const block of serverBlocks(runtime)) {
+    const blockListens = [...block.matchAll(/^\s*listen\s+([^\s;]+)[^;]*;/gm)].map((m) =>
+      parseListen(m[1] ?? ''),
+    );
+    listens.push(...blockListens);
+    if (/^\s*stub_status\s*;/m.test(block)) stubStatus = blockListens[0];
+    htmlRoot ??= /^\s*root\s+([^\s;]+)\s*;/m.exec(block)?.[1];
+  }
+  return {
+    dockerfile,
+    baseImage,
+    user: user
+      ? { uid: Number(user[1]), ...(user[2] === undefined ? {} : { gid: Number(user[2]) }) }
+      : undefined,
+    exposedPorts: [...runtime.matchAll(/^EXPOSE\s+(.+)$/gm)].flatMap((m) =>
+      (m[1] ?? '')
+        .trim()
+        .split(/\s+/)
+        .map((p) => Number(p.replace(/\/tcp$/, ''))),
+    ),
+    listens,
+    stubStatus,
+    htmlRoot,
+    writablePaths: WRITES_BY_BASE_IMAGE.filter((w) => w.image.test(baseImage)).flatMap((w) => w.paths),
+  };
+}
+
+export function dockerfileOf(service: ImageService): string {
+  return path.join('apps', service, 'Dockerfile');
+}
+
+export function loadImageFacts(): Record<ImageService, ImageFacts> {
+  return Object.fromEntries(
+    IMAGE_SERVICES.map((service) => {
+      const file = dockerfileOf(service);
+      return [service, parseDockerfile(readFileSync(path.join(REPO_ROOT, file), 'utf8'), file)];
+    }),
+  ) as Record<ImageService, ImageFacts>;
+}
