@@ -74,9 +74,14 @@ async function applyState(state: CanaryState, now: number): Promise<View> {
   return { state, injecting };
 }
 
+/**
+ * Session rules, not dynamic ones: Chrome drops them when the browser closes, so after a restart
+ * nothing is injected until the worker has checked the expiry and re-derived them from the stored
+ * state (dynamic rules would apply at once, even to an expired canary, while the worker starts).
+ */
 async function replaceRules(state: CanaryState, now: number): Promise<void> {
-  const existing = await chrome.declarativeNetRequest.getDynamicRules();
-  await chrome.declarativeNetRequest.updateDynamicRules({
+  const existing = await chrome.declarativeNetRequest.getSessionRules();
+  await chrome.declarativeNetRequest.updateSessionRules({
     removeRuleIds: existing.map((rule) => rule.id),
     addRules: rulesForState(state, now),
   });
@@ -146,6 +151,7 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === EXPIRY_ALARM) void reconcile(ALARM_SLACK_MS);
 });
 
+// Browser start and install/update: re-derive the (session) rules, badge and alarm from the state.
 chrome.runtime.onStartup.addListener(() => void reconcile());
 chrome.runtime.onInstalled.addListener(() => void reconcile());
 

@@ -111,20 +111,29 @@ function removeOrigin(state: CanaryState, origin: string): CommandResult {
   return accept({ ...state, origins, enabled, expiresAt: enabled ? state.expiresAt : null });
 }
 
-/** Turns injection off when its time is up (`slackMs` lets an alarm that fires a little early count). */
+/**
+ * Turns injection off when its time is up (`slackMs` lets an alarm that fires a little early count),
+ * and also when the expiry lies further ahead than any tester can choose: the clock was set back after
+ * turning on (or the store was edited), and a forgotten canary must still end.
+ */
 export function expireIfDue(state: CanaryState, now: number, slackMs = 0): CanaryState {
-  if (!state.enabled || state.expiresAt === null || state.expiresAt > now + slackMs) return state;
+  if (!state.enabled || state.expiresAt === null) return state;
+  if (state.expiresAt > now + MAX_EXPIRY_HOURS * HOUR_MS) {
+    return { ...state, enabled: false, expiresAt: null, expiredAt: now };
+  }
+  if (state.expiresAt > now + slackMs) return state;
   return { ...state, enabled: false, expiresAt: null, expiredAt: state.expiresAt };
 }
 
-/** Whether requests get the header right now: on, a PR, at least one origin, not expired. */
+/** Whether requests get the header right now: on, a PR, at least one origin, expiry ahead but in range. */
 export function isInjecting(state: CanaryState, now: number): boolean {
   return (
     state.enabled &&
     state.pr !== null &&
     state.origins.length > 0 &&
     state.expiresAt !== null &&
-    state.expiresAt > now
+    state.expiresAt > now &&
+    state.expiresAt <= now + MAX_EXPIRY_HOURS * HOUR_MS
   );
 }
 

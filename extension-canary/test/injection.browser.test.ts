@@ -234,7 +234,7 @@ describe('X-Canary injection in Chromium', () => {
     await popup.locator('#turn-off').click();
     await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
     expect(await badgeText(browser)).toBe('');
-    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toEqual([]);
     await popup.close();
 
     clearRecords();

@@ -72,7 +72,7 @@ describe('expiry and restarts', () => {
       .toBe('expired');
     expect(await popup.locator('#status').textContent()).toContain('expired at');
     expect(await badgeText(browser)).toBe('');
-    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toEqual([]);
     expect(await canaryOnPage()).toBeUndefined();
     await popup.close();
   });
@@ -85,6 +85,11 @@ describe('expiry and restarts', () => {
     await restartBrowser();
     await expect.poll(() => badgeText(browser)).toBe('7');
     expect(await canaryOnPage()).toBe('7');
+    // Re-derived from the stored state at start, as a session rule: nothing was kept on disk.
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toHaveLength(
+      1,
+    );
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
     const reopened = await openPopup(browser);
     expect(await reopened.locator('#status').getAttribute('data-state')).toBe('on');
     expect(await reopened.locator('#pr').inputValue()).toBe('7');
@@ -102,9 +107,12 @@ describe('expiry and restarts', () => {
     await expect.poll(() => Date.now() > expiresAt + 500, { timeout: 10_000, interval: 250 }).toBe(true);
 
     browser = await launchWithExtension(extension.dir, profile.dir);
-    await expect
-      .poll(() => browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules()))
-      .toEqual([]);
+    // Nothing on disk to inject from, and the worker re-creates no rule for an expired canary.
+    const rulesAfterStart = await browser.worker.evaluate(async () => [
+      ...(await chrome.declarativeNetRequest.getDynamicRules()),
+      ...(await chrome.declarativeNetRequest.getSessionRules()),
+    ]);
+    expect(rulesAfterStart).toEqual([]);
     expect(await badgeText(browser)).toBe('');
     expect(await canaryOnPage()).toBeUndefined();
     const reopened = await openPopup(browser);

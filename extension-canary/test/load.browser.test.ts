@@ -36,7 +36,7 @@ describe('the real build (as loaded unpacked from build/)', () => {
   it('holds no host access, no content scripts and no rules until the tester chooses', async () => {
     const granted = await browser.worker.evaluate(() => chrome.permissions.getAll());
     expect(granted.origins).toEqual([]);
-    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
+    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toEqual([]);
     const manifest = JSON.parse(await readFile(path.join(BUILD_DIR, 'manifest.json'), 'utf8'));
     expect(manifest.host_permissions).toBeUndefined();
     expect(manifest.content_scripts).toBeUndefined();

@@ -120,6 +120,19 @@ describe('expiry', () => {
     expect(expireIfDue(on, expiresAt - 500, 1000).enabled).toBe(false);
   });
 
+  it('ends a canary whose expiry lies beyond the longest allowed (clock set back, edited store)', () => {
+    const clockSetBack = NOW - 30 * 24 * HOUR;
+    expect(isInjecting(on, clockSetBack)).toBe(false);
+    expect(expireIfDue(on, clockSetBack)).toMatchObject({
+      enabled: false,
+      expiresAt: null,
+      expiredAt: clockSetBack,
+    });
+    const longest = apply(withApi, { type: 'turn-on', pr: '1', expiryHours: 24 * 7 });
+    expect(expireIfDue(longest, NOW)).toBe(longest);
+    expect(isInjecting(longest, NOW)).toBe(true);
+  });
+
   it('turning on again clears the expired note', () => {
     const expired = expireIfDue(on, NOW + 9 * HOUR);
     expect(apply(expired, { type: 'turn-on', pr: '123', expiryHours: 1 }).expiredAt).toBeNull();
