@@ -86,25 +86,31 @@ async function main(): Promise<void> {
     history.replaceState(history.state, '', urlWithChoice(location.href, choice));
     remember(choice);
   }
-  const picker = createPrPicker((next) => {
-    choice = next;
-    applyChoice();
-    void items.reload();
+  const checkRouteButton = byId('check-route', HTMLButtonElement);
+  /** The inspector shows the outcome; a failure is also said in words. */
+  async function checkRoute(rawCanary?: string): Promise<void> {
+    checkRouteButton.disabled = true;
+    try {
+      await client.checkRoute(rawCanary === undefined ? {} : { rawCanary });
+    } catch (error) {
+      notices.error(`Route check failed: ${asApiError(error).message}`);
+    } finally {
+      checkRouteButton.disabled = false;
+    }
+  }
+
+  const picker = createPrPicker({
+    onChoose(next) {
+      choice = next;
+      applyChoice();
+      void items.reload();
+    },
+    onTryInvalid: (rawKey) => void checkRoute(rawKey),
   });
   applyChoice();
 
   byId('reload-items', HTMLButtonElement).addEventListener('click', () => void items.reload());
-  const checkRoute = byId('check-route', HTMLButtonElement);
-  checkRoute.addEventListener('click', async () => {
-    checkRoute.disabled = true;
-    try {
-      await client.checkRoute();
-    } catch (error) {
-      notices.error(`Route check failed: ${asApiError(error).message}`);
-    } finally {
-      checkRoute.disabled = false;
-    }
-  });
+  checkRouteButton.addEventListener('click', () => void checkRoute());
 
   await items.reload();
 }

@@ -69,6 +69,8 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
 }
 
 function summaryVerdict(facts: RouteFacts, sawForeignCanary: boolean): Verdict | undefined {
+  // The API's warning already says the key was ignored and stable served the request.
+  if (facts.warning) return undefined;
   if (facts.sentCanary !== null) return canaryVerdict(facts.sentCanary, facts.hops);
   return sawForeignCanary ? undefined : { level: 'ok', text: 'No canary key sent: every hop was stable.' };
 }

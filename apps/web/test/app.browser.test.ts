@@ -30,7 +30,7 @@ function verdicts(page: Page): Promise<string[]> {
 async function loadedItemNames(page: Page, track: string): Promise<string[]> {
   await expect
     .poll(() => page.textContent('#items-status'), { timeout: 15_000 })
-    .toMatch(new RegExp(`^(No items|\\d+ items?) on ${track}( yet)?\\.$`));
+    .toMatch(new RegExp(`^(No items|\\d+ items?) on ${track}( yet| so far; more below)?\\.$`));
   return page.$$eval('#items-list .item-name', (names) => names.map((name) => name.textContent ?? ''));
 }
 
@@ -148,18 +148,53 @@ describe('web UI in Chromium against the local stack', () => {
     expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain('v3');
   });
 
-  it('warns when the chosen PR has no canary anywhere, and refuses an invalid PR number', async () => {
+  it('warns when the chosen PR has no canary anywhere', async () => {
     const page = await suite.openPage('/?pr=99');
     await expect
       .poll(() => verdicts(page), { timeout: 15_000 })
       .toEqual([expect.stringMatching(/^warning: .*PR 99 landed nowhere/)]);
     expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+  });
+
+  it('refuses an invalid PR number, and on request shows the API serving it on stable with a warning', async () => {
+    const page = await suite.openPage('/?pr=42');
+    await loadedItemNames(page, 'PR 42');
 
     await choosePr(page, '04x2');
     await page.waitForSelector('#pr-error:not([hidden])');
     expect(await page.textContent('#pr-error')).toContain('Not a PR number');
     expect(await page.getAttribute('#pr-input', 'aria-invalid')).toBe('true');
-    expect(new URL(page.url()).searchParams.get('pr')).toBe('99');
+    expect(new URL(page.url()).searchParams.get('pr')).toBe('42');
+
+    await page.click('#pr-try-button');
+    await expect.poll(() => page.textContent('#route-request')).toContain('X-Canary: 04x2');
+    expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+    expect(await verdicts(page)).toEqual([
+      expect.stringMatching(/^warning: .*ignored the canary key: invalid canary key \(not_digits\)/),
+    ]);
+    // The invalid value was only sent once: the choice is still PR 42.
+    expect(await page.textContent('#pr-current')).toBe('PR 42');
+  });
+
+  it('pages through a long list with Load more', async () => {
+    const prefix = uniqueName('Paged');
+    for (let i = 1; i <= 21; i++) {
+      const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+        canary: '7',
+        body: { name: `${prefix} ${i}`, description: '', priceCents: i },
+      });
+      expect(created.status).toBe(201);
+    }
+    const page = await suite.openPage('/?pr=7');
+    expect(await loadedItemNames(page, 'PR 7')).toHaveLength(20);
+    expect(await page.textContent('#items-status')).toBe('20 items on PR 7 so far; more below.');
+
+    await page.click('#load-more');
+    await expect
+      .poll(() => page.$$eval('#items-list .item-name', (names) => names.length))
+      .toBeGreaterThanOrEqual(21);
+    const names = await page.$$eval('#items-list .item-name', (found) => found.map((n) => n.textContent));
+    for (let i = 1; i <= 21; i++) expect(names).toContain(`${prefix} ${i}`);
   });
 
   it('tells the user when the API cannot be reached', async () => {

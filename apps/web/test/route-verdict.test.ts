@@ -47,6 +47,13 @@ describe('assessRoute', () => {
     expect(verdicts[0]).toEqual({ level: 'warning', text: `The API ignored the canary key: ${warning}` });
   });
 
+  it('shows only the API warning when an invalid key was sent on purpose', () => {
+    const warning = 'invalid canary key (not_digits): the canary key must be a PR number; served by stable';
+    expect(assessRoute(facts('04x2', [api('stable'), store('stable')], warning))).toEqual([
+      { level: 'warning', text: `The API ignored the canary key: ${warning}` },
+    ]);
+  });
+
   it('flags a hop served by a canary the request did not ask for', () => {
     const verdicts = assessRoute(facts('42', [api('pr-42'), store('pr-43')]));
     expect(verdicts.map((v) => v.level)).toEqual(['warning', 'info']);

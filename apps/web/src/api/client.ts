@@ -50,7 +50,8 @@ export interface ApiClient {
   createItem(input: ItemInput): Promise<Item>;
   updateItem(id: string, expectedVersion: number, input: ItemInput): Promise<Item>;
   deleteItem(id: string, expectedVersion: number): Promise<void>;
-  checkRoute(): Promise<RouteReport>;
+  /** GET /api/route; `rawCanary` sends that exact X-Canary value once instead of the chosen PR. */
+  checkRoute(options?: { rawCanary?: string }): Promise<RouteReport>;
 }
 
 interface RequestSpec {
@@ -58,6 +59,8 @@ interface RequestSpec {
   path: string;
   body?: unknown;
   ifMatchVersion?: number;
+  /** X-Canary for this request only, sent as is; the chosen PR otherwise. */
+  canary?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -68,7 +71,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   let sequence = 0;
 
   async function request(spec: RequestSpec): Promise<unknown> {
-    const sentCanary = options.canary();
+    const sentCanary = spec.canary ?? options.canary();
     const observation = { sequence: ++sequence, method: spec.method, path: spec.path, sentCanary };
     let response: Response;
     try {
@@ -118,8 +121,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async deleteItem(id, expectedVersion) {
       await request({ method: 'DELETE', path: itemPath(id), ifMatchVersion: expectedVersion });
     },
-    async checkRoute() {
-      return parseRouteReport(await request({ method: 'GET', path: '/api/route' }));
+    async checkRoute({ rawCanary } = {}) {
+      const spec: RequestSpec = { method: 'GET', path: '/api/route' };
+      if (rawCanary !== undefined) spec.canary = rawCanary;
+      return parseRouteReport(await request(spec));
     },
   };
 }

@@ -47,11 +47,7 @@ export function createItemsView(context: ItemsContext): ItemsView {
 
   function render(): void {
     list.replaceChildren(...items.map((item) => renderItem(item, editDialog.open, deleteDialog.open)));
-    const count = items.length === 1 ? '1 item' : `${items.length} items`;
-    status.textContent =
-      items.length === 0
-        ? `No items on ${context.trackLabel()} yet.`
-        : `${count} on ${context.trackLabel()}.`;
+    status.textContent = describeList(items.length, nextCursor !== null, context.trackLabel());
     loadMore.hidden = nextCursor === null;
   }
 
@@ -107,6 +103,12 @@ export function createItemsView(context: ItemsContext): ItemsView {
   });
 
   return { reload };
+}
+
+function describeList(count: number, more: boolean, track: string): string {
+  if (count === 0) return more ? `No items shown on ${track} yet; load more.` : `No items on ${track} yet.`;
+  const items = count === 1 ? '1 item' : `${count} items`;
+  return more ? `${items} on ${track} so far; more below.` : `${items} on ${track}.`;
 }
 
 function renderItem(item: Item, onEdit: (item: Item) => void, onDelete: (item: Item) => void): HTMLLIElement {

@@ -5,16 +5,31 @@ export interface PrPicker {
   show(choice: PrChoice): void;
 }
 
-/** The PR number field: validated with the services' own parser before anything is sent. */
-export function createPrPicker(onChoose: (choice: PrChoice) => void): PrPicker {
+export interface PrPickerActions {
+  /** A valid choice was made: remember it and use it for every request. */
+  onChoose(choice: PrChoice): void;
+  /** The user asked to send an invalid value once, to see the API's answer (stable + warning). */
+  onTryInvalid(rawKey: string): void;
+}
+
+/**
+ * The PR number field: validated with the services' own parser, so an invalid value is never chosen.
+ * It can still be sent once on request, to show how the stack treats an invalid key.
+ */
+export function createPrPicker(actions: PrPickerActions): PrPicker {
   const form = byId('pr-form', HTMLFormElement);
   const input = byId('pr-input', HTMLInputElement);
   const error = byId('pr-error', HTMLElement);
+  const tryOnce = byId('pr-try', HTMLElement);
+  const tryButton = byId('pr-try-button', HTMLButtonElement);
   const stableButton = byId('pr-clear', HTMLButtonElement);
   const pills = [byId('pr-current', HTMLElement), byId('items-track', HTMLElement)];
+  let rejected: string | null = null;
 
-  function setError(message: string | null): void {
+  function setError(message: string | null, rawKey: string | null = null): void {
     showAlert(error, message);
+    rejected = rawKey !== null && isSendableHeaderValue(rawKey) ? rawKey : null;
+    tryOnce.hidden = rejected === null;
     if (message === null) input.removeAttribute('aria-invalid');
     else input.setAttribute('aria-invalid', 'true');
   }
@@ -23,17 +38,21 @@ export function createPrPicker(onChoose: (choice: PrChoice) => void): PrPicker {
     event.preventDefault();
     const parsed = parsePrInput(input.value);
     if (!parsed.ok) {
-      setError(parsed.message);
+      setError(parsed.message, input.value);
       input.focus();
       return;
     }
     setError(null);
-    onChoose(parsed.choice);
+    actions.onChoose(parsed.choice);
+  });
+
+  tryButton.addEventListener('click', () => {
+    if (rejected !== null) actions.onTryInvalid(rejected);
   });
 
   stableButton.addEventListener('click', () => {
     setError(null);
-    onChoose(STABLE);
+    actions.onChoose(STABLE);
   });
 
   return {
@@ -45,4 +64,9 @@ export function createPrPicker(onChoose: (choice: PrChoice) => void): PrPicker {
       }
     },
   };
+}
+
+/** Printable ASCII only: anything else a browser refuses to send as a header value. */
+function isSendableHeaderValue(value: string): boolean {
+  return /^[\x20-\x7e]{1,64}$/.test(value);
 }

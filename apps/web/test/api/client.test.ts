@@ -64,6 +64,18 @@ describe('createApiClient', () => {
     expect(observations[0]?.servedByPresent).toBe(false);
   });
 
+  it('sends a raw key once for a route check, then the chosen PR again', async () => {
+    const { client, requests, observations } = await clientFor(
+      (_req, res) => json(res, 200, { canary: null, warning: null, hops: [] }),
+      '42',
+    );
+    await client.checkRoute({ rawCanary: '04x2' });
+    await client.checkRoute();
+
+    expect(requests.map((request) => request.headers['x-canary'])).toEqual(['04x2', '42']);
+    expect(observations.map((observation) => observation.sentCanary)).toEqual(['04x2', '42']);
+  });
+
   it('updates with If-Match and a JSON body, and deletes with If-Match', async () => {
     const { client, requests } = await clientFor((req, res) =>
       req.method === 'DELETE' ? res.writeHead(204).end() : json(res, 200, { ...SAMPLE_ITEM, version: 4 }),
