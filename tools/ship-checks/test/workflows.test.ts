@@ -115,6 +115,25 @@ describe.each(workflows)('%s', (file, workflow) => {
   });
 });
 
+describe('CI workflow', () => {
+  const ci = workflows.find(([file]) => file === 'ci.yml')?.[1];
+  const runs = Object.values(ci?.jobs ?? {})
+    .flatMap((job) => job.steps)
+    .map((step) => step.run ?? '');
+
+  it('runs every check .ci/run runs (npm test as turbo test + the manifest verification)', () => {
+    const ciRun = readRepoFile('.ci/run')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^(node|npm) /.test(line));
+    expect(ciRun).toContain('npm test');
+    for (const command of ciRun.filter((line) => line !== 'npm test'))
+      expect(runs, command).toContain(command);
+    expect(runs).toContain("npx turbo run test --filter='!@pr-canary/manifests'");
+    expect(runs).toContain('npm test -w @pr-canary/manifests');
+  });
+});
+
 describe('PR canary workflow order', () => {
   const workflow = parseYaml(readRepoFile(`${WORKFLOW_DIR}/pr-canary.yml`)) as Workflow;
   const needs = (job: string) => [workflow.jobs[job]?.needs ?? []].flat();
