@@ -6,6 +6,7 @@
 import {
   type CanaryDeployment,
   canaryNamespace,
+  type HeaderRoute,
   ROUTED_SERVICES,
   type RoutedService,
   routeTable,
@@ -330,6 +331,40 @@ function edgeOrigins(objects: readonly KubeObject[], service: string): string[] 
 }
 
 /**
+ * Pairs each route the table expects with the one object of `kind` the PR apps render for that PR.
+ * A missing or duplicate object is a problem, and so is a rendered route for a PR the table gives
+ * no such route (`what` names the route kind in messages).
+ */
+function pairWithRendered(
+  corpus: Corpus,
+  kind: string,
+  expected: readonly HeaderRoute[],
+  what: { route: string; canary: string },
+): { pairs: { route: HeaderRoute; o: KubeObject }[]; problems: Violation[] } {
+  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, kind).map((o) => ({ p, o })));
+  const pairs: { route: HeaderRoute; o: KubeObject }[] = [];
+  const problems: Violation[] = [];
+  for (const route of expected) {
+    const found = rendered.filter(({ p }) => p.number === route.match.value);
+    const [only] = found;
+    if (only === undefined || found.length > 1) {
+      problems.push(
+        violation(`PR ${route.match.value}`, `needs exactly one ${what.route}, found ${found.length}`),
+      );
+    } else pairs.push({ route, o: only.o });
+  }
+  const routed = new Set(expected.map((r) => r.match.value));
+  for (const { p, o } of rendered) {
+    if (!routed.has(p.number)) {
+      problems.push(
+        violation(ref(o), `PR ${p.number} has no ${what.canary}, so the route table has no ${what.route}`),
+      );
+    }
+  }
+  return { pairs, problems };
+}
+
+/**
  * The PR edge routes are exactly the `http` routes localdev's routeTable gives for the deployed PRs:
  * one IngressRoute per api canary, in the canary's namespace (Traefik's allowCrossNamespace stays
  * off), ``Host(`api.<domain>`) && Header(`X-Canary`, `N`)`` at the table's canary priority, above
@@ -355,17 +390,13 @@ export const prEdgeRoute: Check = ({ corpus }) => {
         .map((r) => r.priority),
     );
   const host = `api.${corpus.config.domains['integration-001']}`;
-  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, 'IngressRoute').map((o) => ({ p, o })));
-  const expected = table.routes.filter((r) => r.protocol === 'http');
-  const out: Violation[] = [];
-  for (const route of expected) {
-    const found = rendered.filter(({ p }) => p.number === route.match.value);
-    const [only] = found;
-    if (only === undefined || found.length > 1) {
-      out.push(violation(`PR ${route.match.value}`, `needs exactly one edge route, found ${found.length}`));
-      continue;
-    }
-    const { o } = only;
+  const { pairs, problems: out } = pairWithRendered(
+    corpus,
+    'IngressRoute',
+    table.routes.filter((r) => r.protocol === 'http'),
+    { route: 'edge route', canary: 'api canary' },
+  );
+  for (const { route, o } of pairs) {
     const [rule, ...more] = o.spec.routes ?? [];
     const match = `Host(\`${host}\`) && Header(\`${route.match.header}\`, \`${route.match.value}\`)`;
     const backend = `Service ${route.backend.namespace}/${route.service}`;
@@ -384,11 +415,6 @@ export const prEdgeRoute: Check = ({ corpus }) => {
       out.push(violation(ref(o), `priority ${rule?.priority} must be above stable's ${floor}`));
     if (JSON.stringify(backends) !== JSON.stringify([backend]))
       out.push(violation(ref(o), `sends to ${backends.join(', ') || 'nothing'}, not ${backend}`));
-  }
-  const routed = new Set(expected.map((r) => r.match.value));
-  for (const { p, o } of rendered) {
-    if (!routed.has(p.number))
-      out.push(violation(ref(o), `PR ${p.number} has no api canary, so the route table has no edge route`));
   }
   return out;
 };
@@ -488,16 +514,14 @@ export const prMeshRoute: Check = ({ corpus }) => {
       ),
     );
   }
-  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, 'GRPCRoute').map((o) => ({ p, o })));
-  const expected = table.routes.filter((r) => r.protocol === 'grpc');
-  for (const route of expected) {
-    const found = rendered.filter(({ p }) => p.number === route.match.value);
-    const [only] = found;
-    if (only === undefined || found.length > 1) {
-      out.push(violation(`PR ${route.match.value}`, `needs exactly one mesh route, found ${found.length}`));
-      continue;
-    }
-    const { o } = only;
+  const { pairs, problems } = pairWithRendered(
+    corpus,
+    'GRPCRoute',
+    table.routes.filter((r) => r.protocol === 'grpc'),
+    { route: 'mesh route', canary: 'store canary' },
+  );
+  out.push(...problems);
+  for (const { route, o } of pairs) {
     const [rule, ...more] = o.spec.rules ?? [];
     const want = { type: route.match.type, name: route.match.header, value: route.match.value };
     if (o.metadata.namespace !== stableBackend.namespace)
@@ -530,11 +554,6 @@ export const prMeshRoute: Check = ({ corpus }) => {
         ),
       );
     }
-  }
-  const routed = new Set(expected.map((r) => r.match.value));
-  for (const { p, o } of rendered) {
-    if (!routed.has(p.number))
-      out.push(violation(ref(o), `PR ${p.number} has no store canary, so the route table has no mesh route`));
   }
   return out;
 };
@@ -911,7 +930,7 @@ function readApiUrl(json: string): string | undefined {
   }
 }
 
-const SERVICE_PROBES: Record<ServiceName | 'web', { readiness: unknown; liveness: unknown }> = {
+export const SERVICE_PROBES: Record<ServiceName | 'web', { readiness: unknown; liveness: unknown }> = {
   'api-service': {
     readiness: { httpGet: { path: '/readyz', port: 'http' } },
     liveness: { httpGet: { path: '/healthz', port: 'http' } },
