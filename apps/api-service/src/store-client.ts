@@ -4,23 +4,19 @@
  * request's canary key and brings back the store's served-by entry). Every call has a deadline.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import {
-  type CanaryScope,
-  canaryClientInterceptor,
-  currentScope,
-  parseServedBy,
-  SERVED_BY_HEADER,
-  type ServiceMetrics,
-} from '@pr-canary/canary-context';
+import { canaryClientInterceptor, type ServiceMetrics } from '@pr-canary/canary-context';
 import {
   type CreateItemResponse__Output,
   type GetItemResponse__Output,
+  type HealthCheckResponse__Output,
+  type HealthClient,
+  healthClientConstructor,
   ITEMS_SERVICE_NAME,
   type ItemOutput,
   type ItemsServiceClient,
   itemsServiceClientConstructor,
   type ListItemsResponse__Output,
+  type ServingStatus,
   type UpdateItemResponse__Output,
 } from '@pr-canary/proto';
 
@@ -36,8 +32,6 @@ export interface ItemsPage {
   /** Empty when there is no further page. */
   nextPageToken: string;
 }
-
-export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 export interface StoreClient {
   getItem(id: string): Promise<ItemOutput>;
@@ -95,70 +89,6 @@ const MESH_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 const DEFAULT_STREAM_DEADLINE_MS = 30_000;
 
-/**
- * grpc.health.v1 as published in grpc/grpc `src/proto/grpc/health/v1/health.proto` (Check only; the
- * api never watches), in protobuf.js JSON form so no .proto file has to ship with the api.
- */
-const HEALTH_PROTO_JSON: Parameters<typeof protoLoader.fromJSON>[0] = {
-  nested: {
-    grpc: {
-      nested: {
-        health: {
-          nested: {
-            v1: {
-              nested: {
-                HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
-                HealthCheckResponse: {
-                  fields: { status: { type: 'ServingStatus', id: 1 } },
-                  nested: {
-                    ServingStatus: { values: { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 } },
-                  },
-                },
-                Health: {
-                  methods: {
-                    Check: {
-                      requestType: 'HealthCheckRequest',
-                      responseType: 'HealthCheckResponse',
-                      comment: 'Health check of one service ("" = the whole server).',
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
-interface HealthCheckResponse {
-  status: ServingStatus;
-}
-
-interface HealthClient extends grpc.Client {
-  Check(
-    request: { service: string },
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<HealthCheckResponse>,
-  ): grpc.ClientUnaryCall;
-}
-
-type HealthClientConstructor = new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options?: grpc.ClientOptions,
-) => HealthClient;
-
-function healthClientConstructor(): HealthClientConstructor {
-  const definition = protoLoader.fromJSON(HEALTH_PROTO_JSON, { enums: String, defaults: true });
-  const health = grpc.loadPackageDefinition(definition) as unknown as {
-    grpc: { health: { v1: { Health: HealthClientConstructor } } };
-  };
-  return health.grpc.health.v1.Health;
-}
-
 function toStoreError(method: string, err: unknown): unknown {
   if (err instanceof Error && typeof (err as grpc.ServiceError).code === 'number') {
     const serviceError = err as grpc.ServiceError;
@@ -178,22 +108,6 @@ function unary<T>(method: string, start: (done: grpc.requestCallback<T>) => void
   });
 }
 
-/**
- * A streaming HTTP response sends its headers with the first item, long before the gRPC status, and
- * canary-context's client interceptor adds served-by entries to the scope only at the status. So for
- * streams, the entries from the response *headers* are added to the scope as soon as they arrive
- * (entries already in the chain are skipped; the interceptor skips them again at the status).
- */
-function addServedByFromHeaders(scope: CanaryScope | undefined, metadata: grpc.Metadata): void {
-  if (!scope) return;
-  for (const entry of parseServedBy(metadata.get(SERVED_BY_HEADER).map(String).join(', '))) {
-    const known = scope.downstream.some(
-      (e) => e.service === entry.service && e.track === entry.track && e.version === entry.version,
-    );
-    if (!known) scope.downstream.push(entry);
-  }
-}
-
 function requireItem(method: string, item: ItemOutput | null | undefined): ItemOutput {
   if (!item) throw new Error(`store ${method} answered without an item`);
   return item;
@@ -211,8 +125,8 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     grpc.credentials.createInsecure(),
     clientOptions,
   );
-  const HealthClient = healthClientConstructor();
-  const health = new HealthClient(options.addr, grpc.credentials.createInsecure(), {
+  const Health = healthClientConstructor();
+  const health: HealthClient = new Health(options.addr, grpc.credentials.createInsecure(), {
     ...clientOptions,
     channelOverride: items.getChannel(),
   });
@@ -262,8 +176,6 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
         new grpc.Metadata(),
         callOptions(options.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS),
       );
-      const scope = currentScope();
-      call.once('metadata', (metadata: grpc.Metadata) => addServedByFromHeaders(scope, metadata));
       try {
         for await (const message of call) {
           yield requireItem('ExportItems', (message as { item?: ItemOutput | null }).item);
@@ -276,7 +188,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     },
 
     async checkHealth(deadlineMs) {
-      const response = await unary<HealthCheckResponse>('Health.Check', (done) =>
+      const response = await unary<HealthCheckResponse__Output>('Health.Check', (done) =>
         health.Check({ service: ITEMS_SERVICE_NAME }, new grpc.Metadata(), callOptions(deadlineMs), done),
       );
       return response.status;

@@ -8,12 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
-import { type GetItemResponse__Output, itemsServiceClientConstructor } from '@pr-canary/proto';
+import {
+  type GetItemResponse__Output,
+  type HealthCheckResponse__Output,
+  healthClientConstructor,
+  itemsServiceClientConstructor,
+} from '@pr-canary/proto';
+import { startDynalite } from '@pr-canary/test-support';
 import { createDocumentClient } from '../src/dynamodb-client';
-import { type HealthResponse, healthClientConstructor } from '../src/health';
 import { createItemsRepository, ensureTable, LIST_PARTITION } from '../src/items-repository';
 import { bindStoreServer, createStoreServer } from '../src/store-server';
-import { startDynalite } from '../test/dynalite';
 
 const PHASE_MS = 2_500;
 const CONCURRENCY = 16;
@@ -64,7 +68,9 @@ async function main(): Promise<void> {
   try {
     console.log(`store-service bench: ${CONCURRENCY} concurrent callers, ${PHASE_MS} ms per phase\n`);
     const noop = await measure('gRPC health Check (no-op RPC)', () =>
-      promised<HealthResponse>((cb) => health.check({ service: '' }, new grpc.Metadata(), {}, cb)),
+      promised<HealthCheckResponse__Output>((cb) =>
+        health.check({ service: '' }, new grpc.Metadata(), {}, cb),
+      ),
     );
     const bareGet = await measure('DynamoDB GetCommand (bare SDK)', () =>
       docClient.send(

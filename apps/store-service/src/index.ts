@@ -11,11 +11,7 @@ export type { HandlerLogger } from './handlers';
 export {
   createHealthRegistry,
   HEALTH_SERVICE_NAMES,
-  type HealthClient,
   type HealthRegistry,
-  type HealthRequest,
-  type HealthResponse,
-  healthClientConstructor,
   type ServingStatus,
 } from './health';
 export { isItemId } from './ids';

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { type CanaryKey, currentCanaryKey, startMetricsServer } from '@pr-canary/canary-context';
+import type { HealthCheckResponse__Output } from '@pr-canary/proto';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { HealthResponse } from '../src/health';
 import type { ItemsRepository } from '../src/items-repository';
 import { buildStore, unary } from './helper';
 
@@ -78,7 +78,7 @@ describe('canary context in the store', () => {
     onTestFinished(() => server.close());
     await api.create(widget, { metadata: withKey('7') });
     await api.list({ pageSize: 101 }).catch(() => {});
-    await unary<HealthResponse>((md, o, cb) => healthClient.check({ service: '' }, md, o, cb));
+    await unary<HealthCheckResponse__Output>((md, o, cb) => healthClient.check({ service: '' }, md, o, cb));
 
     const body = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     expect(body).toContain(
