@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { readRepoFile, repoPath } from '../src/repo';
@@ -201,6 +202,29 @@ describe('telepresence intercept.sh --dry-run', () => {
     expect(intercept).toContain('npm start --workspace @pr-canary/api-service');
     expect(lines.at(-1)).toBe('+ telepresence leave api-service');
   });
+
+  it.each(['api-service', 'store-service'])(
+    'overrides only variables %s’s config schema reads, with values it accepts',
+    async (service) => {
+      const result = dryRun(INTERCEPT, ['--dry-run', service, '42']);
+      const intercept = result.stdout.split('\n').find((line) => line.startsWith('+ telepresence intercept'));
+      const overrides =
+        /-- env ((?:[A-Z_]+=\S+ )+)/
+          .exec(intercept ?? '')?.[1]
+          ?.trim()
+          .split(' ') ?? [];
+      expect(overrides.length).toBeGreaterThanOrEqual(3);
+      const configModule = pathToFileURL(repoPath('apps', service, 'src', 'config.ts')).href;
+      const { configSchema } = (await import(/* @vite-ignore */ configModule)) as {
+        configSchema: { shape: Record<string, { safeParse(value: unknown): { success: boolean } }> };
+      };
+      for (const [name, value] of overrides.map((pair) => pair.split('='))) {
+        const field = configSchema.shape[name as string];
+        expect(field, `${name} is not read by ${service}`).toBeDefined();
+        expect(field?.safeParse(value).success, `${name}=${value}`).toBe(true);
+      }
+    },
+  );
 
   it('intercepts store-service on its grpc port, in a PR canary namespace when asked', () => {
     const result = dryRun(INTERCEPT, ['--dry-run', 'store-service', '7', 'store-canary-pr-7']);
