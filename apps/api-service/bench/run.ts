@@ -5,7 +5,8 @@
  * relative measure for this machine, not a capacity number. Bounded to well under 30 s.
  */
 import { Agent, request } from 'node:http';
-import { apiConfig, createTable, type RunningApi, startApi, startDynalite, startStore } from '../test/stack';
+import { startDynalite } from '@pr-canary/test-support';
+import { apiConfig, createTable, type RunningApi, startApi, startStore } from '../test/stack';
 
 const CONNECTIONS = 16;
 const WARMUP_MS = 1_000;

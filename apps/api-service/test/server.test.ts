@@ -1,13 +1,18 @@
 /** Child processes load tsx and the OTel SDK: slow on a busy machine. */
 const PROCESS_TEST_TIMEOUT_MS = 90_000;
 
+import {
+  listeningPort,
+  type RunningDynalite,
+  type ServiceProcess,
+  startDynalite,
+} from '@pr-canary/test-support';
 /**
  * The entry point as a real process: config errors exit 1 naming the variable; PORT=0 binds an
  * ephemeral port and logs it; SIGTERM shuts down in order and exits 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listeningPort, type ServiceProcess, startService } from './processes';
-import { createTable, type RunningDynalite, type RunningStore, startDynalite, startStore } from './stack';
+import { createTable, type RunningStore, startService, startStore } from './stack';
 
 let db: RunningDynalite;
 let store: RunningStore;

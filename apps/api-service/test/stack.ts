@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import {
   createLogger,
   createServiceMetrics,
@@ -19,7 +20,12 @@ import {
   createStoreServer,
   ensureTable,
 } from '@pr-canary/store-service';
-import dynalite from 'dynalite';
+import {
+  type RunningDynalite,
+  type ServiceProcess,
+  startDynalite,
+  startServiceProcess,
+} from '@pr-canary/test-support';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, identityFromConfig } from '../src/app';
 import { type ApiConfig, loadConfig } from '../src/config';
@@ -28,27 +34,14 @@ import { startWireTap, type WireTap } from './wire-tap';
 
 export const CANARY_PR = '7';
 export const TEST_VERSION = '0.4.0-test';
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-export interface RunningDynalite {
-  endpoint: string;
-  close(): Promise<void>;
-}
-
-export async function startDynalite(): Promise<RunningDynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** api-service or store-service as a real child process, started exactly like its `npm start`. */
+export function startService(
+  workspace: 'api-service' | 'store-service',
+  env: Record<string, string>,
+): ServiceProcess {
+  return startServiceProcess({ cwd: path.join(REPO_ROOT, 'apps', workspace), env });
 }
 
 /** A fresh table in `endpoint` (created the way store-service's own startup does). */

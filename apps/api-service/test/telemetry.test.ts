@@ -3,75 +3,22 @@
  * telemetry register preloaded, exporting OTLP/HTTP JSON to a tiny receiver in this test.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  listeningPort,
+  type OtlpReceiver,
+  type RunningDynalite,
+  type ServiceProcess,
+  startDynalite,
+  startOtlpReceiver,
+} from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listeningPort, type ServiceProcess, startService } from './processes';
-import { type RunningDynalite, startDynalite } from './stack';
+import { startService } from './stack';
 
 const PROCESS_TEST_TIMEOUT_MS = 120_000;
 const TRACE_WAIT_MS = 30_000;
 
-interface ReceivedSpan {
-  service: string;
-  traceId: string;
-  name: string;
-  attributes: Record<string, string>;
-}
-
-interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string; intValue?: string | number; boolValue?: boolean };
-}
-
-interface OtlpExport {
-  resourceSpans?: {
-    resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; name: string; attributes?: OtlpAttribute[] }[] }[];
-  }[];
-}
-
-function attributeMap(attributes: OtlpAttribute[] = []): Record<string, string> {
-  return Object.fromEntries(
-    attributes.map(({ key, value }) => [key, String(value.stringValue ?? value.intValue ?? value.boolValue)]),
-  );
-}
-
-/** Accepts OTLP/HTTP JSON trace exports and keeps every span. */
-async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: Server }> {
-  const spans: ReceivedSpan[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        const payload = JSON.parse(body) as OtlpExport;
-        for (const resourceSpans of payload.resourceSpans ?? []) {
-          const service = attributeMap(resourceSpans.resource?.attributes)['service.name'] ?? '';
-          for (const scope of resourceSpans.scopeSpans ?? []) {
-            for (const span of scope.spans ?? []) {
-              spans.push({
-                service,
-                traceId: span.traceId,
-                name: span.name,
-                attributes: attributeMap(span.attributes),
-              });
-            }
-          }
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
-}
-
 let db: RunningDynalite;
-let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let receiver: OtlpReceiver;
 const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
@@ -81,14 +28,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const service of services) await service.stop();
-  if (receiver) await new Promise((resolve) => receiver.server.close(resolve));
+  await receiver?.close();
   await db?.close();
 });
 
 function otelEnv(serviceName: string): Record<string, string> {
   return {
     OTEL_SERVICE_NAME: serviceName,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     PORT: '0',

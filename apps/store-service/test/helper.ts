@@ -10,6 +10,8 @@ import {
   type DeleteItemResponse__Output,
   type GetItemRequest,
   type GetItemResponse__Output,
+  type HealthClient,
+  healthClientConstructor,
   type ItemsServiceClient,
   itemsServiceClientConstructor,
   type ListItemsRequest,
@@ -17,18 +19,13 @@ import {
   type UpdateItemRequest,
   type UpdateItemResponse__Output,
 } from '@pr-canary/proto';
+import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, expect, onTestFinished } from 'vitest';
 import { createDocumentClient } from '../src/dynamodb-client';
 import type { HandlerLogger } from '../src/handlers';
-import {
-  createHealthRegistry,
-  type HealthClient,
-  type HealthRegistry,
-  healthClientConstructor,
-} from '../src/health';
+import { createHealthRegistry, type HealthRegistry } from '../src/health';
 import { createItemsRepository, ensureTable, type ItemsRepository } from '../src/items-repository';
 import { bindStoreServer, createStoreServer } from '../src/store-server';
-import { type RunningDynalite, startDynalite } from './dynalite';
 
 export const TEST_IDENTITY: InstanceIdentity = {
   service: 'store-service',

@@ -1,86 +1,39 @@
-import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import {
+  type OtlpReceiver,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_SERVER,
+  startOtlpReceiver,
+  startServiceProcess,
+} from '@pr-canary/test-support';
 import { describe, it, type TestContext } from 'vitest';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const FIXTURE = 'test/fixtures/traced-app.ts';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string } }[];
-}
-
-const SPAN_KIND_SERVER = 2;
-const SPAN_KIND_CLIENT = 3;
-
-/** A minimal OTLP/HTTP JSON receiver on port 0 collecting every exported span. */
-async function startReceiver(onTestFinished: TestContext['onTestFinished']) {
-  const spans: OtlpSpan[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      if (req.url !== '/v1/traces') return void res.writeHead(404).end();
-      const payload = JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-      for (const resource of payload.resourceSpans)
-        for (const scope of resource.scopeSpans) spans.push(...scope.spans);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+/**
+ * Runs the fixture the way services start (tsx plus `--require @pr-canary/canary-context/register`)
+ * and returns the `result` it prints last, its JSON log lines and its stderr.
+ */
+async function runFixture(env: Record<string, string>, onTestFinished: TestContext['onTestFinished']) {
+  const fixture = startServiceProcess({
+    cwd: PACKAGE_ROOT,
+    script: FIXTURE,
+    env: { OTEL_SERVICE_NAME: 'traced-api', CANARY_TRACK: 'pr-7', ...env },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { spans, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  onTestFinished(() => fixture.stop());
+  const code = await fixture.exited;
+  if (code !== 0) throw new Error(`fixture exited with ${code}: ${fixture.stderr()}`);
+  const last = fixture.logs.at(-1) as { result: Record<string, unknown> };
+  return { result: last.result, logs: fixture.logs, stderr: fixture.stderr() };
 }
 
-/** Runs the fixture the way services start: tsx plus `--require @pr-canary/canary-context/register`. */
-function runFixture(env: Record<string, string>) {
-  return new Promise<{ result: Record<string, unknown>; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      execFile(
-        process.execPath,
-        [
-          '--conditions=pr-canary-source',
-          '--import',
-          'tsx',
-          '--require',
-          '@pr-canary/canary-context/register',
-          FIXTURE,
-        ],
-        {
-          cwd: PACKAGE_ROOT,
-          env: {
-            PATH: process.env.PATH ?? '',
-            OTEL_SERVICE_NAME: 'traced-api',
-            CANARY_TRACK: 'pr-7',
-            ...env,
-          },
-          timeout: 60_000,
-        },
-        (error, stdout, stderr) => {
-          if (error) return reject(new Error(`fixture failed: ${error.message}\n${stderr}`));
-          const last = stdout.trim().split('\n').at(-1) ?? '{}';
-          resolve({
-            result: (JSON.parse(last) as { result: Record<string, unknown> }).result,
-            stdout,
-            stderr,
-          });
-        },
-      );
-    },
-  );
+/** A receiver closed when the test ends. */
+async function receiverFor(onTestFinished: TestContext['onTestFinished']): Promise<OtlpReceiver> {
+  const receiver = await startOtlpReceiver();
+  onTestFinished(() => receiver.close());
+  return receiver;
 }
-
-const attribute = (span: OtlpSpan, key: string) =>
-  span.attributes.find((a) => a.key === key)?.value.stringValue;
 
 // Each test starts one child process (loading the OTel SDK dominates); sequential to spare shared CPUs.
 describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => {
@@ -88,11 +41,11 @@ describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => 
     onTestFinished,
     expect,
   }) => {
-    const receiver = await startReceiver(onTestFinished);
-    const { result, stdout } = await runFixture({
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '50',
-    });
+    const receiver = await receiverFor(onTestFinished);
+    const { result, logs } = await runFixture(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' },
+      onTestFinished,
+    );
     expect(result).toMatchObject({ tracing: true, status: 200, xCanary: '42' });
     const body = result.body as { baggageCanary: string; traceparent: string };
     expect(body.baggageCanary).toBe('42');
@@ -112,15 +65,11 @@ describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => 
     const requestSpans = receiver.spans.filter((s) => s.traceId === httpServer.traceId);
     expect(requestSpans.length).toBeGreaterThanOrEqual(4); // http server, @fastify/otel request, grpc client + server
     for (const span of requestSpans) {
-      expect(attribute(span, 'canary.key'), span.name).toBe('42');
-      expect(attribute(span, 'canary.track'), span.name).toBe('pr-7');
+      expect(span.attributes['canary.key'], span.name).toBe('42');
+      expect(span.attributes['canary.track'], span.name).toBe('pr-7');
     }
 
-    const hopLog = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{"level"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((line) => line.msg === 'hop');
+    const hopLog = logs.find((line) => line.msg === 'hop');
     expect(hopLog).toMatchObject({
       trace_id: httpServer.traceId,
       canary: '42',
@@ -133,11 +82,11 @@ describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => 
     onTestFinished,
     expect,
   }) => {
-    const receiver = await startReceiver(onTestFinished);
-    const { result } = await runFixture({
-      OTEL_SDK_DISABLED: 'true',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    });
+    const receiver = await receiverFor(onTestFinished);
+    const { result } = await runFixture(
+      { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
+      onTestFinished,
+    );
     expect(result).toMatchObject({
       tracing: false,
       status: 200,
@@ -147,12 +96,15 @@ describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => 
     expect(receiver.spans).toEqual([]);
   });
 
-  it('stays quiet on stderr when no collector is listening', async ({ expect }) => {
-    const { result, stderr } = await runFixture({
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_EXPORTER_OTLP_TIMEOUT: '500',
-    });
+  it('stays quiet on stderr when no collector is listening', async ({ onTestFinished, expect }) => {
+    const { result, stderr } = await runFixture(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+      },
+      onTestFinished,
+    );
     expect(result).toMatchObject({ tracing: true, status: 200 });
     expect(stderr).toBe('');
   });

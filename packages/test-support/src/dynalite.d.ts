@@ -5,6 +5,7 @@ declare module 'dynalite' {
     createTableMs?: number;
     deleteTableMs?: number;
     updateTableMs?: number;
+    /** Keep the data in a LevelDB folder instead of in memory. */
     path?: string;
   }
 

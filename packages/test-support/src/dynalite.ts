@@ -1,7 +1,9 @@
+/// <reference path="./dynalite.d.ts" />
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 
 export interface RunningDynalite {
+  /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   endpoint: string;
   close(): Promise<void>;
 }

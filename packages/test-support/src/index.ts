@@ -1,0 +1,15 @@
+export { type RunningDynalite, startDynalite } from './dynalite';
+export {
+  type OtlpReceiver,
+  type ReceivedSpan,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_SERVER,
+  startOtlpReceiver,
+} from './otlp-receiver';
+export {
+  type LogLine,
+  listeningPort,
+  type ServiceProcess,
+  type ServiceProcessOptions,
+  startServiceProcess,
+} from './service-process';

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, SPAN_KIND_SERVER, startOtlpReceiver } from '../src/index';
+
+let receiver: OtlpReceiver | undefined;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+const exportBody = {
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api-service' } }] },
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: 'aa',
+              spanId: 'bb',
+              parentSpanId: 'cc',
+              name: 'GET /api/route',
+              kind: SPAN_KIND_SERVER,
+              attributes: [
+                { key: 'canary.key', value: { stringValue: '42' } },
+                { key: 'http.status_code', value: { intValue: 200 } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+function post(path: string, body: string) {
+  return fetch(`${receiver?.endpoint}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+}
+
+describe('startOtlpReceiver', () => {
+  it('keeps each exported span with its service name and flattened attributes', async () => {
+    receiver = await startOtlpReceiver();
+    expect((await post('/v1/traces', JSON.stringify(exportBody))).status).toBe(200);
+    expect(receiver.spans).toEqual([
+      {
+        service: 'api-service',
+        traceId: 'aa',
+        spanId: 'bb',
+        parentSpanId: 'cc',
+        name: 'GET /api/route',
+        kind: SPAN_KIND_SERVER,
+        attributes: { 'canary.key': '42', 'http.status_code': '200' },
+      },
+    ]);
+  });
+
+  it('refuses other paths (404) and bodies that are not JSON (400), keeping nothing', async () => {
+    receiver = await startOtlpReceiver();
+    expect((await post('/v1/metrics', JSON.stringify(exportBody))).status).toBe(404);
+    expect((await post('/v1/traces', '{not json')).status).toBe(400);
+    expect(receiver.spans).toEqual([]);
+  });
+});
