@@ -13,6 +13,7 @@ import {
   parseDockerfile,
   parseEnv,
   parseExecForm,
+  readInstructions,
   type Stage,
 } from '../src/dockerfile';
 import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
@@ -23,11 +24,16 @@ const rootManifest = readRepoJson<{ devDependencies: Record<string, string> }>('
 interface ContainerSpec {
   name: string;
   ports?: { name: string; containerPort: number }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 interface DeploymentSpec {
   spec: {
     template: {
-      spec: { securityContext?: { runAsUser?: number; runAsGroup?: number }; containers: ContainerSpec[] };
+      spec: {
+        securityContext?: { runAsUser?: number; runAsGroup?: number };
+        containers: ContainerSpec[];
+        volumes?: { name: string; configMap?: { name: string } }[];
+      };
     };
   };
 }
@@ -287,6 +293,58 @@ describe.each(
     const ports = new Map((container?.ports ?? []).map((port) => [port.name, String(port.containerPort)]));
     expect(env.get('PORT')).toBe(ports.get('http') ?? ports.get('grpc'));
     expect(env.get('METRICS_PORT')).toBe(ports.get('metrics'));
+  });
+});
+
+describe('Node service Dockerfiles', () => {
+  const nodeServices = SERVICES.filter((service) => service.canaryLabel !== null);
+
+  /** The instructions (comments aside) with the app's own name replaced by a placeholder. */
+  function recipe(service: (typeof SERVICES)[number]): string[] {
+    return readInstructions(readRepoFile(`${service.workspace}/Dockerfile`)).map((instruction) =>
+      [instruction.keyword, instruction.args, ...instruction.heredocs]
+        .join(' ')
+        .replaceAll(service.name, '<app>'),
+    );
+  }
+
+  it('are one recipe: identical apart from the app name, so a fix to one cannot miss the other', () => {
+    expect(nodeServices.map((service) => service.name)).toEqual(['api-service', 'store-service']);
+    const [first, ...others] = nodeServices.map(recipe);
+    expect(first?.length).toBeGreaterThan(10);
+    for (const other of others) expect(other).toEqual(first);
+  });
+
+  it('the comparison above can fail: another app name or an extra step shows up as a difference', () => {
+    const api = recipe(nodeServices[0] as (typeof SERVICES)[number]);
+    expect(api.some((line) => line.includes('turbo prune @pr-canary/<app> '))).toBe(true);
+    expect(api.join('\n')).not.toContain('store-service');
+  });
+});
+
+describe('web image runtime config', () => {
+  const runtime = finalStage(parseDockerfile(readRepoFile('apps/web/Dockerfile')));
+  const nginxConf = instructionsOf(runtime, 'COPY')
+    .filter((copy) => parseCopy(copy).destination === '/etc/nginx/conf.d/default.conf')
+    .flatMap((copy) => copy.heredocs)
+    .join('');
+  const root = /^\s*root\s+(\S+);/m.exec(nginxConf)?.[1];
+
+  it('serves /config.json from the html root, never cached, and ships none of its own', () => {
+    expect(root).toBe('/usr/share/nginx/html');
+    const block = /location = \/config\.json \{([^}]*)\}/.exec(nginxConf)?.[1] ?? '';
+    expect(block).toContain('add_header Cache-Control "no-store" always;');
+    expect(block).toContain('try_files $uri =404;');
+    expect(repoFileExists('apps/web/public/config.json')).toBe(false);
+  });
+
+  it('is mounted by the web Deployment read-only from a ConfigMap at the path the image serves', () => {
+    const pod = deploymentOf('web').spec.template.spec;
+    const web = pod.containers.find((container) => container.name === 'web');
+    const mount = web?.volumeMounts?.find((candidate) => candidate.mountPath === `${root}/config.json`);
+    expect(mount, `no volumeMount at ${root}/config.json`).toBeDefined();
+    expect(mount).toMatchObject({ subPath: 'config.json', readOnly: true });
+    expect(pod.volumes?.find((volume) => volume.name === mount?.name)?.configMap).toBeDefined();
   });
 });
 
