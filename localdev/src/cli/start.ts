@@ -101,6 +101,8 @@ function portOption(value: string | undefined, fallback: number, flag: string): 
   return port;
 }
 
+type BannerRow = [label: string, address: string, note: string];
+
 function banner(stack: Stack, command: StartCommand, seconds: string, color: boolean): string {
   const apiUrl = stack.urls.api.replace('127.0.0.1', 'localhost');
   const bold = (text: string) => (color ? paint(1, text) : text);
@@ -109,13 +111,22 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     : ['   none: stable only'];
   const pr = command.canaries[0]?.pr;
   const storeOnly = command.canaries.find((c) => !c.services.includes('api-service'))?.pr;
+  const web: BannerRow[] = stack.urls.web ? [['web UI', stack.urls.web, 'items + route inspector']] : [];
+  const parts: BannerRow[] = [
+    ...web,
+    ['api (edge)', apiUrl, 'X-Canary: N → api canary of PR N if running, else stable'],
+    ['store (mesh)', stack.urls.grpc, 'x-canary: N → store canary of PR N if running, else stable'],
+    [
+      'dynamodb',
+      stack.urls.dynamodb,
+      command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory',
+    ],
+  ];
+  const urlWidth = Math.max(...parts.map(([, url]) => url.length));
   return [
     '',
     bold(`pr-canary local stack is ready in ${seconds} s`),
-    ...(stack.urls.web ? [`   web UI          ${stack.urls.web}`] : []),
-    `   api (edge)      ${apiUrl}          X-Canary: N  → api canary of PR N if running, else stable`,
-    `   store (mesh)    ${stack.urls.grpc}            x-canary: N  → store canary of PR N if running, else stable`,
-    `   dynamodb        ${stack.urls.dynamodb}   ${command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory'}`,
+    ...parts.map(([label, url, note]) => `   ${label.padEnd(14)} ${url.padEnd(urlWidth)}   ${note}`),
     ` canaries (from ${command.canariesSource}):`,
     ...canaryLines,
     ' try:',

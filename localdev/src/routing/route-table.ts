@@ -50,7 +50,8 @@ export interface RouteTable {
 }
 
 export const STABLE_NAMESPACE = 'apps';
-export const STABLE_ROUTE_PRIORITY = 1;
+/** Traefik priorities, as in manifests/components/edge-routes (stable) and manifests/pr-canary/api (PR). */
+export const STABLE_ROUTE_PRIORITY = 10;
 export const CANARY_ROUTE_PRIORITY = 100;
 
 const PROTOCOL: Readonly<Record<RoutedService, HeaderRoute['protocol']>> = {

@@ -74,7 +74,8 @@ export const DEMO_CANARIES: readonly CanarySpec[] = [
   { pr: '7', services: ['store-service'], version: '0.1.0-pr7' },
 ];
 
-const HOST = '127.0.0.1';
+/** Every part of the stack binds (and dials) loopback only: nothing is reachable from the LAN. */
+const LOOPBACK = '127.0.0.1';
 const STOP_GRACE_MS = 8_000;
 const READY_POLL_MS = 100;
 const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -145,13 +146,14 @@ class StackRunner {
 
   async start(): Promise<Stack> {
     const canaries = this.#options.canaries ?? DEMO_CANARIES;
-    await assertPortsFree(Object.values(this.#portClaims()), HOST);
+    await assertPortsFree(Object.values(this.#portClaims()), LOOPBACK);
     const { httpPort, grpcPort } = await this.#startRouters();
     const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
     markHandled(web);
     const stableVersion = this.#options.stableVersion ?? '0.1.0';
-    // Stores need dynalite; apis only need the router's gRPC entry, so both chains start at once and
-    // the apis' readiness (store reachable through the router) is what joins them.
+    // Stores need dynalite; apis only need the router's gRPC entry, so both chains start at once (the
+    // apis' boot overlaps the stores'). An api's readiness (store reachable through the router) is
+    // polled only once the stores are routable, so a healthy start logs no failed readiness check.
     const stores = this.#startDynalite().then((port) =>
       Promise.all(
         this.#tracksOf('store-service', canaries, stableVersion).map(([track, version]) =>
@@ -163,15 +165,15 @@ class StackRunner {
     const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
     const apis = Promise.all(
       this.#tracksOf('api-service', canaries, stableVersion).map(([track, version]) =>
-        this.#startService('api-service', track, version, { grpcPort, corsOrigins }),
+        this.#startService('api-service', track, version, { grpcPort, corsOrigins, storesUp: stores }),
       ),
     );
     const [dynamodbPort, webUrl] = await Promise.all([stores, web, apis]);
     return {
       urls: {
-        api: `http://${HOST}:${httpPort}`,
-        grpc: `${HOST}:${grpcPort}`,
-        dynamodb: `http://${HOST}:${dynamodbPort}`,
+        api: `http://${LOOPBACK}:${httpPort}`,
+        grpc: `${LOOPBACK}:${grpcPort}`,
+        dynamodb: `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
       },
       instances: () => this.#instances.map(({ child, ...rest }) => ({ ...rest, running: child.running })),
@@ -184,7 +186,7 @@ class StackRunner {
   /** The web UI's origins for CORS: known up front for a fixed port, else once Vite reports its URL. */
   async #webOrigins(web: Promise<string | undefined>): Promise<string[]> {
     if (!this.#options.web) return [];
-    const url = this.#ports.web === 0 ? await web : `http://${HOST}:${this.#ports.web}`;
+    const url = this.#ports.web === 0 ? await web : `http://${LOOPBACK}:${this.#ports.web}`;
     return url ? browserOrigins(url) : [];
   }
 
@@ -214,22 +216,25 @@ class StackRunner {
 
   async #startRouters(): Promise<{ httpPort: number; grpcPort: number }> {
     const claims = this.#portClaims();
-    const http = await startHttpRouter({ routes: this.#routes, port: this.#ports.http, host: HOST }).catch(
-      (error) => {
-        throw explainListenError(error, claims.http);
-      },
-    );
-    this.#closers.push(() => http.close());
-    const grpc = await startGrpcRouter({ routes: this.#routes, port: this.#ports.grpc, host: HOST }).catch(
-      (error) => {
-        throw explainListenError(error, claims.grpc);
-      },
-    );
-    this.#closers.push(() => grpc.close());
+    const http = await this.#startRouter(startHttpRouter, this.#ports.http, claims.http);
+    const grpc = await this.#startRouter(startGrpcRouter, this.#ports.grpc, claims.grpc);
     this.#say(
-      `dev router: HTTP http://${HOST}:${http.port} (X-Canary → api), gRPC ${HOST}:${grpc.port} (x-canary → store)`,
+      `dev router: HTTP http://${LOOPBACK}:${http.port} (X-Canary → api), gRPC ${LOOPBACK}:${grpc.port} (x-canary → store)`,
     );
     return { httpPort: http.port, grpcPort: grpc.port };
+  }
+
+  /** Starts one router entry on loopback; a taken port becomes a PortInUseError naming it. */
+  async #startRouter(
+    start: typeof startHttpRouter | typeof startGrpcRouter,
+    port: number,
+    claim: PortClaim,
+  ): Promise<{ port: number }> {
+    const router = await start({ routes: this.#routes, port, host: LOOPBACK }).catch((error: unknown) => {
+      throw explainListenError(error, claim);
+    });
+    this.#closers.push(() => router.close());
+    return router;
   }
 
   async #startDynalite(): Promise<number> {
@@ -240,7 +245,7 @@ class StackRunner {
       '--port',
       String(this.#ports.dynamodb),
       '--host',
-      HOST,
+      LOOPBACK,
     ];
     if (this.#options.dataDir) args.push('--path', this.#options.dataDir);
     const child = this.#spawn('dynamodb', 'dynamodb', args, REPO_ROOT, {});
@@ -253,9 +258,15 @@ class StackRunner {
     service: RoutedService,
     track: Track,
     version: string,
-    wiring: { dynamodbPort?: number; grpcPort?: number; corsOrigins?: readonly string[] },
+    wiring: {
+      dynamodbPort?: number;
+      grpcPort?: number;
+      corsOrigins?: readonly string[];
+      storesUp?: Promise<unknown>;
+    },
   ): Promise<void> {
     const env: Record<string, string> = {
+      HOST: LOOPBACK,
       PORT: '0',
       METRICS_PORT: '0',
       CANARY_TRACK: track,
@@ -265,7 +276,7 @@ class StackRunner {
     if (service === 'store-service') {
       Object.assign(env, {
         DYNAMODB_TABLE: tableFor(track),
-        DYNAMODB_ENDPOINT: `http://${HOST}:${wiring.dynamodbPort}`,
+        DYNAMODB_ENDPOINT: `http://${LOOPBACK}:${wiring.dynamodbPort}`,
         DYNAMODB_CREATE_TABLE: 'true',
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'localdev',
@@ -275,17 +286,20 @@ class StackRunner {
       });
     } else {
       Object.assign(env, {
-        STORE_ADDR: `${HOST}:${wiring.grpcPort}`,
+        STORE_ADDR: `${LOOPBACK}:${wiring.grpcPort}`,
         CORS_ALLOWED_ORIGINS: (wiring.corsOrigins ?? []).join(','),
       });
     }
     const name = `${SHORT_NAME[service]} ${track}`;
     const child = this.#spawn(service, name, SERVICE_NODE_ARGS, path.join(REPO_ROOT, 'apps', service), env);
     const port = await this.#waitListening(child);
-    if (service === 'api-service') await this.#waitReady(child, port);
+    if (service === 'api-service') {
+      await wiring.storesUp;
+      await this.#waitReady(child, port);
+    }
     const instance: ServiceInstance = { service, track, version, child, port };
     this.#instances.push(instance);
-    this.#routes.add(service, track, { host: HOST, port });
+    this.#routes.add(service, track, { host: LOOPBACK, port });
     if (track === 'stable') this.#watchVital(child);
     else this.#watchCanary(instance);
   }
@@ -300,11 +314,11 @@ class StackRunner {
       String(this.#ports.web),
       '--strictPort',
       '--host',
-      HOST,
+      LOOPBACK,
       '--clearScreen',
       'false',
     ];
-    const child = this.#spawn('web', 'web', args, webDir, { VITE_API_URL: `http://${HOST}:${apiPort}` });
+    const child = this.#spawn('web', 'web', args, webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` });
     const url = await child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs());
     this.#watchVital(child);
     return url;
@@ -354,7 +368,7 @@ class StackRunner {
     const deadline = Date.now() + this.#readyTimeoutMs();
     while (Date.now() < deadline) {
       if (!child.running) throw new StackError(withLastLines(`${child.name} exited while starting`, child));
-      const ready = await fetch(`http://${HOST}:${port}/readyz`).then(
+      const ready = await fetch(`http://${LOOPBACK}:${port}/readyz`).then(
         (response) => response.ok,
         () => false,
       );

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { canaryNamespace, resolveRoute, routeTable } from '../../src/routing/route-table';
+import {
+  CANARY_ROUTE_PRIORITY,
+  canaryNamespace,
+  resolveRoute,
+  routeTable,
+  STABLE_ROUTE_PRIORITY,
+} from '../../src/routing/route-table';
 
 describe('route table', () => {
   const table = routeTable([
@@ -32,6 +38,7 @@ describe('route table', () => {
         priority: 100,
       },
     ]);
+    expect(CANARY_ROUTE_PRIORITY).toBeGreaterThan(STABLE_ROUTE_PRIORITY);
     expect(table.defaults['store-service']).toEqual({
       service: 'store-service',
       track: 'stable',
