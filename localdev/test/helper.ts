@@ -149,6 +149,27 @@ export function localAddress(port: number) {
   return { host: '127.0.0.1', port };
 }
 
+export interface ProbeFlags {
+  pr?: string;
+  count: number;
+  expect?: string;
+  json?: boolean;
+}
+
+/** `probe --url URL [--pr N] -n COUNT [--expect …] [--json]` as an argv for the `canary` CLI. */
+export function probeArgs(url: string, flags: ProbeFlags): string[] {
+  return [
+    'probe',
+    '--url',
+    url,
+    ...(flags.pr === undefined ? [] : ['--pr', flags.pr]),
+    '-n',
+    String(flags.count),
+    ...(flags.expect === undefined ? [] : ['--expect', flags.expect]),
+    ...(flags.json ? ['--json'] : []),
+  ];
+}
+
 const CANARY_BIN = path.resolve(__dirname, '../bin/canary.mjs');
 
 /** Runs the real `canary` CLI (bin shim → tsx) and collects its output and exit code. */

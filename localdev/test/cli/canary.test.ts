@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { runCanaryCli, runCanaryInProcess, startTestHttpRouter } from '../helper';
+import { probeArgs, runCanaryCli, runCanaryInProcess, startTestHttpRouter } from '../helper';
 
 /** A real HTTP server shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
 async function startRouteServer(): Promise<string> {
@@ -29,30 +29,20 @@ async function startRouteServer(): Promise<string> {
 describe('canary CLI', () => {
   it('runs as a bin: prints the per-hop distribution and passes a true --expect', async () => {
     const url = await startRouteServer();
-    const run = await runCanaryCli([
-      'probe',
-      '--url',
-      url,
-      '--pr',
-      '7',
-      '-n',
-      '4',
-      '--expect',
-      'api=stable,store=pr-7',
-    ]);
+    const run = await runCanaryCli(probeArgs(url, { pr: '7', count: 4, expect: 'api=stable,store=pr-7' }));
     expect(run.stdout).toContain('store-service  pr-7 (0.1.0-x) 4/4');
     expect(run.code).toBe(0);
   });
 
   it('fails a false --expect with exit code 1', async () => {
     const url = await startRouteServer();
-    const run = await runCanaryInProcess(['probe', '--url', url, '-n', '2', '--expect', 'store=pr-7']);
+    const run = await runCanaryInProcess(probeArgs(url, { count: 2, expect: 'store=pr-7' }));
     expect(run.stdout).toContain('expect store-service=pr-7: FAILED (0/2)');
     expect(run.code).toBe(1);
   });
 
   it('counts unreachable requests as failures with exit code 1', async () => {
-    const run = await runCanaryInProcess(['probe', '--url', 'http://127.0.0.1:1', '-n', '1', '--json']);
+    const run = await runCanaryInProcess(probeArgs('http://127.0.0.1:1', { count: 1, json: true }));
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, succeeded: 0, failures: [{ count: 1 }] });
     expect(run.code).toBe(1);
   });
@@ -73,7 +63,7 @@ describe('canary CLI', () => {
 describe('canary CLI against the dev router with no api running', () => {
   it('reports the router error code of each failed request', async () => {
     const router = await startTestHttpRouter(new LiveRoutes());
-    const run = await runCanaryInProcess(['probe', '--url', `http://127.0.0.1:${router.port}`, '-n', '2']);
+    const run = await runCanaryInProcess(probeArgs(`http://127.0.0.1:${router.port}`, { count: 2 }));
     expect(run.stdout).toContain('failed ×2: HTTP 502 UPSTREAM_UNAVAILABLE');
     expect(run.code).toBe(1);
   });

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type ExportItemsResponse__Output, itemsServiceClientConstructor } from '@pr-canary/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../src/stack/stack';
-import { runCanaryCli, runCanaryInProcess } from '../helper';
+import { probeArgs, runCanaryCli, runCanaryInProcess } from '../helper';
 
 /**
  * The real stack: dynalite, stable api + store, PR 42 (api + store), PR 7 (store only), the dev router —
@@ -149,48 +149,23 @@ describe('gRPC through the dev router against the real store', () => {
 
 describe('canary probe CLI against the running stack', () => {
   it('exits 0 when every hop lands where --expect says', async () => {
-    const run = await runCanaryCli([
-      'probe',
-      '--url',
-      stack.urls.api,
-      '--pr',
-      '7',
-      '-n',
-      '3',
-      '--expect',
-      'api=stable,store=pr-7',
-    ]);
+    const run = await runCanaryCli(
+      probeArgs(stack.urls.api, { pr: '7', count: 3, expect: 'api=stable,store=pr-7' }),
+    );
     expect(run.stdout).toContain('expect store-service=pr-7: ok (3/3)');
     expect(run.code).toBe(0);
   });
 
   it('exits 1 and names the hop when --expect does not hold', async () => {
-    const run = await runCanaryInProcess([
-      'probe',
-      '--url',
-      stack.urls.api,
-      '--pr',
-      '7',
-      '-n',
-      '2',
-      '--expect',
-      'api=pr-7,store=pr-7',
-    ]);
+    const run = await runCanaryInProcess(
+      probeArgs(stack.urls.api, { pr: '7', count: 2, expect: 'api=pr-7,store=pr-7' }),
+    );
     expect(run.stdout).toContain('expect api-service=pr-7: FAILED (0/2)');
     expect(run.code).toBe(1);
   });
 
   it('prints the per-hop distribution as JSON with --json', async () => {
-    const run = await runCanaryInProcess([
-      'probe',
-      '--url',
-      stack.urls.api,
-      '--pr',
-      '42',
-      '-n',
-      '2',
-      '--json',
-    ]);
+    const run = await runCanaryInProcess(probeArgs(stack.urls.api, { pr: '42', count: 2, json: true }));
     const result = JSON.parse(run.stdout) as {
       ok: boolean;
       hops: Record<string, { track: string; count: number }[]>;
