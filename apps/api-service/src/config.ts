@@ -2,7 +2,13 @@
  * api-service configuration: parsed once from the environment, validated, frozen. The only module
  * that knows the variable names (manifests and Dockerfile checks import `configSchema` for them).
  */
-import { commonEnvSchema, millisecondsVariable, parseEnv, portVariable } from '@pr-canary/canary-context';
+import {
+  commonEnvSchema,
+  hostVariable,
+  millisecondsVariable,
+  parseEnv,
+  portVariable,
+} from '@pr-canary/canary-context';
 import { z } from 'zod';
 
 const HOST_PORT =
@@ -64,6 +70,7 @@ const corsOrigins = z
 
 export const configSchema = z.object({
   ...commonEnvSchema.shape,
+  HOST: hostVariable(),
   PORT: portVariable(8080),
   STORE_ADDR: storeAddr,
   STORE_DEADLINE_MS: deadlineVariable(2000),

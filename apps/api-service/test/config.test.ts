@@ -18,6 +18,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const config = loadConfig(REQUIRED);
     expect(config).toMatchObject({
+      HOST: '0.0.0.0',
       PORT: 8080,
       METRICS_PORT: 9090,
       STORE_ADDR: 'store-service:80',
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
 
   it('reads every variable', () => {
     const config = loadConfig({
+      HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '9191',
       STORE_ADDR: '[::1]:50051',
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       SERVICE_VERSION: '0.4.0',
     });
     expect(config).toMatchObject({
+      HOST: '127.0.0.1',
       PORT: 0,
       METRICS_PORT: 9191,
       STORE_ADDR: '[::1]:50051',
@@ -89,6 +92,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['HOST', 'localhost:80'],
     ['PORT', '-1'],
     ['PORT', '65536'],
     ['STORE_DEADLINE_MS', '0'],
@@ -113,6 +117,7 @@ describe('loadConfig', () => {
         'CANARY_HEADER_TRUSTED',
         'CANARY_TRACK',
         'CORS_ALLOWED_ORIGINS',
+        'HOST',
         'LOG_LEVEL',
         'METRICS_PORT',
         'PORT',

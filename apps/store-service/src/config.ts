@@ -1,6 +1,7 @@
 import {
   booleanVariable,
   commonEnvSchema,
+  hostVariable,
   millisecondsVariable,
   parseEnv,
   portVariable,
@@ -14,6 +15,7 @@ import { z } from 'zod';
  */
 export const configSchema = z.object({
   ...commonEnvSchema.shape,
+  HOST: hostVariable(),
   PORT: portVariable(8080),
   DYNAMODB_TABLE: z
     .string()

@@ -28,8 +28,6 @@ export interface RunningStore {
 }
 
 export interface StartOptions {
-  /** gRPC and metrics bind address; default 0.0.0.0. Tests use 127.0.0.1. */
-  host?: string;
   logger?: ReturnType<typeof createLogger>;
 }
 
@@ -42,7 +40,6 @@ export async function startStoreService(
   config: StoreConfig,
   options: StartOptions = {},
 ): Promise<RunningStore> {
-  const host = options.host ?? '0.0.0.0';
   const identity: InstanceIdentity = {
     service: SERVICE_NAME,
     track: config.CANARY_TRACK,
@@ -66,8 +63,8 @@ export async function startStoreService(
     health,
     trustCanaryKey: config.CANARY_HEADER_TRUSTED,
   });
-  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host });
-  const port = await bindStoreServer(server, host, config.PORT).catch(async (error: unknown) => {
+  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host: config.HOST });
+  const port = await bindStoreServer(server, config.HOST, config.PORT).catch(async (error: unknown) => {
     await metricsServer.close();
     throw error;
   });

@@ -18,6 +18,7 @@ describe('store-service config', () => {
   it('fills in every default', () => {
     expect(loadConfig(minimal)).toEqual({
       DYNAMODB_TABLE: 'items',
+      HOST: '0.0.0.0',
       PORT: 8080,
       METRICS_PORT: 9090,
       DYNAMODB_CREATE_TABLE: false,
@@ -33,6 +34,7 @@ describe('store-service config', () => {
   it('reads every variable it documents', () => {
     const config = loadConfig({
       DYNAMODB_TABLE: 'items-pr-42',
+      HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '0',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
@@ -45,6 +47,7 @@ describe('store-service config', () => {
       CANARY_HEADER_TRUSTED: 'false',
     });
     expect(config).toMatchObject({
+      HOST: '127.0.0.1',
       PORT: 0,
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
       DYNAMODB_CREATE_TABLE: true,
@@ -63,6 +66,7 @@ describe('store-service config', () => {
       'DYNAMODB_CREATE_TABLE',
       'DYNAMODB_ENDPOINT',
       'DYNAMODB_TABLE',
+      'HOST',
       'LOG_LEVEL',
       'METRICS_PORT',
       'PORT',

@@ -23,6 +23,7 @@ function lineCollector() {
 describe('startStoreService', () => {
   it('wires config → table → gRPC server → metrics server, and closes cleanly', async () => {
     const config = loadConfig({
+      HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '0',
       DYNAMODB_TABLE: `items-${randomUUID()}`,
@@ -33,7 +34,7 @@ describe('startStoreService', () => {
     });
     const { lines, stream } = lineCollector();
     const logger = createLogger({ identity: { ...TEST_IDENTITY, track: 'pr-42' }, destination: stream });
-    const store = await startStoreService(config, { host: '127.0.0.1', logger });
+    const store = await startStoreService(config, { logger });
     let closed = false;
     onTestFinished(async () => {
       if (!closed) await store.close();
@@ -63,6 +64,7 @@ describe('startStoreService', () => {
 
   it('refuses to start when it must create the table and DynamoDB is unreachable', async () => {
     const config = loadConfig({
+      HOST: '127.0.0.1',
       PORT: '0',
       METRICS_PORT: '0',
       DYNAMODB_TABLE: 'items',
@@ -71,6 +73,6 @@ describe('startStoreService', () => {
     });
     const { stream } = lineCollector();
     const logger = createLogger({ identity: TEST_IDENTITY, destination: stream });
-    await expect(startStoreService(config, { host: '127.0.0.1', logger })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(startStoreService(config, { logger })).rejects.toThrow(/ECONNREFUSED/);
   });
 });

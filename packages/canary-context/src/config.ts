@@ -18,6 +18,13 @@ export function portVariable(defaultPort: number) {
   return z.coerce.number<string>().int().min(0).max(65_535).default(defaultPort);
 }
 
+/** An IP address to bind (IPv4 or IPv6 literal): `0.0.0.0` (every interface) by default, `127.0.0.1` for loopback only. */
+export function hostVariable(defaultHost = '0.0.0.0') {
+  return z
+    .union([z.ipv4(), z.ipv6()], { error: 'must be an IP address to bind, e.g. 0.0.0.0 or 127.0.0.1' })
+    .default(defaultHost);
+}
+
 /** A whole number of milliseconds from the environment. */
 export function millisecondsVariable(defaultMs: number) {
   return z.coerce.number<string>().int().min(0).max(3_600_000).default(defaultMs);

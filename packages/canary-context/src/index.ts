@@ -3,6 +3,7 @@ export {
   type CommonEnv,
   ConfigError,
   commonEnvSchema,
+  hostVariable,
   millisecondsVariable,
   parseEnv,
   portVariable,

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, commonEnvSchema, millisecondsVariable, parseEnv, portVariable } from '../src/config';
+import {
+  ConfigError,
+  commonEnvSchema,
+  hostVariable,
+  millisecondsVariable,
+  parseEnv,
+  portVariable,
+} from '../src/config';
 
 const serviceSchema = z.object({
   ...commonEnvSchema.shape,
+  HOST: hostVariable(),
   PORT: portVariable(8080),
   STORE_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port'),
   STORE_DEADLINE_MS: millisecondsVariable(2000),
@@ -31,6 +39,7 @@ describe('parseEnv with commonEnvSchema', () => {
       LOG_LEVEL: 'info',
       METRICS_PORT: 9090,
       CANARY_HEADER_TRUSTED: true,
+      HOST: '0.0.0.0',
       PORT: 8080,
       STORE_DEADLINE_MS: 2000,
     });
@@ -44,9 +53,11 @@ describe('parseEnv with commonEnvSchema', () => {
       LOG_LEVEL: 'debug',
       METRICS_PORT: '0',
       CANARY_HEADER_TRUSTED: 'false',
+      HOST: '::1',
       PORT: '',
     });
     expect(config).toMatchObject({
+      HOST: '::1',
       CANARY_TRACK: 'pr-42',
       LOG_LEVEL: 'debug',
       METRICS_PORT: 0,
@@ -66,6 +77,7 @@ describe('parseEnv with commonEnvSchema', () => {
         CANARY_TRACK: 'pr-042',
         METRICS_PORT: '70000',
         CANARY_HEADER_TRUSTED: 'yes',
+        HOST: 'everywhere',
         API_TOKEN: 'hunter2-secret',
       }),
     );
@@ -74,6 +86,7 @@ describe('parseEnv with commonEnvSchema', () => {
         'CANARY_TRACK',
         'METRICS_PORT',
         'CANARY_HEADER_TRUSTED',
+        'HOST',
         'STORE_ADDR',
         'API_TOKEN',
       ]),
@@ -81,6 +94,8 @@ describe('parseEnv with commonEnvSchema', () => {
     expect(error.message).toContain('STORE_ADDR: is required');
     expect(error.message).toContain('CANARY_HEADER_TRUSTED: must be "true" or "false"');
     expect(error.message).toMatch(/CANARY_TRACK: a track must be "stable" or "pr-<PR number>"/);
+    expect(error.message).toContain('HOST: must be an IP address to bind');
+    expect(error.message).not.toContain('everywhere');
     expect(error.message).not.toContain('hunter2');
     expect(error.message).not.toContain('pr-042');
   });
