@@ -1,8 +1,16 @@
 /**
  * Fastify's own request log lines carry the raw URL (client input). This controller writes one
- * line per request with the route template instead, and never the request line itself.
+ * line per request with the route template instead, and never the request line itself. A route can
+ * lower its line to debug with `config: { requestLogLevel: 'debug' }` (the probes do).
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Level of the route's "request completed" line (default info); errors are always warn. */
+    requestLogLevel?: 'debug' | 'info';
+  }
+}
 
 const UNMATCHED_ROUTE = 'unmatched';
 
@@ -29,8 +37,12 @@ export class RouteTemplateLogController extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    if (error) reply.log.warn({ ...requestFields(request, reply), err: error }, 'request errored');
-    else reply.log.info(requestFields(request, reply), 'request completed');
+    if (error) {
+      reply.log.warn({ ...requestFields(request, reply), err: error }, 'request errored');
+      return;
+    }
+    const level = request.routeOptions.config?.requestLogLevel ?? 'info';
+    reply.log[level](requestFields(request, reply), 'request completed');
   }
 
   override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {

@@ -11,6 +11,7 @@ import {
   shutdownTelemetry,
   startMetricsServer,
 } from '@pr-canary/canary-context';
+import type { FastifyInstance } from 'fastify';
 import { buildApp, identityFromConfig } from './app';
 import { type ApiConfig, loadConfig } from './config';
 import { createStoreClient } from './store-client';
@@ -25,18 +26,34 @@ function loadConfigOrExit(): ApiConfig {
   }
 }
 
+/**
+ * Listens and returns the bound port. Fastify logs its own "Server listening at" line on listen, with
+ * no option to turn it off; the service's one `listening` line (both ports) is written by main, so
+ * the app's logger is silenced for exactly the listen call (plugins are loaded by `ready()` before).
+ */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.ready();
+  const level = app.log.level;
+  app.log.level = 'silent';
+  try {
+    await app.listen({ host, port });
+  } finally {
+    app.log.level = level;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const identity = identityFromConfig(config);
   const logger = createLogger({ identity, level: config.LOG_LEVEL });
   const metrics = createServiceMetrics({ identity });
-  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT });
+  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host: config.HOST });
   const store = createStoreClient({ addr: config.STORE_ADDR, deadlineMs: config.STORE_DEADLINE_MS, metrics });
   const app = buildApp({ config, store, logger, metrics });
 
-  await app.listen({ host: '0.0.0.0', port: config.PORT });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const port = await listen(app, config.HOST, config.PORT);
   logger.info({ port, metricsPort: metricsServer.port, storeAddr: config.STORE_ADDR }, 'listening');
 
   installShutdown({

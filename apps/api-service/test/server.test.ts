@@ -54,9 +54,10 @@ describe('api-service entry point', () => {
   );
 
   it(
-    'listens on an ephemeral port, serves, exposes /metrics, and exits 0 on SIGTERM after draining',
+    'listens on HOST and an ephemeral port (one `listening` line), serves, exposes /metrics, and exits 0 on SIGTERM after draining',
     async () => {
       const service = startApiProcess({
+        HOST: '127.0.0.1',
         PORT: '0',
         METRICS_PORT: '0',
         STORE_ADDR: store.addr,
@@ -68,6 +69,7 @@ describe('api-service entry point', () => {
       expect(port).toBeGreaterThan(0);
       const listening = service.logs.find((line) => line.msg === 'listening');
       expect(listening).toMatchObject({ service: 'api-service', track: 'pr-42', version: '0.4.0' });
+      expect(service.logs.filter((line) => /listening/i.test(String(line.msg)))).toEqual([listening]);
 
       const route = await fetch(`http://127.0.0.1:${port}/api/route`, { headers: { 'x-canary': '42' } });
       expect(route.status).toBe(200);

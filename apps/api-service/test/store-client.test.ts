@@ -4,17 +4,9 @@
  * when a store comes back on the same port.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiConfig,
-  createTable,
-  type RunningApi,
-  type RunningDynalite,
-  startApi,
-  startDynalite,
-  startStore,
-  TEST_VERSION,
-} from './helper';
+import { apiConfig, createTable, type RunningApi, startApi, startStore, TEST_VERSION } from './helper';
 
 let db: RunningDynalite;
 let table: string;
@@ -154,5 +146,37 @@ describe('readiness', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ code: 'NOT_READY', message: 'shutting down' });
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('logs a readiness change once, as one line without a stack, and probe requests at debug', async () => {
+    const store = await startStore({ endpoint: db.endpoint, table });
+    const api = await apiFor(store.addr, { READINESS_DEADLINE_MS: '300' });
+    const readyz = async () => (await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode;
+    const logs = () => api.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    expect(await readyz()).toBe(200);
+    await store.close();
+    expect([await readyz(), await readyz(), await readyz()]).toEqual([503, 503, 503]);
+    const revived = await startStore({ endpoint: db.endpoint, table, port: store.port });
+    cleanups.push(() => revived.close());
+    let status = 503;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = await readyz();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
+    expect(await readyz()).toBe(200);
+
+    const changes = logs().filter((line) => line.msg === 'ready' || line.msg === 'not ready');
+    expect(changes.map(({ level, msg, reason }) => ({ level, msg, reason }))).toEqual([
+      { level: 30, msg: 'ready', reason: undefined },
+      { level: 40, msg: 'not ready', reason: 'the store cannot be reached (UNAVAILABLE)' },
+      { level: 30, msg: 'ready', reason: undefined },
+    ]);
+    const atWarnOrAbove = logs().filter((line) => Number(line.level) >= 40);
+    expect(atWarnOrAbove.filter((line) => 'err' in line)).toEqual([]);
+    const probeLines = logs().filter((line) => line.msg === 'request completed' && line.route === '/readyz');
+    expect(probeLines.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(probeLines.map((line) => line.level))).toEqual(new Set([20]));
   });
 });
