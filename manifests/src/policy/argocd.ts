@@ -1,0 +1,94 @@
+/** Argo CD: the repo, the Kustomize options, revisions, sync policy, and what Flagger owns. */
+import { ARGO_KUSTOMIZE_OPTIONS } from '../argocd';
+import { ref } from '../objects';
+import { applicationSources, type Check, pullRequestGenerators, type Violation, violation } from './common';
+
+/** Wrong or truncated repo: every source, generator and project names the one canonical repo. */
+export const repoUrl: Check = ({ corpus }) => {
+  const { repoURL, github } = corpus.config;
+  const out: Violation[] = [];
+  for (const { subject, spec } of applicationSources(corpus)) {
+    if (spec.source.repoURL !== repoURL)
+      out.push(violation(subject, `repoURL ${spec.source.repoURL} is not ${repoURL}`));
+  }
+  for (const o of corpus.argo) {
+    for (const pr of pullRequestGenerators(o)) {
+      if (pr.github?.owner !== github.owner || pr.github?.repo !== github.repo) {
+        out.push(
+          violation(
+            ref(o),
+            `pull request generator watches ${pr.github?.owner}/${pr.github?.repo}, not ${github.owner}/${github.repo}`,
+          ),
+        );
+      }
+    }
+    if (o.kind === 'AppProject' && JSON.stringify(o.spec.sourceRepos) !== JSON.stringify([repoURL])) {
+      out.push(violation(ref(o), `sourceRepos must be exactly [${repoURL}]`));
+    }
+  }
+  return out;
+};
+
+/** Only the Kustomize options Argo CD has (there is no `resources`, for one). */
+export const argoKustomizeOptions: Check = ({ corpus }) =>
+  applicationSources(corpus).flatMap(({ subject, spec }) =>
+    Object.keys(spec.source.kustomize ?? {})
+      .filter((key) => !(ARGO_KUSTOMIZE_OPTIONS as readonly string[]).includes(key))
+      .map((key) => violation(subject, `Argo CD has no Kustomize option "${key}"`)),
+  );
+
+/**
+ * A revision means something only in its own repo: PR apps build the PR's head commit of the repo
+ * their generator watches (this one); everything else follows the configured branch.
+ */
+export const targetRevision: Check = ({ corpus }) =>
+  applicationSources(corpus).flatMap(({ subject, spec, isPr }) => {
+    const expected = isPr ? '{{.head_sha}}' : corpus.config.targetRevision;
+    return spec.source.targetRevision === expected
+      ? []
+      : [violation(subject, `targetRevision ${spec.source.targetRevision} should be ${expected}`)];
+  });
+
+/** Staging and production sync themselves: automated prune and self-heal, finalizer for cascade. */
+export const automatedSync: Check = ({ corpus }) =>
+  applicationSources(corpus).flatMap(({ subject, spec }) => {
+    const automated = spec.syncPolicy?.automated;
+    const out: Violation[] = [];
+    if (automated?.prune !== true || automated?.selfHeal !== true) {
+      out.push(violation(subject, 'syncPolicy.automated must set prune and selfHeal'));
+    }
+    if ((spec.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true')) {
+      out.push(
+        violation(
+          subject,
+          'CreateNamespace=true namespaces are never deleted (argo-cd#7875); render a Namespace',
+        ),
+      );
+    }
+    return out;
+  });
+
+/** Flagger scales the Deployments it manages; Argo CD must not put the replicas back. */
+export const flaggerOwnedFields: Check = ({ corpus }) => {
+  const appSet = corpus.argo.find(
+    (o) => o.kind === 'ApplicationSet' && o.metadata.name === 'pr-canary-production',
+  );
+  if (appSet === undefined) return [violation('ApplicationSet pr-canary-production', 'missing')];
+  const spec = appSet.spec.template.spec;
+  const ignoresReplicas = (spec.ignoreDifferences ?? []).some(
+    (d: { group?: string; kind?: string; jsonPointers?: string[] }) =>
+      d.group === 'apps' && d.kind === 'Deployment' && (d.jsonPointers ?? []).includes('/spec/replicas'),
+  );
+  const out: Violation[] = [];
+  if (!ignoresReplicas)
+    out.push(violation(ref(appSet), 'must ignore Deployment /spec/replicas (Flagger owns it)'));
+  if (!(spec.syncPolicy?.syncOptions ?? []).includes('RespectIgnoreDifferences=true')) {
+    out.push(
+      violation(
+        ref(appSet),
+        'needs RespectIgnoreDifferences=true or sync still overwrites the ignored fields',
+      ),
+    );
+  }
+  return out;
+};

@@ -1,0 +1,92 @@
+/** What every policy check shares: the context it runs on, its result, and the lookups several use. */
+import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/localdev/route-table';
+import type { Application } from '../argocd';
+import type { Corpus } from '../corpus';
+import type { ImageFacts, ImageService } from '../image-facts';
+import { ENVIRONMENTS } from '../layout';
+import { containers, envOf, type KubeObject, labelsMatch, ofKind, podTemplate, ref } from '../objects';
+import type { ServiceEnvContract, ServiceName } from '../service-config';
+
+export interface Violation {
+  subject: string;
+  message: string;
+}
+
+export interface CheckContext {
+  corpus: Corpus;
+  env: Record<ServiceName, ServiceEnvContract>;
+  /** Metric name → label names, from canary-context's METRIC_DEFINITIONS. */
+  metrics: ReadonlyMap<string, readonly string[]>;
+  /** What each image's Dockerfile says (uid, ports, nginx listens, writable paths). */
+  images: Record<ImageService, ImageFacts>;
+}
+
+export type Check = (ctx: CheckContext) => Violation[];
+
+export const violation = (subject: string, message: string): Violation => ({ subject, message });
+
+/** Every rendered set that gets applied somewhere, with a label saying which. */
+export function renders(corpus: Corpus): { where: string; objects: KubeObject[] }[] {
+  return [
+    ...ENVIRONMENTS.map((env) => ({ where: `overlay ${env}`, objects: corpus.overlays[env] })),
+    ...corpus.prApps.map((p) => ({ where: `Application ${p.app.metadata.name}`, objects: p.objects })),
+  ];
+}
+
+/** Application sources: plain Applications and ApplicationSet templates (unrendered). */
+export function applicationSources(
+  corpus: Corpus,
+): { subject: string; spec: Application['spec']; isPr: boolean }[] {
+  return corpus.argo.flatMap((o) => {
+    if (o.kind === 'Application') return [{ subject: ref(o), spec: o.spec, isPr: false }];
+    if (o.kind === 'ApplicationSet') {
+      const isPr = (o.spec.generators ?? []).some((g: Record<string, unknown>) => 'pullRequest' in g);
+      return [{ subject: ref(o), spec: o.spec.template.spec, isPr }];
+    }
+    return [];
+  });
+}
+
+export const pullRequestGenerators = (o: KubeObject) =>
+  (o.spec?.generators ?? []).flatMap((g: { pullRequest?: unknown }) =>
+    g.pullRequest ? [g.pullRequest] : [],
+  );
+
+export const isRoutedService = (kind: string): kind is RoutedService =>
+  (ROUTED_SERVICES as readonly string[]).includes(kind);
+
+export const containerEnv = (objects: readonly KubeObject[], deployment: string, container = deployment) =>
+  objects
+    .filter((o) => o.kind === 'Deployment' && o.metadata.name === deployment)
+    .flatMap((o) =>
+      containers(o)
+        .filter((c) => c.name === container)
+        .map((c) => ({ o, env: envOf(c) })),
+    );
+
+export function selectsPods(selectorOwner: KubeObject, objects: readonly KubeObject[]): boolean {
+  const selector = selectorOwner.spec.selector?.matchLabels ?? selectorOwner.spec.selector;
+  return objects.some(
+    (w) =>
+      w.metadata.namespace === selectorOwner.metadata.namespace &&
+      labelsMatch(selector, podTemplate(w)?.metadata?.labels),
+  );
+}
+
+export const exists = (objects: readonly KubeObject[], kind: string, name: string, namespace?: string) =>
+  objects.some((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+
+export const hostOf = (match: string | undefined) => /Host\(`([^`]+)`\)/.exec(match ?? '')?.[1];
+
+/** `https://host` / `http://host` for each route sending to `service` (websecure means TLS). */
+export function edgeOrigins(objects: readonly KubeObject[], service: string): string[] {
+  return ofKind(objects, 'IngressRoute').flatMap((o) => {
+    const scheme = (o.spec.entryPoints ?? []).includes('websecure') ? 'https' : 'http';
+    return (o.spec.routes ?? [])
+      .filter((r: { services?: { name: string }[] }) => (r.services ?? []).some((s) => s.name === service))
+      .flatMap((r: { match: string }) => {
+        const host = hostOf(r.match);
+        return host === undefined ? [] : [`${scheme}://${host}`];
+      });
+  });
+}

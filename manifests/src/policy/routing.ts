@@ -1,0 +1,382 @@
+/**
+ * Routing: Traefik v3 at the edge, Linkerd GRPCRoutes in the mesh, the PR routes as localdev's
+ * route table gives them, production's untrusted edge, and CORS for the browsers that use them.
+ */
+import {
+  type CanaryDeployment,
+  type HeaderRoute,
+  type RoutedService,
+  routeTable,
+} from '@pr-canary/localdev/route-table';
+import type { Corpus } from '../corpus';
+import { ENVIRONMENTS } from '../layout';
+import { type KubeObject, ofKind, ref } from '../objects';
+import {
+  type Check,
+  containerEnv,
+  edgeOrigins,
+  isRoutedService,
+  renders,
+  selectsPods,
+  type Violation,
+  violation,
+} from './common';
+
+/** Traefik v3 only: traefik.io group, Header() matcher, explicit priorities. */
+export const traefikV3: Check = ({ corpus }) =>
+  renders(corpus).flatMap(({ objects }) =>
+    objects.flatMap((o) => {
+      const out: Violation[] = [];
+      if (o.apiVersion.startsWith('traefik.containo.us/'))
+        out.push(violation(ref(o), 'Traefik v2 API group (removed in v3)'));
+      if (o.kind === 'IngressRoute') {
+        for (const route of o.spec.routes ?? []) {
+          if (/\bHeaders(Regexp)?\(/.test(route.match))
+            out.push(violation(ref(o), `v2 matcher in ${route.match}`));
+          if (typeof route.priority !== 'number')
+            out.push(violation(ref(o), 'route without an explicit priority'));
+        }
+      }
+      return out;
+    }),
+  );
+
+/**
+ * The canaries the PR apps deploy, in the terms of localdev's route table (the route rule written
+ * once, shared with the dev router): per PR, the routed services it has a canary of.
+ */
+export function deployedCanaries(corpus: Corpus): CanaryDeployment[] {
+  const byPr = new Map<string, RoutedService[]>();
+  for (const p of corpus.prApps) {
+    if (isRoutedService(p.kind)) byPr.set(p.number, [...(byPr.get(p.number) ?? []), p.kind]);
+  }
+  return [...byPr].map(([pr, services]) => ({ pr, services }));
+}
+
+/**
+ * Pairs each route the table expects with the one object of `kind` the PR apps render for that PR.
+ * A missing or duplicate object is a problem, and so is a rendered route for a PR the table gives
+ * no such route (`what` names the route kind in messages).
+ */
+function pairWithRendered(
+  corpus: Corpus,
+  kind: string,
+  expected: readonly HeaderRoute[],
+  what: { route: string; canary: string },
+): { pairs: { route: HeaderRoute; o: KubeObject }[]; problems: Violation[] } {
+  const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, kind).map((o) => ({ p, o })));
+  const pairs: { route: HeaderRoute; o: KubeObject }[] = [];
+  const problems: Violation[] = [];
+  for (const route of expected) {
+    const found = rendered.filter(({ p }) => p.number === route.match.value);
+    const [only] = found;
+    if (only === undefined || found.length > 1) {
+      problems.push(
+        violation(`PR ${route.match.value}`, `needs exactly one ${what.route}, found ${found.length}`),
+      );
+    } else pairs.push({ route, o: only.o });
+  }
+  const routed = new Set(expected.map((r) => r.match.value));
+  for (const { p, o } of rendered) {
+    if (!routed.has(p.number)) {
+      problems.push(
+        violation(ref(o), `PR ${p.number} has no ${what.canary}, so the route table has no ${what.route}`),
+      );
+    }
+  }
+  return { pairs, problems };
+}
+
+/**
+ * The PR edge routes are exactly the `http` routes localdev's routeTable gives for the deployed PRs:
+ * one IngressRoute per api canary, in the canary's namespace (Traefik's allowCrossNamespace stays
+ * off), ``Host(`api.<domain>`) && Header(`X-Canary`, `N`)`` at the table's canary priority, above
+ * every stable route on its entry points, sending to that namespace's api-service. A PR edge route
+ * the table does not have is reported too.
+ */
+export const prEdgeRoute: Check = ({ corpus }) => {
+  const table = routeTable(deployedCanaries(corpus));
+  const stableRoutes: { entryPoints: string[]; priority: number }[] = ofKind(
+    corpus.overlays['integration-001'],
+    'IngressRoute',
+  ).flatMap((o) =>
+    (o.spec.routes ?? []).map((r: { priority: number }) => ({
+      entryPoints: o.spec.entryPoints as string[],
+      priority: r.priority,
+    })),
+  );
+  /** The highest stable priority on any entry point the PR route listens on. */
+  const stableMax = (entryPoints: string[]) =>
+    Math.max(
+      ...stableRoutes
+        .filter((r) => r.entryPoints.some((e) => entryPoints.includes(e)))
+        .map((r) => r.priority),
+    );
+  const host = `api.${corpus.config.domains['integration-001']}`;
+  const { pairs, problems: out } = pairWithRendered(
+    corpus,
+    'IngressRoute',
+    table.routes.filter((r) => r.protocol === 'http'),
+    { route: 'edge route', canary: 'api canary' },
+  );
+  for (const { route, o } of pairs) {
+    const [rule, ...more] = o.spec.routes ?? [];
+    const match = `Host(\`${host}\`) && Header(\`${route.match.header}\`, \`${route.match.value}\`)`;
+    const backend = `Service ${route.backend.namespace}/${route.service}`;
+    const backends = (rule?.services ?? []).map(
+      (s: { kind?: string; name: string; namespace?: string }) =>
+        `${s.kind ?? 'Service'} ${s.namespace ?? o.metadata.namespace}/${s.name}`,
+    );
+    if (o.metadata.namespace !== route.backend.namespace)
+      out.push(violation(ref(o), `PR route outside the canary's namespace ${route.backend.namespace}`));
+    if (more.length > 0) out.push(violation(ref(o), 'a PR edge route has exactly one rule'));
+    if (rule?.match !== match) out.push(violation(ref(o), `match ${rule?.match} is not ${match}`));
+    if (rule?.priority !== route.priority)
+      out.push(violation(ref(o), `priority ${rule?.priority} is not the route table's ${route.priority}`));
+    const floor = stableMax(o.spec.entryPoints ?? []);
+    if (!(rule?.priority > floor))
+      out.push(violation(ref(o), `priority ${rule?.priority} must be above stable's ${floor}`));
+    if (JSON.stringify(backends) !== JSON.stringify([backend]))
+      out.push(violation(ref(o), `sends to ${backends.join(', ') || 'nothing'}, not ${backend}`));
+  }
+  return out;
+};
+
+const serviceFqdn = (name: string, namespace: string, port: number) =>
+  `${name}.${namespace}.svc.cluster.local:${port}`;
+
+/**
+ * The GRPCRoute parent must be the Service api-service dials (STORE_ADDR), must select store pods,
+ * and the backend must be the PR's store Service on a port it has.
+ */
+export const grpcRouteTargets: Check = ({ corpus }) => {
+  const stable = corpus.overlays['integration-001'];
+  const dialled = new Set([
+    ...containerEnv(stable, 'api-service').map((e) => e.env.STORE_ADDR),
+    ...corpus.prApps.flatMap((p) => containerEnv(p.objects, 'api-service').map((e) => e.env.STORE_ADDR)),
+  ]);
+  const routes = [
+    ...ofKind(stable, 'GRPCRoute').map((o) => ({ o, backends: stable })),
+    ...corpus.prApps.flatMap((p) =>
+      ofKind(p.objects, 'GRPCRoute').map((o) => ({
+        o,
+        backends:
+          corpus.prApps.find((s) => s.kind === 'store-service' && s.number === p.number)?.objects ?? [],
+      })),
+    ),
+  ];
+  if (routes.length === 0) return [violation('overlay integration-001', 'no GRPCRoute at all')];
+  return routes.flatMap(({ o, backends }) => {
+    const out: Violation[] = [];
+    for (const parent of o.spec.parentRefs ?? []) {
+      const ns = parent.namespace ?? o.metadata.namespace;
+      const svc = stable.find(
+        (s) => s.kind === 'Service' && s.metadata.name === parent.name && s.metadata.namespace === ns,
+      );
+      if (parent.kind !== 'Service' || parent.group !== 'core' || svc === undefined) {
+        out.push(violation(ref(o), `parent ${parent.kind} ${ns}/${parent.name} is not a stable Service`));
+        continue;
+      }
+      if (!selectsPods(svc, stable))
+        out.push(violation(ref(o), `parent Service ${parent.name} selects no pods`));
+      const addr = serviceFqdn(parent.name, ns, parent.port);
+      for (const d of dialled) {
+        if (d !== addr)
+          out.push(violation(ref(o), `api-service dials ${d}, but the route is attached to ${addr}`));
+      }
+    }
+    for (const rule of o.spec.rules ?? []) {
+      for (const backend of rule.backendRefs ?? []) {
+        const ns = backend.namespace ?? o.metadata.namespace;
+        const svc = backends.find(
+          (s) => s.kind === 'Service' && s.metadata.name === backend.name && s.metadata.namespace === ns,
+        );
+        if (
+          svc === undefined ||
+          !svc.spec.ports.some((port: { port: number }) => port.port === backend.port)
+        ) {
+          out.push(violation(ref(o), `backend ${ns}/${backend.name}:${backend.port} is not a Service port`));
+        } else if (!selectsPods(svc, backends))
+          out.push(violation(ref(o), `backend ${ns}/${backend.name} selects no pods`));
+      }
+    }
+    return out;
+  });
+};
+
+const backendsOf = (route: KubeObject, rule: { backendRefs?: { name: string; namespace?: string }[] }) =>
+  (rule.backendRefs ?? []).map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
+
+/**
+ * The mesh routes are exactly the `grpc` routes (and the default) localdev's routeTable gives for the
+ * deployed PRs: per store canary one GRPCRoute in the stable namespace (a producer route, so it
+ * applies to every client) with the exact x-canary match → store-service in the canary's namespace,
+ * which grants the reference (ReferenceGrant); plus the catch-all to stable, without which Linkerd
+ * answers NOT_FOUND to every call without a key once a PR route is attached. A PR mesh route the
+ * table does not have is reported too.
+ */
+export const prMeshRoute: Check = ({ corpus }) => {
+  const table = routeTable(deployedCanaries(corpus));
+  const stableBackend = table.defaults['store-service'];
+  const out: Violation[] = [];
+  const catchAll = ofKind(corpus.overlays['integration-001'], 'GRPCRoute').some(
+    (o) =>
+      o.metadata.namespace === stableBackend.namespace &&
+      (o.spec.rules ?? []).some(
+        (rule: { matches?: unknown[]; backendRefs?: { name: string; namespace?: string }[] }) =>
+          (rule.matches ?? []).length === 0 &&
+          JSON.stringify(backendsOf(o, rule)) ===
+            JSON.stringify([`${stableBackend.namespace}/${stableBackend.service}`]),
+      ),
+  );
+  if (!catchAll) {
+    out.push(
+      violation(
+        'overlay integration-001',
+        `no catch-all GRPCRoute to ${stableBackend.namespace}/${stableBackend.service}: Linkerd answers NOT_FOUND to unmatched calls`,
+      ),
+    );
+  }
+  const { pairs, problems } = pairWithRendered(
+    corpus,
+    'GRPCRoute',
+    table.routes.filter((r) => r.protocol === 'grpc'),
+    { route: 'mesh route', canary: 'store canary' },
+  );
+  out.push(...problems);
+  for (const { route, o } of pairs) {
+    const [rule, ...more] = o.spec.rules ?? [];
+    const want = { type: route.match.type, name: route.match.header, value: route.match.value };
+    if (o.metadata.namespace !== stableBackend.namespace)
+      out.push(violation(ref(o), `must live in ${stableBackend.namespace} (producer route)`));
+    if (more.length > 0 || (rule?.matches ?? []).length !== 1)
+      out.push(violation(ref(o), 'a PR mesh route has exactly one rule with one match'));
+    const [header, ...otherHeaders] = rule?.matches?.[0]?.headers ?? [];
+    const exact = otherHeaders.length === 0 && header?.type === want.type;
+    if (!exact || header?.name !== want.name || header?.value !== want.value)
+      out.push(violation(ref(o), `match must be ${want.type} ${want.name} "${want.value}"`));
+    const backend = `${route.backend.namespace}/${route.service}`;
+    if (JSON.stringify(backendsOf(o, rule ?? {})) !== JSON.stringify([backend]))
+      out.push(violation(ref(o), `backend must be ${backend}`));
+    const store = corpus.prApps.find((s) => s.kind === 'store-service' && s.number === route.match.value);
+    const grant = store?.objects.find(
+      (g) =>
+        g.kind === 'ReferenceGrant' &&
+        g.metadata.namespace === route.backend.namespace &&
+        g.spec.from.some(
+          (f: { kind: string; namespace: string }) =>
+            f.kind === 'GRPCRoute' && f.namespace === o.metadata.namespace,
+        ) &&
+        g.spec.to.some((t: { kind: string; group: string }) => t.kind === 'Service' && t.group === ''),
+    );
+    if (grant === undefined) {
+      out.push(
+        violation(
+          `Application ${store?.app.metadata.name ?? `store-service-pr-${route.match.value}`}`,
+          `no ReferenceGrant in ${route.backend.namespace} for GRPCRoutes from ${o.metadata.namespace}`,
+        ),
+      );
+    }
+  }
+  return out;
+};
+
+/** `appProtocol: grpc` makes Linkerd treat the port as opaque TCP: no per-request routing. */
+export const grpcAppProtocol: Check = ({ corpus }) =>
+  renders(corpus).flatMap(({ objects }) =>
+    ofKind(objects, 'Service').flatMap((svc) =>
+      (svc.spec.ports ?? [])
+        .filter(
+          (p: { appProtocol?: string }) =>
+            p.appProtocol !== undefined && p.appProtocol !== 'kubernetes.io/h2c',
+        )
+        .map((p: { name: string; appProtocol: string }) =>
+          violation(ref(svc), `port ${p.name} appProtocol ${p.appProtocol}`),
+        ),
+    ),
+  );
+
+/** Flagger's HTTPRoutes are ignored on a port that has a GRPCRoute: never both on one Service. */
+export const flaggerMeshConflict: Check = ({ corpus }) =>
+  ENVIRONMENTS.flatMap((env) => {
+    const objects = corpus.overlays[env];
+    const grpcParents = new Set(
+      ofKind(objects, 'GRPCRoute').flatMap((r) => r.spec.parentRefs.map((p: { name: string }) => p.name)),
+    );
+    return ofKind(objects, 'Canary').flatMap((c) =>
+      (c.spec.service?.gatewayRefs ?? [])
+        .filter((g: { kind?: string; name: string }) => g.kind === 'Service' && grpcParents.has(g.name))
+        .map((g: { name: string }) =>
+          violation(ref(c), `Flagger's HTTPRoute on ${g.name} is ignored: a GRPCRoute is attached (${env})`),
+        ),
+    );
+  });
+
+/** Production does not trust the edge: X-Canary is stripped and the services ignore it. */
+export const productionStripsCanaryHeader: Check = ({ corpus }) => {
+  const objects = corpus.overlays.production;
+  const out: Violation[] = [];
+  const stripping = new Set(
+    ofKind(objects, 'Middleware')
+      .filter((m) => m.spec.headers?.customRequestHeaders?.['X-Canary'] === '')
+      .map((m) => m.metadata.name),
+  );
+  const api = objects.find((o) => o.kind === 'IngressRoute' && o.metadata.name === 'api-service');
+  if (api === undefined) out.push(violation('overlay production', 'no IngressRoute api-service'));
+  for (const route of api?.spec.routes ?? []) {
+    if (!(route.middlewares ?? []).some((m: { name: string }) => stripping.has(m.name))) {
+      out.push(violation(ref(api as KubeObject), `route ${route.match} does not strip X-Canary`));
+    }
+  }
+  for (const service of ['api-service', 'store-service']) {
+    for (const { o, env } of containerEnv(objects, service)) {
+      if (env.CANARY_HEADER_TRUSTED !== 'false')
+        out.push(violation(ref(o), 'CANARY_HEADER_TRUSTED must be false in production'));
+    }
+  }
+  return out;
+};
+
+/**
+ * Browsers reach the api the web UI talks to: each environment's api allows the web UI's origin,
+ * and every PR api canary answers CORS exactly like stable integration-001 — the browser
+ * extension's X-Canary rides on preflights too (declarativeNetRequest modifies OPTIONS requests), so
+ * they land on the canary, whose edge route must not restrict methods either.
+ */
+export const corsOrigins: Check = ({ corpus }) => {
+  const out: Violation[] = [];
+  for (const env of ENVIRONMENTS) {
+    const objects = corpus.overlays[env];
+    for (const { o, env: values } of containerEnv(objects, 'api-service')) {
+      const allowed = (values.CORS_ALLOWED_ORIGINS ?? '').split(',').map((v) => v.trim());
+      for (const origin of edgeOrigins(objects, 'web').filter((w) => !allowed.includes(w))) {
+        out.push(violation(ref(o), `CORS_ALLOWED_ORIGINS does not allow the web UI at ${origin} (${env})`));
+      }
+    }
+  }
+  const stable = containerEnv(corpus.overlays['integration-001'], 'api-service')[0]?.env.CORS_ALLOWED_ORIGINS;
+  for (const p of corpus.prApps.filter((a) => a.kind === 'api-service')) {
+    for (const { o, env } of containerEnv(p.objects, 'api-service')) {
+      if (env.CORS_ALLOWED_ORIGINS !== stable) {
+        out.push(
+          violation(
+            ref(o),
+            `CORS_ALLOWED_ORIGINS ${env.CORS_ALLOWED_ORIGINS ?? '(unset)'} differs from stable integration-001's ${stable}: preflights carrying X-Canary land on this canary`,
+          ),
+        );
+      }
+    }
+    for (const route of ofKind(p.objects, 'IngressRoute')) {
+      for (const rule of route.spec.routes ?? []) {
+        if (/\bMethod\(/.test(rule.match))
+          out.push(
+            violation(
+              ref(route),
+              `${rule.match} restricts methods: CORS preflights (OPTIONS) must reach the canary`,
+            ),
+          );
+      }
+    }
+  }
+  return out;
+};
