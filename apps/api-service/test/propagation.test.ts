@@ -82,19 +82,34 @@ describe('propagation matrix (GET /api/route over a real socket)', () => {
     expect(JSON.parse(response.body)).toMatchObject({ canary: '42', warning: null });
   });
 
+  /** `pr_canary_invalid_canary_key_total{source="http",reason}` as the api's registry has it now. */
+  async function invalidKeyCount(reason: string): Promise<number> {
+    const counter = await stack.current.api.metrics.registry
+      .getSingleMetric('pr_canary_invalid_canary_key_total')
+      ?.get();
+    const sample = counter?.values.find(
+      (value) => value.labels.source === 'http' && value.labels.reason === reason,
+    );
+    return sample?.value ?? 0;
+  }
+
   it.each([
+    ['an empty value', ['X-Canary: '], 'empty'],
     ['letters', ['X-Canary: abc'], 'not_digits'],
     ['zero', ['X-Canary: 0'], 'zero'],
     ['a leading zero', ['X-Canary: 042'], 'leading_zero'],
     ['10 digits', ['X-Canary: 1234567890'], 'too_long'],
     ['inner whitespace', ['X-Canary: 4 2'], 'whitespace'],
     ['two conflicting headers', ['X-Canary: 42', 'X-Canary: 43'], 'conflicting_values'],
+    ['a folded list of different values', ['X-Canary: 42, 43'], 'conflicting_values'],
     ['a 10 KB value', [`X-Canary: ${'9'.repeat(10_240)}`], 'too_long'],
   ])(
-    'invalid key (%s): nothing forwarded, warning header, served as stable, never 5xx',
+    'invalid key (%s): nothing forwarded, warning header, counted, served as stable, never 5xx',
     async (_case, lines, reason) => {
+      const countedBefore = await invalidKeyCount(reason);
       const response = await routeWithRawHeaders(lines);
       expect(response.status).toBe(200);
+      expect(await invalidKeyCount(reason)).toBe(countedBefore + 1);
       expect(lastSeen().canary).toEqual([]);
       expect(lastSeen().baggage.join(',')).not.toMatch(/canary=/);
       expect(response.headers.get('x-canary')).toBeUndefined();
@@ -173,6 +188,7 @@ describe('streaming carries the key both ways', () => {
     expect(response.status).toBe(200);
     expect((await response.text()).trim().split('\n').length).toBeGreaterThan(0);
     expect(lastSeen()).toMatchObject({ path: '/store.v1.ItemsService/ExportItems', canary: [CANARY_PR] });
+    expect(lastSeen().baggage.join(',')).toMatch(new RegExp(`(^|,)\\s*canary=${CANARY_PR}(\\s*;|,|$)`));
     expect(response.headers.get('x-canary')).toBe(CANARY_PR);
     expect(parseServedBy(response.headers.get('x-served-by') ?? '')[1]?.track).toBe(`pr-${CANARY_PR}`);
   });
