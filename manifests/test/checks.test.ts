@@ -241,6 +241,15 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'prEdgeRoute',
+    mistake: 'stable integration-001 served on another host than the PR routes',
+    expected: /stable api is served at https:\/\/api.int-002.example.com, not at api.int-001.example.com/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'integration-001'), 'IngressRoute', 'api-service').spec.routes[0].match =
+        'Host(`api.int-002.example.com`)';
+    },
+  },
+  {
     check: 'prMeshRoute',
     mistake: 'no catch-all GRPCRoute to stable next to the PR routes',
     expected: /no catch-all GRPCRoute to apps\/store-service/,

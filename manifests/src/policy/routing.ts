@@ -119,6 +119,15 @@ export const prEdgeRoute: Check = ({ corpus }) => {
     table.routes.filter((r) => r.protocol === 'http'),
     { route: 'edge route', canary: 'api canary' },
   );
+  const stableOrigins = edgeOrigins(corpus.overlays['integration-001'], 'api-service');
+  if (!stableOrigins.some((origin) => new URL(origin).host === host)) {
+    out.push(
+      violation(
+        'overlay integration-001',
+        `stable api is served at ${stableOrigins.join(', ')}, not at ${host}`,
+      ),
+    );
+  }
   for (const { route, o } of pairs) {
     const [rule, ...more] = o.spec.routes ?? [];
     const match = `Host(\`${host}\`) && Header(\`${route.match.header}\`, \`${route.match.value}\`)`;
