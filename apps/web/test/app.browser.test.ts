@@ -148,6 +148,32 @@ describe('web UI in Chromium against the local stack', () => {
     expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain('v3');
   });
 
+  it('deletes an item after confirmation, and the API no longer has it', async () => {
+    const name = uniqueName('Old kettle');
+    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+      canary: '42',
+      body: { name, description: '', priceCents: 300 },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const page = await suite.openPage('/?pr=42');
+    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+
+    await page.click(`#items-list [data-item-id="${id}"] button:has-text("Delete")`);
+    expect(await page.textContent('#delete-text')).toContain(
+      `“${name}” (version 1) will be deleted from the PR 42 store`,
+    );
+    await page.click('#delete-form button[type="submit"]');
+
+    await page.waitForSelector('#delete-dialog', { state: 'hidden' });
+    await expect.poll(() => page.locator(`#items-list [data-item-id="${id}"]`).count()).toBe(0);
+    expect(await page.textContent('#notices [role="status"]')).toContain(`Deleted “${name}” from PR 42.`);
+    const gone = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
+      canary: '42',
+    });
+    expect(gone.status).toBe(404);
+  });
+
   it('warns when the chosen PR has no canary anywhere', async () => {
     const page = await suite.openPage('/?pr=99');
     await expect
