@@ -78,6 +78,11 @@ export class ManagedChild {
     }
   }
 
+  /** The child's process id (undefined when it could not be spawned). */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
   get running(): boolean {
     return this.#exit === undefined;
   }

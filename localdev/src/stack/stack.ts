@@ -55,6 +55,8 @@ export interface InstanceInfo {
   track: Track;
   version: string;
   port: number;
+  /** Process id, e.g. to kill an instance from outside as a crash would. */
+  pid: number | undefined;
   running: boolean;
 }
 
@@ -176,7 +178,8 @@ class StackRunner {
         dynamodb: `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
       },
-      instances: () => this.#instances.map(({ child, ...rest }) => ({ ...rest, running: child.running })),
+      instances: () =>
+        this.#instances.map(({ child, ...rest }) => ({ ...rest, pid: child.pid, running: child.running })),
       kill: (service, track) => this.#kill(service, track),
       stop: () => this.stop(),
       failed: this.failed,
