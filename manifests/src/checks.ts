@@ -20,6 +20,7 @@ import {
 } from './policy/pr-canaries';
 import {
   corsOrigins,
+  edgeCertificates,
   flaggerMeshConflict,
   grpcAppProtocol,
   grpcRouteTargets,
@@ -62,6 +63,7 @@ export const CHECKS = {
   grpcAppProtocol,
   flaggerMeshConflict,
   productionStripsCanaryHeader,
+  edgeCertificates,
   corsOrigins,
   webApiUrl,
   selectorsMatch,

@@ -364,6 +364,26 @@ const BREAKAGES: Breakage[] = [
       setEnv(deploymentOf(overlay(ctx, 'production'), 'store-service'), 'CANARY_HEADER_TRUSTED', 'true'),
   },
   {
+    check: 'edgeCertificates',
+    mistake: 'a host served over TLS that the certificate does not list',
+    expected: /IngressRoute apps\/web: no Certificate covers app.staging.example.com \(overlay staging\)/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'staging'), 'Certificate', 'pr-canary-edge').spec.dnsNames = [
+        'api.staging.example.com',
+      ];
+    },
+  },
+  {
+    check: 'edgeCertificates',
+    mistake: 'PR routes on a host the integration certificate does not cover (tls: {} picks by SNI)',
+    expected: /IngressRoute api-canary-pr-7\/api-service: no Certificate covers api.int-001.example.com/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'integration-001'), 'Certificate', 'pr-canary-edge').spec.dnsNames = [
+        'app.int-001.example.com',
+      ];
+    },
+  },
+  {
     check: 'corsOrigins',
     mistake: 'a PR api canary answering CORS unlike stable (preflights carry X-Canary)',
     expected:

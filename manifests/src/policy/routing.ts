@@ -346,6 +346,34 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
   return out;
 };
 
+const hostsOf = (match: string) => [...match.matchAll(/Host\(`([^`]+)`\)/g)].map((m) => m[1] ?? '');
+
+/**
+ * Every host served over TLS has a certificate: one whose secret the route names, or, for a route
+ * with `tls: {}` (the PR routes), any certificate of its environment, which Traefik picks by SNI.
+ */
+export const edgeCertificates: Check = ({ corpus }) => {
+  const uncovered = (where: string, routes: readonly KubeObject[], certificates: readonly KubeObject[]) =>
+    routes
+      .filter((o) => o.kind === 'IngressRoute' && o.spec.tls !== undefined)
+      .flatMap((o) => {
+        const secret = o.spec.tls.secretName;
+        const pool = certificates.filter((c) => secret === undefined || c.spec.secretName === secret);
+        return (o.spec.routes ?? []).flatMap((rule: { match: string }) =>
+          hostsOf(rule.match)
+            .filter((host) => !pool.some((c) => (c.spec.dnsNames ?? []).includes(host)))
+            .map((host) => violation(ref(o), `no Certificate covers ${host} (${where})`)),
+        );
+      });
+  const certificatesOf = (env: (typeof ENVIRONMENTS)[number]) => ofKind(corpus.overlays[env], 'Certificate');
+  return [
+    ...ENVIRONMENTS.flatMap((env) => uncovered(`overlay ${env}`, corpus.overlays[env], certificatesOf(env))),
+    ...corpus.prApps.flatMap((p) =>
+      uncovered(`Application ${p.app.metadata.name}`, p.objects, certificatesOf('integration-001')),
+    ),
+  ];
+};
+
 /**
  * Browsers reach the api the web UI talks to: each environment's api allows the web UI's origin,
  * and every PR api canary answers CORS exactly like stable integration-001 — the browser
