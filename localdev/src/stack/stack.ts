@@ -436,6 +436,8 @@ class StackRunner {
   }
 
   #print(name: string, line: ParsedLine): void {
+    // Vite frames its banner with blank lines; under a prefix they are only noise.
+    if (line.text.trim() === '') return;
     this.#options.log?.(this.#prefix(name, line.text, line.level));
   }
 
