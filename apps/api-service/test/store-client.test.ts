@@ -4,7 +4,7 @@
  * when a store comes back on the same port.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiConfig, createTable, type RunningApi, startApi, startStore, TEST_VERSION } from './helper';
 
@@ -39,15 +39,6 @@ async function startSilentServer(): Promise<{ addr: string; url: string }> {
     await new Promise((resolve) => server.close(resolve));
   });
   return { addr: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` };
-}
-
-/** A port nothing listens on: bound and released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const SOME_ID = '01890a5d-ac96-774b-bcce-b302099a8057';

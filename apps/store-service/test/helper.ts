@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as grpc from '@grpc/grpc-js';
 import { createServiceMetrics, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
@@ -19,7 +18,7 @@ import {
   type UpdateItemRequest,
   type UpdateItemResponse__Output,
 } from '@pr-canary/proto';
-import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, expect, onTestFinished } from 'vitest';
 import { createDocumentClient } from '../src/dynamodb-client';
 import type { HandlerLogger } from '../src/handlers';
@@ -44,13 +43,9 @@ export async function dynaliteEndpoint(): Promise<string> {
   return (await dynalite).endpoint;
 }
 
-/** An endpoint where nothing listens: a port that was just bound and released. */
+/** An endpoint where nothing listens (connection refused). */
 export async function unreachableEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 export interface LogEntry {

@@ -1,4 +1,5 @@
 export { type RunningDynalite, startDynalite } from './dynalite';
+export { freePort } from './free-port';
 export {
   type OtlpReceiver,
   type ReceivedSpan,

@@ -1,0 +1,17 @@
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../src/index';
+
+describe('freePort', () => {
+  it('gives a port on 127.0.0.1 where a connection is refused', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' })),
+      );
+      socket.once('error', resolve);
+    });
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+});
