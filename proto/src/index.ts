@@ -7,9 +7,9 @@ import type { ProtoGrpcType } from './generated/store';
 export type { HealthClient, HealthHandlers } from './generated/grpc/health/v1/Health';
 export type * from './generated/grpc/health/v1/HealthCheckRequest';
 export type {
+  _grpc_health_v1_HealthCheckResponse_ServingStatus__Output as ServingStatus,
   HealthCheckResponse,
   HealthCheckResponse__Output,
-  _grpc_health_v1_HealthCheckResponse_ServingStatus__Output as ServingStatus,
 } from './generated/grpc/health/v1/HealthCheckResponse';
 export type * from './generated/grpc/health/v1/HealthListRequest';
 export type * from './generated/grpc/health/v1/HealthListResponse';

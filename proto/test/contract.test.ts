@@ -37,13 +37,17 @@ describe('gRPC contracts', () => {
     expect(Object.keys(service).sort()).toEqual(['Check', 'List', 'Watch']);
     expect(service.Check.path).toBe('/grpc.health.v1.Health/Check');
     expect(service.Watch.responseStream).toBe(true);
-    const decoded = service.Check.responseDeserialize(service.Check.responseSerialize({ status: 'NOT_SERVING' }));
+    const decoded = service.Check.responseDeserialize(
+      service.Check.responseSerialize({ status: 'NOT_SERVING' }),
+    );
     expect(decoded).toEqual({ status: 'NOT_SERVING' });
   });
 
   it('vendors health.proto with its upstream license header and canonical source', () => {
     const text = readFileSync(path.join(PROTO_ROOT, HEALTH_PROTO_FILE), 'utf8');
-    expect(text.startsWith('// Copyright 2015 The gRPC Authors\n//\n// Licensed under the Apache License')).toBe(true);
+    expect(
+      text.startsWith('// Copyright 2015 The gRPC Authors\n//\n// Licensed under the Apache License'),
+    ).toBe(true);
     expect(text).toContain('https://github.com/grpc/grpc-proto/blob/master/grpc/health/v1/health.proto');
   });
 
