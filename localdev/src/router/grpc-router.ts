@@ -1,6 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Address, LiveRoutes } from '../routing/live-routes';
+import { listen } from './listen';
 
 /**
  * The mesh, playing Linkerd's GRPCRoute: `x-canary` metadata exactly equal to a running store canary's
@@ -157,16 +158,6 @@ function respondUnavailable(inbound: http2.ServerHttp2Stream, message: string): 
     { endStream: true },
   );
   inbound.resume();
-}
-
-function listen(server: http2.Http2Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(

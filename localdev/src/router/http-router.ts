@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
+import { listen } from './listen';
 
 /**
  * The edge, playing Traefik: `X-Canary` exactly equal to a running api canary's PR → that canary,
@@ -119,16 +120,6 @@ function sendBadGateway(res: http.ServerResponse, route: ResolvedRoute): void {
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: http.Server, agent: http.Agent): Promise<void> {
