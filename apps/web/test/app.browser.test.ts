@@ -43,6 +43,20 @@ function uniqueName(label: string): string {
   return `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** Creates an item under PR 42 as another user would (through the API), then opens the page on PR 42. */
+async function openWithItemOnPr42(label: string): Promise<{ name: string; id: string; page: Page }> {
+  const name = uniqueName(label);
+  const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+    canary: '42',
+    body: { name, description: '', priceCents: 1000 },
+  });
+  expect(created.status).toBe(201);
+  const id = (created.body as { id: string }).id;
+  const page = await suite.openPage('/?pr=42');
+  await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+  return { name, id, page };
+}
+
 describe('web UI in Chromium against the local stack', () => {
   it('shows both hops as the PR 42 canary when PR 42 is chosen', async () => {
     const page = await suite.openPage('/?pr=42');
@@ -113,15 +127,7 @@ describe('web UI in Chromium against the local stack', () => {
   });
 
   it('shows the API conflict when an item changed since it was opened, then saves on the latest version', async () => {
-    const name = uniqueName('Shared chair');
-    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
-      canary: '42',
-      body: { name, description: '', priceCents: 1000 },
-    });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    const page = await suite.openPage('/?pr=42');
-    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+    const { name, id, page } = await openWithItemOnPr42('Shared chair');
 
     await page.click(`#items-list [data-item-id="${id}"] button:has-text("Edit")`);
     const elsewhere = `${name} (changed elsewhere)`;
@@ -149,15 +155,7 @@ describe('web UI in Chromium against the local stack', () => {
   });
 
   it('deletes an item after confirmation, and the API no longer has it', async () => {
-    const name = uniqueName('Old kettle');
-    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
-      canary: '42',
-      body: { name, description: '', priceCents: 300 },
-    });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    const page = await suite.openPage('/?pr=42');
-    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+    const { name, id, page } = await openWithItemOnPr42('Old kettle');
 
     await page.click(`#items-list [data-item-id="${id}"] button:has-text("Delete")`);
     expect(await page.textContent('#delete-text')).toContain(
