@@ -31,7 +31,7 @@ export type * from './generated/store/v1/UpdateItemResponse';
 /** Folder holding `store/v1/store.proto` and `grpc/health/v1/health.proto` (works from src/ and dist/). */
 export const PROTO_ROOT = path.resolve(__dirname, '..');
 export const STORE_PROTO_FILE = 'store/v1/store.proto';
-/** gRPC's standard health contract, vendored verbatim from grpc/grpc-proto. */
+/** The standard gRPC health contract (grpc.health.v1), as every health client expects it on the wire. */
 export const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
