@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  HEALTH_PROTO_FILE,
   healthServiceDefinition,
   ITEMS_SERVICE_NAME,
   itemsServiceDefinition,
@@ -32,7 +31,7 @@ describe('gRPC contracts', () => {
     expect(service.GetItem.responseStream).toBe(false);
   });
 
-  it('exposes grpc.health.v1.Health as upstream defines it (Check, List, server-streaming Watch)', () => {
+  it('exposes grpc.health.v1.Health as the standard protocol defines it (Check, List, server-streaming Watch)', () => {
     const service = healthServiceDefinition();
     expect(Object.keys(service).sort()).toEqual(['Check', 'List', 'Watch']);
     expect(service.Check.path).toBe('/grpc.health.v1.Health/Check');
@@ -43,12 +42,17 @@ describe('gRPC contracts', () => {
     expect(decoded).toEqual({ status: 'NOT_SERVING' });
   });
 
-  it('vendors health.proto with its upstream license header and canonical source', () => {
-    const text = readFileSync(path.join(PROTO_ROOT, HEALTH_PROTO_FILE), 'utf8');
-    expect(
-      text.startsWith('// Copyright 2015 The gRPC Authors\n//\n// Licensed under the Apache License'),
-    ).toBe(true);
-    expect(text).toContain('https://github.com/grpc/grpc-proto/blob/master/grpc/health/v1/health.proto');
+  it('puts health messages on the wire exactly as every standard health client reads them', () => {
+    const { Check } = healthServiceDefinition();
+    // HealthCheckRequest.service is field 1 (length-delimited); HealthCheckResponse.status is field 1
+    // (varint) with SERVING = 1 and SERVICE_UNKNOWN = 3.
+    expect([...Check.requestSerialize({ service: 'store.v1' })]).toEqual([
+      0x0a,
+      8,
+      ...Buffer.from('store.v1'),
+    ]);
+    expect([...Check.responseSerialize({ status: 'SERVING' })]).toEqual([0x08, 1]);
+    expect([...Check.responseSerialize({ status: 'SERVICE_UNKNOWN' })]).toEqual([0x08, 3]);
   });
 
   it('keeps the committed generated types identical to what the .proto generates', () => {
