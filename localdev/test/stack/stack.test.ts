@@ -9,7 +9,7 @@ import { probeArgs, runCanaryCli, runCanaryInProcess } from '../helper';
 
 /**
  * The real stack: dynalite, stable api + store, PR 42 (api + store), PR 7 (store only), the dev router —
- * real processes on free ports. One stack for the whole file; the test that kills a canary runs last.
+ * real processes on free ports. One stack for the whole file; the tests that kill canaries run last.
  */
 
 let stack: Stack;
@@ -185,8 +185,22 @@ describe('a canary that dies', () => {
     expect(output.join('\n')).toContain(
       'store pr-42 stopped on request; X-Canary 42 now reaches stable store-service',
     );
-    expect(stack.instances().find((i) => i.track === 'pr-42' && i.service === 'store-service')?.running).toBe(
-      false,
+    expect(instance('store-service', 'pr-42')?.running).toBe(false);
+  });
+
+  it('reports a crashed api canary with its last lines and sends PR 42 to stable api', async () => {
+    process.kill(instance('api-service', 'pr-42')?.pid ?? Number.NaN, 'SIGKILL');
+    await expect.poll(() => instance('api-service', 'pr-42')?.running).toBe(false);
+
+    const { response, tracks } = await route('42');
+    expect(response.status).toBe(200);
+    expect(tracks).toEqual({ 'api-service': 'stable', 'store-service': 'stable' });
+    expect(output.join('\n')).toMatch(
+      /api pr-42 died \(signal SIGKILL\); X-Canary 42 now reaches stable api-service; its last lines:\n.*\| /,
     );
   });
 });
+
+function instance(service: string, track: string) {
+  return stack.instances().find((i) => i.service === service && i.track === track);
+}
