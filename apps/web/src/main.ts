@@ -56,7 +56,10 @@ function storedChoice(): string | null {
 }
 
 async function main(): Promise<void> {
-  const notices = createNotices(byId('notices', HTMLElement));
+  const notices = createNotices({
+    error: byId('notices-error', HTMLElement),
+    info: byId('notices-info', HTMLElement),
+  });
   const search = new URLSearchParams(location.search);
   const start = initialChoice(search, storedChoice());
   if (start.notice) notices.error(start.notice);

@@ -165,7 +165,9 @@ describe('web UI in Chromium against the local stack', () => {
 
     await page.waitForSelector('#delete-dialog', { state: 'hidden' });
     await expect.poll(() => page.locator(`#items-list [data-item-id="${id}"]`).count()).toBe(0);
-    expect(await page.textContent('#notices [role="status"]')).toContain(`Deleted “${name}” from PR 42.`);
+    expect(await page.textContent('#notices [role="status"] .notice')).toContain(
+      `Deleted “${name}” from PR 42.`,
+    );
     const gone = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
       canary: '42',
     });
@@ -223,11 +225,13 @@ describe('web UI in Chromium against the local stack', () => {
 
   it('tells the user when the API cannot be reached', async () => {
     const page = await suite.openPage('/?api=http://127.0.0.1:9');
-    const alert = page.locator('#notices [role="alert"]');
+    const alert = page.locator('#notices [role="alert"] .notice');
     await alert.first().waitFor({ timeout: 15_000 });
     expect(await alert.first().textContent()).toContain(
       'Could not load items: Could not reach the API at http://127.0.0.1:9',
     );
-    expect(await page.textContent('#notices [role="status"]')).toContain('set by the ?api= parameter');
+    expect(await page.textContent('#notices [role="status"] .notice')).toContain(
+      'set by the ?api= parameter',
+    );
   });
 });

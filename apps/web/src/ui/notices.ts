@@ -1,25 +1,30 @@
 import { el } from './dom';
 
-/** Page-level messages: errors are announced at once (role=alert), the rest politely. */
+/**
+ * Page-level messages. Errors go to a persistent `role="alert"` region (announced at once), the rest to a
+ * persistent `role="status"` region (announced politely); both exist before any notice is added, which
+ * is what makes screen readers announce additions reliably.
+ */
 export interface Notices {
   error(text: string): void;
   info(text: string): void;
 }
 
-const MAX_NOTICES = 4;
+export interface NoticeRegions {
+  error: HTMLElement;
+  info: HTMLElement;
+}
 
-export function createNotices(container: HTMLElement): Notices {
-  function add(level: 'error' | 'info', text: string): void {
+const MAX_NOTICES_PER_LEVEL = 4;
+
+export function createNotices(regions: NoticeRegions): Notices {
+  function add(level: keyof NoticeRegions, text: string): void {
+    const region = regions[level];
     const dismiss = el('button', { type: 'button', class: 'ghost', 'aria-label': 'Dismiss message' }, '×');
-    const notice = el(
-      'div',
-      { class: 'notice', 'data-level': level, role: level === 'error' ? 'alert' : 'status' },
-      el('p', {}, text),
-      dismiss,
-    );
+    const notice = el('div', { class: 'notice', 'data-level': level }, el('p', {}, text), dismiss);
     dismiss.addEventListener('click', () => notice.remove());
-    container.prepend(notice);
-    while (container.children.length > MAX_NOTICES) container.lastElementChild?.remove();
+    region.prepend(notice);
+    while (region.children.length > MAX_NOTICES_PER_LEVEL) region.lastElementChild?.remove();
   }
   return { error: (text) => add('error', text), info: (text) => add('info', text) };
 }
