@@ -12,6 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ItemOutput } from '@pr-canary/proto';
 import { z } from 'zod';
 import {
   ItemAlreadyExistsError,
@@ -33,15 +34,8 @@ export const LIST_PARTITION = 'ITEM';
 const TABLE_READY_TIMEOUT_MS = 30_000;
 const TABLE_POLL_MS = 100;
 
-export interface Item {
-  id: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A stored item is exactly the contract's `store.v1.Item` (the generated type, never a copy). */
+export type Item = ItemOutput;
 
 export interface ItemFields {
   name: string;
