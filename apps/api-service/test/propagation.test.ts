@@ -179,14 +179,19 @@ describe('a store canary reached through the stable api', () => {
 describe('streaming carries the key both ways', () => {
   it('GET /api/items/export with X-Canary: 7 streams from the pr-7 store and says so', async () => {
     const { baseUrl } = stack.current.api;
-    await fetch(`${baseUrl}/api/items`, {
+    const created = await fetch(`${baseUrl}/api/items`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'to export', priceCents: 1 }),
     });
+    expect(created.status).toBe(201);
     const response = await fetch(`${baseUrl}/api/items/export`, { headers: { 'x-canary': CANARY_PR } });
     expect(response.status).toBe(200);
-    expect((await response.text()).trim().split('\n').length).toBeGreaterThan(0);
+    const exported = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string });
+    expect(exported.map((item) => item.name)).toContain('to export');
     expect(lastSeen()).toMatchObject({ path: '/store.v1.ItemsService/ExportItems', canary: [CANARY_PR] });
     expect(lastSeen().baggage.join(',')).toMatch(new RegExp(`(^|,)\\s*canary=${CANARY_PR}(\\s*;|,|$)`));
     expect(response.headers.get('x-canary')).toBe(CANARY_PR);
