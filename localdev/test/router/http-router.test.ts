@@ -33,7 +33,13 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     const { url } = await routedStack();
     const response = await fetch(`${url}/api/items?limit=2`, {
       method: 'POST',
-      headers: { 'X-Canary': '42', 'content-type': 'application/json', 'x-custom': 'kept' },
+      headers: {
+        'X-Canary': '42',
+        'content-type': 'application/json',
+        'x-custom': 'kept',
+        'proxy-authorization': 'Basic cHJveHk6c2VjcmV0',
+        'proxy-connection': 'keep-alive',
+      },
       body: JSON.stringify({ name: 'pen' }),
     });
     const echoed = (await response.json()) as {
@@ -50,6 +56,8 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     });
     expect(echoed.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(echoed.headers['x-forwarded-host']).toBe(new URL(url).host);
+    expect(echoed.headers).not.toHaveProperty('proxy-authorization');
+    expect(echoed.headers).not.toHaveProperty('proxy-connection');
     expect(response.headers.get('x-track')).toBe('pr-42');
   });
 
