@@ -30,14 +30,14 @@ export type * from './generated/store/v1/UpdateItemResponse';
 
 /** Folder holding `store/v1/store.proto` and `grpc/health/v1/health.proto` (works from src/ and dist/). */
 export const PROTO_ROOT = path.resolve(__dirname, '..');
-export const STORE_PROTO_FILE = 'store/v1/store.proto';
+const STORE_PROTO_FILE = 'store/v1/store.proto';
 /** The standard gRPC health contract (grpc.health.v1), as every health client expects it on the wire. */
-export const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
+const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
 
 /** Loader options; they must match the `generate` script's flags so the generated types are true. */
-export const LOADER_OPTIONS: protoLoader.Options = {
+const LOADER_OPTIONS: protoLoader.Options = {
   longs: Number,
   enums: String,
   defaults: true,
@@ -73,7 +73,7 @@ export function itemsServiceClientConstructor() {
 }
 
 /** Loads grpc.health.v1 once and returns its typed gRPC package object. */
-export function loadHealthProto(): HealthProtoGrpcType {
+function loadHealthProto(): HealthProtoGrpcType {
   return loadProto<HealthProtoGrpcType>(HEALTH_PROTO_FILE);
 }
 
