@@ -41,14 +41,6 @@ export function scenarioDirs(): string[] {
     .map((entry) => path.join(root, entry.name));
 }
 
-/** Every kustomization.yaml in the folder (sources, overlays, components, scenarios, platform). */
-export function kustomizationFiles(dir = MANIFESTS_DIR): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name === 'kustomization.yaml')
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .filter((file) => !file.includes(`${path.sep}node_modules${path.sep}`));
-}
-
 export function argoCdFiles(): string[] {
   const root = path.join(MANIFESTS_DIR, 'argocd');
   return readdirSync(root, { withFileTypes: true, recursive: true })
