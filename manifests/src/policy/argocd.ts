@@ -49,7 +49,10 @@ export const targetRevision: Check = ({ corpus }) =>
       : [violation(subject, `targetRevision ${spec.source.targetRevision} should be ${expected}`)];
   });
 
-/** Staging and production sync themselves: automated prune and self-heal, finalizer for cascade. */
+/**
+ * Every app syncs itself (automated prune and self-heal) and renders its Namespace rather than
+ * relying on CreateNamespace=true. (PR apps' cascade finalizer is held by pr-applicationsets.test.ts.)
+ */
 export const automatedSync: Check = ({ corpus }) =>
   applicationSources(corpus).flatMap(({ subject, spec }) => {
     const automated = spec.syncPolicy?.automated;
