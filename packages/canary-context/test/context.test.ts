@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createScope, currentCanaryKey, currentScope, runInScope, runWithCanary } from '../src/context';
 import { type CanaryKey, parseCanaryKey } from '../src/key';
-
-const randomPr = () => String(1 + Math.floor(Math.random() * 999_999_998));
+import { randomPr } from './helper';
 
 /** Reads the key after hopping across the async boundaries a request handler typically crosses. */
 async function keyAfterAsyncHops(emitter: EventEmitter): Promise<CanaryKey[]> {
