@@ -513,11 +513,20 @@ const BREAKAGES: Breakage[] = [
   },
   {
     check: 'hardenedPods',
-    mistake: 'a writable root filesystem and kept capabilities',
-    expected: /root filesystem is writable/,
+    mistake: 'a writable root filesystem',
+    expected: /api-service: root filesystem is writable/,
     mutate: (ctx) => {
       const c = container(deploymentOf(prApp(ctx, 'api-service').objects, 'api-service'));
       c.securityContext.readOnlyRootFilesystem = false;
+    },
+  },
+  {
+    check: 'hardenedPods',
+    mistake: 'a container keeping a Linux capability',
+    expected: /store-service: capabilities not dropped/,
+    mutate: (ctx) => {
+      const c = container(deploymentOf(prApp(ctx, 'store-service').objects, 'store-service'));
+      c.securityContext.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] };
     },
   },
   {
