@@ -4,7 +4,7 @@ import { type Corpus, loadCorpus } from './corpus';
 import { loadImageFacts } from './image-facts';
 import { serviceEnvContract } from './service-config';
 
-export async function metricLabels(): Promise<Map<string, readonly string[]>> {
+async function metricLabels(): Promise<Map<string, readonly string[]>> {
   const { METRIC_DEFINITIONS } = (await import('@pr-canary/canary-context')) as {
     METRIC_DEFINITIONS: readonly { name: string; labelNames: readonly string[] }[];
   };

@@ -19,7 +19,7 @@ import { type KubeObject, parseObjects } from './objects';
 
 export type PrAppKind = 'api-service' | 'store-service' | 'store-route';
 
-export const PR_APPLICATION_SETS: Record<PrAppKind, string> = {
+const PR_APPLICATION_SETS: Record<PrAppKind, string> = {
   'api-service': 'pr-canary-api-service',
   'store-service': 'pr-canary-store-service',
   'store-route': 'pr-canary-store-route',
@@ -45,7 +45,7 @@ export const SAMPLE_PULL_REQUESTS = [
   { number: 123456789, headSha: '0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6', branch: 'fix/store_timeouts' },
 ];
 
-export function loadArgoObjects(): KubeObject[] {
+function loadArgoObjects(): KubeObject[] {
   return argoCdFiles().flatMap((file) => parseObjects(readFileSync(file, 'utf8'), file));
 }
 
@@ -55,10 +55,7 @@ export function applicationSet(argo: readonly KubeObject[], name: string): KubeO
   return found;
 }
 
-export async function renderPrApps(
-  argo: readonly KubeObject[],
-  pulls = SAMPLE_PULL_REQUESTS,
-): Promise<PrApp[]> {
+async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQUESTS): Promise<PrApp[]> {
   const jobs = pulls.flatMap((pr) =>
     (Object.keys(PR_APPLICATION_SETS) as PrAppKind[]).map(async (kind) => {
       const params = pullRequestParams(pr);

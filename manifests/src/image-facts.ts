@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './layout';
 
-export const IMAGE_SERVICES = ['api-service', 'store-service', 'web'] as const;
+const IMAGE_SERVICES = ['api-service', 'store-service', 'web'] as const;
 export type ImageService = (typeof IMAGE_SERVICES)[number];
 
 export interface ListenDirective {

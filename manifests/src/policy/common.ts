@@ -76,7 +76,7 @@ export function selectsPods(selectorOwner: KubeObject, objects: readonly KubeObj
 export const exists = (objects: readonly KubeObject[], kind: string, name: string, namespace?: string) =>
   objects.some((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
 
-export const hostOf = (match: string | undefined) => /Host\(`([^`]+)`\)/.exec(match ?? '')?.[1];
+const hostOf = (match: string | undefined) => /Host\(`([^`]+)`\)/.exec(match ?? '')?.[1];
 
 /** `https://host` / `http://host` for each route sending to `service` (websecure means TLS). */
 export function edgeOrigins(objects: readonly KubeObject[], service: string): string[] {
