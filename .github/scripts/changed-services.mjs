@@ -24,7 +24,7 @@ import { checkPrNumber } from './image-ref.mjs';
 import { CANARY_SERVICES } from './services.mjs';
 
 /** Root files every image is built from. */
-export const GLOBAL_FILES = Object.freeze([
+const GLOBAL_FILES = Object.freeze([
   'package.json',
   'package-lock.json',
   'tsconfig.base.json',
@@ -144,7 +144,7 @@ export function canaryPlan({ pr, changed, labels }) {
 }
 
 /** @param {string} raw */
-export function parseLabels(raw) {
+function parseLabels(raw) {
   /** @type {unknown} */
   const parsed = JSON.parse(raw);
   if (!Array.isArray(parsed) || !parsed.every((label) => typeof label === 'string')) {

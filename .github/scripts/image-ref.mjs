@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serviceNamed } from './services.mjs';
 
-export const REGISTRY = 'ghcr.io';
+const REGISTRY = 'ghcr.io';
 /** Argo CD's Pull Request generator `head_short_sha` is the first 8 characters of the head commit. */
 export const SHORT_SHA_LENGTH = 8;
 
