@@ -43,10 +43,11 @@ describe('the canary comment body', () => {
   });
 
   it('reports the probe outcome', () => {
+    expect(body).toContain('**Probe:** ✅');
     expect(renderComment({ ...base, probe: 'failed' })).toContain('**Probe:** ❌');
-    expect(renderComment({ ...base, probe: 'skipped', apiUrl: undefined })).toContain(
-      "curl -sS -H 'X-Canary: 42' https://api.<integration-domain>/api/route",
-    );
+    const skipped = renderComment({ ...base, probe: 'skipped', apiUrl: undefined });
+    expect(skipped).toContain('**Probe:** ⏭️ not run');
+    expect(skipped).toContain("curl -sS -H 'X-Canary: 42' https://api.<integration-domain>/api/route");
   });
 
   it('links the run, the Argo CD applications and the dashboard filtered to this PR', () => {
