@@ -156,7 +156,7 @@ function codeFromReason(statusCode: number): string {
 }
 
 /** The status and body a client gets for `err`; `internal` says it must be logged as a failure. */
-export function toErrorReply(err: unknown): { body: ErrorBody; internal: boolean } {
+function toErrorReply(err: unknown): { body: ErrorBody; internal: boolean } {
   if (err instanceof StoreCallError) {
     const reply = storeErrorBody(err);
     return { body: reply, internal: reply.statusCode >= 500 };

@@ -3,8 +3,8 @@
  * Ajv runs with removeAdditional off), and no type coercion happens: query strings stay strings.
  */
 
-export const ITEM_NAME_MAX = 200;
-export const ITEM_DESCRIPTION_MAX = 2000;
+const ITEM_NAME_MAX = 200;
+const ITEM_DESCRIPTION_MAX = 2000;
 export const PAGE_SIZE_DEFAULT = 20;
 
 const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } as const;

@@ -17,7 +17,7 @@ export interface Readiness {
 }
 
 /** Route config for probe endpoints: their request log lines are written at debug. */
-export const PROBE_ROUTE_CONFIG = { requestLogLevel: 'debug' } as const;
+const PROBE_ROUTE_CONFIG = { requestLogLevel: 'debug' } as const;
 
 type ReadinessResult = { ready: true } | { ready: false; reason: string };
 
