@@ -13,10 +13,10 @@ import type { ItemFields } from './items-repository';
  * Request validation for every ItemsService method. A failure lists each bad field by its proto
  * name (`price_cents`, not `priceCents`) with fixed text that never echoes the input.
  */
-export const NAME_MAX = 200;
-export const DESCRIPTION_MAX = 2000;
-export const PAGE_SIZE_MAX = 100;
-export const PAGE_SIZE_DEFAULT = 20;
+const NAME_MAX = 200;
+const DESCRIPTION_MAX = 2000;
+const PAGE_SIZE_MAX = 100;
+const PAGE_SIZE_DEFAULT = 20;
 
 export class RequestValidationError extends Error {
   override readonly name = 'RequestValidationError';
