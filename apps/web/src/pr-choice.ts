@@ -7,7 +7,7 @@ import { parseCanaryKey } from '@pr-canary/canary-context/key';
 export type PrChoice = { kind: 'stable' } | { kind: 'pr'; pr: string };
 
 export const STABLE: PrChoice = Object.freeze({ kind: 'stable' });
-export const PR_QUERY_PARAM = 'pr';
+const PR_QUERY_PARAM = 'pr';
 export const PR_STORAGE_KEY = 'pr-canary.pr';
 
 export type ChoiceParse = { ok: true; choice: PrChoice } | { ok: false; message: string };

@@ -3,8 +3,8 @@ import { parsePrice, priceInputValue } from '../format';
 import { el } from './dom';
 
 /** Limits from the API contract; checked here too so mistakes show next to the field. */
-export const NAME_MAX_LENGTH = 200;
-export const DESCRIPTION_MAX_LENGTH = 2000;
+const NAME_MAX_LENGTH = 200;
+const DESCRIPTION_MAX_LENGTH = 2000;
 
 export interface ItemFields {
   /** The input, or undefined after marking the invalid fields (focus moves to the first). */
