@@ -14,7 +14,7 @@ export interface RouteReport {
 
 export type RouteCheckResult = { ok: true; report: RouteReport } | { ok: false; message: string };
 
-export const ROUTE_PATH = '/api/route';
+const ROUTE_PATH = '/api/route';
 const CHECK_TIMEOUT_MS = 5000;
 const MAX_WARNING_LENGTH = 300;
 

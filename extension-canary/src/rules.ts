@@ -6,7 +6,7 @@ import { urlFilterFor } from './origin';
 import { type CanaryState, isInjecting } from './state';
 
 /** The header as sent on the wire (servers match it case-insensitively). */
-export const INJECTED_HEADER = 'X-Canary';
+const INJECTED_HEADER = 'X-Canary';
 
 /**
  * Every kind of request a page makes to a canary that should reach it. Listed explicitly: without

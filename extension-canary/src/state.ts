@@ -8,7 +8,7 @@ import { normalizeOrigin } from './origin';
 /** A working day. */
 export const DEFAULT_EXPIRY_HOURS = 8;
 /** A week: long enough for any test session, short enough that a forgotten canary ends. */
-export const MAX_EXPIRY_HOURS = 24 * 7;
+const MAX_EXPIRY_HOURS = 24 * 7;
 /** declarativeNetRequest allows many more rules; a tester never needs more origins than this. */
 export const MAX_ORIGINS = 20;
 const HOUR_MS = 60 * 60 * 1000;
@@ -78,7 +78,7 @@ function turnOn(state: CanaryState, rawPr: string, expiryHours: number, now: num
 }
 
 /** A fixed message when the hours are not usable, else undefined. Fractions are fine (0.5 = 30 minutes). */
-export function validateExpiryHours(hours: number): string | undefined {
+function validateExpiryHours(hours: number): string | undefined {
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_EXPIRY_HOURS) {
     return `Expiry must be more than 0 and at most ${MAX_EXPIRY_HOURS} hours`;
   }
