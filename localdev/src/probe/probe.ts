@@ -119,7 +119,7 @@ function describeFetchError(error: unknown): string {
   return cause?.code ? `request failed (${cause.code})` : 'request failed';
 }
 
-export function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeResult {
+function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeResult {
   const hops: Record<string, HopCount[]> = {};
   const warnings = new Map<string, number>();
   const failures = new Map<string, { status: number | null; message: string; count: number }>();

@@ -32,7 +32,7 @@ const canarySchema = z.object({
   services: z.array(serviceSchema).min(1),
   version: z.string().regex(VERSION_PATTERN, 'a version is 1-64 characters of [0-9A-Za-z.+-]').optional(),
 });
-export const canaryFileSchema = z.object({
+const canaryFileSchema = z.object({
   $comment: z.string().optional(),
   canaries: z.array(canarySchema),
 });
@@ -80,7 +80,7 @@ function normalize(canaries: readonly z.infer<typeof canarySchema>[], stableVers
   });
 }
 
-export function defaultCanaryVersion(stableVersion: string, pr: string): string {
+function defaultCanaryVersion(stableVersion: string, pr: string): string {
   return `${stableVersion}-pr${pr}`;
 }
 

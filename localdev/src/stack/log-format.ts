@@ -30,7 +30,7 @@ export interface ParsedLine {
   json: Record<string, unknown> | undefined;
 }
 
-export function cleanText(raw: string): string {
+function cleanText(raw: string): string {
   const text = raw.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARACTERS, '');
   return text.length > MAX_LINE_LENGTH ? `${text.slice(0, MAX_LINE_LENGTH)}…` : text;
 }
