@@ -76,7 +76,7 @@ export function readInstructions(text: string): Instruction[] {
 }
 
 /** Replaces `${NAME}` and `$NAME` with the given values; unknown names are an error. */
-export function substitute(text: string, values: ReadonlyMap<string, string>): string {
+function substitute(text: string, values: ReadonlyMap<string, string>): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, bare) => {
     const name = braced ?? bare;
     const value = values.get(name);
