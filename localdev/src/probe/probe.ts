@@ -45,12 +45,20 @@ export interface ProbeResult {
   ok: boolean;
 }
 
+/**
+ * The body comes from the network and its strings are printed to a terminal (or a CI log): only
+ * printable ASCII, as served-by entries and X-Canary-Warning are by contract, so no escape sequence
+ * or line break from a server reaches the output.
+ */
+const printable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[\x20-\x7e]*$/);
 const routeResponseSchema = z.object({
-  canary: z.string().nullable(),
-  warning: z.string().nullable(),
-  hops: z.array(
-    z.object({ service: z.string().max(128), track: z.string().max(128), version: z.string().max(128) }),
-  ),
+  canary: printable(64).nullable(),
+  warning: printable(512).nullable(),
+  hops: z.array(z.object({ service: printable(128), track: printable(128), version: printable(128) })),
 });
 type RouteResponse = z.infer<typeof routeResponseSchema>;
 /** The `code` of an api or router error body (e.g. UNAVAILABLE, UPSTREAM_UNAVAILABLE); only a safe token. */

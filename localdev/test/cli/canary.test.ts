@@ -4,26 +4,31 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { probeArgs, runCanaryCli, runCanaryInProcess, startTestHttpRouter } from '../helper';
 
-/** A real HTTP server shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
-async function startRouteServer(): Promise<string> {
+/** A real HTTP server answering every request with the JSON body `bodyFor` returns. */
+async function startJsonServer(bodyFor: (req: http.IncomingMessage) => unknown): Promise<string> {
   const server = http.createServer((req, res) => {
-    const key = req.headers['x-canary'];
-    const storeTrack = typeof key === 'string' && /^[1-9][0-9]*$/.test(key) ? `pr-${key}` : 'stable';
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        canary: typeof key === 'string' ? key : null,
-        warning: null,
-        hops: [
-          { service: 'api-service', track: 'stable', version: '0.1.0' },
-          { service: 'store-service', track: storeTrack, version: '0.1.0-x' },
-        ],
-      }),
-    );
+    res.end(JSON.stringify(bodyFor(req)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
+function startRouteServer(): Promise<string> {
+  return startJsonServer((req) => {
+    const key = req.headers['x-canary'];
+    const storeTrack = typeof key === 'string' && /^[1-9][0-9]*$/.test(key) ? `pr-${key}` : 'stable';
+    return {
+      canary: typeof key === 'string' ? key : null,
+      warning: null,
+      hops: [
+        { service: 'api-service', track: 'stable', version: '0.1.0' },
+        { service: 'store-service', track: storeTrack, version: '0.1.0-x' },
+      ],
+    };
+  });
 }
 
 describe('canary CLI', () => {
@@ -44,6 +49,20 @@ describe('canary CLI', () => {
   it('counts unreachable requests as failures with exit code 1', async () => {
     const run = await runCanaryInProcess(probeArgs('http://127.0.0.1:1', { count: 1, json: true }));
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, succeeded: 0, failures: [{ count: 1 }] });
+    expect(run.code).toBe(1);
+  });
+
+  it('never prints control characters from the response body, counting such a body as a failure', async () => {
+    const url = await startJsonServer(() => ({
+      canary: null,
+      warning: 'served by stable\u001b[2J',
+      hops: [{ service: 'api-service', track: 'stable\nok', version: '\u001b]0;owned\u0007' }],
+    }));
+    const run = await runCanaryInProcess(probeArgs(url, { count: 1 }));
+    expect(run.stdout).toContain('failed ×1: HTTP 200 without a route body');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence is the point
+    expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(run.stdout).not.toContain('stable\nok');
     expect(run.code).toBe(1);
   });
 
