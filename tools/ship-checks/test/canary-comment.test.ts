@@ -96,21 +96,16 @@ describe('finding the existing comment', () => {
 });
 
 describe('canary-comment.mjs command line', () => {
+  /** `canary-comment.mjs render` for PR 7 at SHA by owner acme, plus the given flags. */
+  const renderArgs = (...flags: string[]) => [
+    repoPath('.github/scripts/canary-comment.mjs'),
+    'render',
+    ...['--pr', '7', '--sha', SHA, '--owner', 'acme'],
+    ...flags,
+  ];
+
   it('renders the body the workflow posts', () => {
-    const result = run('node', [
-      repoPath('.github/scripts/canary-comment.mjs'),
-      'render',
-      '--pr',
-      '7',
-      '--sha',
-      SHA,
-      '--owner',
-      'acme',
-      '--build',
-      '["api-service","store-service"]',
-      '--probe',
-      'passed',
-    ]);
+    const result = run('node', renderArgs('--build', '["api-service","store-service"]', '--probe', 'passed'));
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('| api-service | `pr-7` | `ghcr.io/acme/api-service:pr-7-abcdef01` |');
   });
@@ -122,18 +117,7 @@ describe('canary-comment.mjs command line', () => {
   });
 
   it('rejects an unknown probe outcome', () => {
-    const result = run('node', [
-      repoPath('.github/scripts/canary-comment.mjs'),
-      'render',
-      '--pr',
-      '7',
-      '--sha',
-      SHA,
-      '--owner',
-      'acme',
-      '--probe',
-      'maybe',
-    ]);
+    const result = run('node', renderArgs('--probe', 'maybe'));
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--probe must be passed, failed or skipped');
   });
