@@ -54,8 +54,6 @@ async function main(): Promise<void> {
   const app = buildApp({ config, store, logger, metrics });
 
   const port = await listen(app, config.HOST, config.PORT);
-  logger.info({ port, metricsPort: metricsServer.port, storeAddr: config.STORE_ADDR }, 'listening');
-
   installShutdown({
     logger,
     markNotReady: () => app.markNotReady(),
@@ -67,6 +65,8 @@ async function main(): Promise<void> {
     },
     flush: shutdownTelemetry,
   });
+  // Announce only once SIGTERM is handled: whoever waits for this line may stop us right after it.
+  logger.info({ port, metricsPort: metricsServer.port, storeAddr: config.STORE_ADDR }, 'listening');
 }
 
 main().catch((err: unknown) => {

@@ -23,7 +23,6 @@ function configFromEnvironment(): StoreConfig {
 async function main(): Promise<void> {
   const config = configFromEnvironment();
   const store = await startStoreService(config);
-  store.logger.info({ port: store.port, metricsPort: store.metricsPort }, 'listening');
   installShutdown({
     logger: store.logger,
     markNotReady: () => store.health.setAll('NOT_SERVING'),
@@ -31,6 +30,8 @@ async function main(): Promise<void> {
     close: store.close,
     flush: shutdownTelemetry,
   });
+  // Announce only once SIGTERM is handled: whoever waits for this line may stop us right after it.
+  store.logger.info({ port: store.port, metricsPort: store.metricsPort }, 'listening');
 }
 
 main().catch((error: unknown) => {
