@@ -1,4 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test workers sized to the machine. `npm test` runs one workspace per core at a time (turbo
+ * `--concurrency=100%` in the root package.json) and turbo sets TURBO_HASH for each of its tasks, so
+ * under turbo every workspace's vitest takes one worker; run on its own it takes every core but one.
+ */
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: turbo sets it for each task; it is no task input
+const maxWorkers = process.env.TURBO_HASH ? 1 : Math.max(1, availableParallelism() - 1);
 
 /**
  * One vitest setup for every workspace. Workspace packages resolve to their TypeScript sources
@@ -16,5 +25,6 @@ export const sharedConfig = defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    maxWorkers,
   },
 });
