@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     canary: () => canaryHeaderValue(choice),
     onObservation: (observation) => inspector.observe(observation),
   });
-  const items = createItemsView({ api: client, notices, trackLabel: () => choiceLabel(choice) });
+  const items = createItemsView({ api: client, notices, choice: () => choice });
 
   /** One place that makes a choice visible and durable: field, pills, title, URL, storage. */
   function applyChoice(): void {

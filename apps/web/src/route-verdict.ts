@@ -24,37 +24,46 @@ export interface RouteFacts {
   status: number;
   /** What the request was sent with (null = no X-Canary). */
   sentCanary: string | null;
+  /** The key the API says it served the request under (its `X-Canary` echo), null when none. */
+  echoedCanary: string | null;
   hops: readonly ServedByEntry[];
   servedByPresent: boolean;
   /** The API's X-Canary-Warning (or the route report's warning). */
   warning: string | null;
+  /** For an error response, the API's message. */
+  errorMessage: string | null;
 }
 
 /**
  * Explains where a request landed. "Landed nowhere" means a PR was chosen but no hop reports that PR's
- * track: the PR has no canary running (not deployed, not labelled, or the key was stripped).
+ * track: the PR has no canary running (not deployed, not labelled, or the key was stripped). A failed
+ * request is explained by the API's own message (e.g. "the PR 42 canary of store-service is declared
+ * but not running"), never by guesses from its incomplete chain.
  */
 export function assessRoute(facts: RouteFacts): Verdict[] {
   const verdicts: Verdict[] = [];
   const failed = facts.status >= 500;
-  if (failed) {
-    verdicts.push({
-      level: 'warning',
-      text: `The request failed with HTTP ${facts.status}: hops after the failing one are missing from the chain.`,
-    });
+  if (facts.status >= 400) {
+    verdicts.push({ level: failed ? 'warning' : 'info', text: failureText(facts) });
   }
   if (facts.warning) {
     verdicts.push({ level: 'warning', text: `The API ignored the canary key: ${facts.warning}` });
   }
+  const rewritten = keyRewrite(facts);
+  if (rewritten) verdicts.push({ level: 'warning', text: rewritten });
   if (!facts.servedByPresent) {
-    verdicts.push({
-      level: 'warning',
-      text: 'The response carried no X-Served-By header, so the route is unknown (is the header exposed via CORS?).',
-    });
+    // An error answered by something in front of the api (the router, a gateway) has no chain at all.
+    if (facts.status < 400) {
+      verdicts.push({
+        level: 'warning',
+        text: 'The response carried no X-Served-By header, so the route is unknown (is the header exposed via CORS?).',
+      });
+    }
     return verdicts;
   }
+  const key = effectiveKey(facts);
   const foreign = facts.hops.filter(
-    (hop) => hopKind(hop.track) === 'canary' && hop.track !== expectedTrack(facts),
+    (hop) => hopKind(hop.track) === 'canary' && hop.track !== (key === null ? null : `pr-${key}`),
   );
   for (const hop of foreign) {
     verdicts.push({
@@ -62,21 +71,47 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
       text: `${hop.service} was served by ${hop.track}, which this request did not ask for.`,
     });
   }
-  const summary = summaryVerdict(facts, foreign.length > 0);
-  // A failed request's chain is incomplete, so "every hop" would overstate it.
-  if (summary && !(failed && summary.level === 'ok')) verdicts.push(summary);
+  // A failed request's chain is incomplete: "every hop", "landed nowhere" or "stayed on stable" would
+  // all be guesses about hops that never answered.
+  if (failed) return verdicts;
+  const summary = summaryVerdict(facts, key, foreign.length > 0);
+  if (summary) verdicts.push(summary);
   return verdicts;
 }
 
-function summaryVerdict(facts: RouteFacts, sawForeignCanary: boolean): Verdict | undefined {
-  // The API's warning already says the key was ignored and stable served the request.
-  if (facts.warning) return undefined;
-  if (facts.sentCanary !== null) return canaryVerdict(facts.sentCanary, facts.hops);
-  return sawForeignCanary ? undefined : { level: 'ok', text: 'No canary key sent: every hop was stable.' };
+function failureText(facts: RouteFacts): string {
+  const reason = facts.errorMessage ? `: ${facts.errorMessage.replace(/[.\s]+$/, '')}` : '';
+  const chain =
+    facts.servedByPresent && facts.status >= 500 ? ' Hops after the failing one are missing.' : '';
+  return `The request failed with HTTP ${facts.status}${reason}.${chain}`;
 }
 
-function expectedTrack(facts: RouteFacts): string | null {
-  return facts.sentCanary === null ? null : `pr-${facts.sentCanary}`;
+/**
+ * The key the API actually received: its echo when it sent one (a browser extension such as PR Canary
+ * may have set or replaced the page's key on the way), else what the page sent.
+ */
+function effectiveKey(facts: RouteFacts): string | null {
+  return facts.echoedCanary ?? facts.sentCanary;
+}
+
+function keyRewrite(facts: RouteFacts): string | undefined {
+  const echoed = facts.echoedCanary;
+  if (echoed === null || echoed === facts.sentCanary) return undefined;
+  if (facts.sentCanary === null) {
+    return `This page sent no X-Canary, but the API received X-Canary: ${echoed}: a browser extension (such as PR Canary) or a proxy added it.`;
+  }
+  return `This page sent X-Canary: ${facts.sentCanary}, but the API received ${echoed}: a browser extension (such as PR Canary) or a proxy replaced it.`;
+}
+
+function summaryVerdict(
+  facts: RouteFacts,
+  key: string | null,
+  sawForeignCanary: boolean,
+): Verdict | undefined {
+  // The API's warning already says the key was ignored and stable served the request.
+  if (facts.warning) return undefined;
+  if (key !== null) return canaryVerdict(key, facts.hops);
+  return sawForeignCanary ? undefined : { level: 'ok', text: 'No canary key sent: every hop was stable.' };
 }
 
 function canaryVerdict(pr: string, hops: readonly ServedByEntry[]): Verdict {
@@ -92,7 +127,7 @@ function canaryVerdict(pr: string, hops: readonly ServedByEntry[]): Verdict {
   if (elsewhere.length === 0) return { level: 'ok', text: `Every hop was served by the PR ${pr} canary.` };
   return {
     level: 'info',
-    text: `PR ${pr} has a canary for ${list(onCanary)}; ${list(elsewhere)} stayed on stable (the PR does not change ${elsewhere.length === 1 ? 'it' : 'them'}).`,
+    text: `PR ${pr} has a canary for ${list(onCanary)}; ${list(elsewhere)} ${elsewhere.length === 1 ? 'has' : 'have'} none, so stable served ${elsewhere.length === 1 ? 'it' : 'them'}.`,
   };
 }
 

@@ -90,7 +90,7 @@ describe('web UI in Chromium against the local stack', () => {
         { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-7') },
       ]);
     expect(await verdicts(page)).toEqual([
-      expect.stringMatching(/^info: .*PR 7 has a canary for store-service; api-service stayed on stable/),
+      'info: ℹPR 7 has a canary for store-service; api-service has none, so stable served it.',
     ]);
     expect(new URL(page.url()).searchParams.get('pr')).toBe('7');
     // Canary and stable look different, not only in words.
@@ -126,7 +126,7 @@ describe('web UI in Chromium against the local stack', () => {
     expect(await loadedItemNames(page, 'PR 42')).toContain(name);
   });
 
-  it('shows the API conflict when an item changed since it was opened, then saves on the latest version', async () => {
+  it('refuses a save over a newer version, keeps the edit, and saves over it once the user has seen it', async () => {
     const { name, id, page } = await openWithItemOnPr42('Shared chair');
 
     await page.click(`#items-list [data-item-id="${id}"] button:has-text("Edit")`);
@@ -140,18 +140,25 @@ describe('web UI in Chromium against the local stack', () => {
     await page.fill('#edit-name', `${name} (mine)`);
     await page.click('#edit-form button[type="submit"]');
 
-    await page.waitForSelector('#edit-error:not([hidden])');
-    expect(await page.textContent('#edit-error')).toMatch(
-      /^Not saved: this item was changed by someone else \(.+\)/,
+    // The API refuses the stale If-Match (412, or 409 from an api before RFC 9110 handling).
+    await page.waitForSelector('#edit-conflict:not([hidden])');
+    expect(await page.textContent('#edit-conflict-text')).toContain(
+      'Not saved: this item changed since you opened it (you edited version 1; it is now version 2',
     );
-    expect(await page.inputValue('#edit-name')).toBe(elsewhere);
-    expect(await page.textContent('#edit-meta')).toContain('Version 2');
+    expect(await page.textContent('#edit-conflict-current')).toContain(elsewhere);
+    expect(await page.inputValue('#edit-name')).toBe(`${name} (mine)`);
+    const current = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
+      canary: '42',
+    });
+    expect(current.body).toMatchObject({ name: elsewhere, version: 2 });
 
-    await page.fill('#edit-name', `${name} (mine)`);
-    await page.click('#edit-form button[type="submit"]');
+    await page.click('#edit-overwrite');
     await page.waitForSelector('#edit-dialog', { state: 'hidden' });
     expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain(`${name} (mine)`);
     expect(await page.textContent(`#items-list [data-item-id="${id}"]`)).toContain('v3');
+    expect(await page.textContent('#notices [role="status"] .notice')).toContain(
+      `Saved “${name} (mine)” (version 3) in the PR 42 store.`,
+    );
   });
 
   it('deletes an item after confirmation, and the API no longer has it', async () => {
@@ -166,7 +173,7 @@ describe('web UI in Chromium against the local stack', () => {
     await page.waitForSelector('#delete-dialog', { state: 'hidden' });
     await expect.poll(() => page.locator(`#items-list [data-item-id="${id}"]`).count()).toBe(0);
     expect(await page.textContent('#notices [role="status"] .notice')).toContain(
-      `Deleted “${name}” from PR 42.`,
+      `Deleted “${name}” from the PR 42 store.`,
     );
     const gone = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
       canary: '42',
@@ -180,6 +187,44 @@ describe('web UI in Chromium against the local stack', () => {
       .poll(() => verdicts(page), { timeout: 15_000 })
       .toEqual([expect.stringMatching(/^warning: .*PR 99 landed nowhere/)]);
     expect((await shownHops(page)).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+  });
+
+  it('labels items by the store that served them: PR 999 has no canary, so they are stable’s', async () => {
+    const name = uniqueName('Stable mug');
+    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+      body: { name, description: '', priceCents: 700 },
+    });
+    expect(created.status).toBe(201);
+
+    const page = await suite.openPage('/?pr=999');
+    expect(await loadedItemNames(page, 'stable')).toContain(name);
+    expect(await page.textContent('#items-status')).toMatch(/^\d+ items? on stable( so far; more below)?\.$/);
+    expect(await page.textContent('#items-track')).toBe('stable');
+    expect(await page.getAttribute('#items-track', 'data-kind')).toBe('stable');
+    expect(await page.textContent('#items-source')).toBe(
+      "PR 999 has no store canary, so stable's store answered: these are stable's items.",
+    );
+    // The picker still says what was picked; only the data label follows X-Served-By.
+    expect(await page.textContent('#pr-current')).toBe('PR 999');
+
+    // A write under PR 999 lands in stable's store, and the page says so.
+    const added = uniqueName('Stable cup');
+    await page.fill('#create-name', added);
+    await page.fill('#create-price', '3');
+    await page.click('#create-form button[type="submit"]');
+    await expect
+      .poll(() => page.textContent('#notices [role="status"] .notice'))
+      .toBe(
+        `Added “${added}” to the stable store. PR 999 has no store canary, so stable's store answered: these are stable's items.×`,
+      );
+    const onStable = await apiRequest(suite.apiUrl, 'GET', '/api/items?limit=100');
+    expect((onStable.body as { items: { name: string }[] }).items.map((i) => i.name)).toContain(added);
+
+    // PR 7 (a store canary) is labelled by its canary, with no note.
+    await choosePr(page, '7');
+    await loadedItemNames(page, 'PR 7');
+    expect(await page.getAttribute('#items-track', 'data-kind')).toBe('canary');
+    expect(await page.isHidden('#items-source')).toBe(true);
   });
 
   it('refuses an invalid PR number, and on request shows the API serving it on stable with a warning', async () => {

@@ -22,7 +22,7 @@ const CHROMIUM_ARGS = [
 export interface BrowserSuite {
   /** The web UI's origin (a `vite preview` of a fresh production build). */
   readonly webUrl: string;
-  /** The dev router's HTTP entry: the "edge" the UI talks to. */
+  /** The dev router's HTTP entry: the "edge" the UI talks to ('' without a stack: pass `?api=`). */
   readonly apiUrl: string;
   /** A fresh browser context (own localStorage) with one page at `path` of the web UI. */
   openPage(pathAndQuery?: string): Promise<Page>;
@@ -33,8 +33,10 @@ export interface BrowserSuite {
  * stack (stable + PR 42 api+store + PR 7 store) allowing that origin via CORS, point the build's
  * runtime `config.json` at the stack's edge, and launch headless Chromium. Everything is torn down after.
  * The page and the API are on different origins, so every request with X-Canary is a real CORS request.
+ * With `stack: false` no stack is started and pages point at an API of the test's own with `?api=`.
  */
-export function useBrowserSuite(): BrowserSuite {
+export function useBrowserSuite(options: { stack?: boolean } = {}): BrowserSuite {
+  const withStack = options.stack ?? true;
   let outDir: string | undefined;
   let server: PreviewServer | undefined;
   let stack: Stack | undefined;
@@ -52,10 +54,12 @@ export function useBrowserSuite(): BrowserSuite {
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
     });
     urls.web = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
-    stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 90_000 });
-    urls.api = stack.urls.api;
-    // The deploy-time config mechanism, exactly as a cluster would mount it.
-    await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
+    if (withStack) {
+      stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 90_000 });
+      urls.api = stack.urls.api;
+      // The deploy-time config mechanism, exactly as a cluster would mount it.
+      await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
+    }
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   });
 

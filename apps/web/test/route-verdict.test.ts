@@ -9,7 +9,8 @@ function facts(
   hops: RouteFacts['hops'],
   warning: string | null = null,
 ): RouteFacts {
-  return { status: 200, sentCanary, hops, servedByPresent: true, warning };
+  const echoedCanary = sentCanary !== null && /^[1-9][0-9]{0,8}$/.test(sentCanary) ? sentCanary : null;
+  return { status: 200, sentCanary, echoedCanary, hops, servedByPresent: true, warning, errorMessage: null };
 }
 
 describe('hopKind', () => {
@@ -32,7 +33,9 @@ describe('assessRoute', () => {
     const [verdict, ...rest] = assessRoute(facts('7', [api('stable'), store('pr-7')]));
     expect(rest).toEqual([]);
     expect(verdict?.level).toBe('info');
-    expect(verdict?.text).toContain('canary for store-service; api-service stayed on stable');
+    expect(verdict?.text).toBe(
+      'PR 7 has a canary for store-service; api-service has none, so stable served it.',
+    );
   });
 
   it('warns when the chosen PR landed nowhere', () => {
@@ -72,13 +75,61 @@ describe('assessRoute', () => {
     expect(verdicts[0]?.text).toContain('HTTP 503');
   });
 
+  it('shows the API’s message for a canary that is declared but not running, not a guess', () => {
+    const message = 'the PR 7 canary of store-service is declared but not running';
+    const verdicts = assessRoute({
+      ...facts('7', [api('stable')]),
+      status: 503,
+      errorMessage: `${message}.`,
+    });
+    expect(verdicts).toEqual([
+      {
+        level: 'warning',
+        text: `The request failed with HTTP 503: ${message}. Hops after the failing one are missing.`,
+      },
+    ]);
+  });
+
+  it('shows the message of an error the router answered itself (no X-Served-By), without blaming CORS', () => {
+    const message = 'the PR 42 canary of api-service is declared but not running';
+    const verdicts = assessRoute({
+      ...facts('42', []),
+      status: 503,
+      servedByPresent: false,
+      errorMessage: message,
+    });
+    expect(verdicts).toEqual([{ level: 'warning', text: `The request failed with HTTP 503: ${message}.` }]);
+  });
+
+  it('says when the API received another key than the page sent (a browser extension replaced it)', () => {
+    const verdicts = assessRoute({ ...facts('42', [api('stable'), store('pr-7')]), echoedCanary: '7' });
+    expect(verdicts[0]).toEqual({
+      level: 'warning',
+      text: 'This page sent X-Canary: 42, but the API received 7: a browser extension (such as PR Canary) or a proxy replaced it.',
+    });
+    // The rest is judged by the key the API really got.
+    expect(verdicts.slice(1).map((v) => v.text)).toEqual([
+      'PR 7 has a canary for store-service; api-service has none, so stable served it.',
+    ]);
+  });
+
+  it('says when the API received a key the page never sent', () => {
+    const verdicts = assessRoute({ ...facts(null, [api('pr-42'), store('pr-42')]), echoedCanary: '42' });
+    expect(verdicts.map((v) => v.text)).toEqual([
+      'This page sent no X-Canary, but the API received X-Canary: 42: a browser extension (such as PR Canary) or a proxy added it.',
+      'Every hop was served by the PR 42 canary.',
+    ]);
+  });
+
   it('warns when the response had no X-Served-By at all', () => {
     const verdicts = assessRoute({
       status: 200,
       sentCanary: '42',
+      echoedCanary: null,
       hops: [],
       servedByPresent: false,
       warning: null,
+      errorMessage: null,
     });
     expect(verdicts).toHaveLength(1);
     expect(verdicts[0]?.text).toContain('no X-Served-By header');

@@ -31,7 +31,15 @@ export interface RoutingObservation {
   warning: string | null;
   hops: ServedByEntry[];
   servedByPresent: boolean;
+  /** For an error response: the API's message (made safe to display), else null. */
+  errorMessage: string | null;
   at: Date;
+}
+
+/** A response's data together with the route it took: who served it is part of the answer. */
+export interface Served<T> {
+  value: T;
+  route: RoutingObservation;
 }
 
 export interface ApiClientOptions {
@@ -45,11 +53,11 @@ export interface ApiClientOptions {
 
 export interface ApiClient {
   readonly baseUrl: string;
-  listItems(options?: { cursor?: string | null; limit?: number }): Promise<ItemPage>;
-  getItem(id: string): Promise<Item>;
-  createItem(input: ItemInput): Promise<Item>;
-  updateItem(id: string, expectedVersion: number, input: ItemInput): Promise<Item>;
-  deleteItem(id: string, expectedVersion: number): Promise<void>;
+  listItems(options?: { cursor?: string | null; limit?: number }): Promise<Served<ItemPage>>;
+  getItem(id: string): Promise<Served<Item>>;
+  createItem(input: ItemInput): Promise<Served<Item>>;
+  updateItem(id: string, expectedVersion: number, input: ItemInput): Promise<Served<Item>>;
+  deleteItem(id: string, expectedVersion: number): Promise<RoutingObservation>;
   /** GET /api/route; `rawCanary` sends that exact X-Canary value once instead of the chosen PR. */
   checkRoute(options?: { rawCanary?: string }): Promise<RouteReport>;
 }
@@ -70,7 +78,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let sequence = 0;
 
-  async function request(spec: RequestSpec): Promise<unknown> {
+  async function request(spec: RequestSpec): Promise<{ body: unknown; route: RoutingObservation }> {
     const sentCanary = spec.canary ?? options.canary();
     const observation = { sequence: ++sequence, method: spec.method, path: spec.path, sentCanary };
     let response: Response;
@@ -86,10 +94,29 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     } catch (error) {
       throw unreachable(error, options.baseUrl, timeoutMs);
     }
-    options.onObservation({ ...observation, ...readRouting(response), at: new Date() });
-    const body = await readBody(response);
-    if (!response.ok) throw errorFromResponse(response.status, body);
-    return body;
+    // The body is read first: an error's message belongs to what the inspector shows for it.
+    let body: unknown;
+    let failure: ApiError | undefined;
+    try {
+      body = await readBody(response);
+    } catch (error) {
+      failure = error instanceof ApiError ? error : errorFromResponse(response.status, undefined);
+    }
+    if (!failure && !response.ok) failure = errorFromResponse(response.status, body);
+    const route: RoutingObservation = {
+      ...observation,
+      ...readRouting(response),
+      errorMessage: failure ? failure.message : null,
+      at: new Date(),
+    };
+    options.onObservation(route);
+    if (failure) throw failure;
+    return { body, route };
+  }
+
+  async function served<T>(spec: RequestSpec, parse: (body: unknown) => T): Promise<Served<T>> {
+    const { body, route } = await request(spec);
+    return { value: parse(body), route };
   }
 
   const itemPath = (id: string) => `/api/items/${encodeURIComponent(id)}`;
@@ -101,30 +128,31 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (limit !== undefined) query.set('limit', String(limit));
       if (cursor) query.set('cursor', cursor);
       const suffix = query.size > 0 ? `?${query}` : '';
-      return parseItemPage(await request({ method: 'GET', path: `/api/items${suffix}` }));
+      return served({ method: 'GET', path: `/api/items${suffix}` }, parseItemPage);
     },
-    async getItem(id) {
-      return parseItem(await request({ method: 'GET', path: itemPath(id) }));
+    getItem(id) {
+      return served({ method: 'GET', path: itemPath(id) }, parseItem);
     },
-    async createItem(input) {
-      return parseItem(await request({ method: 'POST', path: '/api/items', body: input }));
+    createItem(input) {
+      return served({ method: 'POST', path: '/api/items', body: input }, parseItem);
     },
-    async updateItem(id, expectedVersion, input) {
+    updateItem(id, expectedVersion, input) {
       const spec = {
         method: 'PUT',
         path: itemPath(id),
         body: input,
         ifMatchVersion: expectedVersion,
       } as const;
-      return parseItem(await request(spec));
+      return served(spec, parseItem);
     },
     async deleteItem(id, expectedVersion) {
-      await request({ method: 'DELETE', path: itemPath(id), ifMatchVersion: expectedVersion });
+      const spec = { method: 'DELETE', path: itemPath(id), ifMatchVersion: expectedVersion } as const;
+      return (await request(spec)).route;
     },
     async checkRoute({ rawCanary } = {}) {
       const spec: RequestSpec = { method: 'GET', path: '/api/route' };
       if (rawCanary !== undefined) spec.canary = rawCanary;
-      return parseRouteReport(await request(spec));
+      return parseRouteReport((await request(spec)).body);
     },
   };
 }

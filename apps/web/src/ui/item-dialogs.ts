@@ -1,16 +1,19 @@
-import type { ApiClient } from '../api/client';
+import type { ApiClient, RoutingObservation } from '../api/client';
 import { type ApiError, asApiError } from '../api/errors';
-import type { Item } from '../api/schema';
-import { formatTimestamp } from '../format';
-import { byId, query, showAlert, whileBusy } from './dom';
+import type { Item, ItemInput } from '../api/schema';
+import type { DataSource } from '../data-source';
+import { formatPrice, formatTimestamp } from '../format';
+import { byId, el, query, showAlert, whileBusy } from './dom';
 import { renderItemFields } from './item-fields';
 import type { Notices } from './notices';
 
 export interface ItemDialogContext {
   api: ApiClient;
   notices: Notices;
-  /** "stable" or "PR 42": whose store the user is looking at. */
-  trackLabel: () => string;
+  /** "stable" or "PR 42": the store that served the list the user is looking at. */
+  sourceLabel: () => string;
+  /** Which store served a response (from its X-Served-By), with a note when it is not the picked one. */
+  servedBy: (route: RoutingObservation) => DataSource;
   /** The item changed (saved here, or found changed by someone else). */
   onChanged: (item: Item) => void;
   /** The item no longer exists. */
@@ -19,6 +22,18 @@ export interface ItemDialogContext {
 
 export interface ItemDialog {
   open(item: Item): void;
+}
+
+/**
+ * The API refuses a write whose `If-Match` no longer matches: 412 Precondition Failed (RFC 9110), or 409
+ * from an api that predates it. Both mean "the item changed since you loaded it".
+ */
+export function isStaleVersion(error: ApiError): boolean {
+  return error.status === 412 || error.status === 409;
+}
+
+function whereNote(where: DataSource): string {
+  return where.note ? ` ${where.note}` : '';
 }
 
 /** Native modal <dialog>: focus is trapped, Escape closes; focus returns to the button that opened it. */
@@ -40,66 +55,115 @@ function prepareDialog(dialog: HTMLDialogElement): { show(): void } {
 }
 
 /**
- * Editing uses optimistic concurrency: PUT carries `If-Match: "<version>"`. On 409 the latest version is
- * loaded into the form and the user is told to re-apply their change; nothing is overwritten blindly.
+ * Editing uses optimistic concurrency: PUT carries `If-Match: "<version>"`. When the item changed since
+ * it was loaded (412, or 409 from an older api), nothing is overwritten: the dialog keeps what the user
+ * typed, shows the current version next to it, and lets them either load the current version or
+ * knowingly save theirs over it (a new PUT with the current version's tag).
  */
 export function createEditDialog(context: ItemDialogContext): ItemDialog {
   const dialog = byId('edit-dialog', HTMLDialogElement);
   const form = byId('edit-form', HTMLFormElement);
   const meta = byId('edit-meta', HTMLElement);
   const errorBox = byId('edit-error', HTMLElement);
+  const conflict = byId('edit-conflict', HTMLElement);
+  const conflictText = byId('edit-conflict-text', HTMLElement);
+  const conflictCurrent = byId('edit-conflict-current', HTMLElement);
+  const useCurrent = byId('edit-use-current', HTMLButtonElement);
+  const overwrite = byId('edit-overwrite', HTMLButtonElement);
   const fields = renderItemFields(query(form, '.fields', HTMLElement), 'edit');
   const modal = prepareDialog(dialog);
   let current: Item | undefined;
+  /** The version found on the server after a refused save, until the user decides what to do. */
+  let newer: Item | undefined;
 
   function load(item: Item): void {
     current = item;
     fields.fill(item);
     meta.textContent = `Version ${item.version}, last changed ${formatTimestamp(item.updatedAt)}`;
+    showConflict(undefined);
   }
 
-  async function reloadAfterConflict(item: Item, error: ApiError): Promise<void> {
-    const latest = await context.api.getItem(item.id);
-    load(latest);
-    context.onChanged(latest);
-    showAlert(
-      errorBox,
-      `Not saved: this item was changed by someone else (${error.message}). ` +
-        `The form now shows the latest version (${latest.version}); make your change again and save.`,
+  function showConflict(latest: Item | undefined): void {
+    newer = latest;
+    conflict.hidden = latest === undefined;
+    if (!latest || !current) return;
+    conflictText.textContent =
+      `Not saved: this item changed since you opened it (you edited version ${current.version}; ` +
+      `it is now version ${latest.version}, changed ${formatTimestamp(latest.updatedAt)}). ` +
+      'Your changes are still in the form. The current version:';
+    conflictCurrent.replaceChildren(
+      el('dt', {}, 'Name'),
+      el('dd', {}, latest.name),
+      el('dt', {}, 'Price'),
+      el('dd', {}, formatPrice(latest.priceCents)),
+      el('dt', {}, 'Description'),
+      el('dd', {}, latest.description || '(none)'),
     );
+    useCurrent.focus();
   }
 
-  form.addEventListener('submit', async (event) => {
+  async function save(item: Item, expectedVersion: number, input: ItemInput): Promise<void> {
+    showAlert(errorBox, null);
+    try {
+      const { value: saved, route } = await whileBusy(form, () =>
+        context.api.updateItem(item.id, expectedVersion, input),
+      );
+      context.onChanged(saved);
+      dialog.close();
+      const where = context.servedBy(route);
+      context.notices.info(
+        `Saved “${saved.name}” (version ${saved.version}) in the ${where.label} store.${whereNote(where)}`,
+      );
+    } catch (error) {
+      await handleFailure(item, asApiError(error));
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
     const item = current;
     const input = fields.read();
     if (!item || !input) return;
-    showAlert(errorBox, null);
-    try {
-      const saved = await whileBusy(form, () => context.api.updateItem(item.id, item.version, input));
-      context.onChanged(saved);
-      dialog.close();
-      context.notices.info(`Saved “${saved.name}” (version ${saved.version}) on ${context.trackLabel()}.`);
-    } catch (error) {
-      await handleFailure(item, error);
-    }
+    void save(item, item.version, input);
   });
 
-  async function handleFailure(item: Item, error: unknown): Promise<void> {
-    const apiError = asApiError(error);
-    try {
-      if (apiError.status === 409) return await reloadAfterConflict(item, apiError);
-    } catch (reloadError) {
-      return showAlert(errorBox, `Not saved, and reloading failed: ${asApiError(reloadError).message}`);
+  useCurrent.addEventListener('click', () => {
+    if (newer) load(newer);
+    fields.focusFirst();
+  });
+
+  overwrite.addEventListener('click', () => {
+    const item = current;
+    const latest = newer;
+    const input = fields.read();
+    if (!item || !latest || !input) return;
+    // The user has seen the current version and chose to replace it: send *its* tag, so a third change
+    // that lands meanwhile is still caught.
+    void save(item, latest.version, input);
+  });
+
+  async function handleFailure(item: Item, error: ApiError): Promise<void> {
+    if (isStaleVersion(error)) {
+      try {
+        const { value: latest } = await context.api.getItem(item.id);
+        context.onChanged(latest);
+        showConflict(latest);
+      } catch (reloadError) {
+        showAlert(
+          errorBox,
+          `Not saved: the item changed since you opened it, and loading the current version failed: ${asApiError(reloadError).message}`,
+        );
+      }
+      return;
     }
-    if (apiError.status === 404) {
+    if (error.status === 404) {
       dialog.close();
       context.onRemoved(item.id);
       return context.notices.error(
-        `“${item.name}” no longer exists on ${context.trackLabel()}: ${apiError.message}`,
+        `“${item.name}” no longer exists in the ${context.sourceLabel()} store: ${error.message}`,
       );
     }
-    showAlert(errorBox, `Not saved: ${apiError.message}`);
+    showAlert(errorBox, `Not saved: ${error.message}`);
   }
 
   return {
@@ -123,7 +187,7 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
 
   function load(item: Item): void {
     current = item;
-    text.textContent = `“${item.name}” (version ${item.version}) will be deleted from the ${context.trackLabel()} store.`;
+    text.textContent = `“${item.name}” (version ${item.version}) will be deleted from the ${context.sourceLabel()} store.`;
   }
 
   form.addEventListener('submit', async (event) => {
@@ -132,10 +196,11 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
     if (!item) return;
     showAlert(errorBox, null);
     try {
-      await whileBusy(form, () => context.api.deleteItem(item.id, item.version));
+      const route = await whileBusy(form, () => context.api.deleteItem(item.id, item.version));
       dialog.close();
       context.onRemoved(item.id);
-      context.notices.info(`Deleted “${item.name}” from ${context.trackLabel()}.`);
+      const where = context.servedBy(route);
+      context.notices.info(`Deleted “${item.name}” from the ${where.label} store.${whereNote(where)}`);
     } catch (error) {
       await handleFailure(item, asApiError(error));
     }
@@ -145,11 +210,11 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
     if (error.status === 404) {
       dialog.close();
       context.onRemoved(item.id);
-      return context.notices.info(`“${item.name}” was already gone from ${context.trackLabel()}.`);
+      return context.notices.info(`“${item.name}” was already gone from the ${context.sourceLabel()} store.`);
     }
-    if (error.status !== 409) return showAlert(errorBox, `Not deleted: ${error.message}`);
+    if (!isStaleVersion(error)) return showAlert(errorBox, `Not deleted: ${error.message}`);
     try {
-      const latest = await context.api.getItem(item.id);
+      const { value: latest } = await context.api.getItem(item.id);
       load(latest);
       context.onChanged(latest);
       showAlert(

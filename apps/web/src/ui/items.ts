@@ -1,8 +1,10 @@
-import type { ApiClient } from '../api/client';
+import type { ApiClient, RoutingObservation } from '../api/client';
 import { asApiError } from '../api/errors';
 import type { Item } from '../api/schema';
+import { type DataSource, dataSource } from '../data-source';
 import { formatPrice, formatTimestamp } from '../format';
-import { byId, el, query, whileBusy } from './dom';
+import { choiceLabel, type PrChoice } from '../pr-choice';
+import { byId, el, query, showAlert, whileBusy } from './dom';
 import { createDeleteDialog, createEditDialog } from './item-dialogs';
 import { renderItemFields } from './item-fields';
 import type { Notices } from './notices';
@@ -10,7 +12,8 @@ import type { Notices } from './notices';
 export interface ItemsContext {
   api: ApiClient;
   notices: Notices;
-  trackLabel: () => string;
+  /** The PR the user picked; what actually served the data is read from each response. */
+  choice: () => PrChoice;
 }
 
 export interface ItemsView {
@@ -25,14 +28,32 @@ export function createItemsView(context: ItemsContext): ItemsView {
   const status = byId('items-status', HTMLElement);
   const loadMore = byId('load-more', HTMLButtonElement);
   const createForm = byId('create-form', HTMLFormElement);
+  const sourcePill = byId('items-track', HTMLElement);
+  const sourceNote = byId('items-source', HTMLElement);
   const createFields = renderItemFields(query(createForm, '.fields', HTMLElement), 'create');
   let items: Item[] = [];
   let nextCursor: string | null = null;
+  /** Which store served the list shown (from the first page's X-Served-By); null until it loaded. */
+  let source: DataSource | null = null;
   /** Bumped on every reload, so a page that arrives after the PR choice changed is dropped. */
   let generation = 0;
 
+  /** "PR 42" or "stable": the store that served this response, with why it is not the picked one. */
+  function servedBy(route: RoutingObservation): DataSource {
+    return dataSource(route.hops, context.choice());
+  }
+
+  function showSource(next: DataSource | null, pending: string): void {
+    source = next;
+    sourcePill.textContent = next ? next.label : pending;
+    sourcePill.dataset.kind = next ? next.kind : 'unknown';
+    showAlert(sourceNote, next?.note ?? null);
+  }
+
   const dialogContext = {
     ...context,
+    sourceLabel: () => source?.label ?? choiceLabel(context.choice()),
+    servedBy,
     onChanged: (item: Item) => {
       items = items.map((existing) => (existing.id === item.id ? item : existing));
       render();
@@ -47,23 +68,26 @@ export function createItemsView(context: ItemsContext): ItemsView {
 
   function render(): void {
     list.replaceChildren(...items.map((item) => renderItem(item, editDialog.open, deleteDialog.open)));
-    status.textContent = describeList(items.length, nextCursor !== null, context.trackLabel());
+    status.textContent = describeList(items.length, nextCursor !== null, source?.label ?? 'an unknown store');
     loadMore.hidden = nextCursor === null;
   }
 
   async function loadPage(cursor: string | null): Promise<void> {
     const mine = generation;
     try {
-      const page = await context.api.listItems({ cursor, limit: PAGE_SIZE });
+      const { value: page, route } = await context.api.listItems({ cursor, limit: PAGE_SIZE });
       if (mine !== generation) return;
+      if (cursor === null) showSource(servedBy(route), '');
       const known = new Set(items.map((item) => item.id));
       items = [...items, ...page.items.filter((item) => !known.has(item.id))];
       nextCursor = page.nextCursor;
       render();
     } catch (error) {
       if (mine !== generation) return;
-      status.textContent = `Items on ${context.trackLabel()} could not be loaded.`;
-      context.notices.error(`Could not load items: ${asApiError(error).message}`);
+      const message = asApiError(error).message;
+      if (cursor === null) showSource(null, 'not loaded');
+      status.textContent = `Items for ${choiceLabel(context.choice())} could not be loaded: ${message}`;
+      context.notices.error(`Could not load items: ${message}`);
     }
   }
 
@@ -73,7 +97,8 @@ export function createItemsView(context: ItemsContext): ItemsView {
     nextCursor = null;
     list.replaceChildren();
     loadMore.hidden = true;
-    status.textContent = `Loading items on ${context.trackLabel()}…`;
+    showSource(null, '…');
+    status.textContent = `Loading items for ${choiceLabel(context.choice())}…`;
     await loadPage(null);
   }
 
@@ -91,12 +116,14 @@ export function createItemsView(context: ItemsContext): ItemsView {
     const input = createFields.read();
     if (!input) return;
     try {
-      const created = await whileBusy(createForm, () => context.api.createItem(input));
+      const { value: created, route } = await whileBusy(createForm, () => context.api.createItem(input));
+      const where = servedBy(route);
       items = [created, ...items.filter((item) => item.id !== created.id)];
       render();
       createFields.reset();
       createFields.focusFirst();
-      context.notices.info(`Added “${created.name}” on ${context.trackLabel()}.`);
+      const note = where.note ? ` ${where.note}` : '';
+      context.notices.info(`Added “${created.name}” to the ${where.label} store.${note}`);
     } catch (error) {
       context.notices.error(`Could not add the item: ${asApiError(error).message}`);
     }

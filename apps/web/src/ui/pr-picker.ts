@@ -23,7 +23,7 @@ export function createPrPicker(actions: PrPickerActions): PrPicker {
   const tryOnce = byId('pr-try', HTMLElement);
   const tryButton = byId('pr-try-button', HTMLButtonElement);
   const stableButton = byId('pr-clear', HTMLButtonElement);
-  const pills = [byId('pr-current', HTMLElement), byId('items-track', HTMLElement)];
+  const pill = byId('pr-current', HTMLElement);
   let rejected: string | null = null;
 
   function setError(message: string | null, rawKey: string | null = null): void {
@@ -58,10 +58,8 @@ export function createPrPicker(actions: PrPickerActions): PrPicker {
   return {
     show(choice) {
       input.value = choice.kind === 'pr' ? choice.pr : '';
-      for (const pill of pills) {
-        pill.textContent = choiceLabel(choice);
-        pill.dataset.kind = choice.kind === 'pr' ? 'canary' : 'stable';
-      }
+      pill.textContent = choiceLabel(choice);
+      pill.dataset.kind = choice.kind === 'pr' ? 'canary' : 'stable';
     },
   };
 }

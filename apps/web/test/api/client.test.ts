@@ -29,9 +29,10 @@ describe('createApiClient', () => {
         ),
       '42',
     );
-    const page = await client.listItems({ limit: 5, cursor: 'c1' });
+    const { value: page, route } = await client.listItems({ limit: 5, cursor: 'c1' });
 
     expect(page).toEqual({ items: [SAMPLE_ITEM], nextCursor: 'c2' });
+    expect(route).toBe(observations[0]);
     expect(requests[0]?.url).toBe('/api/items?limit=5&cursor=c1');
     expect(requests[0]?.headers['x-canary']).toBe('42');
     expect(observations).toHaveLength(1);
@@ -80,7 +81,11 @@ describe('createApiClient', () => {
     const { client, requests } = await clientFor((req, res) =>
       req.method === 'DELETE' ? res.writeHead(204).end() : json(res, 200, { ...SAMPLE_ITEM, version: 4 }),
     );
-    const saved = await client.updateItem('item/1', 3, { name: 'Lamp', description: '', priceCents: 2500 });
+    const { value: saved } = await client.updateItem('item/1', 3, {
+      name: 'Lamp',
+      description: '',
+      priceCents: 2500,
+    });
     await client.deleteItem('item/1', 4);
 
     expect(saved.version).toBe(4);
@@ -106,6 +111,37 @@ describe('createApiClient', () => {
     await expect(failure).rejects.toEqual(new ApiError(409, 'ABORTED', 'item-1 is at version 4, not 3'));
     expect(observations[0]?.status).toBe(409);
     expect(observations[0]?.hops).toHaveLength(2);
+    expect(observations[0]?.errorMessage).toBe('item-1 is at version 4, not 3');
+  });
+
+  it('passes a 412 Precondition Failed on with its status, for the edit dialog to reload', async () => {
+    const { client } = await clientFor((_req, res) =>
+      json(res, 412, {
+        statusCode: 412,
+        error: 'Precondition Failed',
+        message: 'If-Match "3" does not match the current version "4"',
+        code: 'PRECONDITION_FAILED',
+      }),
+    );
+    await expect(
+      client.updateItem('item-1', 3, { name: 'x', description: '', priceCents: 1 }),
+    ).rejects.toMatchObject({ status: 412, code: 'PRECONDITION_FAILED' });
+  });
+
+  it('reports the message of a 503 the router answered itself (no X-Served-By) to the inspector', async () => {
+    const message = 'the PR 42 canary of api-service is declared but not running';
+    const { client, observations } = await clientFor(
+      (_req, res) =>
+        json(res, 503, {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message,
+          code: 'CANARY_NOT_RUNNING',
+        }),
+      '42',
+    );
+    await expect(client.listItems()).rejects.toMatchObject({ status: 503, message });
+    expect(observations[0]).toMatchObject({ status: 503, servedByPresent: false, errorMessage: message });
   });
 
   it('describes an error without a JSON body by its status', async () => {

@@ -1,0 +1,217 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useBrowserSuite } from './browser-helper';
+
+/**
+ * The web UI in Chromium against a scripted API on a real socket: answers the local stack cannot be made
+ * to give on demand (a 412 from the api, a router's 503 for a canary that is declared but not running)
+ * are sent exactly as the contract says, with real CORS, so what the page does with them is what is tested.
+ */
+const suite = useBrowserSuite({ stack: false });
+
+const STABLE_CHAIN =
+  'api-service;track="stable";version="0.1.0", store-service;track="stable";version="0.1.0"';
+const API_STABLE_ONLY = 'api-service;track="stable";version="0.1.0"';
+const STORE_7_DOWN = "PR 7's store-service canary is declared but not running (stopped)";
+const API_42_DOWN = "PR 42's api-service canary is declared but not running (restarting, 2 restarts so far)";
+
+interface FakeItem {
+  id: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+let server: Server;
+let apiUrl = '';
+let item: FakeItem;
+const puts: (string | undefined)[] = [];
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra = {}) {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'access-control-allow-origin': req.headers.origin ?? '*',
+    'access-control-expose-headers': 'x-served-by, x-canary, x-canary-warning, etag',
+    vary: 'Origin',
+    ...extra,
+  });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+function error(status: number, code: string, message: string) {
+  const reasons: Record<number, string> = { 412: 'Precondition Failed', 503: 'Service Unavailable' };
+  return { statusCode: status, error: reasons[status], message, code };
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, body: string) {
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const canary = req.headers['x-canary'];
+  if (req.method === 'OPTIONS') {
+    return send(req, res, 204, undefined, {
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+      'access-control-allow-headers': 'x-canary, baggage, content-type, if-match',
+    });
+  }
+  // PR 42's api canary is down: the router answers itself (no X-Served-By), as the dev router does.
+  if (canary === '42') return send(req, res, 503, error(503, 'UNAVAILABLE', API_42_DOWN));
+  // PR 7's store canary is down: the stable api answers, passing the router's UNAVAILABLE on.
+  if (canary === '7') {
+    const hops = { 'x-served-by': API_STABLE_ONLY, 'x-canary': '7' };
+    return send(req, res, 503, { ...error(503, 'UNAVAILABLE', STORE_7_DOWN), hops: [] }, hops);
+  }
+  const served = { 'x-served-by': STABLE_CHAIN };
+  if (url.pathname === '/api/items' && req.method === 'GET') {
+    return send(req, res, 200, { items: [item], nextCursor: null }, served);
+  }
+  if (url.pathname === `/api/items/${item.id}` && req.method === 'GET') {
+    return send(req, res, 200, item, { ...served, etag: `"${item.version}"` });
+  }
+  if (url.pathname === `/api/items/${item.id}` && req.method === 'PUT') {
+    puts.push(req.headers['if-match']);
+    if (req.headers['if-match'] !== `"${item.version}"`) {
+      const message = `the item changed: If-Match ${req.headers['if-match']} does not match its current version "${item.version}"`;
+      return send(req, res, 412, error(412, 'PRECONDITION_FAILED', message), served);
+    }
+    const input = JSON.parse(body) as Pick<FakeItem, 'name' | 'description' | 'priceCents'>;
+    item = { ...item, ...input, version: item.version + 1, updatedAt: new Date().toISOString() };
+    return send(req, res, 200, item, served);
+  }
+  if (url.pathname === '/api/route') {
+    return send(req, res, 200, { canary: null, warning: null, hops: [] }, served);
+  }
+  send(req, res, 404, { statusCode: 404, error: 'Not Found', message: 'no route', code: 'ROUTE_NOT_FOUND' });
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
+    req.on('end', () => handle(req, res, body));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  server.close();
+  await once(server, 'close');
+});
+
+beforeEach(() => {
+  const at = '2026-11-29T10:00:00.000Z';
+  item = {
+    id: 'lamp-1',
+    name: 'Desk lamp',
+    description: '',
+    priceCents: 1999,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
+  puts.length = 0;
+});
+
+function open(query: string): Promise<Page> {
+  return suite.openPage(`/?api=${encodeURIComponent(apiUrl)}&${query}`);
+}
+
+function verdicts(page: Page): Promise<string[]> {
+  return page.$$eval('#verdicts .verdict', (found) => found.map((v) => v.textContent ?? ''));
+}
+
+/** Someone else saves version 2 while the dialog still shows version 1. */
+function changeElsewhere(): void {
+  item = {
+    ...item,
+    name: 'Desk lamp (brass)',
+    priceCents: 2450,
+    version: 2,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+async function openEditAndSave(page: Page, name: string): Promise<void> {
+  await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+  await page.click('#items-list [data-item-id="lamp-1"] button:has-text("Edit")');
+  changeElsewhere();
+  await page.fill('#edit-name', name);
+  await page.click('#edit-form button[type="submit"]');
+  await page.waitForSelector('#edit-conflict:not([hidden])');
+}
+
+describe('web UI in Chromium against a scripted API', () => {
+  it('on 412 keeps the user’s edit, shows the current version, and saves over it only when asked', async () => {
+    const page = await open('pr=');
+    await openEditAndSave(page, 'Desk lamp (mine)');
+
+    expect(await page.textContent('#edit-conflict-text')).toContain(
+      'Not saved: this item changed since you opened it (you edited version 1; it is now version 2',
+    );
+    expect(await page.$$eval('#edit-conflict-current dd', (dd) => dd.map((d) => d.textContent))).toEqual([
+      'Desk lamp (brass)',
+      '24.50',
+      '(none)',
+    ]);
+    // Nothing was overwritten, and what the user typed is still there.
+    expect(item.name).toBe('Desk lamp (brass)');
+    expect(await page.inputValue('#edit-name')).toBe('Desk lamp (mine)');
+    // The list already shows the current version.
+    expect(await page.textContent('#items-list [data-item-id="lamp-1"]')).toContain('v2');
+
+    await page.click('#edit-overwrite');
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    expect(puts).toEqual(['"1"', '"2"']);
+    expect(item).toMatchObject({ name: 'Desk lamp (mine)', version: 3 });
+    expect(await page.textContent('#items-list [data-item-id="lamp-1"]')).toContain('v3');
+  });
+
+  it('on 412 can load the current version instead, dropping the user’s edit', async () => {
+    const page = await open('pr=');
+    await openEditAndSave(page, 'Desk lamp (mine)');
+
+    await page.click('#edit-use-current');
+    expect(await page.inputValue('#edit-name')).toBe('Desk lamp (brass)');
+    expect(await page.textContent('#edit-meta')).toContain('Version 2');
+    expect(await page.isHidden('#edit-conflict')).toBe(true);
+    await page.fill('#edit-price', '25');
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    expect(puts).toEqual(['"1"', '"2"']);
+    expect(item).toMatchObject({ name: 'Desk lamp (brass)', priceCents: 2500, version: 3 });
+  });
+
+  it('shows the API’s message when PR 7’s store canary is declared but not running', async () => {
+    const page = await open('pr=7');
+    await expect
+      .poll(() => page.textContent('#items-status'), { timeout: 15_000 })
+      .toBe(`Items for PR 7 could not be loaded: ${STORE_7_DOWN}`);
+    expect(await verdicts(page)).toEqual([
+      `⚠The request failed with HTTP 503: ${STORE_7_DOWN}. Hops after the failing one are missing.`,
+    ]);
+    expect(await page.textContent('#items-track')).toBe('not loaded');
+    const shown = await page.textContent('body');
+    expect(shown).not.toContain('does not change');
+    expect(shown).not.toContain('landed nowhere');
+  });
+
+  it('shows the router’s message when PR 42’s api canary is declared but not running', async () => {
+    const page = await open('pr=42');
+    await expect
+      .poll(() => verdicts(page), { timeout: 15_000 })
+      .toEqual([`⚠The request failed with HTTP 503: ${API_42_DOWN}.`]);
+    expect(await page.textContent('#items-status')).toBe(
+      `Items for PR 42 could not be loaded: ${API_42_DOWN}`,
+    );
+    expect(await page.locator('#hops .hop').count()).toBe(0);
+  });
+});
