@@ -3,10 +3,11 @@
  * only translate HTTP ⇄ store calls; store failures are thrown and mapped once in errors.ts.
  */
 import { Readable } from 'node:stream';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { ItemOutput } from '@pr-canary/proto';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors';
-import { etagFor, parseIfMatch } from '../etag';
+import { etagFor, type IfMatch, parseIfMatch } from '../etag';
 import {
   itemBodySchema,
   itemParamsSchema,
@@ -15,7 +16,7 @@ import {
   listQuerySchema,
   PAGE_SIZE_DEFAULT,
 } from '../schemas';
-import type { ItemFields, StoreClient } from '../store-client';
+import { type ItemFields, StoreCallError, type StoreClient } from '../store-client';
 
 interface ItemParams {
   id: string;
@@ -45,30 +46,86 @@ async function* ndjsonLines(first: IteratorResult<ItemOutput, void>, rest: Async
   for await (const item of rest) yield `${JSON.stringify(toApiItem(item))}\n`;
 }
 
-function requireVersionForUpdate(header: string | undefined): number {
-  const ifMatch = parseIfMatch(header);
-  switch (ifMatch.kind) {
-    case 'version':
-      return ifMatch.version;
-    case 'absent':
-      throw new HttpError(
-        428,
-        'PRECONDITION_REQUIRED',
-        'send If-Match with the ETag of the version you are replacing, e.g. If-Match: "3"',
-      );
-    default:
-      throw new HttpError(400, 'VALIDATION', 'headers/if-match must be one ETag such as "3"');
+const IF_MATCH_FORMAT = 'If-Match must be * or a list of entity tags such as "3" or "3", "4"';
+
+/** How often a list or `*` is re-evaluated when another writer gets in between read and write. */
+const MAX_PRECONDITION_ATTEMPTS = 3;
+
+function preconditionFailed(): HttpError {
+  return new HttpError(
+    412,
+    'PRECONDITION_FAILED',
+    "If-Match does not match the item's current ETag; nothing was changed. GET the item for its current ETag and retry",
+  );
+}
+
+/**
+ * A write the store did not answer in time may still have been applied (the deadline cut the wait,
+ * not necessarily the write), so the 504 says how to find out instead of inviting a blind retry.
+ */
+const UNCERTAIN = {
+  create: 'the item may still have been created: list the items to check before sending it again',
+  update:
+    'the change may still have been applied: GET the item and compare its ETag (version) before retrying',
+  delete: 'the item may still have been deleted: GET it (404 means it was) before retrying',
+} as const;
+
+async function guardWrite<T>(write: () => Promise<T>, kind: keyof typeof UNCERTAIN): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof StoreCallError && err.grpcCode === GrpcStatus.DEADLINE_EXCEEDED) {
+      throw new HttpError(504, 'DEADLINE_EXCEEDED', `the store did not answer in time; ${UNCERTAIN[kind]}`);
+    }
+    throw err;
   }
 }
 
-/** DELETE takes an optional If-Match; without one (or with `*`) any version goes. */
-function expectedVersionForDelete(header: string | undefined): number {
-  const ifMatch = parseIfMatch(header);
-  if (ifMatch.kind === 'version') return ifMatch.version;
-  if (ifMatch.kind === 'malformed') {
-    throw new HttpError(400, 'VALIDATION', 'headers/if-match must be one ETag such as "3" or *');
+const isStale = (err: unknown) => err instanceof StoreCallError && err.grpcCode === GrpcStatus.ABORTED;
+
+/**
+ * Runs `write` under an If-Match that parsed as `*` or a list of tags (RFC 9110 §13.1.1), so that
+ * the store's conditional write always carries the exact version that matched: a concurrent writer
+ * makes it fail (ABORTED) instead of being overwritten, and the condition is evaluated again.
+ *
+ * - one strong tag naming a version: written at that version directly (one store call);
+ * - `*` or any other list: the current version is read; if it matches, written at that version.
+ *
+ * A missing item is 404 whatever the If-Match: RFC 9110 §13.2.1 — a server ignores preconditions
+ * when the request would fail without them (PUT never creates here), so 404 takes precedence.
+ */
+async function writeIfMatch<T>(
+  store: StoreClient,
+  id: string,
+  ifMatch: Extract<IfMatch, { kind: 'any' | 'tags' }>,
+  kind: 'update' | 'delete',
+  write: (expectedVersion: number) => Promise<T>,
+): Promise<T> {
+  const single = ifMatch.kind === 'tags' && ifMatch.versions.length === 1 ? ifMatch.versions[0] : undefined;
+  if (single !== undefined) {
+    try {
+      return await guardWrite(() => write(single), kind);
+    } catch (err) {
+      throw isStale(err) ? preconditionFailed() : err;
+    }
   }
-  return 0;
+  for (let attempt = 1; attempt <= MAX_PRECONDITION_ATTEMPTS; attempt += 1) {
+    const current = await store.getItem(id);
+    if (ifMatch.kind === 'tags' && !ifMatch.versions.includes(current.version)) throw preconditionFailed();
+    try {
+      return await guardWrite(() => write(current.version), kind);
+    } catch (err) {
+      if (!isStale(err)) throw err;
+    }
+  }
+  throw preconditionFailed();
+}
+
+/** Repeated If-Match lines form one list (RFC 9110 §5.3); Node joins them, inject() may not. */
+function ifMatchOf(header: string | string[] | undefined): Exclude<IfMatch, { kind: 'malformed' }> {
+  const ifMatch = parseIfMatch(Array.isArray(header) ? header.join(', ') : header);
+  if (ifMatch.kind === 'malformed') throw new HttpError(400, 'VALIDATION', IF_MATCH_FORMAT);
+  return ifMatch;
 }
 
 export function registerItemRoutes(app: FastifyInstance, store: StoreClient): void {
@@ -103,7 +160,7 @@ export function registerItemRoutes(app: FastifyInstance, store: StoreClient): vo
     '/api/items',
     { schema: { body: itemBodySchema, response: { 201: itemSchema } } },
     async (request, reply) => {
-      const item = await store.createItem(request.body);
+      const item = await guardWrite(() => store.createItem(request.body), 'create');
       return reply
         .code(201)
         .header('etag', etagFor(item))
@@ -116,8 +173,18 @@ export function registerItemRoutes(app: FastifyInstance, store: StoreClient): vo
     '/api/items/:id',
     { schema: { params: itemParamsSchema, body: itemBodySchema, response: { 200: itemSchema } } },
     async (request, reply) => {
-      const expectedVersion = requireVersionForUpdate(request.headers['if-match']);
-      const item = await store.updateItem(request.params.id, expectedVersion, request.body);
+      const ifMatch = ifMatchOf(request.headers['if-match']);
+      if (ifMatch.kind === 'absent') {
+        throw new HttpError(
+          428,
+          'PRECONDITION_REQUIRED',
+          'send If-Match with the ETag of the version you are replacing, e.g. If-Match: "3"',
+        );
+      }
+      const { id } = request.params;
+      const item = await writeIfMatch(store, id, ifMatch, 'update', (version) =>
+        store.updateItem(id, version, request.body),
+      );
       return reply.header('etag', etagFor(item)).send(toApiItem(item));
     },
   );
@@ -126,7 +193,14 @@ export function registerItemRoutes(app: FastifyInstance, store: StoreClient): vo
     '/api/items/:id',
     { schema: { params: itemParamsSchema } },
     async (request, reply) => {
-      await store.deleteItem(request.params.id, expectedVersionForDelete(request.headers['if-match']));
+      const ifMatch = ifMatchOf(request.headers['if-match']);
+      const { id } = request.params;
+      // Without If-Match (or with `*`) whatever version is current goes: the store's version 0.
+      if (ifMatch.kind === 'tags') {
+        await writeIfMatch(store, id, ifMatch, 'delete', (version) => store.deleteItem(id, version));
+      } else {
+        await guardWrite(() => store.deleteItem(id, 0), 'delete');
+      }
       return reply.code(204).send();
     },
   );

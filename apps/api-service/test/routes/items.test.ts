@@ -90,49 +90,115 @@ describe('updates with If-Match', () => {
     expect(after.json()).toMatchObject({ name: 'Lamp', version: 1 });
   });
 
-  it('answers 409 ABORTED for a stale If-Match and keeps the newer write', async () => {
+  const put = (id: string, ifMatch: string | undefined, name = 'changed') =>
+    app().inject({
+      method: 'PUT',
+      url: `/api/items/${id}`,
+      headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
+      payload: { name, priceCents: 1 },
+    });
+  const current = async (id: string) =>
+    (await app().inject({ method: 'GET', url: `/api/items/${id}` })).json() as {
+      name: string;
+      version: number;
+    };
+
+  it('answers 412 PRECONDITION_FAILED for a stale If-Match and keeps the newer write', async () => {
     const created = await createItem(app());
-    const put = (name: string) =>
-      app().inject({
-        method: 'PUT',
-        url: `/api/items/${created.id}`,
-        headers: { 'if-match': '"1"' },
-        payload: { name, priceCents: 1 },
-      });
-    expect((await put('first writer')).statusCode).toBe(200);
-    const stale = await put('second writer');
-    expect(stale.statusCode).toBe(409);
-    expect(stale.json()).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'ABORTED' });
-    const after = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
-    expect(after.json()).toMatchObject({ name: 'first writer', version: 2 });
+    expect((await put(created.id, '"1"', 'first writer')).statusCode).toBe(200);
+    const stale = await put(created.id, '"1"', 'second writer');
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json()).toMatchObject({
+      statusCode: 412,
+      error: 'Precondition Failed',
+      code: 'PRECONDITION_FAILED',
+    });
+    expect(stale.json().message).toMatch(/current ETag/);
+    expect(stale.headers['x-served-by']).toMatch(/^api-service;track="stable"/);
+    expect(await current(created.id)).toMatchObject({ name: 'first writer', version: 2 });
   });
 
   it.each([
-    ['a bare number', '1'],
-    ['a weak tag', 'W/"1"'],
-    ['two tags', '"1", "2"'],
-    ['a wildcard', '*'],
+    ['a tag that is not one of our versions', '"stale-0"'],
     ['version 0', '"0"'],
-  ])('answers 400 for a malformed If-Match (%s)', async (_name, ifMatch) => {
+    ['a version with a leading zero', '"01"'],
+    ['a weak tag of the current version (strong comparison)', 'W/"1"'],
+    ['a list of tags none of which is current', '"2", "3", W/"1"'],
+  ])('answers 412 for %s and writes nothing', async (_case, ifMatch) => {
+    const created = await createItem(app());
+    const response = await put(created.id, ifMatch);
+    expect(response.statusCode).toBe(412);
+    expect(response.json()).toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect(await current(created.id)).toMatchObject({ name: 'Lamp', version: 1 });
+  });
+
+  it.each([
+    ['*', '*'],
+    ['a list whose second tag is current', '"7", "1"'],
+    ['a list with a weak and a strong tag', 'W/"1", "1"'],
+    ['two If-Match lines (joined into one list)', ['"9"', '"1"']],
+    ['a tag with a comma inside a list', '"a,b", "1"'],
+  ])('replaces the current item for If-Match %s', async (_case, ifMatch) => {
     const created = await createItem(app());
     const response = await app().inject({
       method: 'PUT',
       url: `/api/items/${created.id}`,
-      headers: { 'if-match': ifMatch },
-      payload: { name: 'x', priceCents: 1 },
+      // Two lines stay two values on the wire (light-my-request keeps the array).
+      headers: { 'if-match': ifMatch as string },
+      payload: { name: 'replaced', priceCents: 2 },
     });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'VALIDATION' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ name: 'replaced', version: 2 });
+    expect(response.headers.etag).toBe('"2"');
   });
 
-  it('answers 404 when updating an item that does not exist', async () => {
-    const response = await app().inject({
-      method: 'PUT',
-      url: `/api/items/${MISSING_ID}`,
-      headers: { 'if-match': '"1"' },
-      payload: { name: 'x', priceCents: 1 },
-    });
-    expect(response.statusCode).toBe(404);
+  it.each([
+    ['a bare number', '1'],
+    ['a token', 'v1'],
+    ['an unterminated tag', '"1'],
+    ['a wildcard inside a list', '*, "1"'],
+    ['a space inside a tag', '"1 2"'],
+    ['two tags without a comma', '"1" "2"'],
+    ['an empty value', ''],
+    ['only commas', ' , ,'],
+  ])('answers 400 for a malformed If-Match (%s) and writes nothing', async (_name, ifMatch) => {
+    const created = await createItem(app());
+    const response = await put(created.id, ifMatch);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION' });
+    expect(response.json().message).toMatch(/^If-Match must be/);
+    expect(await current(created.id)).toMatchObject({ version: 1 });
+  });
+
+  it.each([['"1"'], ['*'], ['"1", "2"'], ['"stale-0"']])(
+    'answers 404 for an item that does not exist, whatever the If-Match (%s)',
+    async (ifMatch) => {
+      const response = await put(MISSING_ID, ifMatch);
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'NOT_FOUND' });
+    },
+  );
+
+  it.each([
+    ['one tag', () => '"1"'],
+    ['a list of tags', () => '"1", "2", "3", "4", "5", "6", "7"'],
+    ['*', () => '*'],
+  ])('never loses an update under 8 concurrent writers with %s', async (_case, ifMatch) => {
+    const created = await createItem(app());
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => put(created.id, ifMatch(), `writer ${i}`)),
+    );
+    const statuses = results.map((response) => response.statusCode);
+    for (const status of statuses) expect([200, 412]).toContain(status);
+    const winners = results.filter((response) => response.statusCode === 200);
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    // Every success produced its own version, and the item moved exactly once per success.
+    const versions = winners.map((response) => response.json().version as number);
+    expect(new Set(versions).size).toBe(winners.length);
+    const after = await current(created.id);
+    expect(after.version).toBe(1 + winners.length);
+    const last = winners.find((response) => response.json().version === after.version);
+    expect(after.name).toBe(last?.json().name);
   });
 });
 
@@ -146,14 +212,15 @@ describe('deletes', () => {
     expect(after.statusCode).toBe(404);
   });
 
-  it('honours an optional If-Match: stale → 409 and the item stays; current → 204', async () => {
+  it('honours an optional If-Match: stale → 412 and the item stays; current → 204', async () => {
     const created = await createItem(app());
     const stale = await app().inject({
       method: 'DELETE',
       url: `/api/items/${created.id}`,
       headers: { 'if-match': '"5"' },
     });
-    expect(stale.statusCode).toBe(409);
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json()).toMatchObject({ code: 'PRECONDITION_FAILED' });
     expect((await app().inject({ method: 'GET', url: `/api/items/${created.id}` })).statusCode).toBe(200);
     const current = await app().inject({
       method: 'DELETE',
@@ -161,6 +228,32 @@ describe('deletes', () => {
       headers: { 'if-match': '"1"' },
     });
     expect(current.statusCode).toBe(204);
+  });
+
+  it.each([
+    ['*', '*', 204],
+    ['a list naming the current version', '"4", "1"', 204],
+    ['a weak tag', 'W/"1"', 412],
+    ['a tag that is not a version', '"stale-0"', 412],
+  ])('deletes with If-Match %s → %s', async (_case, ifMatch, status) => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'DELETE',
+      url: `/api/items/${created.id}`,
+      headers: { 'if-match': ifMatch },
+    });
+    expect(response.statusCode).toBe(status);
+    const after = await app().inject({ method: 'GET', url: `/api/items/${created.id}` });
+    expect(after.statusCode).toBe(status === 204 ? 404 : 200);
+  });
+
+  it('answers 404 for a missing item with If-Match * (404 takes precedence, RFC 9110 §13.2.1)', async () => {
+    const response = await app().inject({
+      method: 'DELETE',
+      url: `/api/items/${MISSING_ID}`,
+      headers: { 'if-match': '*' },
+    });
+    expect(response.statusCode).toBe(404);
   });
 
   it('answers 400 for a malformed If-Match on delete', async () => {
