@@ -7,6 +7,12 @@ import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installClosingAnswer,
+  MAX_PARAM_LENGTH,
+} from './framework-errors';
 import { RouteTemplateLogController } from './request-log';
 import { type Readiness, registerHealthRoutes } from './routes/health';
 import { registerItemRoutes } from './routes/items';
@@ -45,10 +51,16 @@ export function identityFromConfig(config: ApiConfig): InstanceIdentity {
 export function buildApp({ config, store, logger, metrics }: AppDependencies): FastifyInstance {
   const identity = identityFromConfig(config);
   const readiness: Readiness = { accepting: true };
-  const app = Fastify({
+  const headerOptions = { identity, trustHeader: config.CANARY_HEADER_TRUSTED };
+  const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     logController: new RouteTemplateLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(headerOptions),
+    clientErrorHandler: clientErrorHandler(headerOptions, () => app.log),
+    // Fastify's own 503 while closing skips every hook; installClosingAnswer sends ours instead.
+    return503OnClosing: false,
     // Reject unknown properties instead of silently dropping them, and never coerce types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
@@ -59,6 +71,7 @@ export function buildApp({ config, store, logger, metrics }: AppDependencies): F
     readiness.accepting = false;
   });
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
+  installClosingAnswer(app);
   app.register(cors, {
     origin: [...config.CORS_ALLOWED_ORIGINS],
     methods: CORS_METHODS,

@@ -115,7 +115,7 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
 
 const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
-interface ValidationIssue {
+export interface ValidationIssue {
   keyword: string;
   instancePath: string;
   message?: string;
@@ -123,7 +123,7 @@ interface ValidationIssue {
 }
 
 /** `body/priceCents must be >= 0`: names the field, never echoes the value. */
-function describeValidationIssue(context: string, issue: ValidationIssue): string {
+export function validationMessage(context: string, issue: ValidationIssue): string {
   const field = `${context}${issue.instancePath}`;
   switch (issue.keyword) {
     case 'required':
@@ -144,7 +144,7 @@ function describeValidationIssue(context: string, issue: ValidationIssue): strin
 function validationErrorBody(error: FastifyError): ErrorBody {
   const [issue] = error.validation ?? [];
   const message = issue
-    ? describeValidationIssue(error.validationContext ?? 'request', issue as ValidationIssue)
+    ? validationMessage(error.validationContext ?? 'request', issue as ValidationIssue)
     : 'the request is invalid';
   return errorBody(400, 'VALIDATION', message);
 }

@@ -7,7 +7,15 @@ const ITEM_NAME_MAX = 200;
 const ITEM_DESCRIPTION_MAX = 2000;
 export const PAGE_SIZE_DEFAULT = 20;
 
-const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } as const;
+/** Longest item id a request may name (the router's `maxParamLength` is this too, see framework-errors.ts). */
+export const ITEM_ID_MAX_LENGTH = 128;
+
+const itemId = {
+  type: 'string',
+  minLength: 1,
+  maxLength: ITEM_ID_MAX_LENGTH,
+  pattern: '^[A-Za-z0-9_-]+$',
+} as const;
 
 export const itemParamsSchema = {
   type: 'object',

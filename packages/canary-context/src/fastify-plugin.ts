@@ -100,6 +100,32 @@ function setCanaryResponseHeaders(reply: FastifyReply, scope: CanaryScope, ident
   reply.header('vary', withVaryOnCanary(reply.getHeader('vary')));
 }
 
+export interface CanaryHeaderOptions {
+  identity: InstanceIdentity;
+  /** As the plugin's `trustHeader`: when false, the request's `X-Canary` is ignored. */
+  trustHeader: boolean;
+}
+
+/**
+ * The headers the plugin adds to every response, for responses written outside Fastify's request
+ * lifecycle, where no hook runs: Fastify's framework errors (bad URL encoding, an over-long path
+ * parameter) and a server's `clientError` answers (unparseable requests, where `rawKey` is unknown).
+ * No downstream hop can have answered there, so X-Served-By is this instance's own entry.
+ */
+export function canaryResponseHeaders(
+  rawKey: string | string[] | undefined,
+  opts: CanaryHeaderOptions,
+): Record<string, string> {
+  const key = opts.trustHeader ? parseCanaryKey(rawKey) : ABSENT_KEY;
+  const headers: Record<string, string> = {
+    [SERVED_BY_HEADER]: formatServedBy([identityEntry(opts.identity)]),
+    vary: 'X-Canary',
+  };
+  if (key.kind === 'valid') headers[CANARY_HEADER] = key.pr;
+  if (key.kind === 'invalid') headers[CANARY_WARNING_HEADER] = formatCanaryWarning(key);
+  return headers;
+}
+
 /** Responses differ by `X-Canary`, so shared caches must key on it. */
 function withVaryOnCanary(existing: ReturnType<FastifyReply['getHeader']>): string {
   const current = Array.isArray(existing)

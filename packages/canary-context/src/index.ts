@@ -16,7 +16,12 @@ export {
   runInScope,
   runWithCanary,
 } from './context';
-export { type CanaryPluginOptions, canaryFastifyPlugin } from './fastify-plugin';
+export {
+  type CanaryHeaderOptions,
+  type CanaryPluginOptions,
+  canaryFastifyPlugin,
+  canaryResponseHeaders,
+} from './fastify-plugin';
 export {
   type CanaryClientInterceptorOptions,
   type CanaryServerInterceptorOptions,

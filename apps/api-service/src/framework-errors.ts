@@ -1,0 +1,116 @@
+/**
+ * Responses Fastify and Node write on their own, outside the request lifecycle (no hooks run, so no
+ * X-Served-By, and their default bodies echo the raw URL): here they get the API's error shape,
+ * fixed text and the canary headers like every other response.
+ *
+ * - `frameworkErrors`: a path with broken percent-encoding (FST_ERR_BAD_URL) and a path parameter
+ *   longer than the router's `maxParamLength` (FST_ERR_MAX_PARAM_LENGTH).
+ * - `clientErrorHandler`: requests Node's HTTP parser refuses (HPE_*), header overflow, timeouts —
+ *   answered on the raw socket, since there is no request object.
+ * - closing: while `app.close()` runs, new requests get 503 through the normal reply path (Fastify's
+ *   own `return503OnClosing` answer bypasses hooks and is turned off).
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorBody, errorBody, validationMessage } from './errors';
+import { ITEM_ID_MAX_LENGTH } from './schemas';
+
+/**
+ * The router's limit on a path parameter is the id schema's limit: the only path parameter is an
+ * item id, so an id the schema accepts is always routed, and a longer one gets the schema's 400.
+ */
+export const MAX_PARAM_LENGTH = ITEM_ID_MAX_LENGTH;
+
+function frameworkErrorBody(code: string | undefined): ErrorBody {
+  switch (code) {
+    case 'FST_ERR_BAD_URL':
+      return errorBody(400, 'BAD_URL', 'the request path is not valid percent-encoded UTF-8');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return errorBody(
+        400,
+        'VALIDATION',
+        validationMessage('params', {
+          keyword: 'maxLength',
+          instancePath: '/id',
+          message: `must NOT have more than ${MAX_PARAM_LENGTH} characters`,
+          params: { limit: MAX_PARAM_LENGTH },
+        }),
+      );
+    default:
+      return errorBody(500, 'INTERNAL', 'internal error');
+  }
+}
+
+/** Fastify's `frameworkErrors` option. */
+export function frameworkErrorHandler(opts: CanaryHeaderOptions) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const body = frameworkErrorBody(error.code);
+    request.log.debug({ code: error.code, statusCode: body.statusCode }, 'framework error');
+    return reply
+      .code(body.statusCode)
+      .headers(canaryResponseHeaders(request.headers['x-canary'], opts))
+      .send(body);
+  };
+}
+
+function clientErrorBody(code: string | undefined): ErrorBody {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return errorBody(431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return errorBody(408, 'REQUEST_TIMEOUT', 'the request was not received in time');
+    default:
+      return errorBody(400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1');
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's parser refused the request. The error carries the raw bytes
+ * (`rawPacket`), so only its code is logged. Like Node's own handler, it answers only when no response
+ * is under way on the socket (a pipelined request's response must not be cut into), then closes it.
+ */
+export function clientErrorHandler(opts: CanaryHeaderOptions, log: () => FastifyBaseLogger) {
+  return (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const body = clientErrorBody(err.code);
+    log().debug({ code: err.code, statusCode: body.statusCode }, 'client error');
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const json = JSON.stringify(body);
+      const headers = {
+        ...canaryResponseHeaders(undefined, opts),
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(Buffer.byteLength(json)),
+        connection: 'close',
+      };
+      const head = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.write(`HTTP/1.1 ${body.statusCode} ${STATUS_CODES[body.statusCode]}\r\n${head}\r\n${json}`);
+      socket.destroySoon();
+    } else {
+      socket.destroy();
+    }
+  };
+}
+
+/**
+ * Answers requests that arrive while the server closes with the API's 503 (through the reply, so
+ * the canary headers are set by the plugin's onSend). Fastify adds `Connection: close` itself.
+ */
+export function installClosingAnswer(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply
+      .code(503)
+      .send(errorBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry the request'));
+  });
+}

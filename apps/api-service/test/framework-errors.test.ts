@@ -1,0 +1,209 @@
+/**
+ * Responses the framework writes on its own — bad URL encoding, over-long path parameters, requests
+ * Node's HTTP parser refuses, 404/413/415/malformed JSON, and the 503s sent while the server closes —
+ * all keep the API's contract over a real socket: the error shape, fixed text (never the input) and
+ * X-Served-By. Raw TCP writes, so nothing between test and server fixes up the bytes.
+ */
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ITEM_ID_MAX_LENGTH } from '../src/schemas';
+import { apiConfig, type RunningApi, startApi, TEST_VERSION, useStack } from './helper';
+
+const stack = useStack();
+const OWN_ENTRY = `api-service;track="stable";version="${TEST_VERSION}"`;
+const MARKER = 'echo-marker';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  raw: string;
+}
+
+function parseResponse(raw: string): RawResponse {
+  const split = raw.indexOf('\r\n\r\n');
+  const [statusLine = '', ...lines] = raw.slice(0, split).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4), raw };
+}
+
+/** Writes `request` as is and reads until the server closes the connection. */
+async function rawExchange(baseUrl: string, request: string | Buffer): Promise<RawResponse> {
+  const { port } = new URL(baseUrl);
+  const socket = connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => {});
+  socket.write(request);
+  await once(socket, 'close');
+  return parseResponse(Buffer.concat(chunks).toString('latin1'));
+}
+
+const get = (path: string, extra = '') =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`;
+
+function expectContract(response: RawResponse, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers['x-served-by']).toBe(OWN_ENTRY);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = JSON.parse(response.body) as Record<string, unknown>;
+  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+  expect(body).toMatchObject({ statusCode: status, code });
+  expect(response.raw).not.toContain(MARKER);
+  expect(response.body.length).toBeLessThan(300);
+  return body;
+}
+
+describe('framework errors keep the error contract', () => {
+  const baseUrl = () => stack.current.api.baseUrl;
+
+  it('a path with broken percent-encoding → 400 BAD_URL, no echo, X-Served-By and X-Canary', async () => {
+    const response = await rawExchange(baseUrl(), get(`/api/items/${MARKER}%E0%A4%A`, 'X-Canary: 42\r\n'));
+    expectContract(response, 400, 'BAD_URL');
+    expect(response.headers['x-canary']).toBe('42');
+  });
+
+  it('a 9 KB id → 400 VALIDATION naming the limit (no 414, no echo of the URL)', async () => {
+    const response = await rawExchange(baseUrl(), get(`/api/items/${MARKER}${'a'.repeat(9000)}`));
+    const body = expectContract(response, 400, 'VALIDATION');
+    expect(body.message).toBe(`params/id must NOT have more than ${ITEM_ID_MAX_LENGTH} characters`);
+  });
+
+  it.each([101, 120, ITEM_ID_MAX_LENGTH])(
+    'an id of %i characters passes the schema and the router and reaches the store',
+    async (length) => {
+      const response = await fetch(`${baseUrl()}/api/items/${'a'.repeat(length)}`);
+      expect(response.status).toBe(400);
+      // INVALID_ARGUMENT is the store's answer (not a UUIDv7): the request got there.
+      expect(await response.json()).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(response.headers.get('x-served-by')).toMatch(/, store-service;/);
+    },
+  );
+
+  it(`an id of ${ITEM_ID_MAX_LENGTH + 1} characters gets the same 400 whether the router or the schema refuses it`, async () => {
+    const tooLong = 'a'.repeat(ITEM_ID_MAX_LENGTH + 1);
+    const viaRouter = await fetch(`${baseUrl()}/api/items/${tooLong}`);
+    const viaSchema = await stack.current.api.app.inject({ method: 'PUT', url: `/api/items/${tooLong}` });
+    expect(viaRouter.status).toBe(400);
+    expect(await viaRouter.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'VALIDATION',
+      message: `params/id must NOT have more than ${ITEM_ID_MAX_LENGTH} characters`,
+    });
+    expect(viaSchema.statusCode).toBe(400);
+    expect(viaSchema.json().code).toBe('VALIDATION');
+  });
+
+  it.each([
+    ['a header line without a colon', `GET /healthz HTTP/1.1\r\nHost: x\r\n${MARKER}\r\n\r\n`],
+    ['a control character in the method', `G\x01T /healthz HTTP/1.1\r\nHost: x\r\n\r\n`],
+    ['a space in the target', `GET /${MARKER} x HTTP/1.1\r\nHost: x\r\n\r\n`],
+    ['an invalid version', `GET /healthz HTTP/9.${MARKER}\r\n\r\n`],
+    [
+      'a bad chunk size',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ${MARKER}\r\n`,
+    ],
+    [
+      'content-length and chunked together',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    ],
+  ])('a request Node cannot parse (%s) → 400 BAD_REQUEST with X-Served-By', async (_case, request) => {
+    const response = await rawExchange(baseUrl(), request);
+    expectContract(response, 400, 'BAD_REQUEST');
+    expect(response.headers.connection).toBe('close');
+  });
+
+  it('headers over the size limit → 431 with X-Served-By, no echo', async () => {
+    const response = await rawExchange(
+      baseUrl(),
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${MARKER}${'b'.repeat(20_000)}\r\n\r\n`,
+    );
+    expectContract(response, 431, 'HEADERS_TOO_LARGE');
+  });
+
+  it('an unknown route → 404 ROUTE_NOT_FOUND, no echo', async () => {
+    expectContract(await rawExchange(baseUrl(), get(`/${MARKER}/<x>`)), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it.each([
+    [
+      'a body over the limit (413)',
+      413,
+      'BODY_TOO_LARGE',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20000\r\nConnection: close\r\n\r\n{"name":"${MARKER}${'d'.repeat(19_980)}"}`,
+    ],
+    [
+      'a text body (415)',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${MARKER.length}\r\nConnection: close\r\n\r\n${MARKER}`,
+    ],
+    [
+      'malformed JSON (400)',
+      400,
+      'MALFORMED_JSON',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MARKER.length + 2}\r\nConnection: close\r\n\r\n{${MARKER}"`,
+    ],
+  ])('%s keeps the shape and X-Served-By over a socket', async (_case, status, code, request) => {
+    expectContract(await rawExchange(baseUrl(), request), status, code);
+  });
+});
+
+describe('while the server closes', () => {
+  let silent: Server;
+  const sockets = new Set<Socket>();
+  let api: RunningApi;
+  let storeContacted: Promise<void>;
+
+  beforeAll(async () => {
+    // A store that accepts connections and never answers: /readyz then waits for its deadline,
+    // which keeps a request in flight while the server starts closing.
+    let contacted: () => void = () => {};
+    storeContacted = new Promise((resolve) => {
+      contacted = resolve;
+    });
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => contacted());
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    api = await startApi(apiConfig({ STORE_ADDR: `127.0.0.1:${port}`, READINESS_DEADLINE_MS: '1500' }));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent?.close(resolve));
+  });
+
+  it('answers a request that arrives during close with 503 SHUTTING_DOWN, the shape and the headers', async () => {
+    const { port } = new URL(api.baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The first request waits on the silent store, so the connection is busy when close starts;
+    // the second arrives on it after that.
+    socket.write('GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await storeContacted;
+    const closed = api.app.close();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Canary: 42\r\n\r\n');
+    await once(socket, 'close');
+    await closed;
+    const text = Buffer.concat(chunks).toString('latin1');
+    const second = text.indexOf('HTTP/1.1', 1);
+    expect(second).toBeGreaterThan(0);
+    const response = parseResponse(text.slice(second));
+    expectContract(response, 503, 'SHUTTING_DOWN');
+    expect(response.headers['x-canary']).toBe('42');
+    expect(response.headers.connection).toBe('close');
+  });
+});
