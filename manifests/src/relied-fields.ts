@@ -1,22 +1,19 @@
 /**
- * The field names these manifests rely on, for kinds whose kubernetes-models schema accepts
- * unknown fields silently (a typo such as `readinesProbe` or `matchLabel` would validate and do
- * nothing). Each shape lists the fields used here; any other field fails the check, so adding a
- * field means adding it here on purpose. Objects under ANY are free-form (labels, Middleware
- * options, etc.).
+ * The field names these manifests rely on, for built-in kinds, whose kubernetes-models schema
+ * accepts unknown fields silently (a typo such as `readinesProbe` or `matchLabel` would validate
+ * and do nothing). Each shape lists the fields used here; any other field fails the check, so
+ * adding a field means adding it here on purpose. Custom resources need no list: their upstream
+ * CRDs are structural, and src/crd-validation.ts fails on every field the API server would prune.
  */
 
 import type { KubeObject } from './objects';
-import { unknownFields } from './schemas';
 
 interface Shape {
   properties?: Record<string, Shape>;
   items?: Shape;
   additionalProperties?: Shape;
-  'x-kubernetes-preserve-unknown-fields'?: true;
 }
 
-const ANY: Shape = { 'x-kubernetes-preserve-unknown-fields': true };
 const LEAF: Shape = {};
 const obj = (...keys: string[]): Shape => ({ properties: Object.fromEntries(keys.map((k) => [k, LEAF])) });
 const fields = (properties: Record<string, Shape>): Shape => ({ properties });
@@ -77,43 +74,6 @@ const podTemplate = fields({
 const networkPeer = fields({ namespaceSelector: labelSelector, ipBlock: obj('cidr', 'except') });
 const networkPorts = list(obj('protocol', 'port'));
 
-const kustomizeOptions = fields({
-  namePrefix: LEAF,
-  nameSuffix: LEAF,
-  images: LEAF,
-  replicas: LEAF,
-  commonLabels: MAP,
-  commonAnnotations: MAP,
-  namespace: LEAF,
-  patches: list(
-    fields({ path: LEAF, patch: LEAF, target: obj('group', 'version', 'kind', 'name', 'namespace') }),
-  ),
-  components: LEAF,
-});
-
-const applicationSpec = fields({
-  project: LEAF,
-  source: fields({ repoURL: LEAF, targetRevision: LEAF, path: LEAF, kustomize: kustomizeOptions }),
-  destination: obj('name', 'server', 'namespace'),
-  ignoreDifferences: list(obj('group', 'kind', 'name', 'jsonPointers')),
-  syncPolicy: fields({
-    automated: obj('prune', 'selfHeal'),
-    syncOptions: LEAF,
-    retry: fields({ limit: LEAF, backoff: obj('duration', 'factor', 'maxDuration') }),
-  }),
-});
-
-const pullRequestGenerator = fields({
-  requeueAfterSeconds: LEAF,
-  github: fields({
-    owner: LEAF,
-    repo: LEAF,
-    tokenRef: obj('secretName', 'key'),
-    appSecretName: LEAF,
-    labels: LEAF,
-  }),
-});
-
 const SHAPES: Record<string, Shape> = {
   Deployment: fields({
     spec: fields({
@@ -152,9 +112,6 @@ const SHAPES: Record<string, Shape> = {
   PodDisruptionBudget: fields({
     spec: fields({ maxUnavailable: LEAF, minAvailable: LEAF, selector: labelSelector }),
   }),
-  ServiceMonitor: fields({
-    spec: fields({ selector: labelSelector, endpoints: list(obj('port', 'path', 'interval')) }),
-  }),
   NetworkPolicy: fields({
     spec: fields({
       podSelector: labelSelector,
@@ -163,46 +120,19 @@ const SHAPES: Record<string, Shape> = {
       egress: list(fields({ to: list(networkPeer), ports: networkPorts })),
     }),
   }),
-  IngressRoute: fields({
-    spec: fields({
-      entryPoints: LEAF,
-      routes: list(
-        fields({
-          kind: LEAF,
-          match: LEAF,
-          priority: LEAF,
-          middlewares: list(obj('name', 'namespace')),
-          services: list(obj('kind', 'name', 'namespace', 'port', 'weight')),
-        }),
-      ),
-      tls: obj('secretName'),
-    }),
-  }),
-  GRPCRoute: fields({
-    spec: fields({
-      parentRefs: list(obj('group', 'kind', 'name', 'namespace', 'port')),
-      rules: list(
-        fields({
-          matches: list(fields({ headers: list(obj('type', 'name', 'value')), method: ANY })),
-          backendRefs: list(obj('name', 'namespace', 'port', 'weight')),
-        }),
-      ),
-    }),
-  }),
-  ReferenceGrant: fields({
-    spec: fields({ from: list(obj('group', 'kind', 'namespace')), to: list(obj('group', 'kind', 'name')) }),
-  }),
-  Application: fields({ spec: applicationSpec }),
-  ApplicationSet: fields({
-    spec: fields({
-      goTemplate: LEAF,
-      goTemplateOptions: LEAF,
-      syncPolicy: obj('preserveResourcesOnDeletion'),
-      generators: list(fields({ pullRequest: pullRequestGenerator, matrix: ANY })),
-      template: fields({ metadata, spec: applicationSpec }),
-    }),
-  }),
 };
+
+/** Fields the shape does not declare, as JSON paths. */
+function unknownFields(value: unknown, shape: Shape | undefined, at = ''): string[] {
+  if (shape === undefined || value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => unknownFields(item, shape.items, `${at}/${i}`));
+  return Object.entries(value).flatMap(([key, child]) => {
+    const sub = shape.properties?.[key] ?? shape.additionalProperties;
+    return sub === undefined
+      ? [`${at}/${key} is not a field of this kind`]
+      : unknownFields(child, sub, `${at}/${key}`);
+  });
+}
 
 /** Unknown field names in the parts of `o` these manifests rely on ([] when none). */
 export function reliedFieldErrors(o: KubeObject): string[] {

@@ -1,16 +1,12 @@
 /**
- * Schema validation of rendered objects, offline. Kinds with a kubernetes-models package are
- * validated by its model (`new Kind(obj).validate()`, which throws with a JSON path). Flagger and
- * cert-manager have no models package: their CRD schemas are written down in schemas/ from the
- * documented fields and compiled with Ajv; unknown fields there are reported too, because the API
- * server prunes them from structural schemas without a word. An object of a kind with no schema
- * at all is an error: nothing ships unvalidated.
+ * Schema validation of rendered objects, offline. Built-in kinds are validated by their
+ * kubernetes-models class (`new Kind(obj).validate()`, which throws with a JSON path; field names
+ * those models do not check are held by src/relied-fields.ts). Every other kind is a custom
+ * resource and is validated as the API server would, against the upstream CRDs
+ * (src/crd-validation.ts). Nothing ships unvalidated: a kind neither knows is an error.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import { MANIFESTS_DIR } from './layout';
-import { type KubeObject, parseObjects } from './objects';
+import { type CrdIndex, validateCustomResource } from './crd-validation';
+import type { KubeObject } from './objects';
 
 const MODEL_MODULES: Record<string, string> = {
   v1: 'kubernetes-models/v1',
@@ -19,58 +15,11 @@ const MODEL_MODULES: Record<string, string> = {
   'autoscaling/v2': 'kubernetes-models/autoscaling/v2',
   'policy/v1': 'kubernetes-models/policy/v1',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
-  'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1',
-  'traefik.io/v1alpha1': '@kubernetes-models/traefik/traefik.io/v1alpha1',
-  'gateway.networking.k8s.io/v1': '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1',
-  'gateway.networking.k8s.io/v1beta1': '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1',
-  'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
+  'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1',
+  'admissionregistration.k8s.io/v1': 'kubernetes-models/admissionregistration.k8s.io/v1',
 };
 
 type ModelClass = new (data: unknown) => { validate(): void };
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents as parsed from the CRD YAML.
-type JsonSchema = any;
-
-interface CrdSchema {
-  schema: JsonSchema;
-  validate: ValidateFunction;
-}
-
-let crdSchemas: Map<string, CrdSchema> | undefined;
-
-function loadCrdSchemas(): Map<string, CrdSchema> {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addFormat('uri', { type: 'string', validate: (value: string) => URL.canParse(value) });
-  const schemas = new Map<string, CrdSchema>();
-  const dir = path.join(MANIFESTS_DIR, 'schemas');
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.yaml'))) {
-    for (const crd of parseObjects(readFileSync(path.join(dir, file), 'utf8'), file)) {
-      for (const version of crd.spec.versions) {
-        const schema = version.schema.openAPIV3Schema;
-        schemas.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, {
-          schema,
-          validate: ajv.compile(schema),
-        });
-      }
-    }
-  }
-  return schemas;
-}
-
-/** Fields the schema does not declare (where it does not preserve unknown fields), as JSON paths. */
-export function unknownFields(value: unknown, schema: JsonSchema, at = ''): string[] {
-  if (schema === undefined || value === null || typeof value !== 'object') return [];
-  if (Array.isArray(value))
-    return value.flatMap((item, i) => unknownFields(item, schema.items, `${at}/${i}`));
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return [];
-  const properties: Record<string, JsonSchema> | undefined = schema.properties;
-  return Object.entries(value).flatMap(([key, child]) => {
-    if (properties?.[key] !== undefined) return unknownFields(child, properties[key], `${at}/${key}`);
-    if (schema.additionalProperties !== undefined)
-      return unknownFields(child, schema.additionalProperties, `${at}/${key}`);
-    return [`${at}/${key} is not a field of this kind`];
-  });
-}
 
 async function modelFor(o: KubeObject): Promise<ModelClass | undefined> {
   const modulePath = MODEL_MODULES[o.apiVersion];
@@ -80,9 +29,10 @@ async function modelFor(o: KubeObject): Promise<ModelClass | undefined> {
 }
 
 /** Schema errors for one object ([] when valid). */
-export async function schemaErrors(o: KubeObject): Promise<string[]> {
-  const Model = await modelFor(o);
-  if (Model !== undefined) {
+export async function schemaErrors(o: KubeObject, crds: CrdIndex): Promise<string[]> {
+  if (MODEL_MODULES[o.apiVersion] !== undefined) {
+    const Model = await modelFor(o);
+    if (Model === undefined) return [`no schema for ${o.apiVersion} ${o.kind}`];
     try {
       new Model(o).validate();
       return [];
@@ -90,11 +40,5 @@ export async function schemaErrors(o: KubeObject): Promise<string[]> {
       return [(error as Error).message];
     }
   }
-  crdSchemas ??= loadCrdSchemas();
-  const crd = crdSchemas.get(`${o.apiVersion} ${o.kind}`);
-  if (crd === undefined) return [`no schema for ${o.apiVersion} ${o.kind}`];
-  const errors = crd.validate(o)
-    ? []
-    : (crd.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  return [...errors, ...unknownFields(o, crd.schema)];
+  return validateCustomResource(o, crds);
 }

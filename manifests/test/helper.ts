@@ -3,6 +3,8 @@ import { inject } from 'vitest';
 import type { CheckContext } from '../src/checks';
 import { loadCheckContext } from '../src/context';
 import type { PrApp, PrAppKind } from '../src/corpus';
+import { type CrdIndex, indexCrds } from '../src/crd-validation';
+import { CrdsUnavailableError } from '../src/crds';
 import type { KubeObject } from '../src/objects';
 
 let context: Promise<CheckContext> | undefined;
@@ -11,6 +13,21 @@ let context: Promise<CheckContext> | undefined;
 export function realContext(): Promise<CheckContext> {
   context ??= loadCheckContext(inject('corpus'));
   return context;
+}
+
+let crds: CrdIndex | undefined;
+
+/**
+ * The upstream CRDs read by test/global-setup.ts, indexed for validation. Throws (failing the
+ * test, with a message naming the fetch script) where ../shared/crds is missing or differs.
+ */
+export function crdIndex(): CrdIndex {
+  if (crds === undefined) {
+    const provided = inject('crds');
+    if ('unavailable' in provided) throw new CrdsUnavailableError(provided.unavailable);
+    crds = indexCrds(provided.versions);
+  }
+  return crds;
 }
 
 /** A deep copy of the context, so a test can break it without touching the others. */
