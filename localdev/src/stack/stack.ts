@@ -284,8 +284,6 @@ class StackRunner {
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'localdev',
         AWS_SECRET_ACCESS_KEY: 'localdev',
-        // The repo supports node >= 20.19 on purpose; the SDK's multi-line notice would drown the output.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
     } else {
       Object.assign(env, {

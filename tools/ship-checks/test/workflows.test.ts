@@ -131,7 +131,7 @@ describe('CI workflow', () => {
     expect(ciRun).toContain('npm test');
     for (const command of ciRun.filter((line) => line !== 'npm test'))
       expect(runs, command).toContain(command);
-    expect(runs).toContain("npx turbo run test --filter='!@pr-canary/manifests'");
+    expect(runs).toContain("npx turbo run test --concurrency=100% --filter='!@pr-canary/manifests'");
     expect(runs).toContain('npm test -w @pr-canary/manifests');
   });
 });
@@ -177,9 +177,10 @@ describe('PR canary workflow order', () => {
   });
 });
 
-describe('Node versions tell one story', () => {
-  const engines = readRepoJson<{ engines: { node: string } }>('package.json').engines.node;
-  const floor = /^>=(\d+)\.(\d+)$/.exec(engines);
+describe('Node versions tell one story: the images’ release everywhere', () => {
+  const root = readRepoJson<{ engines: { node: string }; devDependencies: Record<string, string> }>(
+    'package.json',
+  );
   const imageNodes = SERVICES.map((service) => {
     const image = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`)).globalArgs.get(
       'NODE_IMAGE',
@@ -187,8 +188,6 @@ describe('Node versions tell one story', () => {
     return /^node:(\d+\.\d+\.\d+)-/.exec(image ?? '')?.[1];
   });
   const imageNode = imageNodes[0];
-  const ci = workflows.find(([file]) => file === 'ci.yml')?.[1];
-  const matrix = (ci?.jobs.test?.strategy?.matrix?.node ?? []) as string[];
   const setupNodeVersions = workflows.flatMap(([, workflow]) =>
     Object.values(workflow.jobs).flatMap((job) =>
       job.steps
@@ -196,33 +195,30 @@ describe('Node versions tell one story', () => {
         .map((step) => String(step.with?.['node-version'])),
     ),
   );
-  const atFloor = (version: string) =>
-    floor !== null &&
-    version.split('.')[0] === floor[1] &&
-    Number(version.split('.')[1] ?? Number.POSITIVE_INFINITY) >= Number(floor[2]);
 
-  it('every image runs the same exact Node release, inside the engines range', () => {
-    expect(floor, `root engines.node "${engines}" is not ">=major.minor"`).not.toBeNull();
+  it('every image runs the same exact Node release', () => {
     expect(imageNode).toMatch(/^\d+\.\d+\.\d+$/);
     expect(new Set(imageNodes)).toEqual(new Set([imageNode]));
-    expect(Number(imageNode?.split('.')[0])).toBeGreaterThanOrEqual(Number(floor?.[1]));
   });
 
-  it('CI tests both ends: the engines floor line and the images’ exact release', () => {
-    expect(matrix).toHaveLength(2);
-    expect(matrix.filter(atFloor)).toHaveLength(1);
-    expect(matrix).toContain(imageNode);
+  it('npm ci brings that release (root devDependency `node`) and engines starts at it', () => {
+    expect(root.devDependencies.node).toBe(imageNode);
+    expect(root.engines.node).toBe(`>=${imageNode}`);
   });
 
-  it('every other job runs either the floor line or the images’ release, never a floating major', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-    const pinned = setupNodeVersions.filter((version) => version !== '${{ matrix.node }}');
-    expect(pinned.length).toBeGreaterThan(5);
-    for (const version of pinned) expect(atFloor(version) || version === imageNode, version).toBe(true);
-    for (const [, workflow] of workflows) {
+  it('these tests run on it: every npm script finds node_modules/.bin/node first on PATH', () => {
+    expect(process.version).toBe(`v${imageNode}`);
+  });
+
+  it('every workflow job and job container runs it, never a floating version', () => {
+    expect(setupNodeVersions.length).toBeGreaterThan(5);
+    for (const version of setupNodeVersions) expect(version).toBe(imageNode);
+    for (const [file, workflow] of workflows) {
       for (const job of Object.values(workflow.jobs)) {
-        const container = /^node:(\d+\.\d+\.\d+)-/.exec(job.container ?? '')?.[1];
-        if (job.container !== undefined) expect(container && atFloor(container), job.container).toBe(true);
+        if (job.container === undefined) continue;
+        expect(/^node:(\d+\.\d+\.\d+)-/.exec(job.container)?.[1], `${file}: ${job.container}`).toBe(
+          imageNode,
+        );
       }
     }
   });
