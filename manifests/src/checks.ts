@@ -18,6 +18,7 @@ import {
   prNamespaceGuardrails,
   separateTables,
 } from './policy/pr-canaries';
+import { projectPermissions } from './policy/projects';
 import {
   corsOrigins,
   edgeCertificates,
@@ -51,6 +52,7 @@ export const CHECKS = {
   targetRevision,
   automatedSync,
   flaggerOwnedFields,
+  projectPermissions,
   prNamespaceGuardrails,
   immutablePrImages,
   prIsolation,

@@ -33,17 +33,69 @@ export interface PrApp {
   objects: KubeObject[];
 }
 
+/** An Application that is not per PR (plain, or from the production ApplicationSet) and what it applies. */
+export interface StableApp {
+  app: Application;
+  objects: KubeObject[];
+}
+
 export interface Corpus {
   config: RepoConfig;
   overlays: Record<Environment, KubeObject[]>;
   argo: KubeObject[];
   prApps: PrApp[];
+  stableApps: StableApp[];
 }
 
 export const SAMPLE_PULL_REQUESTS = [
   { number: 7, headSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', branch: 'feature/Items-Paging' },
   { number: 123456789, headSha: '0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6', branch: 'fix/store_timeouts' },
 ];
+
+/**
+ * Clusters the production ApplicationSet's cluster generator might see: EKS clusters are registered
+ * under their ARN (not a valid Kubernetes name), hence `nameNormalized`.
+ */
+export const SAMPLE_PRODUCTION_CLUSTERS: TemplateParams[] = [
+  {
+    name: 'arn:aws:eks:eu-west-1:111122223333:cluster/pr-canary-prod-eu',
+    nameNormalized: 'arn-aws-eks-eu-west-1-111122223333-cluster-pr-canary-prod-eu',
+    server: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com',
+  },
+];
+
+interface Generator {
+  list?: { elements: TemplateParams[] };
+  clusters?: unknown;
+  matrix?: { generators: Generator[] };
+}
+
+/** Parameter sets of a matrix of cluster × list generators (the only generators stable apps use). */
+function stableGeneratorParams(appSet: KubeObject): TemplateParams[] {
+  const expand = (generator: Generator): TemplateParams[] => {
+    if (generator.list) return generator.list.elements as TemplateParams[];
+    if (generator.clusters) return SAMPLE_PRODUCTION_CLUSTERS;
+    if (generator.matrix) {
+      const [first, second] = generator.matrix.generators.map(expand);
+      return (first ?? []).flatMap((a) => (second ?? []).map((b) => ({ ...a, ...b })));
+    }
+    throw new Error(`${appSet.metadata.name}: no offline stand-in for generator ${Object.keys(generator)}`);
+  };
+  return (appSet.spec.generators as Generator[]).flatMap(expand);
+}
+
+async function renderStableApps(argo: readonly KubeObject[]): Promise<StableApp[]> {
+  const apps: Application[] = [
+    ...argo.filter((o) => o.kind === 'Application').map((o) => o as unknown as Application),
+    ...argo
+      .filter((o) => o.kind === 'ApplicationSet')
+      .filter(
+        (o) => !(o.spec.generators ?? []).some((g: object) => JSON.stringify(g).includes('pullRequest')),
+      )
+      .flatMap((o) => stableGeneratorParams(o).map((params) => renderApplication(o, params))),
+  ];
+  return Promise.all(apps.map(async (app) => ({ app, objects: await buildApplication(app) })));
+}
 
 function loadArgoObjects(): KubeObject[] {
   return argoCdFiles().flatMap((file) => parseObjects(readFileSync(file, 'utf8'), file));
@@ -68,14 +120,16 @@ async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQ
 
 export async function loadCorpus(): Promise<Corpus> {
   const argo = loadArgoObjects();
-  const [overlays, prApps] = await Promise.all([
+  const [overlays, prApps, stableApps] = await Promise.all([
     Promise.all(ENVIRONMENTS.map(async (env) => [env, await kustomizeBuild(overlayDir(env))] as const)),
     renderPrApps(argo),
+    renderStableApps(argo),
   ]);
   return {
     config: loadRepoConfig(),
     overlays: Object.fromEntries(overlays) as Record<Environment, KubeObject[]>,
     argo,
     prApps,
+    stableApps,
   };
 }

@@ -53,6 +53,8 @@ const CLUSTER_SCOPED = new Set([
   'ClusterRole',
   'ClusterRoleBinding',
   'CustomResourceDefinition',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 export const isClusterScoped = (o: KubeObject): boolean => CLUSTER_SCOPED.has(o.kind);

@@ -107,6 +107,46 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'projectPermissions',
+    mistake: 'a platform Application without destination.namespace (argo-cd#11510)',
+    expected:
+      /Application pr-canary-platform-staging: destination staging\/"" is not permitted by AppProject pr-canary/,
+    mutate: (ctx) => {
+      const app = ctx.corpus.stableApps.find((a) => a.app.metadata.name === 'pr-canary-platform-staging');
+      if (app === undefined) throw new Error('test fixture: no platform-staging app');
+      delete app.app.spec.destination.namespace;
+    },
+  },
+  {
+    check: 'projectPermissions',
+    mistake: 'a PR app writing into a namespace its project does not list',
+    expected:
+      /namespace kube-system of core\/ConfigMap from Application .* is not a destination of AppProject/,
+    mutate: (ctx) => {
+      prApp(ctx, 'store-service').objects.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', namespace: 'kube-system' },
+      });
+    },
+  },
+  {
+    check: 'projectPermissions',
+    mistake: 'a cluster-scoped kind the project does not whitelist',
+    expected:
+      /cluster-scoped rbac.authorization.k8s.io\/ClusterRoleBinding from Application pr-canary-platform-integration-001 is not permitted/,
+    mutate: (ctx) => {
+      const app = ctx.corpus.stableApps.find(
+        (a) => a.app.metadata.name === 'pr-canary-platform-integration-001',
+      );
+      app?.objects.push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'janitor-admin' },
+      });
+    },
+  },
+  {
     check: 'prNamespaceGuardrails',
     mistake: 'a PR namespace without a ResourceQuota',
     expected: /no ResourceQuota in api-canary-pr-7/,

@@ -1,0 +1,64 @@
+/** Argo CD admission: every Application lands only where its AppProject lets it (src/argo-project.ts). */
+import {
+  type AppProjectSpec,
+  DEFAULT_PROJECT,
+  groupKind,
+  isDestinationMatched,
+  isGroupKindPermitted,
+} from '../argo-project';
+import type { Application } from '../argocd';
+import { isClusterScoped, type KubeObject, ref } from '../objects';
+import { type Check, type Violation, violation } from './common';
+
+/**
+ * The Application's destination (server or name, and namespace — "" when unset) is matched by its
+ * project, and so is every object its source renders: cluster-scoped kinds against the cluster
+ * whitelist, namespaced kinds against the namespaced lists and their namespace against the
+ * destinations (on the Application's cluster). Covers plain Applications, the production
+ * ApplicationSet for sample clusters and the PR ApplicationSets for sample PRs.
+ */
+export const projectPermissions: Check = ({ corpus }) => {
+  const projects = new Map<string, AppProjectSpec>([['default', DEFAULT_PROJECT]]);
+  for (const o of corpus.argo) if (o.kind === 'AppProject') projects.set(o.metadata.name, o.spec);
+  const apps: { app: Application; objects: KubeObject[] }[] = [...corpus.stableApps, ...corpus.prApps];
+  return apps.flatMap(({ app, objects }) => {
+    const subject = `Application ${app.metadata.name}`;
+    const project = projects.get(app.spec.project);
+    if (project === undefined) return [violation(subject, `AppProject ${app.spec.project} does not exist`)];
+    const { name, server, namespace } = app.spec.destination;
+    const out: Violation[] = [];
+    if (!isDestinationMatched(project, { name, server, namespace: namespace ?? '' })) {
+      out.push(
+        violation(
+          subject,
+          `destination ${name ?? server}/${namespace ?? '""'} is not permitted by AppProject ${app.spec.project} (InvalidSpecError; an empty namespace is matched as "", argo-cd#11510)`,
+        ),
+      );
+    }
+    for (const o of objects) {
+      const gk = groupKind(o);
+      const namespaced = !isClusterScoped(o);
+      const kind = `${gk.group || 'core'}/${gk.kind}`;
+      if (!isGroupKindPermitted(project, gk, namespaced)) {
+        out.push(
+          violation(
+            ref(o),
+            `${namespaced ? 'namespaced' : 'cluster-scoped'} ${kind} from ${subject} is not permitted by AppProject ${app.spec.project}`,
+          ),
+        );
+      }
+      if (
+        namespaced &&
+        !isDestinationMatched(project, { name, server, namespace: o.metadata.namespace ?? '' })
+      ) {
+        out.push(
+          violation(
+            ref(o),
+            `namespace ${o.metadata.namespace ?? '""'} of ${kind} from ${subject} is not a destination of AppProject ${app.spec.project}`,
+          ),
+        );
+      }
+    }
+    return out;
+  });
+};
