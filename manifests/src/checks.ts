@@ -8,9 +8,11 @@ import {
   automatedSync,
   flaggerOwnedFields,
   repoUrl,
+  syncRetry,
   targetRevision,
 } from './policy/argocd';
 import type { Check } from './policy/common';
+import { opaqueStorePorts } from './policy/mesh';
 import {
   hookNamespace,
   immutablePrImages,
@@ -18,7 +20,7 @@ import {
   prNamespaceGuardrails,
   separateTables,
 } from './policy/pr-canaries';
-import { projectPermissions } from './policy/projects';
+import { applicationNames, projectPermissions } from './policy/projects';
 import {
   corsOrigins,
   edgeCertificates,
@@ -51,8 +53,10 @@ export const CHECKS = {
   argoKustomizeOptions,
   targetRevision,
   automatedSync,
+  syncRetry,
   flaggerOwnedFields,
   projectPermissions,
+  applicationNames,
   prNamespaceGuardrails,
   immutablePrImages,
   prIsolation,
@@ -63,6 +67,7 @@ export const CHECKS = {
   grpcRouteTargets,
   prMeshRoute,
   grpcAppProtocol,
+  opaqueStorePorts,
   flaggerMeshConflict,
   productionStripsCanaryHeader,
   edgeCertificates,

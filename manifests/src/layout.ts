@@ -41,9 +41,18 @@ export function scenarioDirs(): string[] {
     .map((entry) => path.join(root, entry.name));
 }
 
+/** Argo CD's own configuration this repo ships (applied when installing Argo CD). */
+export const ARGOCD_CM_FILE = path.join(MANIFESTS_DIR, 'argocd', 'install', 'argocd-cm.yaml');
+
 export function argoCdFiles(): string[] {
   const root = path.join(MANIFESTS_DIR, 'argocd');
-  return readdirSync(root, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml')
-    .map((entry) => path.join(entry.parentPath, entry.name));
+  return (
+    readdirSync(root, { withFileTypes: true, recursive: true })
+      .filter(
+        (entry) => entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml',
+      )
+      // install/ configures Argo CD itself (argocd-cm); it is applied by hand, not by an Application.
+      .filter((entry) => path.basename(entry.parentPath) !== 'install')
+      .map((entry) => path.join(entry.parentPath, entry.name))
+  );
 }

@@ -99,6 +99,22 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'syncRetry',
+    mistake: 'a PR ApplicationSet without a sync retry (one failed first sync waits for the next push)',
+    expected: /ApplicationSet argocd\/pr-canary-api-service: automated sync without syncPolicy.retry/,
+    mutate: (ctx) => {
+      delete appSet(ctx, 'pr-canary-api-service').spec.template.spec.syncPolicy.retry;
+    },
+  },
+  {
+    check: 'syncRetry',
+    mistake: 'a retry without bound',
+    expected: /retry.limit -1 is not a bounded retry/,
+    mutate: (ctx) => {
+      find(ctx.corpus.argo, 'Application', 'pr-canary-root').spec.syncPolicy.retry.limit = -1;
+    },
+  },
+  {
     check: 'flaggerOwnedFields',
     mistake: 'Argo CD reverting the replicas Flagger set',
     expected: /ignore Deployment \/spec\/replicas/,
@@ -144,6 +160,17 @@ const BREAKAGES: Breakage[] = [
         kind: 'ClusterRoleBinding',
         metadata: { name: 'janitor-admin' },
       });
+    },
+  },
+  {
+    check: 'applicationNames',
+    mistake: 'a production app named after the raw cluster name (an EKS ARN)',
+    expected:
+      /Application pr-canary-apps-arn:aws:eks:eu-west-1:111122223333:cluster\/pr-canary-prod-eu: is not a valid object name/,
+    mutate: (ctx) => {
+      const app = ctx.corpus.stableApps.find((a) => a.app.metadata.name.startsWith('pr-canary-apps-arn-'));
+      if (app === undefined) throw new Error('test fixture: no production apps app');
+      app.app.metadata.name = 'pr-canary-apps-arn:aws:eks:eu-west-1:111122223333:cluster/pr-canary-prod-eu';
     },
   },
   {
@@ -376,6 +403,33 @@ const BREAKAGES: Breakage[] = [
     expected: /port grpc appProtocol grpc/,
     mutate: (ctx) => {
       find(overlay(ctx, 'integration-001'), 'Service', 'store-service').spec.ports[0].appProtocol = 'grpc';
+    },
+  },
+  {
+    check: 'opaqueStorePorts',
+    mistake: 'the store Service marked opaque on its port',
+    expected: /Service apps\/store-service: config.linkerd.io\/opaque-ports: "25,80"/,
+    mutate: (ctx) => {
+      const svc = find(overlay(ctx, 'integration-001'), 'Service', 'store-service');
+      svc.metadata.annotations = { 'config.linkerd.io/opaque-ports': '25,80' };
+    },
+  },
+  {
+    check: 'opaqueStorePorts',
+    mistake: "a PR store namespace making a range over the store's container port opaque",
+    expected: /Namespace \(no namespace\)\/store-canary-pr-7: config.linkerd.io\/opaque-ports: "8000-8100"/,
+    mutate: (ctx) => {
+      const ns = find(prApp(ctx, 'store-service').objects, 'Namespace', 'store-canary-pr-7');
+      ns.metadata.annotations = { ...ns.metadata.annotations, 'config.linkerd.io/opaque-ports': '8000-8100' };
+    },
+  },
+  {
+    check: 'opaqueStorePorts',
+    mistake: 'the store pod template naming its grpc port opaque',
+    expected: /Deployment apps\/store-service: config.linkerd.io\/opaque-ports: "grpc"/,
+    mutate: (ctx) => {
+      const d = deploymentOf(overlay(ctx, 'production'), 'store-service');
+      d.spec.template.metadata.annotations = { 'config.linkerd.io/opaque-ports': 'grpc' };
     },
   },
   {

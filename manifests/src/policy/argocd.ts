@@ -95,3 +95,23 @@ export const flaggerOwnedFields: Check = ({ corpus }) => {
   }
   return out;
 };
+
+/**
+ * Every automated app retries a failed sync a bounded number of times with backoff: without it one
+ * failed first sync (platform namespaces not there yet, a webhook not ready) waits for the next Git
+ * change (argo-cd docs/user-guide/auto_sync.md), and `limit: -1` retries forever.
+ */
+export const syncRetry: Check = ({ corpus }) =>
+  applicationSources(corpus).flatMap(({ subject, spec }) => {
+    if (spec.syncPolicy?.automated === undefined) return [];
+    const retry = spec.syncPolicy.retry;
+    const limit = Number(retry?.limit);
+    const backoff = retry?.backoff ?? {};
+    if (retry === undefined) return [violation(subject, 'automated sync without syncPolicy.retry')];
+    const out: Violation[] = [];
+    if (!Number.isInteger(limit) || limit < 1 || limit > 20)
+      out.push(violation(subject, `retry.limit ${retry.limit} is not a bounded retry (1..20)`));
+    if (!backoff.duration || !(Number(backoff.factor) >= 2) || !backoff.maxDuration)
+      out.push(violation(subject, 'retry.backoff needs duration, factor >= 2 and maxDuration'));
+    return out;
+  });

@@ -62,3 +62,20 @@ export const projectPermissions: Check = ({ corpus }) => {
     return out;
   });
 };
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Every generated Application has a valid object name (DNS-1123 subdomain). Cluster names from the
+ * cluster generator are ARNs on EKS, so templates use `{{.nameNormalized}}`.
+ */
+export const applicationNames: Check = ({ corpus }) =>
+  [...corpus.stableApps, ...corpus.prApps]
+    .map(({ app }) => app.metadata.name)
+    .filter((name) => name.length > 253 || !DNS_SUBDOMAIN.test(name))
+    .map((name) =>
+      violation(
+        `Application ${name}`,
+        'is not a valid object name (use {{.nameNormalized}} for cluster names)',
+      ),
+    );

@@ -165,6 +165,13 @@ describe('values files', () => {
     expect(configs.cm['timeout.reconciliation']).toBe('60s');
     expect(Object.keys(configs.params)).not.toContain('timeout.reconciliation');
   });
+
+  it('restores the Application health check (sync waves of the root app), the same Lua as the documented install', () => {
+    const key = 'resource.customizations.health.argoproj.io_Application';
+    const documented = parseYaml(readRepoFile('manifests/argocd/install/argocd-cm.yaml')).data[key];
+    expect(documented).toContain('hs.status = obj.status.health.status');
+    expect(values('argocd').configs.cm[key]).toBe(documented);
+  });
 });
 
 describe('bootstrap.sh other commands', () => {
