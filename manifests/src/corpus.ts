@@ -4,6 +4,8 @@
  * builds them. Checks take a Corpus so tests can hand them a deliberately broken copy.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Application, buildApplication, pullRequestParams, renderApplication } from './argocd';
 import type { TemplateParams } from './go-template';
 import { kustomizeBuild } from './kustomize';
@@ -13,16 +15,16 @@ import {
   type Environment,
   loadRepoConfig,
   overlayDir,
+  REPO_ROOT,
   type RepoConfig,
 } from './layout';
 import { type KubeObject, parseObjects } from './objects';
 
-export type PrAppKind = 'api-service' | 'store-service' | 'store-route';
+export type PrAppKind = 'api-service' | 'store-service';
 
 const PR_APPLICATION_SETS: Record<PrAppKind, string> = {
   'api-service': 'pr-canary-api-service',
   'store-service': 'pr-canary-store-service',
-  'store-route': 'pr-canary-store-route',
 };
 
 export interface PrApp {
@@ -97,6 +99,32 @@ async function renderStableApps(argo: readonly KubeObject[]): Promise<StableApp[
   return Promise.all(apps.map(async (app) => ({ app, objects: await buildApplication(app) })));
 }
 
+/**
+ * What the git files generator adds for the record CI writes once a PR's image is pushed
+ * (.github/scripts/deploy-record.mjs): the file's JSON plus `path`. The samples are records for
+ * the head commit (CI has caught up).
+ */
+export async function deployRecordParams(
+  pr: { number: number; headSha: string },
+  service: PrAppKind,
+  sha = pr.headSha,
+): Promise<TemplateParams> {
+  const script = path.join(REPO_ROOT, '.github', 'scripts', 'deploy-record.mjs');
+  const { deployRecord, recordPath } = (await import(pathToFileURL(script).href)) as {
+    deployRecord(input: { pr: string; service: string; sha: string }): TemplateParams;
+    recordPath(pr: string, service: string): string;
+  };
+  const file = recordPath(String(pr.number), service);
+  return {
+    ...deployRecord({ pr: String(pr.number), service, sha }),
+    path: {
+      path: path.dirname(file),
+      basename: path.basename(path.dirname(file)),
+      filename: path.basename(file),
+    },
+  };
+}
+
 function loadArgoObjects(): KubeObject[] {
   return argoCdFiles().flatMap((file) => parseObjects(readFileSync(file, 'utf8'), file));
 }
@@ -110,7 +138,7 @@ export function applicationSet(argo: readonly KubeObject[], name: string): KubeO
 async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQUESTS): Promise<PrApp[]> {
   const jobs = pulls.flatMap((pr) =>
     (Object.keys(PR_APPLICATION_SETS) as PrAppKind[]).map(async (kind) => {
-      const params = pullRequestParams(pr);
+      const params = { ...pullRequestParams(pr), ...(await deployRecordParams(pr, kind)) };
       const app = renderApplication(applicationSet(argo, PR_APPLICATION_SETS[kind]), params);
       return { kind, number: String(pr.number), params, app, objects: await buildApplication(app) };
     }),

@@ -18,6 +18,8 @@ export interface RepoConfig {
   stableNamespace: string;
   domains: Record<Environment, string>;
   prLabels: Record<'api-service' | 'store-service', string>;
+  /** The branch CI writes deploy/pr-<N>/<service>.json to (read by the PR ApplicationSets). */
+  deployBranch: string;
 }
 
 export function loadRepoConfig(): RepoConfig {

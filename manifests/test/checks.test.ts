@@ -26,7 +26,7 @@ const overlay = (ctx: CheckContext, env: 'production' | 'staging' | 'integration
 const deploymentOf = (objects: KubeObject[], name: string) => find(objects, 'Deployment', name);
 const prRoute = (ctx: CheckContext) => find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service');
 const prGrpcRoute = (ctx: CheckContext) =>
-  find(prApp(ctx, 'store-route').objects, 'GRPCRoute', 'store-service-pr-7');
+  find(prApp(ctx, 'store-service').objects, 'GRPCRoute', 'store-service-pr-7');
 const withoutApp = (ctx: CheckContext, kind: string, number: string) => {
   ctx.corpus.prApps = ctx.corpus.prApps.filter((p) => !(p.kind === kind && p.number === number));
 };
@@ -53,7 +53,17 @@ const BREAKAGES: Breakage[] = [
     mistake: 'a pull request generator watching another repository',
     expected: /watches pr-canary\/pr-canary-config/,
     mutate: (ctx) => {
-      appSet(ctx, 'pr-canary-store-route').spec.generators[0].pullRequest.github.repo = 'pr-canary-config';
+      appSet(ctx, 'pr-canary-store-service').spec.generators[0].matrix.generators[0].pullRequest.github.repo =
+        'pr-canary-config';
+    },
+  },
+  {
+    check: 'repoUrl',
+    mistake: 'the deploy records read from a branch CI does not write',
+    expected:
+      /git generator reads https:\/\/github.com\/pr-canary\/pr-canary.git@main, not the deploy records/,
+    mutate: (ctx) => {
+      appSet(ctx, 'pr-canary-api-service').spec.generators[0].matrix.generators[1].git.revision = 'main';
     },
   },
   {
@@ -66,10 +76,10 @@ const BREAKAGES: Breakage[] = [
   },
   {
     check: 'targetRevision',
-    mistake: "a PR app building the config branch instead of the PR's head commit",
-    expected: /targetRevision main should be \{\{\.head_sha\}\}/,
+    mistake: "a PR app rendering the PR's own manifests (PR-controlled content with main's rights)",
+    expected: /targetRevision \{\{\.head_sha\}\} should be main \(a PR revision/,
     mutate: (ctx) => {
-      appSet(ctx, 'pr-canary-api-service').spec.template.spec.source.targetRevision = 'main';
+      appSet(ctx, 'pr-canary-api-service').spec.template.spec.source.targetRevision = '{{.head_sha}}';
     },
   },
   {
@@ -203,7 +213,7 @@ const BREAKAGES: Breakage[] = [
   {
     check: 'immutablePrImages',
     mistake: 'a mutable PR image tag',
-    expected: /ghcr.io\/pr-canary\/api-service:pr-7 is not the immutable pr-7-a1b2c3d4 tag/,
+    expected: /ghcr.io\/pr-canary\/api-service:pr-7 is not the deployable immutable pr-7-a1b2c3d4 tag/,
     mutate: (ctx) => {
       container(deploymentOf(prApp(ctx, 'api-service').objects, 'api-service')).image =
         'ghcr.io/pr-canary/api-service:pr-7';
@@ -214,7 +224,7 @@ const BREAKAGES: Breakage[] = [
     mistake: 'a PR app creating a same-named object in the stable namespace',
     expected: /would take over the stable GRPCRoute/,
     mutate: (ctx) => {
-      find(prApp(ctx, 'store-route').objects, 'GRPCRoute', 'store-service-pr-7').metadata.name =
+      find(prApp(ctx, 'store-service').objects, 'GRPCRoute', 'store-service-pr-7').metadata.name =
         'store-service-stable';
     },
   },
@@ -234,7 +244,7 @@ const BREAKAGES: Breakage[] = [
     mistake: "no cleanup of the canary's table when the PR closes",
     expected: /no PostDelete cleanup deletes pr-canary-items-pr-7/,
     mutate: (ctx) => {
-      const p = prApp(ctx, 'store-route');
+      const p = prApp(ctx, 'store-service');
       p.objects = p.objects.filter((o) => o.kind !== 'Job');
     },
   },
@@ -243,7 +253,7 @@ const BREAKAGES: Breakage[] = [
     mistake: 'the cleanup hook inside the namespace the PR deletes',
     expected: /PostDelete hook runs in a namespace deleted with the PR/,
     mutate: (ctx) => {
-      find(prApp(ctx, 'store-route').objects, 'Job', 'dynamodb-table-cleanup-pr-7').metadata.namespace =
+      find(prApp(ctx, 'store-service').objects, 'Job', 'dynamodb-table-cleanup-pr-7').metadata.namespace =
         'store-canary-pr-7';
     },
   },
@@ -346,7 +356,11 @@ const BREAKAGES: Breakage[] = [
     check: 'prMeshRoute',
     mistake: 'a mesh route for a PR the route table gives none (no store canary)',
     expected: /PR 7 has no store canary, so the route table has no mesh route/,
-    mutate: (ctx) => withoutApp(ctx, 'store-service', '7'),
+    mutate: (ctx) => {
+      const route = prGrpcRoute(ctx);
+      withoutApp(ctx, 'store-service', '7');
+      prApp(ctx, 'api-service').objects.push(route);
+    },
   },
   {
     check: 'grpcRouteTargets',
@@ -370,7 +384,7 @@ const BREAKAGES: Breakage[] = [
     expected: /backend store-canary-pr-7\/store-service:8080 is not a Service port/,
     mutate: (ctx) => {
       find(
-        prApp(ctx, 'store-route').objects,
+        prApp(ctx, 'store-service').objects,
         'GRPCRoute',
         'store-service-pr-7',
       ).spec.rules[0].backendRefs[0].port = 8080;
@@ -382,7 +396,7 @@ const BREAKAGES: Breakage[] = [
     expected: /match must be Exact x-canary "7"/,
     mutate: (ctx) => {
       find(
-        prApp(ctx, 'store-route').objects,
+        prApp(ctx, 'store-service').objects,
         'GRPCRoute',
         'store-service-pr-7',
       ).spec.rules[0].matches[0].headers[0].type = 'RegularExpression';

@@ -57,7 +57,7 @@ describe.runIf(available('shellcheck'))('shellcheck', () => {
   });
 
   it('fails on a broken copy of the cleanup script (unquoted expansion)', async () => {
-    const script = path.join(MANIFESTS_DIR, 'pr-canary/store-route/cleanup/delete-table.sh');
+    const script = path.join(MANIFESTS_DIR, 'platform/delete-table.sh');
     const broken = readFileSync(script, 'utf8').replace(
       '--table-name "$TABLE_NAME"',
       '--table-name $TABLE_NAME',

@@ -73,7 +73,9 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
       labels: { 'pr-canary.dev/pr': n },
     });
     expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: ns });
-    expect(app.spec.source).toMatchObject({ targetRevision: headSha, path: 'manifests/pr-canary/api' });
+    // Manifests from the protected branch; only the image tag comes from the PR (CI's deploy record).
+    expect(app.spec.source).toMatchObject({ targetRevision: 'main', path: 'manifests/pr-canary/api' });
+    expect(app.spec.project).toBe('pr-canary-previews-api');
     expect(inventory(objects)).toEqual(
       [
         ...WORKLOAD('api-service', ns),
@@ -122,10 +124,12 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
     ]);
   });
 
-  it('store-service: its own namespace and table, ReferenceGrant for routes from apps', async () => {
+  it('store-service: one app owns namespace, table, route in apps and the cleanup hook, ordered by waves', async () => {
     const { app, objects } = await forPr('store-service');
     const ns = `store-canary-pr-${n}`;
     expect(app.metadata.name).toBe(`store-service-pr-${n}`);
+    expect(app.spec.project).toBe('pr-canary-previews-store');
+    expect(app.spec.source).toMatchObject({ targetRevision: 'main', path: 'manifests/pr-canary/store' });
     expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: ns });
     expect(inventory(objects)).toEqual(
       [
@@ -133,8 +137,19 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
         `NetworkPolicy ${ns}/allow-dynamodb-egress`,
         `NetworkPolicy ${ns}/allow-mesh-clients`,
         `ReferenceGrant ${ns}/store-service-from-apps`,
+        `GRPCRoute apps/store-service-pr-${n}`,
+        `Job pr-canary-system/dynamodb-table-cleanup-pr-${n}`,
       ].sort(),
     );
+    // Argo CD deletes in reverse wave order, then runs PostDelete hooks: route, workload, namespace, table.
+    const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const route = find(objects, 'GRPCRoute', `store-service-pr-${n}`);
+    const namespace = find(objects, 'Namespace', ns);
+    const rest = objects.filter((o) => o !== route && o !== namespace && o.kind !== 'Job');
+    expect(wave(route)).toBeGreaterThan(Math.max(...rest.map(wave)));
+    expect(wave(namespace)).toBeLessThan(Math.min(...rest.map(wave)));
+    const sa = find(objects, 'ServiceAccount', 'store-service');
+    expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
     const c = onlyContainer(find(objects, 'Deployment', 'store-service'));
     expect(c.image).toBe(`ghcr.io/pr-canary/store-service:${tag}`);
     expect(envOf(c)).toMatchObject({
@@ -148,17 +163,8 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
     });
   });
 
-  it('store route: GRPCRoute in apps with an exact x-canary match, and the table cleanup hook', async () => {
-    const { app, objects } = await forPr('store-route');
-    expect(app.metadata.name).toBe(`store-route-pr-${n}`);
-    expect(app.spec.destination).toEqual({ name: 'integration-001', namespace: 'apps' });
-    expect(inventory(objects)).toEqual(
-      [
-        `ConfigMap pr-canary-system/dynamodb-table-cleanup-pr-${n}-<hash>`,
-        `GRPCRoute apps/store-service-pr-${n}`,
-        `Job pr-canary-system/dynamodb-table-cleanup-pr-${n}`,
-      ].sort(),
-    );
+  it('store route and cleanup: exact x-canary match to its own namespace, a bounded, visible hook', async () => {
+    const { objects } = await forPr('store-service');
     expect(find(objects, 'GRPCRoute', `store-service-pr-${n}`).spec).toEqual({
       parentRefs: [{ group: 'core', kind: 'Service', name: 'store-service', port: 80 }],
       rules: [
@@ -169,11 +175,19 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
       ],
     });
     const job = find(objects, 'Job', `dynamodb-table-cleanup-pr-${n}`);
-    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostDelete' });
+    expect(job.metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'PostDelete',
+      'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded',
+    });
+    expect(job.spec).toMatchObject({
+      backoffLimit: 2,
+      activeDeadlineSeconds: 300,
+      ttlSecondsAfterFinished: 604800,
+    });
     expect(envOf(onlyContainer(job)).TABLE_NAME).toBe(`pr-canary-items-pr-${n}`);
-    const script = objects.find((o) => o.kind === 'ConfigMap');
-    expect(job.spec.template.spec.volumes[0].configMap.name).toBe(script?.metadata.name);
-    expect(script?.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostDelete' });
+    // The script is one platform object no PR app owns (or deletes).
+    expect(job.spec.template.spec.volumes[0].configMap.name).toBe('dynamodb-table-cleanup-script');
+    expect(objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
   });
 });
 
@@ -217,20 +231,33 @@ describe('PR ApplicationSets: generator and template rules', () => {
     const expected: Record<PrAppKind, string> = {
       'api-service': 'canary/api-service',
       'store-service': 'canary/store-service',
-      'store-route': 'canary/store-service',
     };
     for (const [kind, label] of Object.entries(expected)) {
       const set = applicationSet(corpus.argo, `pr-canary-${kind}`);
       expect(set.spec.generators).toEqual([
         {
-          pullRequest: {
-            requeueAfterSeconds: 300,
-            github: {
-              owner: 'pr-canary',
-              repo: 'pr-canary',
-              tokenRef: { secretName: 'github-token', key: 'token' },
-              labels: [label],
-            },
+          matrix: {
+            generators: [
+              {
+                pullRequest: {
+                  requeueAfterSeconds: 300,
+                  github: {
+                    owner: 'pr-canary',
+                    repo: 'pr-canary',
+                    tokenRef: { secretName: 'github-token', key: 'token' },
+                    labels: [label],
+                  },
+                },
+              },
+              // Only PRs CI has recorded a deployable image for (deploy/pr-<N>/<service>.json).
+              {
+                git: {
+                  repoURL: corpus.config.repoURL,
+                  revision: corpus.config.deployBranch,
+                  files: [{ path: `deploy/pr-{{.number}}/${kind}.json` }],
+                },
+              },
+            ],
           },
         },
       ]);
@@ -260,6 +287,9 @@ describe('PR ApplicationSets: generator and template rules', () => {
     const set = structuredClone(applicationSet(corpus.argo, 'pr-canary-api-service'));
     set.spec.template.metadata.name = 'api-service-pr-{{.pr_number}}';
     expect(() => renderApplication(set, pullRequestParams(FIRST_PR))).toThrow(TemplateError);
+    // Without CI's deploy record there is no image tag to render.
+    const plain = applicationSet(corpus.argo, 'pr-canary-api-service');
+    expect(() => renderApplication(plain, pullRequestParams(FIRST_PR))).toThrow(/deployable/);
   });
 
   it('building fails when a rendered source uses an option Argo CD does not have', async () => {
@@ -272,8 +302,12 @@ describe('PR ApplicationSets: generator and template rules', () => {
 
 describe('production ApplicationSet (cluster generator × parts)', () => {
   const clusters = [
-    { name: 'prod-eu-1', server: 'https://prod-eu-1.k8s.example.com' },
-    { name: 'prod-us-1', server: 'https://prod-us-1.k8s.example.com' },
+    {
+      name: 'arn:aws:eks:eu-west-1:111122223333:cluster/prod-eu-1',
+      nameNormalized: 'arn-aws-eks-eu-west-1-111122223333-cluster-prod-eu-1',
+      server: 'https://prod-eu-1.k8s.example.com',
+    },
+    { name: 'prod-us-1', nameNormalized: 'prod-us-1', server: 'https://prod-us-1.k8s.example.com' },
   ];
   const parts = [
     { part: 'platform', path: 'manifests/platform' },
@@ -290,12 +324,11 @@ describe('production ApplicationSet (cluster generator × parts)', () => {
       for (const part of parts) {
         const params = {
           ...cluster,
-          nameNormalized: cluster.name,
           metadata: { labels: { 'pr-canary.dev/environment': 'production' } },
           ...part,
         };
         const app = renderApplication(set, params);
-        expect(app.metadata.name).toBe(`pr-canary-${part.part}-${cluster.name}`);
+        expect(app.metadata.name).toBe(`pr-canary-${part.part}-${cluster.nameNormalized}`);
         expect(app.spec.destination).toEqual({ server: cluster.server, namespace: 'apps' });
         expect(app.spec.source).toEqual({
           repoURL: corpus.config.repoURL,

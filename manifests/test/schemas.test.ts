@@ -34,7 +34,7 @@ describe('every rendered object validates against its schema (custom resources: 
 
   it('every PR Application and everything it renders', async () => {
     const { corpus } = await realContext();
-    expect(corpus.prApps.length).toBe(6);
+    expect(corpus.prApps.length).toBe(4);
     for (const p of corpus.prApps) {
       expect(await problems([p.app as unknown as KubeObject, ...p.objects])).toEqual([]);
     }

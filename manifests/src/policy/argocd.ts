@@ -1,7 +1,14 @@
 /** Argo CD: the repo, the Kustomize options, revisions, sync policy, and what Flagger owns. */
 import { ARGO_KUSTOMIZE_OPTIONS } from '../argocd';
 import { ref } from '../objects';
-import { applicationSources, type Check, pullRequestGenerators, type Violation, violation } from './common';
+import {
+  applicationSources,
+  type Check,
+  gitGenerators,
+  pullRequestGenerators,
+  type Violation,
+  violation,
+} from './common';
 
 /** Wrong or truncated repo: every source, generator and project names the one canonical repo. */
 export const repoUrl: Check = ({ corpus }) => {
@@ -22,6 +29,16 @@ export const repoUrl: Check = ({ corpus }) => {
         );
       }
     }
+    for (const git of gitGenerators(o)) {
+      if (git.repoURL !== repoURL || git.revision !== corpus.config.deployBranch) {
+        out.push(
+          violation(
+            ref(o),
+            `git generator reads ${git.repoURL}@${git.revision}, not the deploy records on ${repoURL}@${corpus.config.deployBranch}`,
+          ),
+        );
+      }
+    }
     if (o.kind === 'AppProject' && JSON.stringify(o.spec.sourceRepos) !== JSON.stringify([repoURL])) {
       out.push(violation(ref(o), `sourceRepos must be exactly [${repoURL}]`));
     }
@@ -38,15 +55,16 @@ export const argoKustomizeOptions: Check = ({ corpus }) =>
   );
 
 /**
- * A revision means something only in its own repo: PR apps build the PR's head commit of the repo
- * their generator watches (this one); everything else follows the configured branch.
+ * Every app renders manifests from the protected branch. PR apps too: what a PR controls is only
+ * its image tag (from CI's deploy record), so a labelled PR cannot ship an IngressRoute without the
+ * header, a Job running as the table janitor, or unreviewed manifest changes on later pushes.
  */
 export const targetRevision: Check = ({ corpus }) =>
   applicationSources(corpus).flatMap(({ subject, spec, isPr }) => {
-    const expected = isPr ? '{{.head_sha}}' : corpus.config.targetRevision;
-    return spec.source.targetRevision === expected
-      ? []
-      : [violation(subject, `targetRevision ${spec.source.targetRevision} should be ${expected}`)];
+    const expected = corpus.config.targetRevision;
+    if (spec.source.targetRevision === expected) return [];
+    const why = isPr ? " (a PR revision would let PR-controlled manifests deploy with main's rights)" : '';
+    return [violation(subject, `targetRevision ${spec.source.targetRevision} should be ${expected}${why}`)];
   });
 
 /**

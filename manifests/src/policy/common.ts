@@ -40,17 +40,29 @@ export function applicationSources(
   return corpus.argo.flatMap((o) => {
     if (o.kind === 'Application') return [{ subject: ref(o), spec: o.spec, isPr: false }];
     if (o.kind === 'ApplicationSet') {
-      const isPr = (o.spec.generators ?? []).some((g: Record<string, unknown>) => 'pullRequest' in g);
+      const isPr = pullRequestGenerators(o).length > 0;
       return [{ subject: ref(o), spec: o.spec.template.spec, isPr }];
     }
     return [];
   });
 }
 
+interface GeneratorTree {
+  pullRequest?: { github?: { owner?: string; repo?: string; labels?: string[] } };
+  git?: { repoURL?: string; revision?: string; files?: { path: string }[] };
+  matrix?: { generators?: GeneratorTree[] };
+}
+
+const allGenerators = (generators: GeneratorTree[] | undefined): GeneratorTree[] =>
+  (generators ?? []).flatMap((g) => [g, ...allGenerators(g.matrix?.generators)]);
+
+/** Pull request generators of an ApplicationSet, top-level or inside a matrix. */
 export const pullRequestGenerators = (o: KubeObject) =>
-  (o.spec?.generators ?? []).flatMap((g: { pullRequest?: unknown }) =>
-    g.pullRequest ? [g.pullRequest] : [],
-  );
+  allGenerators(o.spec?.generators).flatMap((g) => (g.pullRequest ? [g.pullRequest] : []));
+
+/** Git generators of an ApplicationSet, top-level or inside a matrix. */
+export const gitGenerators = (o: KubeObject) =>
+  allGenerators(o.spec?.generators).flatMap((g) => (g.git ? [g.git] : []));
 
 export const isRoutedService = (kind: string): kind is RoutedService =>
   (ROUTED_SERVICES as readonly string[]).includes(kind);

@@ -31,16 +31,25 @@ export const prNamespaceGuardrails: Check = ({ corpus }) =>
     return out;
   });
 
-const prTag = (p: PrApp) => `pr-${p.number}-${p.params.head_short_sha}`;
+const prTag = (p: PrApp) => {
+  const record = p.params.deployable;
+  return typeof record === 'object' && typeof record.tag === 'string' ? record.tag : '(no deploy record)';
+};
 
-/** Every push rolls out: our images in PR apps carry the immutable pr-<N>-<head_short_sha> tag. */
+/**
+ * Every recorded push rolls out: our images in PR apps carry the immutable pr-<N>-<8 hex> tag CI
+ * recorded as deployable (never a tag computed from the head SHA, which may not be pushed yet).
+ */
 export const immutablePrImages: Check = ({ corpus }) =>
   corpus.prApps.flatMap((p) =>
     p.objects.flatMap((o) =>
       containers(o)
         .filter((c) => c.image.startsWith(`${corpus.config.imageRegistry}/`))
-        .filter((c) => !c.image.endsWith(`:${prTag(p)}`))
-        .map((c) => violation(ref(o), `image ${c.image} is not the immutable ${prTag(p)} tag`)),
+        .filter(
+          (c) =>
+            !c.image.endsWith(`:${prTag(p)}`) || !new RegExp(`:pr-${p.number}-[0-9a-f]{8}$`).test(c.image),
+        )
+        .map((c) => violation(ref(o), `image ${c.image} is not the deployable immutable ${prTag(p)} tag`)),
     ),
   );
 
@@ -85,8 +94,8 @@ export const separateTables: Check = ({ corpus }) => {
         if (stableTables.has(table)) return [violation(ref(o), `canary shares the stable table ${table}`)];
         if (!table.endsWith(`-pr-${p.number}`))
           return [violation(ref(o), `table ${table} is not this PR's own`)];
-        const cleanup = corpus.prApps.find((r) => r.kind === 'store-route' && r.number === p.number);
-        const cleanupJob = cleanup?.objects.find(
+        // The same Application: a cleanup owned by another app could run while this one still lives.
+        const cleanupJob = p.objects.find(
           (j) => j.kind === 'Job' && j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostDelete',
         );
         const cleaned = cleanupJob && containers(cleanupJob).some((c) => envOf(c).TABLE_NAME === table);
