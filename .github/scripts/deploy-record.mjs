@@ -30,6 +30,7 @@ export function deployRecord({ pr, service, sha }) {
 /** @param {string} pr @param {string} service */
 export const recordPath = (pr, service) => path.join('deploy', `pr-${checkPrNumber(pr)}`, `${service}.json`);
 
+/** @param {string[]} argv */
 function main(argv) {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
@@ -64,7 +65,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     main(process.argv.slice(2));
   } catch (error) {
-    console.error(`deploy-record: ${error.message}`);
+    console.error(`deploy-record: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
 }

@@ -171,12 +171,19 @@ describe('canary labels agree with the ApplicationSets', () => {
   it.each(CANARY_SERVICES.map((service) => [service.name, service.canaryLabel]))(
     'the %s ApplicationSet selects PRs by %s',
     (name, label) => {
+      interface Generator {
+        pullRequest?: { github?: { labels?: string[] } };
+        matrix?: { generators: Generator[] };
+      }
       const appSet = parseYaml(readRepoFile(`manifests/argocd/applicationsets/pr-${name}.yaml`)) as {
-        spec: { generators: { pullRequest?: { github?: { labels?: string[] } } }[] };
+        spec: { generators: Generator[] };
       };
-      const labels = appSet.spec.generators.flatMap(
-        (generator) => generator.pullRequest?.github?.labels ?? [],
-      );
+      const labelsOf = (generators: Generator[]): string[] =>
+        generators.flatMap((g) => [
+          ...(g.pullRequest?.github?.labels ?? []),
+          ...labelsOf(g.matrix?.generators ?? []),
+        ]);
+      const labels = labelsOf(appSet.spec.generators);
       expect(labels).toEqual([label]);
     },
   );

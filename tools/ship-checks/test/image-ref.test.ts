@@ -1,6 +1,7 @@
 import { parseCanaryKey } from '@pr-canary/canary-context/key';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { deployRecord } from '../../../.github/scripts/deploy-record.mjs';
 import { imageRepository, prImageTag, releaseVersion } from '../../../.github/scripts/image-ref.mjs';
 import { CANARY_SERVICES } from '../../../.github/scripts/services.mjs';
 import { REPO_ROOT, readRepoFile, repoPath } from '../src/repo';
@@ -34,18 +35,20 @@ describe('PR image tags', () => {
   });
 
   it.each(CANARY_SERVICES.map((service) => [service.name]))(
-    'match the image the %s PR ApplicationSet deploys (Argo CD head_short_sha is 8 characters)',
+    "match the image the %s PR ApplicationSet deploys once CI's deploy record names it",
     (name) => {
       const appSet = readRepoFile(`manifests/argocd/applicationsets/pr-${name}.yaml`);
       const config = parseYaml(readRepoFile('manifests/config.yaml')) as {
         imageRegistry: string;
         github: { owner: string };
       };
-      const rendered = `${config.imageRegistry}/${name}:pr-{{.number}}-{{.head_short_sha}}`;
+      const rendered = `${config.imageRegistry}/${name}:{{.deployable.tag}}`;
       expect(appSet).toContain(rendered);
+      const record = deployRecord({ pr: '42', service: name, sha: SHA });
       expect(`${imageRepository(config.github.owner, name)}:${prImageTag({ pr: '42', sha: SHA })}`).toBe(
-        rendered.replace('{{.number}}', '42').replace('{{.head_short_sha}}', SHA.slice(0, 8)),
+        rendered.replace('{{.deployable.tag}}', record.deployable.tag),
       );
+      expect(record.deployable.tag).toBe(`pr-42-${SHA.slice(0, 8)}`);
     },
   );
 });
