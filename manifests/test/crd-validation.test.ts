@@ -22,7 +22,7 @@ async function production(kind: string, name: string): Promise<KubeObject> {
 
 async function prRoute(): Promise<KubeObject> {
   const ctx = await realContext();
-  const route = prApp(ctx, 'store-route').objects.find((o) => o.kind === 'GRPCRoute');
+  const route = prApp(ctx, 'store-service').objects.find((o) => o.kind === 'GRPCRoute');
   if (route === undefined) throw new Error('test fixture: no PR GRPCRoute');
   return structuredClone(route);
 }
