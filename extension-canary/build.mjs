@@ -12,6 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = path.join(here, 'build');
 const ICON_SIZES = [16, 32, 48, 128];
 const STATIC_FILES = ['popup.html', 'popup.css'];
+/** The product's colours, fonts and radius: the web UI's file, so the popup looks like the same product. */
+const TOKENS_CSS = path.join(here, '../apps/web/src/tokens.css');
 
 /** Host access is never granted at install: the popup asks for each chosen origin at runtime. */
 function createManifest(version) {
@@ -23,7 +25,14 @@ function createManifest(version) {
     description:
       'Sends X-Canary: <PR number> only to the origins you choose, to browse a pull request canary.',
     minimum_chrome_version: '116',
-    permissions: ['declarativeNetRequestWithHostAccess', 'webRequest', 'storage', 'alarms', 'activeTab'],
+    permissions: [
+      'declarativeNetRequestWithHostAccess',
+      'webRequest',
+      'storage',
+      'alarms',
+      'activeTab',
+      'scripting',
+    ],
     optional_host_permissions: ['http://*/*', 'https://*/*'],
     background: { service_worker: 'background.js' },
     action: { default_popup: 'popup.html', default_title: 'PR Canary: off', default_icon: icons },
@@ -48,9 +57,10 @@ async function buildExtension(outDir) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await Promise.all(
-    STATIC_FILES.map((file) => copyFile(path.join(here, 'static', file), path.join(outDir, file))),
-  );
+  await Promise.all([
+    ...STATIC_FILES.map((file) => copyFile(path.join(here, 'static', file), path.join(outDir, file))),
+    copyFile(TOKENS_CSS, path.join(outDir, 'tokens.css')),
+  ]);
   await Promise.all(
     ICON_SIZES.map((size) => writeFile(path.join(outDir, 'icons', `icon-${size}.png`), iconPng(size))),
   );

@@ -101,21 +101,27 @@ function tryItSection(pr, apiUrl) {
 }
 
 /**
+ * The extension steps. Origins are written with their scheme, as the popup stores them; the page's own
+ * origin is listed too: Chrome only adds the key to a page's requests when the extension may access
+ * the page as well as the API.
  * @param {string} pr
  * @param {string | undefined} api
  * @param {string | undefined} web
  */
 function browserSection(pr, api, web) {
-  const apiHost = api ? new URL(api).host : 'api.<integration-domain>';
+  const apiOrigin = api ? new URL(api).origin : 'https://api.<integration-domain>';
+  const webOrigin = web ? new URL(web).origin : 'https://<web-ui-host>';
+  const open = web ? `Open ${web}` : 'Open the web UI';
   return [
     '<details><summary><b>Try it in the browser</b></summary>',
     '',
     '1. Load `extension-canary/` as an unpacked extension (`npm run build -w @pr-canary/extension-canary`,',
     '   then chrome://extensions → Developer mode → Load unpacked → `extension-canary/build`).',
-    `2. In its popup, add the origin \`${apiHost}\` and set the PR to \`${pr}\`.`,
-    web
-      ? `3. Open ${web} — the route inspector shows \`pr-${pr}\` on every hop this PR changes.`
-      : `3. Open the web UI — the route inspector shows \`pr-${pr}\` on every hop this PR changes.`,
+    `2. ${open}, click the PR Canary icon → **Add this page and the API it calls** (it adds`,
+    `   \`${webOrigin}\` and \`${apiOrigin}\`; Chrome asks once), set the PR to \`${pr}\`, **Turn on**, reload.`,
+    `   By hand: add both origins, the page's and the API's: the key only reaches the API when both are listed.`,
+    `3. The route inspector shows \`pr-${pr}\` on every hop this PR changes, and the popup says`,
+    `   "The API received X-Canary ${pr} from PR Canary".`,
     '',
     '</details>',
     '',

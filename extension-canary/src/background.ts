@@ -5,9 +5,17 @@
  * (all but the webRequest one, which Chrome only accepts once a host is granted; see below).
  */
 import { type PopupResponse, parsePopupRequest, type View } from './messages';
-import { originOfUrl, permissionPatternFor } from './origin';
+import { entryCovers, originOfUrl, permissionPatternFor } from './origin';
 import { INJECTED_RESOURCE_TYPES, rulesForState } from './rules';
-import { chainFromHeaders, servedByStorageKey } from './served-by';
+import {
+  chainFromHeaders,
+  checkKey,
+  echoFromHeaders,
+  type KeyCheck,
+  type ObservedChain,
+  SERVED_BY_PREFIX,
+  servedByStorageKey,
+} from './served-by';
 import {
   applyCommand,
   type CanaryState,
@@ -22,6 +30,9 @@ const EXPIRY_ALARM = 'canary-expiry';
 /** An alarm may fire a moment before its time; it still means "expired". */
 const ALARM_SLACK_MS = 1000;
 const BADGE_COLOR = '#b45309';
+/** Chrome: "If tabId is specified and text is null, the text for the specified tab is cleared and
+ * defaults to the global badge text" (@types/chrome's action types lack the null). */
+const TAB_BADGE_RESET = null as unknown as string;
 
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -69,6 +80,7 @@ function runCommand(command: Command): Promise<PopupResponse> {
 async function applyState(state: CanaryState, now: number): Promise<View> {
   const injecting = isInjecting(state, now);
   await replaceRules(state, now);
+  await resetTabBadges();
   await showBadge(state, injecting);
   await scheduleExpiry(state, injecting);
   return { state, injecting };
@@ -97,6 +109,32 @@ async function showBadge(state: CanaryState, injecting: boolean): Promise<void> 
   await chrome.action.setTitle({ title });
 }
 
+/**
+ * A tab's badge says what the API made of the key in that tab's last response (see `recordServedBy`).
+ * When the state changes that is stale, so every tab goes back to the global badge.
+ */
+async function resetTabBadges(): Promise<void> {
+  const stored = await chrome.storage.session.get(null);
+  const tabIds = Object.keys(stored)
+    .filter((key) => key.startsWith(SERVED_BY_PREFIX))
+    .map((key) => Number(key.slice(SERVED_BY_PREFIX.length)))
+    .filter((tabId) => Number.isSafeInteger(tabId) && tabId >= 0);
+  await Promise.all(
+    tabIds.map((tabId) =>
+      chrome.action.setBadgeText({ tabId, text: TAB_BADGE_RESET }).catch(() => undefined),
+    ),
+  );
+}
+
+/**
+ * "42✓" when the API confirmed the key this extension set, "!" when the key was changed, dropped or
+ * set by something else (the popup says which), the global badge otherwise.
+ */
+async function showTabBadge(tabId: number, check: KeyCheck): Promise<void> {
+  const text = check.kind === 'confirmed' ? `${check.pr}✓` : check.kind === 'none' ? TAB_BADGE_RESET : '!';
+  await chrome.action.setBadgeText({ tabId, text });
+}
+
 async function scheduleExpiry(state: CanaryState, injecting: boolean): Promise<void> {
   if (injecting && state.expiresAt !== null) {
     await chrome.alarms.create(EXPIRY_ALARM, { when: state.expiresAt });
@@ -117,16 +155,28 @@ async function revokeUnusedHostAccess(state: CanaryState): Promise<void> {
   if (unused.length > 0) await chrome.permissions.remove({ origins: unused });
 }
 
+/**
+ * Records who served a tab's last response from a chosen origin, and whether the API received the key
+ * this extension set: the API echoes the key it served under (`X-Canary`), so a different or missing
+ * echo shows that something else set, changed or removed the key.
+ */
 async function recordServedBy(details: chrome.webRequest.OnHeadersReceivedDetails): Promise<void> {
   if (details.tabId < 0) return;
   const origin = originOfUrl(details.url);
   const hops = chainFromHeaders(details.responseHeaders);
   if (origin === undefined || hops === undefined) return;
   const state = await loadState();
-  if (!state.origins.includes(origin)) return;
-  await chrome.storage.session.set({
-    [servedByStorageKey(details.tabId)]: { origin, hops, observedAt: Date.now() },
-  });
+  if (!state.origins.some((entry) => entryCovers(entry, origin))) return;
+  const observedAt = Date.now();
+  const chain: ObservedChain = {
+    origin,
+    hops,
+    observedAt,
+    sentCanary: isInjecting(state, observedAt) ? state.pr : null,
+    echoedCanary: echoFromHeaders(details.responseHeaders),
+  };
+  await chrome.storage.session.set({ [servedByStorageKey(details.tabId)]: chain });
+  await showTabBadge(details.tabId, checkKey(chain)).catch(() => undefined);
 }
 
 function isOwnPage(sender: chrome.runtime.MessageSender): boolean {

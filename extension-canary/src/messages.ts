@@ -15,6 +15,8 @@ export interface View {
 export type PopupResponse = { ok: true; view: View } | { ok: false; message: string; view: View };
 
 const MAX_TEXT_LENGTH = 2048;
+/** More than the origin limit, so the state (not the message check) says what is too many. */
+const MAX_BATCH = 32;
 
 export function parsePopupRequest(raw: unknown): PopupRequest | undefined {
   if (!isRecord(raw)) return undefined;
@@ -35,6 +37,10 @@ function parseCommand(raw: unknown): Command | undefined {
       return { type: 'turn-off' };
     case 'add-origin':
       return isText(raw.origin) ? { type: 'add-origin', origin: raw.origin } : undefined;
+    case 'add-origins':
+      return Array.isArray(raw.origins) && raw.origins.length <= MAX_BATCH && raw.origins.every(isText)
+        ? { type: 'add-origins', origins: [...raw.origins] }
+        : undefined;
     case 'replace-origin':
       return isText(raw.from) && isText(raw.to)
         ? { type: 'replace-origin', from: raw.from, to: raw.to }

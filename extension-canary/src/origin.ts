@@ -1,25 +1,66 @@
 /**
- * Origins the tester chooses. An origin is `scheme://host[:port]` as the browser serialises it
- * (lowercase host, default port omitted), http or https only. One origin = one injection rule and one
- * host permission, so the port is part of the identity: `http://localhost:3000` is not `http://localhost:8080`.
+ * Origins the tester chooses. An entry is either one origin, `scheme://host[:port]` as the browser
+ * serialises it (lowercase host, default port omitted), or a wildcard `scheme://*.domain[:port]` for a
+ * domain and all its subdomains (Chrome's match-pattern meaning of `*.`). http and https only. One entry =
+ * one injection rule and one host permission; the port is part of the identity: `http://localhost:3000`
+ * is not `http://localhost:8080`, and a wildcard without a port covers the scheme's default port only.
  */
 
-export type OriginResult = { ok: true; origin: string } | { ok: false; message: string };
+export type OriginResult =
+  | {
+      ok: true;
+      origin: string /** The scheme that was added because the input had none. */;
+      assumedScheme?: 'http' | 'https';
+    }
+  | { ok: false; message: string };
 
 const MAX_ORIGIN_INPUT_LENGTH = 2048;
 const SUPPORTED_PROTOCOLS = new Set(['http:', 'https:']);
+const SCHEME_PREFIX = /^[a-z][a-z0-9+.-]*:\/\//i;
+/**
+ * Stands in for `*` while the URL parser checks the rest: browsers percent-encode `*` in a host
+ * (`%2A`), Node does not, so the wildcard is taken off before parsing and put back after.
+ */
+const WILDCARD_LABEL = 'pr-canary-wildcard';
+/** Lowercase DNS labels as the URL parser leaves them (IDNs are already punycode); the last has a letter. */
+const DOMAIN = /^(?:[a-z0-9_-]+\.)*[a-z0-9_-]*[a-z][a-z0-9_-]*$/;
 
 /**
- * Turns what a tester typed (or a tab's URL) into an origin. A path, query or fragment is dropped;
- * a missing scheme, credentials, wildcards and non-web schemes are refused with a fixed message.
+ * Turns what a tester typed (or a tab's URL) into an entry. A path, query or fragment is dropped. Without
+ * a scheme (`api.example.com`, as PR comments tend to say it) https is assumed, http for loopback hosts
+ * (`localhost:8080`, `127.0.0.1:8080`); the result says so. Credentials, bare or misplaced wildcards
+ * and non-web schemes are refused with a fixed message that never echoes the input.
  */
 export function normalizeOrigin(input: string): OriginResult {
   const text = input.trim();
   if (text.length === 0) return refuse('Enter an origin such as https://api.example.com');
   if (text.length > MAX_ORIGIN_INPUT_LENGTH) return refuse('That origin is too long');
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return refuse('Start the origin with http:// or https://');
-  const url = parseUrl(text);
-  return url ? originFromUrl(url) : refuse('That is not a valid origin');
+  if (SCHEME_PREFIX.test(text)) return parseOrigin(text);
+  if (/^[a-z][a-z0-9+.-]*:(?!\d)/i.test(text)) {
+    return refuse('Only http:// and https:// origins are supported');
+  }
+  const scheme = isLoopbackHostInput(text) ? 'http' : 'https';
+  const result = parseOrigin(`${scheme}://${text.replace(/^\/\//, '')}`);
+  return result.ok ? { ...result, assumedScheme: scheme } : result;
+}
+
+function parseOrigin(text: string): OriginResult {
+  const leadingWildcard = /^([a-z][a-z0-9+.-]*:\/\/)\*(?=[.:/?#]|$)/i.exec(text);
+  const url = parseUrl(
+    leadingWildcard ? `${leadingWildcard[1]}${WILDCARD_LABEL}${text.slice(leadingWildcard[0].length)}` : text,
+  );
+  if (!url) return refuse('That is not a valid origin');
+  return leadingWildcard ? wildcardFromUrl(url) : originFromUrl(url);
+}
+
+function isLoopbackHostInput(text: string): boolean {
+  const host = (/^\[[^\]]*\]|^[^/:?#]*/.exec(text)?.[0] ?? '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127(?:\.\d{1,3}){3}$/.test(host) ||
+    host === '[::1]'
+  );
 }
 
 function parseUrl(text: string): URL | undefined {
@@ -36,20 +77,66 @@ function originFromUrl(url: URL): OriginResult {
   if (url.username !== '' || url.password !== '')
     return refuse('An origin must not contain a user name or password');
   if (url.hostname === '') return refuse('That origin has no host');
-  if (url.hostname.includes('*')) return refuse('Wildcards are not allowed: add each origin on its own');
+  if (/\*|%2a/i.test(url.hostname)) {
+    return refuse('A wildcard can only start the host name, as in https://*.example.com');
+  }
   return { ok: true, origin: url.origin };
+}
+
+/**
+ * `http://*.example.com[:port]` (parsed with the wildcard label in place of `*`): the domain and every
+ * subdomain, like Chrome's `*.` match patterns.
+ */
+function wildcardFromUrl(url: URL): OriginResult {
+  const checked = originFromUrl(url);
+  if (!checked.ok) return checked;
+  if (!url.hostname.startsWith(`${WILDCARD_LABEL}.`)) {
+    return refuse('A wildcard must be followed by a domain, as in https://*.example.com');
+  }
+  const domain = url.hostname.slice(WILDCARD_LABEL.length + 1);
+  if (!DOMAIN.test(domain) || (!domain.includes('.') && domain !== 'localhost')) {
+    return refuse('A wildcard must be followed by a domain, as in https://*.example.com');
+  }
+  return { ok: true, origin: `${url.protocol}//*.${domain}${url.port ? `:${url.port}` : ''}` };
 }
 
 function refuse(message: string): OriginResult {
   return { ok: false, message };
 }
 
+interface ParsedEntry {
+  protocol: string;
+  /** The host, or for a wildcard the domain after `*.`. */
+  host: string;
+  /** Explicit port, '' for the scheme's default. */
+  port: string;
+  wildcard: boolean;
+}
+
+/** Splits a stored (already normalised) entry. */
+function parseEntry(entry: string): ParsedEntry {
+  const wildcard = isWildcard(entry);
+  const url = new URL(wildcard ? entry.replace('://*.', `://${WILDCARD_LABEL}.`) : entry);
+  const host = wildcard ? url.hostname.slice(WILDCARD_LABEL.length + 1) : url.hostname;
+  return { protocol: url.protocol, host, port: url.port, wildcard };
+}
+
+export function isWildcard(entry: string): boolean {
+  return entry.includes('://*.');
+}
+
+/** How a wildcard entry reads in words: "example.com and every subdomain" (+ the port when it has one). */
+export function describeWildcard(entry: string): string {
+  const { host, port } = parseEntry(entry);
+  return `${host} and every subdomain${port ? `, port ${port} only` : ''}`;
+}
+
 /**
- * The host-permission match pattern covering exactly this origin. Chrome match patterns carry the
- * port when there is one; without a port they would match every port of the host.
+ * The host-permission match pattern for an entry. Chrome match patterns carry the port when there is
+ * one; without a port they match every port of the host (the rules stay narrower than the permission).
  */
-export function permissionPatternFor(origin: string): string {
-  return `${origin}/*`;
+export function permissionPatternFor(entry: string): string {
+  return `${entry}/*`;
 }
 
 /**
@@ -59,6 +146,30 @@ export function permissionPatternFor(origin: string): string {
  */
 export function urlFilterFor(origin: string): string {
   return `|${origin}/`;
+}
+
+/** The condition part of a rule that selects the URLs of an entry (exact origin or wildcard). */
+export function urlConditionFor(
+  entry: string,
+): Pick<chrome.declarativeNetRequest.RuleCondition, 'urlFilter' | 'regexFilter' | 'requestDomains'> {
+  if (!isWildcard(entry)) return { urlFilter: urlFilterFor(entry) };
+  const { protocol, host, port } = parseEntry(entry);
+  // requestDomains matches the domain and its subdomains on any scheme and port; the regex pins the
+  // scheme and the port (Chrome's URLs are canonical: lowercase host, default port omitted).
+  const escaped = host.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  return {
+    requestDomains: [host],
+    regexFilter: `^${protocol}//([a-z0-9_-]+\\.)*${escaped}${port ? `:${port}` : ''}/`,
+  };
+}
+
+/** Whether a request's origin (as `originOfUrl` gives it) is covered by an entry. */
+export function entryCovers(entry: string, origin: string): boolean {
+  if (!isWildcard(entry)) return entry === origin;
+  const want = parseEntry(entry);
+  const url = parseUrl(origin);
+  if (!url || url.protocol !== want.protocol || url.port !== want.port) return false;
+  return url.hostname === want.host || url.hostname.endsWith(`.${want.host}`);
 }
 
 /** The origin of a URL the browser reported (tab, request), or undefined for non-web URLs. */

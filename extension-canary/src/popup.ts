@@ -5,18 +5,39 @@
  * Anything that came from a server is written with textContent, never as HTML.
  */
 import type { PopupRequest, PopupResponse, View } from './messages';
-import { normalizeOrigin, originOfUrl, permissionPatternFor } from './origin';
+import {
+  describeWildcard,
+  entryCovers,
+  isWildcard,
+  normalizeOrigin,
+  originOfUrl,
+  permissionPatternFor,
+} from './origin';
 import { checkRoute, type RouteReport } from './route-check';
-import { describeHops, type HopView, parseStoredChain, servedByStorageKey } from './served-by';
+import {
+  checkKey,
+  describeHops,
+  describeKeyCheck,
+  type HopView,
+  type ObservedChain,
+  parseStoredChain,
+  servedByStorageKey,
+} from './served-by';
 import type { Command } from './state';
 
 interface TargetTab {
   id: number;
   origin: string | undefined;
+  /** Origins the page in the tab has called with fetch/XHR (its API), besides its own. */
+  calledOrigins: string[];
 }
 
 let view: View | undefined;
 let target: TargetTab | undefined;
+let lastChain: ObservedChain | undefined;
+
+/** More would not fit the popup; a page that calls more APIs than this is better typed in. */
+const MAX_SUGGESTED_API_ORIGINS = 6;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -30,9 +51,11 @@ async function send(request: PopupRequest): Promise<PopupResponse> {
   return response;
 }
 
-function showMessage(text: string | undefined): void {
+function showMessage(text: string | undefined, level: 'error' | 'info' = 'error'): void {
   const message = element('message');
   message.textContent = text ?? '';
+  message.dataset.level = level;
+  message.setAttribute('role', level === 'error' ? 'alert' : 'status');
   message.hidden = text === undefined;
 }
 
@@ -48,7 +71,46 @@ async function findTargetTab(): Promise<TargetTab | undefined> {
   const window = await chrome.windows.getLastFocused({ windowTypes: ['normal'], populate: true });
   const tab = window.tabs?.find((candidate) => candidate.active);
   if (tab?.id === undefined) return undefined;
-  return { id: tab.id, origin: originOfUrl(tab.url) };
+  const origin = originOfUrl(tab.url);
+  const called = origin === undefined ? [] : await calledOrigins(tab.id);
+  return { id: tab.id, origin, calledOrigins: called.filter((candidate) => candidate !== origin) };
+}
+
+/**
+ * Which origins the page in the tab called with fetch, XHR, beacons or event streams: the page's own
+ * Resource Timing entries (kept by the browser for every request the page made, before the extension
+ * was involved). Read with a one-off script in the extension's isolated world, which needs access to the
+ * tab: `activeTab` gives it when the toolbar button opened the popup. webRequest cannot do this: it only
+ * reports requests to origins the extension already has access to, which is the point of asking.
+ * Nothing of the page is kept; only the origins of the URLs are used, and they are validated here.
+ */
+async function calledOrigins(tabId: number): Promise<string[]> {
+  let urls: unknown;
+  try {
+    const [frame] = await chrome.scripting.executeScript({
+      target: { tabId },
+      func: () =>
+        performance
+          .getEntriesByType('resource')
+          .filter((entry) =>
+            ['fetch', 'xmlhttprequest', 'beacon', 'eventsource'].includes(
+              (entry as PerformanceResourceTiming).initiatorType,
+            ),
+          )
+          .map((entry) => entry.name)
+          .slice(-500),
+    });
+    urls = frame?.result;
+  } catch {
+    return []; // No access to this tab (a chrome:// page, or the popup was not opened from it).
+  }
+  if (!Array.isArray(urls)) return [];
+  const origins: string[] = [];
+  for (const url of urls) {
+    const origin = typeof url === 'string' ? originOfUrl(url) : undefined;
+    if (origin !== undefined && !origins.includes(origin)) origins.push(origin);
+  }
+  return origins.slice(0, MAX_SUGGESTED_API_ORIGINS);
 }
 
 // ---- rendering ---------------------------------------------------------------------------------
@@ -133,26 +195,65 @@ async function markMissingAccess(origin: string): Promise<void> {
   row.append(note);
 }
 
-function renderAddCurrent({ state }: View): void {
-  const add = element<HTMLButtonElement>('add-current');
-  const origin = target?.origin;
-  add.hidden = origin === undefined || state.origins.includes(origin);
-  add.textContent = origin === undefined ? '' : `Add this tab: ${origin}`;
+function isCovered(origins: readonly string[], origin: string): boolean {
+  return origins.some((entry) => entryCovers(entry, origin));
 }
 
-function renderCheckOrigins({ state }: View): void {
+/** This page's origin and the origins it called that are not chosen yet: what one click adds. */
+function originsToAdd({ state }: View): { page: string | undefined; apis: string[] } {
+  const page = target?.origin;
+  return {
+    page: page !== undefined && !isCovered(state.origins, page) ? page : undefined,
+    apis: (target?.calledOrigins ?? []).filter((origin) => !isCovered(state.origins, origin)),
+  };
+}
+
+function renderAddCurrent(current: View): void {
+  const box = element('add-current-box');
+  const add = element<HTMLButtonElement>('add-current');
+  const { page, apis } = originsToAdd(current);
+  box.hidden = page === undefined && apis.length === 0;
+  add.textContent =
+    apis.length === 0
+      ? 'Add this page'
+      : page === undefined
+        ? 'Add the API this page calls'
+        : 'Add this page and the API it calls';
+  const items = [
+    ...(page === undefined ? [] : [[page, 'this page']]),
+    ...apis.map((origin) => [origin, 'called by this page']),
+  ].map(([origin, role]) => {
+    const item = document.createElement('li');
+    item.dataset.origin = origin;
+    item.textContent = `${origin} (${role})`;
+    return item;
+  });
+  element('add-current-origins').replaceChildren(...items);
+}
+
+/** Origins /api/route can be asked on: the exact ones, and the one a wildcard's last response came from. */
+function checkableOrigins({ state }: View): string[] {
+  const origins = state.origins.filter((entry) => !isWildcard(entry));
+  if (lastChain && isCovered(state.origins, lastChain.origin) && !origins.includes(lastChain.origin)) {
+    origins.push(lastChain.origin);
+  }
+  return origins;
+}
+
+function renderCheckOrigins(current: View): void {
   const select = element<HTMLSelectElement>('check-origin');
   const previous = select.value;
+  const origins = checkableOrigins(current);
   select.replaceChildren(
-    ...state.origins.map((origin) => {
+    ...origins.map((origin) => {
       const option = document.createElement('option');
       option.value = origin;
       option.textContent = origin;
       return option;
     }),
   );
-  if (state.origins.includes(previous)) select.value = previous;
-  element<HTMLButtonElement>('check').disabled = state.origins.length === 0;
+  if (origins.includes(previous)) select.value = previous;
+  element<HTMLButtonElement>('check').disabled = origins.length === 0;
 }
 
 function renderHops(listId: string, hops: readonly HopView[], pr: string | null): void {
@@ -172,7 +273,9 @@ async function renderServedBy(): Promise<void> {
   if (!target) return;
   const key = servedByStorageKey(target.id);
   const chain = parseStoredChain((await chrome.storage.session.get(key))[key]);
+  lastChain = chain;
   const summary = element('served-by-summary');
+  renderKeyCheck(chain);
   if (!chain) {
     summary.textContent = 'Nothing seen from a chosen origin in this tab yet.';
     element('served-by-hops').replaceChildren();
@@ -180,8 +283,18 @@ async function renderServedBy(): Promise<void> {
   }
   summary.textContent = `Last X-Served-By from ${chain.origin} at ${clock(chain.observedAt)}:`;
   renderHops('served-by-hops', describeHops(chain.hops, view?.state.pr ?? null), view?.state.pr ?? null);
+  if (view) renderCheckOrigins(view);
   const select = element<HTMLSelectElement>('check-origin');
-  if (view?.state.origins.includes(chain.origin)) select.value = chain.origin;
+  if (view && checkableOrigins(view).includes(chain.origin)) select.value = chain.origin;
+}
+
+/** Did the API get the key this extension set? From the API's `X-Canary` echo on that response. */
+function renderKeyCheck(chain: ObservedChain | undefined): void {
+  const line = element('key-check');
+  const verdict = chain ? describeKeyCheck(checkKey(chain)) : undefined;
+  line.hidden = verdict === undefined;
+  line.textContent = verdict?.text ?? '';
+  line.dataset.level = verdict?.level ?? '';
 }
 
 function renderRouteReport(report: RouteReport, pr: string): void {
@@ -212,10 +325,13 @@ async function turnOn(): Promise<void> {
   if (accepted && view) fillSettings(view);
 }
 
-/** Asks for access to exactly this origin; the prompt needs the click or key press that got us here. */
-async function requestAccess(origin: string): Promise<boolean> {
-  const granted = await chrome.permissions.request({ origins: [permissionPatternFor(origin)] });
-  if (!granted) showMessage(`Access to ${origin} was not granted, so nothing will be sent there`);
+/**
+ * Asks for access to exactly these origins, in one prompt; the prompt needs the click or key press that
+ * got us here.
+ */
+async function requestAccess(origins: readonly string[]): Promise<boolean> {
+  const granted = await chrome.permissions.request({ origins: origins.map(permissionPatternFor) });
+  if (!granted) showMessage(`Access to ${origins.join(', ')} was not granted, so nothing will be sent there`);
   return granted;
 }
 
@@ -225,15 +341,36 @@ async function addOrigin(input: string): Promise<boolean> {
     showMessage(result.message);
     return false;
   }
-  if (!(await requestAccess(result.origin))) return false;
-  return runCommand({ type: 'add-origin', origin: result.origin });
+  if (!(await requestAccess([result.origin]))) return false;
+  const added = await runCommand({ type: 'add-origin', origin: result.origin });
+  if (added && result.assumedScheme) {
+    showMessage(
+      `Added ${result.origin} (no scheme was given, so ${result.assumedScheme}:// was assumed).`,
+      'info',
+    );
+  } else if (added && isWildcard(result.origin)) {
+    showMessage(`Added ${result.origin}: ${describeWildcard(result.origin)}.`, 'info');
+  }
+  return added;
+}
+
+/** "This page and the API it calls": the page's origin (Chrome only changes its requests when the
+ * extension may access the page too) and every origin it called, in one permission prompt. */
+async function addPageAndApi(): Promise<void> {
+  if (!view) return;
+  const { page, apis } = originsToAdd(view);
+  const origins = [...(page === undefined ? [] : [page]), ...apis];
+  if (origins.length === 0 || !(await requestAccess(origins))) return;
+  if (await runCommand({ type: 'add-origins', origins })) {
+    showMessage(`Added ${origins.join(' and ')}.`, 'info');
+  }
 }
 
 async function replaceOrigin(from: string, input: string): Promise<void> {
   const result = normalizeOrigin(input);
   if (!result.ok) return showMessage(result.message);
   if (result.origin === from) return;
-  if (!(await requestAccess(result.origin))) return;
+  if (!(await requestAccess([result.origin]))) return;
   await runCommand({ type: 'replace-origin', from, to: result.origin });
 }
 
@@ -264,10 +401,7 @@ function wireEvents(): void {
       if (await addOrigin(input.value)) input.value = '';
     });
   });
-  element('add-current').addEventListener('click', () => {
-    const origin = target?.origin;
-    if (origin !== undefined) void guard(() => addOrigin(origin));
-  });
+  element('add-current').addEventListener('click', () => void guard(addPageAndApi));
   element('check').addEventListener('click', () => void guard(check));
   chrome.storage.onChanged.addListener((_changes, area) => {
     if (area === 'session') void guard(renderServedBy);

@@ -1,8 +1,9 @@
 /**
- * declarativeNetRequest rules for a state: one rule per chosen origin, nothing when not injecting.
- * Pure, so the rules can be checked without a browser.
+ * declarativeNetRequest rules for a state: one rule per chosen entry (an origin, anchored by a
+ * `urlFilter`; or a wildcard domain, by `requestDomains` plus a `regexFilter` that pins scheme and port),
+ * nothing when not injecting. Pure, so the rules can be checked without a browser.
  */
-import { urlFilterFor } from './origin';
+import { urlConditionFor } from './origin';
 import { type CanaryState, isInjecting } from './state';
 
 /** The header as sent on the wire (servers match it case-insensitively). */
@@ -44,7 +45,7 @@ export function rulesForState(state: CanaryState, now: number): chrome.declarati
       ],
     },
     condition: {
-      urlFilter: urlFilterFor(origin),
+      ...urlConditionFor(origin),
       resourceTypes: [...INJECTED_RESOURCE_TYPES] as chrome.declarativeNetRequest.ResourceType[],
     },
   }));

@@ -3,7 +3,7 @@
  * and how each hop relates to the chosen PR. Parsing is canary-context's (`parseServedBy`); header
  * values are untrusted and only ever shown as text.
  */
-import { SERVED_BY_HEADER } from '@pr-canary/canary-context/key';
+import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/canary-context/key';
 import { isValidEntry, parseServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
 import { normalizeOrigin } from './origin';
 
@@ -14,7 +14,19 @@ export interface ObservedChain {
   origin: string;
   hops: ServedByEntry[];
   observedAt: number;
+  /** The PR this extension's rules put into that request (null: none matched, or it was off). */
+  sentCanary: string | null;
+  /** The key the API says it served the request under (its `X-Canary` echo), null when none. */
+  echoedCanary: string | null;
 }
+
+/** Whether the key the API received is the one this extension set, in a form the popup and badge show. */
+export type KeyCheck =
+  | { kind: 'confirmed'; pr: string }
+  | { kind: 'replaced'; sent: string; received: string }
+  | { kind: 'not-received'; sent: string }
+  | { kind: 'foreign'; received: string }
+  | { kind: 'none' };
 
 export interface HopView extends ServedByEntry {
   /** The hop ran a PR canary (any PR). */
@@ -23,10 +35,10 @@ export interface HopView extends ServedByEntry {
   onChosenPr: boolean;
 }
 
-const STORAGE_PREFIX = 'served-by:';
+export const SERVED_BY_PREFIX = 'served-by:';
 
 export function servedByStorageKey(tabId: number): string {
-  return `${STORAGE_PREFIX}${tabId}`;
+  return `${SERVED_BY_PREFIX}${tabId}`;
 }
 
 /** The chain in a response's headers, or undefined when the response has no `X-Served-By`. */
@@ -39,6 +51,56 @@ export function chainFromHeaders(
   return values.length === 0 ? undefined : parseServedBy(values.join(', '));
 }
 
+/** The API's `X-Canary` echo in response headers: a valid PR number, else null. */
+export function echoFromHeaders(
+  headers: readonly { name: string; value?: string }[] | undefined,
+): string | null {
+  const values = (headers ?? []).filter((header) => header.name.toLowerCase() === CANARY_HEADER);
+  if (values.length !== 1) return null;
+  const key = parseCanaryKey(values[0]?.value);
+  return key.kind === 'valid' ? key.pr : null;
+}
+
+/**
+ * Compares what this extension sent with what the API echoed. The extension's rule *sets* the header, so
+ * whatever the page sent is replaced; a different echo means something after it (another extension, a
+ * proxy) changed the key, and an echo while the extension sent nothing means the page or something else
+ * set it.
+ */
+export function checkKey(chain: Pick<ObservedChain, 'sentCanary' | 'echoedCanary'>): KeyCheck {
+  const { sentCanary: sent, echoedCanary: received } = chain;
+  if (sent !== null) {
+    if (received === sent) return { kind: 'confirmed', pr: sent };
+    return received === null ? { kind: 'not-received', sent } : { kind: 'replaced', sent, received };
+  }
+  return received === null ? { kind: 'none' } : { kind: 'foreign', received };
+}
+
+/** The sentence the popup shows for a key check, or undefined when there is nothing to say. */
+export function describeKeyCheck(check: KeyCheck): { level: 'ok' | 'warning'; text: string } | undefined {
+  switch (check.kind) {
+    case 'confirmed':
+      return { level: 'ok', text: `The API received X-Canary ${check.pr} from PR Canary.` };
+    case 'replaced':
+      return {
+        level: 'warning',
+        text: `PR Canary sent X-Canary ${check.sent}, but the API received ${check.received}: another extension or a proxy changed it.`,
+      };
+    case 'not-received':
+      return {
+        level: 'warning',
+        text: `PR Canary sent X-Canary ${check.sent}, but the API did not echo it: something on the way (an edge that strips it) removed it, or the API does not echo the key.`,
+      };
+    case 'foreign':
+      return {
+        level: 'warning',
+        text: `Requests in this tab carry X-Canary ${check.received}, which PR Canary did not set: the page itself, another extension or a proxy sets it.`,
+      };
+    case 'none':
+      return undefined;
+  }
+}
+
 /** Reads a stored chain back, dropping anything that is not one. */
 export function parseStoredChain(raw: unknown): ObservedChain | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
@@ -46,7 +108,18 @@ export function parseStoredChain(raw: unknown): ObservedChain | undefined {
   const origin = typeof record.origin === 'string' ? normalizeOrigin(record.origin) : undefined;
   if (!origin?.ok || typeof record.observedAt !== 'number' || !Array.isArray(record.hops)) return undefined;
   const hops = record.hops.filter(isEntry);
-  return { origin: origin.origin, hops, observedAt: record.observedAt };
+  return {
+    origin: origin.origin,
+    hops,
+    observedAt: record.observedAt,
+    sentCanary: storedKey(record.sentCanary),
+    echoedCanary: storedKey(record.echoedCanary),
+  };
+}
+
+function storedKey(raw: unknown): string | null {
+  const key = typeof raw === 'string' ? parseCanaryKey(raw) : undefined;
+  return key?.kind === 'valid' ? key.pr : null;
 }
 
 function isEntry(value: unknown): value is ServedByEntry {

@@ -39,6 +39,7 @@ export type Command =
   | { type: 'turn-on'; pr: string; expiryHours: number }
   | { type: 'turn-off' }
   | { type: 'add-origin'; origin: string }
+  | { type: 'add-origins'; origins: readonly string[] }
   | { type: 'replace-origin'; from: string; to: string }
   | { type: 'remove-origin'; origin: string };
 
@@ -53,6 +54,8 @@ export function applyCommand(state: CanaryState, command: Command, now: number):
       return accept({ ...state, enabled: false, expiresAt: null });
     case 'add-origin':
       return addOrigin(state, command.origin);
+    case 'add-origins':
+      return addOrigins(state, command.origins);
     case 'replace-origin':
       return replaceOrigin(state, command.from, command.to);
     case 'remove-origin':
@@ -91,6 +94,17 @@ function addOrigin(state: CanaryState, input: string): CommandResult {
   if (state.origins.includes(result.origin)) return accept(state);
   if (state.origins.length >= MAX_ORIGINS) return refuse(`At most ${MAX_ORIGINS} origins`);
   return accept({ ...state, origins: [...state.origins, result.origin] });
+}
+
+/** Several origins at once ("this page and the API it calls"): all of them, or none with the reason. */
+function addOrigins(state: CanaryState, inputs: readonly string[]): CommandResult {
+  let next = state;
+  for (const input of inputs) {
+    const result = addOrigin(next, input);
+    if (!result.ok) return result;
+    next = result.state;
+  }
+  return accept(next);
 }
 
 function replaceOrigin(state: CanaryState, from: string, input: string): CommandResult {

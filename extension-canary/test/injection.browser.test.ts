@@ -141,8 +141,9 @@ describe('X-Canary injection in Chromium', () => {
     await page.goto(`${originW}/page`);
     const popup = await openPopup(browser, page);
     // Chrome only modifies a request when the extension may access its initiator too, so the page's
-    // own origin is added as well: with the one-click "this tab" button.
-    await expect.poll(() => popup.locator('#add-current').textContent()).toBe(`Add this tab: ${originW}`);
+    // own origin is added as well: with the one-click button (this page has called no API yet).
+    await expect.poll(() => popup.locator('#add-current').textContent()).toBe('Add this page');
+    expect(await popup.locator('#add-current-origins').textContent()).toBe(`${originW} (this page)`);
     await popup.locator('#add-current').click();
     await expect.poll(() => popup.locator('#origins .origin-value').count()).toBe(2);
     await popup.close();

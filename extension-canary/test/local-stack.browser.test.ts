@@ -10,20 +10,24 @@ import {
   openPopup,
 } from './browser/browser';
 
-// The real local stack (localdev's startStack: dev router, stable api/store, PR 42 api+store canaries,
-// PR 7 store canary, dynalite in memory, ephemeral ports) browsed through the extension.
+// The README's recipe, step by step, against the real local stack (localdev's startStack with the web
+// UI: dev router, stable api/store, PR 42 api+store canaries, PR 7 store canary, dynalite in memory,
+// the Vite dev server; ephemeral ports stand in for 5173 and 8080). As with `npm start`, the page is
+// opened as http://localhost:<web port> and calls the API at http://127.0.0.1:<api port>.
 let stack: Stack;
-let origin: string;
+let webOrigin: string;
+let apiOrigin: string;
 let extension: ExtensionCopy;
 let profile: { dir: string; remove(): Promise<void> };
 let browser: ExtensionBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  // Six processes starting on two busy cores: give them more than the default 60 s.
-  stack = await startStack({ web: false, readyTimeoutMs: 150_000 });
-  origin = new URL(stack.urls.api).origin;
-  extension = await copyExtension([origin]);
+  // Seven processes starting on two busy cores: give them more than the default 60 s.
+  stack = await startStack({ web: true, readyTimeoutMs: 150_000 });
+  webOrigin = `http://localhost:${new URL(stack.urls.web ?? '').port}`;
+  apiOrigin = new URL(stack.urls.api).origin;
+  extension = await copyExtension([webOrigin, apiOrigin]);
   profile = await newProfileDir();
   browser = await launchWithExtension(extension.dir, profile.dir);
   page = await browser.context.newPage();
@@ -35,65 +39,142 @@ afterAll(async () => {
   await Promise.all([extension?.remove(), profile?.remove()]);
 }, 60_000);
 
-async function routeTracksInPage(): Promise<string[]> {
-  await page.goto(`${origin}/api/route`);
-  const report = JSON.parse((await page.locator('body').textContent()) ?? '') as {
-    hops: { track: string }[];
-  };
-  return report.hops.map((hop) => hop.track);
+interface ShownHop {
+  service: string | undefined;
+  kind: string | undefined;
+  text: string;
 }
 
-async function setPr(popup: Page, pr: string): Promise<void> {
+/** Opens (or reloads) the web UI and waits until its item list has loaded. */
+async function openWebUi(): Promise<void> {
+  await page.goto(webOrigin);
+  await expect
+    .poll(() => page.textContent('#items-status'), { timeout: 20_000 })
+    .toMatch(/^(No items|\d+ items?) on /);
+}
+
+function shownHops(): Promise<ShownHop[]> {
+  return page.$$eval('#hops .hop', (hops) =>
+    hops.map((hop) => ({
+      service: (hop as HTMLElement).dataset.service,
+      kind: (hop as HTMLElement).dataset.kind,
+      text: hop.textContent ?? '',
+    })),
+  );
+}
+
+function verdicts(): Promise<string[]> {
+  return page.$$eval('#verdicts .verdict', (found) => found.map((v) => v.textContent ?? ''));
+}
+
+function chosenOrigins(popup: Page): Promise<(string | undefined)[]> {
+  return popup
+    .locator('#origins li')
+    .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.origin));
+}
+
+async function turnOn(popup: Page, pr: string): Promise<void> {
   await popup.locator('#pr').fill(pr);
   await popup.locator('#turn-on').click();
   await expect.poll(() => popup.locator('#status').textContent()).toContain(`X-Canary ${pr} `);
 }
 
-async function checkInPopup(popup: Page): Promise<{ summary: string | null; hops: string[] }> {
-  await popup.locator('#check').click();
-  await expect.poll(() => popup.locator('#check-summary').textContent()).toMatch(/hop\(s\) on PR/);
-  return {
-    summary: await popup.locator('#check-summary').textContent(),
-    hops: await popup.locator('#check-hops li').allTextContents(),
-  };
+async function tabBadge(): Promise<string> {
+  return browser.worker.evaluate(async (prefix) => {
+    const tab = (await chrome.tabs.query({})).find((candidate) => candidate.url?.startsWith(prefix));
+    return tab?.id === undefined ? 'no tab' : chrome.action.getBadgeText({ tabId: tab.id });
+  }, webOrigin);
 }
 
-describe('against the local stack (npm start)', () => {
-  it('is served by stable everywhere while the extension is off', async () => {
-    expect(await routeTracksInPage()).toEqual(['stable', 'stable']);
+describe('the README recipe against the local stack (npm start)', () => {
+  it('is all stable while the extension has no origins', async () => {
+    await openWebUi();
+    await expect.poll(shownHops).toHaveLength(2);
+    expect((await shownHops()).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
   });
 
-  it('PR 42 reaches the api and store canaries; the popup shows and checks the chain', async () => {
+  it('one click adds the web UI and the API it calls; PR 42 then reaches both canaries', async () => {
+    // 1. Open the web UI. 2. Open the popup: "Add this page and the API it calls".
     const popup = await openPopup(browser, page);
-    await popup.locator('#origin-input').fill(origin);
-    await popup.locator('#add-origin').click();
-    await expect.poll(() => popup.locator('#origins li').count()).toBe(1);
-    await setPr(popup, '42');
+    await expect
+      .poll(() => popup.locator('#add-current').textContent())
+      .toBe('Add this page and the API it calls');
+    expect(await popup.locator('#add-current-origins li').allTextContents()).toEqual([
+      `${webOrigin} (this page)`,
+      `${apiOrigin} (called by this page)`,
+    ]);
+    await popup.locator('#add-current').click();
+    await expect.poll(() => chosenOrigins(popup)).toEqual([webOrigin, apiOrigin]);
+    // 3. PR 42, Turn on, reload the page.
+    await turnOn(popup, '42');
     await popup.close();
+    await openWebUi();
 
-    expect(await routeTracksInPage()).toEqual(['pr-42', 'pr-42']);
+    await expect.poll(shownHops).toEqual([
+      { service: 'api-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
+      { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
+    ]);
+    // The page picked nothing, so it says the key came from outside it, and whose items these are.
+    expect(await verdicts()).toEqual([
+      '⚠This page sent no X-Canary, but the API received X-Canary: 42: a browser extension (such as PR Canary) or a proxy added it.',
+      '✓Every hop was served by the PR 42 canary.',
+    ]);
+    expect(await page.textContent('#items-track')).toBe('PR 42');
+    expect(await page.textContent('#items-source')).toMatch(
+      /^You picked stable, but the PR 42 store answered/,
+    );
+
+    // The popup and the badge confirm that the API received the extension's key.
+    await expect.poll(tabBadge).toBe('42✓');
     const reopened = await openPopup(browser, page);
+    await expect
+      .poll(() => reopened.locator('#key-check').textContent())
+      .toBe('The API received X-Canary 42 from PR Canary.');
     await expect
       .poll(() => reopened.locator('#served-by-hops li').allTextContents())
       .toEqual([
         expect.stringMatching(/^api-service: pr-42 \S+ — on PR 42$/),
         expect.stringMatching(/^store-service: pr-42 \S+ — on PR 42$/),
       ]);
-    const checked = await checkInPopup(reopened);
-    expect(checked.summary).toBe('2 of 2 hop(s) on PR 42');
+    await reopened.locator('#check-origin').selectOption(apiOrigin);
+    await reopened.locator('#check').click();
+    await expect.poll(() => reopened.locator('#check-summary').textContent()).toBe('2 of 2 hop(s) on PR 42');
     await reopened.close();
   });
 
-  it('PR 7 goes through the stable api to the PR 7 store canary', async () => {
+  it('the typed recipe (the two origins by hand) works too: PR 7 goes through the stable api to its store', async () => {
     const popup = await openPopup(browser, page);
-    await setPr(popup, '7');
-    const checked = await checkInPopup(popup);
-    expect(checked.summary).toBe('1 of 2 hop(s) on PR 7');
-    expect(checked.hops).toEqual([
-      expect.stringMatching(/^api-service: stable \S+ — not on PR 7$/),
-      expect.stringMatching(/^store-service: pr-7 \S+ — on PR 7$/),
-    ]);
+    for (const origin of [webOrigin, apiOrigin]) {
+      await popup.locator(`#origins li[data-origin="${origin}"] .remove-origin`).click();
+    }
+    await expect.poll(() => popup.locator('#origins li').count()).toBe(0);
+    for (const [index, origin] of [webOrigin, apiOrigin].entries()) {
+      await popup.locator('#origin-input').fill(origin);
+      await popup.locator('#add-origin').click();
+      await expect.poll(() => popup.locator('#origins li').count()).toBe(index + 1);
+    }
+    await expect.poll(() => chosenOrigins(popup)).toEqual([webOrigin, apiOrigin]);
+    await turnOn(popup, '7');
     await popup.close();
-    expect(await routeTracksInPage()).toEqual(['stable', 'pr-7']);
+    await openWebUi();
+
+    await expect.poll(shownHops).toEqual([
+      { service: 'api-service', kind: 'stable', text: expect.stringContaining('stable') },
+      { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-7') },
+    ]);
+    expect(await page.textContent('#items-track')).toBe('PR 7');
+  });
+
+  it('the page’s own pick loses to the extension’s key, and the page says so', async () => {
+    // The extension (PR 7) sets X-Canary on the page's requests; the page picks PR 42 itself.
+    await page.goto(`${webOrigin}/?pr=42`);
+    await expect
+      .poll(verdicts, { timeout: 20_000 })
+      .toContain(
+        '⚠This page sent X-Canary: 42, but the API received 7: a browser extension (such as PR Canary) or a proxy replaced it.',
+      );
+    await expect
+      .poll(() => page.textContent('#items-source'))
+      .toMatch(/^You picked PR 42, but the PR 7 store answered/);
   });
 });

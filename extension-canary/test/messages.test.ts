@@ -11,6 +11,8 @@ describe('parsePopupRequest', () => {
       command: { type: 'replace-origin', from: 'http://a', to: 'http://b' },
     };
     expect(parsePopupRequest(replace)).toEqual(replace);
+    const batch = { type: 'command', command: { type: 'add-origins', origins: ['http://a', 'http://b'] } };
+    expect(parsePopupRequest(batch)).toEqual(batch);
   });
 
   it('drops extra fields', () => {
@@ -28,6 +30,9 @@ describe('parsePopupRequest', () => {
       { type: 'command', command: { type: 'turn-on', pr: '12', expiryHours: '8' } },
       { type: 'command', command: { type: 'add-origin', origin: 'x'.repeat(5000) } },
       { type: 'command', command: { type: 'remove-origin' } },
+      { type: 'command', command: { type: 'add-origins', origins: 'http://a' } },
+      { type: 'command', command: { type: 'add-origins', origins: [1] } },
+      { type: 'command', command: { type: 'add-origins', origins: Array(33).fill('http://a') } },
     ]) {
       expect(parsePopupRequest(raw)).toBeUndefined();
     }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeOrigin, originOfUrl, permissionPatternFor, urlFilterFor } from '../src/origin';
+import {
+  entryCovers,
+  normalizeOrigin,
+  originOfUrl,
+  permissionPatternFor,
+  urlConditionFor,
+  urlFilterFor,
+} from '../src/origin';
 
 describe('normalizeOrigin', () => {
   it.each([
@@ -10,16 +17,34 @@ describe('normalizeOrigin', () => {
     ['http://example.com:80/x', 'http://example.com'],
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
     ['http://[::1]:9000', 'http://[::1]:9000'],
+    ['https://*.Example.com/path', 'https://*.example.com'],
+    ['http://*.localhost:8080', 'http://*.localhost:8080'],
   ])('accepts %j as %s', (input, origin) => {
     expect(normalizeOrigin(input)).toEqual({ ok: true, origin });
   });
 
+  // What PR comments and READMEs tend to say: a host without a scheme.
+  it.each([
+    ['api.int-001.example.com', 'https://api.int-001.example.com', 'https'],
+    ['api.example.com:8443/api/route', 'https://api.example.com:8443', 'https'],
+    ['*.int-001.example.com', 'https://*.int-001.example.com', 'https'],
+    ['localhost:8080', 'http://localhost:8080', 'http'],
+    ['127.0.0.1:8080', 'http://127.0.0.1:8080', 'http'],
+    ['app.localhost:5173', 'http://app.localhost:5173', 'http'],
+    ['[::1]:9000', 'http://[::1]:9000', 'http'],
+  ])('accepts the bare host %j as %s, saying which scheme it assumed', (input, origin, scheme) => {
+    expect(normalizeOrigin(input)).toEqual({ ok: true, origin, assumedScheme: scheme });
+  });
   it.each([
     ['', 'Enter an origin'],
-    ['api.example.com', 'Start the origin with http:// or https://'],
     ['ftp://example.com', 'Only http:// and https://'],
     ['chrome://extensions', 'Only http:// and https://'],
-    ['https://*.example.com', 'Wildcards are not allowed'],
+    ['javascript:alert(1)', 'Only http:// and https://'],
+    ['https://*', 'A wildcard must be followed by a domain'],
+    ['https://*.com', 'A wildcard must be followed by a domain'],
+    ['https://api.*.example.com', 'A wildcard can only start the host name'],
+    ['https://a*.example.com', 'A wildcard can only start the host name'],
+    ['https://*.*.example.com', 'A wildcard can only start the host name'],
     ['https://user:secret@example.com', 'user name or password'],
     ['https://exa mple.com', 'not a valid origin'],
     [`https://${'a'.repeat(3000)}.com`, 'too long'],
@@ -43,6 +68,32 @@ describe('per-origin filters', () => {
 
   it('anchors the URL filter on scheme, host and port, closed by the path slash', () => {
     expect(urlFilterFor('http://127.0.0.1:8080')).toBe('|http://127.0.0.1:8080/');
+  });
+
+  it('matches a wildcard with requestDomains, pinning scheme and port with a regex', () => {
+    expect(urlConditionFor('https://*.example.com')).toEqual({
+      requestDomains: ['example.com'],
+      regexFilter: '^https://([a-z0-9_-]+\\.)*example\\.com/',
+    });
+    expect(urlConditionFor('http://*.localhost:8080')).toEqual({
+      requestDomains: ['localhost'],
+      regexFilter: '^http://([a-z0-9_-]+\\.)*localhost:8080/',
+    });
+    expect(urlConditionFor('http://127.0.0.1:8080')).toEqual({ urlFilter: '|http://127.0.0.1:8080/' });
+    expect(permissionPatternFor('https://*.example.com')).toBe('https://*.example.com/*');
+  });
+
+  it('says which request origins an entry covers', () => {
+    const wildcard = 'https://*.example.com';
+    expect(entryCovers(wildcard, 'https://api.example.com')).toBe(true);
+    expect(entryCovers(wildcard, 'https://a.b.example.com')).toBe(true);
+    expect(entryCovers(wildcard, 'https://example.com')).toBe(true);
+    expect(entryCovers(wildcard, 'http://api.example.com')).toBe(false);
+    expect(entryCovers(wildcard, 'https://api.example.com:8443')).toBe(false);
+    expect(entryCovers(wildcard, 'https://notexample.com')).toBe(false);
+    expect(entryCovers(wildcard, 'https://example.com.evil')).toBe(false);
+    expect(entryCovers('http://localhost:8080', 'http://localhost:8080')).toBe(true);
+    expect(entryCovers('http://localhost:8080', 'http://localhost:3000')).toBe(false);
   });
 
   it('reads the origin of a tab URL, and nothing for non-web URLs', () => {

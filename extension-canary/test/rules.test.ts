@@ -28,6 +28,15 @@ describe('rulesForState', () => {
     }
   });
 
+  it('covers a wildcard entry with requestDomains and a regex pinning scheme and port', () => {
+    const [rule] = rulesForState({ ...active, origins: ['https://*.example.com'] }, NOW);
+    expect(rule?.condition).toMatchObject({
+      requestDomains: ['example.com'],
+      regexFilter: '^https://([a-z0-9_-]+\\.)*example\\.com/',
+    });
+    expect(rule?.condition.urlFilter).toBeUndefined();
+  });
+
   it('lists navigations, frames and fetch/XHR explicitly', () => {
     expect(INJECTED_RESOURCE_TYPES).toEqual(
       expect.arrayContaining(['main_frame', 'sub_frame', 'xmlhttprequest']),

@@ -1,6 +1,14 @@
 import { formatServedBy } from '@pr-canary/canary-context/served-by';
 import { describe, expect, it } from 'vitest';
-import { chainFromHeaders, describeHops, parseHopList, parseStoredChain } from '../src/served-by';
+import {
+  chainFromHeaders,
+  checkKey,
+  describeHops,
+  describeKeyCheck,
+  echoFromHeaders,
+  parseHopList,
+  parseStoredChain,
+} from '../src/served-by';
 
 const CHAIN = [
   { service: 'api-service', track: 'pr-42', version: '0.4.0' },
@@ -41,6 +49,12 @@ describe('served-by chain in the extension', () => {
       origin: 'https://api.example.com',
       hops: CHAIN,
       observedAt: 5,
+      sentCanary: null,
+      echoedCanary: null,
+    });
+    expect(parseStoredChain({ ...stored, sentCanary: '42', echoedCanary: '042' })).toMatchObject({
+      sentCanary: '42',
+      echoedCanary: null,
     });
     expect(parseStoredChain({ origin: 'javascript:x', hops: [], observedAt: 1 })).toBeUndefined();
     expect(parseStoredChain(null)).toBeUndefined();
@@ -50,5 +64,42 @@ describe('served-by chain in the extension', () => {
     expect(parseHopList(CHAIN)).toEqual(CHAIN);
     expect(parseHopList([...CHAIN, { service: 'x y', track: 'stable', version: '1' }])).toBeUndefined();
     expect(parseHopList('nope')).toBeUndefined();
+  });
+});
+
+describe('whether the API received the key the extension set', () => {
+  it('reads the API’s X-Canary echo, only when it is one valid PR number', () => {
+    expect(echoFromHeaders([{ name: 'X-Canary', value: '42' }])).toBe('42');
+    expect(echoFromHeaders([{ name: 'x-canary', value: '04' }])).toBeNull();
+    expect(
+      echoFromHeaders([
+        { name: 'x-canary', value: '4' },
+        { name: 'x-canary', value: '5' },
+      ]),
+    ).toBeNull();
+    expect(echoFromHeaders(undefined)).toBeNull();
+  });
+
+  it('confirms, or says what happened to the key', () => {
+    expect(checkKey({ sentCanary: '42', echoedCanary: '42' })).toEqual({ kind: 'confirmed', pr: '42' });
+    expect(checkKey({ sentCanary: '42', echoedCanary: '7' })).toEqual({
+      kind: 'replaced',
+      sent: '42',
+      received: '7',
+    });
+    expect(checkKey({ sentCanary: '42', echoedCanary: null })).toEqual({ kind: 'not-received', sent: '42' });
+    expect(checkKey({ sentCanary: null, echoedCanary: '7' })).toEqual({ kind: 'foreign', received: '7' });
+    expect(checkKey({ sentCanary: null, echoedCanary: null })).toEqual({ kind: 'none' });
+  });
+
+  it('words each case for the popup', () => {
+    expect(describeKeyCheck({ kind: 'confirmed', pr: '42' })).toEqual({
+      level: 'ok',
+      text: 'The API received X-Canary 42 from PR Canary.',
+    });
+    expect(describeKeyCheck({ kind: 'foreign', received: '7' })?.text).toContain(
+      'carry X-Canary 7, which PR Canary did not set',
+    );
+    expect(describeKeyCheck({ kind: 'none' })).toBeUndefined();
   });
 });

@@ -77,7 +77,16 @@ describe('applyCommand', () => {
   it('adds normalised origins once, and refuses bad ones', () => {
     const state = apply(withApi, { type: 'add-origin', origin: 'HTTPS://API.example.com/x' });
     expect(state.origins).toEqual([API]);
-    expect(refusal(state, { type: 'add-origin', origin: 'api.example.com' })).toContain('http://');
+    expect(apply(INITIAL_STATE, { type: 'add-origin', origin: 'api.example.com' }).origins).toEqual([API]);
+    expect(refusal(state, { type: 'add-origin', origin: 'ftp://api.example.com' })).toContain('http://');
+  });
+
+  it('adds the page and the API it calls in one command, or nothing when one is refused', () => {
+    const both = apply(INITIAL_STATE, { type: 'add-origins', origins: [WEB, API, WEB] });
+    expect(both.origins).toEqual([WEB, API]);
+    expect(refusal(INITIAL_STATE, { type: 'add-origins', origins: [WEB, 'https://*'] })).toContain(
+      'wildcard',
+    );
   });
 
   it(`holds at most ${MAX_ORIGINS} origins`, () => {

@@ -35,6 +35,9 @@ function hopsFor(canary: string | undefined): ServedByEntry[] {
 }
 
 const PAGE = '<!doctype html><title>page</title><h1>page</h1><iframe src="/frame"></iframe>';
+/** A page that calls an API on another origin as it loads (`/app?api=<origin>`), like the web UI. */
+const APP = (api: string) =>
+  `<!doctype html><title>app</title><h1>app</h1><script>fetch(${JSON.stringify(`${api}/data/app`)}).then(async (r) => { await r.text(); document.title = 'loaded ' + r.status; });</script>`;
 const FRAME = '<!doctype html><title>frame</title><p>frame</p>';
 
 function handle(
@@ -48,6 +51,9 @@ function handle(
   requests.push({ host: request.headers.host ?? '', method: request.method ?? '', path, canary });
   const hops = hopsFor(canary);
   response.setHeader('X-Served-By', formatServedBy(hops));
+  // Like api-service: echo the key the request was served under (a valid PR number only).
+  const key = parseCanaryKey(canary);
+  if (key.kind === 'valid') response.setHeader('X-Canary', key.pr);
   response.setHeader('Cache-Control', 'no-store');
   const origin = request.headers.origin;
   if (origin !== undefined) {
@@ -64,10 +70,16 @@ function handle(
     response.end();
   } else if (path === '/page') {
     response.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+  } else if (path === '/app') {
+    const api = new URL(request.url ?? '/', 'http://x').searchParams.get('api') ?? '';
+    if (!/^http:\/\/[a-z0-9.:-]+$/.test(api)) {
+      response.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad api');
+    } else {
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end(APP(api));
+    }
   } else if (path === '/frame') {
     response.writeHead(200, { 'Content-Type': 'text/html' }).end(FRAME);
   } else if (path === '/api/route') {
-    const key = parseCanaryKey(canary);
     const body = { canary: key.kind === 'valid' ? key.pr : null, warning: null, hops };
     response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   } else if (path.startsWith('/data')) {

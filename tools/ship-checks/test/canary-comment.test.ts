@@ -37,9 +37,24 @@ describe('the canary comment body', () => {
     expect(body).toContain("curl -sS -i -H 'X-Canary: 42' https://api.int-001.example.com/api/items");
   });
 
-  it('tells a tester how to set the extension for this PR and where the web UI is', () => {
-    expect(body).toContain('add the origin `api.int-001.example.com` and set the PR to `42`');
-    expect(body).toContain('Open https://app.int-001.example.com —');
+  it('tells a tester how to set the extension for this PR: the page and its API, with their schemes', () => {
+    expect(body).toContain(
+      '2. Open https://app.int-001.example.com, click the PR Canary icon → **Add this page and the API it calls**',
+    );
+    expect(body).toContain(
+      '`https://app.int-001.example.com` and `https://api.int-001.example.com`; Chrome asks once), set the PR to `42`',
+    );
+    expect(body).toContain('By hand: add both origins, the page');
+    // Every origin it names is one the popup takes as is (scheme included, no path).
+    const origins = [...body.matchAll(/`(https?:\/\/[^`/]+)`/g)].map((match) => match[1]);
+    expect(origins).toEqual(['https://app.int-001.example.com', 'https://api.int-001.example.com']);
+    for (const origin of origins) expect(new URL(origin ?? '').origin).toBe(origin);
+  });
+
+  it('names placeholder origins with a scheme when no URLs are configured', () => {
+    const bare = renderComment({ ...base, apiUrl: undefined, webUrl: undefined });
+    expect(bare).toContain('`https://<web-ui-host>` and `https://api.<integration-domain>`');
+    expect(bare).not.toMatch(/add the origin `api\./);
   });
 
   it('reports the probe outcome', () => {
