@@ -5,7 +5,8 @@
 //
 //   deploy/pr-<N>/<service>.json  {"deployable": {"pr": "<N>", "service": "<name>", "sha": "<40-hex>", "tag": "pr-<N>-<8-hex>"}}
 //
-//   node deploy-record.mjs write --dir <checkout of canary-deploy> --service <name> --pr <N> --sha <40-hex>
+//   node deploy-record.mjs write --dir <checkout of canary-deploy> --services '<json array>' --pr <N> --sha <40-hex>
+//     (services without PR canaries, such as web, are skipped)
 //   node deploy-record.mjs remove --dir <checkout> --pr <N>   (PR closed: drop all its records)
 //
 // Argo CD renders `{{.deployable.tag}}` into the image and SERVICE_VERSION, so until CI records a
@@ -37,18 +38,23 @@ function main(argv) {
     args: rest,
     options: {
       dir: { type: 'string' },
-      service: { type: 'string' },
+      services: { type: 'string' },
       pr: { type: 'string' },
       sha: { type: 'string' },
     },
   });
   if (!values.dir || !values.pr) throw new Error('--dir and --pr are required');
   if (command === 'write') {
-    const record = deployRecord({ pr: values.pr, service: values.service ?? '', sha: values.sha ?? '' });
-    const file = path.join(values.dir, recordPath(values.pr, record.deployable.service));
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-    console.log(`${recordPath(values.pr, record.deployable.service)} → ${record.deployable.tag}`);
+    const services = JSON.parse(values.services ?? '[]');
+    if (!Array.isArray(services)) throw new Error('--services must be a JSON array of service names');
+    for (const service of services) {
+      if (serviceNamed(String(service)).canaryLabel === null) continue;
+      const record = deployRecord({ pr: values.pr, service: String(service), sha: values.sha ?? '' });
+      const file = path.join(values.dir, recordPath(values.pr, record.deployable.service));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+      console.log(`${recordPath(values.pr, record.deployable.service)} → ${record.deployable.tag}`);
+    }
   } else if (command === 'remove') {
     rmSync(path.join(values.dir, 'deploy', `pr-${checkPrNumber(values.pr)}`), {
       recursive: true,
