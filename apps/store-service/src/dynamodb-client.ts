@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoClientOptions {
@@ -10,15 +9,19 @@ export interface DynamoClientOptions {
   maxAttempts?: number;
 }
 
-/** Credentials used against a loopback endpoint (dynalite) when the default chain finds none. */
+/**
+ * What a loopback endpoint (dynalite) is called with. Fixed, so the SDK never walks its default
+ * credential chain there: that chain ends at the EC2 instance metadata address (169.254.169.254),
+ * i.e. traffic off this machine and a stall of up to a second when nothing is configured.
+ */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const CONNECTION_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * The document client the repository uses. Bounded connect/request timeouts so a black-holed
- * endpoint becomes UNAVAILABLE instead of a hung call. Against a loopback endpoint, configured
- * credentials win and dummy ones fill in only when the default provider chain has none.
+ * endpoint becomes UNAVAILABLE instead of a hung call. A loopback endpoint gets static local
+ * credentials; any other endpoint (and AWS itself) uses the SDK's default credential chain.
  */
 export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocumentClient {
   const local = options.endpoint !== undefined && isLoopback(options.endpoint);
@@ -27,20 +30,9 @@ export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocu
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts,
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
-    credentials: local ? localCredentials() : undefined,
+    credentials: local ? LOCAL_CREDENTIALS : undefined,
   });
   return DynamoDBDocumentClient.from(client);
-}
-
-function localCredentials() {
-  const chain = defaultProvider();
-  return async () => {
-    try {
-      return await chain();
-    } catch {
-      return LOCAL_CREDENTIALS;
-    }
-  };
 }
 
 function isLoopback(endpoint: string): boolean {
