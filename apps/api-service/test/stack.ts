@@ -1,5 +1,5 @@
 /**
- * Builds the real stack for tests and the bench: in-process dynalite on 127.0.0.1:0, real store-service gRPC
+ * Builds the real stack for tests: in-process dynalite on 127.0.0.1:0, real store-service gRPC
  * servers (a stable one and a `pr-7` canary) over one table, a wire tap in front of them that
  * records metadata and routes `x-canary: 7` to the canary (what the mesh does), and the api built
  * with `buildApp` — used through `inject()` and through a real listening socket.

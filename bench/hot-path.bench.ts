@@ -1,0 +1,414 @@
+/**
+ * The hot path against bare baselines, each pair measured in interleaved rounds. Every server is its
+ * own process (the real api and store exactly as `npm start` runs them; the baselines from
+ * bench/procs), and so is every load generator (autocannon for HTTP, grpc-js for the store, the SDK
+ * loop). Per round and variant: requests/s, p50/p99, and CPU ms per request of each process involved
+ * (from /proc/<pid>/stat). A check's figure is the median over rounds of the same-round ratio.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { type Child, cpuMs, REPO_ROOT, spawnBenchProcess, spawnNode, spawnService } from './lib/children';
+import type { LoadCommand, LoadResult } from './lib/load-protocol';
+import type { BenchCheck, BenchResult } from './lib/result';
+import { median, round } from './lib/stats';
+
+const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
+const HTTP_CONNECTIONS = 16;
+const GRPC_CONCURRENCY = 16;
+const SDK_CONCURRENCY = 10;
+const TABLE = 'items';
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+type Loader = 'http' | 'grpc' | 'sdk';
+
+interface Variant {
+  label: string;
+  loader: Loader;
+  concurrency: number;
+  target: Record<string, unknown>;
+  /** The server-side processes whose CPU this variant costs. */
+  processes: Child[];
+}
+
+type Goal = { kind: 'ratio'; min?: number } | { kind: 'p50-delta'; maxMs: number };
+
+interface Scenario {
+  name: string;
+  goal: Goal;
+  /** variants[0] is the baseline; every other one is compared with it. */
+  variants: Variant[];
+}
+
+interface Sample extends LoadResult {
+  rps: number;
+  /** CPU ms per request, by process name (the load generator as `load`). */
+  cpuPerRequest: Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (text: string) =>
+    process.stderr.write(`[hot-path ${((Date.now() - started) / 1000).toFixed(0)}s] ${text}\n`);
+  const commonEnv = {
+    SERVICE_VERSION: '0.0.0-bench',
+    CANARY_TRACK: 'stable',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    METRICS_PORT: '0',
+  };
+
+  log('starting dynalite, OTLP sink, baselines and services');
+  const dynalite = spawnNode(
+    'dynalite',
+    ['--conditions=pr-canary-source', '--import', 'tsx', 'src/dynalite/main.ts'],
+    {
+      cwd: path.join(REPO_ROOT, 'localdev'),
+    },
+  );
+  const sink = spawnBenchProcess('otlp-sink');
+  const dynamoPort = await port(dynalite);
+  const endpoint = `http://127.0.0.1:${dynamoPort}`;
+  const sinkUrl = `http://127.0.0.1:${await port(sink)}`;
+
+  const telemetryOff = { OTEL_SDK_DISABLED: 'true' };
+  const telemetryOn = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+    OTEL_TRACES_SAMPLER: 'always_on',
+  };
+  const storeEnv = (telemetry: Record<string, string>) => ({
+    ...commonEnv,
+    ...telemetry,
+    DYNAMODB_ENDPOINT: endpoint,
+    DYNAMODB_TABLE: TABLE,
+    DYNAMODB_CREATE_TABLE: 'true',
+    AWS_REGION: 'us-east-1',
+  });
+  const store = spawnService('store', 'apps/store-service', storeEnv(telemetryOff));
+  const storeOtel = spawnService('store-otel', 'apps/store-service', storeEnv(telemetryOn));
+  const bareGrpc = spawnBenchProcess('bare-grpc', { DYNAMODB_ENDPOINT: endpoint, DYNAMODB_TABLE: TABLE });
+  const [storePort, storeOtelPort, bareGrpcPort] = await Promise.all([
+    port(store),
+    port(storeOtel),
+    port(bareGrpc),
+  ]);
+  const apiEnv = (storePortNumber: number, telemetry: Record<string, string>) => ({
+    ...commonEnv,
+    ...telemetry,
+    STORE_ADDR: `127.0.0.1:${storePortNumber}`,
+  });
+  const api = spawnService('api', 'apps/api-service', apiEnv(storePort, telemetryOff));
+  const apiOtel = spawnService('api-otel', 'apps/api-service', apiEnv(storeOtelPort, telemetryOn));
+  const bareHttp = spawnBenchProcess('bare-http', { GRPC_ADDR: `127.0.0.1:${bareGrpcPort}` });
+  const [apiPort, apiOtelPort, bareHttpPort] = await Promise.all([port(api), port(apiOtel), port(bareHttp)]);
+  const router = spawnBenchProcess('router', { API_PORT: String(apiPort), STORE_PORT: String(storePort) });
+  const routerLine = await router.waitFor((line) => line.msg === 'listening');
+  const loaders: Record<Loader, Child> = {
+    http: spawnBenchProcess('load-http'),
+    grpc: spawnBenchProcess('load-grpc'),
+    sdk: spawnBenchProcess('load-sdk'),
+  };
+  await Promise.all(Object.values(loaders).map((child) => child.waitFor((line) => line.ready === true)));
+
+  const id = await seedItem(`http://127.0.0.1:${apiPort}`);
+  log(`seeded item ${id}`);
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiOtelUrl = `http://127.0.0.1:${apiOtelPort}`;
+  const bareUrl = `http://127.0.0.1:${bareHttpPort}`;
+  const routerUrl = `http://127.0.0.1:${routerLine.port}`;
+  const http = (label: string, url: string, processes: Child[], concurrency = HTTP_CONNECTIONS): Variant => ({
+    label,
+    loader: 'http',
+    concurrency,
+    target: { url },
+    processes,
+  });
+  const grpcCall = (
+    label: string,
+    addr: string,
+    call: 'health' | 'get',
+    processes: Child[],
+    concurrency = GRPC_CONCURRENCY,
+  ): Variant => ({
+    label,
+    loader: 'grpc',
+    concurrency,
+    target: { addr, call, id },
+    processes,
+  });
+  const getItemBody = JSON.stringify({
+    TableName: TABLE,
+    Key: { pk: { S: 'ITEM' }, sk: { S: id } },
+    ConsistentRead: true,
+  });
+
+  const scenarios: Scenario[] = [
+    {
+      name: 'api `/healthz` ÷ bare Fastify',
+      goal: { kind: 'ratio', min: 0.8 },
+      variants: [
+        http('bare Fastify', `${bareUrl}/healthz`, [bareHttp]),
+        http('api', `${apiUrl}/healthz`, [api]),
+      ],
+    },
+    {
+      name: 'api `/api/route` ÷ bare Fastify → grpc-js',
+      goal: { kind: 'ratio', min: 0.8 },
+      variants: [
+        http('bare Fastify → grpc-js', `${bareUrl}/api/route`, [bareHttp, bareGrpc]),
+        http('api → store', `${apiUrl}/api/route`, [api, store]),
+      ],
+    },
+    {
+      name: 'api `GET /api/items/:id` ÷ bare Fastify → grpc-js → DynamoDB',
+      goal: { kind: 'ratio', min: 0.9 },
+      variants: [
+        http('bare Fastify → grpc-js → SDK', `${bareUrl}/api/items/${id}`, [bareHttp, bareGrpc, dynalite]),
+        http('api → store → SDK', `${apiUrl}/api/items/${id}`, [api, store, dynalite]),
+      ],
+    },
+    {
+      name: 'store GetItem ÷ bare grpc-js',
+      goal: { kind: 'ratio', min: 0.9 },
+      variants: [
+        grpcCall('bare grpc-js → SDK', `127.0.0.1:${bareGrpcPort}`, 'get', [bareGrpc, dynalite]),
+        grpcCall('store', `127.0.0.1:${storePort}`, 'get', [store, dynalite]),
+      ],
+    },
+    {
+      name: 'store Health/Check ÷ bare grpc-js',
+      goal: { kind: 'ratio', min: 0.8 },
+      variants: [
+        grpcCall('bare grpc-js', `127.0.0.1:${bareGrpcPort}`, 'health', [bareGrpc]),
+        grpcCall('store', `127.0.0.1:${storePort}`, 'health', [store]),
+      ],
+    },
+    {
+      name: 'full telemetry ÷ telemetry off (`GET /api/items/:id`)',
+      goal: { kind: 'ratio', min: 0.85 },
+      variants: [
+        http('telemetry off', `${apiUrl}/api/items/${id}`, [api, store, dynalite]),
+        http('OTel 100 % → OTLP, metrics, logs', `${apiOtelUrl}/api/items/${id}`, [
+          apiOtel,
+          storeOtel,
+          dynalite,
+          sink,
+        ]),
+      ],
+    },
+    {
+      name: 'dev router HTTP hop: p50 added (`/healthz`, 1 connection)',
+      goal: { kind: 'p50-delta', maxMs: 0.5 },
+      variants: [
+        http('api direct', `${apiUrl}/healthz`, [api], 1),
+        http('via dev router', `${routerUrl}/healthz`, [api, router], 1),
+      ],
+    },
+    {
+      name: 'dev router gRPC hop: p50 added (Health/Check, 1 call at a time)',
+      goal: { kind: 'p50-delta', maxMs: 0.5 },
+      variants: [
+        grpcCall('store direct', `127.0.0.1:${storePort}`, 'health', [store], 1),
+        grpcCall('via dev router', `127.0.0.1:${String(routerLine.grpcPort)}`, 'health', [store, router], 1),
+      ],
+    },
+    {
+      name: 'bare SDK GetItem ÷ raw dynalite',
+      goal: { kind: 'ratio' },
+      variants: [
+        {
+          label: 'raw dynalite (autocannon)',
+          loader: 'http',
+          concurrency: SDK_CONCURRENCY,
+          target: {
+            url: endpoint,
+            method: 'POST',
+            body: getItemBody,
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': 'DynamoDB_20120810.GetItem',
+              authorization:
+                'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            },
+          },
+          processes: [dynalite],
+        },
+        {
+          label: 'SDK defaults',
+          loader: 'sdk',
+          concurrency: SDK_CONCURRENCY,
+          target: { endpoint, table: TABLE, id, client: 'sdk-defaults' },
+          processes: [dynalite],
+        },
+        {
+          label: "store's SDK client",
+          loader: 'sdk',
+          concurrency: SDK_CONCURRENCY,
+          target: { endpoint, table: TABLE, id, client: 'store' },
+          processes: [dynalite],
+        },
+      ],
+    },
+  ];
+
+  const only = process.env.BENCH_ONLY;
+  const chosen = only
+    ? scenarios.filter((s) => s.name.toLowerCase().includes(only.toLowerCase()))
+    : scenarios;
+  const measured: { scenario: Scenario; samples: Sample[][] }[] = [];
+  let commandId = 0;
+  const runLoad = async (variant: Variant, seconds: number): Promise<Sample> => {
+    const loader = loaders[variant.loader];
+    const before = variant.processes.map((child) => cpuMs(child.pid));
+    const command: LoadCommand = {
+      id: ++commandId,
+      durationMs: seconds * 1000,
+      concurrency: variant.concurrency,
+      target: variant.target,
+    };
+    const reply = loader.waitFor((line) => line.id === command.id, seconds * 1000 + 30_000);
+    loader.send(command);
+    const line = await reply;
+    if (line.error) throw new Error(`${variant.label}: ${String(line.error)}`);
+    const result = line.result as LoadResult;
+    const after = variant.processes.map((child) => cpuMs(child.pid));
+    const cpuPerRequest: Record<string, number> = { load: result.cpuMs / Math.max(1, result.requests) };
+    variant.processes.forEach((child, i) => {
+      cpuPerRequest[child.name] =
+        ((after[i] as number) - (before[i] as number)) / Math.max(1, result.requests);
+    });
+    return { ...result, rps: result.requests / result.seconds, cpuPerRequest };
+  };
+
+  for (const scenario of chosen) {
+    log(scenario.name);
+    for (const variant of scenario.variants) await runLoad(variant, WARMUP_SECONDS);
+    const samples: Sample[][] = scenario.variants.map(() => []);
+    for (let r = 0; r < ROUNDS; r++) {
+      // Rotate who goes first, so drift over time does not favour one side.
+      const order = scenario.variants.map((_, i) => (i + r) % scenario.variants.length);
+      for (const i of order) samples[i]?.push(await runLoad(scenario.variants[i] as Variant, SECONDS));
+    }
+    measured.push({ scenario, samples });
+  }
+
+  await Promise.all(
+    [
+      api,
+      apiOtel,
+      store,
+      storeOtel,
+      bareHttp,
+      bareGrpc,
+      router,
+      sink,
+      dynalite,
+      ...Object.values(loaders),
+    ].map((c) => c.stop()),
+  );
+  const result = report(measured);
+  const file = process.env.BENCH_RESULT_FILE;
+  if (file) writeFileSync(file, JSON.stringify(result, null, 2));
+  else process.stdout.write(`${result.markdown}\n`);
+}
+
+async function port(child: Child): Promise<number> {
+  return Number((await child.waitFor((line) => line.msg === 'listening')).port);
+}
+
+async function seedItem(apiUrl: string): Promise<string> {
+  const response = await fetch(`${apiUrl}/api/items`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'bench item',
+      description: 'read by every GET in the bench',
+      priceCents: 450,
+    }),
+  });
+  if (response.status !== 201)
+    throw new Error(`seeding an item failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+function ratioOf(samples: Sample[][], variant: number): number {
+  const base = samples[0] ?? [];
+  return median((samples[variant] ?? []).map((s, r) => s.rps / (base[r]?.rps ?? Number.NaN)));
+}
+
+function p50DeltaOf(samples: Sample[][], variant: number): number {
+  const base = samples[0] ?? [];
+  return median((samples[variant] ?? []).map((s, r) => s.p50Ms - (base[r]?.p50Ms ?? Number.NaN)));
+}
+
+function fmt(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchResult {
+  const checks: BenchCheck[] = [];
+  const targetRows: string[] = [];
+  const detailRows: string[] = [];
+  const details: unknown[] = [];
+  for (const { scenario, samples } of measured) {
+    const base = scenario.variants[0] as Variant;
+    scenario.variants.forEach((variant, i) => {
+      const runs = samples[i] ?? [];
+      const processNames = Object.keys(runs[0]?.cpuPerRequest ?? {});
+      const cpu = processNames.map(
+        (name) => `${name} ${fmt(median(runs.map((s) => s.cpuPerRequest[name] ?? Number.NaN)))}`,
+      );
+      const errors = runs.reduce((sum, s) => sum + s.errors, 0);
+      detailRows.push(
+        `| ${scenario.name} | ${variant.label} | ${fmt(median(runs.map((s) => s.rps)), 0)} | ${fmt(median(runs.map((s) => s.p50Ms)))} | ${fmt(median(runs.map((s) => s.p99Ms)))} | ${cpu.join(', ')} | ${errors} |`,
+      );
+      details.push({
+        scenario: scenario.name,
+        variant: variant.label,
+        concurrency: variant.concurrency,
+        rounds: runs,
+      });
+      if (i === 0) return;
+      const goal = scenario.goal;
+      const value = goal.kind === 'ratio' ? ratioOf(samples, i) : p50DeltaOf(samples, i);
+      const unit = goal.kind === 'ratio' ? '×' : 'ms';
+      const target =
+        goal.kind === 'ratio'
+          ? goal.min === undefined
+            ? '—'
+            : `≥ ${fmt(goal.min)}`
+          : `≤ ${fmt(goal.maxMs)} ms`;
+      const pass =
+        goal.kind === 'ratio' ? (goal.min === undefined ? true : value >= goal.min) : value <= goal.maxMs;
+      const name = scenario.variants.length > 2 ? `${scenario.name} (${variant.label})` : scenario.name;
+      if (goal.kind === 'p50-delta' || goal.min !== undefined)
+        checks.push({ name, value: round(value, 3), unit, target, pass });
+      const figure = goal.kind === 'ratio' ? fmt(value) : `${fmt(value)} ms`;
+      const verdict = goal.kind === 'ratio' && goal.min === undefined ? 'info' : pass ? 'pass' : '**FAIL**';
+      targetRows.push(`| ${name} | ${variant.label} vs ${base.label} | ${figure} | ${target} | ${verdict} |`);
+    });
+  }
+  const markdown = [
+    `Each figure: median over ${ROUNDS} interleaved rounds of ${SECONDS} s per variant (same-round ratio), load from separate processes (HTTP: autocannon, ${HTTP_CONNECTIONS} connections; gRPC: grpc-js, ${GRPC_CONCURRENCY} calls in flight; SDK: ${SDK_CONCURRENCY} loops).`,
+    '',
+    '| check | compared | figure | target | result |',
+    '| --- | --- | --- | --- | --- |',
+    ...targetRows,
+    '',
+    '| scenario | variant | req/s | p50 ms | p99 ms | CPU ms per request, by process | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...detailRows,
+  ].join('\n');
+  return { title: 'Hot path against bare baselines', checks, markdown, details };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`hot-path bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

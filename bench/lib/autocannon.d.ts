@@ -1,0 +1,22 @@
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  interface Options {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    connections?: number;
+    /** Seconds. */
+    duration?: number;
+  }
+  interface Result {
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    requests: { total: number };
+  }
+  type Instance = EventEmitter & PromiseLike<Result>;
+  function autocannon(options: Options): Instance;
+  export default autocannon;
+}

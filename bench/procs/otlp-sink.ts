@@ -1,0 +1,20 @@
+/** A local OTLP/HTTP receiver for the telemetry-on services: reads every export and answers 200. */
+import { createServer } from 'node:http';
+
+let requests = 0;
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
+});
+process.on('SIGTERM', () => {
+  process.stdout.write(`${JSON.stringify({ msg: 'exports received', requests })}\n`);
+  process.exit(0);
+});
