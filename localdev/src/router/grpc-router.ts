@@ -1,6 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Address, LiveRoutes } from '../routing/live-routes';
+import { BackendLimiters, type LimiterOptions } from './limiter';
 import { listen } from './listen';
 
 /**
@@ -9,6 +10,9 @@ import { listen } from './listen';
  * headers (metadata, `grpc-timeout`, `te`) pass unchanged, messages stream both ways with backpressure,
  * response headers and trailers (`grpc-status`, `grpc-message`, custom metadata) come back unchanged,
  * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
+ *
+ * Bounded, like the mesh's load shedding: per backend at most `maxActive` calls in flight and
+ * `maxQueued` waiting (for at most `queueTimeoutMs`); a call over that gets UNAVAILABLE at once.
  */
 
 const { NGHTTP2_CANCEL } = http2.constants;
@@ -20,16 +24,24 @@ export interface GrpcRouter {
   close(): Promise<void>;
 }
 
+export const DEFAULT_GRPC_LIMITS: Readonly<LimiterOptions> = {
+  maxActive: 100,
+  maxQueued: 100,
+  queueTimeoutMs: 1_000,
+};
+
 export interface GrpcRouterOptions {
   routes: LiveRoutes;
   port: number;
   host?: string;
+  limits?: Partial<LimiterOptions>;
 }
 
 export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcRouter> {
   const sessions = new BackendSessions();
+  const limiters = new BackendLimiters({ ...DEFAULT_GRPC_LIMITS, ...options.limits });
   const server = http2.createServer();
-  server.on('stream', (stream, headers) => forward(options.routes, sessions, stream, headers));
+  server.on('stream', (stream, headers) => admit(options.routes, sessions, limiters, stream, headers));
   const inboundSessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     inboundSessions.add(session);
@@ -67,9 +79,10 @@ class BackendSessions {
   }
 }
 
-function forward(
+function admit(
   routes: LiveRoutes,
   sessions: BackendSessions,
+  limiters: BackendLimiters,
   inbound: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
 ): void {
@@ -77,13 +90,39 @@ function forward(
   inbound.on('error', () => {});
   const route = routes.resolve('store-service', metadataValues(headers['x-canary']));
   const backendName = `${route.backend.service} (${route.backend.track})`;
-  if (!route.address) {
+  const address = route.address;
+  if (!address) {
     respondUnavailable(inbound, `${backendName} is not running`);
     return;
   }
+  const leaveQueue = limiters.for(address).enter(
+    (release) => {
+      inbound.once('close', release);
+      forward(sessions, address, backendName, inbound, headers);
+    },
+    (why) =>
+      respondUnavailable(
+        inbound,
+        why === 'queue timeout'
+          ? `${backendName} waited too long for a free slot in the dev router`
+          : `${backendName} has too many calls waiting in the dev router`,
+      ),
+  );
+  // A client that cancels while queued frees its place.
+  inbound.once('close', leaveQueue);
+}
+
+function forward(
+  sessions: BackendSessions,
+  address: Address,
+  backendName: string,
+  inbound: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+): void {
+  if (inbound.closed) return;
   let outbound: http2.ClientHttp2Stream;
   try {
-    outbound = sessions.get(route.address).request(requestHeaders(headers), { endStream: false });
+    outbound = sessions.get(address).request(requestHeaders(headers), { endStream: false });
   } catch {
     respondUnavailable(inbound, `${backendName} is not reachable`);
     return;

@@ -1,12 +1,17 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
+import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
 import { listen } from './listen';
 
 /**
  * The edge, playing Traefik: `X-Canary` exactly equal to a running api canary's PR → that canary,
  * everything else → stable api-service. A plain reverse proxy: bodies stream both ways, hop-by-hop
  * headers are dropped, `X-Forwarded-*` is set. The router never interprets or logs the key.
+ *
+ * Bounded, like a real edge: per backend at most `maxActive` requests in flight and `maxQueued`
+ * waiting (for at most `queueTimeoutMs`); anything over gets a 503 JSON error at once. A backend
+ * that sends nothing for `upstreamTimeoutMs` gets the request cut off with a 504.
  */
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the ones a proxy must not forward. */
@@ -27,15 +32,42 @@ export interface HttpRouter {
   close(): Promise<void>;
 }
 
+export interface HttpRouterLimits extends LimiterOptions {
+  upstreamTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpRouterLimits> = {
+  maxActive: 64,
+  maxQueued: 64,
+  queueTimeoutMs: 1_000,
+  upstreamTimeoutMs: 30_000,
+};
+
 export interface HttpRouterOptions {
   routes: LiveRoutes;
   port: number;
   host?: string;
+  limits?: Partial<HttpRouterLimits>;
+}
+
+interface Upstreams {
+  routes: LiveRoutes;
+  agent: http.Agent;
+  limiters: BackendLimiters;
+  upstreamTimeoutMs: number;
 }
 
 export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpRouter> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const server = http.createServer((req, res) => proxy(options.routes, agent, req, res));
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  // The limiter keeps at most maxActive requests per backend in flight, so the agent never queues.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: limits.maxActive });
+  const upstreams: Upstreams = {
+    routes: options.routes,
+    agent,
+    limiters: new BackendLimiters(limits),
+    upstreamTimeoutMs: limits.upstreamTimeoutMs,
+  };
+  const server = http.createServer((req, res) => admit(upstreams, req, res));
   server.keepAliveTimeout = 5_000;
   await listen(server, options.port, options.host ?? '127.0.0.1');
   return {
@@ -44,22 +76,39 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   };
 }
 
-function proxy(
-  routes: LiveRoutes,
-  agent: http.Agent,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-): void {
-  const route = routes.resolve('api-service', req.headersDistinct['x-canary']);
-  if (!route.address) {
+function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const route = upstreams.routes.resolve('api-service', req.headersDistinct['x-canary']);
+  const address = route.address;
+  if (!address) {
     sendBadGateway(res, route);
     req.resume();
     return;
   }
+  const leaveQueue = upstreams.limiters.for(address).enter(
+    (release) => {
+      res.once('close', release);
+      proxy(upstreams, route, address, req, res);
+    },
+    (why) => {
+      sendOverCapacity(res, route, why);
+      req.resume();
+    },
+  );
+  // A client that gives up while queued frees its place.
+  res.once('close', leaveQueue);
+}
+
+function proxy(
+  upstreams: Upstreams,
+  route: ResolvedRoute,
+  address: { host: string; port: number },
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
   const upstream = http.request({
-    agent,
-    host: route.address.host,
-    port: route.address.port,
+    agent: upstreams.agent,
+    host: address.host,
+    port: address.port,
     method: req.method,
     path: req.url,
     headers: forwardedRequestHeaders(req),
@@ -69,9 +118,14 @@ function proxy(
     upstreamRes.pipe(res);
     upstreamRes.on('error', () => res.destroy());
   });
+  upstream.setTimeout(upstreams.upstreamTimeoutMs, () => {
+    if (res.headersSent) res.destroy();
+    else sendError(res, 504, 'UPSTREAM_TIMEOUT', `${describe(route)} did not answer in time`);
+    upstream.destroy();
+  });
   upstream.on('error', () => {
     if (res.headersSent) res.destroy();
-    else sendBadGateway(res, route);
+    else if (!res.writableEnded) sendBadGateway(res, route);
   });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
@@ -108,14 +162,40 @@ function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHe
   return result;
 }
 
+function describe(route: ResolvedRoute): string {
+  return `${route.backend.service} (${route.backend.track})`;
+}
+
 function sendBadGateway(res: http.ServerResponse, route: ResolvedRoute): void {
-  const body = JSON.stringify({
-    statusCode: 502,
-    error: 'Bad Gateway',
-    message: `${route.backend.service} (${route.backend.track}) is not reachable through the dev router`,
-    code: 'UPSTREAM_UNAVAILABLE',
+  sendError(res, 502, 'UPSTREAM_UNAVAILABLE', `${describe(route)} is not reachable through the dev router`);
+}
+
+function sendOverCapacity(res: http.ServerResponse, route: ResolvedRoute, why: Rejection): void {
+  const reason =
+    why === 'queue timeout' ? 'waited too long for a free slot' : 'has too many requests waiting';
+  sendError(res, 503, 'OVER_CAPACITY', `${describe(route)} ${reason} in the dev router; retry shortly`, {
+    'retry-after': '1',
   });
-  res.writeHead(502, {
+}
+
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** The api's JSON error shape: {statusCode, error, message, code}. */
+function sendError(
+  res: http.ServerResponse,
+  statusCode: number,
+  code: string,
+  message: string,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ statusCode, error: REASON_PHRASES[statusCode], message, code });
+  res.writeHead(statusCode, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
   });
