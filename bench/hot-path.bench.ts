@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   const log = (text: string) =>
     process.stderr.write(`[hot-path ${((Date.now() - started) / 1000).toFixed(0)}s] ${text}\n`);
   const commonEnv = {
+    SHUTDOWN_DRAIN_MS: '0',
     SERVICE_VERSION: '0.0.0-bench',
     CANARY_TRACK: 'stable',
     HOST: '127.0.0.1',

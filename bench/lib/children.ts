@@ -13,6 +13,10 @@ const DIE_WITH_PARENT = path.join(BENCH_DIR, 'lib', 'die-with-parent.cjs');
 /** How the bench's own TypeScript processes run: workspace sources through the export condition. */
 const TS_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'];
 const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+/** BENCH_CPU_PROF=api,store: those processes run with --cpu-prof, profiles in bench/results/profiles. */
+const PROFILED = new Set((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean));
+const PROFILE_DIR = path.join(BENCH_DIR, 'results', 'profiles');
 
 export type Line = Record<string, unknown>;
 
@@ -63,7 +67,10 @@ export interface SpawnOptions {
 
 /** Starts `node [args]` in its own process group, with stdin/stdout as JSON-line channels. */
 export function spawnNode(name: string, args: readonly string[], options: SpawnOptions = {}): Child {
-  const proc = spawn(process.execPath, ['--require', DIE_WITH_PARENT, ...args], {
+  const profile = PROFILED.has(name)
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, '--require', DIE_WITH_PARENT, ...args], {
     cwd: options.cwd ?? BENCH_DIR,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -133,8 +140,13 @@ export function spawnNode(name: string, args: readonly string[], options: SpawnO
     },
     async stop() {
       running.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      // A graceful stop first (a --cpu-prof profile is written on a normal exit), then the group.
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => killGroup(proc), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
       killGroup(proc);
-      if (proc.exitCode === null && proc.signalCode === null) await exited;
     },
   };
   running.add(child);
