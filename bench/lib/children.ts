@@ -67,9 +67,7 @@ export interface SpawnOptions {
 
 /** Starts `node [args]` in its own process group, with stdin/stdout as JSON-line channels. */
 export function spawnNode(name: string, args: readonly string[], options: SpawnOptions = {}): Child {
-  const profile = PROFILED.has(name)
-    ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`]
-    : [];
+  const profile = PROFILED.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : [];
   const proc = spawn(process.execPath, [...profile, '--require', DIE_WITH_PARENT, ...args], {
     cwd: options.cwd ?? BENCH_DIR,
     env: { PATH: process.env.PATH ?? '', ...options.env },
