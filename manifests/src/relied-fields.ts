@@ -21,7 +21,7 @@ const list = (items: Shape): Shape => ({ items });
 const MAP: Shape = { additionalProperties: LEAF };
 
 const metadata = fields({ name: LEAF, namespace: LEAF, labels: MAP, annotations: MAP, finalizers: LEAF });
-const labelSelector = fields({ matchLabels: MAP });
+const labelSelector = fields({ matchLabels: MAP, matchExpressions: list(obj('key', 'operator', 'values')) });
 
 const probe = fields({
   httpGet: obj('path', 'port'),
@@ -71,7 +71,11 @@ const podTemplate = fields({
   }),
 });
 
-const networkPeer = fields({ namespaceSelector: labelSelector, ipBlock: obj('cidr', 'except') });
+const networkPeer = fields({
+  namespaceSelector: labelSelector,
+  podSelector: labelSelector,
+  ipBlock: obj('cidr', 'except'),
+});
 const networkPorts = list(obj('protocol', 'port'));
 
 const SHAPES: Record<string, Shape> = {

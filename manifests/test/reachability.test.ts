@@ -1,0 +1,188 @@
+/**
+ * Reachability in integration-001 (stable overlay + platform + the sample PRs' canaries), computed
+ * from the rendered NetworkPolicies (src/reachability.ts) and asserted as a whole matrix: the edges
+ * the architecture needs are open, every other one is closed. This replaced whole-object
+ * expectations on the policies, which a breakage could simply be copied into.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Corpus } from '../src/corpus';
+import { kustomizeBuild } from '../src/kustomize';
+import { MANIFESTS_DIR } from '../src/layout';
+import { containers, type KubeObject } from '../src/objects';
+import { type Cluster, type Endpoint, namespaceLabels, reachabilityMatrix } from '../src/reachability';
+import { brokenCopy, realContext } from './helper';
+
+let platform: KubeObject[];
+beforeAll(async () => {
+  [platform] = await Promise.all([kustomizeBuild(path.join(MANIFESTS_DIR, 'platform')), realContext()]);
+}, 60_000);
+
+const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };
+
+function clusterOf(corpus: Corpus): { cluster: Cluster; objects: KubeObject[] } {
+  const objects = [
+    ...corpus.overlays['integration-001'],
+    ...platform,
+    ...corpus.prApps.flatMap((p) => p.objects),
+  ];
+  const namespaces = namespaceLabels(
+    objects.filter((o) => o.kind === 'Namespace'),
+    ['traefik', 'linkerd', 'linkerd-viz', 'kube-system', 'monitoring', 'observability'],
+  );
+  return { cluster: { namespaces, policies: objects.filter((o) => o.kind === 'NetworkPolicy') }, objects };
+}
+
+let nextIp = 10;
+/** The pods of a rendered Deployment: its template labels, its serving port, and Linkerd's inbound port. */
+function workload(
+  objects: readonly KubeObject[],
+  name: string,
+  service: string,
+  namespace: string,
+): Endpoint {
+  const deployment = objects.find(
+    (o) => o.kind === 'Deployment' && o.metadata.name === service && o.metadata.namespace === namespace,
+  );
+  if (deployment === undefined) throw new Error(`test fixture: no Deployment ${namespace}/${service}`);
+  const serving = containers(deployment)
+    .flatMap((c) => c.ports ?? [])
+    .filter((p) => p.name === 'http' || p.name === 'grpc')
+    .map((p) => ({ port: p.containerPort, name: p.name }));
+  return {
+    name,
+    namespace,
+    labels: deployment.spec.template.metadata.labels,
+    ip: `10.42.0.${nextIp++}`,
+    ports: [...serving, LINKERD_INBOUND],
+    managed: true,
+  };
+}
+
+function endpoints(corpus: Corpus, objects: readonly KubeObject[]): Endpoint[] {
+  const prs = [...new Set(corpus.prApps.map((p) => p.number))];
+  return [
+    {
+      name: 'traefik',
+      namespace: 'traefik',
+      labels: { 'app.kubernetes.io/name': 'traefik' },
+      ip: '10.42.1.2',
+      ports: [
+        { port: 8000, name: 'web' },
+        { port: 8443, name: 'websecure' },
+      ],
+    },
+    workload(objects, 'api', 'api-service', 'apps'),
+    workload(objects, 'store', 'store-service', 'apps'),
+    ...prs.map((n) => workload(objects, `api-pr-${n}`, 'api-service', `api-canary-pr-${n}`)),
+    ...prs.map((n) => workload(objects, `store-pr-${n}`, 'store-service', `store-canary-pr-${n}`)),
+    // DynamoDB's regional endpoint, e.g. dynamodb.eu-west-1.amazonaws.com (a public address).
+    { name: 'dynamodb', ip: '52.94.24.0', ports: [{ port: 443 }] },
+    {
+      name: 'linkerd',
+      namespace: 'linkerd',
+      labels: { 'linkerd.io/control-plane-ns': 'linkerd' },
+      ip: '10.42.2.2',
+      ports: [
+        { port: 8086, name: 'grpc' },
+        { port: 8090, name: 'policy-grpc' },
+        { port: 8080, name: 'ident-grpc' },
+      ],
+    },
+  ];
+}
+
+async function matrix(corpus?: Corpus): Promise<Record<string, string>> {
+  const real = corpus ?? (await realContext()).corpus;
+  const { cluster, objects } = clusterOf(real);
+  return reachabilityMatrix(endpoints(real, objects), cluster);
+}
+
+/**
+ * The edges pr-canary needs; every other pair with one of our workloads at an end must be denied
+ * (pairs among Traefik, Linkerd and DynamoDB are not governed by these manifests).
+ */
+function expectedMatrix(prs: readonly string[]): Record<string, string> {
+  const meshed = ['api', 'store', ...prs.flatMap((n) => [`api-pr-${n}`, `store-pr-${n}`])];
+  const allowed = new Set([
+    // the edge reaches the apis (stable and every PR's canary)
+    'traefik → api',
+    ...prs.map((n) => `traefik → api-pr-${n}`),
+    // the stable api calls the stable store and, routed by the mesh, every PR's store canary
+    'api → store',
+    ...prs.map((n) => `api → store-pr-${n}`),
+    // a PR's api canary calls the stable store, or its own PR's store canary — no other PR's
+    ...prs.flatMap((n) => [`api-pr-${n} → store`, `api-pr-${n} → store-pr-${n}`]),
+    // only stores reach DynamoDB
+    'store → dynamodb',
+    ...prs.map((n) => `store-pr-${n} → dynamodb`),
+    // every meshed pod's proxy reaches the Linkerd control plane
+    ...meshed.map((w) => `${w} → linkerd`),
+  ]);
+  const unmanaged = ['traefik', 'dynamodb', 'linkerd'];
+  const names = [...unmanaged, ...meshed];
+  const expected: Record<string, string> = {};
+  for (const from of names)
+    for (const to of names)
+      if (from !== to && !(unmanaged.includes(from) && unmanaged.includes(to)))
+        expected[`${from} → ${to}`] = allowed.has(`${from} → ${to}`) ? 'allowed' : 'denied';
+  return expected;
+}
+
+describe('reachability among the edge, stable apps, PR canaries, DynamoDB and Linkerd (integration-001)', () => {
+  it('is exactly the edges the architecture needs; everything else is denied', async () => {
+    const { corpus } = await realContext();
+    const prs = [...new Set(corpus.prApps.map((p) => p.number))];
+    expect(prs).toHaveLength(2);
+    expect(await matrix()).toEqual(expectedMatrix(prs));
+  });
+});
+
+describe('the matrix catches the breakages whole-object expectations let through', () => {
+  const api7 = (ctx: { corpus: Corpus }) =>
+    ctx.corpus.prApps.find((p) => p.kind === 'api-service' && p.number === '7');
+  const store7 = (ctx: { corpus: Corpus }) =>
+    ctx.corpus.prApps.find((p) => p.kind === 'store-service' && p.number === '7');
+
+  it('Traefik no longer admitted to the api canary namespace', async () => {
+    const ctx = await brokenCopy((c) => {
+      for (const o of api7(c)?.objects ?? [])
+        if (o.kind === 'NetworkPolicy')
+          for (const rule of o.spec.ingress ?? [])
+            for (const peer of rule.from ?? [])
+              if (peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'traefik')
+                peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name'] = 'ingress-nginx';
+    });
+    const m = await matrix(ctx.corpus);
+    expect(m['traefik → api-pr-7']).toBe('denied');
+    expect(m['traefik → api-pr-123456789']).toBe('allowed');
+  });
+
+  it('a PR namespace losing the workloads label', async () => {
+    const ctx = await brokenCopy((c) => {
+      for (const p of [api7(c), store7(c)])
+        for (const o of p?.objects ?? [])
+          if (o.kind === 'Namespace') delete o.metadata.labels?.['pr-canary.dev/workloads'];
+    });
+    const m = await matrix(ctx.corpus);
+    expect(m['api → store-pr-7']).toBe('denied');
+    expect(m['api-pr-7 → store-pr-7']).toBe('denied');
+  });
+
+  it('the store canary losing its DynamoDB egress', async () => {
+    const ctx = await brokenCopy((c) => {
+      const store = store7(c);
+      if (store === undefined) throw new Error('test fixture: no store canary for PR 7');
+      store.objects = store.objects.filter(
+        (o) =>
+          !(
+            o.kind === 'NetworkPolicy' &&
+            (o.spec.egress ?? []).some((r: { to?: { ipBlock?: unknown }[] }) => r.to?.some((t) => t.ipBlock))
+          ),
+      );
+    });
+    const m = await matrix(ctx.corpus);
+    expect(m['store-pr-7 → dynamodb']).toBe('denied');
+    expect(m['store-pr-123456789 → dynamodb']).toBe('allowed');
+  });
+});
