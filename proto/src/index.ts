@@ -36,6 +36,15 @@ const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
 
+/**
+ * Trailing metadata ItemsService adds to an UNAVAILABLE status to say why, so a client can tell its
+ * own caller without passing the status details through (see store.proto).
+ */
+export const UNAVAILABLE_REASON_KEY = 'x-unavailable-reason';
+/** `table_missing`: DynamoDB answers but the item table does not exist; `unavailable`: DynamoDB unreachable, throttling or failing. */
+export const UNAVAILABLE_REASONS = ['table_missing', 'unavailable'] as const;
+export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
+
 /** Loader options; they must match the `generate` script's flags so the generated types are true. */
 const LOADER_OPTIONS: protoLoader.Options = {
   longs: Number,

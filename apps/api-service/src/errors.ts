@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { UnavailableReason } from '@pr-canary/proto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreCallError } from './store-client';
 
@@ -105,9 +106,16 @@ function clientSafeDetails(details: string, fallback: string): string {
   return cleaned.length > MAX_DETAILS_LENGTH ? `${cleaned.slice(0, MAX_DETAILS_LENGTH)}…` : cleaned;
 }
 
+/** What the store said was behind an UNAVAILABLE (fixed text per known reason). */
+const UNAVAILABLE_MESSAGES: Readonly<Record<UnavailableReason, string>> = {
+  table_missing: 'the store is unavailable: its item table does not exist; try again shortly',
+  unavailable: 'the store is unavailable: its database cannot be reached; try again shortly',
+};
+
 function storeErrorBody(err: StoreCallError): ErrorBody {
   const statusCode = GRPC_TO_HTTP_STATUS[err.grpcCode] ?? 500;
   const code = GrpcStatus[err.grpcCode] ?? 'UNKNOWN';
+  if (err.unavailableReason) return errorBody(statusCode, code, UNAVAILABLE_MESSAGES[err.unavailableReason]);
   if (statusCode >= 500)
     return errorBody(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);
   return errorBody(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));

@@ -17,6 +17,9 @@ import {
   itemsServiceClientConstructor,
   type ListItemsResponse__Output,
   type ServingStatus,
+  UNAVAILABLE_REASON_KEY,
+  UNAVAILABLE_REASONS,
+  type UnavailableReason,
   type UpdateItemResponse__Output,
 } from '@pr-canary/proto';
 
@@ -68,9 +71,16 @@ export class StoreCallError extends Error {
     readonly method: string,
     readonly grpcCode: grpc.status,
     readonly details: string,
+    /** Why the store said UNAVAILABLE, when it said (`x-unavailable-reason`, one of the known values). */
+    readonly unavailableReason?: UnavailableReason,
   ) {
     super(`store ${method} failed: ${grpc.status[grpcCode] ?? grpcCode}: ${details}`);
   }
+}
+
+function unavailableReasonOf(metadata: grpc.Metadata | undefined): UnavailableReason | undefined {
+  const [value] = metadata?.get(UNAVAILABLE_REASON_KEY) ?? [];
+  return UNAVAILABLE_REASONS.find((reason) => reason === value);
 }
 
 /**
@@ -92,7 +102,9 @@ const DEFAULT_STREAM_DEADLINE_MS = 30_000;
 function toStoreError(method: string, err: unknown): unknown {
   if (err instanceof Error && typeof (err as grpc.ServiceError).code === 'number') {
     const serviceError = err as grpc.ServiceError;
-    return new StoreCallError(method, serviceError.code, serviceError.details ?? '');
+    const reason =
+      serviceError.code === grpc.status.UNAVAILABLE ? unavailableReasonOf(serviceError.metadata) : undefined;
+    return new StoreCallError(method, serviceError.code, serviceError.details ?? '', reason);
   }
   return err;
 }

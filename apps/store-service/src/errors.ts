@@ -1,3 +1,5 @@
+import type { UnavailableReason } from '@pr-canary/proto';
+
 /**
  * What the repository can tell its callers, independent of DynamoDB and of gRPC. The handlers map
  * each of these to one gRPC status (see handlers.ts); anything else is an internal error.
@@ -34,10 +36,20 @@ export class InvalidPageTokenError extends Error {
   }
 }
 
-/** DynamoDB could not be reached, throttled us, or had a transient failure: worth retrying later. */
+/**
+ * Why the item table cannot serve: `table_missing` (DynamoDB answers, but the table does not exist —
+ * e.g. an in-memory dynalite restarted, or the table was dropped) or `unavailable` (DynamoDB could
+ * not be reached, throttled us, or had a transient failure). Both are worth retrying later.
+ */
+
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
-  constructor(options: { cause: unknown }) {
-    super('the item table is unavailable', options);
+  readonly reason: UnavailableReason;
+  constructor(options: { cause: unknown; reason?: UnavailableReason }) {
+    const reason = options.reason ?? 'unavailable';
+    super(reason === 'table_missing' ? 'the item table does not exist' : 'the item table is unavailable', {
+      cause: options.cause,
+    });
+    this.reason = reason;
   }
 }

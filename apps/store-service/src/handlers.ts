@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import type { ItemsServiceHandlers } from '@pr-canary/proto';
+import { type ItemsServiceHandlers, UNAVAILABLE_REASON_KEY, type UnavailableReason } from '@pr-canary/proto';
 import {
   InvalidPageTokenError,
   ItemAlreadyExistsError,
@@ -135,6 +135,11 @@ function cancellationSignal(call: AnyServerCall): AbortSignal {
   return controller.signal;
 }
 
+const UNAVAILABLE_DETAILS: Readonly<Record<UnavailableReason, string>> = {
+  table_missing: 'the item table does not exist; retry once the store reports SERVING again',
+  unavailable: 'the item table is unavailable; retry later',
+};
+
 /** The one place where errors become gRPC statuses. INTERNAL never carries internals. */
 function toStatus(
   error: unknown,
@@ -161,8 +166,13 @@ function toStatus(
     return { code: grpc.status.CANCELLED, details: 'call cancelled' };
   }
   if (error instanceof StoreUnavailableError) {
-    context.logger.warn({ err: error, method: context.method }, 'item table unavailable');
-    return { code: grpc.status.UNAVAILABLE, details: 'the item table is unavailable; retry later' };
+    context.logger.warn(
+      { err: error, reason: error.reason, method: context.method },
+      'item table unavailable',
+    );
+    const metadata = new grpc.Metadata();
+    metadata.set(UNAVAILABLE_REASON_KEY, error.reason);
+    return { code: grpc.status.UNAVAILABLE, details: UNAVAILABLE_DETAILS[error.reason], metadata };
   }
   context.logger.error({ err: error, method: context.method }, 'request failed');
   return { code: grpc.status.INTERNAL, details: 'internal error' };

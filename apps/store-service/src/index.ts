@@ -25,3 +25,9 @@ export {
 } from './items-repository';
 export { type RunningStore, SERVICE_NAME, type StartOptions, startStoreService } from './service';
 export { bindStoreServer, createStoreServer, type StoreServerDeps } from './store-server';
+export {
+  createTableMonitor,
+  type TableMonitor,
+  type TableMonitorDeps,
+  type TableState,
+} from './table-monitor';

@@ -79,13 +79,22 @@ const storedItemSchema = z.object({
 export interface ItemsRepositoryDeps {
   client: DynamoDBDocumentClient;
   table: string;
+  /**
+   * Told about every request that failed as StoreUnavailableError (table missing, DynamoDB down), so
+   * readiness can react at once instead of at its next check (see table-monitor.ts).
+   */
+  onUnavailable?: (error: StoreUnavailableError) => void;
   /** Id generator; tests inject a fixed one to prove that create never overwrites. */
   newId?: () => string;
 }
 
 export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepository {
-  const { client, table, newId = newItemId } = deps;
+  const { client, table, newId = newItemId, onUnavailable } = deps;
   const keyOf = (id: string) => ({ pk: LIST_PARTITION, sk: id });
+  const sendClassified = <Out>(
+    options: CallOptions,
+    send: (http: { abortSignal?: AbortSignal }) => Promise<Out>,
+  ): Promise<Out> => sendReporting(options, send, onUnavailable);
 
   async function get(id: string, options: CallOptions = {}): Promise<Item> {
     const out = await sendClassified(options, (http) =>
@@ -237,11 +246,11 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
  */
 export async function ensureTable(deps: { client: DynamoDBDocumentClient; table: string }): Promise<void> {
   const { client, table } = deps;
-  if ((await describeStatus(client, table)) === undefined) {
+  if ((await describeTableStatus(client, table)) === undefined) {
     await createTable(client, table);
   }
   const deadline = Date.now() + TABLE_READY_TIMEOUT_MS;
-  while ((await describeStatus(client, table)) !== 'ACTIVE') {
+  while ((await describeTableStatus(client, table)) !== 'ACTIVE') {
     if (Date.now() > deadline) {
       throw new Error(`table ${table} did not become ACTIVE within ${TABLE_READY_TIMEOUT_MS} ms`);
     }
@@ -249,9 +258,14 @@ export async function ensureTable(deps: { client: DynamoDBDocumentClient; table:
   }
 }
 
-async function describeStatus(client: DynamoDBDocumentClient, table: string): Promise<string | undefined> {
+/** The table's status (`ACTIVE`, `CREATING`, …), or undefined when it does not exist. */
+export async function describeTableStatus(
+  client: DynamoDBDocumentClient,
+  table: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   try {
-    const out = await client.send(new DescribeTableCommand({ TableName: table }));
+    const out = await client.send(new DescribeTableCommand({ TableName: table }), { abortSignal: signal });
     return out.Table?.TableStatus;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) {
@@ -261,7 +275,12 @@ async function describeStatus(client: DynamoDBDocumentClient, table: string): Pr
   }
 }
 
-async function createTable(client: DynamoDBDocumentClient, table: string): Promise<void> {
+/** Creates the table (PAY_PER_REQUEST, pk/sk); one that already exists is fine. */
+export async function createTable(
+  client: DynamoDBDocumentClient,
+  table: string,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -276,6 +295,7 @@ async function createTable(client: DynamoDBDocumentClient, table: string): Promi
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
       }),
+      { abortSignal: signal },
     );
   } catch (error) {
     // Another instance created it first: fine, we wait for ACTIVE either way.
@@ -319,20 +339,32 @@ const NETWORK_ERROR_CODES = new Set([
 ]);
 
 /**
- * Sends one request with the caller's AbortSignal and turns "DynamoDB is unreachable, throttling or
- * failing on its side" into StoreUnavailableError. Everything else (conditional failures, aborts,
- * validation errors) passes through unchanged.
+ * Sends one request with the caller's AbortSignal and turns "the table does not exist" and "DynamoDB
+ * is unreachable, throttling or failing on its side" into StoreUnavailableError (reported to
+ * `onUnavailable`). Everything else (conditional failures, aborts, validation errors) passes through.
  */
-async function sendClassified<Out>(
+async function sendReporting<Out>(
   options: CallOptions,
   send: (http: { abortSignal?: AbortSignal }) => Promise<Out>,
+  onUnavailable: ((error: StoreUnavailableError) => void) | undefined,
 ): Promise<Out> {
   options.signal?.throwIfAborted();
   try {
     return await send({ abortSignal: options.signal });
   } catch (error) {
-    throw isUnavailable(error) ? new StoreUnavailableError({ cause: error }) : error;
+    const unavailable = classifyUnavailable(error);
+    if (!unavailable) throw error;
+    onUnavailable?.(unavailable);
+    throw unavailable;
   }
+}
+
+/** The StoreUnavailableError `error` amounts to, or undefined when it is not about availability. */
+function classifyUnavailable(error: unknown): StoreUnavailableError | undefined {
+  if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+    return new StoreUnavailableError({ cause: error, reason: 'table_missing' });
+  }
+  return isUnavailable(error) ? new StoreUnavailableError({ cause: error }) : undefined;
 }
 
 function isUnavailable(error: unknown): boolean {

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const store = await startStoreService(config);
   installShutdown({
     logger: store.logger,
-    markNotReady: () => store.health.setAll('NOT_SERVING'),
+    markNotReady: store.markNotReady,
     drainMs: config.SHUTDOWN_DRAIN_MS,
     close: store.close,
     flush: shutdownTelemetry,

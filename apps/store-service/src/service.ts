@@ -10,8 +10,9 @@ import {
 import type { StoreConfig } from './config';
 import { createDocumentClient } from './dynamodb-client';
 import { createHealthRegistry, type HealthRegistry } from './health';
-import { createItemsRepository, ensureTable } from './items-repository';
+import { createItemsRepository } from './items-repository';
 import { bindStoreServer, createStoreServer } from './store-server';
+import { createTableMonitor, type TableMonitor } from './table-monitor';
 
 export const SERVICE_NAME = 'store-service';
 /** How long tryShutdown may wait for in-flight calls before they are cut off. */
@@ -22,7 +23,11 @@ export interface RunningStore {
   port: number;
   metricsPort: number;
   health: HealthRegistry;
+  /** Watches the item table and keeps `health` in step with it (see table-monitor.ts). */
+  table: TableMonitor;
   logger: ReturnType<typeof createLogger>;
+  /** Shutdown step 1: stops the table monitor and reports NOT_SERVING for good. */
+  markNotReady(): void;
   /** Stops accepting, waits for in-flight calls (forcing them after 10 s), closes the rest. */
   close(): Promise<void>;
 }
@@ -48,32 +53,55 @@ export async function startStoreService(
   const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
   const metrics = createServiceMetrics({ identity });
   const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
-  if (config.DYNAMODB_CREATE_TABLE) {
-    await ensureTable({ client, table: config.DYNAMODB_TABLE }).catch((error: unknown) => {
-      client.destroy();
-      throw error;
-    });
-  }
   const health = createHealthRegistry();
+  const table = createTableMonitor({
+    client,
+    table: config.DYNAMODB_TABLE,
+    ownsTable: config.DYNAMODB_CREATE_TABLE,
+    health,
+    logger,
+  });
+  await table.start().catch((error: unknown) => {
+    client.destroy();
+    throw error;
+  });
   const server = createStoreServer({
-    repo: createItemsRepository({ client, table: config.DYNAMODB_TABLE }),
+    repo: createItemsRepository({ client, table: config.DYNAMODB_TABLE, onUnavailable: table.suspect }),
     logger,
     identity,
     metrics,
     health,
     trustCanaryKey: config.CANARY_HEADER_TRUSTED,
   });
-  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host: config.HOST });
+  const metricsServer = await startMetricsServer({
+    metrics,
+    port: config.METRICS_PORT,
+    host: config.HOST,
+  }).catch((error: unknown) => {
+    table.stop();
+    client.destroy();
+    throw error;
+  });
   const port = await bindStoreServer(server, config.HOST, config.PORT).catch(async (error: unknown) => {
+    table.stop();
     await metricsServer.close();
+    client.destroy();
     throw error;
   });
   return {
     port,
     metricsPort: metricsServer.port,
     health,
+    table,
     logger,
-    close: () => closeAll(server, metricsServer, client),
+    markNotReady() {
+      table.stop();
+      health.setAll('NOT_SERVING');
+    },
+    close: () => {
+      table.stop();
+      return closeAll(server, metricsServer, client);
+    },
   };
 }
 

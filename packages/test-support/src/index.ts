@@ -1,4 +1,4 @@
-export { type RunningDynalite, startDynalite } from './dynalite';
+export { type DynaliteOptions, type RunningDynalite, startDynalite } from './dynalite';
 export { freePort } from './free-port';
 export {
   type OtlpReceiver,

@@ -1,0 +1,139 @@
+/**
+ * Readiness covers the item table. The monitor asks DynamoDB for the table's status (DescribeTable)
+ * and keeps grpc.health.v1 in step: SERVING only while the table is ACTIVE (or UPDATING, which still
+ * serves). When the table is missing, or DynamoDB cannot be reached, the store reports NOT_SERVING —
+ * so api-service's /readyz fails and data calls answer UNAVAILABLE — and checks again every
+ * RECOVERY_CHECK_MS until it is back. Where the store owns its table (DYNAMODB_CREATE_TABLE=true) it
+ * creates it again, so an in-memory dynalite that restarted is usable again within about a second.
+ *
+ * While ready it checks every READY_CHECK_MS (a dropped table is noticed without traffic), and at
+ * once when a data call reports the table missing or DynamoDB down (`suspect`).
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HealthRegistry } from './health';
+import { createTable, describeTableStatus, ensureTable } from './items-repository';
+
+const READY_CHECK_MS = 5_000;
+const RECOVERY_CHECK_MS = 250;
+/** One check never waits longer than this for DynamoDB (a hung endpoint must not stall readiness). */
+const CHECK_TIMEOUT_MS = 1_000;
+/** Statuses in which a table serves reads and writes. */
+const SERVING_STATUSES = new Set(['ACTIVE', 'UPDATING']);
+
+export type TableState = 'ready' | 'missing' | 'not_active' | 'unreachable';
+
+/** Fixed text for logs: never the SDK's message (which can carry endpoints and request ids). */
+const NOT_READY_REASONS: Readonly<Record<Exclude<TableState, 'ready'>, string>> = {
+  missing: 'the item table does not exist',
+  not_active: 'the item table is not ACTIVE yet',
+  unreachable: 'DynamoDB cannot be reached',
+};
+
+export interface TableMonitorLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+export interface TableMonitorDeps {
+  client: DynamoDBDocumentClient;
+  table: string;
+  /** DYNAMODB_CREATE_TABLE: create the table whenever it is missing. */
+  ownsTable: boolean;
+  health: HealthRegistry;
+  logger: TableMonitorLogger;
+}
+
+export interface TableMonitor {
+  /**
+   * The first check. Owning the table, it creates it and waits for ACTIVE, and throws if it cannot
+   * (the process should not start); otherwise health starts as whatever the table's state is.
+   */
+  start(): Promise<void>;
+  /** A data call failed for lack of the table or of DynamoDB: check now rather than at the next tick. */
+  suspect(): void;
+  /** Stops checking; health is left as it is (shutdown sets it NOT_SERVING itself). */
+  stop(): void;
+  readonly state: TableState;
+}
+
+export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
+  const { client, table, ownsTable, health, logger } = deps;
+  let state: TableState = 'ready';
+  let timer: NodeJS.Timeout | undefined;
+  let checking: Promise<void> | undefined;
+  let stopped = false;
+
+  function enter(next: TableState) {
+    if (next === state || stopped) return;
+    const wasReady = state === 'ready';
+    state = next;
+    if (next === 'ready') {
+      health.setAll('SERVING');
+      logger.info({ table }, 'item table ready');
+      return;
+    }
+    if (wasReady) health.setAll('NOT_SERVING');
+    logger.warn(
+      { table, reason: NOT_READY_REASONS[next], recreating: next === 'missing' && ownsTable },
+      'item table not ready',
+    );
+  }
+
+  async function check(): Promise<TableState> {
+    const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+    try {
+      let status = await describeTableStatus(client, table, signal);
+      if (status === undefined && ownsTable) {
+        enter('missing');
+        await createTable(client, table, signal);
+        status = await describeTableStatus(client, table, signal);
+      }
+      if (status === undefined) return 'missing';
+      return SERVING_STATUSES.has(status) ? 'ready' : 'not_active';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  function schedule(delayMs: number) {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(runCheck, delayMs);
+    timer.unref();
+  }
+
+  function runCheck() {
+    if (checking || stopped) return;
+    clearTimeout(timer);
+    checking = check().then((next) => {
+      checking = undefined;
+      enter(next);
+      schedule(state === 'ready' ? READY_CHECK_MS : RECOVERY_CHECK_MS);
+    });
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    async start() {
+      if (ownsTable) {
+        await ensureTable({ client, table });
+      } else {
+        const first = await check();
+        if (first !== 'ready') {
+          // Not ready from the start: say so before the server takes its first call.
+          state = first;
+          health.setAll('NOT_SERVING');
+          logger.warn({ table, reason: NOT_READY_REASONS[first], recreating: false }, 'item table not ready');
+        }
+      }
+      schedule(state === 'ready' ? READY_CHECK_MS : RECOVERY_CHECK_MS);
+    },
+    suspect: runCheck,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Readiness covers the item table, against a real dynalite: a dropped table or a dynalite that
+ * restarted empty makes data calls UNAVAILABLE (reason `table_missing`, never INTERNAL) and health
+ * NOT_SERVING, and the store recovers by itself within 2 s of the table or the database coming back —
+ * re-creating the table where it owns it (DYNAMODB_CREATE_TABLE=true).
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import * as grpc from '@grpc/grpc-js';
+import { createLogger } from '@pr-canary/canary-context';
+import {
+  type HealthCheckResponse__Output,
+  type HealthClient,
+  healthClientConstructor,
+  itemsServiceClientConstructor,
+  UNAVAILABLE_REASON_KEY,
+} from '@pr-canary/proto';
+import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { loadConfig } from '../src/config';
+import { createDocumentClient } from '../src/dynamodb-client';
+import { type RunningStore, startStoreService } from '../src/service';
+import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
+
+const RECOVERY_BUDGET_MS = 2_000;
+const dynalites: RunningDynalite[] = [];
+afterEach(async () => {
+  for (const db of dynalites.splice(0)) await db.close();
+});
+
+async function dynalite(port?: number): Promise<RunningDynalite> {
+  const db = await startDynalite({ port });
+  dynalites.push(db);
+  return db;
+}
+
+/** Polls `probe` until it returns true; fails after `timeoutMs`. Returns the time it took. */
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe().catch(() => false)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function startStore(endpoint: string, table: string, ownsTable: boolean) {
+  const store: RunningStore = await startStoreService(
+    loadConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      DYNAMODB_TABLE: table,
+      DYNAMODB_ENDPOINT: endpoint,
+      DYNAMODB_CREATE_TABLE: String(ownsTable),
+    }),
+    { logger: createLogger({ identity: TEST_IDENTITY, level: 'silent' }) },
+  );
+  const address = `127.0.0.1:${store.port}`;
+  const items = new (itemsServiceClientConstructor())(address, grpc.credentials.createInsecure());
+  const health: HealthClient = new (healthClientConstructor())(address, grpc.credentials.createInsecure());
+  onTestFinished(async () => {
+    items.close();
+    health.close();
+    await store.close();
+  });
+  const status = async () =>
+    (
+      await unary<HealthCheckResponse__Output>((md, o, cb) =>
+        health.check({ service: 'store.v1.ItemsService' }, md, o, cb),
+      )
+    ).status;
+  return { store, api: itemsApi(items), status };
+}
+
+function tableAdmin(endpoint: string) {
+  const client = createDocumentClient({ region: 'us-east-1', endpoint });
+  onTestFinished(() => client.destroy());
+  return {
+    drop: (table: string) => client.send(new DeleteTableCommand({ TableName: table })),
+    create: (table: string) =>
+      client.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      ),
+  };
+}
+
+const anItem = { name: 'kettle', description: '', priceCents: 1 };
+
+describe('a table the store does not own (DYNAMODB_CREATE_TABLE=false)', () => {
+  it('starts NOT_SERVING while the table is missing and serves within 2 s of it being created', async () => {
+    const db = await dynalite();
+    const table = `items-${randomUUID()}`;
+    const { api, status } = await startStore(db.endpoint, table, false);
+    expect(await status()).toBe('NOT_SERVING');
+    const error = await expectStatus(api.list({ pageSize: 0, pageToken: '' }), grpc.status.UNAVAILABLE);
+    expect(error.details).toBe('the item table does not exist; retry once the store reports SERVING again');
+
+    await tableAdmin(db.endpoint).create(table);
+    const took = await waitUntil(async () => (await status()) === 'SERVING');
+    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    expect((await api.create({ ...anItem })).item?.version).toBe(1);
+  });
+
+  it('a dropped table: UNAVAILABLE table_missing (not INTERNAL), NOT_SERVING, then back within 2 s', async () => {
+    const db = await dynalite();
+    const table = `items-${randomUUID()}`;
+    const admin = tableAdmin(db.endpoint);
+    await admin.create(table);
+    const { api, status } = await startStore(db.endpoint, table, false);
+    expect(await status()).toBe('SERVING');
+    const created = await api.create({ ...anItem });
+
+    await admin.drop(table);
+    const error = await expectStatus(api.get({ id: created.item?.id ?? '' }), grpc.status.UNAVAILABLE);
+    expect(error.metadata.get(UNAVAILABLE_REASON_KEY)).toEqual(['table_missing']);
+    // The failed call told the monitor: readiness follows without waiting for its next tick.
+    await waitUntil(async () => (await status()) === 'NOT_SERVING', 1_000);
+
+    await admin.create(table);
+    const took = await waitUntil(async () => (await status()) === 'SERVING');
+    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    expect((await api.list({ pageSize: 0, pageToken: '' })).items).toEqual([]);
+  });
+});
+
+describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
+  it('dynalite restarted in memory: UNAVAILABLE while down, then the table is re-created and calls succeed within 2 s', async () => {
+    const db = await dynalite();
+    const table = `items-${randomUUID()}`;
+    const { api, status } = await startStore(db.endpoint, table, true);
+    await api.create({ ...anItem });
+
+    await db.close();
+    dynalites.splice(dynalites.indexOf(db), 1);
+    const down = await expectStatus(api.list({ pageSize: 0, pageToken: '' }), grpc.status.UNAVAILABLE);
+    expect(down.metadata.get(UNAVAILABLE_REASON_KEY)).toEqual(['unavailable']);
+    await waitUntil(async () => (await status()) === 'NOT_SERVING', 2_000);
+
+    await dynalite(db.port);
+    const took = await waitUntil(async () => {
+      await api.create({ ...anItem });
+      return (await status()) === 'SERVING';
+    });
+    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    // A fresh, empty table: the store made it again (the restarted dynalite had none).
+    expect((await api.list({ pageSize: 0, pageToken: '' })).items.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a dropped table is re-created by the store itself', async () => {
+    const db = await dynalite();
+    const table = `items-${randomUUID()}`;
+    const { api, status } = await startStore(db.endpoint, table, true);
+    const created = await api.create({ ...anItem });
+    await tableAdmin(db.endpoint).drop(table);
+    const dropped = Date.now();
+    await waitUntil(async () => {
+      await api.get({ id: created.item?.id ?? '' }).catch((error: grpc.ServiceError) => {
+        if (error.code !== grpc.status.NOT_FOUND) throw error;
+      });
+      return (await status()) === 'SERVING';
+    });
+    expect(Date.now() - dropped).toBeLessThan(RECOVERY_BUDGET_MS);
+    await expectStatus(api.get({ id: created.item?.id ?? '' }), grpc.status.NOT_FOUND);
+  });
+});
