@@ -42,8 +42,9 @@ export interface RouteFacts {
  */
 export function assessRoute(facts: RouteFacts): Verdict[] {
   const verdicts: Verdict[] = [];
-  const failed = facts.status >= 500;
-  if (facts.status >= 400) {
+  // 0: no readable response at all (network, CORS, timeout).
+  const failed = facts.status >= 500 || facts.status === 0;
+  if (facts.status >= 400 || facts.status === 0) {
     verdicts.push({ level: failed ? 'warning' : 'info', text: failureText(facts) });
   }
   if (facts.warning) {
@@ -53,7 +54,7 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
   if (rewritten) verdicts.push({ level: 'warning', text: rewritten });
   if (!facts.servedByPresent) {
     // An error answered by something in front of the api (the router, a gateway) has no chain at all.
-    if (facts.status < 400) {
+    if (!failed && facts.status < 400) {
       verdicts.push({
         level: 'warning',
         text: 'The response carried no X-Served-By header, so the route is unknown (is the header exposed via CORS?).',
@@ -80,6 +81,7 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
 }
 
 function failureText(facts: RouteFacts): string {
+  if (facts.status === 0) return `The request failed: ${facts.errorMessage ?? 'no response'}`;
   const reason = facts.errorMessage ? `: ${facts.errorMessage.replace(/[.\s]+$/, '')}` : '';
   const chain =
     facts.servedByPresent && facts.status >= 500 ? ' Hops after the failing one are missing.' : '';

@@ -35,7 +35,14 @@ export interface BrowserSuite {
  * The page and the API are on different origins, so every request with X-Canary is a real CORS request.
  * With `stack: false` no stack is started and pages point at an API of the test's own with `?api=`.
  */
-export function useBrowserSuite(options: { stack?: boolean } = {}): BrowserSuite {
+export interface BrowserSuiteOptions {
+  /** Start the local stack (default true); without it pages point at an API of the test's own. */
+  stack?: boolean;
+  /** Runs once the stack is up, before any page opens (e.g. to stop a canary). */
+  onStackStarted?: (stack: Stack) => Promise<void>;
+}
+
+export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite {
   const withStack = options.stack ?? true;
   let outDir: string | undefined;
   let server: PreviewServer | undefined;
@@ -57,6 +64,7 @@ export function useBrowserSuite(options: { stack?: boolean } = {}): BrowserSuite
     if (withStack) {
       stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 90_000 });
       urls.api = stack.urls.api;
+      await options.onStackStarted?.(stack);
       // The deploy-time config mechanism, exactly as a cluster would mount it.
       await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
     }

@@ -34,13 +34,12 @@ let item: FakeItem;
 const puts: (string | undefined)[] = [];
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra = {}) {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+  const cors = {
     'access-control-allow-origin': req.headers.origin ?? '*',
     'access-control-expose-headers': 'x-served-by, x-canary, x-canary-warning, etag',
     vary: 'Origin',
-    ...extra,
-  });
+  };
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...cors, ...extra });
   res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
@@ -60,6 +59,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
   }
   // PR 42's api canary is down: the router answers itself (no X-Served-By), as the dev router does.
   if (canary === '42') return send(req, res, 503, error(503, 'UNAVAILABLE', API_42_DOWN));
+  // PR 43's too, but this router's own answer has no CORS headers (as Traefik's 503 has none): the
+  // page cannot read it at all.
+  if (canary === '43') {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(error(503, 'UNAVAILABLE', 'no CORS on this one')));
+  }
   // PR 7's store canary is down: the stable api answers, passing the router's UNAVAILABLE on.
   if (canary === '7') {
     const hops = { 'x-served-by': API_STABLE_ONLY, 'x-canary': '7' };
@@ -213,5 +218,16 @@ describe('web UI in Chromium against a scripted API', () => {
       `Items for PR 42 could not be loaded: ${API_42_DOWN}`,
     );
     expect(await page.locator('#hops .hop').count()).toBe(0);
+  });
+
+  it('explains a canary route that fails before any api-service with an answer the page cannot read', async () => {
+    const page = await open('pr=43');
+    const explained =
+      "The API answers without X-Canary, but not with X-Canary: 43: that route failed before reaching an api-service, and its answer is not readable by this page (no CORS headers). Is PR 43's api canary declared but not running?";
+    await expect
+      .poll(() => page.textContent('#items-status'), { timeout: 15_000 })
+      .toBe(`Items for PR 43 could not be loaded: ${explained}`);
+    expect(await verdicts(page)).toEqual([`⚠The request failed: ${explained}`]);
+    expect(await page.textContent('#route-request')).toContain('→ no response');
   });
 });

@@ -92,7 +92,21 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw unreachable(error, options.baseUrl, timeoutMs);
+      let failure = unreachable(error, options.baseUrl, timeoutMs);
+      if (failure.code === 'NETWORK' && sentCanary !== null) {
+        failure = (await failedOnlyWithKey(sentCanary)) ?? failure;
+      }
+      options.onObservation({
+        ...observation,
+        status: 0,
+        echoedCanary: null,
+        warning: null,
+        hops: [],
+        servedByPresent: false,
+        errorMessage: failure.message,
+        at: new Date(),
+      });
+      throw failure;
     }
     // The body is read first: an error's message belongs to what the inspector shows for it.
     let body: unknown;
@@ -112,6 +126,32 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     options.onObservation(route);
     if (failure) throw failure;
     return { body, route };
+  }
+
+  /**
+   * A request with X-Canary failed at the network level. If the same API answers without the key, the
+   * key's route failed before any api-service (which always answers CORS): something in front of it, a
+   * router or gateway, answered itself without CORS headers, so the page cannot read why. Locally that
+   * is the dev router's 503 for an api canary that is declared but not running.
+   */
+  async function failedOnlyWithKey(key: string): Promise<ApiError | undefined> {
+    try {
+      const probe = await fetchFn(`${options.baseUrl}/api/route`, {
+        headers: { accept: 'application/json' },
+        mode: 'cors',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await probe.body?.cancel();
+      if (!probe.ok) return undefined;
+    } catch {
+      return undefined;
+    }
+    return new ApiError(
+      0,
+      'CANARY_ROUTE_FAILED',
+      `The API answers without X-Canary, but not with X-Canary: ${key}: that route failed before reaching an api-service, and its answer is not readable by this page (no CORS headers). Is PR ${key}'s api canary declared but not running?`,
+    );
   }
 
   async function served<T>(spec: RequestSpec, parse: (body: unknown) => T): Promise<Served<T>> {

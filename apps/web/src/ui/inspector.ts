@@ -35,7 +35,7 @@ function describeRequest(observation: RoutingObservation): DocumentFragment {
   const sent = observation.sentCanary === null ? 'no X-Canary' : `X-Canary: ${observation.sentCanary}`;
   fragment.append(
     el('code', {}, `${observation.method} ${observation.path}`),
-    ` → ${observation.status} at ${formatClock(observation.at)}, sent `,
+    ` → ${observation.status === 0 ? 'no response' : observation.status} at ${formatClock(observation.at)}, sent `,
     el('code', { class: 'nowrap' }, sent),
   );
   return fragment;

@@ -163,6 +163,27 @@ describe('createApiClient', () => {
     });
   });
 
+  it('tells a route that fails only with X-Canary (an unreadable answer before the api) from a down API', async () => {
+    const { client, observations, requests } = await clientFor((req, res) => {
+      if (req.headers['x-canary']) return res.destroy();
+      json(res, 200, { canary: null, warning: null, hops: [] });
+    }, '42');
+    await expect(client.listItems()).rejects.toMatchObject({
+      status: 0,
+      code: 'CANARY_ROUTE_FAILED',
+      message: expect.stringContaining('not with X-Canary: 42'),
+    });
+    // The probe went out without the key, to /api/route.
+    expect(requests.map((r) => [r.url, r.headers['x-canary']])).toEqual([
+      ['/api/items', '42'],
+      ['/api/route', undefined],
+    ]);
+    expect(observations[0]).toMatchObject({
+      status: 0,
+      errorMessage: expect.stringContaining('X-Canary: 42'),
+    });
+  });
+
   it('reports an unreachable API as a network error naming the URL', async () => {
     const client = createApiClient({
       baseUrl: 'http://127.0.0.1:9',
