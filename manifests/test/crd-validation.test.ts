@@ -245,6 +245,32 @@ describe('semantics no pinned CRD exercises (a synthetic CRD)', () => {
     ]);
   });
 
+  it('an embedded resource needs apiVersion and kind, and its metadata is ObjectMeta', () => {
+    const crds = widget(
+      withSpec({
+        type: 'object',
+        properties: {
+          template: {
+            type: 'object',
+            'x-kubernetes-embedded-resource': true,
+            'x-kubernetes-preserve-unknown-fields': true,
+          },
+        },
+      }),
+    );
+    const good = {
+      template: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } },
+    };
+    expect(validateCustomResource(object(good), crds)).toEqual([]);
+    expect(
+      validateCustomResource(object({ template: { metadata: { name: 'c', nmae: 'x' } } }), crds),
+    ).toEqual([
+      'example-v1: /spec/template/metadata/nmae: unknown field (not a field of ObjectMeta)',
+      'example-v1: /spec/template/apiVersion: required in an embedded resource',
+      'example-v1: /spec/template/kind: required in an embedded resource',
+    ]);
+  });
+
   it('transition rules (oldSelf) are not evaluated on create', () => {
     const crds = widget(
       withSpec({ type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] }),

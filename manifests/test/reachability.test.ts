@@ -1,14 +1,14 @@
 /**
- * Reachability in integration-001 (stable overlay + platform + the sample PRs' canaries), computed
- * from the rendered NetworkPolicies (src/reachability.ts) and asserted as a whole matrix: the edges
- * the architecture needs are open, every other one is closed. This replaced whole-object
- * expectations on the policies, which a breakage could simply be copied into.
+ * Reachability in each environment (stable overlay + platform, and in integration-001 the sample
+ * PRs' canaries), computed from the rendered NetworkPolicies (src/reachability.ts) and asserted as
+ * a whole matrix: the edges the architecture needs are open, every other one is closed. This
+ * replaced whole-object expectations on the policies, which a breakage could simply be copied into.
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Corpus } from '../src/corpus';
 import { kustomizeBuild } from '../src/kustomize';
-import { MANIFESTS_DIR } from '../src/layout';
+import { type Environment, MANIFESTS_DIR } from '../src/layout';
 import { containers, type KubeObject } from '../src/objects';
 import { type Cluster, type Endpoint, namespaceLabels, reachabilityMatrix } from '../src/reachability';
 import { brokenCopy, realContext } from './helper';
@@ -20,15 +20,19 @@ beforeAll(async () => {
 
 const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };
 
-function clusterOf(corpus: Corpus): { cluster: Cluster; objects: KubeObject[] } {
+/** PR canaries run in integration-001 only. */
+const prsIn = (corpus: Corpus, env: Environment) =>
+  env === 'integration-001' ? [...new Set(corpus.prApps.map((p) => p.number))] : [];
+
+function clusterOf(corpus: Corpus, env: Environment): { cluster: Cluster; objects: KubeObject[] } {
   const objects = [
-    ...corpus.overlays['integration-001'],
+    ...corpus.overlays[env],
     ...platform,
-    ...corpus.prApps.flatMap((p) => p.objects),
+    ...(env === 'integration-001' ? corpus.prApps.flatMap((p) => p.objects) : []),
   ];
   const namespaces = namespaceLabels(
     objects.filter((o) => o.kind === 'Namespace'),
-    ['traefik', 'linkerd', 'linkerd-viz', 'kube-system', 'monitoring', 'observability'],
+    ['traefik', 'linkerd', 'linkerd-viz', 'kube-system', 'monitoring', 'observability', 'flagger-system'],
   );
   return { cluster: { namespaces, policies: objects.filter((o) => o.kind === 'NetworkPolicy') }, objects };
 }
@@ -59,8 +63,7 @@ function workload(
   };
 }
 
-function endpoints(corpus: Corpus, objects: readonly KubeObject[]): Endpoint[] {
-  const prs = [...new Set(corpus.prApps.map((p) => p.number))];
+function endpoints(prs: readonly string[], objects: readonly KubeObject[]): Endpoint[] {
   return [
     {
       name: 'traefik',
@@ -74,8 +77,16 @@ function endpoints(corpus: Corpus, objects: readonly KubeObject[]): Endpoint[] {
     },
     workload(objects, 'api', 'api-service', 'apps'),
     workload(objects, 'store', 'store-service', 'apps'),
+    workload(objects, 'web', 'web', 'apps'),
     ...prs.map((n) => workload(objects, `api-pr-${n}`, 'api-service', `api-canary-pr-${n}`)),
     ...prs.map((n) => workload(objects, `store-pr-${n}`, 'store-service', `store-canary-pr-${n}`)),
+    {
+      name: 'flagger-loadtester',
+      namespace: 'flagger-system',
+      labels: { 'app.kubernetes.io/name': 'loadtester' },
+      ip: '10.42.3.2',
+      ports: [{ port: 8080, name: 'http' }],
+    },
     // DynamoDB's regional endpoint, e.g. dynamodb.eu-west-1.amazonaws.com (a public address).
     { name: 'dynamodb', ip: '52.94.24.0', ports: [{ port: 443 }] },
     {
@@ -92,22 +103,28 @@ function endpoints(corpus: Corpus, objects: readonly KubeObject[]): Endpoint[] {
   ];
 }
 
-async function matrix(corpus?: Corpus): Promise<Record<string, string>> {
+async function matrix(
+  corpus?: Corpus,
+  env: Environment = 'integration-001',
+): Promise<Record<string, string>> {
   const real = corpus ?? (await realContext()).corpus;
-  const { cluster, objects } = clusterOf(real);
-  return reachabilityMatrix(endpoints(real, objects), cluster);
+  const { cluster, objects } = clusterOf(real, env);
+  return reachabilityMatrix(endpoints(prsIn(real, env), objects), cluster);
 }
 
 /**
  * The edges pr-canary needs; every other pair with one of our workloads at an end must be denied
  * (pairs among Traefik, Linkerd and DynamoDB are not governed by these manifests).
  */
-function expectedMatrix(prs: readonly string[]): Record<string, string> {
-  const meshed = ['api', 'store', ...prs.flatMap((n) => [`api-pr-${n}`, `store-pr-${n}`])];
+function expectedMatrix(env: Environment, prs: readonly string[]): Record<string, string> {
+  const meshed = ['api', 'store', 'web', ...prs.flatMap((n) => [`api-pr-${n}`, `store-pr-${n}`])];
   const allowed = new Set([
-    // the edge reaches the apis (stable and every PR's canary)
+    // the edge reaches the web UI and the apis (stable and every PR's canary)
+    'traefik → web',
     'traefik → api',
     ...prs.map((n) => `traefik → api-pr-${n}`),
+    // Flagger's analysis webhooks (production's progressive delivery) call the api and the store
+    ...(env === 'production' ? ['flagger-loadtester → api', 'flagger-loadtester → store'] : []),
     // the stable api calls the stable store and, routed by the mesh, every PR's store canary
     'api → store',
     ...prs.map((n) => `api → store-pr-${n}`),
@@ -119,7 +136,7 @@ function expectedMatrix(prs: readonly string[]): Record<string, string> {
     // every meshed pod's proxy reaches the Linkerd control plane
     ...meshed.map((w) => `${w} → linkerd`),
   ]);
-  const unmanaged = ['traefik', 'dynamodb', 'linkerd'];
+  const unmanaged = ['traefik', 'flagger-loadtester', 'dynamodb', 'linkerd'];
   const names = [...unmanaged, ...meshed];
   const expected: Record<string, string> = {};
   for (const from of names)
@@ -129,13 +146,20 @@ function expectedMatrix(prs: readonly string[]): Record<string, string> {
   return expected;
 }
 
-describe('reachability among the edge, stable apps, PR canaries, DynamoDB and Linkerd (integration-001)', () => {
-  it('is exactly the edges the architecture needs; everything else is denied', async () => {
+describe('reachability among the edge, stable apps, PR canaries, DynamoDB and Linkerd', () => {
+  it('integration-001 with two PRs: exactly the edges the architecture needs; everything else is denied', async () => {
     const { corpus } = await realContext();
-    const prs = [...new Set(corpus.prApps.map((p) => p.number))];
+    const prs = prsIn(corpus, 'integration-001');
     expect(prs).toHaveLength(2);
-    expect(await matrix()).toEqual(expectedMatrix(prs));
+    expect(await matrix()).toEqual(expectedMatrix('integration-001', prs));
   });
+
+  it.each(['production', 'staging'] as const)(
+    '%s: the same for stable alone (production adds Flagger’s loadtester)',
+    async (env) => {
+      expect(await matrix(undefined, env)).toEqual(expectedMatrix(env, []));
+    },
+  );
 });
 
 describe('the matrix catches the breakages whole-object expectations let through', () => {
