@@ -138,9 +138,13 @@ describe('web UI in Chromium against the local stack', () => {
     });
     expect(update.status).toBe(200);
     await page.fill('#edit-name', `${name} (mine)`);
-    await page.click('#edit-form button[type="submit"]');
+    const [refused] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'PUT'),
+      page.click('#edit-form button[type="submit"]'),
+    ]);
 
-    // The API refuses the stale If-Match (412, or 409 from an api before RFC 9110 handling).
+    // The API refuses the stale If-Match with 412 Precondition Failed (RFC 9110 §13.1.1).
+    expect(refused.status()).toBe(412);
     await page.waitForSelector('#edit-conflict:not([hidden])');
     expect(await page.textContent('#edit-conflict-text')).toContain(
       'Not saved: this item changed since you opened it (you edited version 1; it is now version 2',

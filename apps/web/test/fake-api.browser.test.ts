@@ -16,6 +16,8 @@ const STABLE_CHAIN =
   'api-service;track="stable";version="0.1.0", store-service;track="stable";version="0.1.0"';
 const API_STABLE_ONLY = 'api-service;track="stable";version="0.1.0"';
 const STORE_7_DOWN = "PR 7's store-service canary is declared but not running (stopped)";
+const UNCERTAIN =
+  'the store did not answer in time; the change may still have been applied: GET the item and compare its ETag (version) before retrying';
 const API_42_DOWN = "PR 42's api-service canary is declared but not running (restarting, 2 restarts so far)";
 
 interface FakeItem {
@@ -44,7 +46,11 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: u
 }
 
 function error(status: number, code: string, message: string) {
-  const reasons: Record<number, string> = { 412: 'Precondition Failed', 503: 'Service Unavailable' };
+  const reasons: Record<number, string> = {
+    412: 'Precondition Failed',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+  };
   return { statusCode: status, error: reasons[status], message, code };
 }
 
@@ -84,7 +90,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
       return send(req, res, 412, error(412, 'PRECONDITION_FAILED', message), served);
     }
     const input = JSON.parse(body) as Pick<FakeItem, 'name' | 'description' | 'priceCents'>;
+    // "(lost)": the store never got the write; "(slow)": it did, but the api's deadline cut the wait.
+    if (input.name.endsWith('(lost)')) return send(req, res, 504, error(504, 'DEADLINE_EXCEEDED', UNCERTAIN));
     item = { ...item, ...input, version: item.version + 1, updatedAt: new Date().toISOString() };
+    if (input.name.endsWith('(slow)')) return send(req, res, 504, error(504, 'DEADLINE_EXCEEDED', UNCERTAIN));
     return send(req, res, 200, item, served);
   }
   if (url.pathname === '/api/route') {
@@ -229,5 +238,25 @@ describe('web UI in Chromium against a scripted API', () => {
       .toBe(`Items for PR 43 could not be loaded: ${explained}`);
     expect(await verdicts(page)).toEqual([`⚠The request failed: ${explained}`]);
     expect(await page.textContent('#route-request')).toContain('→ no response');
+  });
+
+  it('after a 504 on save, checks the item: applied means saved, unchanged means say so', async () => {
+    const page = await open('pr=');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await page.click('#items-list [data-item-id="lamp-1"] button:has-text("Edit")');
+    await page.fill('#edit-name', 'Desk lamp (lost)');
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-error:not([hidden])');
+    expect(await page.textContent('#edit-error')).toBe(
+      'Not saved: the API timed out and the item is unchanged (still version 1). Save again.',
+    );
+
+    await page.fill('#edit-name', 'Desk lamp (slow)');
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    expect(await page.textContent('#notices [role="status"] .notice p')).toBe(
+      'Saved “Desk lamp (slow)” (version 2): the API timed out, but the item now shows your change.',
+    );
+    expect(await page.textContent('#items-list [data-item-id="lamp-1"]')).toContain('v2');
   });
 });

@@ -32,6 +32,12 @@ export function isStaleVersion(error: ApiError): boolean {
   return error.status === 412 || error.status === 409;
 }
 
+function sameContent(item: Item, input: ItemInput): boolean {
+  return (
+    item.name === input.name && item.description === input.description && item.priceCents === input.priceCents
+  );
+}
+
 function whereNote(where: DataSource): string {
   return where.note ? ` ${where.note}` : '';
 }
@@ -115,7 +121,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
         `Saved “${saved.name}” (version ${saved.version}) in the ${where.label} store.${whereNote(where)}`,
       );
     } catch (error) {
-      await handleFailure(item, asApiError(error));
+      await handleFailure(item, expectedVersion, input, asApiError(error));
     }
   }
 
@@ -142,7 +148,45 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
     void save(item, latest.version, input);
   });
 
-  async function handleFailure(item: Item, error: ApiError): Promise<void> {
+  /**
+   * 504: the store did not answer in time, so the change may or may not have been applied. The API says
+   * how to find out (GET the item and compare); the dialog does exactly that instead of guessing.
+   */
+  async function settleTimeout(
+    item: Item,
+    expectedVersion: number,
+    input: ItemInput,
+    error: ApiError,
+  ): Promise<void> {
+    let latest: Item;
+    try {
+      latest = (await context.api.getItem(item.id)).value;
+    } catch {
+      return showAlert(errorBox, `Not confirmed: ${error.message}`);
+    }
+    context.onChanged(latest);
+    if (latest.version > expectedVersion && sameContent(latest, input)) {
+      dialog.close();
+      return context.notices.info(
+        `Saved “${latest.name}” (version ${latest.version}): the API timed out, but the item now shows your change.`,
+      );
+    }
+    if (latest.version === expectedVersion) {
+      return showAlert(
+        errorBox,
+        `Not saved: the API timed out and the item is unchanged (still version ${latest.version}). Save again.`,
+      );
+    }
+    showConflict(latest);
+  }
+
+  async function handleFailure(
+    item: Item,
+    expectedVersion: number,
+    input: ItemInput,
+    error: ApiError,
+  ): Promise<void> {
+    if (error.status === 504) return settleTimeout(item, expectedVersion, input, error);
     if (isStaleVersion(error)) {
       try {
         const { value: latest } = await context.api.getItem(item.id);
@@ -206,12 +250,31 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
     }
   });
 
+  /** 504 on delete: the item may be gone anyway; a GET tells (404 means it was deleted). */
+  async function settleDeleteTimeout(item: Item, error: ApiError): Promise<void> {
+    try {
+      const { value: latest } = await context.api.getItem(item.id);
+      context.onChanged(latest);
+      showAlert(
+        errorBox,
+        `Not deleted: the API timed out and the item is still there (version ${latest.version}).`,
+      );
+    } catch (checkError) {
+      const check = asApiError(checkError);
+      if (check.status !== 404) return showAlert(errorBox, `Not confirmed: ${error.message}`);
+      dialog.close();
+      context.onRemoved(item.id);
+      context.notices.info(`Deleted “${item.name}”: the API timed out, but the item is gone.`);
+    }
+  }
+
   async function handleFailure(item: Item, error: ApiError): Promise<void> {
     if (error.status === 404) {
       dialog.close();
       context.onRemoved(item.id);
       return context.notices.info(`“${item.name}” was already gone from the ${context.sourceLabel()} store.`);
     }
+    if (error.status === 504) return settleDeleteTimeout(item, error);
     if (!isStaleVersion(error)) return showAlert(errorBox, `Not deleted: ${error.message}`);
     try {
       const { value: latest } = await context.api.getItem(item.id);

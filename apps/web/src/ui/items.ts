@@ -125,7 +125,10 @@ export function createItemsView(context: ItemsContext): ItemsView {
       const note = where.note ? ` ${where.note}` : '';
       context.notices.info(`Added “${created.name}” to the ${where.label} store.${note}`);
     } catch (error) {
-      context.notices.error(`Could not add the item: ${asApiError(error).message}`);
+      const failure = asApiError(error);
+      context.notices.error(`Could not add the item: ${failure.message}`);
+      // 504: it may have been created anyway (the API says so); the list shows whether it was.
+      if (failure.status === 504) await reload();
     }
   });
 
