@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { safeText } from '@pr-canary/canary-context';
 import type { UnavailableReason } from '@pr-canary/proto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreCallError } from './store-client';
@@ -98,12 +99,9 @@ export function errorBody(statusCode: number, code: string, message: string): Er
   return { statusCode, error: reasonPhrase(statusCode), message, code };
 }
 
-/** Store details are ours, but are still cut short and stripped of control characters. */
+/** Store details are ours, but still go through the shared sanitiser (control characters, length). */
 function clientSafeDetails(details: string, fallback: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const cleaned = details.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  if (cleaned.length === 0) return fallback;
-  return cleaned.length > MAX_DETAILS_LENGTH ? `${cleaned.slice(0, MAX_DETAILS_LENGTH)}…` : cleaned;
+  return safeText(details, MAX_DETAILS_LENGTH) || fallback;
 }
 
 /** What the store said was behind an UNAVAILABLE (fixed text per known reason). */

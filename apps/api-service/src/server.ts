@@ -8,6 +8,7 @@ import {
   createLogger,
   createServiceMetrics,
   installShutdown,
+  routeLibraryLogs,
   shutdownTelemetry,
   startMetricsServer,
 } from '@pr-canary/canary-context';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const identity = identityFromConfig(config);
   const logger = createLogger({ identity, level: config.LOG_LEVEL });
+  routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
   const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host: config.HOST });
   const store = createStoreClient({ addr: config.STORE_ADDR, deadlineMs: config.STORE_DEADLINE_MS, metrics });

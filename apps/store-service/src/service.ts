@@ -5,6 +5,7 @@ import {
   createServiceMetrics,
   type InstanceIdentity,
   type MetricsServer,
+  routeLibraryLogs,
   startMetricsServer,
 } from '@pr-canary/canary-context';
 import type { StoreConfig } from './config';
@@ -51,6 +52,8 @@ export async function startStoreService(
     version: config.SERVICE_VERSION,
   };
   const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
+  // grpc-js logs through this process's service logger from now on (one per process; see canary-context).
+  routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
   const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
   const health = createHealthRegistry();

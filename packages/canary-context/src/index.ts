@@ -44,7 +44,8 @@ export {
   type Track,
   trackForKey,
 } from './key';
-export { createLogger, type LoggerOptions } from './logger';
+export { routeLibraryLogs } from './library-logs';
+export { createLogger, type LoggerOptions, serializeError } from './logger';
 export {
   type CanaryLabel,
   canaryLabel,
@@ -57,6 +58,7 @@ export {
 } from './metrics';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
+export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
 export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';
 export { installShutdown, type ShutdownOptions } from './shutdown';
 export {

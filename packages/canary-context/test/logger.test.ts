@@ -57,3 +57,26 @@ describe('createLogger', () => {
     });
   });
 });
+
+describe('error serializer', () => {
+  it('bounds what an error carries: message, stack message line, properties, byte arrays', async () => {
+    const { lines, logger } = capture();
+    const hostile = `marker\u0000\n${'x'.repeat(9000)}`;
+    const err = Object.assign(new Error(`'${hostile}' is not a valid url component`), {
+      rawPacket: Buffer.alloc(20_000),
+      url: hostile,
+      nested: { deeper: { deepest: { value: hostile } } },
+    });
+    logger.error({ err }, 'request failed');
+    await flush();
+    const line = JSON.stringify(lines[0]);
+    expect(line.length).toBeLessThan(8000);
+    expect(line).not.toContain('\\u0000');
+    const logged = lines[0]?.err as Record<string, unknown>;
+    expect(logged.type).toBe('Error');
+    expect(String(logged.message).length).toBeLessThanOrEqual(513);
+    expect(logged.rawPacket).toBe('[20000 bytes]');
+    expect(String(logged.stack)).toMatch(/^Error: 'marker x+…\n {4}at /);
+    expect(logged.nested).toEqual({ deeper: { deepest: '[object]' } });
+  });
+});
