@@ -300,9 +300,9 @@ function renderKeyCheck(chain: ObservedChain | undefined): void {
 function renderRouteReport(report: RouteReport, pr: string): void {
   const hops = describeHops(report.hops, pr);
   const landed = hops.filter((hop) => hop.onChosenPr).length;
-  const problems = [report.status >= 400 ? `HTTP ${report.status}` : '', report.warning ?? ''].filter(
-    (text) => text !== '',
-  );
+  const failure =
+    report.status >= 400 ? `HTTP ${report.status}${report.error ? `: ${report.error}` : ''}` : '';
+  const problems = [failure, report.warning ?? ''].filter((text) => text !== '');
   const note = problems.length === 0 ? '' : ` (${problems.join('; ')})`;
   element('check-summary').textContent = `${landed} of ${hops.length} hop(s) on PR ${pr}${note}`;
   renderHops('check-hops', hops, pr);

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRoute, parseRouteReport } from '../src/route-check';
 import { startTestServer, type TestServer } from './browser/server';
@@ -25,6 +28,7 @@ describe('checkRoute against a real /api/route', () => {
           { service: 'api-service', track: 'pr-42', version: '0.4.0' },
           { service: 'store-service', track: 'stable', version: '0.4.0' },
         ],
+        error: null,
       },
     });
     expect(server.requests.at(-1)).toMatchObject({ path: '/api/route', canary: '42' });
@@ -36,6 +40,27 @@ describe('checkRoute against a real /api/route', () => {
       ok: false,
       message: `${server.origin('127.0.0.1')}/nothing-here/api/route answered 404 without a route report`,
     });
+  });
+
+  it('passes on the message of a router’s own error (an api canary declared but not running)', async () => {
+    const message = "PR 42's api-service canary is declared but not running (stopped)";
+    const router = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message, code: 'UNAVAILABLE' }),
+      );
+    });
+    router.listen(0, '127.0.0.1');
+    await once(router, 'listening');
+    const origin = `http://127.0.0.1:${(router.address() as AddressInfo).port}`;
+    try {
+      expect(await checkRoute(origin, '42')).toEqual({
+        ok: false,
+        message: `${origin}/api/route answered 503: ${message}`,
+      });
+    } finally {
+      router.close();
+    }
   });
 
   it('says so when the origin cannot be reached', async () => {
@@ -55,7 +80,20 @@ describe('parseRouteReport', () => {
       canary: null,
       warning: null,
       hops,
+      error: null,
     });
+  });
+
+  it('keeps the message of an error report (a store canary that is declared but not running)', () => {
+    const message = "PR 7's store-service canary is declared but not running (stopped)";
+    const body = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `${message}\u001b[0m`,
+      code: 'UNAVAILABLE',
+      hops,
+    };
+    expect(parseRouteReport(503, body)?.error).toBe(`${message} [0m`);
   });
 
   it('rejects bodies without a valid hop list, and drops an invalid canary', () => {
