@@ -11,6 +11,7 @@ import {
   syncRetry,
   targetRevision,
 } from './policy/argocd';
+import { storeAwsIdentity } from './policy/aws';
 import type { Check } from './policy/common';
 import { opaqueStorePorts } from './policy/mesh';
 import {
@@ -61,6 +62,7 @@ export const CHECKS = {
   immutablePrImages,
   prIsolation,
   separateTables,
+  storeAwsIdentity,
   hookNamespace,
   traefikV3,
   prEdgeRoute,

@@ -249,6 +249,23 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'storeAwsIdentity',
+    mistake: 'a PR store canary without the IRSA role annotation',
+    expected: /ServiceAccount store-canary-pr-7\/store-service: no eks.amazonaws.com\/role-arn/,
+    mutate: (ctx) => {
+      delete find(prApp(ctx, 'store-service').objects, 'ServiceAccount', 'store-service').metadata
+        .annotations;
+    },
+  },
+  {
+    check: 'storeAwsIdentity',
+    mistake: 'production without the IRSA slot',
+    expected: /ServiceAccount apps\/store-service: no eks.amazonaws.com\/role-arn/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'production'), 'ServiceAccount', 'store-service').metadata.annotations = {};
+    },
+  },
+  {
     check: 'hookNamespace',
     mistake: 'the cleanup hook inside the namespace the PR deletes',
     expected: /PostDelete hook runs in a namespace deleted with the PR/,
