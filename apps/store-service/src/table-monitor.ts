@@ -20,13 +20,14 @@ const CHECK_TIMEOUT_MS = 1_000;
 /** Statuses in which a table serves reads and writes. */
 const SERVING_STATUSES = new Set(['ACTIVE', 'UPDATING']);
 
-export type TableState = 'ready' | 'missing' | 'not_active' | 'unreachable';
+export type TableState = 'ready' | 'missing' | 'not_active' | 'unreachable' | 'refused';
 
 /** Fixed text for logs: never the SDK's message (which can carry endpoints and request ids). */
 const NOT_READY_REASONS: Readonly<Record<Exclude<TableState, 'ready'>, string>> = {
   missing: 'the item table does not exist',
   not_active: 'the item table is not ACTIVE yet',
   unreachable: 'DynamoDB cannot be reached',
+  refused: 'DynamoDB refused DescribeTable (does the role allow dynamodb:DescribeTable?)',
 };
 
 export interface TableMonitorLogger {
@@ -90,8 +91,9 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
       }
       if (status === undefined) return 'missing';
       return SERVING_STATUSES.has(status) ? 'ready' : 'not_active';
-    } catch {
-      return 'unreachable';
+    } catch (error) {
+      // A client fault (AccessDenied, validation) will not fix itself by retrying: say which it is.
+      return (error as { $fault?: string }).$fault === 'client' ? 'refused' : 'unreachable';
     }
   }
 
