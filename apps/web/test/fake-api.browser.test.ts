@@ -179,6 +179,7 @@ describe('web UI in Chromium against a scripted API', () => {
     // Nothing was overwritten, and what the user typed is still there.
     expect(item.name).toBe('Desk lamp (brass)');
     expect(await page.inputValue('#edit-name')).toBe('Desk lamp (mine)');
+    expect(await page.isDisabled('#edit-form button[type="submit"]')).toBe(true);
     // The list already shows the current version.
     expect(await page.textContent('#items-list [data-item-id="lamp-1"]')).toContain('v2');
 

@@ -76,6 +76,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
   const conflictCurrent = byId('edit-conflict-current', HTMLElement);
   const useCurrent = byId('edit-use-current', HTMLButtonElement);
   const overwrite = byId('edit-overwrite', HTMLButtonElement);
+  const saveButton = query(form, 'button[type="submit"]', HTMLButtonElement);
   const fields = renderItemFields(query(form, '.fields', HTMLElement), 'edit');
   const modal = prepareDialog(dialog);
   let current: Item | undefined;
@@ -92,6 +93,8 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
   function showConflict(latest: Item | undefined): void {
     newer = latest;
     conflict.hidden = latest === undefined;
+    // Saving the old version again would only be refused again: the user picks one of the two choices.
+    saveButton.disabled = latest !== undefined;
     if (!latest || !current) return;
     conflictText.textContent =
       `Not saved: this item changed since you opened it (you edited version ${current.version}; ` +
