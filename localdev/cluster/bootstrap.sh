@@ -13,7 +13,8 @@
 # command with its pinned version instead of running it, and needs none of the tools.
 #
 # Environment: CLUSTER_PROVIDER (k3d|kind, default k3d), CLUSTER_NAME (default pr-canary),
-# HTTP_PORT (host port of the Traefik web entry point, default 8081), GITHUB_TOKEN (optional: lets the
+# HTTP_PORT / HTTPS_PORT (host ports of Traefik's web and websecure entry points, default 8081 / 8443),
+# GITHUB_TOKEN (optional: lets the
 # PR ApplicationSets list pull requests), STATE_DIR (default localdev/.data/cluster).
 set -euo pipefail
 
@@ -27,6 +28,7 @@ source "${here}/lib/run.sh"
 CLUSTER_PROVIDER="${CLUSTER_PROVIDER:-k3d}"
 CLUSTER_NAME="${CLUSTER_NAME:-pr-canary}"
 HTTP_PORT="${HTTP_PORT:-8081}"
+HTTPS_PORT="${HTTPS_PORT:-8443}"
 STATE_DIR="${STATE_DIR:-${repo_root}/localdev/.data/cluster}"
 VALUES="${here}/values"
 
@@ -64,10 +66,12 @@ create_cluster() {
   fi
   case "$CLUSTER_PROVIDER" in
     k3d)
-      # k3s's bundled Traefik is disabled: the pinned Traefik v3 below replaces it. Host HTTP_PORT →
-      # Traefik's web entry point (NodePort 30080, values/traefik.yaml), the same as with kind.
+      # k3s's bundled Traefik is disabled: the pinned Traefik v3 below replaces it. Host HTTP_PORT /
+      # HTTPS_PORT → Traefik's web / websecure entry points (NodePorts 30080 / 30443,
+      # values/traefik.yaml), the same as with kind. The integration routes live on websecure.
       run k3d cluster create "$CLUSTER_NAME" --image "$K3S_IMAGE" --servers 1 --agents 0 \
-        --port "${HTTP_PORT}:30080@server:0" --k3s-arg "--disable=traefik@server:0" --wait
+        --port "${HTTP_PORT}:30080@server:0" --port "${HTTPS_PORT}:30443@server:0" \
+        --k3s-arg "--disable=traefik@server:0" --wait
       ;;
     kind)
       run kind create cluster --name "$CLUSTER_NAME" --image "$KIND_NODE_IMAGE" \
@@ -105,9 +109,17 @@ linkerd_certificates() {
 }
 
 install_linkerd() {
-  step "Linkerd ${LINKERD_CHART_VERSION} (edge charts)"
+  step "Linkerd ${LINKERD_CHART_VERSION} (edge charts) with the Linkerd CNI plugin"
   linkerd_certificates
   local dir="${STATE_DIR}/linkerd"
+  # The CNI plugin sets up each meshed pod's iptables, so pods need no linkerd-init container
+  # (NET_ADMIN/NET_RAW), which Pod Security `restricted` — the level of apps and every PR
+  # namespace — refuses (linkerd/linkerd2#10232). Installed before the control plane, which then
+  # runs with cniEnabled (values/linkerd-control-plane.yaml). k3s keeps CNI files elsewhere.
+  local cni_paths=()
+  [[ "$CLUSTER_PROVIDER" != k3d ]] ||
+    cni_paths=(--set destCNINetDir=/var/lib/rancher/k3s/agent/etc/cni/net.d --set destCNIBinDir=/bin)
+  helm_install linkerd2-cni linkerd2-cni "$CHART_REPO_LINKERD" "$LINKERD_CHART_VERSION" linkerd-cni "${cni_paths[@]}"
   helm_install linkerd-crds linkerd-crds "$CHART_REPO_LINKERD" "$LINKERD_CHART_VERSION" linkerd
   helm_install linkerd-control-plane linkerd-control-plane "$CHART_REPO_LINKERD" "$LINKERD_CHART_VERSION" linkerd \
     --set-file "identityTrustAnchorsPEM=${dir}/ca.crt" \
@@ -193,8 +205,8 @@ cmd_up() {
   register_apps
   step "done"
   cat <<EOF
-    Edge (Traefik):  curl --resolve api.int-001.example.com:${HTTP_PORT}:127.0.0.1 \\
-                       -H 'X-Canary: <PR>' http://api.int-001.example.com:${HTTP_PORT}/api/route
+    Edge (Traefik):  curl -k --resolve api.int-001.example.com:${HTTPS_PORT}:127.0.0.1 \\
+                       -H 'X-Canary: <PR>' https://api.int-001.example.com:${HTTPS_PORT}/api/route
     Dashboards etc.: ${here}/bootstrap.sh port-forward   (Argo CD :8080, Grafana :3000, Prometheus :9090)
 EOF
 }
@@ -241,6 +253,7 @@ cmd_check_versions() {
     fi
   done <<EOF
 traefik ${CHART_REPO_TRAEFIK} ${TRAEFIK_CHART_VERSION}
+linkerd2-cni ${CHART_REPO_LINKERD} ${LINKERD_CHART_VERSION}
 linkerd-crds ${CHART_REPO_LINKERD} ${LINKERD_CHART_VERSION}
 linkerd-control-plane ${CHART_REPO_LINKERD} ${LINKERD_CHART_VERSION}
 argo-cd ${CHART_REPO_ARGO} ${ARGOCD_CHART_VERSION}

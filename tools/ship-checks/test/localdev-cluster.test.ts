@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { readRepoFile, repoPath } from '../src/repo';
 import { run } from '../src/tools';
 
@@ -68,7 +68,7 @@ describe('bootstrap.sh --dry-run up', () => {
 
   it('installs every Helm chart with upgrade --install at a version from versions.env', () => {
     const helm = commands.filter((line) => line.startsWith('+ helm '));
-    expect(helm.length).toBe(11);
+    expect(helm.length).toBe(12);
     const pinned = new Set(versions.values());
     for (const line of helm) {
       expect(line).toMatch(/^\+ helm upgrade --install /);
@@ -86,6 +86,7 @@ describe('bootstrap.sh --dry-run up', () => {
       'helm upgrade --install tempo ',
       'helm upgrade --install loki ',
       'helm upgrade --install alloy ',
+      'helm upgrade --install linkerd2-cni ',
       'helm upgrade --install linkerd-crds ',
       'helm upgrade --install linkerd-control-plane ',
       'helm upgrade --install traefik ',
@@ -122,7 +123,7 @@ describe('bootstrap.sh --dry-run up', () => {
 
   it('creates a k3d cluster from the pinned k3s image, or a kind cluster from the pinned node image', () => {
     expect(commands).toContain(
-      `+ k3d cluster create pr-canary --image ${versions.get('K3S_IMAGE')} --servers 1 --agents 0 --port 8081:30080@server:0 --k3s-arg --disable=traefik@server:0 --wait`,
+      `+ k3d cluster create pr-canary --image ${versions.get('K3S_IMAGE')} --servers 1 --agents 0 --port 8081:30080@server:0 --port 8443:30443@server:0 --k3s-arg --disable=traefik@server:0 --wait`,
     );
     const kind = dryRun(BOOTSTRAP, ['--dry-run', 'up'], { CLUSTER_PROVIDER: 'kind' });
     expect(kind.stdout).toContain(
@@ -171,6 +172,89 @@ describe('values files', () => {
     const documented = parseYaml(readRepoFile('manifests/argocd/install/argocd-cm.yaml')).data[key];
     expect(documented).toContain('hs.status = obj.status.health.status');
     expect(values('argocd').configs.cm[key]).toBe(documented);
+  });
+});
+
+describe('the local cluster can run what the manifests ship', () => {
+  const docs = readRepoFile('localdev/cluster/README.md');
+
+  it('meshes Pod Security restricted namespaces through the Linkerd CNI plugin (no NET_ADMIN init container)', () => {
+    const namespaces = [
+      'manifests/platform/namespaces.yaml',
+      'manifests/pr-canary/api/namespace.yaml',
+      'manifests/pr-canary/store/namespace.yaml',
+    ]
+      .flatMap((file) => parseAllDocuments(readRepoFile(file)).map((d) => d.toJSON()))
+      .filter((ns) => ns?.metadata?.annotations?.['linkerd.io/inject'] === 'enabled');
+    expect(namespaces.length).toBeGreaterThanOrEqual(3);
+    for (const ns of namespaces)
+      expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(parseYaml(readRepoFile('localdev/cluster/values/linkerd-control-plane.yaml')).cniEnabled).toBe(
+      true,
+    );
+    const cni = commands.findIndex((line) => line.startsWith('+ helm upgrade --install linkerd2-cni '));
+    const controlPlane = commands.findIndex((line) =>
+      line.startsWith('+ helm upgrade --install linkerd-control-plane '),
+    );
+    expect(cni).toBeGreaterThanOrEqual(0);
+    expect(cni).toBeLessThan(controlPlane);
+    expect(commands[cni]).toContain('--set destCNINetDir=/var/lib/rancher/k3s/agent/etc/cni/net.d');
+  });
+
+  it("maps both of Traefik's entry points, and the documented curl uses websecure where the routes are", () => {
+    const traefik = parseYaml(readRepoFile('localdev/cluster/values/traefik.yaml')).ports;
+    const create = commands.find((line) => line.startsWith('+ k3d cluster create')) ?? '';
+    expect(create).toContain(`:${traefik.web.nodePort}@server:0`);
+    expect(create).toContain(`8443:${traefik.websecure.nodePort}@server:0`);
+    const kind = parseYaml(readRepoFile('localdev/cluster/kind-config.yaml')).nodes[0].extraPortMappings;
+    expect(kind.map((m: { containerPort: number }) => m.containerPort).sort()).toEqual(
+      [traefik.web.nodePort, traefik.websecure.nodePort].sort(),
+    );
+    const route = parseYaml(readRepoFile('manifests/pr-canary/api/ingressroute.yaml'));
+    expect(route.spec.entryPoints).toEqual(['websecure']);
+    expect(docs).toMatch(
+      /curl -k --resolve api\.int-001\.example\.com:8443:127\.0\.0\.1 .*https:\/\/api\.int-001\.example\.com:8443\/api\/route/,
+    );
+    expect(docs).not.toMatch(/curl [^\n]*http:\/\/api\.int-001/);
+  });
+
+  it('creates the issuer the edge Certificate names', () => {
+    const certificate = parseYaml(readRepoFile('manifests/components/edge-tls/certificate.yaml'));
+    const issuers = parseAllDocuments(readRepoFile('localdev/cluster/platform/selfsigned-issuer.yaml')).map(
+      (d) => d.toJSON(),
+    );
+    const { kind, name } = certificate.spec.issuerRef;
+    expect(issuers.some((o) => o.kind === kind && o.metadata.name === name)).toBe(true);
+    expect(commands).toContain(
+      `+ kubectl apply -f ${repoPath('localdev/cluster/platform/selfsigned-issuer.yaml')}`,
+    );
+  });
+
+  it('pins Flagger at a release that writes traefik.io TraefikServices, as the manifests README says', () => {
+    // Upstream: fluxcd/flagger#1835 (traefik.containo.us → traefik.io), first released in 1.43.0.
+    const TRAEFIK_IO_SINCE = [1, 43, 0];
+    const semver = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+    const atLeast = (a: number[], b: number[]) => {
+      for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+      return true;
+    };
+    const readme = readRepoFile('manifests/README.md');
+    const documented = /\| Flagger\s*\|\s*\*\*≥ (\d+\.\d+\.\d+)\*\*/.exec(readme)?.[1];
+    expect(documented).toBeDefined();
+    expect(atLeast(semver(documented ?? ''), TRAEFIK_IO_SINCE)).toBe(true);
+    expect(atLeast(semver(versions.get('FLAGGER_CHART_VERSION') ?? ''), semver(documented ?? ''))).toBe(true);
+  });
+
+  it('documents the versions it pins (the Gateway API CRDs in both READMEs; every x.y.z in its own README)', () => {
+    const gateway = (versions.get('GATEWAY_API_VERSION') ?? '').replace(/^v/, '');
+    expect(readRepoFile('manifests/README.md')).toMatch(
+      new RegExp(`\\| Gateway API CRDs\\s*\\| ${gateway.replaceAll('.', '\\.')} `),
+    );
+    const pinned = new Set(
+      [...versions.values()].flatMap((v) => [v, v.replace(/^v/, ''), ...(/\d+\.\d+\.\d+/.exec(v) ?? [])]),
+    );
+    for (const mentioned of docs.match(/(?<![\d.])v?\d+\.\d+\.\d+(?![\d.])/g) ?? [])
+      expect(pinned.has(mentioned), mentioned).toBe(true);
   });
 });
 
