@@ -2,8 +2,8 @@
 // Image names and tags, one definition for the PR, release and cleanup workflows.
 //
 //   node image-ref.mjs pr --owner <owner> --service <name> --pr <N> --sha <40-hex>
-//     → ghcr.io/<owner>/<service>:pr-<N>-<8-hex>   (the tag the PR ApplicationSet renders from
-//       Argo CD's `head_short_sha`, which is 8 characters)
+//     → ghcr.io/<owner>/<service>:pr-<N>-<8-hex>   (the tag CI pushes and records:
+//       8 hex of the commit; the PR ApplicationSets render the recorded one, deploy-record.mjs)
 //   node image-ref.mjs release --owner <owner> --service <name> --ref <vX.Y.Z>
 //     → ghcr.io/<owner>/<service>:X.Y.Z
 //   node image-ref.mjs pr-prefix --pr <N>  → pr-<N>-   (what cleanup matches on)

@@ -106,4 +106,15 @@ describe('record-deployable.sh: CI says when a revision is deployable', () => {
     expect(record('write', '7', 'abc', '["api-service"]').stderr).toContain('40-hex');
     expect(record('write', '7', FIRST, '["api-service:latest"]').stderr).toContain('unknown service');
   });
+
+  it('is written by the PR workflow only after the images, only for same-repository PRs, and removed on close', () => {
+    const jobs = parseYaml(readRepoFile('.github/workflows/pr-canary.yml')).jobs;
+    expect(jobs.deployable.needs).toEqual(['plan', 'images']);
+    expect(jobs.deployable.steps.at(-1).run).toContain('record-deployable.sh write');
+    // plan (and so everything after it) is skipped for fork PRs: no record, no canary.
+    expect(jobs.plan.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(jobs.label.needs).toContain('deployable');
+    const cleanup = parseYaml(readRepoFile('.github/workflows/cleanup-pr-images.yml')).jobs;
+    expect(cleanup['drop-deploy-records'].steps.at(-1).run).toContain('record-deployable.sh remove');
+  });
 });
