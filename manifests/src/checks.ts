@@ -19,6 +19,7 @@ import {
   immutablePrImages,
   prIsolation,
   prNamespaceGuardrails,
+  prSharedNamespaces,
   separateTables,
 } from './policy/pr-canaries';
 import { applicationNames, projectPermissions } from './policy/projects';
@@ -61,6 +62,7 @@ export const CHECKS = {
   prNamespaceGuardrails,
   immutablePrImages,
   prIsolation,
+  prSharedNamespaces,
   separateTables,
   storeAwsIdentity,
   hookNamespace,

@@ -42,7 +42,7 @@ const HOST = 'Host(`api.int-001.example.com`)';
 
 describe('the bindings', () => {
   it('bind each policy with Deny', () => {
-    for (const name of ['pr-canary-edge-routes', 'pr-canary-mesh-routes']) {
+    for (const name of ['pr-canary-edge-routes', 'pr-canary-mesh-routes', 'pr-canary-images']) {
       expect(find(platform, 'ValidatingAdmissionPolicyBinding', name).spec).toEqual({
         policyName: name,
         validationActions: ['Deny'],
@@ -167,5 +167,43 @@ describe('pr-canary-mesh-routes: a GRPCRoute in apps leaving apps is PR N only, 
     const result = mesh(route);
     expect(result.allowed).toBe(false);
     expect(result.messages.join('\n')).toMatch(expected);
+  });
+});
+
+describe("pr-canary-images: PR workloads run only this repository's images tagged for their PR", () => {
+  const images = (o: KubeObject) => admit(policy('pr-canary-images'), o, request(o, 'deployments'));
+  const prDeployment = async (kind: 'api-service' | 'store-service') => {
+    const ctx = await realContext();
+    return structuredClone(find(prApp(ctx, kind).objects, 'Deployment', kind));
+  };
+
+  it.each(['api-service', 'store-service'] as const)(
+    'admits the %s Deployment the PR app renders',
+    async (kind) => {
+      const d = await prDeployment(kind);
+      expect(images(d)).toEqual({ matched: true, allowed: true, messages: [] });
+    },
+  );
+
+  it.each([
+    ['another registry', 'docker.io/evil/api-service:pr-7-a1b2c3d4'],
+    ["another PR's tag", 'ghcr.io/pr-canary/api-service:pr-8-a1b2c3d4'],
+    ['a mutable tag', 'ghcr.io/pr-canary/api-service:latest'],
+    ['a stable release', 'ghcr.io/pr-canary/api-service:0.1.0'],
+  ])('refuses %s', async (_what, image) => {
+    const d = await prDeployment('api-service');
+    d.spec.template.spec.containers[0].image = image;
+    const result = images(d);
+    expect(result.allowed).toBe(false);
+    expect(result.messages).toEqual([
+      'containers in api-canary-pr-7 run only ghcr.io/pr-canary/<service>:pr-7-<8 hex> images',
+    ]);
+  });
+
+  it('does not apply to stable workloads in apps', async () => {
+    const ctx = await realContext();
+    expect(images(find(ctx.corpus.overlays['integration-001'], 'Deployment', 'api-service')).matched).toBe(
+      false,
+    );
   });
 });

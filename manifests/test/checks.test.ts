@@ -229,6 +229,28 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'prSharedNamespaces',
+    mistake: 'a PR store app writing a Deployment into the stable namespace',
+    expected:
+      /Deployment apps\/store-service-pr-7: PR app store-service-pr-7 may write outside store-canary-pr-7 only/,
+    mutate: (ctx) => {
+      const p = prApp(ctx, 'store-service');
+      const d = structuredClone(find(p.objects, 'Deployment', 'store-service'));
+      d.metadata = { ...d.metadata, name: 'store-service-pr-7', namespace: 'apps' };
+      p.objects.push(d);
+    },
+  },
+  {
+    check: 'prSharedNamespaces',
+    mistake: 'a PR api app writing its route into pr-canary-system',
+    expected:
+      /IngressRoute pr-canary-system\/api-service: PR app api-service-pr-7 may write outside api-canary-pr-7/,
+    mutate: (ctx) => {
+      find(prApp(ctx, 'api-service').objects, 'IngressRoute', 'api-service').metadata.namespace =
+        'pr-canary-system';
+    },
+  },
+  {
     check: 'separateTables',
     mistake: 'a canary sharing the stable DynamoDB table',
     expected: /shares the stable table pr-canary-items/,

@@ -118,3 +118,30 @@ export const hookNamespace: Check = ({ corpus }) =>
       )
       .map((o) => violation(ref(o), 'PostDelete hook runs in a namespace deleted with the PR')),
   );
+
+/**
+ * Outside its own namespace a PR app writes exactly two objects, both named for its PR: the store
+ * app's GRPCRoute store-service-pr-N in the stable namespace and its cleanup Job
+ * dynamodb-table-cleanup-pr-N in pr-canary-system (its project could let it write more there).
+ */
+export const prSharedNamespaces: Check = ({ corpus }) =>
+  corpus.prApps.flatMap((p) => {
+    const own = isRoutedService(p.kind) ? canaryNamespace(p.kind, p.number) : undefined;
+    const allowed = new Set(
+      p.kind === 'store-service'
+        ? [
+            `GRPCRoute/${corpus.config.stableNamespace}/store-service-pr-${p.number}`,
+            `Job/pr-canary-system/dynamodb-table-cleanup-pr-${p.number}`,
+          ]
+        : [],
+    );
+    return p.objects
+      .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== own)
+      .filter((o) => !allowed.has(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`))
+      .map((o) =>
+        violation(
+          ref(o),
+          `PR app ${p.app.metadata.name} may write outside ${own} only its own GRPCRoute and cleanup Job`,
+        ),
+      );
+  });
