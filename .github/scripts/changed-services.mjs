@@ -13,7 +13,7 @@
 //   changed     services the diff touches                       ["api-service"]
 //   build       services to build: changed ∪ already labelled   ["api-service","store-service"]
 //   add_labels  canary labels to add (changed but not labelled) ["canary/api-service"]
-//   expect      what `canary probe --expect` should see         "api=pr-42,store=pr-42"
+//   expect      what `pr-canary probe --expect` should see         "api=pr-42,store=pr-42"
 // Labels are only ever added: a reviewer who removes one removes that canary; a later push that no
 // longer touches a labelled service still rebuilds it, so the canary never points at a missing tag.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';

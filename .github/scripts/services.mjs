@@ -2,7 +2,7 @@
 //
 // `canaryLabel` is the pull-request label the integration ApplicationSets select on (manifests/config.yaml
 // `prLabels`; a ship check holds the two together): a PR carrying it gets its own copy of that service. `probeKey` is the hop name the
-// `canary probe --expect` option uses. web is released but never canaried (it is a static bundle; a
+// `pr-canary probe --expect` option uses. web is released but never canaried (it is a static bundle; a
 // tester points the stable UI at a canary with X-Canary instead).
 
 /** @typedef {{ name: string, workspace: string, canaryLabel: string | null, probeKey: string | null }} Service */

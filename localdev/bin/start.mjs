@@ -2,4 +2,4 @@
 // `npm start`: runs localdev/src/cli/start.ts with the workspace source condition and tsx.
 import { runTypeScript } from './run-ts.mjs';
 
-runTypeScript('../src/cli/start.ts');
+runTypeScript('../src/cli/start.ts', 'npm start');

@@ -14,7 +14,7 @@ import { runCanaryCommand } from '../src/cli/canary-command';
 import { type GrpcRouter, startGrpcRouter } from '../src/router/grpc-router';
 import { type HttpRouter, startHttpRouter } from '../src/router/http-router';
 import type { LiveRoutes } from '../src/routing/live-routes';
-import type { Track } from '../src/routing/route-table';
+import type { RoutedService, Track } from '../src/routing/route-table';
 
 /** What a test gRPC backend observed, so tests can check what the router forwarded. */
 export interface BackendObservations {
@@ -149,6 +149,29 @@ export function localAddress(port: number) {
   return { host: '127.0.0.1', port };
 }
 
+/** Declares an instance and marks it running on `port`, as the stack does once it is up. */
+export function declareRunning(routes: LiveRoutes, service: RoutedService, track: Track, port: number): void {
+  if (!routes.status(service, track)) routes.declare(service, track);
+  routes.update(service, track, { state: 'running', address: localAddress(port), restarts: 0 });
+}
+
+/** OWS (space, tab) trimmed, as every HTTP parser (Node's, Go's) hands a header line's value on. */
+export function trimOws(value: string): string {
+  return value.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+/** A small deterministic PRNG (mulberry32), so a failing fuzz case can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export interface ProbeFlags {
   pr?: string;
   count: number;
@@ -170,9 +193,9 @@ export function probeArgs(url: string, flags: ProbeFlags): string[] {
   ];
 }
 
-const CANARY_BIN = path.resolve(__dirname, '../bin/canary.mjs');
+const CANARY_BIN = path.resolve(__dirname, '../bin/pr-canary.mjs');
 
-/** Runs the real `canary` CLI (bin shim → tsx) and collects its output and exit code. */
+/** Runs the real `pr-canary` CLI (bin shim → tsx) and collects its output and exit code. */
 export function runCanaryCli(
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { safeText } from '@pr-canary/canary-context';
+import { isRouteUnavailableMessage, safeText } from '@pr-canary/canary-context';
 import type { UnavailableReason } from '@pr-canary/proto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreCallError } from './store-client';
@@ -113,6 +113,11 @@ const UNAVAILABLE_MESSAGES: Readonly<Record<UnavailableReason, string>> = {
 function storeErrorBody(err: StoreCallError): ErrorBody {
   const statusCode = GRPC_TO_HTTP_STATUS[err.grpcCode] ?? 500;
   const code = GrpcStatus[err.grpcCode] ?? 'UNKNOWN';
+  // A router's "PR 42's store-service canary is declared but not running (…)" names what the client
+  // must know (its canary is down; nothing fell back to stable) and is passed on only in that exact
+  // shape, so no other text from below reaches the client.
+  if (err.grpcCode === GrpcStatus.UNAVAILABLE && isRouteUnavailableMessage(err.details))
+    return errorBody(statusCode, code, err.details);
   if (err.unavailableReason) return errorBody(statusCode, code, UNAVAILABLE_MESSAGES[err.unavailableReason]);
   if (statusCode >= 500)
     return errorBody(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);

@@ -4,6 +4,7 @@
  * flush telemetry → exit). Telemetry itself is started by `--require @pr-canary/canary-context/register`.
  */
 import {
+  announceListening,
   ConfigError,
   createLogger,
   createServiceMetrics,
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     flush: shutdownTelemetry,
   });
   // Announce only once SIGTERM is handled: whoever waits for this line may stop us right after it.
-  logger.info({ port, metricsPort: metricsServer.port, storeAddr: config.STORE_ADDR }, 'listening');
+  announceListening(logger, { port, metricsPort: metricsServer.port, storeAddr: config.STORE_ADDR });
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,12 @@
  * down on SIGTERM/SIGINT: health NOT_SERVING → drain → gRPC tryShutdown (forced after 10 s) →
  * flush telemetry → exit.
  */
-import { ConfigError, installShutdown, shutdownTelemetry } from '@pr-canary/canary-context';
+import {
+  announceListening,
+  ConfigError,
+  installShutdown,
+  shutdownTelemetry,
+} from '@pr-canary/canary-context';
 import { loadConfig, type StoreConfig } from './config';
 import { startStoreService } from './service';
 
@@ -31,7 +36,7 @@ async function main(): Promise<void> {
     flush: shutdownTelemetry,
   });
   // Announce only once SIGTERM is handled: whoever waits for this line may stop us right after it.
-  store.logger.info({ port: store.port, metricsPort: store.metricsPort }, 'listening');
+  announceListening(store.logger, { port: store.port, metricsPort: store.metricsPort });
 }
 
 main().catch((error: unknown) => {

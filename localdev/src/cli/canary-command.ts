@@ -1,8 +1,8 @@
-/** The `canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
+/** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 
-const HELP = `Usage: canary probe [--url URL] [--pr N] [-n COUNT] [--expect api=pr-42,store=stable] [--json]
+const HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect api=pr-42,store=stable] [--json]
 
 Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and prints where each hop
 landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
@@ -30,7 +30,7 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
   } catch (error) {
     const usage =
       error instanceof ProbeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    out.stderr(`canary: ${usage ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+    out.stderr(`pr-canary: ${usage ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -1,4 +1,4 @@
-/** `canary` CLI (npx canary …): see `canary --help`. The only place that reads argv for it. */
+/** `pr-canary` CLI (npx pr-canary …): see `pr-canary --help`. The only place that reads argv for it. */
 import { runCanaryCommand } from './canary-command';
 
 runCanaryCommand(process.argv.slice(2), {

@@ -41,7 +41,44 @@ Other:
 
 Environment: LOG_LEVEL is passed to every service. Telemetry is off (OTEL_SDK_DISABLED=true) unless
 you set any OTEL_* variable, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318.
-Ctrl-C (or SIGTERM) stops everything; press it again after a second to force.`;
+A part that crashes is restarted with backoff. Ctrl-C, SIGTERM or closing the terminal (SIGHUP)
+stops everything; press Ctrl-C again after a second to force.`;
+
+const OPTIONS = {
+  canary: { type: 'string', multiple: true },
+  'canaries-file': { type: 'string' },
+  'no-canaries': { type: 'boolean' },
+  'http-port': { type: 'string' },
+  'grpc-port': { type: 'string' },
+  'dynamodb-port': { type: 'string' },
+  'web-port': { type: 'string' },
+  'no-web': { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'in-memory': { type: 'boolean' },
+  'stable-version': { type: 'string', default: '0.1.0' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A command line that cannot be run as typed: the message says what to type instead. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * `npm start --no-web` (without `--`) makes npm take `--no-web` as one of *its* options: the script
+ * never sees it, only `npm_config_web=""` in its environment. Our option names found there mean the
+ * user forgot the `--`.
+ */
+function optionsSwallowedByNpm(env: NodeJS.ProcessEnv): string[] {
+  const swallowed: string[] = [];
+  for (const name of Object.keys(OPTIONS).filter((option) => option !== 'help')) {
+    const base = name.replace(/^no-/, '');
+    const value = env[`npm_config_${base.replaceAll('-', '_')}`];
+    if (value === undefined) continue;
+    swallowed.push(value === '' || value === 'false' ? `--no-${base}` : `--${base}`);
+  }
+  return [...new Set(swallowed)];
+}
 
 interface StartCommand {
   canaries: CanarySpec[];
@@ -52,24 +89,25 @@ interface StartCommand {
   stableVersion: string;
 }
 
-function parseCommand(argv: readonly string[]): StartCommand | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      canary: { type: 'string', multiple: true },
-      'canaries-file': { type: 'string' },
-      'no-canaries': { type: 'boolean' },
-      'http-port': { type: 'string' },
-      'grpc-port': { type: 'string' },
-      'dynamodb-port': { type: 'string' },
-      'web-port': { type: 'string' },
-      'no-web': { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      'in-memory': { type: 'boolean' },
-      'stable-version': { type: 'string', default: '0.1.0' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  const swallowed = optionsSwallowedByNpm(env);
+  if (swallowed.length > 0) {
+    throw new UsageError(
+      `npm kept ${swallowed.join(' ')} for itself: options for the stack go after "--", e.g.\n  npm start -- ${swallowed.join(' ')}${swallowed.some((flag) => OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'string') ? ' <value>' : ''}`,
+    );
+  }
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS }).values;
+  } catch (error) {
+    if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    // Node's own text ("Unknown option '--x'. To specify a positional argument…") names the culprit.
+    const first = (error as Error).message.split('. ')[0];
+    throw new UsageError(`${first}; \`npm start -- --help\` lists every option`);
+  }
+}
+
+function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCommand | 'help' {
+  const values = parseOptions(argv, env);
   if (values.help) return 'help';
   const stableVersion = values['stable-version'];
   const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
@@ -134,14 +172,14 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ...[pr, storeOnly]
       .filter((key, index, all) => key !== undefined && all.indexOf(key) === index)
       .map((key) => `   curl -i -H 'X-Canary: ${key}' ${apiUrl}/api/route`),
-    ...(pr ? [`   npx canary probe --url ${apiUrl} --pr ${pr}`] : []),
+    ...(pr ? [`   npx pr-canary probe --url ${apiUrl} --pr ${pr}`] : []),
     ' Ctrl-C stops everything.',
     '',
   ].join('\n');
 }
 
 async function main(): Promise<number> {
-  const command = parseCommand(process.argv.slice(2));
+  const command = parseCommand(process.argv.slice(2), process.env);
   if (command === 'help') {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -181,8 +219,8 @@ async function main(): Promise<number> {
         () => resolve(0),
       );
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP: the terminal was closed. Children are in their own process groups and would not get it.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   });
   const stack = await pending;
   if (stopRequestedAt !== undefined) return stopped;
@@ -196,10 +234,13 @@ main().then(
   },
   (error: unknown) => {
     const known =
-      error instanceof PortInUseError || error instanceof StackError || error instanceof CanaryConfigError;
+      error instanceof PortInUseError ||
+      error instanceof StackError ||
+      error instanceof CanaryConfigError ||
+      error instanceof UsageError;
     process.stderr.write(
       `npm start: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

@@ -1,11 +1,13 @@
 /**
  * Runs dynalite (a real DynamoDB-API server) as its own process for the local stack.
  * Usage: main.ts --port <port> --host <host> [--path <dir>] — with --path, data is kept on disk (LevelDB).
- * Prints one JSON line `{"msg":"listening","port":N}` once bound (port 0 picks a free port).
+ * Prints one JSON line `{"msg":"listening","port":N}` once bound (port 0 picks a free port), and sends
+ * the same announcement as the services over IPC when started with a channel (the local stack does).
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { ListeningMessage } from '@pr-canary/canary-context/listening';
 import dynalite from 'dynalite';
 
 const { values } = parseArgs({
@@ -26,6 +28,10 @@ server.listen(port, values.host, () => {
   process.stdout.write(
     `${JSON.stringify({ level: 30, msg: 'listening', port: bound, path: values.path ?? 'memory' })}\n`,
   );
+  if (typeof process.send === 'function' && process.connected) {
+    const message: ListeningMessage = { type: 'pr-canary:listening', port: bound };
+    process.send(message);
+  }
 });
 
 function shutdown(): void {

@@ -1,4 +1,5 @@
 import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
 import { z } from 'zod';
 import { ROUTED_SERVICES, type RoutedService } from '../routing/route-table';
 
@@ -61,8 +62,14 @@ const routeResponseSchema = z.object({
   hops: z.array(z.object({ service: printable(128), track: printable(128), version: printable(128) })),
 });
 type RouteResponse = z.infer<typeof routeResponseSchema>;
-/** The `code` of an api or router error body (e.g. UNAVAILABLE, UPSTREAM_UNAVAILABLE); only a safe token. */
-const errorCodeSchema = z.object({ code: z.string().regex(/^[A-Z][A-Z_]{0,39}$/) });
+/**
+ * The `code` of an api or router error body (e.g. UNAVAILABLE, UPSTREAM_UNAVAILABLE), only a safe
+ * token, and its message when it is the fixed "… is declared but not running (…)" shape.
+ */
+const errorCodeSchema = z.object({
+  code: z.string().regex(/^[A-Z][A-Z_]{0,39}$/),
+  message: z.string().refine(isRouteUnavailableMessage).optional().catch(undefined),
+});
 
 const SHORT_SERVICE: Readonly<Record<string, RoutedService>> = {
   api: 'api-service',
@@ -114,7 +121,11 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
     const parsed = routeResponseSchema.safeParse(body);
     if (response.ok && parsed.success) return { kind: 'ok', body: parsed.data };
     const code = errorCodeSchema.safeParse(body);
-    const detail = code.success ? ` ${code.data.code}` : parsed.success ? '' : ' without a route body';
+    const detail = code.success
+      ? ` ${code.data.code}${code.data.message ? `: ${code.data.message}` : ''}`
+      : parsed.success
+        ? ''
+        : ' without a route body';
     return { kind: 'failed', status: response.status, message: `HTTP ${response.status}${detail}` };
   } catch (error) {
     return { kind: 'failed', status: null, message: describeFetchError(error) };

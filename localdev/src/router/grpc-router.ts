@@ -5,8 +5,10 @@ import { BackendLimiters, type LimiterOptions } from './limiter';
 import { listen } from './listen';
 
 /**
- * The mesh, playing Linkerd's GRPCRoute: `x-canary` metadata exactly equal to a running store canary's
- * PR → that canary, everything else → stable store-service. Transparent h2c stream proxy: request
+ * The mesh, playing Linkerd's GRPCRoute: every `x-canary` metadata entry exactly equal to a declared
+ * store canary's PR → that canary, everything else → stable store-service; a declared canary that is
+ * not running answers UNAVAILABLE naming PR and service, never stable. (Stricter than Linkerd, whose
+ * Exact match takes a call when *any* entry equals N: see localdev/README.md.) Transparent h2c stream proxy: request
  * headers (metadata, `grpc-timeout`, `te`) pass unchanged, messages stream both ways with backpressure,
  * response headers and trailers (`grpc-status`, `grpc-message`, custom metadata) come back unchanged,
  * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
@@ -41,7 +43,15 @@ export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcR
   const sessions = new BackendSessions();
   const limiters = new BackendLimiters({ ...DEFAULT_GRPC_LIMITS, ...options.limits });
   const server = http2.createServer();
-  server.on('stream', (stream, headers) => admit(options.routes, sessions, limiters, stream, headers));
+  server.on(
+    'stream',
+    (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      _flags: number,
+      rawHeaders: string[],
+    ) => admit(options.routes, sessions, limiters, stream, headers, canaryEntries(rawHeaders)),
+  );
   const inboundSessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     inboundSessions.add(session);
@@ -85,14 +95,15 @@ function admit(
   limiters: BackendLimiters,
   inbound: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
+  canaryValues: string[] | undefined,
 ): void {
   // Stream errors end up in 'close' handling below; an unhandled 'error' would crash the router.
   inbound.on('error', () => {});
-  const route = routes.resolve('store-service', metadataValues(headers['x-canary']));
+  const route = routes.resolve('store-service', canaryValues);
   const backendName = `${route.backend.service} (${route.backend.track})`;
   const address = route.address;
   if (!address) {
-    respondUnavailable(inbound, `${backendName} is not running`);
+    respondUnavailable(inbound, route.unavailable);
     return;
   }
   const leaveQueue = limiters.for(address).enter(
@@ -161,10 +172,16 @@ function forward(
   inbound.pipe(outbound);
 }
 
-/** Multiple `x-canary` entries arrive as one comma-joined value in Node's http2 headers. */
-function metadataValues(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value : [value];
+/**
+ * Every `x-canary` header field as received, one per metadata entry. (Node's headers object joins
+ * repeated fields with ", ", which would make `42` + `7` look like the single entry "42, 7".)
+ */
+function canaryEntries(rawHeaders: readonly string[]): string[] | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i] === 'x-canary') values.push(rawHeaders[i + 1] ?? '');
+  }
+  return values.length > 0 ? values : undefined;
 }
 
 function requestHeaders(headers: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {

@@ -5,9 +5,11 @@ import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter'
 import { listen } from './listen';
 
 /**
- * The edge, playing Traefik: `X-Canary` exactly equal to a running api canary's PR → that canary,
- * everything else → stable api-service. A plain reverse proxy: bodies stream both ways, hop-by-hop
- * headers are dropped, `X-Forwarded-*` is set. The router never interprets or logs the key.
+ * The edge, playing Traefik: every `X-Canary` line exactly equal to a declared api canary's PR → that
+ * canary (the route table's rule, evaluated on the raw header lines), everything else → stable
+ * api-service. A declared canary that is not running answers 503 naming PR and service, never stable.
+ * A plain reverse proxy: bodies stream both ways, hop-by-hop headers are dropped, `X-Forwarded-*` is
+ * set. The router never interprets or logs the key.
  *
  * Bounded, like a real edge: per backend at most `maxActive` requests in flight and `maxQueued`
  * waiting (for at most `queueTimeoutMs`); anything over gets a 503 JSON error at once. A backend
@@ -77,10 +79,11 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
 }
 
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas).
   const route = upstreams.routes.resolve('api-service', req.headersDistinct['x-canary']);
   const address = route.address;
   if (!address) {
-    sendBadGateway(res, route);
+    sendError(res, 503, 'UNAVAILABLE', route.unavailable);
     req.resume();
     return;
   }

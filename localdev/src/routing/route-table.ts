@@ -5,10 +5,15 @@
  * PR canaries must produce in the cluster (Traefik IngressRoute in the PR namespace for the api,
  * Linkerd GRPCRoute in `apps` for the store) and compare them with what Kustomize renders.
  *
- * Semantics (mirroring Traefik v3 `Header()` and the Gateway API `Exact` header match):
- * - a request goes to a canary when one of its `X-Canary` / `x-canary` values is *exactly* the PR number
- *   (no trimming, no number parsing: `042` or `42,42` match nothing);
- * - everything else (no key, an invalid key, a PR without a canary for that service) goes to stable.
+ * Semantics: a request goes to PR N's canary only when it carries `X-Canary` / `x-canary` and **every**
+ * value (one per header line or metadata entry, as received) is exactly `N` — no trimming, no number
+ * parsing: `042`, `42,42` on one line, or `42` plus any second line (`7`, `abc`, `043`) match nothing.
+ * Everything else (no key, an invalid key, a PR without a canary for that service) goes to stable.
+ *
+ * Traefik v3's `Header(name, value)` matches when *any* value equals (pkg/muxer/http/matcher.go:
+ * `slices.Contains(req.Header[key], value)`), so the edge rule adds a negated `HeaderRegexp` whose Go
+ * RE2 pattern matches every value except `N` ({@link otherValuePattern}; RE2 has no lookahead, so the
+ * complement is derived digit by digit). The dev router evaluates that very pattern.
  */
 
 export const ROUTED_SERVICES = ['api-service', 'store-service'] as const;
@@ -37,7 +42,11 @@ export interface HeaderRoute {
   service: RoutedService;
   /** `http` = edge (Traefik IngressRoute); `grpc` = mesh (Linkerd GRPCRoute). */
   protocol: 'http' | 'grpc';
-  match: { header: string; type: 'Exact'; value: string };
+  /**
+   * `value`: the PR number every value must equal; `otherValuePattern`: the RE2/JS pattern that
+   * matches any value other than `value` (a route matches when no value matches it).
+   */
+  match: { header: string; type: 'Exact'; value: string; otherValuePattern: string };
   backend: RouteBackend;
   /** Explicit priority above the stable route (Traefik's `priority`; informative for the mesh). */
   priority: number;
@@ -106,7 +115,12 @@ function headerRoute(service: RoutedService, pr: string): HeaderRoute {
   return {
     service,
     protocol,
-    match: { header: MATCH_HEADER[protocol], type: 'Exact', value: pr },
+    match: {
+      header: MATCH_HEADER[protocol],
+      type: 'Exact',
+      value: pr,
+      otherValuePattern: otherValuePattern(pr),
+    },
     backend: canaryBackend(service, pr),
     priority: CANARY_ROUTE_PRIORITY,
   };
@@ -121,6 +135,46 @@ function assertPrNumber(pr: string): void {
 }
 
 /**
+ * A pattern matching every string except exactly `pr`, in the subset of syntax where Go's RE2 (which
+ * Traefik compiles `HeaderRegexp` with, searching unanchored) and JavaScript agree: `^`, `$` (end of
+ * text in RE2 without the `m` flag, and in JS without it), classes `[^d]` and `[\s\S]`, `(?:…)`, `|`.
+ * For `42`: `^(?:$|[^4]|4(?:$|[^2]|2(?:[\s\S])))` — empty, or a first character other than 4, or
+ * 4 then (end, or not 2, or 2 then anything more). The same derivation, with Go's `regexReplaceAll`,
+ * is in the PR api ApplicationSet (manifests/argocd/applicationsets/pr-api-service.yaml).
+ */
+export function otherValuePattern(pr: string): string {
+  assertPrNumber(pr);
+  let rest = '[\\s\\S]';
+  for (const digit of [...pr].reverse()) rest = `$|[^${digit}]|${digit}(?:${rest})`;
+  return `^(?:${rest})`;
+}
+
+/** The Traefik v3 rule of PR `pr`'s edge route on `host`. */
+export function edgeRule(host: string, route: Pick<HeaderRoute, 'match'>): string {
+  const { header, value, otherValuePattern: others } = route.match;
+  return `Host(\`${host}\`) && Header(\`${header}\`, \`${value}\`) && !HeaderRegexp(\`${header}\`, \`${others}\`)`;
+}
+
+const compiledPatterns = new Map<string, RegExp>();
+
+/**
+ * Whether `headerValues` (one per header line or metadata entry, untrimmed) select `route`, evaluated
+ * exactly like the edge rule: `Header(name, N) && !HeaderRegexp(name, otherValuePattern(N))`.
+ */
+export function routeMatches(
+  route: Pick<HeaderRoute, 'match'>,
+  headerValues: readonly string[] | undefined,
+): boolean {
+  if (!headerValues?.includes(route.match.value)) return false;
+  let others = compiledPatterns.get(route.match.otherValuePattern);
+  if (!others) {
+    others = new RegExp(route.match.otherValuePattern);
+    compiledPatterns.set(route.match.otherValuePattern, others);
+  }
+  return !headerValues.some((value) => others.test(value));
+}
+
+/**
  * Where a request for `service` carrying these raw canary header values goes.
  * `headerValues` are the values as received (one per header line), untrimmed.
  */
@@ -129,10 +183,8 @@ export function resolveRoute(
   service: RoutedService,
   headerValues: readonly string[] | undefined,
 ): RouteBackend {
-  if (headerValues && headerValues.length > 0) {
-    for (const route of table.routes) {
-      if (route.service === service && headerValues.includes(route.match.value)) return route.backend;
-    }
+  for (const route of table.routes) {
+    if (route.service === service && routeMatches(route, headerValues)) return route.backend;
   }
   return table.defaults[service];
 }

@@ -1,12 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { type ParsedLine, parseLine } from './log-format';
 
 /**
  * One child process of the stack: its output is prefixed line by line, its last lines are kept for the
  * report when it dies, and it runs in its own process group so that stopping it also stops whatever it
  * started (and a terminal's Ctrl-C reaches only the runner, which then stops children in order).
+ *
+ * Every child is a node process started with an IPC channel and the `parent-watch` preload of
+ * `@pr-canary/canary-context`: when the runner dies in any way — SIGKILL included, where no cleanup
+ * code of ours runs — the operating system closes the channel and the child shuts itself down. The
+ * channel also carries the child's `listening` announcement, so readiness never depends on LOG_LEVEL.
  */
+
+const PARENT_WATCH = pathToFileURL(
+  createRequire(__filename).resolve('@pr-canary/canary-context/parent-watch'),
+).href;
+
+/** Something a child said: an output line or an IPC message. */
+export type ChildEvent = { kind: 'line'; line: ParsedLine } | { kind: 'message'; message: unknown };
 
 const KEPT_LINES = 25;
 
@@ -42,18 +56,21 @@ export class ManagedChild {
   readonly exited: Promise<ChildExit>;
   readonly #process: ChildProcess;
   readonly #lastLines: string[] = [];
-  readonly #lineWaiters = new Set<(line: ParsedLine) => void>();
+  readonly #waiters = new Set<(event: ChildEvent) => void>();
   #exit: ChildExit | undefined;
 
   constructor(spec: ChildSpec) {
     installExitHook();
     this.name = spec.name;
-    this.#process = spawn(spec.command, spec.args, {
+    this.#process = spawn(spec.command, ['--import', PARENT_WATCH, ...spec.args], {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    // The channel must not keep the runner alive; messages still arrive while it runs.
+    this.#process.channel?.unref();
+    this.#process.on('message', (message) => this.#emit({ kind: 'message', message }));
     liveChildren.add(this);
     this.exited = new Promise((resolve) => {
       this.#process.once('exit', (code, signal) => {
@@ -73,7 +90,7 @@ export class ManagedChild {
         const line = parseLine(raw);
         this.#remember(line.text);
         spec.onLine(this, line);
-        for (const waiter of this.#lineWaiters) waiter(line);
+        this.#emit({ kind: 'line', line });
       });
     }
   }
@@ -92,17 +109,17 @@ export class ManagedChild {
   }
 
   /**
-   * Resolves with the first line for which `pick` returns a value; rejects when the child exits first
-   * or `timeoutMs` passes.
+   * Resolves with the first output line or IPC message for which `pick` returns a value; rejects when
+   * the child exits first or `timeoutMs` passes.
    */
-  waitFor<T>(pick: (line: ParsedLine) => T | undefined, what: string, timeoutMs: number): Promise<T> {
+  waitFor<T>(pick: (event: ChildEvent) => T | undefined, what: string, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
-        this.#lineWaiters.delete(onLine);
+        this.#waiters.delete(onEvent);
         clearTimeout(timer);
       };
-      const onLine = (line: ParsedLine): void => {
-        const value = pick(line);
+      const onEvent = (event: ChildEvent): void => {
+        const value = pick(event);
         if (value === undefined) return;
         done();
         resolve(value);
@@ -111,7 +128,7 @@ export class ManagedChild {
         done();
         reject(new Error(`${this.name} did not report ${what} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#lineWaiters.add(onLine);
+      this.#waiters.add(onEvent);
       void this.exited.then((exit) => {
         done();
         reject(new Error(`${this.name} exited (${describeExit(exit)}) before it reported ${what}`));
@@ -137,6 +154,10 @@ export class ManagedChild {
     } catch {
       // The group is already gone.
     }
+  }
+
+  #emit(event: ChildEvent): void {
+    for (const waiter of this.#waiters) waiter(event);
   }
 
   #remember(text: string): void {

@@ -1,22 +1,26 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { isListeningMessage } from '@pr-canary/canary-context/listening';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
-import { LiveRoutes } from '../routing/live-routes';
+import { type InstanceState, LiveRoutes } from '../routing/live-routes';
 import type { RoutedService, Track } from '../routing/route-table';
 import type { CanarySpec } from './canary-config';
 import type { ParsedLine } from './log-format';
-import { describeExit, ManagedChild } from './managed-child';
+import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
 import { createPrefixer, type Prefixer } from './prefix';
+import { type RestartPolicy, type SupervisedSpec, Supervisor } from './supervisor';
 
 /**
  * The local stack: dynalite, stable api + store, PR canaries, the dev router (HTTP edge + gRPC mesh)
  * and optionally the web dev server — every part a real process or socket.
  *
- * Failure policy: a canary that dies is reported with its last lines and its key falls back to stable
- * (like a PR canary without endpoints); anything else that dies (stable, dynalite, web) is reported and
- * stops the whole stack, so it is never silently half up.
+ * Failure policy, as a process manager's: every part that dies (stable, canary, dynalite, web) is
+ * reported with its last lines and restarted with backoff (see supervisor.ts); while it is down, the
+ * routes to it answer 503 / UNAVAILABLE naming it — a canary's key never falls back to stable. A part
+ * that keeps crashing is given up on: a canary then stays down (its requests keep failing), anything
+ * else stops the whole stack, so it is never silently half up.
  */
 
 export interface StackPorts {
@@ -48,26 +52,45 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Extra browser origins allowed by the api's CORS, besides the web dev server's. */
   corsOrigins?: readonly string[];
+  /** How crashed parts are restarted. Default: `DEFAULT_RESTART_POLICY` (supervisor.ts). */
+  restartPolicy?: RestartPolicy;
 }
 
 export interface InstanceInfo {
   service: RoutedService;
   track: Track;
   version: string;
-  port: number;
-  /** Process id, e.g. to kill an instance from outside as a crash would. */
+  /** Where it listens while `running`. */
+  port: number | undefined;
+  /** Process id of the current process, e.g. to kill an instance from outside as a crash would. */
   pid: number | undefined;
   running: boolean;
+  state: InstanceState;
+  /** How often it was restarted after a crash. */
+  restarts: number;
+}
+
+/** A part of the stack that is not a routed instance. */
+export interface PartInfo {
+  name: 'dynamodb' | 'web';
+  pid: number | undefined;
+  running: boolean;
+  restarts: number;
 }
 
 export interface Stack {
   urls: { api: string; grpc: string; dynamodb: string; web: string | undefined };
   instances(): InstanceInfo[];
-  /** Stops one canary (as if it died); its key then falls back to stable. Resolves once it is gone. */
+  /** dynalite and the web dev server. */
+  parts(): PartInfo[];
+  /**
+   * Stops one canary for good (no restart); its route stays, so its key then gets 503 / UNAVAILABLE
+   * naming PR and service. Resolves once it is gone.
+   */
   kill(service: RoutedService, track: Track): Promise<void>;
   /** Stops everything, in order: web, api, store, router, dynalite. Idempotent. */
   stop(): Promise<void>;
-  /** Resolves when a vital part died and the stack stopped itself. */
+  /** Resolves when a vital part kept crashing and the stack stopped itself. */
   failed: Promise<Error>;
 }
 
@@ -81,6 +104,7 @@ const LOOPBACK = '127.0.0.1';
 const STOP_GRACE_MS = 8_000;
 const READY_POLL_MS = 100;
 const REPO_ROOT = path.resolve(__dirname, '../../..');
+/** How every service is started: its workspace's `npm start`. */
 const SERVICE_NODE_ARGS = [
   '--conditions=pr-canary-source',
   '--import',
@@ -107,8 +131,7 @@ interface ServiceInstance {
   service: RoutedService;
   track: Track;
   version: string;
-  child: ManagedChild;
-  port: number;
+  supervisor: Supervisor<number>;
 }
 
 export class StackError extends Error {
@@ -132,8 +155,7 @@ class StackRunner {
   readonly #prefix: Prefixer;
   readonly #instances: ServiceInstance[] = [];
   readonly #closers: (() => Promise<void>)[] = [];
-  readonly #killedOnRequest = new Set<ManagedChild>();
-  readonly #children: { role: ChildRole; child: ManagedChild }[] = [];
+  readonly #parts: { role: ChildRole; name: string; supervisor: Supervisor<unknown> }[] = [];
   #stopping: Promise<void> | undefined;
   #fail: (error: Error) => void = () => {};
   readonly failed = new Promise<Error>((resolve) => {
@@ -148,17 +170,23 @@ class StackRunner {
 
   async start(): Promise<Stack> {
     const canaries = this.#options.canaries ?? DEMO_CANARIES;
-    await assertPortsFree(Object.values(this.#portClaims()), LOOPBACK);
+    await assertPortsFree(Object.values(this.#portClaims()));
+    const stableVersion = this.#options.stableVersion ?? '0.1.0';
+    const storeTracks = this.#tracksOf('store-service', canaries, stableVersion);
+    const apiTracks = this.#tracksOf('api-service', canaries, stableVersion);
+    // Routes follow what is declared, as manifests do in a cluster: from here on a request for an
+    // instance that is not up yet gets 503 / UNAVAILABLE naming it, never another track.
+    for (const [track] of storeTracks) this.#routes.declare('store-service', track);
+    for (const [track] of apiTracks) this.#routes.declare('api-service', track);
     const { httpPort, grpcPort } = await this.#startRouters();
     const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
     markHandled(web);
-    const stableVersion = this.#options.stableVersion ?? '0.1.0';
     // Stores need dynalite; apis only need the router's gRPC entry, so both chains start at once (the
     // apis' boot overlaps the stores'). An api's readiness (store reachable through the router) is
     // polled only once the stores are routable, so a healthy start logs no failed readiness check.
     const stores = this.#startDynalite().then((port) =>
       Promise.all(
-        this.#tracksOf('store-service', canaries, stableVersion).map(([track, version]) =>
+        storeTracks.map(([track, version]) =>
           this.#startService('store-service', track, version, { dynamodbPort: port }),
         ),
       ).then(() => port),
@@ -166,7 +194,7 @@ class StackRunner {
     markHandled(stores);
     const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
     const apis = Promise.all(
-      this.#tracksOf('api-service', canaries, stableVersion).map(([track, version]) =>
+      apiTracks.map(([track, version]) =>
         this.#startService('api-service', track, version, { grpcPort, corsOrigins, storesUp: stores }),
       ),
     );
@@ -178,11 +206,35 @@ class StackRunner {
         dynamodb: `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
       },
-      instances: () =>
-        this.#instances.map(({ child, ...rest }) => ({ ...rest, pid: child.pid, running: child.running })),
+      instances: () => this.#instances.map((instance) => this.#instanceInfo(instance)),
+      parts: () =>
+        this.#parts
+          .filter((part): part is typeof part & { name: PartInfo['name'] } =>
+            ['dynamodb', 'web'].includes(part.name),
+          )
+          .map(({ name, supervisor }) => ({
+            name,
+            pid: supervisor.child?.pid,
+            running: supervisor.child?.running ?? false,
+            restarts: supervisor.restarts,
+          })),
       kill: (service, track) => this.#kill(service, track),
       stop: () => this.stop(),
       failed: this.failed,
+    };
+  }
+
+  #instanceInfo({ service, track, version, supervisor }: ServiceInstance): InstanceInfo {
+    const status = this.#routes.status(service, track);
+    return {
+      service,
+      track,
+      version,
+      port: status?.address?.port,
+      pid: supervisor.child?.pid,
+      running: supervisor.child?.running ?? false,
+      state: status?.state ?? 'stopped',
+      restarts: supervisor.restarts,
     };
   }
 
@@ -240,20 +292,29 @@ class StackRunner {
     return router;
   }
 
+  /** dynalite; a restart binds the port the first start got, which every store is configured with. */
   async #startDynalite(): Promise<number> {
-    const args = [
-      '--import',
-      'tsx',
-      path.join(__dirname, `../dynalite/main${path.extname(__filename)}`),
-      '--port',
-      String(this.#ports.dynamodb),
-      '--host',
-      LOOPBACK,
-    ];
-    if (this.#options.dataDir) args.push('--path', this.#options.dataDir);
-    const child = this.#spawn('dynamodb', 'dynamodb', args, REPO_ROOT, {});
-    const port = await this.#waitListening(child);
-    this.#watchVital(child);
+    let port = this.#ports.dynamodb;
+    const args = () => {
+      const list = [
+        '--import',
+        'tsx',
+        path.join(__dirname, `../dynalite/main${path.extname(__filename)}`),
+        '--port',
+        String(port),
+        '--host',
+        LOOPBACK,
+      ];
+      if (this.#options.dataDir) list.push('--path', this.#options.dataDir);
+      return list;
+    };
+    const supervisor = this.#supervise<number>('dynamodb', 'dynamodb', {
+      spawn: () => this.#spawn('dynamodb', args(), REPO_ROOT, {}),
+      ready: (child) => this.#waitListening(child),
+      onUp: () => {},
+      onDown: () => {},
+    });
+    port = await supervisor.start();
     return port;
   }
 
@@ -292,47 +353,85 @@ class StackRunner {
       });
     }
     const name = `${SHORT_NAME[service]} ${track}`;
-    const child = this.#spawn(service, name, SERVICE_NODE_ARGS, path.join(REPO_ROOT, 'apps', service), env);
-    const port = await this.#waitListening(child);
-    if (service === 'api-service') {
-      await wiring.storesUp;
-      await this.#waitReady(child, port);
-    }
-    const instance: ServiceInstance = { service, track, version, child, port };
-    this.#instances.push(instance);
-    this.#routes.add(service, track, { host: LOOPBACK, port });
-    if (track === 'stable') this.#watchVital(child);
-    else this.#watchCanary(instance);
+    const cwd = path.join(REPO_ROOT, 'apps', service);
+    let first = true;
+    const supervisor = this.#supervise<number>(service, name, {
+      spawn: () => this.#spawn(name, SERVICE_NODE_ARGS, cwd, env),
+      ready: async (child) => {
+        const port = await this.#waitListening(child);
+        if (service === 'api-service') {
+          if (first) await wiring.storesUp;
+          await this.#waitReady(child, port);
+        }
+        first = false;
+        return port;
+      },
+      onUp: (port, restarts) =>
+        this.#routes.update(service, track, {
+          state: 'running',
+          address: { host: LOOPBACK, port },
+          restarts,
+        }),
+      onDown: (state, restarts) => this.#routes.update(service, track, { state, restarts }),
+      vital: track === 'stable',
+    });
+    this.#instances.push({ service, track, version, supervisor });
+    await supervisor.start();
   }
 
   async #startWeb(apiPort: number): Promise<string> {
     const webDir = path.join(REPO_ROOT, 'apps/web');
     const vitePackage = createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json');
     const viteBin = path.join(path.dirname(vitePackage), 'bin/vite.js');
-    const args = [
+    let port = this.#ports.web;
+    const args = () => [
       viteBin,
       '--port',
-      String(this.#ports.web),
+      String(port),
       '--strictPort',
       '--host',
       LOOPBACK,
       '--clearScreen',
       'false',
     ];
-    const child = this.#spawn('web', 'web', args, webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` });
-    const url = await child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs());
-    this.#watchVital(child);
+    const supervisor = this.#supervise<string>('web', 'web', {
+      spawn: () => this.#spawn('web', args(), webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` }),
+      ready: (child) => child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs()),
+      onUp: () => {},
+      onDown: () => {},
+    });
+    const url = await supervisor.start();
+    // A restart serves the same origin (the api's CORS allows exactly that one).
+    port = Number(new URL(url).port);
     return url;
   }
 
-  #spawn(
+  /** Registers a supervised part; a vital one that keeps crashing stops the stack. */
+  #supervise<T>(
     role: ChildRole,
     name: string,
-    args: readonly string[],
-    cwd: string,
-    env: Record<string, string>,
-  ): ManagedChild {
-    const child = new ManagedChild({
+    spec: Pick<SupervisedSpec<T>, 'spawn' | 'ready' | 'onUp' | 'onDown'> & { vital?: boolean },
+  ): Supervisor<T> {
+    const vital = spec.vital ?? true;
+    const supervisor = new Supervisor<T>({
+      ...spec,
+      name,
+      say: (text) => {
+        if (!this.#stopping) this.#say(text);
+      },
+      onGiveUp: (error) => {
+        if (!vital || this.#stopping) return;
+        this.#say('stopping the stack');
+        void this.stop().then(() => this.#fail(new StackError(error.message)));
+      },
+      policy: this.#options.restartPolicy,
+    });
+    this.#parts.push({ role, name, supervisor: supervisor as Supervisor<unknown> });
+    return supervisor;
+  }
+
+  #spawn(name: string, args: readonly string[], cwd: string, env: Record<string, string>): ManagedChild {
+    return new ManagedChild({
       name,
       command: process.execPath,
       args,
@@ -340,8 +439,6 @@ class StackRunner {
       env: { ...this.#baseEnv(), ...env },
       onLine: (source, line) => this.#print(source.name, line),
     });
-    this.#children.push({ role, child });
-    return child;
   }
 
   #baseEnv(): Record<string, string> {
@@ -381,33 +478,6 @@ class StackRunner {
     );
   }
 
-  #watchVital(child: ManagedChild): void {
-    void child.exited.then((exit) => {
-      if (this.#stopping) return;
-      const error = new StackError(
-        withLastLines(`${child.name} stopped unexpectedly (${describeExit(exit)})`, child),
-      );
-      this.#say(`${error.message}\nstopping the stack`);
-      void this.stop().then(() => this.#fail(error));
-    });
-  }
-
-  #watchCanary(instance: ServiceInstance): void {
-    void instance.child.exited.then((exit) => {
-      this.#routes.remove(instance.service, instance.track);
-      if (this.#stopping) return;
-      const pr = instance.track.slice('pr-'.length);
-      const fallback = `X-Canary ${pr} now reaches stable ${instance.service}`;
-      if (this.#killedOnRequest.has(instance.child)) {
-        this.#say(`${instance.child.name} stopped on request; ${fallback}`);
-      } else {
-        this.#say(
-          withLastLines(`${instance.child.name} died (${describeExit(exit)}); ${fallback}`, instance.child),
-        );
-      }
-    });
-  }
-
   async #kill(service: RoutedService, track: Track): Promise<void> {
     const instance = this.#instances.find(
       (candidate) => candidate.service === service && candidate.track === track,
@@ -415,9 +485,12 @@ class StackRunner {
     if (!instance) throw new StackError(`no ${service} instance with track ${track}`);
     if (track === 'stable')
       throw new StackError('only canaries can be killed; stop the stack to stop stable');
-    this.#killedOnRequest.add(instance.child);
-    await instance.child.stop(STOP_GRACE_MS);
-    this.#routes.remove(service, track);
+    const { restarts } = instance.supervisor;
+    await instance.supervisor.stop(STOP_GRACE_MS);
+    this.#routes.update(service, track, { state: 'stopped', restarts });
+    this.#say(
+      `${instance.supervisor.child?.name ?? service} stopped on request; X-Canary ${track.slice('pr-'.length)} now gets 503 from ${service} until the stack restarts`,
+    );
   }
 
   stop(): Promise<void> {
@@ -428,8 +501,8 @@ class StackRunner {
   async #stopAll(): Promise<void> {
     for (const role of STOP_ORDER) {
       if (role === 'dynamodb') await Promise.all(this.#closers.map((close) => close()));
-      const children = this.#children.filter((entry) => entry.role === role);
-      await Promise.all(children.map(({ child }) => child.stop(STOP_GRACE_MS)));
+      const parts = this.#parts.filter((entry) => entry.role === role);
+      await Promise.all(parts.map(({ supervisor }) => supervisor.stop(STOP_GRACE_MS)));
     }
   }
 
@@ -444,13 +517,14 @@ class StackRunner {
   }
 }
 
-function pickListeningPort(line: ParsedLine): number | undefined {
-  const port = line.json?.port;
-  return line.json?.msg === 'listening' && typeof port === 'number' && port > 0 ? port : undefined;
+/** The child's IPC announcement (see announceListening in canary-context): independent of LOG_LEVEL. */
+function pickListeningPort(event: ChildEvent): number | undefined {
+  return event.kind === 'message' && isListeningMessage(event.message) ? event.message.port : undefined;
 }
 
-function pickViteUrl(line: ParsedLine): string | undefined {
-  return /Local:\s+(http:\/\/\S+?)\/?$/.exec(line.text)?.[1];
+function pickViteUrl(event: ChildEvent): string | undefined {
+  if (event.kind !== 'line') return undefined;
+  return /Local:\s+(http:\/\/\S+?)\/?$/.exec(event.line.text)?.[1];
 }
 
 /** The promise is awaited later; this only keeps an early rejection from counting as unhandled. */

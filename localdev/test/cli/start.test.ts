@@ -1,15 +1,31 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const ALL_PORTS_FREE = ['--http-port', '0', '--grpc-port', '0', '--dynamodb-port', '0'];
+const STABLE_ONLY = [...ALL_PORTS_FREE, '--no-web', '--in-memory', '--no-canaries'];
 
-const START_BIN = path.resolve(__dirname, '../../bin/start.mjs');
+const BIN_DIR = path.resolve(__dirname, '../../bin');
+const START_BIN = path.join(BIN_DIR, 'start.mjs');
 
-function runStart(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The environment of a plain shell: no npm_config_* (vitest may run under npm). */
+function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.toLowerCase().startsWith('npm_config_')) env[name] = value;
+  return { ...env, ...extra };
+}
+
+function runStart(
+  args: readonly string[],
+  env = plainEnv(),
+  bin = START_BIN,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [START_BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 30_000, env }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
@@ -22,12 +38,82 @@ async function occupyPort(): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
+/** Every live process whose parent chain leads to `root` (read from /proc). */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may contain spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  for (const pid of parentOf.keys()) {
+    for (let parent = parentOf.get(pid); parent !== undefined && parent > 1; parent = parentOf.get(parent)) {
+      if (parent === root) {
+        found.push(pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** Running (a zombie has exited; only its parent — maybe init — has yet to reap it). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+interface RunningStart {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** The real bin, started like `npm start -- …` would, until its ready banner. */
+async function startUntilReady(args: readonly string[], env = plainEnv()): Promise<RunningStart> {
+  const child = spawn(process.execPath, [START_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = { child, output: () => output, exited };
+  onTestFinished(async () => {
+    const pids = child.pid === undefined ? [] : descendants(child.pid);
+    child.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops everything.');
+  return started;
+}
+
+/** The pids of the stack's children (services, dynalite) below the bin shim and its runner. */
+function stackProcesses(shim: ChildProcess): { runner: number; children: number[] } {
+  const all = descendants(shim.pid ?? Number.NaN);
+  const runner = all.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('cli/start'));
+  expect(runner).toBeDefined();
+  return { runner: runner as number, children: all.filter((pid) => pid !== runner) };
+}
+
 describe('npm start (localdev/bin/start.mjs)', () => {
-  it('stops before starting anything when a port is taken, naming the port and the flag', async () => {
+  it('stops before starting anything when ports are taken, naming each port and its flag', async () => {
     const port = await occupyPort();
     const run = await runStart(['--http-port', String(port), '--no-web', '--in-memory']);
-    expect(run.stderr).toContain(`port ${port} (dev router HTTP entry) is already in use`);
-    expect(run.stderr).toContain('--http-port <port>');
+    expect(run.stderr).toContain(`port ${port} (dev router HTTP entry): change it with --http-port <port>`);
     expect(run.stdout).toBe('');
     expect(run.code).toBe(1);
   });
@@ -40,40 +126,73 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.code).toBe(1);
   });
 
-  it('prints one prefix per instance and a ready banner, and stops every child on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [START_BIN, ...ALL_PORTS_FREE, '--no-web', '--in-memory', '--no-canaries'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+  it('answers an unknown option with what to type, not a stack trace', async () => {
+    const run = await runStart(['--no-webb']);
+    expect(run.stderr).toBe(
+      "npm start: Unknown option '--no-webb'; `npm start -- --help` lists every option\n",
     );
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await expect
-      .poll(() => `${stdout}${stderr}`, { timeout: 90_000, interval: 200 })
-      .toContain('Ctrl-C stops everything.');
+    expect(run.code).toBe(2);
+  });
 
+  it('says what to type when npm kept the options for itself (`npm start --no-web`, no `--`)', async () => {
+    // What npm hands the script for `npm start --no-web --in-memory`: no argv, two npm_config_* variables.
+    const run = await runStart([], plainEnv({ npm_config_web: '', npm_config_in_memory: 'true' }));
+    expect(run.stderr).toBe(
+      'npm start: npm kept --no-web --in-memory for itself: options for the stack go after "--", e.g.\n' +
+        '  npm start -- --no-web --in-memory\n',
+    );
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(2);
+  });
+
+  it('says to run `npm ci` when the dependencies are not installed', async () => {
+    const bare = mkdtempSync(path.join(tmpdir(), 'localdev-no-deps-'));
+    onTestFinished(() => rmSync(bare, { recursive: true, force: true }));
+    for (const file of ['start.mjs', 'run-ts.mjs'])
+      copyFileSync(path.join(BIN_DIR, file), path.join(bare, file));
+    const run = await runStart([], plainEnv(), path.join(bare, 'start.mjs'));
+    expect(run.stderr).toBe(
+      'npm start: the dependencies are not installed. Run `npm ci` at the repository root first.\n',
+    );
+    expect(run.code).toBe(1);
+  });
+
+  it('prints one prefix per instance and a ready banner, and stops every child on SIGTERM', async () => {
+    const started = await startUntilReady(STABLE_ONLY);
+    const stdout = started.output();
     expect(stdout).toMatch(/^store stable +│ INFO listening port=\d+/m);
     expect(stdout).toMatch(/^api stable +│ INFO listening port=\d+/m);
     expect(stdout).toMatch(/pr-canary local stack is ready in [0-9.]+ s/);
     const apiUrl = /curl -i (http:\/\/localhost:\d+)\/api\/route/.exec(stdout)?.[1];
     expect(apiUrl).toBeDefined();
     expect((await fetch(`${apiUrl}/api/route`)).status).toBe(200);
+    const { children } = stackProcesses(started.child);
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('every process of the stack has stopped');
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('every process of the stack has stopped');
+    expect(children.filter(alive)).toEqual([]);
     await expect(fetch(`${apiUrl}/api/route`)).rejects.toThrow();
+  }, 120_000);
+
+  it('becomes ready with LOG_LEVEL=warn, and a closed terminal (SIGHUP) leaves no child behind', async () => {
+    const started = await startUntilReady(STABLE_ONLY, plainEnv({ LOG_LEVEL: 'warn' }));
+    expect(started.output()).not.toMatch(/(api|store) stable +│ INFO/);
+    const { children } = stackProcesses(started.child);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+
+    started.child.kill('SIGHUP');
+    await started.exited;
+    await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+  }, 120_000);
+
+  it('leaves no child behind when the stack runner is killed with SIGKILL', async () => {
+    const started = await startUntilReady(STABLE_ONLY);
+    const { runner, children } = stackProcesses(started.child);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+
+    process.kill(runner, 'SIGKILL');
+    await started.exited;
+    await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
   }, 120_000);
 });

@@ -6,7 +6,14 @@ import type {
 } from '@pr-canary/proto';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { itemsClient, localAddress, startGrpcBackend, startTestGrpcRouter, TEST_ITEM_IDS } from '../helper';
+import {
+  declareRunning,
+  itemsClient,
+  seededRandom,
+  startGrpcBackend,
+  startTestGrpcRouter,
+  TEST_ITEM_IDS,
+} from '../helper';
 
 interface UnaryOutcome {
   error: grpc.ServiceError | null;
@@ -26,9 +33,9 @@ function getItem(client: ItemsServiceClient, id: string, metadata = new grpc.Met
   });
 }
 
-function canary(pr: string): grpc.Metadata {
+function canary(...entries: string[]): grpc.Metadata {
   const metadata = new grpc.Metadata();
-  metadata.set('x-canary', pr);
+  for (const entry of entries) metadata.add('x-canary', entry);
   return metadata;
 }
 
@@ -36,8 +43,8 @@ async function routedStack() {
   const stable = await startGrpcBackend('stable');
   const pr42 = await startGrpcBackend('pr-42');
   const routes = new LiveRoutes();
-  routes.add('store-service', 'stable', localAddress(stable.port));
-  routes.add('store-service', 'pr-42', localAddress(pr42.port));
+  declareRunning(routes, 'store-service', 'stable', stable.port);
+  declareRunning(routes, 'store-service', 'pr-42', pr42.port);
   const router = await startTestGrpcRouter(routes);
   return { stable, pr42, routes, client: itemsClient(router.port) };
 }
@@ -57,6 +64,24 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
       expect(outcome.error).toBeNull();
       expect(outcome.response?.item?.name).toBe(expected);
     }
+  });
+
+  it('never sends several x-canary entries to a canary unless every entry is exactly 42 (fuzz)', async () => {
+    const { client } = await routedStack();
+    const random = seededRandom(99);
+    const pool = ['42', '42', '42', '7', '043', '4', '420', 'abc', '42,42', '42, 7', '999'];
+    const wrong: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const entries = Array.from(
+        { length: Math.floor(random() * 4) },
+        () => pool[Math.floor(random() * pool.length)] as string,
+      );
+      const expected = entries.length > 0 && entries.every((e) => e === '42') ? 'pr-42' : 'stable';
+      const outcome = await getItem(client, 'a', canary(...entries));
+      const track = outcome.response?.item?.name ?? `error ${outcome.error?.code}`;
+      if (track !== expected) wrong.push(`${JSON.stringify(entries)} → ${track}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('passes request metadata and the deadline to the backend, and response metadata back', async () => {
@@ -111,25 +136,27 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
     expect((await status).code).toBe(grpc.status.UNAVAILABLE);
   });
 
-  it('falls back to stable for PR 42 once its canary is removed', async () => {
+  it("answers UNAVAILABLE naming PR and service while PR 42's store canary is down, never stable", async () => {
     const { client, routes, pr42 } = await routedStack();
     await pr42.stop();
-    routes.remove('store-service', 'pr-42');
+    routes.update('store-service', 'pr-42', { state: 'stopped', restarts: 0 });
     const outcome = await getItem(client, 'a', canary('42'));
-    expect(outcome.error).toBeNull();
-    expect(outcome.response?.item?.name).toBe('stable');
+    expect(outcome.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(outcome.error?.details).toBe("PR 42's store-service canary is declared but not running (stopped)");
+    expect((await getItem(client, 'a')).response?.item?.name).toBe('stable');
   });
 
   it('answers UNAVAILABLE when stable is not running or not reachable', async () => {
     const routes = new LiveRoutes();
+    routes.declare('store-service', 'stable');
     const router = await startTestGrpcRouter(routes);
     const client = itemsClient(router.port);
     const notRunning = await getItem(client, 'a');
     expect(notRunning.error?.code).toBe(grpc.status.UNAVAILABLE);
-    expect(notRunning.error?.details).toBe('store-service (stable) is not running');
+    expect(notRunning.error?.details).toBe('stable store-service is not running (starting)');
 
     const gone = await startGrpcBackend('stable');
-    routes.add('store-service', 'stable', localAddress(gone.port));
+    declareRunning(routes, 'store-service', 'stable', gone.port);
     await gone.stop();
     const unreachable = await getItem(client, 'a');
     expect(unreachable.error?.code).toBe(grpc.status.UNAVAILABLE);

@@ -1,15 +1,34 @@
+import * as http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { localAddress, startHttpBackend, startTestHttpRouter } from '../helper';
+import { declareRunning, seededRandom, startHttpBackend, startTestHttpRouter, trimOws } from '../helper';
 
 async function routedStack() {
   const stable = await startHttpBackend('stable');
   const pr42 = await startHttpBackend('pr-42');
   const routes = new LiveRoutes();
-  routes.add('api-service', 'stable', localAddress(stable.port));
-  routes.add('api-service', 'pr-42', localAddress(pr42.port));
+  declareRunning(routes, 'api-service', 'stable', stable.port);
+  declareRunning(routes, 'api-service', 'pr-42', pr42.port);
   const router = await startTestHttpRouter(routes);
-  return { routes, pr42, url: `http://127.0.0.1:${router.port}` };
+  return { routes, pr42, url: `http://127.0.0.1:${router.port}`, port: router.port };
+}
+
+/** GET /api/route with these `X-Canary` lines, each sent as its own header line. */
+function trackForLines(port: number, lines: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const headers = ['Host', `127.0.0.1:${port}`, ...lines.flatMap((line) => ['X-Canary', line])];
+    const request = http.request({ host: '127.0.0.1', port, path: '/api/route', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}: ${body}`));
+        else resolve((JSON.parse(body) as { track: string }).track);
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 async function trackFor(url: string, init?: RequestInit): Promise<string> {
@@ -27,6 +46,48 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     expect(await trackFor(url, { headers: { 'X-Canary': '042' } })).toBe('stable');
     expect(await trackFor(url, { headers: { 'X-Canary': '42, 42' } })).toBe('stable');
     expect(await trackFor(url, { headers: { 'X-Canary': 'abc' } })).toBe('stable');
+  });
+
+  it('never sends several X-Canary lines to a canary unless every line is exactly 42', async () => {
+    const { port } = await routedStack();
+    expect(await trackForLines(port, ['42', '42'])).toBe('pr-42');
+    for (const second of ['7', 'abc', '043', '', '42,42', '4', '420']) {
+      expect(await trackForLines(port, ['42', second]), second).toBe('stable');
+      expect(await trackForLines(port, [second, '42']), second).toBe('stable');
+    }
+  });
+
+  it('routes random sets of X-Canary lines to PR 42 only when every line is exactly 42 (fuzz, real sockets)', async () => {
+    const { port } = await routedStack();
+    const random = seededRandom(42);
+    const pool = [
+      '42',
+      '42',
+      '42',
+      ' 42',
+      '42\t',
+      '7',
+      '043',
+      '4',
+      '420',
+      'abc',
+      '',
+      '42,42',
+      '42, 7',
+      '999',
+    ];
+    const wrong: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const lines = Array.from(
+        { length: Math.floor(random() * 4) },
+        () => pool[Math.floor(random() * pool.length)] as string,
+      );
+      // A line's surrounding spaces and tabs are not part of its value (RFC 9110 §5.5), for Go as for Node.
+      const expected = lines.length > 0 && lines.every((line) => trimOws(line) === '42') ? 'pr-42' : 'stable';
+      const track = await trackForLines(port, lines);
+      if (track !== expected) wrong.push(`${JSON.stringify(lines)} → ${track}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('forwards method, path, body and headers, sets X-Forwarded-*, and drops hop-by-hop headers', async () => {
@@ -61,24 +122,37 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     expect(response.headers.get('x-track')).toBe('pr-42');
   });
 
-  it('falls back to stable for PR 42 once its canary is removed', async () => {
+  it("answers 503 naming PR and service while PR 42's api canary is down, never stable", async () => {
     const { url, routes, pr42 } = await routedStack();
     await pr42.stop();
-    routes.remove('api-service', 'pr-42');
-    expect(await trackFor(url, { headers: { 'X-Canary': '42' } })).toBe('stable');
+    routes.update('api-service', 'pr-42', { state: 'restarting', restarts: 1 });
+    const response = await fetch(`${url}/api/route`, { headers: { 'X-Canary': '42' } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: "PR 42's api-service canary is declared but not running (restarting, 1 restart so far)",
+      code: 'UNAVAILABLE',
+    });
+    expect(await trackFor(url)).toBe('stable');
   });
 
-  it('answers 502 with a JSON error when stable api is not reachable', async () => {
+  it('answers 503 while stable is not running and 502 when it is not reachable', async () => {
     const routes = new LiveRoutes();
+    routes.declare('api-service', 'stable');
     const router = await startTestHttpRouter(routes);
     const notRunning = await fetch(`http://127.0.0.1:${router.port}/api/route`);
-    expect(notRunning.status).toBe(502);
-    expect(await notRunning.json()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', error: 'Bad Gateway' });
+    expect(notRunning.status).toBe(503);
+    expect(await notRunning.json()).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'stable api-service is not running (starting)',
+    });
 
     const gone = await startHttpBackend('stable');
-    routes.add('api-service', 'stable', localAddress(gone.port));
+    declareRunning(routes, 'api-service', 'stable', gone.port);
     await gone.stop();
     const unreachable = await fetch(`http://127.0.0.1:${router.port}/api/route`);
     expect(unreachable.status).toBe(502);
+    expect(await unreachable.json()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', error: 'Bad Gateway' });
   });
 });

@@ -25,7 +25,7 @@ function tempDataDir(): string {
 
 describe('local stack lifecycle', () => {
   it(
-    'keeps items on disk across a restart, and stops everything when stable store dies, with its last lines',
+    'keeps items on disk across a restart, and restarts a SIGKILLed stable store and dynalite so requests succeed again',
     async () => {
       const dataDir = tempDataDir();
       const first = await startStableStack({ dataDir });
@@ -42,17 +42,74 @@ describe('local stack lifecycle', () => {
       const second = await startStableStack({ dataDir, log: (line) => output.push(line) });
       expect((await fetch(`${second.urls.api}/api/items/${id}`)).status).toBe(200);
 
-      const store = second.instances().find((i) => i.service === 'store-service');
-      process.kill(store?.pid ?? Number.NaN, 'SIGKILL');
-      const failure = await second.failed;
-      expect(failure.message).toMatch(
-        /^store stable stopped unexpectedly \(signal SIGKILL\); its last lines:/,
+      const store = () => second.instances().find((i) => i.service === 'store-service');
+      const killed = store()?.pid;
+      process.kill(killed ?? Number.NaN, 'SIGKILL');
+      await expect.poll(() => store()?.state).not.toBe('running');
+      const whileDown = await fetch(`${second.urls.api}/api/items/${id}`);
+      if (store()?.state !== 'running') {
+        // Never another track: the stable hop says it is restarting.
+        expect(whileDown.status).toBe(503);
+        expect(((await whileDown.json()) as { message: string }).message).toMatch(
+          /^stable store-service is not running \(restarting/,
+        );
+      }
+      await expect.poll(store, { timeout: 20_000 }).toMatchObject({ state: 'running', restarts: 1 });
+      expect(store()?.pid).not.toBe(killed);
+      expect((await fetch(`${second.urls.api}/api/items/${id}`)).status).toBe(200);
+      expect(output.join('\n')).toMatch(
+        /store stable died \(signal SIGKILL\); restarting in 250 ms \(restart 1\)/,
       );
-      expect(output.join('\n')).toContain('stopping the stack');
-      expect(second.instances().every((instance) => !instance.running)).toBe(true);
-      await expect(fetch(`${second.urls.api}/api/route`)).rejects.toThrow();
+
+      const dynamodb = () => second.parts().find((part) => part.name === 'dynamodb');
+      process.kill(dynamodb()?.pid ?? Number.NaN, 'SIGKILL');
+      await expect.poll(dynamodb, { timeout: 20_000 }).toMatchObject({ running: true, restarts: 1 });
+      await expect
+        .poll(async () => (await fetch(`${second.urls.api}/api/items/${id}`)).status, { timeout: 20_000 })
+        .toBe(200);
+      expect(output.join('\n')).toContain('dynamodb is back up (restart 1)');
     },
     START_TIMEOUT_MS * 2,
+  );
+
+  it(
+    'becomes ready with LOG_LEVEL=warn (readiness does not read log lines)',
+    async () => {
+      const output: string[] = [];
+      const stack = await startStableStack({ env: { LOG_LEVEL: 'warn' }, log: (line) => output.push(line) });
+      expect((await fetch(`${stack.urls.api}/api/route`)).status).toBe(200);
+      expect(output.join('\n')).not.toMatch(/(api|store) stable +│ INFO listening/);
+    },
+    START_TIMEOUT_MS,
+  );
+
+  it(
+    'gives up on a stable part that keeps crashing and stops the whole stack, with its last lines',
+    async () => {
+      const output: string[] = [];
+      const stack = await startStableStack({
+        log: (line) => output.push(line),
+        restartPolicy: {
+          initialDelayMs: 10,
+          maxDelayMs: 10,
+          healthyAfterMs: 60_000,
+          maxConsecutiveCrashes: 1,
+        },
+      });
+      const store = () => stack.instances().find((i) => i.service === 'store-service');
+      process.kill(store()?.pid ?? Number.NaN, 'SIGKILL');
+      await expect.poll(() => store()?.restarts, { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => store()?.state, { timeout: 20_000 }).toBe('running');
+      process.kill(store()?.pid ?? Number.NaN, 'SIGKILL');
+      const failure = await stack.failed;
+      expect(failure.message).toMatch(
+        /^store stable died \(signal SIGKILL\); giving up after 1 restarts in a row; its last lines:/,
+      );
+      expect(output.join('\n')).toContain('stopping the stack');
+      expect(stack.instances().every((instance) => !instance.running)).toBe(true);
+      await expect(fetch(`${stack.urls.api}/api/route`)).rejects.toThrow();
+    },
+    START_TIMEOUT_MS,
   );
 
   it(

@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
 import { type ExportItemsResponse__Output, itemsServiceClientConstructor } from '@pr-canary/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../src/stack/stack';
+import { type Stack, startStack, tableFor } from '../../src/stack/stack';
 import { probeArgs, runCanaryCli, runCanaryInProcess } from '../helper';
 
 /**
  * The real stack: dynalite, stable api + store, PR 42 (api + store), PR 7 (store only), the dev router —
- * real processes on free ports. One stack for the whole file; the tests that kill canaries run last.
+ * real processes on free ports. One stack for the whole file; the tests that stop or kill canaries run last.
  */
 
 let stack: Stack;
@@ -176,30 +177,80 @@ describe('canary probe CLI against the running stack', () => {
   });
 });
 
-describe('a canary that dies', () => {
-  it('makes PR 42 store calls fall back to stable store without errors', async () => {
+describe('a canary that is declared but not running', () => {
+  it("answers PR 42's writes with 503 naming PR and service, and stable's table stays unchanged", async () => {
+    const before = await stableTableItems();
     await stack.kill('store-service', 'pr-42');
-    const { response, tracks } = await route('42');
-    expect(response.status).toBe(200);
-    expect(tracks).toEqual({ 'api-service': 'pr-42', 'store-service': 'stable' });
-    expect(output.join('\n')).toContain(
-      'store pr-42 stopped on request; X-Canary 42 now reaches stable store-service',
+    expect(instance('store-service', 'pr-42')).toMatchObject({ running: false, state: 'stopped' });
+
+    const created = await api('/api/items', '42', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'must not reach stable', priceCents: 1 }),
+    });
+    expect(created.status).toBe(503);
+    expect(await created.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: "PR 42's store-service canary is declared but not running (stopped)",
+      code: 'UNAVAILABLE',
+    });
+    const { response } = await routeRaw('42');
+    expect(response.status).toBe(503);
+    expect(await stableTableItems()).toEqual(before);
+    expect((await route()).tracks).toEqual({ 'api-service': 'stable', 'store-service': 'stable' });
+    expect(output.join('\n')).toContain('store pr-42 stopped on request');
+
+    const probe = await runCanaryInProcess(probeArgs(stack.urls.api, { pr: '42', count: 1 }));
+    expect(probe.stdout).toContain(
+      "failed ×1: HTTP 503 UNAVAILABLE: PR 42's store-service canary is declared but not running (stopped)",
     );
-    expect(instance('store-service', 'pr-42')?.running).toBe(false);
+    expect(probe.code).toBe(1);
   });
 
-  it('reports a crashed api canary with its last lines and sends PR 42 to stable api', async () => {
-    process.kill(instance('api-service', 'pr-42')?.pid ?? Number.NaN, 'SIGKILL');
-    await expect.poll(() => instance('api-service', 'pr-42')?.running).toBe(false);
-
-    const { response, tracks } = await route('42');
-    expect(response.status).toBe(200);
-    expect(tracks).toEqual({ 'api-service': 'stable', 'store-service': 'stable' });
+  it('restarts a SIGKILLed api canary, says so, and answers 503 for PR 42 (never stable) until it is back', async () => {
+    const killed = instance('api-service', 'pr-42');
+    process.kill(killed?.pid ?? Number.NaN, 'SIGKILL');
+    await expect.poll(() => instance('api-service', 'pr-42')?.state).not.toBe('running');
+    const whileDown = await fetch(`${stack.urls.api}/healthz`, { headers: { 'X-Canary': '42' } });
+    if (instance('api-service', 'pr-42')?.state !== 'running') {
+      expect(whileDown.status).toBe(503);
+      expect(((await whileDown.json()) as { message: string }).message).toMatch(
+        /^PR 42's api-service canary is declared but not running \(restarting/,
+      );
+    }
+    await expect
+      .poll(() => instance('api-service', 'pr-42'), { timeout: 20_000 })
+      .toMatchObject({ state: 'running', restarts: 1 });
+    expect(instance('api-service', 'pr-42')?.pid).not.toBe(killed?.pid);
+    const { body } = await routeRaw('42');
+    expect(body.hops?.[0]).toMatchObject({ service: 'api-service', track: 'pr-42' });
     expect(output.join('\n')).toMatch(
-      /api pr-42 died \(signal SIGKILL\); X-Canary 42 now reaches stable api-service; its last lines:\n.*\| /,
+      /api pr-42 died \(signal SIGKILL\); restarting in 250 ms \(restart 1\); its last lines:\n.*\| /,
     );
+    expect(output.join('\n')).toContain('api pr-42 is back up (restart 1)');
   });
 });
+
+async function routeRaw(key: string) {
+  const response = await fetch(`${stack.urls.api}/api/route`, { headers: { 'X-Canary': key } });
+  return { response, body: (await response.json()) as Partial<RouteBody> };
+}
+
+/** Stable's table, read through the DynamoDB API (not through the services). */
+async function stableTableItems(): Promise<string[]> {
+  const client = new DynamoDBClient({
+    endpoint: stack.urls.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'localdev', secretAccessKey: 'localdev' },
+  });
+  try {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableFor('stable') }));
+    return Items.map((item) => JSON.stringify(item)).sort();
+  } finally {
+    client.destroy();
+  }
+}
 
 function instance(service: string, track: string) {
   return stack.instances().find((i) => i.service === service && i.track === track);

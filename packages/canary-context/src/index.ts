@@ -45,6 +45,7 @@ export {
   trackForKey,
 } from './key';
 export { routeLibraryLogs } from './library-logs';
+export { announceListening, isListeningMessage, type ListeningMessage } from './listening';
 export { createLogger, type LoggerOptions, serializeError } from './logger';
 export {
   type CanaryLabel,
@@ -58,6 +59,12 @@ export {
 } from './metrics';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
+export {
+  isRouteUnavailableMessage,
+  type RoutedServiceName,
+  routeUnavailableMessage,
+  type UnavailableState,
+} from './route-unavailable';
 export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
 export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';
 export { installShutdown, type ShutdownOptions } from './shutdown';

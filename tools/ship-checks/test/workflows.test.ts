@@ -151,14 +151,14 @@ describe('PR canary workflow order', () => {
     expect(plan).not.toContain('pull_request_target');
   });
 
-  it('probes with flags the `canary probe` CLI (localdev) accepts', () => {
+  it('probes with flags the `pr-canary probe` CLI (localdev) accepts', () => {
     const probeStep = Object.values(workflow.jobs)
       .flatMap((job) => job.steps)
-      .find((step) => step.run?.includes('canary probe'));
+      .find((step) => step.run?.includes('pr-canary probe'));
     const flags = [...(probeStep?.run ?? '').matchAll(/\s(--?[a-z][a-z-]*)/g)].map((match) => match[1]);
     const probeFlags = flags.slice(flags.indexOf('--no-install') + 1);
     expect(probeFlags).toEqual(['--url', '--pr', '-n', '--expect']);
-    const help = run('node', [repoPath('localdev/bin/canary.mjs'), 'probe', '--help']);
+    const help = run('node', [repoPath('localdev/bin/pr-canary.mjs'), 'probe', '--help']);
     expect(help.status).toBe(0);
     for (const flag of probeFlags)
       expect(help.stdout, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));

@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-// `npx canary …`: runs localdev/src/cli/canary.ts with the workspace source condition and tsx.
-import { runTypeScript } from './run-ts.mjs';
-
-runTypeScript('../src/cli/canary.ts');

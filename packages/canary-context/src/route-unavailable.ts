@@ -1,0 +1,40 @@
+/**
+ * The one message a router gives when the instance a request is routed to is not running — the dev
+ * router's 503 / UNAVAILABLE (localdev), passed on by the api to its client. Built only from the route
+ * (a validated PR number, fixed service names and states), so it is safe to show: the api passes a
+ * store UNAVAILABLE's details through only when they have exactly this shape.
+ */
+
+export type RoutedServiceName = 'api-service' | 'store-service';
+/** Why a declared instance is not routable right now. */
+export type UnavailableState = 'starting' | 'restarting' | 'stopped';
+
+const PR_PATTERN = /^[1-9][0-9]{0,8}$/;
+const MAX_RESTARTS_SHOWN = 999_999;
+
+/**
+ * `PR 42's store-service canary is declared but not running (restarting, 2 restarts so far)` or
+ * `stable api-service is not running (starting)`.
+ */
+export function routeUnavailableMessage(
+  target: { service: RoutedServiceName; pr: string | undefined },
+  state: UnavailableState,
+  restarts = 0,
+): string {
+  if (target.pr !== undefined && !PR_PATTERN.test(target.pr)) throw new Error('invalid PR number');
+  const shown = Math.min(Math.max(0, Math.trunc(restarts)), MAX_RESTARTS_SHOWN);
+  const count = shown > 0 ? `, ${shown} restart${shown === 1 ? '' : 's'} so far` : '';
+  const subject =
+    target.pr === undefined
+      ? `stable ${target.service} is not running`
+      : `PR ${target.pr}'s ${target.service} canary is declared but not running`;
+  return `${subject} (${state}${count})`;
+}
+
+const MESSAGE_SHAPE =
+  /^(?:PR [1-9][0-9]{0,8}'s (?:api|store)-service canary is declared but not running|stable (?:api|store)-service is not running) \((?:starting|restarting|stopped)(?:, [1-9][0-9]{0,5} restarts? so far)?\)$/;
+
+/** Whether `text` is exactly a {@link routeUnavailableMessage} (and nothing else). */
+export function isRouteUnavailableMessage(text: string): boolean {
+  return text.length <= 200 && MESSAGE_SHAPE.test(text);
+}
