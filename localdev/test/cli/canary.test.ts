@@ -80,10 +80,21 @@ describe('canary CLI', () => {
 });
 
 describe('canary CLI against the dev router with no api running', () => {
-  it('reports the router error code of each failed request', async () => {
-    const router = await startTestHttpRouter(new LiveRoutes());
-    const run = await runCanaryInProcess(probeArgs(`http://127.0.0.1:${router.port}`, { count: 2 }));
-    expect(run.stdout).toContain('failed ×2: HTTP 502 UPSTREAM_UNAVAILABLE');
-    expect(run.code).toBe(1);
+  it("reports the router's error code and its not-running message for each failed request", async () => {
+    const routes = new LiveRoutes();
+    routes.declare('api-service', 'stable');
+    routes.declare('api-service', 'pr-42');
+    routes.update('api-service', 'pr-42', { state: 'restarting', restarts: 3 });
+    const router = await startTestHttpRouter(routes);
+    const url = `http://127.0.0.1:${router.port}`;
+    const stable = await runCanaryInProcess(probeArgs(url, { count: 2 }));
+    expect(stable.stdout).toContain(
+      'failed ×2: HTTP 503 UNAVAILABLE: stable api-service is not running (starting)',
+    );
+    expect(stable.code).toBe(1);
+    const canary = await runCanaryInProcess(probeArgs(url, { pr: '42', count: 1 }));
+    expect(canary.stdout).toContain(
+      "failed ×1: HTTP 503 UNAVAILABLE: PR 42's api-service canary is declared but not running (restarting, 3 restarts so far)",
+    );
   });
 });
