@@ -5,8 +5,17 @@
 import { LiveRoutes, startGrpcRouter, startHttpRouter } from '@pr-canary/localdev';
 
 const routes = new LiveRoutes();
-routes.add('api-service', 'stable', { host: '127.0.0.1', port: Number(process.env.API_PORT) });
-routes.add('store-service', 'stable', { host: '127.0.0.1', port: Number(process.env.STORE_PORT) });
+for (const [service, port] of [
+  ['api-service', process.env.API_PORT],
+  ['store-service', process.env.STORE_PORT],
+] as const) {
+  routes.declare(service, 'stable');
+  routes.update(service, 'stable', {
+    state: 'running',
+    address: { host: '127.0.0.1', port: Number(port) },
+    restarts: 0,
+  });
+}
 Promise.all([startHttpRouter({ routes, port: 0 }), startGrpcRouter({ routes, port: 0 })]).then(
   ([http, grpc]) => {
     process.stdout.write(`${JSON.stringify({ msg: 'listening', port: http.port, grpcPort: grpc.port })}\n`);

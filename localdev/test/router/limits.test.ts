@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startGrpcRouter } from '../../src/router/grpc-router';
 import { startHttpRouter } from '../../src/router/http-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { itemsClient, localAddress, startGrpcBackend, TEST_ITEM_IDS } from '../helper';
+import { declareRunning, itemsClient, startGrpcBackend, TEST_ITEM_IDS } from '../helper';
 
 /** A real HTTP backend that holds every request until `releaseAll()`; `held` counts those waiting. */
 async function startSlowBackend() {
@@ -55,7 +55,7 @@ describe('dev router limits (bounded queues, fast 503 over capacity)', () => {
   it('answers excess HTTP requests with a 503 JSON error at once instead of queueing them behind a slow api', async () => {
     const backend = await startSlowBackend();
     const routes = new LiveRoutes();
-    routes.add('api-service', 'stable', localAddress(backend.port));
+    declareRunning(routes, 'api-service', 'stable', backend.port);
     // A queue wait far longer than the test may take: a 503 can only come from the bound, not a timeout.
     const router = await startHttpRouter({
       routes,
@@ -91,7 +91,7 @@ describe('dev router limits (bounded queues, fast 503 over capacity)', () => {
   it('gives up on an HTTP request that waited longer than the queue timeout with a 503', async () => {
     const backend = await startSlowBackend();
     const routes = new LiveRoutes();
-    routes.add('api-service', 'stable', localAddress(backend.port));
+    declareRunning(routes, 'api-service', 'stable', backend.port);
     const router = await startHttpRouter({
       routes,
       port: 0,
@@ -116,7 +116,7 @@ describe('dev router limits (bounded queues, fast 503 over capacity)', () => {
   it('answers an excess gRPC call UNAVAILABLE at once while the backend still holds the admitted ones', async () => {
     const backend = await startGrpcBackend('stable');
     const routes = new LiveRoutes();
-    routes.add('store-service', 'stable', localAddress(backend.port));
+    declareRunning(routes, 'store-service', 'stable', backend.port);
     const router = await startGrpcRouter({
       routes,
       port: 0,
