@@ -103,7 +103,9 @@ describe('record-deployable.sh: CI says when a revision is deployable', () => {
 
   it('refuses what is not a PR number, a full SHA or a known service', () => {
     expect(record('write', '07', FIRST, '["api-service"]').status).toBe(2);
-    expect(record('write', '7', 'abc', '["api-service"]').stderr).toContain('40-hex');
+    const badSha = record('write', '7', 'abc', '["api-service"]');
+    expect(badSha.status).toBe(2);
+    expect(badSha.stderr).toBe('deploy-record: sha must be a full 40-hex commit SHA\n');
     expect(record('write', '7', FIRST, '["api-service:latest"]').stderr).toContain('unknown service');
   });
 
