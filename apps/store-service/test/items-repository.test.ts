@@ -1,4 +1,6 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
 import {
   InvalidPageTokenError,
   ItemAlreadyExistsError,
@@ -19,6 +21,35 @@ describe('items repository over dynalite', () => {
     expect(created).toMatchObject({ ...widget, version: 1 });
     expect(created.createdAt).toBe(created.updatedAt);
     expect(await repo.get(created.id)).toEqual(created);
+  });
+
+  it('refuses to hand out a stored record that is not a well-formed item', async () => {
+    const { repo, docClient, table } = await buildRepository();
+    const good = {
+      pk: 'ITEM',
+      name: 'n',
+      description: '',
+      priceCents: 1,
+      version: 1,
+      createdAt: 'a',
+      updatedAt: 'b',
+    };
+    const broken = [
+      { priceCents: -1 },
+      { priceCents: 1.5 },
+      { version: 0 },
+      { version: '1' },
+      { name: 7 },
+      { createdAt: 5 },
+    ];
+    for (const change of broken) {
+      const id = newItemId();
+      await docClient.send(new PutCommand({ TableName: table, Item: { ...good, sk: id, ...change } }));
+      await expect(repo.get(id), JSON.stringify(change)).rejects.toBeInstanceOf(ZodError);
+    }
+    const id = newItemId();
+    await docClient.send(new PutCommand({ TableName: table, Item: { ...good, sk: id } }));
+    expect(await repo.get(id)).toMatchObject({ id, name: 'n', priceCents: 1, version: 1 });
   });
 
   it('never overwrites an existing item on create, even when the id collides', async () => {

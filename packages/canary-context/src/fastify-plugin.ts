@@ -15,7 +15,7 @@ import {
 } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive } from './otel-context';
-import { formatServedBy } from './served-by';
+import { formatServedBy, type ServedByEntry } from './served-by';
 import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute } from './span-processor';
 
 declare module 'fastify' {
@@ -39,6 +39,7 @@ let fastifyOtel: FastifyOtelInstrumentation | undefined;
 
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
   assertValidIdentity(opts.identity);
+  const own = Object.freeze(identityEntry(opts.identity));
   const scopes = new WeakMap<FastifyRequest, CanaryScope>();
 
   /** The request's scope, created on first use (another plugin's onRequest may answer before ours runs). */
@@ -72,7 +73,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   });
   app.addHook('onRequest', continueInScope);
   app.addHook('onSend', (request, reply, payload, done) => {
-    setCanaryResponseHeaders(reply, scopeOf(request), opts.identity);
+    setCanaryResponseHeaders(reply, scopeOf(request), own);
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -92,11 +93,11 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   }
 };
 
-function setCanaryResponseHeaders(reply: FastifyReply, scope: CanaryScope, identity: InstanceIdentity) {
+function setCanaryResponseHeaders(reply: FastifyReply, scope: CanaryScope, own: ServedByEntry) {
   const { key } = scope;
   if (key.kind === 'valid') reply.header(CANARY_HEADER, key.pr);
   if (key.kind === 'invalid') reply.header(CANARY_WARNING_HEADER, formatCanaryWarning(key));
-  reply.header(SERVED_BY_HEADER, formatServedBy([identityEntry(identity), ...scope.downstream]));
+  reply.header(SERVED_BY_HEADER, formatServedBy([own, ...scope.downstream]));
   reply.header('vary', withVaryOnCanary(reply.getHeader('vary')));
 }
 

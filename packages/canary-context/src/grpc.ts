@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { ABSENT_KEY, CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
@@ -29,7 +29,7 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
     const inCallerScope = <T>(fn: () => T): T => (scope ? runInScope(scope, fn) : fn());
     const { service, method } = splitMethodPath(options.method_definition.path);
     const started = process.hrtime.bigint();
-    let headerEntries: ServedByEntry[] = [];
+    let headerEntries: readonly ServedByEntry[] = [];
     const requester: grpc.Requester = {
       start(metadata, _listener, next) {
         if (scope) applyCanaryMetadata(metadata, scope.key);
@@ -47,7 +47,7 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
             const trailerEntries = servedByFromMetadata(status.metadata);
             const entries = trailerEntries.length > 0 ? trailerEntries : headerEntries;
             if (scope) appendDownstream(scope, entries);
-            if (entries.length > 0) opts.onServedBy?.(entries);
+            if (entries.length > 0) opts.onServedBy?.([...entries]);
             opts.metrics?.recordGrpcClientCall({
               service,
               method,
@@ -100,14 +100,19 @@ export interface CanaryServerInterceptorOptions {
  */
 export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): grpc.ServerInterceptor {
   assertValidIdentity(opts.identity);
+  const own = Object.freeze(identityEntry(opts.identity));
   return (methodDescriptor, call) => {
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();
     let scope = createScope(ABSENT_KEY);
+    // The OTel context (baggage `canary`) of this call, built once its key is known.
+    let callContext: Context | undefined;
     let recorded = false;
-    const inScope = (fn: () => void) =>
-      context.with(contextWithCanaryBaggage(scope.key), () => runInScope(scope, fn));
-    const servedBy = () => formatServedBy([identityEntry(opts.identity), ...scope.downstream]);
+    const inScope = (fn: () => void) => {
+      callContext ??= contextWithCanaryBaggage(scope.key);
+      context.with(callContext, runInScope, undefined, scope, fn);
+    };
+    const servedBy = () => formatServedBy([own, ...scope.downstream]);
     const record = (code: string) => {
       if (recorded) return;
       recorded = true;
@@ -128,6 +133,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
             // The handler (and OTel's extraction from its metadata) sees only the validated key.
             applyCanaryMetadata(metadata, key);
             scope = createScope(key);
+            callContext = undefined;
             inScope(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
@@ -162,18 +168,47 @@ export function canaryKeyFromMetadata(metadata: grpc.Metadata): CanaryKey {
   return parseCanaryKey(canaryValuesFromBaggage(stringValues(metadata, BAGGAGE_METADATA_KEY)));
 }
 
-function servedByFromMetadata(metadata: grpc.Metadata | undefined): ServedByEntry[] {
-  return metadata ? stringValues(metadata, SERVED_BY_HEADER).flatMap((value) => parseServedBy(value)) : [];
+function servedByFromMetadata(metadata: grpc.Metadata | undefined): readonly ServedByEntry[] {
+  if (!metadata) return [];
+  const values = stringValues(metadata, SERVED_BY_HEADER);
+  if (values.length === 1) return parsedServedBy(values[0] as string);
+  return values.flatMap((value) => parsedServedBy(value));
+}
+
+/**
+ * A downstream service answers with the same served-by value call after call: parse each distinct
+ * value once (entries are frozen). Bounded: a peer sending ever-new values only refills the cache.
+ */
+const PARSED_SERVED_BY_LIMIT = 256;
+const parsedServedByCache = new Map<string, readonly ServedByEntry[]>();
+
+function parsedServedBy(value: string): readonly ServedByEntry[] {
+  let entries = parsedServedByCache.get(value);
+  if (entries === undefined) {
+    entries = Object.freeze(parseServedBy(value));
+    if (parsedServedByCache.size >= PARSED_SERVED_BY_LIMIT) parsedServedByCache.clear();
+    parsedServedByCache.set(value, entries);
+  }
+  return entries;
 }
 
 function stringValues(metadata: grpc.Metadata, key: string): string[] {
   return metadata.get(key).filter((value): value is string => typeof value === 'string');
 }
 
+/** Split method paths, cached: they come from service definitions, a small fixed set (bounded anyway). */
+const methodPaths = new Map<string, { service: string; method: string }>();
+const METHOD_PATHS_LIMIT = 1024;
+
 /** `/store.v1.ItemsService/GetItem` → service `store.v1.ItemsService`, method `GetItem`. */
 function splitMethodPath(path: string): { service: string; method: string } {
-  const slash = path.lastIndexOf('/');
-  return { service: path.slice(1, slash), method: path.slice(slash + 1) };
+  let split = methodPaths.get(path);
+  if (!split) {
+    const slash = path.lastIndexOf('/');
+    split = { service: path.slice(1, slash), method: path.slice(slash + 1) };
+    if (methodPaths.size < METHOD_PATHS_LIMIT) methodPaths.set(path, split);
+  }
+  return split;
 }
 
 function statusName(code: grpc.status): string {

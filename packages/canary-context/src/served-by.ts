@@ -26,11 +26,21 @@ export function formatServedBy(entries: readonly ServedByEntry[]): string {
   return entries.map(formatMember).join(', ');
 }
 
+/**
+ * Formatted members of frozen entries (an instance's own entry, parsed downstream entries): the same
+ * few entries are formatted on every request, so each is validated and formatted once.
+ */
+const formattedMembers = new WeakMap<ServedByEntry, string>();
+
 function formatMember(entry: ServedByEntry): string {
+  const cached = formattedMembers.get(entry);
+  if (cached !== undefined) return cached;
   if (!isValidEntry(entry)) {
     throw new TypeError('served-by entry needs a token service name and printable ASCII track/version');
   }
-  return `${entry.service};track=${quote(entry.track)};version=${quote(entry.version)}`;
+  const member = `${entry.service};track=${quote(entry.track)};version=${quote(entry.version)}`;
+  if (Object.isFrozen(entry)) formattedMembers.set(entry, member);
+  return member;
 }
 
 /** Whether an entry can be written to (and read back from) a served-by list. */
@@ -79,7 +89,7 @@ function parseMember(member: string): ServedByEntry | undefined {
   const version = params.get('version');
   if (track === undefined || version === undefined) return undefined;
   const entry = { service: head, track, version };
-  return isValidEntry(entry) ? entry : undefined;
+  return isValidEntry(entry) ? Object.freeze(entry) : undefined;
 }
 
 function parseParam(text: string): [string, string] | undefined {

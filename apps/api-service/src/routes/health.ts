@@ -2,7 +2,7 @@
  * Liveness says the process serves HTTP; readiness says it can do its job: not shutting down and
  * the store answers a grpc.health.v1 Check with SERVING within READINESS_DEADLINE_MS.
  *
- * Probes poll every few seconds, so their logs stay quiet: each request line is at debug (see
+ * Probes poll every few seconds, so their logs stay quiet: request lines are at debug (see
  * request-log.ts), and readiness logs only when it changes — one WARN line with the reason when it
  * becomes not ready, one INFO line when it is ready again.
  */
@@ -15,9 +15,6 @@ export interface Readiness {
   /** False once shutdown began: the load balancer should stop sending new requests. */
   accepting: boolean;
 }
-
-/** Route config for probe endpoints: their request log lines are written at debug. */
-const PROBE_ROUTE_CONFIG = { requestLogLevel: 'debug' } as const;
 
 type ReadinessResult = { ready: true } | { ready: false; reason: string };
 
@@ -62,9 +59,9 @@ export function registerHealthRoutes(
 ): void {
   const logTransition = readinessTransitionLogger(app.log);
 
-  app.get('/healthz', { config: PROBE_ROUTE_CONFIG }, async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: PROBE_ROUTE_CONFIG }, async (request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     const result = await checkReadiness(deps, request.log);
     logTransition(result);
     if (result.ready) return { status: 'ready' };
