@@ -2,10 +2,10 @@
  * Fastify's own request log lines carry the raw URL (client input). This controller writes one
  * line per request with the route template instead, and never the request line itself.
  *
- * Levels: a request that failed on our side (an error, or a 5xx answer) is a WARN line; every other
- * request line is DEBUG. A line per successful request at INFO was most of a busy api's log volume
- * and ~5 % of its CPU (and as much again for whatever reads the logs); `LOG_LEVEL=debug` brings
- * them back.
+ * Levels: a request that ended in an error is a WARN line (the error handler logs internal
+ * failures at ERROR); every other request line is DEBUG. An INFO line per request was most of a
+ * busy api's log volume and ~5 % of its CPU (and as much again for whatever reads the logs);
+ * `LOG_LEVEL=debug` brings them back.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
@@ -38,8 +38,7 @@ export class RouteTemplateLogController extends LogController {
       reply.log.warn({ ...requestFields(request, reply), err: error }, 'request errored');
       return;
     }
-    if (reply.statusCode >= 500) reply.log.warn(requestFields(request, reply), 'request completed');
-    else reply.log.debug(requestFields(request, reply), 'request completed');
+    reply.log.debug(requestFields(request, reply), 'request completed');
   }
 
   override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
