@@ -234,8 +234,10 @@ async function main(): Promise<void> {
             headers: {
               'content-type': 'application/x-amz-json-1.0',
               'x-amz-target': 'DynamoDB_20120810.GetItem',
+              // dynalite checks that a SigV4 header is there, not the signature.
+              'x-amz-date': '20260101T000000Z',
               authorization:
-                'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+                'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
             },
           },
           processes: [dynalite],

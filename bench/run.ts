@@ -1,12 +1,16 @@
 /**
  * `npm run bench`: runs every `*.bench.ts` in this folder (alphabetically, one at a time, each as its
  * own process), prints their markdown and a pass/fail summary, and writes everything to
- * bench/results/latest.json. A bench script writes a BenchResult (lib/result.ts) as JSON to the file
- * named by BENCH_RESULT_FILE. `npm run bench -- <name>` runs only the scripts whose name contains it.
+ * bench/results/latest.json (BENCH_UPDATE_README=1 also puts the report into the root README).
+ * A bench script writes a BenchResult (lib/result.ts) as JSON to the file named by BENCH_RESULT_FILE. `npm run bench -- <name>` runs only the scripts whose name contains it.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BENCH_DIR, spawnNode } from './lib/children';
+import { BENCH_DIR, REPO_ROOT, spawnNode } from './lib/children';
+
+const README_START = '<!-- bench:start (npm run bench with BENCH_UPDATE_README=1 rewrites this block) -->';
+const README_END = '<!-- bench:end -->';
+
 import type { BenchResult } from './lib/result';
 
 async function main(): Promise<void> {
@@ -42,15 +46,30 @@ async function main(): Promise<void> {
   const checks = results.flatMap((r) => r.checks);
   const failed = checks.filter((c) => !c.pass);
   const summary = `${checks.length - failed.length} of ${checks.length} targets met${failed.length ? ` (missed: ${failed.map((c) => c.name).join('; ')})` : ''}.`;
-  process.stdout.write(
-    `\n${[`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}.`, '', ...sections, '', summary].join('\n\n')}\n`,
-  );
+  const report = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}.`,
+    ...sections,
+    summary,
+  ].join('\n\n');
+  process.stdout.write(`\n${report}\n`);
+  if (process.env.BENCH_UPDATE_README === '1') updateReadme(report);
   const latest = path.join(resultsDir, 'latest.json');
   writeFileSync(
     latest,
     JSON.stringify({ date: new Date().toISOString(), machine, summary, results }, null, 2),
   );
   process.stderr.write(`results: ${path.relative(process.cwd(), latest)}\n`);
+}
+
+/** BENCH_UPDATE_README=1: the report replaces what stands between the bench markers in README.md. */
+function updateReadme(report: string): void {
+  const readme = path.join(REPO_ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start === -1 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
+  writeFileSync(readme, `${text.slice(0, start + README_START.length)}\n${report}\n${text.slice(end)}`);
+  process.stderr.write('README.md performance figures updated\n');
 }
 
 main().catch((error: unknown) => {

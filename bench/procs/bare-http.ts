@@ -56,3 +56,6 @@ app.listen({ host: '127.0.0.1', port: 0 }).then(() => {
   const port = typeof address === 'object' && address ? address.port : 0;
   process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
 });
+
+// A normal exit on SIGTERM, so a --cpu-prof profile gets written.
+process.once('SIGTERM', () => process.exit(0));
