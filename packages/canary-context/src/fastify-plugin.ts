@@ -40,6 +40,8 @@ let fastifyOtel: FastifyOtelInstrumentation | undefined;
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
   assertValidIdentity(opts.identity);
   const own = Object.freeze(identityEntry(opts.identity));
+  // Tracing starts before the app (register), so this is known when the plugin is registered.
+  const tracing = isTracingActive();
   const scopes = new WeakMap<FastifyRequest, CanaryScope>();
 
   /** The request's scope, created on first use (another plugin's onRequest may answer before ours runs). */
@@ -63,7 +65,9 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
    */
   function continueInScope(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const scope = scopeOf(request);
-    context.with(contextWithCanaryBaggage(scope.key), () => runInScope(scope, done));
+    // Without a tracer provider there is no OTel context to carry baggage in (the no-op manager).
+    if (tracing) context.with(contextWithCanaryBaggage(scope.key), runInScope, undefined, scope, done);
+    else runInScope(scope, done);
   }
 
   app.decorateRequest('canaryKey', {
@@ -87,7 +91,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     done();
   });
 
-  if (isTracingActive()) {
+  if (tracing) {
     fastifyOtel ??= new FastifyOtelInstrumentation();
     await app.register(fastifyOtel.plugin());
   }

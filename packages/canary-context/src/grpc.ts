@@ -4,7 +4,12 @@ import { type CanaryScope, createScope, currentScope, runInScope } from './conte
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { ABSENT_KEY, CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
-import { canaryValuesFromBaggage, contextWithCanaryBaggage, mergeCanaryBaggage } from './otel-context';
+import {
+  canaryValuesFromBaggage,
+  contextWithCanaryBaggage,
+  isTracingActive,
+  mergeCanaryBaggage,
+} from './otel-context';
 import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from './served-by';
 
 const BAGGAGE_METADATA_KEY = 'baggage';
@@ -101,6 +106,9 @@ export interface CanaryServerInterceptorOptions {
 export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): grpc.ServerInterceptor {
   assertValidIdentity(opts.identity);
   const own = Object.freeze(identityEntry(opts.identity));
+  // Tracing starts before the app (register): without a tracer provider there is no OTel context
+  // to carry baggage in, so the call runs in the canary scope alone.
+  const tracing = isTracingActive();
   return (methodDescriptor, call) => {
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();
@@ -109,6 +117,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
     let callContext: Context | undefined;
     let recorded = false;
     const inScope = (fn: () => void) => {
+      if (!tracing) return runInScope(scope, fn);
       callContext ??= contextWithCanaryBaggage(scope.key);
       context.with(callContext, runInScope, undefined, scope, fn);
     };
