@@ -268,7 +268,7 @@ async function main(): Promise<void> {
   let commandId = 0;
   const runLoad = async (variant: Variant, seconds: number): Promise<Sample> => {
     const loader = loaders[variant.loader];
-    const before = variant.processes.map((child) => cpuMs(child.pid));
+    const before = variant.processes.map((child) => cpuMs(child));
     const command: LoadCommand = {
       id: ++commandId,
       durationMs: seconds * 1000,
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     const line = await reply;
     if (line.error) throw new Error(`${variant.label}: ${String(line.error)}`);
     const result = line.result as LoadResult;
-    const after = variant.processes.map((child) => cpuMs(child.pid));
+    const after = variant.processes.map((child) => cpuMs(child));
     const cpuPerRequest: Record<string, number> = { load: result.cpuMs / Math.max(1, result.requests) };
     variant.processes.forEach((child, i) => {
       cpuPerRequest[child.name] =

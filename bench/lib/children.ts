@@ -173,8 +173,12 @@ export function spawnService(name: string, workspace: string, env: Record<string
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+export function cpuMs(child: Child): number {
+  const { exitCode, signalCode } = child.process;
+  if (exitCode !== null || signalCode !== null) {
+    throw new Error(`${child.name} exited (${exitCode ?? signalCode}) during the bench`);
+  }
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   // Fields after the parenthesised command name (which may contain spaces): utime is field 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
