@@ -1,5 +1,5 @@
 /**
- * Renders the corpus (three overlays, six PR apps built the Argo CD way) once for the whole run
+ * Renders the corpus (three overlays, four PR apps and every stable Application built the Argo CD way) once for the whole run
  * and hands it to every test file, instead of each file paying for the kustomize builds again; and
  * reads the upstream CRDs (2 MB of YAML, hashes checked) once. Where the CRDs are missing or differ,
  * the reason is handed on instead, so the tests that need them fail with it (naming the fetch
