@@ -3,9 +3,13 @@
  * the way Argo CD does with `goTemplate: true` and `goTemplateOptions: ["missingkey=error"]`: every
  * string field of the template is rendered on its own, parameters are strings (`number` too).
  *
- * Allowed: `{{.param}}` and `{{ .nested.param }}`. Anything else (pipelines, functions, `{{-`,
- * conditionals, ranges) is refused, so a template never relies on behaviour this renderer does
- * not reproduce faithfully.
+ * Allowed: `{{.param}}` and `{{ .nested.param }}`, and one sprig function, `regexReplaceAll "RE"
+ * .param "REPL"` (Go `regexp.MustCompile(RE).ReplaceAllString(param, REPL)`), limited to what it is
+ * used for — the PR edge rule's "any value but N" pattern, derived from the PR number digit by digit —
+ * where JavaScript behaves exactly like Go: RE made of literal characters, `\d` and one capture group;
+ * REPL with `$$` and `${1}` only. Anything else (pipelines, other functions, `{{-`, conditionals,
+ * ranges) is refused, so a template never relies on behaviour this renderer does not reproduce
+ * faithfully.
  */
 
 export type TemplateParams = { readonly [key: string]: string | TemplateParams };
@@ -16,6 +20,32 @@ export class TemplateError extends Error {
 
 const ACTION = /\{\{(.*?)\}\}/gs;
 const FIELD_ACTION = /^ ?\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*) ?$/;
+/** `regexReplaceAll "RE" .param "REPL"` with Go interpreted string literals (escapes: `\\` and `\"`). */
+const REGEX_REPLACE_ACTION =
+  /^ ?regexReplaceAll "((?:[^"\\]|\\[\\"])*)" \.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*) "((?:[^"\\]|\\[\\"])*)" ?$/;
+/** The regexps allowed in regexReplaceAll: literal characters, `\d`, and at most one `(…)` group. */
+const SUPPORTED_REGEX = /^(?:[A-Za-z0-9_-]|\\d)*(?:\((?:[A-Za-z0-9_-]|\\d)+\)(?:[A-Za-z0-9_-]|\\d)*)?$/;
+
+function goStringLiteral(text: string): string {
+  return text.replace(/\\([\\"])/g, '$1');
+}
+
+/** Go's Regexp.Expand for the supported subset: `$$` is `$`, `${1}` the group; any other `$` is refused. */
+function expandReplacement(template: string, group: string | undefined): string {
+  if (/\$(?!\$|\{1\})/.test(template.replaceAll('$$', ''))) {
+    throw new TemplateError('regexReplaceAll: only $$ and ${1} are supported in the replacement');
+  }
+  return template.replace(/\$\$|\$\{1\}/g, (token) => (token === '$$' ? '$' : (group ?? '')));
+}
+
+function regexReplaceAll(regex: string, value: string, replacement: string): string {
+  if (!SUPPORTED_REGEX.test(regex)) {
+    throw new TemplateError('regexReplaceAll: only literal characters, \\d and one (…) group are supported');
+  }
+  return value.replace(new RegExp(regex, 'g'), (_match, group: string | undefined) =>
+    expandReplacement(replacement, group),
+  );
+}
 
 function lookup(params: TemplateParams, path: string): string {
   let value: string | TemplateParams | undefined = params;
@@ -37,6 +67,11 @@ export function renderTemplateString(text: string, params: TemplateParams): stri
     throw new TemplateError('unclosed template action: "{{" without "}}"');
   }
   return text.replace(ACTION, (_whole, inner: string) => {
+    const call = REGEX_REPLACE_ACTION.exec(inner);
+    if (call) {
+      const [, regex = '', path = '', replacement = ''] = call;
+      return regexReplaceAll(goStringLiteral(regex), lookup(params, path), goStringLiteral(replacement));
+    }
     const field = FIELD_ACTION.exec(inner);
     if (field?.[1] === undefined) {
       throw new TemplateError(`unsupported template action {{${inner}}}: only {{.param}} is allowed`);

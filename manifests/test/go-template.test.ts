@@ -37,6 +37,22 @@ describe('Go template subset (missingkey=error)', () => {
     }
   });
 
+  it('runs sprig regexReplaceAll as Go does, for literal/\\d regexps with one group and $$ / ${1} replacements', () => {
+    expect(renderTemplateString('{{ regexReplaceAll "(\\\\d)" .number "<${1}>$$" }}', params)).toBe(
+      '<4>$<2>$',
+    );
+    expect(renderTemplateString('{{ regexReplaceAll "\\\\d" .number ")" }}', params)).toBe('))');
+    expect(renderTemplateString('{{ regexReplaceAll "4" .number "" }}', params)).toBe('2');
+    for (const text of [
+      '{{ regexReplaceAll "(\\\\d)" .number "$1" }}',
+      '{{ regexReplaceAll "[0-9]" .number "x" }}',
+      '{{ regexReplaceAll "(a)(b)" .number "x" }}',
+      '{{ regexReplaceAll "\\\\d" .numbr "x" }}',
+    ]) {
+      expect(() => renderTemplateString(text, params), text).toThrow(TemplateError);
+    }
+  });
+
   it('refuses a parameter that is not a string', () => {
     expect(() => renderTemplateString('{{.nested}}', params)).toThrow(/not a string/);
   });

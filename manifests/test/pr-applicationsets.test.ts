@@ -1,4 +1,4 @@
-import { routeTable } from '@pr-canary/localdev/route-table';
+import { otherValuePattern, routeTable } from '@pr-canary/localdev/route-table';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Application,
@@ -101,7 +101,8 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
       routes: [
         {
           kind: 'Rule',
-          match: `Host(\`api.int-001.example.com\`) && Header(\`X-Canary\`, \`${n}\`)`,
+          // Rendered by Argo CD's Go template from the PR number; must be localdev's derivation exactly.
+          match: `Host(\`api.int-001.example.com\`) && Header(\`X-Canary\`, \`${n}\`) && !HeaderRegexp(\`X-Canary\`, \`${otherValuePattern(n)}\`)`,
           priority: 100,
           services: [{ kind: 'Service', name: 'api-service', port: 80 }],
         },

@@ -4,6 +4,7 @@
  */
 import {
   type CanaryDeployment,
+  edgeRule,
   type HeaderRoute,
   type RoutedService,
   routeTable,
@@ -90,7 +91,9 @@ function pairWithRendered(
 /**
  * The PR edge routes are exactly the `http` routes localdev's routeTable gives for the deployed PRs:
  * one IngressRoute per api canary, in the canary's namespace (Traefik's allowCrossNamespace stays
- * off), ``Host(`api.<domain>`) && Header(`X-Canary`, `N`)`` at the table's canary priority, above
+ * off), with localdev's `edgeRule` — ``Host(`api.<domain>`) && Header(`X-Canary`, `N`) &&
+ * !HeaderRegexp(`X-Canary`, `<any value but N>`)``, so several values never reach a canary — at the
+ * table's canary priority, above
  * every stable route on its entry points, sending to that namespace's api-service. A PR edge route
  * the table does not have is reported too.
  */
@@ -130,7 +133,7 @@ export const prEdgeRoute: Check = ({ corpus }) => {
   }
   for (const { route, o } of pairs) {
     const [rule, ...more] = o.spec.routes ?? [];
-    const match = `Host(\`${host}\`) && Header(\`${route.match.header}\`, \`${route.match.value}\`)`;
+    const match = edgeRule(host, route);
     const backend = `Service ${route.backend.namespace}/${route.service}`;
     const backends = (rule?.services ?? []).map(
       (s: { kind?: string; name: string; namespace?: string }) =>
