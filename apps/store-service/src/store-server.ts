@@ -6,7 +6,7 @@ import {
 } from '@pr-canary/canary-context';
 import { itemsServiceDefinition } from '@pr-canary/proto';
 import { createItemsHandlers, type HandlerLogger } from './handlers';
-import { addHealthService, createHealthRegistry, type HealthRegistry } from './health';
+import { createHealthRegistry, type HealthRegistry } from './health';
 import type { ItemsRepository } from './items-repository';
 
 export interface StoreServerDeps {
@@ -36,7 +36,7 @@ export function createStoreServer(deps: StoreServerDeps): grpc.Server {
     ],
   });
   server.addService(itemsServiceDefinition(), createItemsHandlers({ repo: deps.repo, logger: deps.logger }));
-  addHealthService(server, deps.health ?? createHealthRegistry());
+  (deps.health ?? createHealthRegistry()).addToServer(server);
   return server;
 }
 

@@ -34,7 +34,7 @@ describe('grpc.health.v1.Health', () => {
     expect(await check(healthClient, 'store.v1.ItemsService')).toEqual({ status: 'NOT_SERVING' });
   });
 
-  it('streams the current status and every change to watchers', async () => {
+  it('streams the current status and every change to watchers, and no repeats', async () => {
     const { healthClient, health } = await buildStore();
     const call = healthClient.watch({ service: 'store.v1.ItemsService' });
     const statuses: string[] = [];
@@ -52,6 +52,7 @@ describe('grpc.health.v1.Health', () => {
     await seen(1);
     const next = seen(3);
     health.set('store.v1.ItemsService', 'NOT_SERVING');
+    health.setAll('NOT_SERVING');
     health.set('store.v1.ItemsService', 'SERVING');
     await next;
     call.on('error', () => {});
