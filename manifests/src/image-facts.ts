@@ -2,11 +2,19 @@
  * What the manifests must agree with about each image, read from its Dockerfile (the runtime stage,
  * i.e. after the last FROM): the uid it runs as, the ports it exposes, for nginx images the ports the
  * server config listens on (and where stub_status is), and the paths it writes to at run time.
- * Dockerfiles belong to the apps; this only reads them, so a change there that the manifests do not
- * follow fails the checks instead of a pod in the cluster.
+ * Dockerfiles belong to the apps; this only reads them (with ship-checks' Dockerfile reader, the
+ * repository's one), so a change there that the manifests do not follow fails the checks instead of a
+ * pod in the cluster.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  DockerfileError,
+  finalStage,
+  instructionsOf,
+  parseDockerfile as readDockerfile,
+  type Stage,
+} from '@pr-canary/ship-checks/dockerfile';
 import { REPO_ROOT } from './layout';
 
 const IMAGE_SERVICES = ['api-service', 'store-service', 'web'] as const;
@@ -34,20 +42,12 @@ export interface ImageFacts {
   writablePaths: string[];
 }
 
-export class DockerfileError extends Error {
-  override name = 'DockerfileError';
-}
+export { DockerfileError };
 
 /** nginx-unprivileged keeps its pid file and temp paths under /tmp (its nginx.conf). */
 const WRITES_BY_BASE_IMAGE: readonly { image: RegExp; paths: string[] }[] = [
   { image: /(^|\/)nginx-unprivileged:/, paths: ['/tmp'] },
 ];
-
-function argDefaults(text: string): Map<string, string> {
-  return new Map(
-    [...text.matchAll(/^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
-  );
-}
 
 function parseListen(value: string): ListenDirective {
   const [, address, port] = /^(?:([^\s:]+):)?(\d+)$/.exec(value) ?? [];
@@ -55,26 +55,27 @@ function parseListen(value: string): ListenDirective {
   return address === undefined ? { port: Number(port) } : { address, port: Number(port) };
 }
 
-/** Top-level `server { … }` blocks (closed by a `}` at the start of a line, as the heredocs write them). */
+/** Top-level `server { … }` blocks of an nginx config (closed by a `}` at the start of a line). */
 function serverBlocks(text: string): string[] {
   return [...text.matchAll(/^server\s*\{([\s\S]*?)^\}/gm)].map((m) => m[1] ?? '');
 }
 
+/** The runtime stage (after the last FROM) of a Dockerfile, read with ship-checks' Dockerfile reader. */
 export function parseDockerfile(text: string, dockerfile: string): ImageFacts {
-  const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)];
-  const lastFrom = froms.at(-1);
-  if (lastFrom?.index === undefined) throw new DockerfileError(`${dockerfile}: no FROM`);
-  const runtime = text.slice(lastFrom.index);
-  const args = argDefaults(text);
-  const baseImage = (lastFrom[1] ?? '').replace(
-    /^\$\{?(\w+)\}?$/,
-    (_, name: string) => args.get(name) ?? name,
-  );
-  const user = /^USER\s+(\d+)(?::(\d+))?\s*$/m.exec(runtime);
+  let runtime: Stage;
+  try {
+    runtime = finalStage(readDockerfile(text));
+  } catch (error) {
+    if (error instanceof DockerfileError) throw new DockerfileError(`${dockerfile}: ${error.message}`);
+    throw error;
+  }
+  const baseImage = runtime.from;
+  const user = /^(\d+)(?::(\d+))?$/.exec(instructionsOf(runtime, 'USER').at(-1)?.args ?? '');
   const listens: ListenDirective[] = [];
   let stubStatus: ListenDirective | undefined;
   let htmlRoot: string | undefined;
-  for (const block of serverBlocks(runtime)) {
+  const heredocs = runtime.instructions.flatMap((instruction) => instruction.heredocs);
+  for (const block of heredocs.flatMap(serverBlocks)) {
     const blockListens = [...block.matchAll(/^\s*listen\s+([^\s;]+)[^;]*;/gm)].map((m) =>
       parseListen(m[1] ?? ''),
     );
@@ -88,11 +89,8 @@ export function parseDockerfile(text: string, dockerfile: string): ImageFacts {
     user: user
       ? { uid: Number(user[1]), ...(user[2] === undefined ? {} : { gid: Number(user[2]) }) }
       : undefined,
-    exposedPorts: [...runtime.matchAll(/^EXPOSE\s+(.+)$/gm)].flatMap((m) =>
-      (m[1] ?? '')
-        .trim()
-        .split(/\s+/)
-        .map((p) => Number(p.replace(/\/tcp$/, ''))),
+    exposedPorts: instructionsOf(runtime, 'EXPOSE').flatMap((expose) =>
+      expose.args.split(' ').map((port) => Number(port.replace(/\/tcp$/, ''))),
     ),
     listens,
     stubStatus,

@@ -53,5 +53,13 @@ describe('image facts from the Dockerfiles', () => {
         'Dockerfile',
       ),
     ).toThrow(/unsupported nginx listen value/);
+    expect(() => parseDockerfile('FROM nginx:1\nRUNN true\n', 'Dockerfile')).toThrow(
+      /unknown instruction RUNN/,
+    );
+    expect(() => parseDockerfile('FROM nginx:1\nCOPY <<EOF /x\nserver {\n', 'Dockerfile')).toThrow(
+      /heredoc EOF is never closed/,
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile ARG reference, not a template
+    expect(() => parseDockerfile('FROM ${BASE}\n', 'Dockerfile')).toThrow(/\$\{BASE\} has no value/);
   });
 });

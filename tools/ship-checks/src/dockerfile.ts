@@ -1,15 +1,32 @@
 /**
- * A small Dockerfile reader: enough structure (stages, instructions, flags, heredocs, ARG defaults)
- * to check a Dockerfile without building it. Not a general parser: it refuses what it does not know.
+ * The one Dockerfile reader of the repository (ship-checks and the manifests' image facts use it),
+ * on top of `dockerfile-ast` (the parser behind the Dockerfile language server): stages, instructions,
+ * flags, heredocs, ARG defaults, enough to check a Dockerfile without building it. It refuses what it
+ * does not know (an unknown instruction, an unclosed heredoc, an ARG without value in a FROM).
  */
+import {
+  type Instruction as AstInstruction,
+  Copy,
+  DockerfileParser,
+  Env,
+  type Flag,
+  type Heredoc,
+  JSONInstruction,
+  type Property,
+} from 'dockerfile-ast';
+
+export class DockerfileError extends Error {
+  override name = 'DockerfileError';
+}
 
 export interface Instruction {
   keyword: string;
-  /** Text after the keyword, continuation lines joined, heredoc bodies removed. */
+  /** The instruction's own words after the keyword (flags first), heredoc bodies removed. */
   args: string;
-  /** Bodies of `<<"EOF"` heredocs attached to this instruction. */
+  /** Bodies of the heredocs attached to this instruction, each ending with a newline. */
   heredocs: string[];
   line: number;
+  node: AstInstruction;
 }
 
 export interface Stage {
@@ -33,61 +50,76 @@ export interface CopyInstruction {
   heredoc: boolean;
 }
 
-const HEREDOC_START = /<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g;
+const KEYWORDS = new Set([
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+]);
 
-/** Splits a Dockerfile into logical instructions (comments dropped, `\` continuations joined). */
+function heredocsOf(node: AstInstruction): Heredoc[] {
+  const withHeredocs = node as AstInstruction & { getHeredocs?: () => Heredoc[] };
+  return withHeredocs.getHeredocs?.() ?? [];
+}
+
+function flagsOf(node: AstInstruction): Flag[] {
+  const withFlags = node as AstInstruction & { getFlags?: () => Flag[] };
+  return withFlags.getFlags?.() ?? [];
+}
+
+/** Logical instructions in order (comments dropped, `\` continuations joined, heredoc bodies split off). */
 export function readInstructions(text: string): Instruction[] {
   const lines = text.split('\n');
-  const instructions: Instruction[] = [];
-  let index = 0;
-  while (index < lines.length) {
-    const start = index;
-    let logical = lines[index] ?? '';
-    index += 1;
-    if (/^\s*(#|$)/.test(logical)) continue;
-    while (logical.endsWith('\\') && index < lines.length) {
-      const next = lines[index] ?? '';
-      index += 1;
-      if (/^\s*#/.test(next)) continue;
-      logical = `${logical.slice(0, -1)} ${next.trim()}`;
-    }
-    const heredocs: string[] = [];
-    for (const match of logical.matchAll(HEREDOC_START)) {
-      const terminator = match[2] ?? '';
-      const body: string[] = [];
-      while (index < lines.length && lines[index] !== terminator) {
-        body.push(lines[index] ?? '');
-        index += 1;
-      }
-      if (index >= lines.length) throw new Error(`line ${start + 1}: heredoc ${terminator} is never closed`);
-      index += 1;
-      heredocs.push(`${body.join('\n')}\n`);
-    }
-    const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(logical);
-    if (!match) throw new Error(`line ${start + 1}: not an instruction: ${logical}`);
-    instructions.push({
-      keyword: (match[1] ?? '').toUpperCase(),
-      args: (match[2] ?? '').trim(),
-      heredocs,
-      line: start + 1,
+  return DockerfileParser.parse(text)
+    .getInstructions()
+    .map((node) => {
+      const line = node.getRange().start.line + 1;
+      const keyword = node.getKeyword();
+      if (!KEYWORDS.has(keyword)) throw new DockerfileError(`line ${line}: unknown instruction ${keyword}`);
+      const heredocs = heredocsOf(node);
+      const bodies = heredocs.map((heredoc) => {
+        if (heredoc.getDelimiterRange() === null) {
+          throw new DockerfileError(`line ${line}: heredoc ${heredoc.getName()} is never closed`);
+        }
+        const content = heredoc.getContentRange();
+        return content === null
+          ? ''
+          : `${lines.slice(content.start.line, content.end.line + 1).join('\n')}\n`;
+      });
+      const bodyStart = heredocs[0]?.getContentRange()?.start.line ?? Number.POSITIVE_INFINITY;
+      const words = [
+        ...flagsOf(node).map((flag) => flag.toString()),
+        ...node
+          .getArguments()
+          .filter((argument) => argument.getRange().start.line < bodyStart)
+          .map((argument) => argument.getValue()),
+      ];
+      return { keyword, args: words.join(' '), heredocs: bodies, line, node };
     });
-  }
-  return instructions;
 }
 
 /** Replaces `${NAME}` and `$NAME` with the given values; unknown names are an error. */
-function substitute(text: string, values: ReadonlyMap<string, string>): string {
+function substitute(text: string, values: ReadonlyMap<string, string>, line: number): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, bare) => {
     const name = braced ?? bare;
     const value = values.get(name);
-    if (value === undefined) throw new Error(`\${${name}} has no value`);
+    if (value === undefined) throw new DockerfileError(`line ${line}: \${${name}} has no value`);
     return value;
   });
-}
-
-function parseArg(args: string): [string, string | undefined] {
-  const eq = args.indexOf('=');
-  return eq === -1 ? [args, undefined] : [args.slice(0, eq), args.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
 }
 
 export function parseDockerfile(text: string): Dockerfile {
@@ -95,34 +127,51 @@ export function parseDockerfile(text: string): Dockerfile {
   const stages: Stage[] = [];
   for (const instruction of readInstructions(text)) {
     if (instruction.keyword === 'FROM') {
-      const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(instruction.args);
-      if (!match) throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
-      stages.push({ from: substitute(match[1] ?? '', globalArgs), name: match[2], instructions: [] });
+      const [image, as, name, ...rest] = instruction.node
+        .getArguments()
+        .map((argument) => argument.getValue());
+      if (
+        image === undefined ||
+        rest.length > 0 ||
+        (as !== undefined && (as.toUpperCase() !== 'AS' || !name))
+      ) {
+        throw new DockerfileError(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
+      }
+      stages.push({ from: substitute(image, globalArgs, instruction.line), name, instructions: [] });
       continue;
     }
     const current = stages.at(-1);
     if (current) {
       current.instructions.push(instruction);
     } else if (instruction.keyword === 'ARG') {
-      const [name, value] = parseArg(instruction.args);
-      globalArgs.set(name, value ?? '');
+      for (const [name, value] of properties(instruction)) globalArgs.set(name, value);
     } else {
-      throw new Error(`line ${instruction.line}: ${instruction.keyword} before the first FROM`);
+      throw new DockerfileError(`line ${instruction.line}: ${instruction.keyword} before the first FROM`);
     }
   }
+  if (stages.length === 0) throw new DockerfileError('no FROM');
   return { globalArgs, stages };
 }
 
+/** `ARG A=1`, `ENV A=1 B="2"` (or the legacy `ENV A 1`) → entries, quotes removed. */
+function properties(instruction: Instruction): Map<string, string> {
+  const node = instruction.node as AstInstruction & {
+    getProperties?: () => Property[];
+    getProperty?: () => Property | null;
+  };
+  const props = node.getProperties?.() ?? [node.getProperty?.()].filter((p) => p != null);
+  return new Map(props.map((p) => [p.getName(), p.getUnescapedValue() ?? '']));
+}
+
 export function parseCopy(instruction: Instruction): CopyInstruction {
-  const words = instruction.args.split(/\s+/);
-  const flags = new Map<string, string>();
-  while (words[0]?.startsWith('--')) {
-    const [flag, value] = (words.shift() ?? '').slice(2).split('=');
-    flags.set(flag ?? '', value ?? '');
+  if (!(instruction.node instanceof Copy)) {
+    throw new DockerfileError(`line ${instruction.line}: ${instruction.keyword} is not a COPY`);
   }
+  const flags = new Map(instruction.node.getFlags().map((flag) => [flag.getName(), flag.getValue() ?? '']));
+  const words = instruction.args.split(' ').filter((word) => !word.startsWith('--'));
   const destination = words.pop();
   if (destination === undefined || words.length === 0) {
-    throw new Error(`line ${instruction.line}: COPY needs sources and a destination`);
+    throw new DockerfileError(`line ${instruction.line}: COPY needs sources and a destination`);
   }
   return {
     from: flags.get('from'),
@@ -135,31 +184,30 @@ export function parseCopy(instruction: Instruction): CopyInstruction {
 
 /** Reads an exec-form (JSON array) ENTRYPOINT or CMD; the shell form is refused (signals). */
 export function parseExecForm(instruction: Instruction): string[] {
-  const parsed: unknown = JSON.parse(instruction.args);
-  if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) {
-    throw new Error(`line ${instruction.line}: ${instruction.keyword} must be a JSON array of strings`);
+  const node = instruction.node;
+  if (
+    !(node instanceof JSONInstruction) ||
+    node.getOpeningBracket() === null ||
+    node.getClosingBracket() === null
+  ) {
+    throw new DockerfileError(
+      `line ${instruction.line}: ${instruction.keyword} must be a JSON array of strings`,
+    );
   }
-  return parsed;
+  return node.getJSONStrings().map((part) => part.getJSONValue());
 }
 
 /** `ENV A=1 B=2` (or the legacy `ENV A 1`) → entries. */
 export function parseEnv(instruction: Instruction): Map<string, string> {
-  const env = new Map<string, string>();
-  if (!instruction.args.includes('=')) {
-    const [name, ...rest] = instruction.args.split(/\s+/);
-    env.set(name ?? '', rest.join(' '));
-    return env;
+  if (!(instruction.node instanceof Env)) {
+    throw new DockerfileError(`line ${instruction.line}: ${instruction.keyword} is not an ENV`);
   }
-  for (const pair of instruction.args.split(/\s+/)) {
-    const [name, value] = parseArg(pair);
-    env.set(name, value ?? '');
-  }
-  return env;
+  return properties(instruction);
 }
 
 export function finalStage(dockerfile: Dockerfile): Stage {
   const stage = dockerfile.stages.at(-1);
-  if (!stage) throw new Error('Dockerfile has no FROM');
+  if (!stage) throw new DockerfileError('Dockerfile has no FROM');
   return stage;
 }
 
