@@ -13,6 +13,7 @@ import {
   installClosingAnswer,
   MAX_PARAM_LENGTH,
 } from './framework-errors';
+import { BODY_LIMIT_BYTES } from './limits';
 import { RouteTemplateLogController } from './request-log';
 import { type Readiness, registerHealthRoutes } from './routes/health';
 import { registerItemRoutes } from './routes/items';
@@ -35,8 +36,6 @@ export interface AppDependencies {
 }
 
 export const SERVICE_NAME = 'api-service';
-/** Items are at most ~2.3 KB of JSON; anything much bigger is not a legitimate request. */
-const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Methods a browser may use cross-origin, and the request/response headers it may send/read. */
 const CORS_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BODY_LIMIT_BYTES } from '@pr-canary/api-service/limits';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
 import { listen } from './listen';
@@ -36,6 +37,13 @@ export interface HttpRouter {
 
 export interface HttpRouterLimits extends LimiterOptions {
   upstreamTimeoutMs: number;
+  /**
+   * Largest request body passed on (Traefik's Buffering `maxRequestBodyBytes`); a larger one is read
+   * to its end and answered 413 by the router. Set to the api's own limit: an api that refuses a body
+   * closes the connection while the rest of it is still arriving, and the reset that follows made
+   * the router answer 502 instead of the api's 413 in a fifth of the tries.
+   */
+  maxBodyBytes: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpRouterLimits> = {
@@ -43,7 +51,11 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpRouterLimits> = {
   maxQueued: 64,
   queueTimeoutMs: 1_000,
   upstreamTimeoutMs: 30_000,
+  maxBodyBytes: BODY_LIMIT_BYTES,
 };
+
+/** How much of a refused body the router reads (so the client can read the 413) before it hangs up. */
+const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface HttpRouterOptions {
   routes: LiveRoutes;
@@ -57,6 +69,7 @@ interface Upstreams {
   agent: http.Agent;
   limiters: BackendLimiters;
   upstreamTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpRouter> {
@@ -68,6 +81,7 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
     agent,
     limiters: new BackendLimiters(limits),
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
+    maxBodyBytes: limits.maxBodyBytes,
   };
   const server = http.createServer((req, res) => admit(upstreams, req, res));
   server.keepAliveTimeout = 5_000;
@@ -85,6 +99,11 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   if (!address) {
     sendError(res, 503, 'UNAVAILABLE', route.unavailable);
     req.resume();
+    return;
+  }
+  const declaredLength = Number(req.headers['content-length']);
+  if (declaredLength > upstreams.maxBodyBytes) {
+    refuseBody(req, res, upstreams.maxBodyBytes);
     return;
   }
   const leaveQueue = upstreams.limiters.for(address).enter(
@@ -133,7 +152,42 @@ function proxy(
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
+  // A body without a declared length (chunked) is counted as it streams.
+  let received = 0;
+  const countBody = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received <= upstreams.maxBodyBytes) return;
+    req.off('data', countBody);
+    req.unpipe(upstream);
+    upstream.removeAllListeners('error');
+    upstream.on('error', () => {});
+    upstream.destroy();
+    refuseBody(req, res, upstreams.maxBodyBytes);
+  };
+  req.on('data', countBody);
   req.pipe(upstream);
+}
+
+/** Reads the rest of an oversize body (up to a bound) and answers 413 in the api's error shape. */
+function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+  const answer = () =>
+    sendError(res, 413, 'BODY_TOO_LARGE', `the request body is larger than the api accepts (${limit} bytes)`);
+  if (req.readableEnded) {
+    answer();
+    return;
+  }
+  let discarded = 0;
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded <= MAX_DISCARDED_BODY_BYTES) return;
+    req.off('data', onData);
+    res.setHeader('connection', 'close');
+    answer();
+    req.destroy();
+  };
+  req.on('data', onData);
+  req.once('end', answer);
+  req.resume();
 }
 
 function forwardedRequestHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {

@@ -177,6 +177,38 @@ describe('canary probe CLI against the running stack', () => {
   });
 });
 
+describe('oversize bodies through the dev router', () => {
+  it('answers 413 in the error shape every time, with a declared length or chunked (30 tries each)', async () => {
+    const statuses: string[] = [];
+    const big = JSON.stringify({ name: 'x'.repeat(1_000_000), priceCents: 1 });
+    for (let i = 0; i < 30; i++) {
+      for (const chunked of [false, true]) {
+        const body = chunked
+          ? new ReadableStream({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode(big));
+                controller.close();
+              },
+            })
+          : big;
+        const response = await fetch(`${stack.urls.api}/api/items`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          ...(chunked ? { duplex: 'half' } : {}),
+        } as RequestInit).catch((error: Error) => error);
+        if (response instanceof Error) statuses.push(`${chunked ? 'chunked' : 'sized'} ${response.message}`);
+        else {
+          const json = (await response.json()) as { code?: string };
+          statuses.push(`${chunked ? 'chunked' : 'sized'} ${response.status} ${json.code}`);
+        }
+      }
+    }
+    expect(statuses.filter((s) => !s.endsWith(' 413 BODY_TOO_LARGE'))).toEqual([]);
+    expect(statuses).toHaveLength(60);
+  });
+});
+
 describe('a canary that is declared but not running', () => {
   it("answers PR 42's writes with 503 naming PR and service, and stable's table stays unchanged", async () => {
     const before = await stableTableItems();
