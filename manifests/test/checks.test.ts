@@ -791,6 +791,15 @@ const BREAKAGES: Breakage[] = [
       t.spec.query = t.spec.query.replace('grpc_code=~', 'code=~');
     },
   },
+  {
+    check: 'metricTemplates',
+    mistake: 'a query Prometheus cannot parse',
+    expected: /grpc-latency-p99: query is not PromQL: cannot read PromQL/,
+    mutate: (ctx) => {
+      const t = find(overlay(ctx, 'production'), 'MetricTemplate', 'grpc-latency-p99');
+      t.spec.query = t.spec.query.replace('sum by (le)', 'sum by (le');
+    },
+  },
 ];
 
 describe('policy checks pass on the real manifests', () => {

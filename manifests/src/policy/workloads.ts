@@ -3,6 +3,7 @@
  * code say (Dockerfiles, probes, env), the web UI's api URL, and the analysis queries.
  */
 import { ITEMS_SERVICE_NAME } from '@pr-canary/proto';
+import { readPromql, type Selector } from '@pr-canary/ship-checks/promql';
 import type { ImageFacts, ImageService } from '../image-facts';
 import { ENVIRONMENTS } from '../layout';
 import {
@@ -371,20 +372,26 @@ export const metricTemplates: Check = ({ corpus, metrics }) =>
   ENVIRONMENTS.flatMap((env) =>
     ofKind(corpus.overlays[env], 'MetricTemplate').flatMap((t) => {
       const out: Violation[] = [];
-      // Flagger's own {{ variables }} would end a selector early; they are values, so blank them.
-      const query = (t.spec.query as string).replace(/\{\{[^}]*\}\}/g, 'VAR');
-      const selectors = [...query.matchAll(/([a-z_:][a-z0-9_:]*)\{([^}]*)\}/g)];
+      let selectors: Selector[];
+      try {
+        selectors = readPromql(String(t.spec.query)).selectors;
+      } catch (error) {
+        return [violation(ref(t), `query is not PromQL: ${(error as Error).message}`)];
+      }
       if (selectors.length === 0) out.push(violation(ref(t), 'query selects no series'));
-      for (const [, series = '', matchers = ''] of selectors) {
-        const base = series.replace(/_(bucket|sum|count)$/, '');
-        const labels = metrics.get(series) ?? metrics.get(base);
-        if (labels === undefined) {
-          out.push(violation(ref(t), `${series} is not a metric the services export`));
-          continue;
-        }
-        for (const [, label = ''] of matchers.matchAll(/([a-z_]+)\s*(=~|!~|!=|=)/g)) {
-          if (!['namespace', 'pod', 'le', ...labels].includes(label))
-            out.push(violation(ref(t), `${series} has no label ${label}`));
+      for (const selector of selectors) {
+        if (selector.metrics.length === 0) out.push(violation(ref(t), 'a selector names no metric'));
+        for (const series of selector.metrics) {
+          const base = series.replace(/_(bucket|sum|count)$/, '');
+          const labels = metrics.get(series) ?? metrics.get(base);
+          if (labels === undefined) {
+            out.push(violation(ref(t), `${series} is not a metric the services export`));
+            continue;
+          }
+          for (const { label } of selector.matchers) {
+            if (!['namespace', 'pod', 'le', ...labels].includes(label))
+              out.push(violation(ref(t), `${series} has no label ${label}`));
+          }
         }
       }
       return out;

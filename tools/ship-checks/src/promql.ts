@@ -1,8 +1,18 @@
 /**
- * Reads the metric names and label names a PromQL expression (or a Grafana `label_values(...)`
- * query) uses. Not a PromQL parser: enough to check a dashboard against the metrics the services
- * export. Grafana variables (`$track`, `$__rate_interval`) may appear inside strings and ranges.
+ * The one PromQL reader of the repository (the Grafana dashboard check here and the manifests'
+ * Flagger MetricTemplate check use it), on Prometheus' own grammar, `@prometheus-io/lezer-promql`:
+ * which series an expression selects, with which label matchers, and which labels it groups or
+ * matches on. Template variables are accepted where dashboards and Flagger put them — inside strings,
+ * and as a whole range (`[$__rate_interval]`, `[{{ interval }}]`) — and a Grafana `label_values(…)`
+ * query is read as its selector plus the label. Anything the grammar rejects is an error.
  */
+import { parser } from '@prometheus-io/lezer-promql';
+
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+
+export class PromqlError extends Error {
+  override name = 'PromqlError';
+}
 
 export interface Matcher {
   label: string;
@@ -10,56 +20,38 @@ export interface Matcher {
   value: string;
 }
 
-export interface PromqlUse {
-  /** Series names: bare identifiers and the alternatives of a `__name__` matcher. */
+export interface Selector {
+  /** The series names it selects: its metric name, or the alternatives of a `__name__` matcher. */
   metrics: string[];
-  /** Label matchers inside `{…}`, `__name__` excluded. */
+  /** Its label matchers, `__name__` excluded. */
+  matchers: Matcher[];
+}
+
+export interface PromqlUse {
+  /** Every series name the expression selects. */
+  metrics: string[];
+  /** Every label matcher inside `{…}`, `__name__` excluded. */
   matchers: Matcher[];
   /** Labels named in `by (…)` / `without (…)` and as `label_values`' second argument. */
   groupingLabels: string[];
+  /** Labels named in `on (…)` / `ignoring (…)` / `group_left (…)` / `group_right (…)`. */
+  matchingLabels: string[];
+  selectors: Selector[];
 }
 
-const MATCHER = /([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g;
-const SELECTOR_BODY = /\{([^{}]*)\}/g;
-const GROUPING = /\b(?:by|without)\s*\(([^()]*)\)/g;
 const LABEL_VALUES = /^\s*label_values\((.*),\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$/s;
-/** Words that look like identifiers but are PromQL functions, keywords or Grafana's range variables. */
-const NOT_METRICS = new Set([
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'count',
-  'rate',
-  'irate',
-  'increase',
-  'histogram_quantile',
-  'by',
-  'without',
-  'on',
-  'ignoring',
-  'group_left',
-  'group_right',
-  'and',
-  'or',
-  'unless',
-  'offset',
-  'bool',
-  'label_values',
-  'topk',
-  'bottomk',
-  'clamp_min',
-  'clamp_max',
-  'vector',
-  'scalar',
-  'abs',
-]);
+/** A whole range that is a template variable: Grafana `$x` / `${x}`, Flagger `{{ x }}`. */
+const TEMPLATED_RANGE = /\[\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{[^{}]*\}\})\s*\]/g;
 
-function labelList(text: string): string[] {
-  return text
-    .split(',')
-    .map((label) => label.trim())
-    .filter((label) => label !== '');
+function stringValue(literal: string): string {
+  if (literal.startsWith('"')) {
+    try {
+      return JSON.parse(literal) as string;
+    } catch {
+      return literal.slice(1, -1);
+    }
+  }
+  return literal.slice(1, -1);
 }
 
 export function readPromql(expression: string): PromqlUse {
@@ -70,29 +62,56 @@ export function readPromql(expression: string): PromqlUse {
     expr = labelValues[1] ?? '';
     groupingLabels.push(labelValues[2] ?? '');
   }
-  const matchers: Matcher[] = [];
-  const metrics: string[] = [];
-  for (const body of expr.matchAll(SELECTOR_BODY)) {
-    for (const match of (body[1] ?? '').matchAll(MATCHER)) {
-      const matcher = { label: match[1] ?? '', op: match[2] as Matcher['op'], value: match[3] ?? '' };
-      if (matcher.label !== '__name__') {
-        matchers.push(matcher);
-      } else if (matcher.op === '=' || matcher.op === '=~') {
-        metrics.push(...matcher.value.split('|'));
+  expr = expr.replace(TEMPLATED_RANGE, '[1m]');
+  const text = (node: SyntaxNode) => expr.slice(node.from, node.to);
+  const tree = parser.parse(expr);
+  const selectors: Selector[] = [];
+  const matchingLabels: string[] = [];
+  let error: string | undefined;
+  tree.iterate({
+    enter: (ref) => {
+      if (ref.type.isError) {
+        error ??= `cannot read PromQL at ${ref.from}: ${JSON.stringify(expr.slice(ref.from, ref.from + 20))}`;
+        return false;
       }
-    }
-  }
-  for (const group of expr.matchAll(GROUPING)) groupingLabels.push(...labelList(group[1] ?? ''));
-  // Identifiers outside strings, selector bodies, grouping clauses, ranges and Grafana variables.
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(SELECTOR_BODY, '{}')
-    .replace(GROUPING, '')
-    .replace(/\[[^\]]*\]/g, '[]')
-    .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, '');
-  for (const match of bare.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
-    const word = match[0];
-    if (!NOT_METRICS.has(word)) metrics.push(word);
-  }
-  return { metrics: [...new Set(metrics)], matchers, groupingLabels: [...new Set(groupingLabels)] };
+      const node = ref.node;
+      if (ref.name === 'QuotedLabelMatcher' || ref.name === 'QuotedLabelName') {
+        error ??= `quoted label names are not supported: ${text(node)}`;
+        return false;
+      }
+      if (ref.name === 'VectorSelector') {
+        const metrics = node.getChildren('Identifier').map(text);
+        const matchers: Matcher[] = [];
+        for (const matcherNode of node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? []) {
+          const label = matcherNode.getChild('LabelName');
+          const op = matcherNode.getChild('MatchOp');
+          const value = matcherNode.getChild('StringLiteral');
+          if (!label || !op || !value) continue;
+          const matcher = {
+            label: text(label),
+            op: text(op) as Matcher['op'],
+            value: stringValue(text(value)),
+          };
+          if (matcher.label !== '__name__') matchers.push(matcher);
+          else if (matcher.op === '=' || matcher.op === '=~') metrics.push(...matcher.value.split('|'));
+        }
+        selectors.push({ metrics, matchers });
+      }
+      if (ref.name === 'AggregateModifier' || ref.name === 'MatchingModifierClause') {
+        const labels = node
+          .getChildren('GroupingLabels')
+          .flatMap((group) => group.getChildren('LabelName').map(text));
+        (ref.name === 'AggregateModifier' ? groupingLabels : matchingLabels).push(...labels);
+      }
+      return undefined;
+    },
+  });
+  if (error !== undefined) throw new PromqlError(error);
+  return {
+    metrics: [...new Set(selectors.flatMap((selector) => selector.metrics))],
+    matchers: selectors.flatMap((selector) => selector.matchers),
+    groupingLabels: [...new Set(groupingLabels)],
+    matchingLabels: [...new Set(matchingLabels)],
+    selectors,
+  };
 }

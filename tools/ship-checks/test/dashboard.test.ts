@@ -184,7 +184,11 @@ describe('canary vs stable dashboard', () => {
     // A label must exist on every series of the expression, or grouping/matching on it silently
     // yields nothing.
     const common = labelSets.reduce((shared, labels) => shared.filter((label) => labels.includes(label)));
-    for (const label of [...use.matchers.map((matcher) => matcher.label), ...use.groupingLabels]) {
+    for (const label of [
+      ...use.matchers.map((matcher) => matcher.label),
+      ...use.groupingLabels,
+      ...use.matchingLabels,
+    ]) {
       expect(common, `label ${label}`).toContain(label);
     }
   });
@@ -218,7 +222,22 @@ describe('canary vs stable dashboard', () => {
       metrics: ['x_bucket'],
       matchers: [{ label: 'track', op: '=~', value: 'a|$t' }],
       groupingLabels: ['job', 'le'],
+      matchingLabels: [],
+      selectors: [{ metrics: ['x_bucket'], matchers: [{ label: 'track', op: '=~', value: 'a|$t' }] }],
     });
+    expect(readPromql('a / on (job) group_left (track) {__name__=~"b|c", x!="y"}')).toMatchObject({
+      metrics: ['a', 'b', 'c'],
+      matchers: [{ label: 'x', op: '!=', value: 'y' }],
+      matchingLabels: ['job', 'track'],
+    });
+    expect(readPromql('label_values(up{job="w"}, track)')).toMatchObject({
+      metrics: ['up'],
+      groupingLabels: ['track'],
+    });
+    expect(() => readPromql('sum(rate(x[$__rate_interval])')).toThrow(/cannot read PromQL/);
+    expect(() => readPromql('rate(x[$track] offset $y)')).toThrow(/cannot read PromQL/);
+    expect(() => readPromql('sum by (le (rate(x[1m]))')).toThrow(/cannot read PromQL/);
+    expect(() => readPromql('x{a="b",,}')).toThrow(/cannot read PromQL/);
   });
 });
 
