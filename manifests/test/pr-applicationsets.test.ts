@@ -1,3 +1,4 @@
+import { RE2JS } from '@bufbuild/re2';
 import { otherValuePattern, routeTable } from '@pr-canary/localdev/route-table';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -109,6 +110,27 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
       ],
       tls: {},
     });
+    // Traefik compiles HeaderRegexp with Go's RE2 and searches every value (unanchored): with an RE2
+    // engine, the rendered pattern finds every value but N — so no request with another value matches.
+    const rule: string = find(objects, 'IngressRoute', 'api-service').spec.routes[0].match;
+    const pattern = /!HeaderRegexp\(`X-Canary`, `([^`]*)`\)$/.exec(rule)?.[1] ?? '';
+    const re2 = RE2JS.compile(pattern);
+    const values = [
+      '',
+      n,
+      `${n} `,
+      ` ${n}`,
+      `0${n}`,
+      `${n}0`,
+      n.slice(1),
+      n.slice(0, -1),
+      `${n},${n}`,
+      'abc',
+    ];
+    for (let digit = 0; digit <= 9; digit++) {
+      for (let at = 0; at < n.length; at++) values.push(n.slice(0, at) + String(digit) + n.slice(at + 1));
+    }
+    for (const value of values) expect(re2.test(value), JSON.stringify(value)).toBe(value !== n);
     expect(find(objects, 'ResourceQuota', 'pr-canary').spec.hard).toMatchObject({
       pods: '10',
       'limits.memory': '4Gi',

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -74,6 +75,20 @@ describe('local stack routing matrix (dev router = Traefik + Linkerd)', () => {
     expect(body.canary).toBeNull();
     expect(body.warning).toMatch(/^invalid canary key \(not_digits\)/);
     expect(response.headers.get('x-canary-warning')).toMatch(/served by stable$/);
+  });
+
+  it('serves several X-Canary lines on stable at every hop unless every line is the PR number', async () => {
+    for (const second of ['7', 'abc', '043']) {
+      const { status, headers, body } = await routeWithLines(['42', second]);
+      expect(status, second).toBe(200);
+      expect(body.hops.map((hop) => hop.track)).toEqual(['stable', 'stable']);
+      expect(headers['x-canary-warning']).toMatch(
+        /^invalid canary key \((conflicting_values|not_digits|leading_zero)\).*served by stable$/,
+      );
+    }
+    const same = await routeWithLines(['42', '42']);
+    expect(same.body.hops.map((hop) => hop.track)).toEqual(['pr-42', 'pr-42']);
+    expect(same.headers['x-canary-warning']).toBeUndefined();
   });
 
   it('reports each instance with its own version', async () => {
@@ -263,6 +278,29 @@ describe('a canary that is declared but not running', () => {
     expect(output.join('\n')).toContain('api pr-42 is back up (restart 1)');
   });
 });
+
+/** GET /api/route with each of `lines` as its own `X-Canary` header line (fetch would join them). */
+function routeWithLines(
+  lines: readonly string[],
+): Promise<{ status: number | undefined; headers: http.IncomingHttpHeaders; body: RouteBody }> {
+  const { hostname, port } = new URL(stack.urls.api);
+  return new Promise((resolve, reject) => {
+    const headers = ['Host', `${hostname}:${port}`, ...lines.flatMap((line) => ['X-Canary', line])];
+    const request = http.request({ host: hostname, port, path: '/api/route', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode,
+          headers: response.headers,
+          body: JSON.parse(Buffer.concat(chunks).toString()) as RouteBody,
+        }),
+      );
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 async function routeRaw(key: string) {
   const response = await fetch(`${stack.urls.api}/api/route`, { headers: { 'X-Canary': key } });
