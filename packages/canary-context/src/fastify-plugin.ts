@@ -14,7 +14,7 @@ import {
   SERVED_BY_HEADER,
 } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
-import { contextWithCanaryBaggage, isTracingActive } from './otel-context';
+import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
 import { formatServedBy, type ServedByEntry } from './served-by';
 import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute } from './span-processor';
 
@@ -34,26 +34,33 @@ export interface CanaryPluginOptions {
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const UNMATCHED_ROUTE = 'unmatched';
+/** The request's scope, as a request decoration (a property read, where a WeakMap lookup hashed). */
+const SCOPE = Symbol('canaryScope');
+
+type ScopedRequest = FastifyRequest & { [SCOPE]: CanaryScope | null };
 
 let fastifyOtel: FastifyOtelInstrumentation | undefined;
 
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
   assertValidIdentity(opts.identity);
   const own = Object.freeze(identityEntry(opts.identity));
+  /** The X-Served-By value of every response that made no downstream call. */
+  const ownServedBy = formatServedBy([own]);
   // Tracing starts before the app (register), so this is known when the plugin is registered.
   const tracing = isTracingActive();
-  const scopes = new WeakMap<FastifyRequest, CanaryScope>();
 
   /** The request's scope, created on first use (another plugin's onRequest may answer before ours runs). */
   function scopeOf(request: FastifyRequest): CanaryScope {
-    let scope = scopes.get(request);
+    const scoped = request as ScopedRequest;
+    let scope = scoped[SCOPE];
     if (!scope) {
-      const key = opts.trustHeader ? parseCanaryKey(request.headers[CANARY_HEADER]) : ABSENT_KEY;
+      const raw = opts.trustHeader ? request.headers[CANARY_HEADER] : undefined;
+      const key = raw === undefined ? ABSENT_KEY : parseCanaryKey(raw);
       if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
       // The HTTP server span started before the key was known: stamp it now.
-      trace.getActiveSpan()?.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(key));
+      if (tracing) trace.getActiveSpan()?.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(key));
       scope = createScope(key);
-      scopes.set(request, scope);
+      scoped[SCOPE] = scope;
     }
     return scope;
   }
@@ -70,6 +77,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     else runInScope(scope, done);
   }
 
+  app.decorateRequest(SCOPE, null);
   app.decorateRequest('canaryKey', {
     getter(this: FastifyRequest) {
       return scopeOf(this).key;
@@ -77,7 +85,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   });
   app.addHook('onRequest', continueInScope);
   app.addHook('onSend', (request, reply, payload, done) => {
-    setCanaryResponseHeaders(reply, scopeOf(request), own);
+    setCanaryResponseHeaders(reply, scopeOf(request), own, ownServedBy);
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -92,16 +100,31 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   });
 
   if (tracing) {
-    fastifyOtel ??= new FastifyOtelInstrumentation();
+    // One `request` span per request (route, status; the HTTP server span is its parent). A span
+    // per hook and per handler cost more than the whole untraced request and said nothing the
+    // request span and its gRPC client children do not.
+    fastifyOtel ??= new FastifyOtelInstrumentation({
+      instrumentHooks: false,
+      instrumentHandler: false,
+      ignorePaths: (route) => UNTRACED_PATHS.has(route.url),
+    });
     await app.register(fastifyOtel.plugin());
   }
 };
 
-function setCanaryResponseHeaders(reply: FastifyReply, scope: CanaryScope, own: ServedByEntry) {
-  const { key } = scope;
+function setCanaryResponseHeaders(
+  reply: FastifyReply,
+  scope: CanaryScope,
+  own: ServedByEntry,
+  ownServedBy: string,
+) {
+  const { key, downstream } = scope;
   if (key.kind === 'valid') reply.header(CANARY_HEADER, key.pr);
-  if (key.kind === 'invalid') reply.header(CANARY_WARNING_HEADER, formatCanaryWarning(key));
-  reply.header(SERVED_BY_HEADER, formatServedBy([own, ...scope.downstream]));
+  else if (key.kind === 'invalid') reply.header(CANARY_WARNING_HEADER, formatCanaryWarning(key));
+  reply.header(
+    SERVED_BY_HEADER,
+    downstream.length === 0 ? ownServedBy : formatServedBy([own, ...downstream]),
+  );
   reply.header('vary', withVaryOnCanary(reply.getHeader('vary')));
 }
 
@@ -133,6 +156,9 @@ export function canaryResponseHeaders(
 
 /** Responses differ by `X-Canary`, so shared caches must key on it. */
 function withVaryOnCanary(existing: ReturnType<FastifyReply['getHeader']>): string {
+  // The common cases without splitting: no Vary yet, or only CORS's `Origin`.
+  if (existing === undefined) return 'X-Canary';
+  if (existing === 'Origin') return 'Origin, X-Canary';
   const current = Array.isArray(existing)
     ? existing.join(', ')
     : existing === undefined

@@ -106,6 +106,8 @@ export interface CanaryServerInterceptorOptions {
 export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): grpc.ServerInterceptor {
   assertValidIdentity(opts.identity);
   const own = Object.freeze(identityEntry(opts.identity));
+  /** The served-by value of every call that made no downstream call of its own. */
+  const ownServedBy = formatServedBy([own]);
   // Tracing starts before the app (register): without a tracer provider there is no OTel context
   // to carry baggage in, so the call runs in the canary scope alone.
   const tracing = isTracingActive();
@@ -121,7 +123,8 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
       callContext ??= contextWithCanaryBaggage(scope.key);
       context.with(callContext, runInScope, undefined, scope, fn);
     };
-    const servedBy = () => formatServedBy([own, ...scope.downstream]);
+    const servedBy = () =>
+      scope.downstream.length === 0 ? ownServedBy : formatServedBy([own, ...scope.downstream]);
     const record = (code: string) => {
       if (recorded) return;
       recorded = true;

@@ -1,6 +1,9 @@
 import { type Context, context, ProxyTracerProvider, propagation, trace } from '@opentelemetry/api';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from './key';
 
+/** Probes and scrapes are not worth a trace each: HTTP instrumentation and @fastify/otel skip them. */
+export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+
 /** The OTel context `base` with baggage `canary` set to a valid key's PR, or removed otherwise. */
 export function contextWithCanaryBaggage(key: CanaryKey, base: Context = context.active()): Context {
   const bag = propagation.getBaggage(base) ?? propagation.createBaggage();

@@ -9,11 +9,9 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { parseTrack, type Track } from './key';
+import { UNTRACED_PATHS } from './otel-context';
 import { CanarySpanProcessor } from './span-processor';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
-
-/** Probes and scrapes are not worth a trace each. */
-const UNTRACED_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 export interface TelemetryOptions {
   /** Only `OTEL_*` entries are read (plus `CANARY_TRACK` for the span attribute). */
