@@ -260,10 +260,16 @@ async function main(): Promise<void> {
     },
   ];
 
-  const only = process.env.BENCH_ONLY;
-  const chosen = only
-    ? scenarios.filter((s) => s.name.toLowerCase().includes(only.toLowerCase()))
-    : scenarios;
+  // BENCH_ONLY=healthz,telemetry: the checks whose name contains any of these words.
+  const only = (process.env.BENCH_ONLY ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((word) => word.trim())
+    .filter((word) => word.length > 0);
+  const chosen =
+    only.length > 0
+      ? scenarios.filter((s) => only.some((word) => s.name.toLowerCase().includes(word)))
+      : scenarios;
   const measured: { scenario: Scenario; samples: Sample[][] }[] = [];
   let commandId = 0;
   const runLoad = async (variant: Variant, seconds: number): Promise<Sample> => {
