@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { ProtoGrpcType as HealthProtoGrpcType } from './generated/health';
 import type { ProtoGrpcType } from './generated/store';
 
@@ -28,11 +29,11 @@ export type * from './generated/store/v1/ListItemsResponse';
 export type * from './generated/store/v1/UpdateItemRequest';
 export type * from './generated/store/v1/UpdateItemResponse';
 
-/** Folder holding `store/v1/store.proto` and `grpc/health/v1/health.proto` (works from src/ and dist/). */
+/** Folder holding `store/v1/store.proto` (works from src/ and dist/). */
 export const PROTO_ROOT = path.resolve(__dirname, '..');
 const STORE_PROTO_FILE = 'store/v1/store.proto';
-/** The standard gRPC health contract (grpc.health.v1), as every health client expects it on the wire. */
-const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
+/** The standard gRPC health contract (grpc.health.v1), the file the gRPC maintainers ship in grpc-health-check. */
+const HEALTH_PROTO_FILE = healthProtoPath;
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
 
@@ -56,7 +57,7 @@ const LOADER_OPTIONS: protoLoader.Options = {
 
 const loaded = new Map<string, grpc.GrpcObject>();
 
-/** Loads one .proto under PROTO_ROOT once; `T` is the package type generated from that file. */
+/** Loads one .proto (under PROTO_ROOT, or an absolute path) once; `T` is the package type generated from that file. */
 function loadProto<T>(file: string): T {
   let grpcObject = loaded.get(file);
   if (!grpcObject) {
