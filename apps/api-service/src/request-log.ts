@@ -38,7 +38,9 @@ export class RouteTemplateLogController extends LogController {
       reply.log.warn({ ...requestFields(request, reply), err: error }, 'request errored');
       return;
     }
-    reply.log.debug(requestFields(request, reply), 'request completed');
+    // At the default level this line is off: do not build its fields for nothing.
+    if (reply.log.isLevelEnabled('debug'))
+      reply.log.debug(requestFields(request, reply), 'request completed');
   }
 
   override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
