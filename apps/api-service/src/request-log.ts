@@ -10,6 +10,8 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
 const UNMATCHED_ROUTE = 'unmatched';
+/** The pino levels at which a DEBUG line is written. */
+const DEBUG_ENABLED_LEVELS = new Set(['trace', 'debug']);
 
 function requestFields(request: FastifyRequest, reply: FastifyReply) {
   return {
@@ -39,7 +41,7 @@ export class RouteTemplateLogController extends LogController {
       return;
     }
     // At the default level this line is off: do not build its fields for nothing.
-    if (reply.log.isLevelEnabled('debug'))
+    if (DEBUG_ENABLED_LEVELS.has(reply.log.level))
       reply.log.debug(requestFields(request, reply), 'request completed');
   }
 
