@@ -1,4 +1,6 @@
 import { mergeConfig } from 'vitest/config';
 import { sharedConfig } from '../../vitest.shared';
 
-export default mergeConfig(sharedConfig, {});
+export default mergeConfig(sharedConfig, {
+  test: { globalSetup: ['../../vitest.compiled.ts'] },
+});

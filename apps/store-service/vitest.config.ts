@@ -2,5 +2,5 @@ import { mergeConfig } from 'vitest/config';
 import { sharedConfig } from '../../vitest.shared';
 
 export default mergeConfig(sharedConfig, {
-  test: { setupFiles: ['test/loopback-only.ts'] },
+  test: { setupFiles: ['test/loopback-only.ts'], globalSetup: ['../../vitest.compiled.ts'] },
 });

@@ -1,18 +1,20 @@
-// Runs a TypeScript entry of this package in a child node with tsx and the `pr-canary-source`
-// condition, forwarding arguments, stdio and signals, and exiting with the child's exit code. The
-// child gets an IPC channel and the parent-watch preload, so it stops (and stops the stack) even when
-// this shim is killed with SIGKILL.
+// Runs an entry of this package in a child node — TypeScript from source (tsx and the
+// `pr-canary-source` condition) or compiled JavaScript — forwarding arguments, stdio and signals, and
+// exiting with the child's exit code. The child gets an IPC channel and the parent-watch preload, so it
+// stops (and stops the stack) even when this shim is killed with SIGKILL.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-/** Resolves the packages the child needs; without `npm ci` says so instead of a module-not-found trace. */
-function resolveDependencies(commandName) {
+/**
+ * Resolves the packages a command needs (name → specifier; file URLs back); without `npm ci` says so
+ * instead of a module-not-found trace.
+ */
+export function resolveDependencies(commandName, specifiers) {
   try {
-    return {
-      tsx: import.meta.resolve('tsx'),
-      parentWatch: import.meta.resolve('@pr-canary/canary-context/parent-watch'),
-    };
+    return Object.fromEntries(
+      Object.entries(specifiers).map(([name, specifier]) => [name, import.meta.resolve(specifier)]),
+    );
   } catch (error) {
     if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
     process.stderr.write(
@@ -22,22 +24,10 @@ function resolveDependencies(commandName) {
   }
 }
 
-export function runTypeScript(relativeEntry, commandName) {
-  const { tsx, parentWatch } = resolveDependencies(commandName);
-  const entry = fileURLToPath(new URL(relativeEntry, import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=pr-canary-source',
-      '--import',
-      parentWatch,
-      '--import',
-      tsx,
-      entry,
-      ...process.argv.slice(2),
-    ],
-    { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] },
-  );
+function runChild(entry, nodeArgs) {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
   child.channel?.unref();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
@@ -45,4 +35,31 @@ export function runTypeScript(relativeEntry, commandName) {
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
   });
+}
+
+/** Runs a TypeScript entry from source (tsx, `pr-canary-source` condition). */
+export function runTypeScript(relativeEntry, commandName) {
+  const { tsx, parentWatch } = resolveDependencies(commandName, {
+    tsx: 'tsx',
+    parentWatch: '@pr-canary/canary-context/parent-watch',
+  });
+  runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
+    '--conditions=pr-canary-source',
+    '--import',
+    parentWatch,
+    '--import',
+    tsx,
+  ]);
+}
+
+/** Runs a compiled entry (built by `npm run build`) with source maps. */
+export function runCompiled(relativeEntry, commandName) {
+  const { parentWatch } = resolveDependencies(commandName, {
+    parentWatch: '@pr-canary/canary-context/parent-watch',
+  });
+  runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
+    '--enable-source-maps',
+    '--import',
+    parentWatch,
+  ]);
 }

@@ -1,5 +1,41 @@
 #!/usr/bin/env node
-// `npm start`: runs localdev/src/cli/start.ts with the workspace source condition and tsx.
-import { runTypeScript } from './run-ts.mjs';
+// `npm start`: builds what the stack runs (turbo → tsc: incremental and cached, so a no-op when nothing
+// changed), then runs the compiled localdev/dist/cli/start.js. The stack spawns every service as
+// compiled JavaScript (dist/server.js), as the images do.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolveDependencies, runCompiled } from './run-ts.mjs';
 
-runTypeScript('../src/cli/start.ts', 'npm start');
+const COMMAND = 'npm start';
+const BUILD_NOTICE_AFTER_MS = 1_000;
+
+/** Runs the build quietly; prints its output only when it fails, and a notice when it takes a while. */
+function build() {
+  const { turbo } = resolveDependencies(COMMAND, { turbo: 'turbo/bin/turbo' });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(turbo), 'run', 'build', '--filter=@pr-canary/localdev', '--output-logs=errors-only'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+  const notice = setTimeout(
+    () => process.stderr.write(`${COMMAND}: building the services (tsc; later starts reuse the build)…\n`),
+    BUILD_NOTICE_AFTER_MS,
+  );
+  return new Promise((resolve) => {
+    child.once('error', (error) => {
+      output += String(error);
+      resolve(1);
+    });
+    child.once('close', (code) => {
+      clearTimeout(notice);
+      if (code !== 0) process.stderr.write(`${output}\n${COMMAND}: the build failed (above)\n`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const code = await build();
+if (code === 0) runCompiled('../dist/cli/start.js', COMMAND);
+else process.exitCode = code;

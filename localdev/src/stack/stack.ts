@@ -104,14 +104,14 @@ const LOOPBACK = '127.0.0.1';
 const STOP_GRACE_MS = 8_000;
 const READY_POLL_MS = 100;
 const REPO_ROOT = path.resolve(__dirname, '../../..');
-/** How every service is started: its workspace's `npm start`. */
+/** dynalite's entry, compiled (also when this file runs from source, as in tests). */
+const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
+/** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
 const SERVICE_NODE_ARGS = [
-  '--conditions=pr-canary-source',
-  '--import',
-  'tsx',
+  '--enable-source-maps',
   '--require',
   '@pr-canary/canary-context/register',
-  'src/server.ts',
+  'dist/server.js',
 ];
 const SHORT_NAME: Readonly<Record<RoutedService, string>> = {
   'api-service': 'api',
@@ -296,15 +296,7 @@ class StackRunner {
   async #startDynalite(): Promise<number> {
     let port = this.#ports.dynamodb;
     const args = () => {
-      const list = [
-        '--import',
-        'tsx',
-        path.join(__dirname, `../dynalite/main${path.extname(__filename)}`),
-        '--port',
-        String(port),
-        '--host',
-        LOOPBACK,
-      ];
+      const list = [DYNALITE_MAIN, '--port', String(port), '--host', LOOPBACK];
       if (this.#options.dataDir) list.push('--path', this.#options.dataDir);
       return list;
     };

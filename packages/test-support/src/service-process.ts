@@ -5,13 +5,19 @@ import { once } from 'node:events';
 export type LogLine = Record<string, unknown>;
 
 export interface ServiceProcessOptions {
-  /** The workspace folder; `tsx` and the register module resolve from here. */
+  /** The workspace folder; the register module (and tsx, for a `.ts` script) resolve from here. */
   cwd: string;
-  /** Script relative to `cwd` (default `src/server.ts`). */
+  /**
+   * Script relative to `cwd` (default `dist/server.js`, the compiled service as the images run it).
+   * A `.ts` script runs from source through tsx with the `pr-canary-source` condition.
+   */
   script?: string;
   /** The child's whole environment besides PATH — never this process's. */
   env: Record<string, string>;
-  /** Modules loaded with `--require` before the script (default: the telemetry register, as in production). */
+  /**
+   * Modules loaded with `--require` before the script (default: the telemetry register, as in
+   * production). The parent watch (below) is always loaded first.
+   */
   preload?: readonly string[];
   /** How long `waitForLog` waits before failing (default 30 s). */
   waitTimeoutMs?: number;
@@ -30,9 +36,15 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** How every workspace's `npm start` runs TypeScript: the sources through the export condition, via tsx. */
+/** Compiled JavaScript runs as in the images; a TypeScript fixture runs from source through tsx. */
+const COMPILED_ARGS = ['--enable-source-maps'] as const;
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/canary-context/register'] as const;
+/**
+ * Every child gets an IPC channel to this process and preloads the parent watch, so it dies with its
+ * parent even when the test worker is SIGKILLed (the channel closes, the child sends itself SIGTERM).
+ */
+const PARENT_WATCH = '@pr-canary/canary-context/parent-watch';
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 
@@ -45,16 +57,23 @@ function parseJsonLine(text: string): LogLine | undefined {
   }
 }
 
-/** Starts `script` exactly as `npm start` does, as a child process the test owns. */
+/** Starts `script` exactly as `npm start` and the images do, as a child process the test owns. */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
-  const script = options.script ?? 'src/server.ts';
+  const script = options.script ?? 'dist/server.js';
+  const runtimeArgs = script.endsWith('.ts') ? SOURCE_ARGS : COMPILED_ARGS;
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  const preload = (options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]);
-  const child = spawn(process.execPath, [...SOURCE_ARGS, ...preload, script], {
+  const preload = [
+    '--import',
+    PARENT_WATCH,
+    ...(options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]),
+  ];
+  const child = spawn(process.execPath, [...runtimeArgs, ...preload, script], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // The channel is only there to close when this process dies; it must not keep this process alive.
+  child.channel?.unref();
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';

@@ -4,10 +4,10 @@ import { listeningPort, startServiceProcess } from '../src/index';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 
-function start(env: Record<string, string>, waitTimeoutMs?: number) {
+function start(env: Record<string, string>, waitTimeoutMs?: number, script = 'test/fixtures/announce.js') {
   const service = startServiceProcess({
     cwd: PACKAGE_ROOT,
-    script: 'test/fixtures/announce.ts',
+    script,
     preload: [],
     env,
     waitTimeoutMs,
@@ -17,7 +17,19 @@ function start(env: Record<string, string>, waitTimeoutMs?: number) {
 }
 
 describe('startServiceProcess', () => {
-  it('runs a TypeScript script from source, with only the given environment, and reads its JSON lines', async () => {
+  it('runs a .ts script from source through tsx with the pr-canary-source condition', async () => {
+    const service = startServiceProcess({
+      cwd: PACKAGE_ROOT,
+      script: 'test/fixtures/typed.ts',
+      preload: [],
+      env: {},
+    });
+    onTestFinished(() => service.stop());
+    expect(await service.exited).toBe(0);
+    expect(service.logs).toEqual([{ msg: 'typed', sourceCondition: true }]);
+  });
+
+  it('runs a compiled (JavaScript) script with only the given environment, and reads its JSON lines', async () => {
     const service = start({ CANARY_TRACK: 'pr-9' });
     expect(await listeningPort(service)).toBe(4321);
     expect(service.logs).toEqual([{ msg: 'listening', port: 4321, track: 'pr-9' }]);
@@ -35,7 +47,7 @@ describe('startServiceProcess', () => {
   it('fails a wait when the process exits first, naming the script', async () => {
     const service = start({ EXIT_AT_ONCE: '1' });
     await expect(service.waitForLog((line) => line.msg === 'never')).rejects.toThrow(
-      /exited with 0 before the expected log line: .*announce\.ts/,
+      /exited with 0 before the expected log line: .*announce\.js/,
     );
   });
 
@@ -48,3 +60,28 @@ describe('startServiceProcess', () => {
     expect(service.child.signalCode).toBe('SIGKILL');
   });
 });
+
+describe('a child of startServiceProcess', () => {
+  it('dies with its parent, even when the parent is SIGKILLed', async () => {
+    const parent = start({}, undefined, 'test/fixtures/spawns-child.ts');
+    const line = await parent.waitForLog((entry) => entry.msg === 'child listening');
+    const childPid = Number(line.pid);
+    expect(isAlive(childPid)).toBe(true);
+    onTestFinished(() => {
+      if (isAlive(childPid)) process.kill(childPid, 'SIGKILL');
+    });
+
+    parent.child.kill('SIGKILL');
+    await parent.exited;
+    await expect.poll(() => isAlive(childPid), { timeout: 10_000, interval: 50 }).toBe(false);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
