@@ -1,4 +1,4 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { FastifyOtelInstrumentation } from '@fastify/otel';
 import { context, trace } from '@opentelemetry/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
@@ -100,6 +100,8 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   });
 
   if (tracing) {
+    // Loaded only when tracing is on: with tracing off a service never loads the instrumentation.
+    const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
     // One `request` span per request (route, status; the HTTP server span is its parent). A span
     // per hook and per handler cost more than the whole untraced request and said nothing the
     // request span and its gRPC client children do not.

@@ -27,6 +27,12 @@ export interface LoggerOptions {
  * JSON lines with `service`, `track`, `version` on every line, plus `trace_id`/`span_id` of the active
  * span and `canary` (the valid PR, or `invalid`) of the current request scope. Errors go under `err`,
  * bounded (see serializeError).
+ *
+ * stdout is written synchronously, a line per write: nothing is buffered, so nothing is flushed at exit.
+ * pino's default (asynchronous) destination flushes its buffer when the process exits, and that flush
+ * retries a failed write every 100 ms for ever — with stdout closed (EPIPE, e.g. the parent process
+ * died) the process then never exits and, its thread blocked, ignores every later signal. A synchronous
+ * write that fails with EPIPE turns the logger into a no-op instead.
  */
 export function createLogger(opts: LoggerOptions): pino.Logger {
   const options: pino.LoggerOptions = {
@@ -39,7 +45,7 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
   };
   if (opts.destination) return pino(options, opts.destination);
   if (process.stdout.isTTY) return pino({ ...options, transport: { target: 'pino-pretty' } });
-  return pino(options);
+  return pino(options, pino.destination({ fd: 1, sync: true }));
 }
 
 function requestContextFields(): Record<string, string> {

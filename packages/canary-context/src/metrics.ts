@@ -93,9 +93,17 @@ export interface ServiceMetrics {
   countInvalidKey(source: 'http' | 'grpc', reason: InvalidReason): void;
 }
 
+/**
+ * How often prom-client samples event-loop delay for `nodejs_eventloop_lag_*`. Its default, 10 ms, is a
+ * timer waking an idle service ~100 times a second per registry. Once a second still catches every
+ * stall that lasts a second or more (and shorter ones that overlap a sample) between two scrapes; the
+ * dashboards and rollout analysis read only the series below.
+ */
+const EVENT_LOOP_SAMPLE_MS = 1000;
+
 export function createServiceMetrics(opts: { identity: InstanceIdentity }): ServiceMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const counter = (name: MetricName) => new Counter({ ...definition(name), registers: [registry] });
   const histogram = (name: MetricName) => new Histogram({ ...definition(name), registers: [registry] });
   const httpRequests = counter('pr_canary_http_requests_total');

@@ -1,13 +1,4 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { parseTrack, type Track } from './key';
 import { UNTRACED_PATHS } from './otel-context';
 import { CanarySpanProcessor } from './span-processor';
@@ -25,10 +16,19 @@ export interface TelemetryOptions {
 /**
  * Starts the OTel NodeSDK (http + grpc instrumentation, W3C tracecontext + baggage by default) unless
  * `OTEL_SDK_DISABLED=true`. Returns false when it did not start.
+ *
+ * The SDK, its exporters and instrumentations are loaded here, only when tracing starts: with tracing
+ * off a service never loads them (tens of MB and hundreds of ms of start-up;
+ * test/telemetry-loading.test.ts holds it to that).
  */
 export function startTelemetry(opts: TelemetryOptions): boolean {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'CanaryTelemetryWarning'));
   if (opts.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || runningTelemetry()) return false;
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } =
+    require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { GrpcInstrumentation } =
+    require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
   const sdk = new NodeSDK({
     spanProcessors: [
       new CanarySpanProcessor(trackFromEnv(opts.env.CANARY_TRACK, warn)),
@@ -70,6 +70,10 @@ function exportingProcessors(value: string | undefined, warn: (message: string) 
     .filter((name) => name.length > 0);
   const chosen = names.length === 0 ? ['otlp'] : names;
   if (chosen.includes('none')) return [];
+  const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return chosen.flatMap((name): SpanProcessor[] => {
     if (name === 'otlp') return [new BatchSpanProcessor(new OTLPTraceExporter())];
     if (name === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];

@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { startServiceProcess } from '@pr-canary/test-support';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runWithCanary } from '../src/context';
 import { parseCanaryKey } from '../src/key';
 import { createLogger } from '../src/logger';
@@ -78,5 +80,27 @@ describe('error serializer', () => {
     expect(logged.rawPacket).toBe('[20000 bytes]');
     expect(String(logged.stack)).toMatch(/^Error: 'marker x+…\n {4}at /);
     expect(logged.nested).toEqual({ deeper: { deepest: '[object]' } });
+  });
+});
+
+describe('createLogger writing to stdout', () => {
+  it('lets the process exit at once when stdout is closed (no retry loop on EPIPE)', async () => {
+    const service = startServiceProcess({
+      cwd: path.resolve(__dirname, '..'),
+      script: 'test/fixtures/closed-stdout.ts',
+      preload: [],
+      env: {},
+    });
+    onTestFinished(() => service.stop());
+    await service.waitForLog((line) => line.msg === 'listening');
+    service.child.stdout?.destroy();
+    service.child.kill('SIGTERM');
+    // Before the fix the exit-time flush retried the EPIPE write every 100 ms for ever (a blocked
+    // thread, so no later signal was handled either).
+    const exit = await Promise.race([
+      service.exited,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5_000)),
+    ]);
+    expect(exit).toBe(0);
   });
 });

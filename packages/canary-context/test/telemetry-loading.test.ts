@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import { startServiceProcess } from '@pr-canary/test-support';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+
+/** The OpenTelemetry SDK, exporter and instrumentation packages: what tracing needs and nothing else. */
+const TRACING_ONLY = [
+  '@fastify/otel',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/instrumentation',
+  '@opentelemetry/instrumentation-grpc',
+  '@opentelemetry/instrumentation-http',
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/sdk-trace-base',
+];
+
+/** Runs the fixture as a service starts (register preloaded) and returns the telemetry packages it loaded. */
+async function loadedWith(env: Record<string, string>): Promise<string[]> {
+  const fixture = startServiceProcess({ cwd: PACKAGE_ROOT, script: 'test/fixtures/loaded-modules.ts', env });
+  onTestFinished(() => fixture.stop());
+  const code = await fixture.exited;
+  if (code !== 0) throw new Error(`fixture exited with ${code}: ${fixture.stderr()}`);
+  return (fixture.logs.at(-1) as { loaded: string[] }).loaded;
+}
+
+describe('telemetry loads only when tracing is on', { timeout: 60_000 }, () => {
+  it('with OTEL_SDK_DISABLED=true, no SDK, exporter or instrumentation package is loaded', async () => {
+    const loaded = await loadedWith({ OTEL_SDK_DISABLED: 'true' });
+    expect(loaded.filter((name) => TRACING_ONLY.includes(name))).toEqual([]);
+  });
+
+  it('with tracing on, the SDK and the http, grpc and Fastify instrumentations are loaded', async () => {
+    const loaded = await loadedWith({ OTEL_TRACES_EXPORTER: 'none' });
+    expect(loaded).toEqual(
+      expect.arrayContaining([
+        '@fastify/otel',
+        '@opentelemetry/instrumentation-grpc',
+        '@opentelemetry/instrumentation-http',
+        '@opentelemetry/sdk-node',
+      ]),
+    );
+  });
+});
