@@ -37,5 +37,13 @@ function build() {
 }
 
 const code = await build();
-if (code === 0) runCompiled('../dist/cli/start.js', COMMAND);
-else process.exitCode = code;
+if (code === 0) {
+  // Node's on-disk compile cache, for the runner and (through the environment) every service it starts:
+  // later starts skip compiling the services' JavaScript (about a third of their start-up CPU).
+  process.env.NODE_COMPILE_CACHE ??= fileURLToPath(
+    new URL('../../node_modules/.cache/node-compile-cache', import.meta.url),
+  );
+  runCompiled('../dist/cli/start.js', COMMAND);
+} else {
+  process.exitCode = code;
+}
