@@ -4,15 +4,16 @@
  * answers 503, and within 2 s of the table or the database coming back, calls succeed again.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '@pr-canary/canary-context';
 import {
   createDocumentClient,
+  ensureTable,
   type RunningStore,
   startStoreService,
   loadConfig as storeConfig,
 } from '@pr-canary/store-service';
-import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { apiConfig, type RunningApi, startApi, TEST_VERSION } from './helper';
 
@@ -26,15 +27,6 @@ async function dynalite(port?: number): Promise<RunningDynalite> {
   const db = await startDynalite({ port });
   dynalites.push(db);
   return db;
-}
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function stack(endpoint: string, table: string, ownsTable: boolean): Promise<RunningApi> {
@@ -74,21 +66,7 @@ describe('the item table goes away and comes back', () => {
     const table = `items-${randomUUID()}`;
     const admin = createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint });
     onTestFinished(() => admin.destroy());
-    const createTable = () =>
-      admin.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+    const createTable = () => ensureTable({ client: admin, table });
     await createTable();
     const api = await stack(db.endpoint, table, false);
     expect(await status(api, '/readyz')).toBe(200);

@@ -5,7 +5,7 @@
  * re-creating the table where it owns it (DYNAMODB_CREATE_TABLE=true).
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@pr-canary/canary-context';
 import {
@@ -15,10 +15,11 @@ import {
   itemsServiceClientConstructor,
   UNAVAILABLE_REASON_KEY,
 } from '@pr-canary/proto';
-import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
+import { ensureTable } from '../src/items-repository';
 import { type RunningStore, startStoreService } from '../src/service';
 import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
@@ -32,16 +33,6 @@ async function dynalite(port?: number): Promise<RunningDynalite> {
   const db = await startDynalite({ port });
   dynalites.push(db);
   return db;
-}
-
-/** Polls `probe` until it returns true; fails after `timeoutMs`. Returns the time it took. */
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe().catch(() => false)) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function startStore(endpoint: string, table: string, ownsTable: boolean) {
@@ -78,21 +69,7 @@ function tableAdmin(endpoint: string) {
   onTestFinished(() => client.destroy());
   return {
     drop: (table: string) => client.send(new DeleteTableCommand({ TableName: table })),
-    create: (table: string) =>
-      client.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      ),
+    create: (table: string) => ensureTable({ client, table }),
   };
 }
 

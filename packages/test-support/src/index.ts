@@ -14,3 +14,4 @@ export {
   type ServiceProcessOptions,
   startServiceProcess,
 } from './service-process';
+export { waitUntil } from './wait-until';
