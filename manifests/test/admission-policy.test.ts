@@ -14,7 +14,7 @@ let platform: KubeObject[];
 beforeAll(async () => {
   platform = await kustomizeBuild(path.join(MANIFESTS_DIR, 'platform'));
   await realContext();
-}, 60_000);
+});
 
 const policy = (name: string) => find(platform, 'ValidatingAdmissionPolicy', name);
 const request = (o: KubeObject, resource: string): AdmissionRequest => ({

@@ -16,7 +16,7 @@ import { brokenCopy, realContext } from './helper';
 let platform: KubeObject[];
 beforeAll(async () => {
   [platform] = await Promise.all([kustomizeBuild(path.join(MANIFESTS_DIR, 'platform')), realContext()]);
-}, 60_000);
+});
 
 const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };
 

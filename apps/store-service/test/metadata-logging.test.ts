@@ -111,5 +111,5 @@ describe('store-service as a process, under fuzzed metadata', () => {
       msg: 'grpc-js dropped an invalid metadata entry (value not logged)',
       key: expect.stringMatching(/^x-fuzz-\d$/),
     });
-  }, 60_000); // a process start on a loaded machine takes up to ~10 s (see server.test.ts)
+  });
 });

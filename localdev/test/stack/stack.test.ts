@@ -20,13 +20,13 @@ const output: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'localdev-stack-'));
-  stack = await startStack({ dataDir, log: (line) => output.push(line), readyTimeoutMs: 90_000 });
-}, 120_000);
+  stack = await startStack({ dataDir, log: (line) => output.push(line), readyTimeoutMs: 15_000 });
+});
 
 afterAll(async () => {
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
-}, 30_000);
+});
 
 interface RouteBody {
   canary: string | null;

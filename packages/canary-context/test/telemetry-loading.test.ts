@@ -24,7 +24,7 @@ async function loadedWith(env: Record<string, string>): Promise<string[]> {
   return (fixture.logs.at(-1) as { loaded: string[] }).loaded;
 }
 
-describe('telemetry loads only when tracing is on', { timeout: 60_000 }, () => {
+describe('telemetry loads only when tracing is on', () => {
   it('with OTEL_SDK_DISABLED=true, no SDK, exporter or instrumentation package is loaded', async () => {
     const loaded = await loadedWith({ OTEL_SDK_DISABLED: 'true' });
     expect(loaded.filter((name) => TRACING_ONLY.includes(name))).toEqual([]);

@@ -36,7 +36,7 @@ async function receiverFor(onTestFinished: TestContext['onTestFinished']): Promi
 }
 
 // Each test starts one child process (loading the OTel SDK dominates); sequential to spare shared CPUs.
-describe('register (tracing loaded with --require)', { timeout: 60_000 }, () => {
+describe('register (tracing loaded with --require)', () => {
   it('stamps every span with canary.key and canary.track and propagates the trace over gRPC metadata', async ({
     onTestFinished,
     expect,
