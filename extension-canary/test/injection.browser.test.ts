@@ -3,11 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   badgeText,
   browsePage,
-  copyExtension,
   type ExtensionBrowser,
-  type ExtensionCopy,
-  launchWithExtension,
-  newProfileDir,
+  launchFreshExtension,
   openPopup,
   reattachWorker,
   stopServiceWorker,
@@ -22,8 +19,6 @@ let originA: string;
 let originBOtherPort: string;
 let originCOtherHost: string;
 let originW: string;
-let extension: ExtensionCopy;
-let profile: { dir: string; remove(): Promise<void> };
 let browser: ExtensionBrowser;
 let page: Page;
 
@@ -34,15 +29,13 @@ beforeAll(async () => {
   originBOtherPort = serverTwo.origin('127.0.0.1');
   originCOtherHost = serverOne.origin('localhost');
   originW = serverTwo.origin('localhost');
-  extension = await copyExtension([originA, originBOtherPort, originCOtherHost, originW]);
-  profile = await newProfileDir();
-  browser = await launchWithExtension(extension.dir, profile.dir);
+  browser = await launchFreshExtension([originA, originBOtherPort, originCOtherHost, originW]);
   page = await browser.context.newPage();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([serverOne?.close(), serverTwo?.close(), extension?.remove(), profile?.remove()]);
+  await Promise.all([serverOne?.close(), serverTwo?.close()]);
 });
 
 function clearRecords(): void {

@@ -1,14 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUILD_DIR,
-  copyExtension,
-  type ExtensionBrowser,
-  type ExtensionCopy,
-  launchWithExtension,
-  newProfileDir,
-} from './browser/browser';
+import { BUILD_DIR, type ExtensionBrowser, launchFreshExtension } from './browser/browser';
 
 interface ExtensionInfo {
   installWarnings: string[];
@@ -17,19 +10,14 @@ interface ExtensionInfo {
   permissions: { simplePermissions: unknown[]; runtimeHostPermissions?: { hosts: unknown[] } };
 }
 
-let extension: ExtensionCopy;
-let profile: { dir: string; remove(): Promise<void> };
 let browser: ExtensionBrowser;
 
 beforeAll(async () => {
-  extension = await copyExtension();
-  profile = await newProfileDir();
-  browser = await launchWithExtension(extension.dir, profile.dir);
+  browser = await launchFreshExtension();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([extension?.remove(), profile?.remove()]);
 });
 
 describe('the real build (as loaded unpacked from build/)', () => {

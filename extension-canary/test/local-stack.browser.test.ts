@@ -1,14 +1,7 @@
 import { type Stack, startStack } from '@pr-canary/localdev';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  copyExtension,
-  type ExtensionBrowser,
-  type ExtensionCopy,
-  launchWithExtension,
-  newProfileDir,
-  openPopup,
-} from './browser/browser';
+import { type ExtensionBrowser, launchFreshExtension, openPopup } from './browser/browser';
 
 // The README's recipe, step by step, against the real local stack (localdev's startStack with the web
 // UI: dev router, stable api/store, PR 42 api+store canaries, PR 7 store canary, dynalite in memory,
@@ -17,8 +10,6 @@ import {
 let stack: Stack;
 let webOrigin: string;
 let apiOrigin: string;
-let extension: ExtensionCopy;
-let profile: { dir: string; remove(): Promise<void> };
 let browser: ExtensionBrowser;
 let page: Page;
 
@@ -27,16 +18,13 @@ beforeAll(async () => {
   stack = await startStack({ web: true, readyTimeoutMs: 150_000 });
   webOrigin = `http://localhost:${new URL(stack.urls.web ?? '').port}`;
   apiOrigin = new URL(stack.urls.api).origin;
-  extension = await copyExtension([webOrigin, apiOrigin]);
-  profile = await newProfileDir();
-  browser = await launchWithExtension(extension.dir, profile.dir);
+  browser = await launchFreshExtension([webOrigin, apiOrigin]);
   page = await browser.context.newPage();
 }, 200_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
-  await Promise.all([extension?.remove(), profile?.remove()]);
 }, 60_000);
 
 interface ShownHop {

@@ -1,14 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  browsePage,
-  copyExtension,
-  type ExtensionBrowser,
-  type ExtensionCopy,
-  launchWithExtension,
-  newProfileDir,
-  openPopup,
-} from './browser/browser';
+import { browsePage, type ExtensionBrowser, launchFreshExtension, openPopup } from './browser/browser';
 import { type RecordedRequest, startTestServer, type TestServer } from './browser/server';
 
 // Setting it up the way testers do: one click for "this page and the API it calls", a host typed
@@ -20,8 +12,6 @@ let web: TestServer;
 let apiOrigin: string;
 let pageOrigin: string;
 let wildcard: string;
-let extension: ExtensionCopy;
-let profile: { dir: string; remove(): Promise<void> };
 let browser: ExtensionBrowser;
 let page: Page;
 
@@ -31,15 +21,13 @@ beforeAll(async () => {
   apiOrigin = api.origin('127.0.0.1');
   pageOrigin = web.origin('localhost');
   wildcard = `http://*.localhost:${api.port}`;
-  extension = await copyExtension([apiOrigin, pageOrigin, wildcard]);
-  profile = await newProfileDir();
-  browser = await launchWithExtension(extension.dir, profile.dir);
+  browser = await launchFreshExtension([apiOrigin, pageOrigin, wildcard]);
   page = await browser.context.newPage();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([api?.close(), web?.close(), extension?.remove(), profile?.remove()]);
+  await Promise.all([api?.close(), web?.close()]);
 });
 
 function clearRecords(): void {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Item } from '../src/api/schema';
 import { useBrowserSuite } from './browser-helper';
 
 /**
@@ -20,15 +21,7 @@ const UNCERTAIN =
   'the store did not answer in time; the change may still have been applied: GET the item and compare its ETag (version) before retrying';
 const API_42_DOWN = "PR 42's api-service canary is declared but not running (restarting, 2 restarts so far)";
 
-interface FakeItem {
-  id: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+type FakeItem = Item;
 
 let server: Server;
 let apiUrl = '';

@@ -69,6 +69,25 @@ export async function launchWithExtension(
   }
 }
 
+/**
+ * A copy of the build (granting `grantedOrigins`) loaded into Chromium on a new profile: the usual
+ * setup of a browser test. `close()` closes the browser and removes the copy and the profile.
+ */
+export async function launchFreshExtension(
+  grantedOrigins: readonly string[] = [],
+): Promise<ExtensionBrowser> {
+  const extension = await copyExtension(grantedOrigins);
+  const profile = await newProfileDir();
+  const removeBoth = () => Promise.all([extension.remove(), profile.remove()]).then(() => {});
+  try {
+    const browser = await launchWithExtension(extension.dir, profile.dir);
+    return { ...browser, close: () => browser.close().finally(removeBoth) };
+  } catch (error) {
+    await removeBoth();
+    throw error;
+  }
+}
+
 export async function newProfileDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-profile-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
