@@ -2,7 +2,7 @@
  * The popup's "check" button: asks an origin's `GET /api/route` (with the chosen key) where the request
  * landed at every hop. The response is untrusted: its shape is checked and it is only shown as text.
  */
-import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { parseHopList, type ServedByEntry } from './served-by';
 
 export interface RouteReport {

@@ -3,8 +3,9 @@
  * and how each hop relates to the chosen PR. Parsing is canary-context's (`parseServedBy`); header
  * values are untrusted and only ever shown as text.
  */
-import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/canary-context/key';
+
 import { isValidEntry, parseServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
+import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
 import { normalizeOrigin } from './origin';
 
 export type { ServedByEntry };

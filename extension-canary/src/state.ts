@@ -2,7 +2,7 @@
  * The extension's whole state and the only way it changes. Pure: time is passed in, storage and
  * browser APIs live in background.ts. The service worker is the single writer; the popup sends commands.
  */
-import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { normalizeOrigin } from './origin';
 
 /** A working day. */

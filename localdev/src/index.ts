@@ -1,24 +1,6 @@
 export { type GrpcRouter, startGrpcRouter } from './router/grpc-router';
 export { type HttpRouter, startHttpRouter } from './router/http-router';
 export { type Address, LiveRoutes, type ResolvedRoute } from './routing/live-routes';
-export {
-  CANARY_ROUTE_PRIORITY,
-  type CanaryDeployment,
-  canaryBackend,
-  canaryNamespace,
-  type HeaderRoute,
-  PR_NUMBER_PATTERN,
-  ROUTED_SERVICES,
-  type RouteBackend,
-  type RoutedService,
-  type RouteTable,
-  resolveRoute,
-  routeTable,
-  STABLE_NAMESPACE,
-  STABLE_ROUTE_PRIORITY,
-  stableBackend,
-  type Track,
-} from './routing/route-table';
 export { type CanarySpec, loadCanaryFile, parseCanaryFlags } from './stack/canary-config';
 export { PortInUseError } from './stack/ports';
 export {

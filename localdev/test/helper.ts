@@ -3,6 +3,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import type { Track } from '@pr-canary/contracts/canary-key';
+import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import {
   type ItemsServiceClient,
   type ItemsServiceHandlers,
@@ -14,7 +16,6 @@ import { runCanaryCommand } from '../src/cli/canary-command';
 import { type GrpcRouter, startGrpcRouter } from '../src/router/grpc-router';
 import { type HttpRouter, startHttpRouter } from '../src/router/http-router';
 import type { LiveRoutes } from '../src/routing/live-routes';
-import type { RoutedService, Track } from '../src/routing/route-table';
 
 /** What a test gRPC backend observed, so tests can check what the router forwarded. */
 export interface BackendObservations {
@@ -158,18 +159,6 @@ export function declareRunning(routes: LiveRoutes, service: RoutedService, track
 /** OWS (space, tab) trimmed, as every HTTP parser (Node's, Go's) hands a header line's value on. */
 export function trimOws(value: string): string {
   return value.replace(/^[ \t]+|[ \t]+$/g, '');
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing fuzz case can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface ProbeFlags {

@@ -1,5 +1,5 @@
 import { RE2JS } from '@bufbuild/re2';
-import { otherValuePattern, routeTable } from '@pr-canary/localdev/route-table';
+import { otherValuePattern, routeTable } from '@pr-canary/contracts/route-rule';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Application,

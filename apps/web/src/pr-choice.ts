@@ -1,4 +1,4 @@
-import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 
 /**
  * Which track the user wants to reach: stable (no `X-Canary`), or one PR's canary. Validated with the

@@ -1,7 +1,7 @@
-import { parseCanaryKey } from '@pr-canary/canary-context/key';
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
 import { z } from 'zod';
-import { ROUTED_SERVICES, type RoutedService } from '../routing/route-table';
 
 /**
  * `canary probe`: sends N requests to `GET /api/route` (optionally with `X-Canary`), counts where each

@@ -1,4 +1,5 @@
 import { routeUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
+import type { Track } from '@pr-canary/contracts/canary-key';
 import {
   type CanaryDeployment,
   type RouteBackend,
@@ -6,8 +7,7 @@ import {
   type RouteTable,
   resolveRoute,
   routeTable,
-  type Track,
-} from './route-table';
+} from '@pr-canary/contracts/route-rule';
 
 export interface Address {
   host: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
 import { z } from 'zod';
-import { PR_NUMBER_PATTERN, ROUTED_SERVICES, type RoutedService } from '../routing/route-table';
 
 /** A PR canary the local stack runs: which services, under which version. */
 export interface CanarySpec {

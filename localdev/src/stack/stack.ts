@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { isListeningMessage } from '@pr-canary/canary-context/listening';
+import type { Track } from '@pr-canary/contracts/canary-key';
+import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
-import type { RoutedService, Track } from '../routing/route-table';
 import type { CanarySpec } from './canary-config';
 import type { ParsedLine } from './log-format';
 import { type ChildEvent, ManagedChild } from './managed-child';

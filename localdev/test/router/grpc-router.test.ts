@@ -4,16 +4,10 @@ import type {
   GetItemResponse__Output,
   ItemsServiceClient,
 } from '@pr-canary/proto';
+import { seededRandom } from '@pr-canary/test-support';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import {
-  declareRunning,
-  itemsClient,
-  seededRandom,
-  startGrpcBackend,
-  startTestGrpcRouter,
-  TEST_ITEM_IDS,
-} from '../helper';
+import { declareRunning, itemsClient, startGrpcBackend, startTestGrpcRouter, TEST_ITEM_IDS } from '../helper';
 
 interface UnaryOutcome {
   error: grpc.ServiceError | null;

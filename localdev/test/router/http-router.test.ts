@@ -1,7 +1,8 @@
 import * as http from 'node:http';
+import { seededRandom } from '@pr-canary/test-support';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { declareRunning, seededRandom, startHttpBackend, startTestHttpRouter, trimOws } from '../helper';
+import { declareRunning, startHttpBackend, startTestHttpRouter, trimOws } from '../helper';
 
 async function routedStack() {
   const stable = await startHttpBackend('stable');

@@ -1,5 +1,5 @@
 /** What every policy check shares: the context it runs on, its result, and the lookups several use. */
-import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/localdev/route-table';
+import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
 import type { Application } from '../argocd';
 import type { Corpus } from '../corpus';
 import type { ImageFacts, ImageService } from '../image-facts';

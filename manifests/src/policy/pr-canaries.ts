@@ -1,5 +1,5 @@
 /** PR canaries: owned, guarded namespaces, immutable images, isolation from stable, own data. */
-import { canaryNamespace } from '@pr-canary/localdev/route-table';
+import { canaryNamespace } from '@pr-canary/contracts/route-rule';
 import type { PrApp } from '../corpus';
 import { ENVIRONMENTS } from '../layout';
 import { containers, envOf, ofKind, ref } from '../objects';

@@ -8,7 +8,7 @@ import {
   type HeaderRoute,
   type RoutedService,
   routeTable,
-} from '@pr-canary/localdev/route-table';
+} from '@pr-canary/contracts/route-rule';
 import type { Corpus } from '../corpus';
 import { ENVIRONMENTS } from '../layout';
 import { type KubeObject, ofKind, ref } from '../objects';

@@ -1,5 +1,5 @@
+import { parseTrack } from '@pr-canary/contracts/canary-key';
 import { z } from 'zod';
-import { parseTrack } from './key';
 
 /** Thrown when the environment does not satisfy a service's schema; names every bad variable. */
 export class ConfigError extends Error {

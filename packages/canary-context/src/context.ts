@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ABSENT_KEY, type CanaryKey } from './key';
+import { ABSENT_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 import type { ServedByEntry } from './served-by';
 
 /** What one request carries through every await, timer and callback it causes. */

@@ -1,9 +1,5 @@
 import type { FastifyOtelInstrumentation } from '@fastify/otel';
 import { context, trace } from '@opentelemetry/api';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import fp from 'fastify-plugin';
-import { type CanaryScope, createScope, runInScope } from './context';
-import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -12,7 +8,11 @@ import {
   formatCanaryWarning,
   parseCanaryKey,
   SERVED_BY_HEADER,
-} from './key';
+} from '@pr-canary/contracts/canary-key';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import fp from 'fastify-plugin';
+import { type CanaryScope, createScope, runInScope } from './context';
+import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
 import { formatServedBy, type ServedByEntry } from './served-by';

@@ -1,8 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { type Context, context } from '@opentelemetry/api';
+import {
+  ABSENT_KEY,
+  CANARY_HEADER,
+  type CanaryKey,
+  parseCanaryKey,
+  SERVED_BY_HEADER,
+} from '@pr-canary/contracts/canary-key';
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
-import { ABSENT_KEY, CANARY_HEADER, type CanaryKey, parseCanaryKey, SERVED_BY_HEADER } from './key';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import {
   canaryValuesFromBaggage,

@@ -1,5 +1,5 @@
+import type { Track } from '@pr-canary/contracts/canary-key';
 import { currentScope } from './context';
-import type { Track } from './key';
 import { isValidEntry, type ServedByEntry } from './served-by';
 
 /** Who this process is: its service name, its track (`CANARY_TRACK`) and its version. */

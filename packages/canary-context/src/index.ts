@@ -1,4 +1,18 @@
 export {
+  ABSENT_KEY,
+  CANARY_BAGGAGE_KEY,
+  CANARY_HEADER,
+  CANARY_WARNING_HEADER,
+  type CanaryKey,
+  formatCanaryWarning,
+  type InvalidReason,
+  parseCanaryKey,
+  parseTrack,
+  SERVED_BY_HEADER,
+  type Track,
+  trackForKey,
+} from '@pr-canary/contracts/canary-key';
+export {
   booleanVariable,
   type CommonEnv,
   ConfigError,
@@ -30,20 +44,6 @@ export {
   canaryServerInterceptor,
 } from './grpc';
 export { assertValidIdentity, type InstanceIdentity, identityEntry, servedByChain } from './identity';
-export {
-  ABSENT_KEY,
-  CANARY_BAGGAGE_KEY,
-  CANARY_HEADER,
-  CANARY_WARNING_HEADER,
-  type CanaryKey,
-  formatCanaryWarning,
-  type InvalidReason,
-  parseCanaryKey,
-  parseTrack,
-  SERVED_BY_HEADER,
-  type Track,
-  trackForKey,
-} from './key';
 export { routeLibraryLogs } from './library-logs';
 export { announceListening, isListeningMessage, type ListeningMessage } from './listening';
 export { createLogger, type LoggerOptions, serializeError } from './logger';

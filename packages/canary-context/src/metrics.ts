@@ -1,6 +1,6 @@
+import type { CanaryKey, InvalidReason } from '@pr-canary/contracts/canary-key';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { InstanceIdentity } from './identity';
-import type { CanaryKey, InvalidReason } from './key';
 
 export interface MetricDefinition {
   name: string;

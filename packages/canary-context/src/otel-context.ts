@@ -1,5 +1,5 @@
 import { type Context, context, ProxyTracerProvider, propagation, trace } from '@opentelemetry/api';
-import { CANARY_BAGGAGE_KEY, type CanaryKey } from './key';
+import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 
 /** Probes and scrapes are not worth a trace each: HTTP instrumentation and @fastify/otel skip them. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);

@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { CanaryKey, Track } from '@pr-canary/contracts/canary-key';
 import { currentCanaryKey } from './context';
-import type { CanaryKey, Track } from './key';
 
 export const CANARY_KEY_ATTRIBUTE = 'canary.key';
 export const CANARY_TRACK_ATTRIBUTE = 'canary.track';

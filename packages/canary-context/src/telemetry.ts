@@ -1,5 +1,5 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { parseTrack, type Track } from './key';
+import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
 import { UNTRACED_PATHS } from './otel-context';
 import { CanarySpanProcessor } from './span-processor';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';

@@ -1,8 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type CanaryKey, parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { describe, expect, it } from 'vitest';
 import { createScope, currentCanaryKey, currentScope, runInScope, runWithCanary } from '../src/context';
-import { type CanaryKey, parseCanaryKey } from '../src/key';
 import { randomPr } from './helper';
 
 /** Reads the key after hopping across the async boundaries a request handler typically crosses. */

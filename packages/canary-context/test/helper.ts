@@ -1,13 +1,13 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
+import type { CanaryKey } from '@pr-canary/contracts/canary-key';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { currentCanaryKey } from '../src/context';
 import { canaryFastifyPlugin } from '../src/fastify-plugin';
 import { canaryClientInterceptor, canaryServerInterceptor } from '../src/grpc';
 import type { InstanceIdentity } from '../src/identity';
-import type { CanaryKey } from '../src/key';
 import { createServiceMetrics, type ServiceMetrics } from '../src/metrics';
 import {
   type EchoClient,

@@ -1,10 +1,10 @@
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { currentScope, runWithCanary } from '../src/context';
 import { canaryFastifyPlugin } from '../src/fastify-plugin';
 import { canaryServerInterceptor } from '../src/grpc';
 import { assertValidIdentity, identityEntry, servedByChain } from '../src/identity';
-import { parseCanaryKey } from '../src/key';
 import { createServiceMetrics } from '../src/metrics';
 import { apiIdentity } from './helper';
 

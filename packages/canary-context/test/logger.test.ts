@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { startServiceProcess } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runWithCanary } from '../src/context';
-import { parseCanaryKey } from '../src/key';
 import { createLogger } from '../src/logger';
 import { storeIdentity } from './helper';
 

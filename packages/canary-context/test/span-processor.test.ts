@@ -1,8 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWithCanary } from '../src/context';
-import { parseCanaryKey } from '../src/key';
 import { isTracingActive } from '../src/otel-context';
 import { shutdownTelemetry, startTelemetry } from '../src/telemetry';
 

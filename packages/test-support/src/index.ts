@@ -7,6 +7,7 @@ export {
   SPAN_KIND_SERVER,
   startOtlpReceiver,
 } from './otlp-receiver';
+export { seededRandom } from './seeded-random';
 export {
   type LogLine,
   listeningPort,

@@ -23,7 +23,7 @@ describe('which canary services a diff changes', () => {
   });
 
   it('counts a shared runtime dependency for every service that ships it', () => {
-    expect(changed('packages/canary-context/src/key.ts')).toEqual(['api-service', 'store-service']);
+    expect(changed('packages/contracts/src/canary-key.ts')).toEqual(['api-service', 'store-service']);
     expect(changed('proto/store/v1/store.proto')).toEqual(['api-service', 'store-service']);
   });
 

@@ -1,4 +1,4 @@
-import { parseCanaryKey } from '@pr-canary/canary-context/key';
+import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { deployRecord } from '../../../.github/scripts/deploy-record.mjs';

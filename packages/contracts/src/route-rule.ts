@@ -1,7 +1,7 @@
 /**
- * "Which canaries exist → which routes", written once. Pure data, no I/O.
+ * The route rule: "which canaries exist → which routes", written once. Pure data, no I/O.
  *
- * The dev router uses it at runtime; the manifests' checks can use it to compute the routes a set of
+ * localdev's dev routers evaluate it at runtime; the manifests' checks use it to compute the routes a set of
  * PR canaries must produce in the cluster (Traefik IngressRoute in the PR namespace for the api,
  * Linkerd GRPCRoute in `apps` for the store) and compare them with what Kustomize renders.
  *
@@ -16,13 +16,10 @@
  * complement is derived digit by digit). The dev router evaluates that very pattern.
  */
 
+import { CANARY_HEADER, PR_NUMBER_PATTERN, type Track } from './canary-key';
+
 export const ROUTED_SERVICES = ['api-service', 'store-service'] as const;
 export type RoutedService = (typeof ROUTED_SERVICES)[number];
-
-/** A PR number as it appears in the header and in names: `^[1-9][0-9]{0,8}$`. */
-export const PR_NUMBER_PATTERN = /^[1-9][0-9]{0,8}$/;
-
-export type Track = 'stable' | `pr-${string}`;
 
 export interface CanaryDeployment {
   /** PR number, e.g. "42". */
@@ -71,7 +68,7 @@ const PROTOCOL: Readonly<Record<RoutedService, HeaderRoute['protocol']>> = {
 /** Header name as written in each route kind (Traefik canonicalizes; Gateway API metadata is lower case). */
 const MATCH_HEADER: Readonly<Record<HeaderRoute['protocol'], string>> = {
   http: 'X-Canary',
-  grpc: 'x-canary',
+  grpc: CANARY_HEADER,
 };
 
 /** `api-canary-pr-42`, `store-canary-pr-42`. */

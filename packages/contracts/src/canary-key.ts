@@ -1,5 +1,6 @@
 /**
- * The one parser for the canary key. Pure and dependency-free: the Chrome extension bundles this file.
+ * The canary key contract: the PR grammar, `Track`, the header names, and the one parser for the key.
+ * Pure and dependency-free: the Chrome extension and the web UI bundle this file.
  *
  * A key is a PR number (`^[1-9][0-9]{0,8}$`). Anything else that was sent is `invalid`: it is never
  * propagated, the request is served as stable, and the response says why. Messages are fixed text and
@@ -30,12 +31,14 @@ export type CanaryKey =
   | { kind: 'valid'; pr: string }
   | { kind: 'invalid'; reason: InvalidReason; message: string };
 
+/** An instance's track: `stable`, or `pr-<PR number>` for a PR canary. */
 export type Track = 'stable' | `pr-${string}`;
 
 /** Longest input (all values together) that is scanned at all; longer input is `too_long` at once. */
 export const MAX_RAW_KEY_LENGTH = 64;
 const MAX_PR_DIGITS = 9;
-const PR_PATTERN = /^[1-9][0-9]{0,8}$/;
+/** A PR number as it appears in the header, in tracks and in names: `^[1-9][0-9]{0,8}$`. */
+export const PR_NUMBER_PATTERN = /^[1-9][0-9]{0,8}$/;
 
 const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
   empty: 'the canary key is empty',
@@ -99,7 +102,7 @@ function classifyElement(element: string): CanaryKey {
   if (trimmed === '0') return invalid('zero');
   if (trimmed.startsWith('0')) return invalid('leading_zero');
   if (trimmed.length > MAX_PR_DIGITS) return invalid('too_long');
-  return PR_PATTERN.test(trimmed) ? { kind: 'valid', pr: trimmed } : invalid('not_digits');
+  return PR_NUMBER_PATTERN.test(trimmed) ? { kind: 'valid', pr: trimmed } : invalid('not_digits');
 }
 
 /** Control characters win over whitespace, which wins over other non-digits. */
@@ -135,7 +138,7 @@ function trimOptionalWhitespace(value: string): string {
 /** Parses an instance's own track (`CANARY_TRACK`): `stable` or `pr-<PR number>`; throws otherwise. */
 export function parseTrack(value: string): Track {
   if (value === 'stable') return 'stable';
-  if (value.startsWith('pr-') && PR_PATTERN.test(value.slice(3))) return value as Track;
+  if (value.startsWith('pr-') && PR_NUMBER_PATTERN.test(value.slice(3))) return value as Track;
   throw new Error('a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)');
 }
 

@@ -6,7 +6,7 @@ import {
   parseCanaryKey,
   parseTrack,
   trackForKey,
-} from '../src/key';
+} from '../src/canary-key';
 
 const valid = (pr: string): CanaryKey => ({ kind: 'valid', pr });
 
