@@ -1,6 +1,6 @@
 // Builds the loadable extension folder: `node build.mjs` → build/ (load it unpacked in Chrome).
 // The TypeScript is bundled with esbuild, resolving workspace packages to their sources
-// (`pr-canary-source`), so the one canary-key parser from canary-context ships inside the bundle.
+// (`pr-canary-source`), so the one canary-key parser and served-by reader from @pr-canary/contracts ship inside the bundle.
 // Everything the extension runs is in that folder: no remote code.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';

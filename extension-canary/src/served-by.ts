@@ -1,11 +1,11 @@
 /**
  * Which instances served a response: the `X-Served-By` chain observed on a chosen origin, kept per tab,
- * and how each hop relates to the chosen PR. Parsing is canary-context's (`parseServedBy`); header
+ * and how each hop relates to the chosen PR. Parsing is the contracts' (`parseServedBy`); header
  * values are untrusted and only ever shown as text.
  */
 
-import { isValidEntry, parseServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
 import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
+import { isValidEntry, parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { normalizeOrigin } from './origin';
 
 export type { ServedByEntry };

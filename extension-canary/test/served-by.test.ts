@@ -1,4 +1,4 @@
-import { formatServedBy } from '@pr-canary/canary-context/served-by';
+import { formatServedBy } from '@pr-canary/contracts/served-by';
 import { describe, expect, it } from 'vitest';
 import {
   chainFromHeaders,

@@ -1,4 +1,4 @@
-import type { ServedByEntry } from '@pr-canary/canary-context/served-by';
+import type { ServedByEntry } from '@pr-canary/contracts/served-by';
 import type { PrChoice } from './pr-choice';
 import { type HopKind, hopKind } from './route-verdict';
 

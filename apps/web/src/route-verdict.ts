@@ -1,5 +1,5 @@
-import type { ServedByEntry } from '@pr-canary/canary-context/served-by';
 import { parseTrack } from '@pr-canary/contracts/canary-key';
+import type { ServedByEntry } from '@pr-canary/contracts/served-by';
 
 /** How a hop's track is shown: a PR canary (amber), stable (calm blue), or something unrecognised. */
 export type HopKind = 'canary' | 'stable' | 'unknown';

@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
 import { parseCanaryKey, trackForKey } from '@pr-canary/contracts/canary-key';
+import { formatServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 
 export interface RecordedRequest {
   /** `host:port` as the browser sent it, i.e. which origin the request was for. */

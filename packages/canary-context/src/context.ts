@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ABSENT_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
-import type { ServedByEntry } from './served-by';
+import type { ServedByEntry } from '@pr-canary/contracts/served-by';
 
 /** What one request carries through every await, timer and callback it causes. */
 export interface CanaryScope {

@@ -9,13 +9,13 @@ import {
   parseCanaryKey,
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import { formatServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
-import { formatServedBy, type ServedByEntry } from './served-by';
 import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute } from './span-processor';
 
 declare module 'fastify' {

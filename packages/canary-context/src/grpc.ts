@@ -7,6 +7,12 @@ import {
   parseCanaryKey,
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import {
+  formatServedBy,
+  MAX_SERVED_BY_ENTRIES,
+  parseServedBy,
+  type ServedByEntry,
+} from '@pr-canary/contracts/served-by';
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
@@ -16,7 +22,6 @@ import {
   isTracingActive,
   mergeCanaryBaggage,
 } from './otel-context';
-import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from './served-by';
 
 const BAGGAGE_METADATA_KEY = 'baggage';
 

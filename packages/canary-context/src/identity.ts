@@ -1,6 +1,6 @@
 import type { Track } from '@pr-canary/contracts/canary-key';
+import { isValidEntry, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { currentScope } from './context';
-import { isValidEntry, type ServedByEntry } from './served-by';
 
 /** Who this process is: its service name, its track (`CANARY_TRACK`) and its version. */
 export interface InstanceIdentity {

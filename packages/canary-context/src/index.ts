@@ -13,6 +13,12 @@ export {
   trackForKey,
 } from '@pr-canary/contracts/canary-key';
 export {
+  formatServedBy,
+  isValidEntry,
+  parseServedBy,
+  type ServedByEntry,
+} from '@pr-canary/contracts/served-by';
+export {
   booleanVariable,
   type CommonEnv,
   ConfigError,
@@ -66,7 +72,6 @@ export {
   type UnavailableState,
 } from './route-unavailable';
 export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
-export { formatServedBy, isValidEntry, parseServedBy, type ServedByEntry } from './served-by';
 export { installShutdown, type ShutdownOptions } from './shutdown';
 export {
   CANARY_KEY_ATTRIBUTE,

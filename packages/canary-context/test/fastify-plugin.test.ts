@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseServedBy } from '@pr-canary/contracts/served-by';
 import { describe, expect, it } from 'vitest';
 import { currentCanaryKey, currentScope } from '../src/context';
-import { parseServedBy } from '../src/served-by';
 import { apiIdentity, buildTestApp, describeKey, keysAcrossAsyncHops, metricValue, randomPr } from './helper';
 
 const ownHop = 'api-service;track="stable";version="0.4.0"';

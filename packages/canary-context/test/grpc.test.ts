@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { describe, expect, it } from 'vitest';
 import { currentCanaryKey, currentScope, runWithCanary } from '../src/context';
 import { canaryClientInterceptor } from '../src/grpc';
 import { createServiceMetrics } from '../src/metrics';
-import { parseServedBy, type ServedByEntry } from '../src/served-by';
 import { EchoClientConstructor, type EchoHandlers, type EchoMessage } from './fixtures/echo-service';
 import {
   apiIdentity,

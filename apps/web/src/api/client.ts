@@ -1,10 +1,10 @@
-import { parseServedBy, type ServedByEntry } from '@pr-canary/canary-context/served-by';
 import {
   CANARY_HEADER,
   CANARY_WARNING_HEADER,
   parseCanaryKey,
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { ApiError, displayText, errorFromResponse } from './errors';
 import {
   type Item,

@@ -1,4 +1,4 @@
-import type { ServedByEntry } from '@pr-canary/canary-context/served-by';
+import type { ServedByEntry } from '@pr-canary/contracts/served-by';
 import { ApiError } from './errors';
 
 /** Response bodies are checked before use: the UI shows what the API said, or says that it made no sense. */

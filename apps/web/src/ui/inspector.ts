@@ -1,4 +1,4 @@
-import type { ServedByEntry } from '@pr-canary/canary-context/served-by';
+import type { ServedByEntry } from '@pr-canary/contracts/served-by';
 import type { RoutingObservation } from '../api/client';
 import { formatClock } from '../format';
 import { assessRoute, hopKind, type Verdict } from '../route-verdict';

@@ -43,32 +43,40 @@ describe('parseServedBy', () => {
     expect(parseServedBy('')).toEqual([]);
   });
 
-  it('accepts token parameter values, extra parameters and loose spacing', () => {
+  it('accepts token parameter values, extra parameters and the spacing RFC 8941 allows', () => {
     expect(
-      parseServedBy('store-service ; track=stable;version="1";zone="a" ,api;track="pr-1";version=v2'),
+      parseServedBy('  store-service; track=stable;version="1";zone="a" \t,api;track="pr-1";version=v2'),
     ).toEqual([
       { service: 'store-service', track: 'stable', version: '1' },
       { service: 'api', track: 'pr-1', version: 'v2' },
     ]);
   });
 
-  it('skips malformed members and keeps the rest in order', () => {
+  it('skips members that are no served-by entry and keeps the rest in order', () => {
     const value = [
       'api-service;track="pr-42";version="0.4.0"',
       'no-params',
       'missing;track="stable"',
       '"quoted-name";track="stable";version="1"',
-      'bad-escape;track="a\\b";version="1"',
-      'bad-param;=x;track="stable";version="1"',
+      'numeric;track=1;version="1"',
+      '(inner list);track="stable";version="1"',
+      `long;track="stable";version="${'9'.repeat(129)}"`,
       'store-service;track="stable";version="0.4.0"',
     ].join(', ');
     expect(parseServedBy(value)).toEqual([api, store]);
   });
 
-  it('keeps the members before an unbalanced quote', () => {
-    expect(
-      parseServedBy(`${formatServedBy([api])}, bad;track="open;version="1", ${formatServedBy([store])}`),
-    ).toEqual([api]);
+  it.each([
+    [
+      'an unbalanced quote',
+      `${formatServedBy([api])}, bad;track="open;version="1", ${formatServedBy([store])}`,
+    ],
+    ['a bad escape', `${formatServedBy([api])}, bad;track="a\\b";version="1"`],
+    ['a parameter without a name', `${formatServedBy([api])}, bad;=x;track="stable";version="1"`],
+    ['a trailing comma', `${formatServedBy([api])},`],
+    ['a non-ASCII character', `${formatServedBy([api])}, caf\u00e9;track="stable";version="1"`],
+  ])('ignores the whole value when it is no RFC 8941 list (%s), as RFC 8941 §4.2 says', (_label, value) => {
+    expect(parseServedBy(value)).toEqual([]);
   });
 
   it('ignores values that are far too long and caps the number of entries', () => {
