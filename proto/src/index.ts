@@ -57,8 +57,11 @@ const LOADER_OPTIONS: protoLoader.Options = {
 
 const loaded = new Map<string, grpc.GrpcObject>();
 
-/** Loads one .proto (under PROTO_ROOT, or an absolute path) once; `T` is the package type generated from that file. */
-function loadProto<T>(file: string): T {
+/**
+ * Loads one .proto (a path under PROTO_ROOT such as `billing/v1/billing.proto`, or an absolute path)
+ * once; `T` is the package type generated from that file (`@pr-canary/proto/generated/<file name>`).
+ */
+export function loadProto<T>(file: string): T {
   let grpcObject = loaded.get(file);
   if (!grpcObject) {
     grpcObject = grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS));

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm run generate -w @pr-canary/proto`: the TypeScript types of every contract, from every .proto
+// in this folder (found, not listed, so a new service's contract needs no edit here) plus the standard
+// grpc.health.v1 as grpc-health-check ships it. `--outDir=<dir>` writes elsewhere (the contract test
+// compares a fresh run with the committed src/generated).
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+const NOT_CONTRACTS = new Set(['node_modules', 'src', 'dist', 'test']);
+/** The loader options in src/index.ts must match these flags, so the generated types are true. */
+export const GENERATOR_FLAGS = [
+  '--longs=Number',
+  '--enums=String',
+  '--defaults',
+  '--oneofs',
+  '--grpcLib=@grpc/grpc-js',
+];
+
+/** Every .proto under this folder, as paths relative to it (sorted, `/`-separated). */
+export function contractFiles(dir = ROOT, prefix = '') {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      if (entry.isDirectory())
+        return NOT_CONTRACTS.has(entry.name) && prefix === ''
+          ? []
+          : contractFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      return entry.name.endsWith('.proto') ? [`${prefix}${entry.name}`] : [];
+    })
+    .sort();
+}
+
+/**
+ * grpc.health.v1 as the gRPC maintainers ship it, from the hoisted grpc-health-check (the path is written
+ * into the generated files, so it is given relative to this folder).
+ */
+const HEALTH_INCLUDE = '../node_modules/grpc-health-check/proto';
+const HEALTH_PROTO = 'health/v1/health.proto';
+
+export function generate(outDir = path.join(ROOT, 'src/generated')) {
+  const generator = createRequire(import.meta.url).resolve(
+    '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
+  );
+  execFileSync(
+    process.execPath,
+    [
+      generator,
+      ...GENERATOR_FLAGS,
+      '--includeDirs',
+      '.',
+      HEALTH_INCLUDE,
+      `--outDir=${outDir}`,
+      ...contractFiles(),
+      HEALTH_PROTO,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outArg = process.argv.slice(2).find((arg) => arg.startsWith('--outDir='));
+  generate(outArg ? path.resolve(outArg.slice('--outDir='.length)) : undefined);
+}
