@@ -15,6 +15,10 @@ const WITH_PATCHES = [
   ...BUILT_HERE,
 ];
 
+/** Placeholders of the shared templates, and the build-time (local-config) objects that fill them. */
+const TEMPLATE_LEFTOVERS =
+  /\b(SERVICE|SHORT|IMAGE|PROTOCOL|GRPC_SERVICE)\b|ServiceFacts|pr-canary-placeholder/;
+
 describe('kubectl kustomize builds every source, and every patch lands', () => {
   it('has the component scenarios of tests/', () => {
     expect(scenarioDirs().length).toBeGreaterThanOrEqual(5);
@@ -22,6 +26,13 @@ describe('kubectl kustomize builds every source, and every patch lands', () => {
 
   it.each(BUILT_HERE)('%s builds', async (dir) => {
     expect((await kustomizeBuild(path.join(MANIFESTS_DIR, dir))).length).toBeGreaterThan(0);
+  });
+
+  // The shared templates (components/service*, pr-canary/canary|edge|mesh) name what each service
+  // fills in; a template field no replacement reaches would ship the placeholder.
+  it.each(WITH_PATCHES)('%s renders no template placeholder and no build-time object', async (dir) => {
+    const rendered = JSON.stringify(await kustomizeBuild(path.join(MANIFESTS_DIR, dir)));
+    expect(rendered.match(TEMPLATE_LEFTOVERS)).toBeNull();
   });
 
   it.each(WITH_PATCHES)('every patch in %s (and its components) lands on an object', async (dir) => {

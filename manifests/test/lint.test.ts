@@ -74,14 +74,15 @@ describe.runIf(available('yamllint'))('yamllint', () => {
   });
 
   it('fails on a broken copy of a manifest (duplicate key)', async () => {
-    const manifest = readFileSync(path.join(MANIFESTS_DIR, 'base/api-service/pdb.yaml'), 'utf8');
+    const manifest = readFileSync(path.join(MANIFESTS_DIR, 'components/service/workload.yaml'), 'utf8');
     const broken = manifest.replace('  maxUnavailable: 1', '  maxUnavailable: 1\n  maxUnavailable: 2');
+    expect(broken).not.toBe(manifest);
     const output = await lint('yamllint', [
       '-c',
       '.yamllint.yaml',
       '-f',
       'parsable',
-      inTemp('pdb.yaml', broken),
+      inTemp('workload.yaml', broken),
     ]);
     expect(output).toMatch(/duplication of key "maxUnavailable"/);
   });
