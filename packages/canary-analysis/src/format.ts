@@ -1,0 +1,71 @@
+/** A verdict as a terminal would show it, and as markdown for the PR comment. */
+import type { Check, HopVerdict, Outcome, SideSummary, Verdict } from './verdict';
+
+const WORD: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'CANNOT TELL' };
+const MARK: Record<Outcome, string> = { pass: '✅', fail: '❌', inconclusive: '❔' };
+
+export function renderText(verdict: Verdict): string {
+  const lines = [`${WORD[verdict.outcome]}  ${verdict.summary}`, ''];
+  for (const hop of verdict.hops) {
+    lines.push(`${WORD[hop.outcome].padEnd(11)} ${hop.hop}  (${hop.source})`);
+    lines.push(`    ${side(hop.stable)}`, `    ${side(hop.pr)}`);
+    for (const check of hop.checks)
+      lines.push(
+        `    ${check.kind.padEnd(10)} ${WORD[check.outcome].padEnd(11)} ${check.reason}${tests(check)}`,
+      );
+    for (const gate of hop.flagger)
+      lines.push(
+        `    flagger    ${gate.template}: ${gate.value === null ? '–' : `${gate.value} ${gate.unit}`} (max ${gate.max} ${gate.unit}) ${gate.pass === null ? 'no data' : gate.pass ? 'ok' : 'over'}`,
+      );
+  }
+  const t = verdict.thresholds;
+  lines.push(
+    '',
+    `Tolerances: errors +${(t.maxErrorRateIncrease * 100).toFixed(1)} points, p50 +${t.maxP50IncreaseMs} ms, p99 +${t.maxP99IncreaseMs} ms; α ${t.alpha} over all tests (Holm), power ${t.power}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function side(s: SideSummary): string {
+  const ms = (v: number | null) => (v === null ? '–' : `${v}`);
+  return `${s.track.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${(s.errorRate * 100).toFixed(1).padStart(5)} % errors  p50 ${ms(s.p50Ms)} ms  p95 ${ms(s.p95Ms)} ms  p99 ${ms(s.p99Ms)} ms`;
+}
+
+function tests(check: Check): string {
+  if (check.tests.length === 0) return '';
+  return ` [${check.tests.map((t) => `${t.name} p=${formatP(t.adjustedP)}`).join(', ')}]`;
+}
+
+export function formatP(p: number): string {
+  if (p < 0.0001) return '<0.0001';
+  return p.toFixed(4);
+}
+
+/** Markdown for the PR comment; every text in it comes from the verdict's own fixed wording and numbers. */
+export function renderMarkdown(verdict: Verdict): string {
+  const rows = verdict.hops.map((hop: HopVerdict) => {
+    const errors = `${pct(hop.pr.errorRate)} vs ${pct(hop.stable.errorRate)}`;
+    const p99 = `${ms(hop.pr.p99Ms)} vs ${ms(hop.stable.p99Ms)}`;
+    return `| ${hop.hop} | ${MARK[hop.outcome]} ${hop.outcome} | ${errors} | ${p99} | ${hop.pr.calls} / ${hop.stable.calls} |`;
+  });
+  return [
+    `**Verdict:** ${MARK[verdict.outcome]} ${WORD[verdict.outcome]} — ${escapeCell(verdict.summary)}`,
+    '',
+    '| hop | verdict | errors (PR vs stable) | p99 (PR vs stable) | calls |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
+function ms(value: number | null): string {
+  return value === null ? '–' : `${value} ms`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/[|<>`\r\n]/g, ' ');
+}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown, renderText } from '../src/format';
+import { exitCodeFor, type HopObservation, judge, parseVerdict, type SideObservation } from '../src/verdict';
+
+/** Deterministic latencies: a spread around `center` ms (a fixed pseudo-random walk, no clock). */
+function latencies(n: number, center: number, seed = 1): number[] {
+  let x = seed;
+  return Array.from({ length: n }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return center * (0.5 + (x / 2 ** 31) * 1.2);
+  });
+}
+
+function side(track: string, calls: number, errors: number, ms: number[]): SideObservation {
+  return { track, calls, errors, latencies: { kind: 'samples', ms } };
+}
+
+function edge(stable: SideObservation, pr: SideObservation): HopObservation {
+  return { hop: 'edge', protocol: 'client', source: 'load', stable, pr };
+}
+
+const now = new Date('2026-11-29T23:00:00Z');
+
+describe('judge', () => {
+  it('fails a PR answering 20 % errors, names the hop, and exits 1', () => {
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 30, latencies(150, 8, 7)))],
+    });
+    expect(verdict.outcome).toBe('fail');
+    expect(verdict.origin).toBe('edge');
+    const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
+    expect(errors?.outcome).toBe('fail');
+    expect(errors?.reason).toContain('20.0 % errors on pr-42 vs 0.0 % on stable');
+    expect(errors?.tests[0]?.adjustedP).toBeLessThan(1e-8);
+    expect(exitCodeFor(verdict.outcome)).toBe(1);
+  });
+
+  it('fails a PR 100 ms slower, on the latency check', () => {
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [
+        edge(
+          side('stable', 150, 0, latencies(150, 8)),
+          side(
+            'pr-42',
+            150,
+            0,
+            latencies(150, 8, 7).map((v) => v + 100),
+          ),
+        ),
+      ],
+    });
+    const latency = verdict.hops[0]?.checks.find((c) => c.kind === 'latency');
+    expect(latency?.outcome).toBe('fail');
+    expect(latency?.difference.p99Ms).toBeGreaterThan(90);
+    expect(verdict.outcome).toBe('fail');
+  });
+
+  it('passes a clean PR with enough calls, and exits 0', () => {
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 0, latencies(150, 8, 7)))],
+    });
+    expect(verdict.outcome).toBe('pass');
+    expect(verdict.origin).toBeNull();
+    expect(exitCodeFor(verdict.outcome)).toBe(0);
+  });
+
+  it('cannot tell from a handful of calls, even with a visible difference (exit 3)', () => {
+    const verdict = judge({
+      pr: '7',
+      mode: 'test',
+      now,
+      hops: [edge(side('stable', 10, 0, latencies(10, 8)), side('pr-7', 10, 0, latencies(10, 8, 3)))],
+    });
+    expect(verdict.outcome).toBe('inconclusive');
+    const [errors, latency] = verdict.hops[0]?.checks ?? [];
+    expect(errors?.reason).toMatch(
+      /too few calls to tell — ruling out a rise of 5.0 % needs 120 per side, had 10/,
+    );
+    const oneError = judge({
+      pr: '7',
+      mode: 'test',
+      hops: [edge(side('stable', 10, 0, latencies(10, 8)), side('pr-7', 10, 1, latencies(10, 8, 3)))],
+    });
+    expect(oneError.hops[0]?.checks[0]?.reason).toMatch(
+      /worse by more than 5.0 %, but too few calls to rule out chance/,
+    );
+    expect(latency?.reason).toMatch(/too few calls to compare latency: 10 per side/);
+    expect(exitCodeFor(verdict.outcome)).toBe(3);
+  });
+
+  it('does not fail a small error rise that is within tolerance, however significant', () => {
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [edge(side('stable', 5000, 0, latencies(200, 8)), side('pr-42', 5000, 50, latencies(200, 8, 7)))],
+    });
+    const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
+    expect(errors?.tests[0]?.adjustedP).toBeLessThan(0.001);
+    expect(errors?.outcome).toBe('pass');
+  });
+
+  it('judges histograms (per-hop metrics) and reports the Flagger gates on the same numbers', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    const stableBuckets = [
+      { le: 0.005, count: 140 },
+      { le: 0.01, count: 150 },
+      { le: 0.1, count: 150 },
+      { le: 0.25, count: 150 },
+      { le: inf, count: 150 },
+    ];
+    const slowBuckets = [
+      { le: 0.005, count: 0 },
+      { le: 0.01, count: 0 },
+      { le: 0.1, count: 0 },
+      { le: 0.25, count: 150 },
+      { le: inf, count: 150 },
+    ];
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [
+        {
+          hop: 'store-service',
+          protocol: 'grpc',
+          source: 'metrics',
+          stable: {
+            track: 'stable',
+            calls: 150,
+            errors: 0,
+            latencies: { kind: 'buckets', buckets: stableBuckets },
+          },
+          pr: { track: 'pr-42', calls: 150, errors: 0, latencies: { kind: 'buckets', buckets: slowBuckets } },
+        },
+      ],
+    });
+    const hop = verdict.hops[0];
+    expect(hop?.outcome).toBe('fail');
+    expect(hop?.pr.p99Ms).toBeCloseTo(248.5, 1);
+    expect(hop?.flagger).toEqual([
+      { template: 'grpc-error-rate', value: 0, max: 1, unit: '%', pass: true },
+      { template: 'grpc-latency-p99', value: hop?.pr.p99Ms, max: 250, unit: 'ms', pass: true },
+    ]);
+  });
+
+  it('names the deepest failing hop as the origin', () => {
+    const bad = side('pr-42', 150, 30, latencies(150, 8, 7));
+    const good = side('stable', 150, 0, latencies(150, 8));
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [
+        edge(good, bad),
+        { ...edge(good, bad), hop: 'api-service' },
+        { ...edge(good, bad), hop: 'store-service' },
+      ],
+    });
+    expect(verdict.origin).toBe('store-service');
+    expect(verdict.summary).toMatch(/^PR 42 is worse than stable, starting at store-service: 20.0 % errors/);
+  });
+
+  it('refuses nonsense thresholds and counts', () => {
+    const ok = side('stable', 10, 0, []);
+    expect(() => judge({ pr: '1', mode: 't', hops: [edge(ok, ok)], thresholds: { alpha: 2 } })).toThrow(
+      /alpha/,
+    );
+    expect(() => judge({ pr: '1', mode: 't', hops: [edge(ok, side('pr-1', 3, 4, []))] })).toThrow(/errors/);
+  });
+});
+
+describe('verdict JSON and text', () => {
+  const verdict = judge({
+    pr: '42',
+    mode: 'test',
+    now,
+    hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 30, latencies(150, 8, 7)))],
+  });
+
+  it('round-trips through JSON and parseVerdict, and refuses other shapes', () => {
+    expect(parseVerdict(JSON.parse(JSON.stringify(verdict)))).toEqual(verdict);
+    expect(() => parseVerdict({ ...verdict, schema: 'x' })).toThrow(/schema/);
+    expect(() => parseVerdict({ ...verdict, pr: '042' })).toThrow(/pr/);
+    expect(() => parseVerdict({ ...verdict, hops: [{ hop: 'x' }] })).toThrow(/hop/);
+  });
+
+  it('prints one line per hop and check, and a markdown table', () => {
+    const text = renderText(verdict);
+    expect(text).toMatch(/^FAIL {2}PR 42 is worse than stable/);
+    expect(text).toContain('error-rate FAIL');
+    expect(text).toContain('fisher-exact p=<0.0001');
+    expect(renderMarkdown(verdict)).toContain('| edge | ❌ fail | 20.0 % vs 0.0 % |');
+  });
+});
