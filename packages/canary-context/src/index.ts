@@ -42,6 +42,28 @@ export {
   canaryFastifyPlugin,
   canaryResponseHeaders,
 } from './fastify-plugin';
+export { FAULTS_PATH, handleFaultAdmin } from './fault-admin';
+export { type FaultPluginOptions, faultFastifyPlugin } from './fault-fastify';
+export { faultServerInterceptor } from './fault-grpc';
+export {
+  FAULT_ATTRIBUTE,
+  type FaultDecision,
+  FaultInjector,
+  type FaultInjectorOptions,
+  type FaultKind,
+  type FaultProtocol,
+  injectedFaultMessage,
+} from './fault-injector';
+export {
+  type FaultSpec,
+  FaultSpecError,
+  type FaultTarget,
+  formatFaultSpec,
+  hasFaults,
+  NO_FAULTS,
+  parseFaultSpec,
+  parseFaultTarget,
+} from './faults';
 export {
   type CanaryClientInterceptorOptions,
   type CanaryServerInterceptorOptions,

@@ -73,12 +73,15 @@ export async function buildTestApp(
 /** Starts an echo gRPC server with the canary server interceptor on 127.0.0.1:0. */
 export async function startEchoServer(
   handlers: EchoHandlers,
-  opts: { identity?: InstanceIdentity; trustKey?: boolean } = {},
+  opts: { identity?: InstanceIdentity; trustKey?: boolean; after?: grpc.ServerInterceptor[] } = {},
 ): Promise<{ address: string; metrics: ServiceMetrics }> {
   const identity = opts.identity ?? storeIdentity;
   const metrics = createServiceMetrics({ identity });
   const server = new grpc.Server({
-    interceptors: [canaryServerInterceptor({ identity, trustKey: opts.trustKey ?? true, metrics })],
+    interceptors: [
+      canaryServerInterceptor({ identity, trustKey: opts.trustKey ?? true, metrics }),
+      ...(opts.after ?? []),
+    ],
   });
   server.addService(echoServiceDefinition, handlers);
   const port = await new Promise<number>((resolve, reject) =>
