@@ -5,6 +5,7 @@
  * there were enough calls to have seen a rise of the tolerance's size; otherwise it says it cannot
  * tell. Pure and browser-safe: the web UI imports this module to read a verdict.
  */
+import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { type Bucket, bucketTallies, histogramQuantile } from './exposition';
 import { FLAGGER_GATES, type Protocol } from './metrics';
 import {
@@ -502,7 +503,7 @@ export function parseVerdict(value: unknown): Verdict {
   if (typeof value !== 'object' || value === null) return fail('not an object');
   const v = value as Record<string, unknown>;
   if (v.schema !== VERDICT_SCHEMA) return fail(`schema is not ${VERDICT_SCHEMA}`);
-  if (typeof v.pr !== 'string' || !/^[1-9][0-9]{0,8}$/.test(v.pr)) fail('pr');
+  if (typeof v.pr !== 'string' || !PR_NUMBER_PATTERN.test(v.pr)) fail('pr');
   if (!isOutcome(v.outcome)) fail('outcome');
   if (typeof v.summary !== 'string' || typeof v.createdAt !== 'string' || typeof v.mode !== 'string')
     fail('summary');

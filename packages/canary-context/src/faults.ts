@@ -4,6 +4,7 @@
  * `CANARY_FAULTS`, the admin endpoint's body, `npm start -- --fault` and `pr-canary fault`. Pure, no
  * Node imports. Error messages never echo the input, only the names this module knows.
  */
+import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 
 export interface FaultSpec {
   /** Fraction of calls answered with an error (0 = none). */
@@ -227,7 +228,7 @@ export function parseFaultTarget(text: string): FaultTarget {
   const service = text.slice(first + 1, second);
   let track: string;
   if (who === 'stable') track = 'stable';
-  else if (/^[1-9][0-9]{0,8}$/.test(who)) track = `pr-${who}`;
+  else if (PR_NUMBER_PATTERN.test(who)) track = `pr-${who}`;
   else throw new FaultSpecError('a fault names a PR number (1-999999999) or stable before the first ":"');
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(service))
     throw new FaultSpecError('a fault names a service such as store or api-service');
