@@ -2,14 +2,14 @@
  * The popup's "check" button: asks an origin's `GET /api/route` (with the chosen key) where the request
  * landed at every hop. The response is untrusted: its shape is checked and it is only shown as text.
  */
-import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
-import { parseHopList, type ServedByEntry } from './served-by';
+import {
+  parseRouteHops,
+  type RouteReport as ReportBody,
+  parseRouteReport as readRouteReport,
+} from '@pr-canary/contracts/route-report';
 
-export interface RouteReport {
+export interface RouteReport extends ReportBody {
   status: number;
-  canary: string | null;
-  warning: string | null;
-  hops: ServedByEntry[];
   /** For an error status: the API's (or the router's) message, e.g. "PR 7's store-service canary is declared but not running (stopped)". */
   error: string | null;
 }
@@ -18,26 +18,21 @@ export type RouteCheckResult = { ok: true; report: RouteReport } | { ok: false; 
 
 const ROUTE_PATH = '/api/route';
 const CHECK_TIMEOUT_MS = 5000;
-const MAX_WARNING_LENGTH = 300;
+const MAX_MESSAGE_LENGTH = 300;
 
 /**
- * Parses a `/api/route` body. Error responses (503/504 when the store is unreachable) still carry
- * `hops`, so they are reports too.
+ * Reads a `/api/route` body by the contracts' schema. Error responses (503/504 when the store is
+ * unreachable) still carry `hops`, so they are reports too, with the API's message.
  */
 export function parseRouteReport(status: number, body: unknown): RouteReport | undefined {
+  if (status < 400) {
+    const report = readRouteReport(body);
+    return report.ok ? { status, ...report.value, error: null } : undefined;
+  }
   if (typeof body !== 'object' || body === null) return undefined;
-  const record = body as Record<string, unknown>;
-  const hops = parseHopList(record.hops);
-  if (!hops) return undefined;
-  const key = typeof record.canary === 'string' ? parseCanaryKey(record.canary) : undefined;
-  const warning = typeof record.warning === 'string' ? displayText(record.warning) : null;
-  return {
-    status,
-    canary: key?.kind === 'valid' ? key.pr : null,
-    warning,
-    hops,
-    error: errorMessage(status, body),
-  };
+  const hops = parseRouteHops((body as Record<string, unknown>).hops);
+  if (!hops.ok) return undefined;
+  return { status, canary: null, warning: null, hops: hops.value, error: errorMessage(status, body) };
 }
 
 /** The `message` of an error body (`{statusCode, error, message, code}`), made safe to show. */
@@ -54,7 +49,7 @@ function displayText(text: string): string {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
       .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
       .trim()
-      .slice(0, MAX_WARNING_LENGTH)
+      .slice(0, MAX_MESSAGE_LENGTH)
   );
 }
 

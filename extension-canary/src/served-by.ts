@@ -5,7 +5,8 @@
  */
 
 import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
-import { isValidEntry, parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
+import { isRouteHop } from '@pr-canary/contracts/route-report';
+import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { normalizeOrigin } from './origin';
 
 export type { ServedByEntry };
@@ -108,7 +109,9 @@ export function parseStoredChain(raw: unknown): ObservedChain | undefined {
   const record = raw as Record<string, unknown>;
   const origin = typeof record.origin === 'string' ? normalizeOrigin(record.origin) : undefined;
   if (!origin?.ok || typeof record.observedAt !== 'number' || !Array.isArray(record.hops)) return undefined;
-  const hops = record.hops.filter(isEntry);
+  const hops = record.hops
+    .filter(isRouteHop)
+    .map(({ service, track, version }) => ({ service, track, version }));
   return {
     origin: origin.origin,
     hops,
@@ -123,17 +126,6 @@ function storedKey(raw: unknown): string | null {
   return key?.kind === 'valid' ? key.pr : null;
 }
 
-function isEntry(value: unknown): value is ServedByEntry {
-  if (typeof value !== 'object' || value === null) return false;
-  const { service, track, version } = value as Record<string, unknown>;
-  return (
-    typeof service === 'string' &&
-    typeof track === 'string' &&
-    typeof version === 'string' &&
-    isValidEntry({ service, track, version })
-  );
-}
-
 /** Each hop with whether it is a canary and whether it is the chosen PR's. */
 export function describeHops(hops: readonly ServedByEntry[], pr: string | null): HopView[] {
   return hops.map((hop) => ({
@@ -141,10 +133,4 @@ export function describeHops(hops: readonly ServedByEntry[], pr: string | null):
     canary: hop.track.startsWith('pr-'),
     onChosenPr: pr !== null && hop.track === `pr-${pr}`,
   }));
-}
-
-/** Parses a JSON array of hops (from `/api/route`), or undefined when it is not one. */
-export function parseHopList(raw: unknown): ServedByEntry[] | undefined {
-  if (!Array.isArray(raw) || !raw.every(isEntry)) return undefined;
-  return raw.map(({ service, track, version }) => ({ service, track, version }));
 }

@@ -96,9 +96,20 @@ describe('parseRouteReport', () => {
     expect(parseRouteReport(503, body)?.error).toBe(`${message} [0m`);
   });
 
-  it('rejects bodies without a valid hop list, and drops an invalid canary', () => {
+  it('rejects bodies that are no route report (the contracts’ schema)', () => {
     expect(parseRouteReport(200, { hops: 'x' })).toBeUndefined();
     expect(parseRouteReport(200, null)).toBeUndefined();
-    expect(parseRouteReport(200, { canary: '0x1', warning: 'w', hops })?.canary).toBeNull();
+    expect(parseRouteReport(200, { canary: '0x1', warning: 'w', hops })).toBeUndefined();
+    expect(parseRouteReport(200, { canary: null, warning: 'w\u001b[0m', hops })).toBeUndefined();
+    expect(
+      parseRouteReport(503, { message: 'down', hops: [{ ...hops[0], service: 'a b' }] }),
+    ).toBeUndefined();
+    expect(parseRouteReport(200, { canary: '7', warning: null, hops })).toEqual({
+      status: 200,
+      canary: '7',
+      warning: null,
+      hops,
+      error: null,
+    });
   });
 });

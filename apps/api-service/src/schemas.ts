@@ -1,5 +1,6 @@
 /**
- * JSON schemas of every request part and response body. Unknown properties are refused (the app's
+ * JSON schemas of every request part and response body (the `/api/route` report's is the contracts'
+ * `routeReportJsonSchema`). Unknown properties are refused (the app's
  * Ajv runs with removeAdditional off), and no type coercion happens: query strings stay strings.
  */
 
@@ -68,23 +69,5 @@ export const itemsPageSchema = {
   properties: {
     items: { type: 'array', items: itemSchema },
     nextCursor: { type: ['string', 'null'] },
-  },
-} as const;
-
-const servedByEntrySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['service', 'track', 'version'],
-  properties: { service: { type: 'string' }, track: { type: 'string' }, version: { type: 'string' } },
-} as const;
-
-export const routeReportSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['canary', 'warning', 'hops'],
-  properties: {
-    canary: { type: ['string', 'null'] },
-    warning: { type: ['string', 'null'] },
-    hops: { type: 'array', items: servedByEntrySchema },
   },
 } as const;

@@ -1,5 +1,6 @@
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
-import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { isTrack, parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { parseRouteReport, type RouteReport } from '@pr-canary/contracts/route-report';
 import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
 import { z } from 'zod';
 
@@ -47,22 +48,6 @@ export interface ProbeResult {
 }
 
 /**
- * The body comes from the network and its strings are printed to a terminal (or a CI log): only
- * printable ASCII, as served-by entries and X-Canary-Warning are by contract, so no escape sequence
- * or line break from a server reaches the output.
- */
-const printable = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/^[\x20-\x7e]*$/);
-const routeResponseSchema = z.object({
-  canary: printable(64).nullable(),
-  warning: printable(512).nullable(),
-  hops: z.array(z.object({ service: printable(128), track: printable(128), version: printable(128) })),
-});
-type RouteResponse = z.infer<typeof routeResponseSchema>;
-/**
  * The `code` of an api or router error body (e.g. UNAVAILABLE, UPSTREAM_UNAVAILABLE), only a safe
  * token, and its message when it is the fixed "… is declared but not running (…)" shape.
  */
@@ -77,7 +62,6 @@ const SHORT_SERVICE: Readonly<Record<string, RoutedService>> = {
   'api-service': 'api-service',
   'store-service': 'store-service',
 };
-const TRACK_PATTERN = /^(stable|pr-[1-9][0-9]{0,8})$/;
 
 export class ProbeUsageError extends Error {
   override name = 'ProbeUsageError';
@@ -93,15 +77,13 @@ export function parseExpectation(value: string): Partial<Record<RoutedService, s
       throw new ProbeUsageError(
         `--expect: unknown service; use ${ROUTED_SERVICES.join(', ')} (or api, store)`,
       );
-    if (!TRACK_PATTERN.test(track)) throw new ProbeUsageError('--expect: a track is stable or pr-<N>');
+    if (!isTrack(track)) throw new ProbeUsageError('--expect: a track is stable or pr-<N>');
     expectation[service] = track;
   }
   return expectation;
 }
 
-type Outcome =
-  | { kind: 'ok'; body: RouteResponse }
-  | { kind: 'failed'; status: number | null; message: string };
+type Outcome = { kind: 'ok'; body: RouteReport } | { kind: 'failed'; status: number | null; message: string };
 
 export async function probe(options: ProbeOptions): Promise<ProbeResult> {
   const outcomes: Outcome[] = [];
@@ -118,12 +100,12 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const body: unknown = await response.json().catch(() => undefined);
-    const parsed = routeResponseSchema.safeParse(body);
-    if (response.ok && parsed.success) return { kind: 'ok', body: parsed.data };
+    const parsed = parseRouteReport(body);
+    if (response.ok && parsed.ok) return { kind: 'ok', body: parsed.value };
     const code = errorCodeSchema.safeParse(body);
     const detail = code.success
       ? ` ${code.data.code}${code.data.message ? `: ${code.data.message}` : ''}`
-      : parsed.success
+      : parsed.ok
         ? ''
         : ' without a route body';
     return { kind: 'failed', status: response.status, message: `HTTP ${response.status}${detail}` };
@@ -182,7 +164,7 @@ function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeRe
   };
 }
 
-function countHop(hops: Record<string, HopCount[]>, hop: RouteResponse['hops'][number]): void {
+function countHop(hops: Record<string, HopCount[]>, hop: RouteReport['hops'][number]): void {
   const counts = hops[hop.service] ?? [];
   hops[hop.service] = counts;
   const existing = counts.find((c) => c.track === hop.track && c.version === hop.version);

@@ -135,10 +135,14 @@ function trimOptionalWhitespace(value: string): string {
   return value.slice(start, end);
 }
 
+/** Whether `value` is a track: `stable` or `pr-<PR number>`. */
+export function isTrack(value: string): value is Track {
+  return value === 'stable' || (value.startsWith('pr-') && PR_NUMBER_PATTERN.test(value.slice(3)));
+}
+
 /** Parses an instance's own track (`CANARY_TRACK`): `stable` or `pr-<PR number>`; throws otherwise. */
 export function parseTrack(value: string): Track {
-  if (value === 'stable') return 'stable';
-  if (value.startsWith('pr-') && PR_NUMBER_PATTERN.test(value.slice(3))) return value as Track;
+  if (isTrack(value)) return value;
   throw new Error('a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)');
 }
 

@@ -3,6 +3,7 @@ import {
   type CanaryKey,
   formatCanaryWarning,
   type InvalidReason,
+  isTrack,
   parseCanaryKey,
   parseTrack,
   trackForKey,
@@ -83,15 +84,17 @@ describe('formatCanaryWarning', () => {
   });
 });
 
-describe('parseTrack', () => {
+describe('parseTrack and isTrack', () => {
   it.each(['stable', 'pr-1', 'pr-42', 'pr-999999999'])('accepts %s', (track) => {
     expect(parseTrack(track)).toBe(track);
+    expect(isTrack(track)).toBe(true);
   });
 
   it.each(['', 'Stable', 'pr-', 'pr-0', 'pr-042', 'pr-1234567890', 'pr-4a', 'canary', ' stable'])(
     'rejects %j',
     (track) => {
       expect(() => parseTrack(track)).toThrow(/stable.*pr-<PR number>/);
+      expect(isTrack(track)).toBe(false);
     },
   );
 });

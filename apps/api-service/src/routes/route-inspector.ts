@@ -9,12 +9,12 @@ import {
   type InstanceIdentity,
   servedByChain,
 } from '@pr-canary/canary-context';
+import { type RouteReport, routeReportJsonSchema } from '@pr-canary/contracts/route-report';
 import type { FastifyInstance } from 'fastify';
 import { replyWithError } from '../errors';
-import { routeReportSchema } from '../schemas';
 import type { StoreClient } from '../store-client';
 
-function describeKey(key: CanaryKey) {
+function describeKey(key: CanaryKey): Pick<RouteReport, 'canary' | 'warning'> {
   return {
     canary: key.kind === 'valid' ? key.pr : null,
     warning: key.kind === 'invalid' ? formatCanaryWarning(key) : null,
@@ -25,12 +25,14 @@ export function registerRouteInspector(
   app: FastifyInstance,
   deps: { store: StoreClient; identity: InstanceIdentity; deadlineMs: number },
 ): void {
-  app.get('/api/route', { schema: { response: { 200: routeReportSchema } } }, async (request, reply) => {
+  const schema = { response: { 200: routeReportJsonSchema() } };
+  app.get('/api/route', { schema }, async (request, reply) => {
     try {
       await deps.store.checkHealth(deps.deadlineMs);
     } catch (err) {
       return replyWithError(request, reply, err, { hops: servedByChain(deps.identity) });
     }
-    return { ...describeKey(request.canaryKey), hops: servedByChain(deps.identity) };
+    const report: RouteReport = { ...describeKey(request.canaryKey), hops: servedByChain(deps.identity) };
+    return report;
   });
 }

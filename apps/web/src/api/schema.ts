@@ -1,4 +1,4 @@
-import type { ServedByEntry } from '@pr-canary/contracts/served-by';
+import { type RouteReport, parseRouteReport as readRouteReport } from '@pr-canary/contracts/route-report';
 import { ApiError } from './errors';
 
 /** Response bodies are checked before use: the UI shows what the API said, or says that it made no sense. */
@@ -22,12 +22,6 @@ export interface ItemInput {
 export interface ItemPage {
   items: Item[];
   nextCursor: string | null;
-}
-
-export interface RouteReport {
-  canary: string | null;
-  warning: string | null;
-  hops: ServedByEntry[];
 }
 
 type Json = Record<string, unknown>;
@@ -82,21 +76,11 @@ export function parseItemPage(value: unknown): ItemPage {
   };
 }
 
-function parseHop(value: unknown): ServedByEntry {
-  const fields = object(value, 'hop');
-  return {
-    service: string(fields, 'service', 'hop'),
-    track: string(fields, 'track', 'hop'),
-    version: string(fields, 'version', 'hop'),
-  };
-}
+export type { RouteReport };
 
+/** The `/api/route` body, by the one schema the api, the CLI and the extension share. */
 export function parseRouteReport(value: unknown): RouteReport {
-  const fields = object(value, 'route');
-  if (!Array.isArray(fields.hops)) throw badResponse('route.hops is not an array');
-  return {
-    canary: nullableString(fields, 'canary', 'route'),
-    warning: nullableString(fields, 'warning', 'route'),
-    hops: fields.hops.map(parseHop),
-  };
+  const result = readRouteReport(value);
+  if (!result.ok) throw badResponse(`route report ${result.problem}`);
+  return result.value;
 }
