@@ -28,3 +28,21 @@ export const sharedConfig = defineConfig({
     maxWorkers,
   },
 });
+
+/**
+ * The browser suites (`npm run test:browser`): `*.browser.test.ts` only, real Chromium, one file at a
+ * time (each starts a browser on 2 shared cores). Spread rather than merged: merging would keep the
+ * shared config's browser-test exclude.
+ */
+export function browserTestConfig(test: NonNullable<typeof sharedConfig.test> = {}) {
+  return defineConfig({
+    ...sharedConfig,
+    test: {
+      ...sharedConfig.test,
+      include: ['test/**/*.browser.test.ts'],
+      exclude: ['node_modules/**'],
+      fileParallelism: false,
+      ...test,
+    },
+  });
+}

@@ -1,3 +1,4 @@
+import { newProfileDir } from '@pr-canary/test-support/chromium';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,6 @@ import {
   type ExtensionBrowser,
   type ExtensionCopy,
   launchWithExtension,
-  newProfileDir,
   openPopup,
 } from './browser/browser';
 import { startTestServer, type TestServer } from './browser/server';

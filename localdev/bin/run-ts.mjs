@@ -41,7 +41,7 @@ function runChild(entry, nodeArgs) {
 export function runTypeScript(relativeEntry, commandName) {
   const { tsx, parentWatch } = resolveDependencies(commandName, {
     tsx: 'tsx',
-    parentWatch: '@pr-canary/canary-context/parent-watch',
+    parentWatch: '@pr-canary/local-kit/parent-watch',
   });
   runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
     '--conditions=pr-canary-source',
@@ -55,7 +55,7 @@ export function runTypeScript(relativeEntry, commandName) {
 /** Runs a compiled entry (built by `npm run build`) with source maps. */
 export function runCompiled(relativeEntry, commandName) {
   const { parentWatch } = resolveDependencies(commandName, {
-    parentWatch: '@pr-canary/canary-context/parent-watch',
+    parentWatch: '@pr-canary/local-kit/parent-watch',
   });
   runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
     '--enable-source-maps',

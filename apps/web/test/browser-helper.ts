@@ -4,20 +4,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Stack, startStack } from '@pr-canary/localdev';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@pr-canary/test-support/chromium';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export interface BrowserSuite {
   /** The web UI's origin (a `vite preview` of a fresh production build). */
@@ -68,7 +60,7 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
       // The deploy-time config mechanism, exactly as a cluster would mount it.
       await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,16 +1,15 @@
 /**
- * Real Chromium (Debian `chromium`, headless) with the built extension loaded unpacked, driven by
- * playwright-core. Each test file gets a private copy of build/ and a private profile.
+ * Real Chromium (test-support's headless Debian `chromium`) with the built extension loaded unpacked,
+ * driven by playwright-core. Each test file gets a private copy of build/ and a private profile.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+import { launchChromiumContext, newProfileDir } from '@pr-canary/test-support/chromium';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const BUILD_DIR = path.resolve(__dirname, '../../build');
-/** Debian's chromium; CI installs it with apt. */
-const CHROMIUM = '/usr/bin/chromium';
 
 export interface ExtensionCopy {
   dir: string;
@@ -45,20 +44,10 @@ export async function launchWithExtension(
   extensionDir: string,
   userDataDir: string,
 ): Promise<ExtensionBrowser> {
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const context = await launchChromiumContext(userDataDir, [
+    `--disable-extensions-except=${extensionDir}`,
+    `--load-extension=${extensionDir}`,
+  ]);
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
     const extensionId = new URL(worker.url()).host;
@@ -86,11 +75,6 @@ export async function launchFreshExtension(
     await removeBoth();
     throw error;
   }
-}
-
-export async function newProfileDir(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-profile-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Stops the extension's service worker, as Chrome does after 30 s without events. */

@@ -1,14 +1,13 @@
 /**
- * Runs dynalite (a real DynamoDB-API server) as its own process for the local stack.
+ * Runs dynalite (a real DynamoDB-API server, started by `@pr-canary/local-kit` as the tests start it)
+ * as its own process for the local stack.
  * Usage: main.ts --port <port> --host <host> [--path <dir>] — with --path, data is kept on disk (LevelDB).
  * Prints one JSON line `{"msg":"listening","port":N}` once bound (port 0 picks a free port), and sends
  * the same announcement as the services over IPC when started with a channel (the local stack does).
  */
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ListeningMessage } from '@pr-canary/canary-context/listening';
-import dynalite from 'dynalite';
+import { startDynalite } from '@pr-canary/local-kit';
 
 const { values } = parseArgs({
   options: {
@@ -17,26 +16,31 @@ const { values } = parseArgs({
     path: { type: 'string' },
   },
 });
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65_535)
-  throw new Error('--port must be an integer 0-65535');
-if (values.path) mkdirSync(values.path, { recursive: true });
 
-const server = dynalite({ path: values.path, createTableMs: 20, deleteTableMs: 20, updateTableMs: 20 });
-server.listen(port, values.host, () => {
-  const bound = (server.address() as AddressInfo).port;
+async function main(): Promise<void> {
+  // Tables take a moment to become ACTIVE, as in DynamoDB (the store waits for that).
+  const db = await startDynalite({
+    host: values.host,
+    port: Number(values.port),
+    path: values.path,
+    tableDelayMs: 20,
+  });
   process.stdout.write(
-    `${JSON.stringify({ level: 30, msg: 'listening', port: bound, path: values.path ?? 'memory' })}\n`,
+    `${JSON.stringify({ level: 30, msg: 'listening', port: db.port, path: values.path ?? 'memory' })}\n`,
   );
   if (typeof process.send === 'function' && process.connected) {
-    const message: ListeningMessage = { type: 'pr-canary:listening', port: bound };
+    const message: ListeningMessage = { type: 'pr-canary:listening', port: db.port };
     process.send(message);
   }
-});
-
-function shutdown(): void {
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2_000).unref();
+  const shutdown = (): void => {
+    void db.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dynalite: ${(error as Error).message}\n`);
+  process.exit(1);
+});

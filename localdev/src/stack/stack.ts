@@ -426,7 +426,6 @@ class StackRunner {
   #spawn(name: string, args: readonly string[], cwd: string, env: Record<string, string>): ManagedChild {
     return new ManagedChild({
       name,
-      command: process.execPath,
       args,
       cwd,
       env: { ...this.#baseEnv(), ...env },

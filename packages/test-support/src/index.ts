@@ -1,4 +1,5 @@
-export { type DynaliteOptions, type RunningDynalite, startDynalite } from './dynalite';
+/** The one dynalite starter, shared with the local stack. */
+export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
 export { freePort } from './free-port';
 export {
   type OtlpReceiver,

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { type OutputStream, WatchedChild } from '@pr-canary/local-kit';
 
 /** A parsed JSON log line. */
 export type LogLine = Record<string, unknown>;
@@ -16,7 +16,7 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /**
    * Modules loaded with `--require` before the script (default: the telemetry register, as in
-   * production). The parent watch (below) is always loaded first.
+   * production). local-kit's parent watch is always loaded first.
    */
   preload?: readonly string[];
   /** How long `waitForLog` waits before failing (default 30 s). */
@@ -40,13 +40,15 @@ export interface ServiceProcess {
 const COMPILED_ARGS = ['--enable-source-maps'] as const;
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/canary-context/register'] as const;
-/**
- * Every child gets an IPC channel to this process and preloads the parent watch, so it dies with its
- * parent even when the test worker is SIGKILLed (the channel closes, the child sends itself SIGTERM).
- */
-const PARENT_WATCH = '@pr-canary/canary-context/parent-watch';
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+
+interface OutputLine {
+  stream: OutputStream;
+  raw: string;
+  /** A stdout line that is a JSON object. */
+  json: LogLine | undefined;
+}
 
 function parseJsonLine(text: string): LogLine | undefined {
   if (!text.startsWith('{')) return undefined;
@@ -57,80 +59,53 @@ function parseJsonLine(text: string): LogLine | undefined {
   }
 }
 
-/** Starts `script` exactly as `npm start` and the images do, as a child process the test owns. */
+/**
+ * Starts `script` exactly as `npm start` and the images do, as a child process the test owns: a
+ * `WatchedChild` of `@pr-canary/local-kit` (the local stack's children are the same kind), so it dies
+ * with the test process even when the test worker is SIGKILLed.
+ */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
   const script = options.script ?? 'dist/server.js';
   const runtimeArgs = script.endsWith('.ts') ? SOURCE_ARGS : COMPILED_ARGS;
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  const preload = [
-    '--import',
-    PARENT_WATCH,
-    ...(options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]),
-  ];
-  const child = spawn(process.execPath, [...runtimeArgs, ...preload, script], {
+  const preload = (options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]);
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const child = new WatchedChild<OutputLine>({
+    name: `${options.cwd} ${script}`,
+    args: [...runtimeArgs, ...preload, script],
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    parseLine: (raw, stream) => ({ stream, raw, json: stream === 'stdout' ? parseJsonLine(raw) : undefined }),
+    onLine: (line) => {
+      if (line.json) logs.push(line.json);
+      else if (line.stream === 'stderr') stderr.push(line.raw);
+    },
   });
-  // The channel is only there to close when this process dies; it must not keep this process alive.
-  child.channel?.unref();
-  const logs: LogLine[] = [];
-  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-  let stderr = '';
-  let pending = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines.map(parseJsonLine)) {
-      if (!line) continue;
-      logs.push(line);
-      for (const waiter of waiters) {
-        if (waiter.match(line)) {
-          waiters.delete(waiter);
-          waiter.resolve(line);
-        }
-      }
-    }
-  });
-  // 'close' (not 'exit'): stdout is fully read by then, so no last line is missed.
-  const exited = once(child, 'close').then(([code]) => code as number | null);
-  const describe = () => `${options.cwd} ${script}; stderr: ${stderr.slice(-2000)}`;
+  const stderrText = () => stderr.join('\n');
+  const exited = child.exited.then((exit) => exit.code);
 
   return {
-    child,
+    child: child.process,
     logs,
-    stderr: () => stderr,
+    stderr: stderrText,
     exited,
-    waitForLog(match) {
+    async waitForLog(match) {
       const seen = logs.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const waiter = {
-          match,
-          resolve: (line: LogLine) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`no matching log line within ${waitTimeoutMs} ms from ${describe()}`));
-        }, waitTimeoutMs);
-        waiters.add(waiter);
-        void exited.then((code) => {
-          if (!waiters.delete(waiter)) return;
-          clearTimeout(timer);
-          reject(new Error(`exited with ${code} before the expected log line: ${describe()}`));
-        });
-      });
+      if (seen) return seen;
+      try {
+        return await child.waitFor(
+          (event) =>
+            event.kind === 'line' && event.line.json && match(event.line.json) ? event.line.json : undefined,
+          'the expected log line',
+          waitTimeoutMs,
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; stderr: ${stderrText().slice(-2000)}`);
+      }
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await child.stop(0);
     },
   };
 }

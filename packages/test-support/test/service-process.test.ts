@@ -47,41 +47,24 @@ describe('startServiceProcess', () => {
   it('fails a wait when the process exits first, naming the script', async () => {
     const service = start({ EXIT_AT_ONCE: '1' });
     await expect(service.waitForLog((line) => line.msg === 'never')).rejects.toThrow(
-      /exited with 0 before the expected log line: .*announce\.js/,
+      /announce\.js exited \(exit code 0\) before it reported the expected log line/,
     );
   });
 
   it('fails a wait that times out, and stop() kills the process', async () => {
     const service = start({}, 300);
     await expect(service.waitForLog((line) => line.msg === 'never')).rejects.toThrow(
-      /no matching log line within 300 ms/,
+      /announce\.js did not report the expected log line within 300 ms/,
     );
     await service.stop();
     expect(service.child.signalCode).toBe('SIGKILL');
   });
 });
 
-describe('a child of startServiceProcess', () => {
-  it('dies with its parent, even when the parent is SIGKILLed', async () => {
-    const parent = start({}, undefined, 'test/fixtures/spawns-child.ts');
-    const line = await parent.waitForLog((entry) => entry.msg === 'child listening');
-    const childPid = Number(line.pid);
-    expect(isAlive(childPid)).toBe(true);
-    onTestFinished(() => {
-      if (isAlive(childPid)) process.kill(childPid, 'SIGKILL');
-    });
-
-    parent.child.kill('SIGKILL');
-    await parent.exited;
-    await expect.poll(() => isAlive(childPid), { timeout: 10_000, interval: 50 }).toBe(false);
+describe('startServiceProcess stderr', () => {
+  it('keeps what the process wrote to stderr, for failure messages', async () => {
+    const service = start({ EXIT_AT_ONCE: '1', SAY_ON_STDERR: 'bad config: PORT' });
+    await service.exited;
+    expect(service.stderr()).toBe('bad config: PORT');
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

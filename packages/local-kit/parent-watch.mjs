@@ -1,4 +1,4 @@
-// Preload (`node --import @pr-canary/canary-context/parent-watch …`) for a child that must not outlive
+// Preload (`node --import @pr-canary/local-kit/parent-watch …`) for a child that must not outlive
 // the process that started it, even when that process is killed with SIGKILL and cannot clean up.
 //
 // The parent spawns the child with an IPC channel (stdio 'ipc'); the operating system closes that
