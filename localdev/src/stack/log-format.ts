@@ -1,27 +1,29 @@
 /**
- * Turns one output line of a child (pino JSON or plain text) into one readable line.
- * Child output is our own services' logs, but it is still cleaned of control characters and capped in
- * length before it reaches the terminal.
+ * Turns one output line of a child (pino JSON or plain text) into one readable line: JSON lines are
+ * formatted by pino-pretty (`INFO: listening {"port":8081}`), without the fields every service line
+ * carries (the prefix already says who is talking). Child output is our own services' logs, but it is
+ * still cleaned of control characters and capped in length before it reaches the terminal; colour is
+ * added afterwards by the prefixer, so nothing a child sends can colour or move the terminal.
  */
-
-const LEVEL_NAMES: Readonly<Record<number, string>> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
+import { prettyFactory } from 'pino-pretty';
 
 /** Fields every service line carries; the prefix already says who is talking. */
-const IDENTITY_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'service', 'track', 'version', 'msg']);
+const IDENTITY_FIELDS = ['time', 'pid', 'hostname', 'service', 'track', 'version'];
 const MAX_LINE_LENGTH = 2_000;
-const MAX_FIELD_LENGTH = 300;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
 const ANSI_SEQUENCE = /\u001b\[[0-9;?]*[A-Za-z]/g;
+const LINE_BREAKS = /[\r\n]+/g;
+
+const pretty = prettyFactory({
+  colorize: false,
+  singleLine: true,
+  ignore: IDENTITY_FIELDS.join(','),
+  // An error stays on the line as JSON too: one output line is one terminal line under one prefix.
+  errorLikeObjectKeys: [],
+});
 
 export interface ParsedLine {
   /** pino level number, when the line was JSON. */
@@ -31,7 +33,7 @@ export interface ParsedLine {
 }
 
 function cleanText(raw: string): string {
-  const text = raw.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARACTERS, '');
+  const text = raw.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARACTERS, '').replace(LINE_BREAKS, ' ');
   return text.length > MAX_LINE_LENGTH ? `${text.slice(0, MAX_LINE_LENGTH)}…` : text;
 }
 
@@ -39,20 +41,7 @@ export function parseLine(raw: string): ParsedLine {
   const json = tryParseObject(raw);
   if (!json) return { level: undefined, text: cleanText(raw), json: undefined };
   const level = typeof json.level === 'number' ? json.level : undefined;
-  return { level, text: cleanText(formatJsonLine(json, level)), json };
-}
-
-function formatJsonLine(json: Record<string, unknown>, level: number | undefined): string {
-  const levelName = level === undefined ? '' : `${LEVEL_NAMES[level] ?? String(level)} `;
-  const fields = Object.entries(json)
-    .filter(([name]) => !IDENTITY_FIELDS.has(name))
-    .map(([name, value]) => `${name}=${formatValue(value)}`);
-  return [`${levelName}${String(json.msg ?? '')}`, ...fields].join(' ');
-}
-
-function formatValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > MAX_FIELD_LENGTH ? `${text.slice(0, MAX_FIELD_LENGTH)}…` : text;
+  return { level, text: cleanText(pretty(json).trimEnd()), json };
 }
 
 function tryParseObject(raw: string): Record<string, unknown> | undefined {

@@ -160,8 +160,8 @@ describe('npm start (localdev/bin/start.mjs)', () => {
   it('prints one prefix per instance and a ready banner, and stops every child on SIGTERM', async () => {
     const started = await startUntilReady(STABLE_ONLY);
     const stdout = started.output();
-    expect(stdout).toMatch(/^store stable +│ INFO listening port=\d+/m);
-    expect(stdout).toMatch(/^api stable +│ INFO listening port=\d+/m);
+    expect(stdout).toMatch(/^store stable +│ INFO: listening \{"port":\d+/m);
+    expect(stdout).toMatch(/^api stable +│ INFO: listening \{"port":\d+/m);
     expect(stdout).toMatch(/pr-canary local stack is ready in [0-9.]+ s/);
     const apiUrl = /curl -i (http:\/\/localhost:\d+)\/api\/route/.exec(stdout)?.[1];
     expect(apiUrl).toBeDefined();

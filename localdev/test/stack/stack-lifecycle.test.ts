@@ -78,7 +78,7 @@ describe('local stack lifecycle', () => {
       const output: string[] = [];
       const stack = await startStableStack({ env: { LOG_LEVEL: 'warn' }, log: (line) => output.push(line) });
       expect((await fetch(`${stack.urls.api}/api/route`)).status).toBe(200);
-      expect(output.join('\n')).not.toMatch(/(api|store) stable +│ INFO listening/);
+      expect(output.join('\n')).not.toMatch(/(api|store) stable +│ INFO: listening/);
     },
     START_TIMEOUT_MS,
   );
