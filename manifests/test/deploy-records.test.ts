@@ -3,14 +3,17 @@
  * the Applications Argo CD would render from what it recorded (the PR ApplicationSets' template
  * rendered with the pull request generator's and the git files generator's parameters).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { run } from '@pr-canary/ship-checks/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { pullRequestParams, renderApplication } from '../../../manifests/src/argocd';
-import { readRepoFile, repoPath } from '../src/repo';
-import { run } from '../src/tools';
+import { pullRequestParams, renderApplication } from '../src/argocd';
+import { REPO_ROOT } from '../src/layout';
+
+const repoPath = (relative: string) => path.join(REPO_ROOT, relative);
+const readRepoFile = (relative: string) => readFileSync(repoPath(relative), 'utf8');
 
 const SCRIPT = repoPath('.github/scripts/record-deployable.sh');
 const FIRST = 'aaaaaaaa11111111111111111111111111111111';

@@ -1,0 +1,170 @@
+/**
+ * The workspace package graph, as declared and as used: each workspace's declared dependencies on other
+ * workspaces (every dependency field of its package.json) and the workspaces its files actually import
+ * (a bare `@pr-canary/…` specifier, or a relative path into another workspace's folder). An import
+ * that is not declared is a hidden dependency; a path through declared and hidden edges back to where it
+ * started is a cycle. Imports are read with TypeScript's own pre-processor (static and dynamic `import`,
+ * `export … from`, `require`, `import x = require`), so comments and strings do not count.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+export interface WorkspaceInfo {
+  name: string;
+  /** Folder relative to the repository root, POSIX separators (`apps/web`). */
+  dir: string;
+  /** Workspace packages named in dependencies, devDependencies, peerDependencies or optionalDependencies. */
+  declared: ReadonlySet<string>;
+}
+
+export interface WorkspaceImport {
+  /** The importing workspace. */
+  from: string;
+  /** The imported workspace. */
+  to: string;
+  /** Importing file, relative to the repository root. */
+  file: string;
+  specifier: string;
+}
+
+export interface PackageGraph {
+  workspaces: readonly WorkspaceInfo[];
+  imports: readonly WorkspaceImport[];
+}
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
+const SOURCE_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
+/** Folders holding generated or installed code, never a workspace's own source. */
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.turbo', '.data']);
+
+/** Reads the graph of the workspaces under `root` (as listed by the root package.json `workspaces`). */
+export function readPackageGraph(root: string, workspaceDirs: readonly string[]): PackageGraph {
+  const manifests = workspaceDirs.map((dir) => ({
+    dir: toPosix(dir),
+    manifest: JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >,
+  }));
+  const names = new Set(manifests.map(({ manifest }) => String(manifest.name)));
+  const workspaces: WorkspaceInfo[] = manifests.map(({ dir, manifest }) => ({
+    name: String(manifest.name),
+    dir,
+    declared: new Set(
+      DEPENDENCY_FIELDS.flatMap((field) => Object.keys((manifest[field] as object | undefined) ?? {})).filter(
+        (dependency) => names.has(dependency),
+      ),
+    ),
+  }));
+  const imports = workspaces.flatMap((workspace) =>
+    sourceFiles(path.join(root, workspace.dir)).flatMap((file) =>
+      workspaceImports(root, file, workspace, workspaces),
+    ),
+  );
+  return { workspaces, imports };
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return SKIPPED_DIRS.has(entry.name) ? [] : sourceFiles(full);
+    return entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/** The other workspaces one file imports. */
+export function workspaceImports(
+  root: string,
+  file: string,
+  own: WorkspaceInfo,
+  workspaces: readonly WorkspaceInfo[],
+): WorkspaceImport[] {
+  const relativeFile = toPosix(path.relative(root, file));
+  return importSpecifiers(readFileSync(file, 'utf8')).flatMap((specifier) => {
+    const target = specifier.startsWith('.')
+      ? workspaceAt(toPosix(path.relative(root, path.resolve(path.dirname(file), specifier))), workspaces)
+      : workspaces.find((workspace) => isPackageSpecifier(specifier, workspace.name));
+    return target && target.name !== own.name
+      ? [{ from: own.name, to: target.name, file: relativeFile, specifier }]
+      : [];
+  });
+}
+
+/** Every module specifier a source text imports, requires or re-exports. */
+export function importSpecifiers(source: string): string[] {
+  const info = ts.preProcessFile(source, true, true);
+  return info.importedFiles.map((imported) => imported.fileName);
+}
+
+function isPackageSpecifier(specifier: string, name: string): boolean {
+  return specifier === name || specifier.startsWith(`${name}/`);
+}
+
+/** The workspace whose folder holds `relativePath` (the deepest one, should folders nest). */
+function workspaceAt(relativePath: string, workspaces: readonly WorkspaceInfo[]): WorkspaceInfo | undefined {
+  return workspaces
+    .filter((workspace) => relativePath === workspace.dir || relativePath.startsWith(`${workspace.dir}/`))
+    .sort((a, b) => b.dir.length - a.dir.length)[0];
+}
+
+/** Imports of a workspace its package.json does not declare. */
+export function hiddenDependencies(graph: PackageGraph): WorkspaceImport[] {
+  const declared = new Map(graph.workspaces.map((workspace) => [workspace.name, workspace.declared]));
+  return graph.imports.filter((edge) => !declared.get(edge.from)?.has(edge.to));
+}
+
+/**
+ * The groups of workspaces that depend on each other in a circle, through declared dependencies and
+ * hidden imports alike: the strongly connected components with more than one member (Tarjan), each
+ * sorted by name. Empty when the graph is acyclic.
+ */
+export function packageCycles(graph: PackageGraph): string[][] {
+  const edges = new Map<string, Set<string>>(graph.workspaces.map((w) => [w.name, new Set(w.declared)]));
+  for (const edge of graph.imports) edges.get(edge.from)?.add(edge.to);
+  const index = new Map<string, number>();
+  const lowLink = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const connect = (node: string): void => {
+    index.set(node, index.size);
+    lowLink.set(node, index.get(node) as number);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges.get(node) ?? []) {
+      if (!index.has(next)) {
+        connect(next);
+        lowLink.set(node, Math.min(lowLink.get(node) as number, lowLink.get(next) as number));
+      } else if (onStack.has(next)) {
+        lowLink.set(node, Math.min(lowLink.get(node) as number, index.get(next) as number));
+      }
+    }
+    if (lowLink.get(node) !== index.get(node)) return;
+    const group: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      onStack.delete(member);
+      group.push(member);
+    } while (member !== node);
+    if (group.length > 1 || edges.get(node)?.has(node)) groups.push(group.sort());
+  };
+  for (const name of [...edges.keys()].sort()) if (!index.has(name)) connect(name);
+  return groups;
+}
+
+/** Edges (declared or imported) from `from` to `to`, described for a failure message. */
+export function edgesBetween(graph: PackageGraph, from: string, to: string): string[] {
+  const declared = graph.workspaces.find((workspace) => workspace.name === from)?.declared.has(to);
+  return [
+    ...(declared ? [`${from}/package.json declares ${to}`] : []),
+    ...graph.imports
+      .filter((edge) => edge.from === from && edge.to === to)
+      .map((edge) => `${edge.file} imports ${edge.specifier}`),
+  ];
+}
+
+function toPosix(value: string): string {
+  return value.split(path.sep).join('/');
+}
