@@ -17,13 +17,25 @@ import { type CanaryScope, createScope, currentScope, runInScope } from './conte
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import {
-  canaryValuesFromBaggage,
+  type BaggageCarrier,
+  canaryFromBaggage,
   contextWithCanaryBaggage,
   isTracingActive,
-  mergeCanaryBaggage,
+  rewriteCanaryBaggage,
 } from './otel-context';
 
-const BAGGAGE_METADATA_KEY = 'baggage';
+/** W3C baggage in gRPC metadata (`baggage`), for OTel's propagator. */
+const METADATA_BAGGAGE: BaggageCarrier<grpc.Metadata> = {
+  getter: {
+    keys: (metadata) => Object.keys(metadata.getMap()),
+    get: (metadata, key) => {
+      const values = stringValues(metadata, key);
+      return values.length > 0 ? values : undefined;
+    },
+  },
+  setter: { set: (metadata, key, value) => metadata.set(key, value) },
+  clear: (metadata) => metadata.remove('baggage'),
+};
 
 export interface CanaryClientInterceptorOptions {
   /** Called with the served-by entries of each completed call (whether or not a scope is active). */
@@ -84,9 +96,7 @@ function applyCanaryMetadata(metadata: grpc.Metadata, key: CanaryKey): void {
   const pr = key.kind === 'valid' ? key.pr : undefined;
   if (pr === undefined) metadata.remove(CANARY_HEADER);
   else metadata.set(CANARY_HEADER, pr);
-  const baggage = mergeCanaryBaggage(stringValues(metadata, BAGGAGE_METADATA_KEY), pr);
-  if (baggage === undefined) metadata.remove(BAGGAGE_METADATA_KEY);
-  else metadata.set(BAGGAGE_METADATA_KEY, baggage);
+  rewriteCanaryBaggage(metadata, key, METADATA_BAGGAGE);
 }
 
 /** Adds entries in call order; an entry already in the chain (same service, track, version) is not repeated. */
@@ -188,7 +198,8 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
 export function canaryKeyFromMetadata(metadata: grpc.Metadata): CanaryKey {
   const direct = stringValues(metadata, CANARY_HEADER);
   if (direct.length > 0) return parseCanaryKey(direct);
-  return parseCanaryKey(canaryValuesFromBaggage(stringValues(metadata, BAGGAGE_METADATA_KEY)));
+  const fromBaggage = canaryFromBaggage(metadata, METADATA_BAGGAGE.getter);
+  return fromBaggage === undefined ? ABSENT_KEY : parseCanaryKey(fromBaggage);
 }
 
 function servedByFromMetadata(metadata: grpc.Metadata | undefined): readonly ServedByEntry[] {

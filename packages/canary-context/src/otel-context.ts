@@ -1,4 +1,14 @@
-import { type Context, context, ProxyTracerProvider, propagation, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  ProxyTracerProvider,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapGetter,
+  type TextMapSetter,
+  trace,
+} from '@opentelemetry/api';
+import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 
 /** Probes and scrapes are not worth a trace each: HTTP instrumentation and @fastify/otel skip them. */
@@ -21,32 +31,36 @@ export function isTracingActive(): boolean {
   return provider.getDelegate() !== new ProxyTracerProvider().getDelegate();
 }
 
+/** OTel's own W3C baggage codec (parsing, percent-encoding, properties, the spec's size limits). */
+const baggagePropagator = new W3CBaggagePropagator();
+
+/** The value of the `canary` member of the W3C baggage in `carrier`, as OTel's propagator reads it. */
+export function canaryFromBaggage<Carrier>(
+  carrier: Carrier,
+  getter: TextMapGetter<Carrier>,
+): string | undefined {
+  const baggage = propagation.getBaggage(baggagePropagator.extract(ROOT_CONTEXT, carrier, getter));
+  return baggage?.getEntry(CANARY_BAGGAGE_KEY)?.value;
+}
+
+export interface BaggageCarrier<Carrier> {
+  getter: TextMapGetter<Carrier>;
+  setter: TextMapSetter<Carrier>;
+  /** Removes every `baggage` value from the carrier. */
+  clear(carrier: Carrier): void;
+}
+
 /**
- * Merges W3C `baggage` header values: drops every existing `canary` member and appends
- * `canary=<pr>` when a PR is given. Returns undefined when nothing is left.
+ * Makes the W3C baggage in `carrier` say exactly `key` in its `canary` member (removed unless the key
+ * is valid), keeping every other member: read and written by OTel's propagator, so the result is the
+ * baggage OTel would send for the same context. No baggage is left when nothing remains.
  */
-export function mergeCanaryBaggage(existing: readonly string[], pr: string | undefined): string | undefined {
-  const members = existing
-    .flatMap((value) => value.split(','))
-    .map((member) => member.trim())
-    .filter((member) => member.length > 0 && baggageMemberKey(member) !== CANARY_BAGGAGE_KEY);
-  if (pr !== undefined) members.push(`${CANARY_BAGGAGE_KEY}=${pr}`);
-  return members.length > 0 ? members.join(',') : undefined;
-}
-
-/** The raw values of every `canary` member in W3C `baggage` header values (properties stripped). */
-export function canaryValuesFromBaggage(values: readonly string[]): string[] {
-  return values
-    .flatMap((value) => value.split(','))
-    .filter((member) => baggageMemberKey(member) === CANARY_BAGGAGE_KEY)
-    .map((member) => {
-      const value = member.slice(member.indexOf('=') + 1);
-      const semicolon = value.indexOf(';');
-      return semicolon === -1 ? value : value.slice(0, semicolon);
-    });
-}
-
-function baggageMemberKey(member: string): string {
-  const eq = member.indexOf('=');
-  return (eq === -1 ? member : member.slice(0, eq)).trim();
+export function rewriteCanaryBaggage<Carrier>(
+  carrier: Carrier,
+  key: CanaryKey,
+  { getter, setter, clear }: BaggageCarrier<Carrier>,
+): void {
+  const received = baggagePropagator.extract(ROOT_CONTEXT, carrier, getter);
+  clear(carrier);
+  baggagePropagator.inject(contextWithCanaryBaggage(key, received), carrier, setter);
 }

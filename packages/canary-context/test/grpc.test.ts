@@ -64,10 +64,22 @@ describe('canary gRPC interceptors over real sockets', () => {
     const metadata = new grpc.Metadata();
     metadata.set('baggage', 'canary=7,tenant=acme');
     const response = await runWithCanary(parseCanaryKey('42'), () => unary(client, 'hi', metadata));
-    expect(JSON.parse(response.text)).toEqual({
+    const seen = JSON.parse(response.text) as { key: string; xCanary: string[]; baggage: string[] };
+    expect(seen).toMatchObject({ key: '42', xCanary: ['42'] });
+    // One baggage value; W3C baggage is an unordered set of members.
+    expect(seen.baggage).toHaveLength(1);
+    expect(seen.baggage[0]?.split(',').sort()).toEqual(['canary=42', 'tenant=acme']);
+  });
+
+  it('reads and writes baggage as W3C baggage: percent-encoding, properties and other members kept', async () => {
+    const { address } = await startEchoServer(reportingHandlers());
+    const raw = echoClient(address, { intercept: false });
+    const metadata = new grpc.Metadata();
+    metadata.set('baggage', 'user=J%C3%B6rg;source=web, canary=%34%32');
+    expect(JSON.parse((await unary(raw, 'a', metadata)).text)).toEqual({
       key: '42',
       xCanary: ['42'],
-      baggage: ['tenant=acme,canary=42'],
+      baggage: ['user=J%C3%B6rg;source=web,canary=42'],
     });
   });
 
