@@ -4,7 +4,8 @@
  * route in the service fails here instead of in the cluster.
  */
 import { buildApp, createStoreClient, identityFromConfig, loadConfig } from '@pr-canary/api-service';
-import { createLogger, createServiceMetrics } from '@pr-canary/canary-context';
+import { createServiceMetrics } from '@pr-canary/canary-context';
+import { createLogger } from '@pr-canary/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_PROBES } from '../src/checks';
 

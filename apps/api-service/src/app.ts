@@ -30,7 +30,7 @@ declare module 'fastify' {
 export interface AppDependencies {
   config: ApiConfig;
   store: StoreClient;
-  /** A pino logger (canary-context's createLogger); Fastify makes per-request children of it. */
+  /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
 }

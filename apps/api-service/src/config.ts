@@ -8,7 +8,7 @@ import {
   millisecondsVariable,
   parseEnv,
   portVariable,
-} from '@pr-canary/canary-context';
+} from '@pr-canary/service-kit';
 import { z } from 'zod';
 
 const HOST_PORT =

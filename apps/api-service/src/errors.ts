@@ -5,8 +5,9 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { isRouteUnavailableMessage, safeText } from '@pr-canary/canary-context';
+import { isRouteUnavailableMessage } from '@pr-canary/canary-context';
 import type { UnavailableReason } from '@pr-canary/proto';
+import { safeText } from '@pr-canary/service-kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreCallError } from './store-client';
 

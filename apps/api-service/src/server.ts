@@ -1,18 +1,18 @@
 /**
  * api-service entry point: parse config, wire the real store client, logger and metrics, listen,
  * and shut down in order on SIGTERM/SIGINT (not ready → drain → close HTTP → close store channel →
- * flush telemetry → exit). Telemetry itself is started by `--require @pr-canary/canary-context/register`.
+ * flush telemetry → exit). Telemetry itself is started by `--require @pr-canary/service-kit/register`.
  */
+import { createServiceMetrics } from '@pr-canary/canary-context';
 import {
   announceListening,
   ConfigError,
   createLogger,
-  createServiceMetrics,
   installShutdown,
   routeLibraryLogs,
   shutdownTelemetry,
   startMetricsServer,
-} from '@pr-canary/canary-context';
+} from '@pr-canary/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, identityFromConfig } from './app';
 import { type ApiConfig, loadConfig } from './config';

@@ -2,7 +2,7 @@
  * App-wide behaviour over a real listening socket: liveness/readiness, CORS (preflights always land
  * on stable, so stable must answer them), served-by on every response, and the metrics endpoint.
  */
-import { startMetricsServer } from '@pr-canary/canary-context';
+import { startMetricsServer } from '@pr-canary/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack, stopStack, TEST_VERSION } from './helper';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '@pr-canary/canary-context';
+import { ConfigError } from '@pr-canary/service-kit';
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../src/config';
 

@@ -7,12 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import {
-  createLogger,
-  createServiceMetrics,
-  type InstanceIdentity,
-  type ServiceMetrics,
-} from '@pr-canary/canary-context';
+import { createServiceMetrics, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
+import { createLogger } from '@pr-canary/service-kit';
 import {
   bindStoreServer,
   createDocumentClient,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { createLogger } from '@pr-canary/canary-context';
+import { createLogger } from '@pr-canary/service-kit';
 import {
   createDocumentClient,
   ensureTable,

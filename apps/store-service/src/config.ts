@@ -5,12 +5,12 @@ import {
   millisecondsVariable,
   parseEnv,
   portVariable,
-} from '@pr-canary/canary-context';
+} from '@pr-canary/service-kit';
 import { z } from 'zod';
 
 /**
  * Every environment variable store-service reads, with its default. OTEL_* are read by
- * `@pr-canary/canary-context/register`, not here. Manifests and Dockerfile checks import this
+ * `@pr-canary/service-kit/register`, not here. Manifests and Dockerfile checks import this
  * schema to learn the variable names.
  */
 export const configSchema = z.object({

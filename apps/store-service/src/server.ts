@@ -4,12 +4,7 @@
  * down on SIGTERM/SIGINT: health NOT_SERVING → drain → gRPC tryShutdown (forced after 10 s) →
  * flush telemetry → exit.
  */
-import {
-  announceListening,
-  ConfigError,
-  installShutdown,
-  shutdownTelemetry,
-} from '@pr-canary/canary-context';
+import { announceListening, ConfigError, installShutdown, shutdownTelemetry } from '@pr-canary/service-kit';
 import { loadConfig, type StoreConfig } from './config';
 import { startStoreService } from './service';
 

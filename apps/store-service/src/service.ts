@@ -1,13 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as grpc from '@grpc/grpc-js';
+import { createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
 import {
   createLogger,
-  createServiceMetrics,
-  type InstanceIdentity,
   type MetricsServer,
   routeLibraryLogs,
   startMetricsServer,
-} from '@pr-canary/canary-context';
+} from '@pr-canary/service-kit';
 import type { StoreConfig } from './config';
 import { createDocumentClient } from './dynamodb-client';
 import { createHealthRegistry, type HealthRegistry } from './health';
@@ -52,7 +51,7 @@ export async function startStoreService(
     version: config.SERVICE_VERSION,
   };
   const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
-  // grpc-js logs through this process's service logger from now on (one per process; see canary-context).
+  // grpc-js logs through this process's service logger from now on (one per process; see service-kit).
   routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
   const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { type CanaryKey, currentCanaryKey, startMetricsServer } from '@pr-canary/canary-context';
+import { type CanaryKey, currentCanaryKey } from '@pr-canary/canary-context';
 import type { HealthCheckResponse__Output } from '@pr-canary/proto';
+import { startMetricsServer } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ItemsRepository } from '../src/items-repository';
 import { buildStore, unary } from './helper';

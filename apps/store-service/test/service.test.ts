@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { createLogger } from '@pr-canary/canary-context';
 import { itemsServiceClientConstructor } from '@pr-canary/proto';
+import { createLogger } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { SERVICE_NAME, startStoreService } from '../src/service';

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
-import { createLogger } from '@pr-canary/canary-context';
 import {
   type HealthCheckResponse__Output,
   type HealthClient,
@@ -15,6 +14,7 @@ import {
   itemsServiceClientConstructor,
   UNAVAILABLE_REASON_KEY,
 } from '@pr-canary/proto';
+import { createLogger } from '@pr-canary/service-kit';
 import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';

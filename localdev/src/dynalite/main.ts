@@ -6,8 +6,8 @@
  * the same announcement as the services over IPC when started with a channel (the local stack does).
  */
 import { parseArgs } from 'node:util';
-import type { ListeningMessage } from '@pr-canary/canary-context/listening';
 import { startDynalite } from '@pr-canary/local-kit';
+import type { ListeningMessage } from '@pr-canary/service-kit/listening';
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { isListeningMessage } from '@pr-canary/canary-context/listening';
 import type { Track } from '@pr-canary/contracts/canary-key';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
+import { isListeningMessage } from '@pr-canary/service-kit/listening';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
@@ -111,7 +111,7 @@ const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 const SERVICE_NODE_ARGS = [
   '--enable-source-maps',
   '--require',
-  '@pr-canary/canary-context/register',
+  '@pr-canary/service-kit/register',
   'dist/server.js',
 ];
 const SHORT_NAME: Readonly<Record<RoutedService, string>> = {
@@ -509,7 +509,7 @@ class StackRunner {
   }
 }
 
-/** The child's IPC announcement (see announceListening in canary-context): independent of LOG_LEVEL. */
+/** The child's IPC announcement (see announceListening in service-kit): independent of LOG_LEVEL. */
 function pickListeningPort(event: ChildEvent): number | undefined {
   return event.kind === 'message' && isListeningMessage(event.message) ? event.message.port : undefined;
 }

@@ -19,16 +19,6 @@ export {
   type ServedByEntry,
 } from '@pr-canary/contracts/served-by';
 export {
-  booleanVariable,
-  type CommonEnv,
-  ConfigError,
-  commonEnvSchema,
-  hostVariable,
-  millisecondsVariable,
-  parseEnv,
-  portVariable,
-} from './config';
-export {
   type CanaryScope,
   createScope,
   currentCanaryKey,
@@ -72,9 +62,6 @@ export {
   canaryServerInterceptor,
 } from './grpc';
 export { assertValidIdentity, type InstanceIdentity, identityEntry, servedByChain } from './identity';
-export { routeLibraryLogs } from './library-logs';
-export { announceListening, isListeningMessage, type ListeningMessage } from './listening';
-export { createLogger, type LoggerOptions, serializeError } from './logger';
 export {
   type CanaryLabel,
   canaryLabel,
@@ -85,20 +72,16 @@ export {
   type MetricDefinition,
   type ServiceMetrics,
 } from './metrics';
-export { type MetricsServer, startMetricsServer } from './metrics-server';
-export { contextWithCanaryBaggage, isTracingActive } from './otel-context';
+export { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
 export {
   isRouteUnavailableMessage,
   type RoutedServiceName,
   routeUnavailableMessage,
   type UnavailableState,
 } from './route-unavailable';
-export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
-export { installShutdown, type ShutdownOptions } from './shutdown';
 export {
   CANARY_KEY_ATTRIBUTE,
   CANARY_TRACK_ATTRIBUTE,
   CanarySpanProcessor,
   canaryKeyAttribute,
 } from './span-processor';
-export { shutdownTelemetry } from './telemetry-handle';

@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { parseServedBy } from '@pr-canary/contracts/served-by';
+import type { EchoHandlers } from '@pr-canary/test-support/echo-service';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { handleFaultAdmin } from '../src/fault-admin';
 import { faultFastifyPlugin } from '../src/fault-fastify';
 import { faultServerInterceptor } from '../src/fault-grpc';
 import { FaultInjector, type FaultKind } from '../src/fault-injector';
 import { FaultSpecError, parseFaultSpec } from '../src/faults';
-import type { EchoHandlers } from './fixtures/echo-service';
 import { buildTestApp, echoClient, metricValue, startEchoServer, unary } from './helper';
 
 const echo: EchoHandlers = {

@@ -2,11 +2,15 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
+import {
+  EchoClientConstructor,
+  type EchoHandlers,
+  type EchoMessage,
+} from '@pr-canary/test-support/echo-service';
 import { describe, expect, it } from 'vitest';
 import { currentCanaryKey, currentScope, runWithCanary } from '../src/context';
 import { canaryClientInterceptor } from '../src/grpc';
 import { createServiceMetrics } from '../src/metrics';
-import { EchoClientConstructor, type EchoHandlers, type EchoMessage } from './fixtures/echo-service';
 import {
   apiIdentity,
   describeKey,

@@ -2,6 +2,12 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { CanaryKey } from '@pr-canary/contracts/canary-key';
+import {
+  type EchoClient,
+  EchoClientConstructor,
+  type EchoHandlers,
+  echoServiceDefinition,
+} from '@pr-canary/test-support/echo-service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { currentCanaryKey } from '../src/context';
@@ -9,12 +15,6 @@ import { canaryFastifyPlugin } from '../src/fastify-plugin';
 import { canaryClientInterceptor, canaryServerInterceptor } from '../src/grpc';
 import type { InstanceIdentity } from '../src/identity';
 import { createServiceMetrics, type ServiceMetrics } from '../src/metrics';
-import {
-  type EchoClient,
-  EchoClientConstructor,
-  type EchoHandlers,
-  echoServiceDefinition,
-} from './fixtures/echo-service';
 
 export const apiIdentity: InstanceIdentity = { service: 'api-service', track: 'stable', version: '0.4.0' };
 export const storeIdentity: InstanceIdentity = { service: 'store-service', track: 'pr-42', version: '0.5.0' };

@@ -1,7 +1,6 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { currentScope, type InstanceIdentity } from '@pr-canary/canary-context';
 import pino from 'pino';
-import { currentScope } from './context';
-import type { InstanceIdentity } from './identity';
 import { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
 
 /** Header paths never written to logs (Fastify's and our own request/response shapes). */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServiceMetrics } from './metrics';
+import type { ServiceMetrics } from '@pr-canary/canary-context';
 
 export interface MetricsServer {
   port: number;

@@ -1,5 +1,5 @@
 /**
- * Loaded before the app: `node --require @pr-canary/canary-context/register ...`.
+ * Loaded before the app: `node --require @pr-canary/service-kit/register ...`.
  * Starts tracing from `OTEL_*` (nothing at all when `OTEL_SDK_DISABLED=true`); the app calls
  * `shutdownTelemetry()` during shutdown to flush.
  */

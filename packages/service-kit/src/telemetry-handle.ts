@@ -9,7 +9,7 @@ interface Stoppable {
   shutdown(): Promise<void>;
 }
 
-const SDK_SYMBOL = Symbol.for('@pr-canary/canary-context/otel-sdk');
+const SDK_SYMBOL = Symbol.for('@pr-canary/service-kit/otel-sdk');
 const slot = globalThis as { [SDK_SYMBOL]?: Stoppable };
 
 export function runningTelemetry(): Stoppable | undefined {

@@ -1,7 +1,6 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { CanarySpanProcessor, UNTRACED_PATHS } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
-import { UNTRACED_PATHS } from './otel-context';
-import { CanarySpanProcessor } from './span-processor';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
 
 export interface TelemetryOptions {

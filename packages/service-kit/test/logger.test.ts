@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { type InstanceIdentity, parseCanaryKey, runWithCanary } from '@pr-canary/canary-context';
 import { startServiceProcess } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runWithCanary } from '../src/context';
 import { createLogger } from '../src/logger';
-import { storeIdentity } from './helper';
+
+const storeIdentity: InstanceIdentity = { service: 'store-service', track: 'pr-42', version: '0.5.0' };
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -1,7 +1,8 @@
+import { createServiceMetrics, type InstanceIdentity, METRIC_DEFINITIONS } from '@pr-canary/canary-context';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createServiceMetrics, METRIC_DEFINITIONS } from '../src/metrics';
 import { startMetricsServer } from '../src/metrics-server';
-import { storeIdentity } from './helper';
+
+const storeIdentity: InstanceIdentity = { service: 'store-service', track: 'pr-42', version: '0.5.0' };
 
 async function started() {
   const metrics = createServiceMetrics({ identity: storeIdentity });

@@ -12,7 +12,7 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const FIXTURE = 'test/fixtures/traced-app.ts';
 
 /**
- * Runs the fixture the way services start (tsx plus `--require @pr-canary/canary-context/register`)
+ * Runs the fixture the way services start (tsx plus `--require @pr-canary/service-kit/register`)
  * and returns the `result` it prints last, its JSON log lines and its stderr.
  */
 async function runFixture(env: Record<string, string>, onTestFinished: TestContext['onTestFinished']) {

@@ -39,7 +39,7 @@ export interface ServiceProcess {
 /** Compiled JavaScript runs as in the images; a TypeScript fixture runs from source through tsx. */
 const COMPILED_ARGS = ['--enable-source-maps'] as const;
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
-const DEFAULT_PRELOAD = ['@pr-canary/canary-context/register'] as const;
+const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 

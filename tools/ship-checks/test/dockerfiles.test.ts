@@ -261,14 +261,14 @@ describe.each(
     expect(repoFileExists(`${service.workspace}/src/server.ts`)).toBe(true);
   });
 
-  it('preloads telemetry from canary-context’s built register entry, which the image contains', () => {
+  it('preloads telemetry from service-kit’s built register entry, which the image contains', () => {
     const preload = argv[argv.indexOf('--require') + 1];
-    expect(preload).toBe('@pr-canary/canary-context/register');
+    expect(preload).toBe('@pr-canary/service-kit/register');
     const manifest = readRepoJson<{ exports: Record<string, { default: string }> }>(
-      'packages/canary-context/package.json',
+      'packages/service-kit/package.json',
     );
     expect(manifest.exports['./register']?.default).toBe('./dist/register.js');
-    expect(repoFileExists('packages/canary-context/src/register.ts')).toBe(true);
+    expect(repoFileExists('packages/service-kit/src/register.ts')).toBe(true);
   });
 
   it('installs production dependencies only for this app', () => {

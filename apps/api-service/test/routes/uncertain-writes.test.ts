@@ -4,7 +4,8 @@
  * (createStoreServer over dynalite); only its reply is held back, until the test has seen the 504.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { createLogger, createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
+import { createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
+import { createLogger } from '@pr-canary/service-kit';
 import {
   bindStoreServer,
   createDocumentClient,

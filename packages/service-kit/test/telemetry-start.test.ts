@@ -1,9 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { isTracingActive, parseCanaryKey, runWithCanary } from '@pr-canary/canary-context';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runWithCanary } from '../src/context';
-import { isTracingActive } from '../src/otel-context';
 import { shutdownTelemetry, startTelemetry } from '../src/telemetry';
 
 // One SDK for this file (the SDK registers process-wide globals; vitest runs each file in its own fork).
