@@ -21,7 +21,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkPrNumber } from './image-ref.mjs';
-import { CANARY_SERVICES } from './services.mjs';
+import { CANARY_SERVICES, canaryLabel } from './services.mjs';
 
 /** Root files every image is built from. */
 const GLOBAL_FILES = Object.freeze([
@@ -128,7 +128,7 @@ export function changedServices({ files, workspaces }) {
  */
 export function canaryPlan({ pr, changed, labels }) {
   checkPrNumber(pr);
-  const labelled = CANARY_SERVICES.filter((service) => labels.includes(String(service.canaryLabel))).map(
+  const labelled = CANARY_SERVICES.filter((service) => labels.includes(canaryLabel(service))).map(
     (service) => service.name,
   );
   const build = CANARY_SERVICES.filter(
@@ -136,9 +136,9 @@ export function canaryPlan({ pr, changed, labels }) {
   ).map((service) => service.name);
   const addLabels = CANARY_SERVICES.filter(
     (service) => changed.includes(service.name) && !labelled.includes(service.name),
-  ).map((service) => String(service.canaryLabel));
+  ).map((service) => canaryLabel(service));
   const expect = CANARY_SERVICES.map(
-    (service) => `${service.probeKey}=${build.includes(service.name) ? `pr-${pr}` : 'stable'}`,
+    (service) => `${service.short}=${build.includes(service.name) ? `pr-${pr}` : 'stable'}`,
   ).join(',');
   return { changed, build, add_labels: addLabels, expect };
 }

@@ -16,7 +16,9 @@ trap 'rm -f "$notes"' EXIT
 {
   echo "## Images"
   echo
-  for service in api-service store-service web; do
+  # Every registered service's image (packages/contracts/src/services.json).
+  mapfile -t services < <(node "${here}/services.mjs" names)
+  for service in "${services[@]}"; do
     echo "- \`$(node "${here}/image-ref.mjs" release --owner "$OWNER" --service "$service" --ref "$tag")\`"
   done
   echo

@@ -2,7 +2,7 @@
 # Deletes a closed PR's images (tags pr-<N>-*) from GitHub Container Registry.
 #   delete-pr-images.sh <pr-number>
 # Env: GH_TOKEN (packages: write, admin on the packages), OWNER, OWNER_TYPE (Organization|User),
-#      SERVICES (space-separated; defaults to the canary services).
+#      SERVICES (space-separated; defaults to the registry's canary services).
 set -euo pipefail
 
 pr="${1:?usage: delete-pr-images.sh <pr-number>}"
@@ -15,7 +15,11 @@ case "$OWNER_TYPE" in
   User) scope="users/${OWNER}" ;;
   *) echo "delete-pr-images: OWNER_TYPE must be Organization or User" >&2; exit 2 ;;
 esac
-read -r -a services <<< "${SERVICES:-api-service store-service}"
+if [[ -n "${SERVICES:-}" ]]; then
+  read -r -a services <<< "$SERVICES"
+else
+  mapfile -t services < <(node "${here}/services.mjs" names --canary)
+fi
 
 deleted=0
 for service in "${services[@]}"; do

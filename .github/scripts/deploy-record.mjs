@@ -23,7 +23,7 @@ const COMMIT_SHA = /^[0-9a-f]{40}$/;
 /** @param {{ pr: string, service: string, sha: string }} input */
 export function deployRecord({ pr, service, sha }) {
   checkPrNumber(pr);
-  if (serviceNamed(service).canaryLabel === null) throw new Error(`${service} has no PR canaries`);
+  if (!serviceNamed(service).canary) throw new Error(`${service} has no PR canaries`);
   if (!COMMIT_SHA.test(sha)) throw new Error('sha must be a full 40-hex commit SHA');
   return { deployable: { pr, service, sha, tag: `pr-${pr}-${sha.slice(0, SHORT_SHA_LENGTH)}` } };
 }
@@ -48,7 +48,7 @@ function main(argv) {
     const services = JSON.parse(values.services ?? '[]');
     if (!Array.isArray(services)) throw new Error('--services must be a JSON array of service names');
     for (const service of services) {
-      if (serviceNamed(String(service)).canaryLabel === null) continue;
+      if (!serviceNamed(String(service)).canary) continue;
       const record = deployRecord({ pr: values.pr, service: String(service), sha: values.sha ?? '' });
       const file = path.join(values.dir, recordPath(values.pr, record.deployable.service));
       mkdirSync(path.dirname(file), { recursive: true });

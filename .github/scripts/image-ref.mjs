@@ -37,7 +37,7 @@ export function checkPrNumber(pr) {
 export function imageRepository(owner, service) {
   if (!OWNER.test(owner)) throw new Error('owner is not a valid GitHub user or organisation name');
   // Registries require lowercase repository names; GitHub owners are case-insensitive.
-  return `${REGISTRY}/${owner.toLowerCase()}/${serviceNamed(service).name}`;
+  return `${REGISTRY}/${owner.toLowerCase()}/${serviceNamed(service).image}`;
 }
 
 /** @param {{ pr: string, sha: string }} opts */

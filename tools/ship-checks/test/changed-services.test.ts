@@ -9,7 +9,7 @@ import {
   readWorkspaces,
   toStepOutputs,
 } from '../../../.github/scripts/changed-services.mjs';
-import { CANARY_SERVICES } from '../../../.github/scripts/services.mjs';
+import { CANARY_SERVICES, canaryLabel } from '../../../.github/scripts/services.mjs';
 import { REPO_ROOT, readRepoFile, repoPath } from '../src/repo';
 import { run } from '../src/tools';
 
@@ -163,12 +163,12 @@ describe('canary labels agree with the ApplicationSets', () => {
   const config = parseYaml(readRepoFile('manifests/config.yaml')) as { prLabels: Record<string, string> };
 
   it('uses the labels manifests/config.yaml gives each service', () => {
-    expect(Object.fromEntries(CANARY_SERVICES.map((service) => [service.name, service.canaryLabel]))).toEqual(
+    expect(Object.fromEntries(CANARY_SERVICES.map((service) => [service.name, canaryLabel(service)]))).toEqual(
       config.prLabels,
     );
   });
 
-  it.each(CANARY_SERVICES.map((service) => [service.name, service.canaryLabel]))(
+  it.each(CANARY_SERVICES.map((service) => [service.name, canaryLabel(service)]))(
     'the %s ApplicationSet selects PRs by %s',
     (name, label) => {
       interface Generator {

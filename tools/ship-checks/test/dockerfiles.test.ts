@@ -243,7 +243,7 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
 );
 
 describe.each(
-  SERVICES.filter((service) => service.canaryLabel !== null).map(
+  SERVICES.filter((service) => service.runtime === 'node').map(
     (service) => [service.name, service] as const,
   ),
 )('%s Node image', (name, service) => {
@@ -293,11 +293,13 @@ describe.each(
     const ports = new Map((container?.ports ?? []).map((port) => [port.name, String(port.containerPort)]));
     expect(env.get('PORT')).toBe(ports.get('http') ?? ports.get('grpc'));
     expect(env.get('METRICS_PORT')).toBe(ports.get('metrics'));
+    // …and the ports the service registry gives it.
+    expect([env.get('PORT'), env.get('METRICS_PORT')]).toEqual([String(service.port), String(service.metricsPort)]);
   });
 });
 
 describe('Node service Dockerfiles', () => {
-  const nodeServices = SERVICES.filter((service) => service.canaryLabel !== null);
+  const nodeServices = SERVICES.filter((service) => service.runtime === 'node');
 
   /** The instructions (comments aside) with the app's own name replaced by a placeholder. */
   function recipe(service: (typeof SERVICES)[number]): string[] {

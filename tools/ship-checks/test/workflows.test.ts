@@ -100,17 +100,20 @@ describe.each(workflows)('%s', (file, workflow) => {
     }
   });
 
-  it('builds images only from Dockerfiles that exist, for services the scripts know', () => {
+  it('builds images from the Dockerfile the service registry names (services.mjs dockerfile)', () => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const build = job.steps.find((step) => step.uses?.startsWith('docker/build-push-action@'));
       if (!build) continue;
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-      expect(build.with?.file, name).toBe('apps/${{ matrix.service }}/Dockerfile');
+      expect(build.with?.file, name).toBe('${{ steps.image.outputs.dockerfile }}');
       expect(build.with?.context).toBe('.');
-      const matrix = job.strategy?.matrix?.service;
-      const services = Array.isArray(matrix) ? (matrix as string[]) : SERVICES.map((service) => service.name);
-      for (const service of services)
-        expect(repoFileExists(`apps/${service}/Dockerfile`), service).toBe(true);
+      const image = job.steps.find((step) => (step as { id?: string }).id === 'image');
+      expect(image?.run, name).toContain('echo "dockerfile=$(node .github/scripts/services.mjs dockerfile "$SERVICE")"');
+      for (const service of SERVICES) {
+        const dockerfile = run('node', [repoPath('.github/scripts/services.mjs'), 'dockerfile', service.name]);
+        expect(dockerfile.status, service.name).toBe(0);
+        expect(repoFileExists(dockerfile.stdout.trim()), service.name).toBe(true);
+      }
     }
   });
 });
@@ -171,9 +174,15 @@ describe('PR canary workflow order', () => {
     expect(group).toContain('github.event.pull_request.number');
   });
 
-  it('builds the PR images with the release workflow’s services and the full release list', () => {
+  it('releases every registered service: the release matrix is the registry’s (services.mjs matrix)', () => {
     const release = parseYaml(readRepoFile(`${WORKFLOW_DIR}/release.yml`)) as Workflow;
-    expect(release.jobs.images?.strategy?.matrix?.service).toEqual(SERVICES.map((service) => service.name));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(release.jobs.images?.strategy?.matrix?.service).toBe('${{ fromJSON(needs.services.outputs.names) }}');
+    expect(release.jobs.images?.needs).toBe('services');
+    const registry = release.jobs.services?.steps.find((step) => step.run?.includes('services.mjs'));
+    expect(registry?.run).toBe('echo "names=$(node .github/scripts/services.mjs matrix)" >> "$GITHUB_OUTPUT"');
+    const matrix = run('node', [repoPath('.github/scripts/services.mjs'), 'matrix']);
+    expect(JSON.parse(matrix.stdout)).toEqual(SERVICES.map((service) => service.name));
   });
 });
 
