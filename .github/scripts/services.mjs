@@ -19,7 +19,7 @@ const REGISTRY = new URL('../../packages/contracts/src/services.json', import.me
 
 /** @typedef {{ name: string, short: string, workspace: string, package: string, runtime: 'node' | 'static',
  *   protocol: 'http' | 'grpc', hop: 'edge' | 'mesh', port: number, metricsPort: number, image: string,
- *   canary: boolean, grpcService?: string, table?: string }} Service */
+ *   canary: boolean, grpcService?: string, table?: string, bodyLimitBytes?: number }} Service */
 
 /** @type {readonly Service[]} every registered service, in request-path order (edge first) */
 export const SERVICES = Object.freeze(

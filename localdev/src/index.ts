@@ -5,11 +5,11 @@ export { type CanarySpec, loadCanaryFile, parseCanaryFlags } from './stack/canar
 export { PortInUseError } from './stack/ports';
 export {
   DEMO_CANARIES,
+  DEMO_CANARIES_FILE,
   type InstanceInfo,
   type Stack,
   StackError,
   type StackOptions,
   type StackPorts,
   startStack,
-  tableFor,
 } from './stack/stack';

@@ -1,17 +1,23 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
+import { nodeServices } from '@pr-canary/contracts/services';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 
-const HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect api=pr-42,store=stable] [--json]
+/** `api=pr-42,store=stable` for the registered services: the first on PR 42, the others stable. */
+const EXPECT_EXAMPLE = nodeServices()
+  .map((service, index) => `${service.short}=${index === 0 ? 'pr-42' : 'stable'}`)
+  .join(',');
+
+const HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--json]
 
 Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and prints where each hop
 landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
 failed requests.
 
-  --url URL        api edge (default http://localhost:8080, the dev router)
+  --url URL        the edge (default http://localhost:8080, the dev router)
   --pr N           value of X-Canary; sent as is, so invalid keys can be probed too
   -n, --count N    number of requests (default 10, at most 1000)
-  --expect LIST    expected track per hop, e.g. api=pr-42,store=stable
+  --expect LIST    expected track per hop (a service's short name), e.g. ${EXPECT_EXAMPLE}
   --timeout MS     per-request timeout (default 5000)
   --json           machine-readable result on stdout
 

@@ -4,7 +4,14 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CanaryConfigError, type CanarySpec, loadCanaryFile, parseCanaryFlags } from '../stack/canary-config';
+import { canaryServices, type Hop, nodeServices } from '@pr-canary/contracts/services';
+import {
+  CANARY_FLAG_EXAMPLE,
+  CanaryConfigError,
+  type CanarySpec,
+  loadCanaryFile,
+  parseCanaryFlags,
+} from '../stack/canary-config';
 import { PortInUseError } from '../stack/ports';
 import { paint } from '../stack/prefix';
 import { type Stack, StackError, type StackPorts, startStack } from '../stack/stack';
@@ -15,22 +22,27 @@ const DEFAULT_DATA_DIR = path.join(LOCALDEV_DIR, '.data/dynamodb');
 const DEFAULT_PORTS: StackPorts = { http: 8080, grpc: 8081, dynamodb: 8000, web: 5173 };
 const FORCE_AFTER_MS = 1_000;
 
+const CANARY_SHORTS = canaryServices().map((service) => service.short);
+
 const HELP = `Usage: npm start -- [options]
 
-Runs dynalite, stable api-service + store-service, the PR canaries, the dev router and the web UI.
+Runs stable ${nodeServices()
+  .map((service) => service.name)
+  .join(' + ')} (every Node service of packages/contracts/src/services.json), their PR canaries,
+dynalite, the dev router and the web UI.
 
 Canaries (default: ${path.relative(process.cwd(), DEFAULT_CANARIES_FILE) || 'canaries.json'}):
   --canary PR=SERVICES[@VERSION]  run a canary instead of the file's, repeatable; SERVICES is a comma
-                                  list of api, store (e.g. --canary 42=api,store --canary 7=store)
+                                  list of ${CANARY_SHORTS.join(', ')} (e.g. ${CANARY_FLAG_EXAMPLE})
   --canaries-file FILE            read canaries from FILE
   --no-canaries                   stable only
 
 Ports:
   --http-port N      dev router HTTP entry, plays Traefik (default ${DEFAULT_PORTS.http})
-  --grpc-port N      dev router gRPC entry, plays Linkerd; api instances use it as STORE_ADDR (default ${DEFAULT_PORTS.grpc})
+  --grpc-port N      dev router gRPC entry, plays Linkerd; callers get it as <SHORT>_ADDR (default ${DEFAULT_PORTS.grpc})
   --dynamodb-port N  dynalite (default ${DEFAULT_PORTS.dynamodb})
   --web-port N       web UI dev server (default ${DEFAULT_PORTS.web})
-  api and store instances always get free ports; 0 picks a free port for the others too.
+  service instances always get free ports; 0 picks a free port for the others too.
 
 Other:
   --no-web                 do not start the web UI
@@ -148,17 +160,36 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ? command.canaries.map((c) => `   PR ${c.pr.padEnd(6)} ${c.services.join(' + ')}  (version ${c.version})`)
     : ['   none: stable only'];
   const pr = command.canaries[0]?.pr;
-  const storeOnly = command.canaries.find((c) => !c.services.includes('api-service'))?.pr;
+  // A PR whose canaries leave out an edge service: its key goes through a stable edge instance.
+  const edgeNames = nodeServices()
+    .filter((service) => service.hop === 'edge')
+    .map((service) => service.name);
+  const behindStable = command.canaries.find((c) => edgeNames.some((name) => !c.services.includes(name)))?.pr;
   const web: BannerRow[] = stack.urls.web ? [['web UI', stack.urls.web, 'items + route inspector']] : [];
+  const hopRows = (hop: Hop, address: string, header: string): BannerRow[] =>
+    nodeServices()
+      .filter((service) => service.hop === hop)
+      .map((service, index) => [
+        `${service.short} (${hop})`,
+        hop === 'edge' && index > 0
+          ? address.replace('//localhost:', `//${service.short}.localhost:`)
+          : address,
+        `${header}: N → ${service.short} canary of PR N if running, else stable`,
+      ]);
+  const dynamodb: BannerRow[] = stack.urls.dynamodb
+    ? [
+        [
+          'dynamodb',
+          stack.urls.dynamodb,
+          command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory',
+        ],
+      ]
+    : [];
   const parts: BannerRow[] = [
     ...web,
-    ['api (edge)', apiUrl, 'X-Canary: N → api canary of PR N if running, else stable'],
-    ['store (mesh)', stack.urls.grpc, 'x-canary: N → store canary of PR N if running, else stable'],
-    [
-      'dynamodb',
-      stack.urls.dynamodb,
-      command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory',
-    ],
+    ...hopRows('edge', apiUrl, 'X-Canary'),
+    ...hopRows('mesh', stack.urls.grpc, 'x-canary'),
+    ...dynamodb,
   ];
   const urlWidth = Math.max(...parts.map(([, url]) => url.length));
   return [
@@ -169,7 +200,7 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ...canaryLines,
     ' try:',
     `   curl -i ${apiUrl}/api/route`,
-    ...[pr, storeOnly]
+    ...[pr, behindStable]
       .filter((key, index, all) => key !== undefined && all.indexOf(key) === index)
       .map((key) => `   curl -i -H 'X-Canary: ${key}' ${apiUrl}/api/route`),
     ...(pr ? [`   npx pr-canary probe --url ${apiUrl} --pr ${pr}`] : []),

@@ -1,7 +1,8 @@
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
 import { isTrack, parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { parseRouteReport, type RouteReport } from '@pr-canary/contracts/route-report';
-import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
+import type { RoutedService } from '@pr-canary/contracts/route-rule';
+import { nodeServices, serviceByShortOrName } from '@pr-canary/contracts/services';
 import { z } from 'zod';
 
 /**
@@ -16,7 +17,7 @@ export interface ProbeOptions {
   key: string | undefined;
   count: number;
   timeoutMs: number;
-  /** Expected track per service, e.g. { 'api-service': 'pr-42', 'store-service': 'stable' }. */
+  /** Expected track per registered service name, e.g. `{ [store's name]: 'pr-42' }`. */
   expect: Partial<Record<RoutedService, string>> | undefined;
 }
 
@@ -56,29 +57,25 @@ const errorCodeSchema = z.object({
   message: z.string().refine(isRouteUnavailableMessage).optional().catch(undefined),
 });
 
-const SHORT_SERVICE: Readonly<Record<string, RoutedService>> = {
-  api: 'api-service',
-  store: 'store-service',
-  'api-service': 'api-service',
-  'store-service': 'store-service',
-};
 
 export class ProbeUsageError extends Error {
   override name = 'ProbeUsageError';
 }
 
-/** Parses `api=pr-42,store=stable`. */
+/** Parses `<short>=<track>,…` (e.g. `api=pr-42,store=stable`); a service's full name works too. */
 export function parseExpectation(value: string): Partial<Record<RoutedService, string>> {
   const expectation: Partial<Record<RoutedService, string>> = {};
   for (const part of value.split(',')) {
     const [name = '', track = ''] = part.split('=').map((s) => s.trim());
-    const service = SHORT_SERVICE[name];
-    if (!service)
+    const service = serviceByShortOrName(name);
+    if (service?.runtime !== 'node')
       throw new ProbeUsageError(
-        `--expect: unknown service; use ${ROUTED_SERVICES.join(', ')} (or api, store)`,
+        `--expect: unknown service; use ${nodeServices()
+          .map((entry) => entry.short)
+          .join(', ')} (or their full names)`,
       );
     if (!isTrack(track)) throw new ProbeUsageError('--expect: a track is stable or pr-<N>');
-    expectation[service] = track;
+    expectation[service.name] = track;
   }
   return expectation;
 }

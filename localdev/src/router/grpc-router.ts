@@ -1,14 +1,23 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { nodeServices, type ServiceEntry, serviceForGrpc } from '@pr-canary/contracts/services';
 import type { Address, LiveRoutes } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions } from './limiter';
 import { listen } from './listen';
 
 /**
- * The mesh, playing Linkerd's GRPCRoute: every `x-canary` metadata entry exactly equal to a declared
- * store canary's PR → that canary, everything else → stable store-service; a declared canary that is
- * not running answers UNAVAILABLE naming PR and service, never stable. (Stricter than Linkerd, whose
- * Exact match takes a call when *any* entry equals N: see localdev/README.md.) Transparent h2c stream proxy: request
+ * The mesh, playing Linkerd's GRPCRoute, for every mesh service of the registry behind one address.
+ * In a cluster each service has its own address; here the service a call is for is:
+ *   1. the one its `:authority` names (first label = a registered short name or name, as in
+ *      `store-service.apps.svc.cluster.local:80`, or `grpcurl -authority store …`);
+ *   2. else the one whose `grpcService` is the call's path (`/store.v1.ItemsService/GetItem`);
+ *   3. else, for `grpc.health.v1.Health` Check and Watch, the one whose `grpcService` the request
+ *      names (the first message is read, then passed on unchanged);
+ * otherwise the call is answered UNIMPLEMENTED (NOT_FOUND for a health request naming no registered
+ * service). Then every `x-canary` metadata entry exactly equal to a declared canary's PR → that
+ * canary, everything else → stable; a declared canary that is not running answers UNAVAILABLE naming
+ * PR and service, never stable. (Stricter than Linkerd, whose Exact match takes a call when *any*
+ * entry equals N: see localdev/README.md.) Transparent h2c stream proxy: request
  * headers (metadata, `grpc-timeout`, `te`) pass unchanged, messages stream both ways with backpressure,
  * response headers and trailers (`grpc-status`, `grpc-message`, custom metadata) come back unchanged,
  * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
@@ -19,7 +28,13 @@ import { listen } from './listen';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 const END_STREAM_FLAG = 0x1;
+const GRPC_STATUS_NOT_FOUND = 5;
+const GRPC_STATUS_UNIMPLEMENTED = 12;
 const GRPC_STATUS_UNAVAILABLE = 14;
+const HEALTH_PATHS = new Set(['/grpc.health.v1.Health/Check', '/grpc.health.v1.Health/Watch']);
+/** A health request is a few dozen bytes; a first message bigger than this is not read for routing. */
+const MAX_PEEKED_BYTES = 4 * 1024;
+const GRPC_PATH = /^\/([A-Za-z_][A-Za-z0-9_.]{0,199})\/[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 
 export interface GrpcRouter {
   port: number;
@@ -89,6 +104,21 @@ class BackendSessions {
   }
 }
 
+/** Which mesh service a call is for, by `:authority` then path (see the top of this file). */
+export function meshServiceFor(
+  authority: string | undefined,
+  path: string | undefined,
+): ServiceEntry | 'by health request' | undefined {
+  const mesh = nodeServices().filter((service) => service.hop === 'mesh');
+  const label = /^([a-z0-9-]+)(?:[.:]|$)/i.exec(authority ?? '')?.[1]?.toLowerCase();
+  const named = mesh.find((service) => service.short === label || service.name === label);
+  if (named) return named;
+  const grpcService = GRPC_PATH.exec(path ?? '')?.[1];
+  const serving = grpcService === undefined ? undefined : serviceForGrpc(grpcService);
+  if (serving?.hop === 'mesh') return serving;
+  return HEALTH_PATHS.has(path ?? '') ? 'by health request' : undefined;
+}
+
 function admit(
   routes: LiveRoutes,
   sessions: BackendSessions,
@@ -99,7 +129,56 @@ function admit(
 ): void {
   // Stream errors end up in 'close' handling below; an unhandled 'error' would crash the router.
   inbound.on('error', () => {});
-  const route = routes.resolve('store-service', canaryValues);
+  const target = meshServiceFor(headers[':authority'], headers[':path']);
+  if (target === undefined) {
+    const grpcService = GRPC_PATH.exec(headers[':path'] ?? '')?.[1];
+    respondTrailersOnly(
+      inbound,
+      GRPC_STATUS_UNIMPLEMENTED,
+      grpcService === undefined
+        ? 'not a gRPC method path'
+        : `no registered mesh service serves ${grpcService} (packages/contracts/src/services.json)`,
+    );
+    return;
+  }
+  if (target !== 'by health request') {
+    routeCall(routes, sessions, limiters, inbound, headers, canaryValues, target, undefined);
+    return;
+  }
+  void readFirstMessage(inbound).then((first) => {
+    if (inbound.closed) return;
+    const requested = healthRequestService(first.data);
+    const service = requested === undefined ? undefined : serviceForGrpc(requested);
+    if (service?.hop !== 'mesh') {
+      respondTrailersOnly(
+        inbound,
+        GRPC_STATUS_NOT_FOUND,
+        'the health request names no registered mesh service (name its gRPC service, e.g. store.v1.ItemsService, or set :authority to the service)',
+      );
+      return;
+    }
+    routeCall(routes, sessions, limiters, inbound, headers, canaryValues, service, first);
+  });
+}
+
+/** What was read of a call's request before it was routed: passed on first, unchanged. */
+interface Peeked {
+  data: Buffer;
+  /** The client had already ended its side. */
+  ended: boolean;
+}
+
+function routeCall(
+  routes: LiveRoutes,
+  sessions: BackendSessions,
+  limiters: BackendLimiters,
+  inbound: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  canaryValues: string[] | undefined,
+  service: ServiceEntry,
+  peeked: Peeked | undefined,
+): void {
+  const route = routes.resolve(service.name, canaryValues);
   const backendName = `${route.backend.service} (${route.backend.track})`;
   const address = route.address;
   if (!address) {
@@ -109,7 +188,7 @@ function admit(
   const leaveQueue = limiters.for(address).enter(
     (release) => {
       inbound.once('close', release);
-      forward(sessions, address, backendName, inbound, headers);
+      forward(sessions, address, backendName, inbound, headers, peeked);
     },
     (why) =>
       respondUnavailable(
@@ -129,6 +208,7 @@ function forward(
   backendName: string,
   inbound: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
+  peeked: Peeked | undefined,
 ): void {
   if (inbound.closed) return;
   let outbound: http2.ClientHttp2Stream;
@@ -169,7 +249,84 @@ function forward(
   inbound.on('close', () => {
     if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
   });
+  if (peeked?.ended) {
+    outbound.end(peeked.data);
+    return;
+  }
+  if (peeked) outbound.write(peeked.data);
   inbound.pipe(outbound);
+}
+
+/**
+ * Reads a call's request until its first gRPC message is complete (or MAX_PEEKED_BYTES, or the client
+ * ends), then pauses it: what was read is passed on before the rest.
+ */
+function readFirstMessage(inbound: http2.ServerHttp2Stream): Promise<Peeked> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (ended: boolean) => {
+      inbound.off('data', onData);
+      inbound.off('end', onEnd);
+      inbound.off('close', onEnd);
+      inbound.pause();
+      resolve({ data: Buffer.concat(chunks), ended });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size < 5 && size < MAX_PEEKED_BYTES) return;
+      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      if (size >= MAX_PEEKED_BYTES || size >= 5 + head.readUInt32BE(1)) done(false);
+    };
+    const onEnd = () => done(true);
+    inbound.on('data', onData);
+    inbound.once('end', onEnd);
+    inbound.once('close', onEnd);
+  });
+}
+
+/**
+ * The `service` field of a grpc.health.v1 HealthCheckRequest (field 1, a string; absent = ""), read
+ * from its length-prefixed gRPC frame; undefined when the frame is compressed, cut short or malformed.
+ */
+export function healthRequestService(frame: Buffer): string | undefined {
+  if (frame.length < 5 || frame[0] !== 0) return undefined;
+  const body = frame.subarray(5, 5 + frame.readUInt32BE(1));
+  if (body.length !== frame.readUInt32BE(1)) return undefined;
+  let offset = 0;
+  let found = '';
+  while (offset < body.length) {
+    const tag = readVarint(body, offset);
+    if (!tag) return undefined;
+    offset = tag.next;
+    const wireType = tag.value & 7;
+    if (wireType === 0) {
+      const skipped = readVarint(body, offset);
+      if (!skipped) return undefined;
+      offset = skipped.next;
+    } else if (wireType === 1 || wireType === 5) {
+      offset += wireType === 1 ? 8 : 4;
+    } else if (wireType === 2) {
+      const length = readVarint(body, offset);
+      if (!length || length.next + length.value > body.length) return undefined;
+      if (tag.value >>> 3 === 1) found = body.toString('utf8', length.next, length.next + length.value);
+      offset = length.next + length.value;
+    } else {
+      return undefined;
+    }
+  }
+  return offset === body.length ? found : undefined;
+}
+
+function readVarint(buffer: Buffer, start: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < 5 && start + i < buffer.length; i++) {
+    const byte = buffer[start + i] as number;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return { value, next: start + i + 1 };
+  }
+  return undefined;
 }
 
 /**
@@ -202,18 +359,42 @@ function withoutPseudo(
   return result;
 }
 
-function unavailableTrailers(message: string): http2.OutgoingHttpHeaders {
-  return { 'grpc-status': String(GRPC_STATUS_UNAVAILABLE), 'grpc-message': encodeURIComponent(message) };
+function statusTrailers(code: number, message: string): http2.OutgoingHttpHeaders {
+  return { 'grpc-status': String(code), 'grpc-message': percentEncode(message) };
 }
 
-/** A trailers-only gRPC response, as a proxy answers when it has no healthy endpoint. */
-function respondUnavailable(inbound: http2.ServerHttp2Stream, message: string): void {
+/**
+ * `grpc-message` as the gRPC HTTP/2 protocol encodes it: UTF-8, every byte outside printable ASCII
+ * (and `%` itself) as `%XX`. (encodeURIComponent would also encode `,` and `:`, which grpc-js's
+ * decodeURI leaves as `%2C` and `%3A`.)
+ */
+function percentEncode(message: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(message, 'utf8'))
+    encoded +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return encoded;
+}
+
+function unavailableTrailers(message: string): http2.OutgoingHttpHeaders {
+  return statusTrailers(GRPC_STATUS_UNAVAILABLE, message);
+}
+
+/** A trailers-only gRPC response, as a proxy answers when it cannot route a call. */
+function respondTrailersOnly(inbound: http2.ServerHttp2Stream, code: number, message: string): void {
   if (inbound.closed || inbound.headersSent) return;
   inbound.respond(
-    { ':status': 200, 'content-type': 'application/grpc', ...unavailableTrailers(message) },
+    { ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(code, message) },
     { endStream: true },
   );
   inbound.resume();
+}
+
+/** UNAVAILABLE, as a proxy answers when it has no healthy endpoint. */
+function respondUnavailable(inbound: http2.ServerHttp2Stream, message: string): void {
+  respondTrailersOnly(inbound, GRPC_STATUS_UNAVAILABLE, message);
 }
 
 function closeServer(

@@ -1,14 +1,18 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BODY_LIMIT_BYTES } from '@pr-canary/api-service/limits';
+import { nodeServices, type ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
 import { listen } from './listen';
 
 /**
- * The edge, playing Traefik: every `X-Canary` line exactly equal to a declared api canary's PR → that
- * canary (the route table's rule, evaluated on the raw header lines), everything else → stable
- * api-service. A declared canary that is not running answers 503 naming PR and service, never stable.
+ * The edge, playing Traefik, for every edge service of the registry. The service is chosen by Host, as
+ * Traefik's `Host(\`<short>.<domain>\`)` does: a Host whose first label is a registered edge service's
+ * short name or name (`price.localhost:8080`) reaches it; any other Host (`localhost:8080`,
+ * `127.0.0.1:8080`) reaches the first edge service in the registry. Then every `X-Canary` line exactly
+ * equal to a declared canary's PR → that canary (the route table's rule, evaluated on the raw header
+ * lines), everything else → stable. A declared canary that is not running answers 503 naming PR and
+ * service, never stable.
  * A plain reverse proxy: bodies stream both ways, hop-by-hop headers are dropped, `X-Forwarded-*` is
  * set. The router never interprets or logs the key.
  *
@@ -39,11 +43,12 @@ export interface HttpRouterLimits extends LimiterOptions {
   upstreamTimeoutMs: number;
   /**
    * Largest request body passed on (Traefik's Buffering `maxRequestBodyBytes`); a larger one is read
-   * to its end and answered 413 by the router. Set to the api's own limit: an api that refuses a body
-   * closes the connection while the rest of it is still arriving, and the reset that follows made
-   * the router answer 502 instead of the api's 413 in a fifth of the tries.
+   * to its end and answered 413 by the router. Default: the service's own `bodyLimitBytes` from the
+   * registry (none: no limit). A service that refuses a body closes the connection while the rest of it
+   * is still arriving, and the reset that follows made the router answer 502 instead of the service's
+   * 413 in a fifth of the tries.
    */
-  maxBodyBytes: number;
+  maxBodyBytes: number | undefined;
 }
 
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpRouterLimits> = {
@@ -51,7 +56,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpRouterLimits> = {
   maxQueued: 64,
   queueTimeoutMs: 1_000,
   upstreamTimeoutMs: 30_000,
-  maxBodyBytes: BODY_LIMIT_BYTES,
+  maxBodyBytes: undefined,
 };
 
 /** How much of a refused body the router reads (so the client can read the 413) before it hangs up. */
@@ -69,7 +74,7 @@ interface Upstreams {
   agent: http.Agent;
   limiters: BackendLimiters;
   upstreamTimeoutMs: number;
-  maxBodyBytes: number;
+  maxBodyBytes: number | undefined;
 }
 
 export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpRouter> {
@@ -92,24 +97,38 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   };
 }
 
+/** The edge service a Host header names (its first label), else the registry's first edge service. */
+export function edgeServiceFor(host: string | undefined): ServiceEntry | undefined {
+  const edge = nodeServices().filter((service) => service.hop === 'edge');
+  const label = /^([a-z0-9-]+)(?:[.:]|$)/i.exec(host ?? '')?.[1]?.toLowerCase();
+  return edge.find((service) => service.short === label || service.name === label) ?? edge[0];
+}
+
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const service = edgeServiceFor(req.headers.host);
+  if (!service) {
+    sendError(res, 404, 'NO_ROUTE', 'no edge service is registered');
+    req.resume();
+    return;
+  }
   // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas).
-  const route = upstreams.routes.resolve('api-service', req.headersDistinct['x-canary']);
+  const route = upstreams.routes.resolve(service.name, req.headersDistinct['x-canary']);
   const address = route.address;
   if (!address) {
     sendError(res, 503, 'UNAVAILABLE', route.unavailable);
     req.resume();
     return;
   }
+  const bodyLimit = { service: service.name, bytes: upstreams.maxBodyBytes ?? service.bodyLimitBytes };
   const declaredLength = Number(req.headers['content-length']);
-  if (declaredLength > upstreams.maxBodyBytes) {
-    refuseBody(req, res, upstreams.maxBodyBytes);
+  if (bodyLimit.bytes !== undefined && declaredLength > bodyLimit.bytes) {
+    refuseBody(req, res, bodyLimit);
     return;
   }
   const leaveQueue = upstreams.limiters.for(address).enter(
     (release) => {
       res.once('close', release);
-      proxy(upstreams, route, address, req, res);
+      proxy(upstreams, route, address, bodyLimit, req, res);
     },
     (why) => {
       sendOverCapacity(res, route, why);
@@ -124,6 +143,7 @@ function proxy(
   upstreams: Upstreams,
   route: ResolvedRoute,
   address: { host: string; port: number },
+  bodyLimit: BodyLimit,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): void {
@@ -154,24 +174,36 @@ function proxy(
   });
   // A body without a declared length (chunked) is counted as it streams.
   let received = 0;
+  const limit = bodyLimit.bytes;
   const countBody = (chunk: Buffer) => {
     received += chunk.length;
-    if (received <= upstreams.maxBodyBytes) return;
+    if (limit === undefined || received <= limit) return;
     req.off('data', countBody);
     req.unpipe(upstream);
     upstream.removeAllListeners('error');
     upstream.on('error', () => {});
     upstream.destroy();
-    refuseBody(req, res, upstreams.maxBodyBytes);
+    refuseBody(req, res, bodyLimit);
   };
   req.on('data', countBody);
   req.pipe(upstream);
 }
 
-/** Reads the rest of an oversize body (up to a bound) and answers 413 in the api's error shape. */
-function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+/** The largest body the routed service accepts (undefined: no limit). */
+interface BodyLimit {
+  service: string;
+  bytes: number | undefined;
+}
+
+/** Reads the rest of an oversize body (up to a bound) and answers 413 in the services' error shape. */
+function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: BodyLimit): void {
   const answer = () =>
-    sendError(res, 413, 'BODY_TOO_LARGE', `the request body is larger than the api accepts (${limit} bytes)`);
+    sendError(
+      res,
+      413,
+      'BODY_TOO_LARGE',
+      `the request body is larger than ${limit.service} accepts (${limit.bytes} bytes)`,
+    );
   if (req.readableEnded) {
     answer();
     return;

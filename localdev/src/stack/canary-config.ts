@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
-import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
+import type { RoutedService } from '@pr-canary/contracts/route-rule';
+import { canaryServices, serviceByShortOrName } from '@pr-canary/contracts/services';
 import { z } from 'zod';
 
 /** A PR canary the local stack runs: which services, under which version. */
@@ -11,22 +12,21 @@ export interface CanarySpec {
 }
 
 const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
-const SHORT_NAMES: Readonly<Record<string, RoutedService>> = {
-  api: 'api-service',
-  store: 'store-service',
-  'api-service': 'api-service',
-  'store-service': 'store-service',
-};
 
 const prSchema = z
   .union([z.number().int(), z.string()])
   .transform(String)
   .refine((pr) => PR_NUMBER_PATTERN.test(pr), 'a PR number is 1-999999999 without leading zeros');
-const serviceSchema = z.string().transform((name, ctx) => {
-  const service = SHORT_NAMES[name];
-  if (!service)
-    ctx.addIssue({ code: 'custom', message: `unknown service; use one of ${ROUTED_SERVICES.join(', ')}` });
-  return service ?? z.NEVER;
+/** A registered service that gets PR canaries, by its short name (`store`) or its name (`store-service`). */
+const serviceSchema = z.string().transform((text, ctx): RoutedService => {
+  const service = serviceByShortOrName(text);
+  if (service?.canary) return service.name;
+  const known = canaryServices().map((entry) => entry.short);
+  ctx.addIssue({
+    code: 'custom',
+    message: `${service ? 'no PR canaries for that service' : 'unknown service'}; use one of ${known.join(', ')} (or their full names)`,
+  });
+  return z.NEVER;
 });
 const canarySchema = z.object({
   pr: prSchema,
@@ -37,6 +37,12 @@ const canaryFileSchema = z.object({
   $comment: z.string().optional(),
   canaries: z.array(canarySchema),
 });
+
+/** `--canary 42=api,store --canary 7=store` for the registered canary services. */
+export const CANARY_FLAG_EXAMPLE = ((shorts: string[]) =>
+  `--canary 42=${shorts.join(',')}${shorts.length > 1 ? ` --canary 7=${shorts.at(-1)}` : ''}`)(
+  canaryServices().map((service) => service.short),
+);
 
 export class CanaryConfigError extends Error {
   override name = 'CanaryConfigError';
@@ -61,7 +67,7 @@ export function parseCanaryFlags(values: readonly string[], stableVersion: strin
   const canaries = values.map((value) => {
     const match = /^([^=]+)=([^@]+)(?:@(.+))?$/.exec(value);
     if (!match)
-      throw new CanaryConfigError('--canary takes PR=services[@version], e.g. --canary 42=api,store');
+      throw new CanaryConfigError(`--canary takes PR=services[@version], e.g. ${CANARY_FLAG_EXAMPLE}`);
     const [, pr, services = '', version] = match;
     const parsed = canarySchema.safeParse({ pr, services: services.split(','), version });
     if (!parsed.success)

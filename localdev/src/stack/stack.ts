@@ -2,11 +2,19 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Track } from '@pr-canary/contracts/canary-key';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
+import {
+  addressVariable,
+  type Hop,
+  nodeServices,
+  SERVICES,
+  type ServiceEntry,
+  tableFor,
+} from '@pr-canary/contracts/services';
 import { isListeningMessage } from '@pr-canary/service-kit/listening';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
-import type { CanarySpec } from './canary-config';
+import { type CanarySpec, loadCanaryFile } from './canary-config';
 import type { ParsedLine } from './log-format';
 import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
@@ -14,8 +22,10 @@ import { createPrefixer, type Prefixer } from './prefix';
 import { type RestartPolicy, type SupervisedSpec, Supervisor } from './supervisor';
 
 /**
- * The local stack: dynalite, stable api + store, PR canaries, the dev router (HTTP edge + gRPC mesh)
- * and optionally the web dev server — every part a real process or socket.
+ * The local stack: every Node service of the registry (`@pr-canary/contracts/services`) as stable plus
+ * its PR canaries, dynalite when a service keeps a table, the dev router (HTTP edge + gRPC mesh) and
+ * optionally the web dev server of the registry's static bundle — every part a real process or socket.
+ * Nothing here names a service: what runs, how it is wired and where it is routed follows the registry.
  *
  * Failure policy, as a process manager's: every part that dies (stable, canary, dynalite, web) is
  * reported with its last lines and restarted with backoff (see supervisor.ts); while it is down, the
@@ -25,9 +35,9 @@ import { type RestartPolicy, type SupervisedSpec, Supervisor } from './superviso
  */
 
 export interface StackPorts {
-  /** Dev router HTTP entry (the edge, Traefik's part). */
+  /** Dev router HTTP entry (the edge, Traefik's part): every edge service, chosen by Host. */
   http: number;
-  /** Dev router gRPC entry (the mesh, Linkerd's part); every api instance dials it as STORE_ADDR. */
+  /** Dev router gRPC entry (the mesh, Linkerd's part): every caller dials it as `<SHORT>_ADDR`. */
   grpc: number;
   dynamodb: number;
   web: number;
@@ -51,13 +61,14 @@ export interface StackOptions {
   color?: boolean;
   /** How long every part may take to come up. Default 60 s. */
   readyTimeoutMs?: number;
-  /** Extra browser origins allowed by the api's CORS, besides the web dev server's. */
+  /** Extra browser origins the edge services' CORS allows, besides the web dev server's. */
   corsOrigins?: readonly string[];
   /** How crashed parts are restarted. Default: `DEFAULT_RESTART_POLICY` (supervisor.ts). */
   restartPolicy?: RestartPolicy;
 }
 
 export interface InstanceInfo {
+  /** The registered service's name. */
   service: RoutedService;
   track: Track;
   version: string;
@@ -71,16 +82,20 @@ export interface InstanceInfo {
   restarts: number;
 }
 
-/** A part of the stack that is not a routed instance. */
+/** A part of the stack that is not a routed instance: `dynamodb`, or the web UI (its registry name). */
 export interface PartInfo {
-  name: 'dynamodb' | 'web';
+  name: string;
   pid: number | undefined;
   running: boolean;
   restarts: number;
 }
 
 export interface Stack {
-  urls: { api: string; grpc: string; dynamodb: string; web: string | undefined };
+  /**
+   * `api`: the dev router's HTTP entry (the edge; a Host naming no edge service reaches the first one);
+   * `grpc`: its gRPC entry (the mesh); `dynamodb`: dynalite, when a registered service keeps a table.
+   */
+  urls: { api: string; grpc: string; dynamodb: string | undefined; web: string | undefined };
   instances(): InstanceInfo[];
   /** dynalite and the web dev server. */
   parts(): PartInfo[];
@@ -89,16 +104,15 @@ export interface Stack {
    * naming PR and service. Resolves once it is gone.
    */
   kill(service: RoutedService, track: Track): Promise<void>;
-  /** Stops everything, in order: web, api, store, router, dynalite. Idempotent. */
+  /** Stops everything, in order: web, edge services, mesh services, router, dynalite. Idempotent. */
   stop(): Promise<void>;
   /** Resolves when a vital part kept crashing and the stack stopped itself. */
   failed: Promise<Error>;
 }
 
-export const DEMO_CANARIES: readonly CanarySpec[] = [
-  { pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' },
-  { pr: '7', services: ['store-service'], version: '0.1.0-pr7' },
-];
+/** The demo canaries `npm start` runs by default (localdev/canaries.json). */
+export const DEMO_CANARIES_FILE = path.resolve(__dirname, '../../canaries.json');
+export const DEMO_CANARIES: readonly CanarySpec[] = loadCanaryFile(DEMO_CANARIES_FILE, '0.1.0');
 
 /** Every part of the stack binds (and dials) loopback only: nothing is reachable from the LAN. */
 const LOOPBACK = '127.0.0.1';
@@ -114,22 +128,26 @@ const SERVICE_NODE_ARGS = [
   '@pr-canary/service-kit/register',
   'dist/server.js',
 ];
-const SHORT_NAME: Readonly<Record<RoutedService, string>> = {
-  'api-service': 'api',
-  'store-service': 'store',
-};
-
-/** DynamoDB table of an instance: `items` for stable, `items-pr-<N>` for a canary (data isolation). */
-export function tableFor(track: Track): string {
-  return track === 'stable' ? 'items' : `items-${track}`;
-}
-
-/** Children stop in this order: the web UI first, dynalite last. */
-const STOP_ORDER = ['web', 'api-service', 'store-service', 'dynamodb'] as const;
+/** Children stop in this order: the web UI first, then the callers (edge) before their callees (mesh), dynalite last. */
+const STOP_ORDER = ['web', 'edge', 'mesh', 'dynamodb'] as const satisfies readonly (
+  | 'web'
+  | Hop
+  | 'dynamodb'
+)[];
 type ChildRole = (typeof STOP_ORDER)[number];
 
+/** What an instance is started with besides its own facts. */
+interface ServiceWiring {
+  grpcPort: number;
+  /** dynalite's port, once it is up (only a service with a table waits for it). */
+  dynamodb: Promise<number | undefined>;
+  corsOrigins?: readonly string[];
+  /** An HTTP service's readiness is first polled once these (its callees) are up. */
+  calleesUp?: Promise<unknown>;
+}
+
 interface ServiceInstance {
-  service: RoutedService;
+  service: ServiceEntry;
   track: Track;
   version: string;
   supervisor: Supervisor<number>;
@@ -173,46 +191,51 @@ class StackRunner {
     const canaries = this.#options.canaries ?? DEMO_CANARIES;
     await assertPortsFree(Object.values(this.#portClaims()));
     const stableVersion = this.#options.stableVersion ?? '0.1.0';
-    const storeTracks = this.#tracksOf('store-service', canaries, stableVersion);
-    const apiTracks = this.#tracksOf('api-service', canaries, stableVersion);
+    const plan = nodeServices().map((service) => ({
+      service,
+      tracks: this.#tracksOf(service, canaries, stableVersion),
+    }));
     // Routes follow what is declared, as manifests do in a cluster: from here on a request for an
     // instance that is not up yet gets 503 / UNAVAILABLE naming it, never another track.
-    for (const [track] of storeTracks) this.#routes.declare('store-service', track);
-    for (const [track] of apiTracks) this.#routes.declare('api-service', track);
+    for (const { service, tracks } of plan)
+      for (const [track] of tracks) this.#routes.declare(service.name, track);
     const { httpPort, grpcPort } = await this.#startRouters();
     const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
     markHandled(web);
-    // Stores need dynalite; apis only need the router's gRPC entry, so both chains start at once (the
-    // apis' boot overlaps the stores'). An api's readiness (store reachable through the router) is
-    // polled only once the stores are routable, so a healthy start logs no failed readiness check.
-    const stores = this.#startDynalite().then((port) =>
+    const dynamodb = plan.some(({ service }) => service.table !== undefined)
+      ? this.#startDynalite()
+      : Promise.resolve(undefined);
+    markHandled(dynamodb);
+    // The mesh services (the callees) need dynalite when they keep a table; the edge services only
+    // need the router's gRPC entry, so both start at once (the edge's boot overlaps the mesh's). An
+    // edge service's readiness (its callees reachable through the router) is polled only once the mesh
+    // services are routable, so a healthy start logs no failed readiness check.
+    const startHop = (hop: Hop, wiring: Omit<ServiceWiring, 'grpcPort'>) =>
       Promise.all(
-        storeTracks.map(([track, version]) =>
-          this.#startService('store-service', track, version, { dynamodbPort: port }),
-        ),
-      ).then(() => port),
-    );
-    markHandled(stores);
+        plan
+          .filter(({ service }) => service.hop === hop)
+          .flatMap(({ service, tracks }) =>
+            tracks.map(([track, version]) =>
+              this.#startService(service, track, version, { grpcPort, ...wiring }),
+            ),
+          ),
+      );
+    const mesh = startHop('mesh', { dynamodb });
+    markHandled(mesh);
     const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
-    const apis = Promise.all(
-      apiTracks.map(([track, version]) =>
-        this.#startService('api-service', track, version, { grpcPort, corsOrigins, storesUp: stores }),
-      ),
-    );
-    const [dynamodbPort, webUrl] = await Promise.all([stores, web, apis]);
+    const edge = startHop('edge', { dynamodb, corsOrigins, calleesUp: mesh });
+    const [dynamodbPort, webUrl] = await Promise.all([dynamodb, web, mesh, edge]);
     return {
       urls: {
         api: `http://${LOOPBACK}:${httpPort}`,
         grpc: `${LOOPBACK}:${grpcPort}`,
-        dynamodb: `http://${LOOPBACK}:${dynamodbPort}`,
+        dynamodb: dynamodbPort === undefined ? undefined : `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
       },
       instances: () => this.#instances.map((instance) => this.#instanceInfo(instance)),
       parts: () =>
         this.#parts
-          .filter((part): part is typeof part & { name: PartInfo['name'] } =>
-            ['dynamodb', 'web'].includes(part.name),
-          )
+          .filter(({ role }) => role === 'web' || role === 'dynamodb')
           .map(({ name, supervisor }) => ({
             name,
             pid: supervisor.child?.pid,
@@ -226,9 +249,9 @@ class StackRunner {
   }
 
   #instanceInfo({ service, track, version, supervisor }: ServiceInstance): InstanceInfo {
-    const status = this.#routes.status(service, track);
+    const status = this.#routes.status(service.name, track);
     return {
-      service,
+      service: service.name,
       track,
       version,
       port: status?.address?.port,
@@ -248,14 +271,14 @@ class StackRunner {
 
   /** Stable plus every canary of `service`, as [track, version]. */
   #tracksOf(
-    service: RoutedService,
+    service: ServiceEntry,
     canaries: readonly CanarySpec[],
     stableVersion: string,
   ): [Track, string][] {
     return [
       ['stable', stableVersion],
       ...canaries
-        .filter((canary) => canary.services.includes(service))
+        .filter((canary) => canary.services.includes(service.name))
         .map((canary): [Track, string] => [`pr-${canary.pr}`, canary.version]),
     ];
   }
@@ -274,8 +297,13 @@ class StackRunner {
     const claims = this.#portClaims();
     const http = await this.#startRouter(startHttpRouter, this.#ports.http, claims.http);
     const grpc = await this.#startRouter(startGrpcRouter, this.#ports.grpc, claims.grpc);
+    const shorts = (hop: Hop) =>
+      nodeServices()
+        .filter((service) => service.hop === hop)
+        .map((service) => service.short)
+        .join(', ') || 'none';
     this.#say(
-      `dev router: HTTP http://${LOOPBACK}:${http.port} (X-Canary → api), gRPC ${LOOPBACK}:${grpc.port} (x-canary → store)`,
+      `dev router: HTTP http://${LOOPBACK}:${http.port} (X-Canary → ${shorts('edge')}), gRPC ${LOOPBACK}:${grpc.port} (x-canary → ${shorts('mesh')})`,
     );
     return { httpPort: http.port, grpcPort: grpc.port };
   }
@@ -293,7 +321,7 @@ class StackRunner {
     return router;
   }
 
-  /** dynalite; a restart binds the port the first start got, which every store is configured with. */
+  /** dynalite; a restart binds the port the first start got, which every service is configured with. */
   async #startDynalite(): Promise<number> {
     let port = this.#ports.dynamodb;
     const args = () => {
@@ -311,17 +339,18 @@ class StackRunner {
     return port;
   }
 
-  async #startService(
-    service: RoutedService,
+  /**
+   * The environment of one instance, from the registry: its own identity and ports; the router's gRPC
+   * entry as the address of every other mesh service (`<SHORT>_ADDR`, as Kubernetes DNS names them in
+   * a cluster); its own DynamoDB table (`<table>-pr-<N>` for a canary) when it keeps one; the browser
+   * origins an edge service's CORS allows.
+   */
+  #serviceEnv(
+    service: ServiceEntry,
     track: Track,
     version: string,
-    wiring: {
-      dynamodbPort?: number;
-      grpcPort?: number;
-      corsOrigins?: readonly string[];
-      storesUp?: Promise<unknown>;
-    },
-  ): Promise<void> {
+    wiring: { grpcPort: number; dynamodbPort: number | undefined; corsOrigins?: readonly string[] },
+  ): Record<string, string> {
     const env: Record<string, string> = {
       HOST: LOOPBACK,
       PORT: '0',
@@ -330,50 +359,65 @@ class StackRunner {
       SERVICE_VERSION: version,
       SHUTDOWN_DRAIN_MS: '1',
     };
-    if (service === 'store-service') {
+    for (const callee of nodeServices())
+      if (callee.hop === 'mesh' && callee !== service)
+        env[addressVariable(callee)] = `${LOOPBACK}:${wiring.grpcPort}`;
+    if (service.table !== undefined) {
       Object.assign(env, {
-        DYNAMODB_TABLE: tableFor(track),
+        DYNAMODB_TABLE: tableFor(service, track),
         DYNAMODB_ENDPOINT: `http://${LOOPBACK}:${wiring.dynamodbPort}`,
         DYNAMODB_CREATE_TABLE: 'true',
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'localdev',
         AWS_SECRET_ACCESS_KEY: 'localdev',
       });
-    } else {
-      Object.assign(env, {
-        STORE_ADDR: `${LOOPBACK}:${wiring.grpcPort}`,
-        CORS_ALLOWED_ORIGINS: (wiring.corsOrigins ?? []).join(','),
-      });
     }
-    const name = `${SHORT_NAME[service]} ${track}`;
-    const cwd = path.join(REPO_ROOT, 'apps', service);
+    if (service.hop === 'edge') env.CORS_ALLOWED_ORIGINS = (wiring.corsOrigins ?? []).join(',');
+    return env;
+  }
+
+  async #startService(
+    service: ServiceEntry,
+    track: Track,
+    version: string,
+    wiring: ServiceWiring,
+  ): Promise<void> {
+    const dynamodbPort = service.table === undefined ? undefined : await wiring.dynamodb;
+    const env = this.#serviceEnv(service, track, version, { ...wiring, dynamodbPort });
+    const name = `${service.short} ${track}`;
+    const cwd = path.join(REPO_ROOT, service.workspace);
     let first = true;
-    const supervisor = this.#supervise<number>(service, name, {
+    const supervisor = this.#supervise<number>(service.hop, name, {
       spawn: () => this.#spawn(name, SERVICE_NODE_ARGS, cwd, env),
       ready: async (child) => {
         const port = await this.#waitListening(child);
-        if (service === 'api-service') {
-          if (first) await wiring.storesUp;
+        // An HTTP service says over /readyz whether what it calls is reachable; ask once those are up.
+        if (service.protocol === 'http') {
+          if (first) await wiring.calleesUp;
           await this.#waitReady(child, port);
         }
         first = false;
         return port;
       },
       onUp: (port, restarts) =>
-        this.#routes.update(service, track, {
+        this.#routes.update(service.name, track, {
           state: 'running',
           address: { host: LOOPBACK, port },
           restarts,
         }),
-      onDown: (state, restarts) => this.#routes.update(service, track, { state, restarts }),
+      onDown: (state, restarts) => this.#routes.update(service.name, track, { state, restarts }),
       vital: track === 'stable',
     });
     this.#instances.push({ service, track, version, supervisor });
     await supervisor.start();
   }
 
+  /** The Vite dev server of the registry's static bundle (the web UI), pointed at the router's edge. */
   async #startWeb(apiPort: number): Promise<string> {
-    const webDir = path.join(REPO_ROOT, 'apps/web');
+    const ui = SERVICES.find((service) => service.runtime === 'static');
+    if (!ui)
+      throw new StackError('no static web bundle is registered (packages/contracts/src/services.json)');
+    const webDir = path.join(REPO_ROOT, ui.workspace);
     const vitePackage = createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json');
     const viteBin = path.join(path.dirname(vitePackage), 'bin/vite.js');
     let port = this.#ports.web;
@@ -387,14 +431,14 @@ class StackRunner {
       '--clearScreen',
       'false',
     ];
-    const supervisor = this.#supervise<string>('web', 'web', {
-      spawn: () => this.#spawn('web', args(), webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` }),
+    const supervisor = this.#supervise<string>('web', ui.short, {
+      spawn: () => this.#spawn(ui.short, args(), webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` }),
       ready: (child) => child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs()),
       onUp: () => {},
       onDown: () => {},
     });
     const url = await supervisor.start();
-    // A restart serves the same origin (the api's CORS allows exactly that one).
+    // A restart serves the same origin (the edge services' CORS allows exactly that one).
     port = Number(new URL(url).port);
     return url;
   }
@@ -472,7 +516,7 @@ class StackRunner {
 
   async #kill(service: RoutedService, track: Track): Promise<void> {
     const instance = this.#instances.find(
-      (candidate) => candidate.service === service && candidate.track === track,
+      (candidate) => candidate.service.name === service && candidate.track === track,
     );
     if (!instance) throw new StackError(`no ${service} instance with track ${track}`);
     if (track === 'stable')

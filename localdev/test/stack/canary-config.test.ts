@@ -31,7 +31,8 @@ describe('canary config', () => {
 
   it.each([
     ['a leading zero', ['042=api'], /PR number/],
-    ['an unknown service', ['42=web'], /unknown service/],
+    ['an unknown service', ['42=cart'], /unknown service; use one of api, store \(or their full names\)/],
+    ['a service without canaries', ['42=web'], /no PR canaries for that service; use one of api, store/],
     ['no services', ['42='], /PR=services/],
     ['a duplicate PR', ['42=api', '42=store'], /listed twice/],
     ['a version with spaces', ['42=api@1 0'], /version/],

@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
-import { type ExportItemsResponse__Output, itemsServiceClientConstructor } from '@pr-canary/proto';
+import { canaryServices, type ServiceEntry, serviceNamed, tableFor } from '@pr-canary/contracts/services';
+import {
+  type ExportItemsResponse__Output,
+  healthClientConstructor,
+  itemsServiceClientConstructor,
+} from '@pr-canary/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack, tableFor } from '../../src/stack/stack';
+import { DEMO_CANARIES, type Stack, startStack } from '../../src/stack/stack';
 import { probeArgs, runCanaryCli, runCanaryInProcess } from '../helper';
 
 /**
@@ -48,6 +53,96 @@ function api(pathname: string, key: string | undefined, init: RequestInit = {}) 
   if (key) headers.set('X-Canary', key);
   return fetch(`${stack.urls.api}${pathname}`, { ...init, headers });
 }
+
+/** The first `X-Served-By` / `x-served-by` entry: who answered. */
+function servedBy(header: string | undefined | null): { service: string; track: string } | undefined {
+  const match = /^([a-z0-9-]+);track="([^"]+)"/.exec(header ?? '');
+  return match ? { service: match[1] ?? '', track: match[2] ?? '' } : undefined;
+}
+
+/** Calls `service` itself at its hop through the dev router and says who answered. */
+async function callAtHop(
+  service: ServiceEntry,
+  key: string | undefined,
+  authority?: string,
+): Promise<{ service: string; track: string } | undefined> {
+  if (service.hop === 'edge') {
+    // Host picks the edge service, as Traefik's Host() rule does.
+    const { port } = new URL(stack.urls.api);
+    return new Promise((resolve, reject) => {
+      const request = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/healthz',
+          headers: { host: `${service.short}.localhost:${port}`, ...(key ? { 'x-canary': key } : {}) },
+        },
+        (response) => {
+          response.resume();
+          resolve(servedBy(response.headers['x-served-by'] as string | undefined));
+        },
+      );
+      request.on('error', reject);
+    });
+  }
+  const Health = healthClientConstructor();
+  const options: grpc.ChannelOptions = authority ? { 'grpc.default_authority': authority } : {};
+  const client = new Health(stack.urls.grpc, grpc.credentials.createInsecure(), options);
+  const metadata = new grpc.Metadata();
+  if (key) metadata.set('x-canary', key);
+  try {
+    return await new Promise((resolve, reject) => {
+      const call = client.Check({ service: authority ? '' : service.grpcService }, metadata, (error) => {
+        if (error) reject(error);
+      });
+      call.on('metadata', (received) => resolve(servedBy(String(received.get('x-served-by')[0] ?? ''))));
+    });
+  } finally {
+    client.close();
+  }
+}
+
+describe('every registered service, reached at its hop', () => {
+  const cases = canaryServices().flatMap((service) =>
+    [...DEMO_CANARIES.map((canary) => canary.pr), undefined].map((pr) => {
+      const canary = DEMO_CANARIES.find((candidate) => candidate.pr === pr);
+      const track = canary?.services.includes(service.name) ? `pr-${pr}` : 'stable';
+      return { service, name: service.name, hop: service.hop, key: pr, track };
+    }),
+  );
+  it.each(cases)('$name ($hop) with X-Canary $key is answered by $track', async ({ service, key, track }) => {
+    expect(await callAtHop(service, key)).toEqual({ service: service.name, track });
+  });
+
+  it.each(canaryServices().filter((service) => service.hop === 'mesh'))(
+    '$name is also reached by its :authority (a health check naming no service)',
+    async (service) => {
+      expect(await callAtHop(service, '42', `${service.name}.apps.svc.cluster.local:80`)).toEqual({
+        service: service.name,
+        track: 'pr-42',
+      });
+    },
+  );
+
+  it('answers UNIMPLEMENTED for a gRPC service nobody registered, naming it', async () => {
+    const client = new grpc.Client(stack.urls.grpc, grpc.credentials.createInsecure());
+    try {
+      const error = await new Promise<grpc.ServiceError>((resolve) =>
+        client.makeUnaryRequest(
+          '/cart.v1.CartService/GetCart',
+          (value: Buffer) => value,
+          (value: Buffer) => value,
+          Buffer.alloc(0),
+          (err) => resolve(err as grpc.ServiceError),
+        ),
+      );
+      expect(error.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(error.details).toMatch(/^no registered mesh service serves cart\.v1\.CartService/);
+    } finally {
+      client.close();
+    }
+  });
+});
 
 describe('local stack routing matrix (dev router = Traefik + Linkerd)', () => {
   it.each([
@@ -315,7 +410,9 @@ async function stableTableItems(): Promise<string[]> {
     credentials: { accessKeyId: 'localdev', secretAccessKey: 'localdev' },
   });
   try {
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableFor('stable') }));
+    const { Items = [] } = await client.send(
+      new ScanCommand({ TableName: tableFor(serviceNamed('store-service'), 'stable') }),
+    );
     return Items.map((item) => JSON.stringify(item)).sort();
   } finally {
     client.destroy();

@@ -8,6 +8,7 @@ import {
   type HeaderRoute,
   type RoutedService,
   routeTable,
+  stableBackend as stableBackendOf,
 } from '@pr-canary/contracts/route-rule';
 import type { Corpus } from '../corpus';
 import { ENVIRONMENTS } from '../layout';
@@ -229,7 +230,7 @@ const backendsOf = (route: KubeObject, rule: { backendRefs?: { name: string; nam
  */
 export const prMeshRoute: Check = ({ corpus }) => {
   const table = routeTable(deployedCanaries(corpus));
-  const stableBackend = table.defaults['store-service'];
+  const stableBackend = stableBackendOf('store-service');
   const out: Violation[] = [];
   const catchAll = ofKind(corpus.overlays['integration-001'], 'GRPCRoute').some(
     (o) =>

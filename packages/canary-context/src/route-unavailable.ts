@@ -1,11 +1,14 @@
+import { nodeServices } from '@pr-canary/contracts/services';
+
 /**
  * The one message a router gives when the instance a request is routed to is not running — the dev
  * router's 503 / UNAVAILABLE (localdev), passed on by the api to its client. Built only from the route
- * (a validated PR number, fixed service names and states), so it is safe to show: the api passes a
- * store UNAVAILABLE's details through only when they have exactly this shape.
+ * (a validated PR number, a registered service name, fixed states), so it is safe to show: the api
+ * passes a store UNAVAILABLE's details through only when they have exactly this shape.
  */
 
-export type RoutedServiceName = 'api-service' | 'store-service';
+/** A routed service: a Node service of the registry (`@pr-canary/contracts/services`). */
+export type RoutedServiceName = string;
 /** Why a declared instance is not routable right now. */
 export type UnavailableState = 'starting' | 'restarting' | 'stopped';
 
@@ -22,6 +25,7 @@ export function routeUnavailableMessage(
   restarts = 0,
 ): string {
   if (target.pr !== undefined && !PR_PATTERN.test(target.pr)) throw new Error('invalid PR number');
+  if (!ROUTED_NAMES.includes(target.service)) throw new Error('not a registered service');
   const shown = Math.min(Math.max(0, Math.trunc(restarts)), MAX_RESTARTS_SHOWN);
   const count = shown > 0 ? `, ${shown} restart${shown === 1 ? '' : 's'} so far` : '';
   const subject =
@@ -31,8 +35,12 @@ export function routeUnavailableMessage(
   return `${subject} (${state}${count})`;
 }
 
-const MESSAGE_SHAPE =
-  /^(?:PR [1-9][0-9]{0,8}'s (?:api|store)-service canary is declared but not running|stable (?:api|store)-service is not running) \((?:starting|restarting|stopped)(?:, [1-9][0-9]{0,5} restarts? so far)?\)$/;
+/** Registered names are RFC 1035 labels (the registry checks), so they need no escaping in a pattern. */
+const ROUTED_NAMES = nodeServices().map((service) => service.name);
+const SERVICE = `(?:${ROUTED_NAMES.join('|')})`;
+const MESSAGE_SHAPE = new RegExp(
+  `^(?:PR [1-9][0-9]{0,8}'s ${SERVICE} canary is declared but not running|stable ${SERVICE} is not running) \\((?:starting|restarting|stopped)(?:, [1-9][0-9]{0,5} restarts? so far)?\\)$`,
+);
 
 /** Whether `text` is exactly a {@link routeUnavailableMessage} (and nothing else). */
 export function isRouteUnavailableMessage(text: string): boolean {

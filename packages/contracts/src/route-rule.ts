@@ -17,9 +17,12 @@
  */
 
 import { CANARY_HEADER, PR_NUMBER_PATTERN, type Track } from './canary-key';
+import { canaryNamespace as namespaceOf, nodeServices, serviceNamed } from './services';
 
-export const ROUTED_SERVICES = ['api-service', 'store-service'] as const;
-export type RoutedService = (typeof ROUTED_SERVICES)[number];
+/** The routed services: every Node service of the registry (./services). */
+export const ROUTED_SERVICES: readonly string[] = nodeServices().map((service) => service.name);
+/** A registered service's `name`. */
+export type RoutedService = string;
 
 export interface CanaryDeployment {
   /** PR number, e.g. "42". */
@@ -51,7 +54,7 @@ export interface HeaderRoute {
 
 export interface RouteTable {
   routes: readonly HeaderRoute[];
-  /** The catch-all route per service: stable. */
+  /** The catch-all route per routed service: stable. */
   defaults: Readonly<Record<RoutedService, RouteBackend>>;
 }
 
@@ -60,20 +63,15 @@ export const STABLE_NAMESPACE = 'apps';
 export const STABLE_ROUTE_PRIORITY = 10;
 export const CANARY_ROUTE_PRIORITY = 100;
 
-const PROTOCOL: Readonly<Record<RoutedService, HeaderRoute['protocol']>> = {
-  'api-service': 'http',
-  'store-service': 'grpc',
-};
-
 /** Header name as written in each route kind (Traefik canonicalizes; Gateway API metadata is lower case). */
 const MATCH_HEADER: Readonly<Record<HeaderRoute['protocol'], string>> = {
   http: 'X-Canary',
   grpc: CANARY_HEADER,
 };
 
-/** `api-canary-pr-42`, `store-canary-pr-42`. */
+/** `<short>-canary-pr-<N>` of the registry, e.g. `store-canary-pr-42`. */
 export function canaryNamespace(service: RoutedService, pr: string): string {
-  return `${service.replace(/-service$/, '')}-canary-pr-${pr}`;
+  return namespaceOf(serviceNamed(service), pr);
 }
 
 export function stableBackend(service: RoutedService): RouteBackend {
@@ -91,6 +89,7 @@ export function routeTable(canaries: readonly CanaryDeployment[]): RouteTable {
   for (const canary of canaries) {
     assertPrNumber(canary.pr);
     for (const service of canary.services) {
+      if (!serviceNamed(service).canary) throw new Error(`${service} has no PR canaries`);
       const id = `${service}@${canary.pr}`;
       if (seen.has(id)) throw new Error(`PR ${canary.pr} lists ${service} twice`);
       seen.add(id);
@@ -100,15 +99,12 @@ export function routeTable(canaries: readonly CanaryDeployment[]): RouteTable {
   routes.sort(byServiceThenPr);
   return {
     routes,
-    defaults: {
-      'api-service': stableBackend('api-service'),
-      'store-service': stableBackend('store-service'),
-    },
+    defaults: Object.fromEntries(ROUTED_SERVICES.map((service) => [service, stableBackend(service)])),
   };
 }
 
 function headerRoute(service: RoutedService, pr: string): HeaderRoute {
-  const protocol = PROTOCOL[service];
+  const { protocol } = serviceNamed(service);
   return {
     service,
     protocol,
@@ -183,5 +179,7 @@ export function resolveRoute(
   for (const route of table.routes) {
     if (route.service === service && routeMatches(route, headerValues)) return route.backend;
   }
-  return table.defaults[service];
+  const stable = table.defaults[service];
+  if (!stable) throw new Error(`${service} is not a routed service`);
+  return stable;
 }

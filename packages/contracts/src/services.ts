@@ -40,6 +40,12 @@ export interface ServiceEntry {
   readonly grpcService?: string;
   /** Its DynamoDB table (stable); a PR canary's is `<table>-pr-<N>`. */
   readonly table?: string;
+  /**
+   * http services only: the largest request body it accepts. The edge in front of it refuses a larger
+   * one with 413 itself (the local dev router does), instead of streaming it to a service that closes
+   * the connection on it.
+   */
+  readonly bodyLimitBytes?: number;
 }
 
 /** Kubernetes object names (RFC 1035 labels): lower case, digits, inner hyphens. */
@@ -64,6 +70,7 @@ const FIELDS = new Set([
   'canary',
   'grpcService',
   'table',
+  'bodyLimitBytes',
 ]);
 
 export class ServiceRegistryError extends Error {
@@ -117,6 +124,11 @@ function checkEntry(raw: unknown, index: number): ServiceEntry {
     if (!values.includes(value as T)) return fail(field, `must be one of ${values.join(', ')}`);
     return value as T;
   };
+  const bodyLimit = (value: unknown): number => {
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 2 ** 31)
+      return fail('bodyLimitBytes', 'must be a whole number of bytes 1-2147483648');
+    return value as number;
+  };
   const name = text('name', NAME, 'must be a lower-case RFC 1035 label');
   if (name.length > 63) fail('name', 'must be at most 63 characters');
   const short = text('short', NAME, 'must be a lower-case RFC 1035 label');
@@ -138,7 +150,10 @@ function checkEntry(raw: unknown, index: number): ServiceEntry {
       ? {}
       : { grpcService: text('grpcService', GRPC_SERVICE, 'must be a package-qualified gRPC service name') }),
     ...(entry.table === undefined ? {} : { table: text('table', TABLE, 'must be a DynamoDB table name') }),
+    ...(entry.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: bodyLimit(entry.bodyLimitBytes) }),
   };
+  if (service.bodyLimitBytes !== undefined && service.protocol !== 'http')
+    fail('bodyLimitBytes', 'applies to http services only');
   if (service.port === service.metricsPort) fail('metricsPort', 'must differ from port');
   if (service.protocol === 'grpc' && service.hop !== 'mesh')
     fail('hop', 'must be mesh for a grpc service (routed by Linkerd / the dev router gRPC entry)');
@@ -203,7 +218,10 @@ export function canaryLabel(service: Pick<ServiceEntry, 'name'>): string {
 }
 
 /** DynamoDB table of an instance: the service's `table` for stable, `<table>-pr-<N>` for a canary. */
-export function tableFor(service: Pick<ServiceEntry, 'name' | 'table'>, track: 'stable' | `pr-${string}`): string {
+export function tableFor(
+  service: Pick<ServiceEntry, 'name' | 'table'>,
+  track: 'stable' | `pr-${string}`,
+): string {
   if (service.table === undefined) throw new ServiceRegistryError(`${service.name} has no table`);
   return track === 'stable' ? service.table : `${service.table}-${track}`;
 }

@@ -35,7 +35,9 @@ const store = {
 describe('the registered services', () => {
   it('each names a workspace whose package.json carries the registered package name', () => {
     for (const service of SERVICES) {
-      const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, service.workspace, 'package.json'), 'utf8'));
+      const manifest = JSON.parse(
+        readFileSync(path.join(REPO_ROOT, service.workspace, 'package.json'), 'utf8'),
+      );
       expect(manifest.name, service.name).toBe(service.package);
       expect(existsSync(path.join(REPO_ROOT, service.workspace, 'Dockerfile')), service.name).toBe(true);
     }
@@ -43,7 +45,10 @@ describe('the registered services', () => {
 
   it('names the gRPC service each grpc service really serves (its proto declares it)', () => {
     for (const service of SERVICES.filter((entry) => entry.protocol === 'grpc')) {
-      const [pkg, name] = [service.grpcService?.split('.').slice(0, -1).join('.'), service.grpcService?.split('.').at(-1)];
+      const [pkg, name] = [
+        service.grpcService?.split('.').slice(0, -1).join('.'),
+        service.grpcService?.split('.').at(-1),
+      ];
       const protoDir = path.join(REPO_ROOT, 'proto', ...(pkg ?? '').split('.'));
       const protos = existsSync(protoDir)
         ? readdirSync(protoDir).filter((file) => file.endsWith('.proto'))
@@ -52,13 +57,18 @@ describe('the registered services', () => {
         const text = readFileSync(path.join(protoDir, file), 'utf8');
         return text.includes(`package ${pkg};`) && new RegExp(`\\bservice\\s+${name}\\s*\\{`).test(text);
       });
-      expect(declared, `${service.name}: proto/${pkg?.replaceAll('.', '/')}/*.proto declares ${service.grpcService}`).toBe(true);
+      expect(
+        declared,
+        `${service.name}: proto/${pkg?.replaceAll('.', '/')}/*.proto declares ${service.grpcService}`,
+      ).toBe(true);
     }
   });
 
   it('answers the lookups the rest of the repository uses', () => {
     expect(serviceNamed('store-service').grpcService).toBe('store.v1.ItemsService');
-    expect(() => serviceNamed('cart-service')).toThrow(/unknown service "cart-service" \(registered: api-service, store-service, web\)/);
+    expect(() => serviceNamed('cart-service')).toThrow(
+      /unknown service "cart-service" \(registered: api-service, store-service, web\)/,
+    );
     expect(serviceByShortOrName('api')?.name).toBe('api-service');
     expect(serviceByShortOrName('api-service')?.name).toBe('api-service');
     expect(serviceByShortOrName('nope')).toBeUndefined();
@@ -86,8 +96,16 @@ describe('defineServices', () => {
     ['no list', {}, /non-empty "services" list/],
     ['an empty list', { services: [] }, /non-empty "services" list/],
     ['a non-object entry', { services: ['store'] }, /services\[0\] must be an object/],
-    ['an upper-case name', { services: [{ ...store, name: 'Store' }] }, /services\[0\]: name must be a lower-case RFC 1035 label/],
-    ['an unknown field', { services: [{ ...store, replicas: 3 }] }, /store-service: replicas is not a registry field/],
+    [
+      'an upper-case name',
+      { services: [{ ...store, name: 'Store' }] },
+      /services\[0\]: name must be a lower-case RFC 1035 label/,
+    ],
+    [
+      'an unknown field',
+      { services: [{ ...store, replicas: 3 }] },
+      /store-service: replicas is not a registry field/,
+    ],
     ['a missing short', { services: [{ ...store, short: undefined }] }, /store-service: short must be/],
     [
       'a short too long for a canary namespace',
@@ -95,16 +113,32 @@ describe('defineServices', () => {
       /short must be at most 43 characters/,
     ],
     ['a port out of range', { services: [{ ...store, port: 70_000 }] }, /port must be a port number/],
-    ['a metrics port equal to the port', { services: [{ ...store, metricsPort: 8080 }] }, /metricsPort must differ/],
-    ['an unknown protocol', { services: [{ ...store, protocol: 'tcp' }] }, /protocol must be one of http, grpc/],
+    [
+      'a metrics port equal to the port',
+      { services: [{ ...store, metricsPort: 8080 }] },
+      /metricsPort must differ/,
+    ],
+    [
+      'an unknown protocol',
+      { services: [{ ...store, protocol: 'tcp' }] },
+      /protocol must be one of http, grpc/,
+    ],
     ['grpc at the edge', { services: [{ ...store, hop: 'edge' }] }, /hop must be mesh for a grpc service/],
     [
       'http in the mesh',
       { services: [{ ...store, protocol: 'http', hop: 'mesh', grpcService: undefined }] },
       /hop must be edge for an http service/,
     ],
-    ['grpc without its service name', { services: [{ ...store, grpcService: undefined }] }, /grpcService is required/],
-    ['a malformed gRPC service name', { services: [{ ...store, grpcService: 'Items' }] }, /grpcService must be a package-qualified/],
+    [
+      'grpc without its service name',
+      { services: [{ ...store, grpcService: undefined }] },
+      /grpcService is required/,
+    ],
+    [
+      'a malformed gRPC service name',
+      { services: [{ ...store, grpcService: 'Items' }] },
+      /grpcService must be a package-qualified/,
+    ],
     ['canary as a string', { services: [{ ...store, canary: 'yes' }] }, /canary must be true or false/],
     [
       'a canaried static bundle',
@@ -113,7 +147,19 @@ describe('defineServices', () => {
     ],
     [
       'two services with one short name',
-      { services: [store, { ...store, name: 'store-2', image: 'store-2', workspace: 'apps/s2', package: '@x/s2', grpcService: 'a.B' }] },
+      {
+        services: [
+          store,
+          {
+            ...store,
+            name: 'store-2',
+            image: 'store-2',
+            workspace: 'apps/s2',
+            package: '@x/s2',
+            grpcService: 'a.B',
+          },
+        ],
+      },
       /two services have short "store"/,
     ],
   ];

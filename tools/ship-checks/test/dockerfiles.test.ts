@@ -243,9 +243,7 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
 );
 
 describe.each(
-  SERVICES.filter((service) => service.runtime === 'node').map(
-    (service) => [service.name, service] as const,
-  ),
+  SERVICES.filter((service) => service.runtime === 'node').map((service) => [service.name, service] as const),
 )('%s Node image', (name, service) => {
   const dockerfile = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`));
   const runtime = finalStage(dockerfile);
@@ -294,7 +292,10 @@ describe.each(
     expect(env.get('PORT')).toBe(ports.get('http') ?? ports.get('grpc'));
     expect(env.get('METRICS_PORT')).toBe(ports.get('metrics'));
     // …and the ports the service registry gives it.
-    expect([env.get('PORT'), env.get('METRICS_PORT')]).toEqual([String(service.port), String(service.metricsPort)]);
+    expect([env.get('PORT'), env.get('METRICS_PORT')]).toEqual([
+      String(service.port),
+      String(service.metricsPort),
+    ]);
   });
 });
 

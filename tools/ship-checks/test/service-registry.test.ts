@@ -26,7 +26,8 @@ describe('services.mjs', () => {
   it('lists the registered names for shell loops and workflow matrices', () => {
     expect(run('node', [servicesCli, 'names']).stdout).toBe(`${contracts.serviceNames().join('\n')}\n`);
     expect(run('node', [servicesCli, 'names', '--canary']).stdout).toBe(
-      `${contracts.canaryServices()
+      `${contracts
+        .canaryServices()
         .map((service) => service.name)
         .join('\n')}\n`,
     );
@@ -53,9 +54,11 @@ function fakeGh(): { env: NodeJS.ProcessEnv; calls: () => string } {
     path.join(bin, 'gh'),
     [
       '#!/usr/bin/env bash',
-      `echo "gh $*" >> ${JSON.stringify(log)}`,
+      `CALLS=${JSON.stringify(log)}`,
+      'echo "gh $*" >> "$CALLS"',
       'for ((i = 1; i <= $#; i++)); do',
-      '  if [[ "${!i}" == --notes-file ]]; then j=$((i + 1)); cat "${!j}" >> ' + JSON.stringify(log) + '; fi',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash indirect expansion, not a JS template
+      '  if [[ "${!i}" == --notes-file ]]; then j=$((i + 1)); cat "${!j}" >> "$CALLS"; fi',
       'done',
       '[[ "$1" != api ]]',
       '',

@@ -108,9 +108,15 @@ describe.each(workflows)('%s', (file, workflow) => {
       expect(build.with?.file, name).toBe('${{ steps.image.outputs.dockerfile }}');
       expect(build.with?.context).toBe('.');
       const image = job.steps.find((step) => (step as { id?: string }).id === 'image');
-      expect(image?.run, name).toContain('echo "dockerfile=$(node .github/scripts/services.mjs dockerfile "$SERVICE")"');
+      expect(image?.run, name).toContain(
+        'echo "dockerfile=$(node .github/scripts/services.mjs dockerfile "$SERVICE")"',
+      );
       for (const service of SERVICES) {
-        const dockerfile = run('node', [repoPath('.github/scripts/services.mjs'), 'dockerfile', service.name]);
+        const dockerfile = run('node', [
+          repoPath('.github/scripts/services.mjs'),
+          'dockerfile',
+          service.name,
+        ]);
         expect(dockerfile.status, service.name).toBe(0);
         expect(repoFileExists(dockerfile.stdout.trim()), service.name).toBe(true);
       }
@@ -176,11 +182,15 @@ describe('PR canary workflow order', () => {
 
   it('releases every registered service: the release matrix is the registry’s (services.mjs matrix)', () => {
     const release = parseYaml(readRepoFile(`${WORKFLOW_DIR}/release.yml`)) as Workflow;
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-    expect(release.jobs.images?.strategy?.matrix?.service).toBe('${{ fromJSON(needs.services.outputs.names) }}');
+    expect(release.jobs.images?.strategy?.matrix?.service).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+      '${{ fromJSON(needs.services.outputs.names) }}',
+    );
     expect(release.jobs.images?.needs).toBe('services');
     const registry = release.jobs.services?.steps.find((step) => step.run?.includes('services.mjs'));
-    expect(registry?.run).toBe('echo "names=$(node .github/scripts/services.mjs matrix)" >> "$GITHUB_OUTPUT"');
+    expect(registry?.run).toBe(
+      'echo "names=$(node .github/scripts/services.mjs matrix)" >> "$GITHUB_OUTPUT"',
+    );
     const matrix = run('node', [repoPath('.github/scripts/services.mjs'), 'matrix']);
     expect(JSON.parse(matrix.stdout)).toEqual(SERVICES.map((service) => service.name));
   });
