@@ -74,7 +74,22 @@ function workspacesByName(): Map<string, string> {
  * `npm start` reuses) before any test runs. It runs in vitest's main process, once per run.
  */
 export default function setup(project: { config: { root: string } }): void {
-  const stale = builtWorkspaces(project.config.root, workspacesByName()).filter((dir) => !isBuildFresh(dir));
+  const byName = workspacesByName();
+  // The suite's own workspace and what it depends on, plus every Node service of the registry (the
+  // local stack spawns them all without depending on them).
+  const registry = JSON.parse(
+    readFileSync(path.join(ROOT, 'packages/contracts/src/services.json'), 'utf8'),
+  ) as {
+    services: { runtime: string; workspace: string }[];
+  };
+  const seen = new Set<string>();
+  const built = [
+    project.config.root,
+    ...registry.services
+      .filter((service) => service.runtime === 'node')
+      .map((service) => path.join(ROOT, service.workspace)),
+  ].flatMap((dir) => builtWorkspaces(dir, byName, seen));
+  const stale = built.filter((dir) => !isBuildFresh(dir));
   if (stale.length === 0) return;
   const names = stale.map(
     (dir) => (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string }).name,

@@ -57,7 +57,6 @@ const errorCodeSchema = z.object({
   message: z.string().refine(isRouteUnavailableMessage).optional().catch(undefined),
 });
 
-
 export class ProbeUsageError extends Error {
   override name = 'ProbeUsageError';
 }
