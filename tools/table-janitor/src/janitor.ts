@@ -1,8 +1,9 @@
 /**
  * Drops the DynamoDB tables of PR canaries whose pull request is no longer open — what the PostDelete
  * hook of a PR's store app would have done, had it run (a removed finalizer, a failed hook, a table a
- * canary recreated). Only names `pr-canary-items-pr-<N>` are ever touched; a dry run (the default)
- * only reports. If GitHub cannot say which PRs are open, nothing is dropped.
+ * canary recreated). Only a canary's own table is ever touched: `<table>-pr-<N>` for the `table` of a
+ * canaried service in the registry (`pr-canary-items-pr-<N>` today); a dry run (the default) only
+ * reports. If GitHub cannot say which PRs are open, nothing is dropped.
  */
 import {
   DeleteTableCommand,
@@ -10,9 +11,17 @@ import {
   ListTablesCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { canaryServices } from '@pr-canary/contracts/services';
 import type { PullRequests } from './github';
 
-export const PR_TABLE = /^pr-canary-items-pr-([1-9][0-9]{0,8})$/;
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const CANARY_TABLES = canaryServices().flatMap((service) =>
+  service.table ? [literally(service.table)] : [],
+);
+
+/** A PR canary's table, `<table>-pr-<N>` for a registered table; group 1 is the PR number. */
+export const PR_TABLE =
+  CANARY_TABLES.length === 0 ? /(?!)/ : new RegExp(`^(?:${CANARY_TABLES.join('|')})-pr-([1-9][0-9]{0,8})$`);
 
 export interface JanitorReport {
   /** PR tables whose PR is open. */

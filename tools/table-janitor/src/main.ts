@@ -3,7 +3,7 @@
  *
  * Env: GITHUB_REPOSITORY (owner/repo), GITHUB_TOKEN (read access to pull requests), AWS_REGION, AWS
  * credentials from the default chain (the dynamodb-table-janitor role: DeleteTable/DescribeTable on
- * pr-canary-items-pr-* plus ListTables), DYNAMODB_ENDPOINT (optional, e.g. dynalite).
+ * <table>-pr-* of the registry (pr-canary-items-pr-*) plus ListTables), DYNAMODB_ENDPOINT (optional, e.g. dynalite).
  * Without --apply it only prints what it would drop.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -7,10 +7,11 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
+import { canaryServices, tableFor } from '@pr-canary/contracts/services';
 import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubError, gitHubPullRequests, type PullRequests } from '../src/github';
-import { runJanitor } from '../src/janitor';
+import { PR_TABLE, runJanitor } from '../src/janitor';
 
 let dynalite: RunningDynalite;
 let dynamo: DynamoDBClient;
@@ -148,5 +149,18 @@ describe('GitHub client (real fetch against a local stand-in for the API)', () =
       GitHubError,
     );
     expect(() => gitHubPullRequests({ owner: 'o/../x', repo: 'r', apiUrl })).toThrow(/GitHub names/);
+  });
+});
+
+describe('which tables are PR tables', () => {
+  it('takes the tables from the service registry: <table>-pr-<N> of every canaried service with a table', () => {
+    const tabled = canaryServices().filter((service) => service.table !== undefined);
+    expect(tabled.length).toBeGreaterThan(0);
+    for (const service of tabled) {
+      expect(PR_TABLE.exec(tableFor(service, 'pr-42'))?.[1]).toBe('42');
+      expect(PR_TABLE.test(tableFor(service, 'stable'))).toBe(false);
+      expect(PR_TABLE.test(`${tableFor(service, 'pr-42')}-copy`)).toBe(false);
+    }
+    expect(PR_TABLE.test('someone-elses-table-pr-42')).toBe(false);
   });
 });
