@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
-/** manifests/src joins once its last service literals are gone (47 on 2026-11-29, helper "manifests"). */
+/** manifests/src joins once its service literals are gone (helper "manifests" is removing them). */
 const SCANNED = ['localdev/src'];
 
 interface Finding {
