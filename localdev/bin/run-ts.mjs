@@ -3,6 +3,7 @@
 // exiting with the child's exit code. The child gets an IPC channel and the parent-watch preload, so it
 // stops (and stops the stack) even when this shim is killed with SIGKILL.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,19 @@ export function resolveDependencies(commandName, specifiers) {
     );
     process.exit(1);
   }
+}
+
+/**
+ * turbo's `--filter`s for what `npm start` builds: localdev and every Node service of the service
+ * registry (its JSON, read without a build), so a service added to the registry is built by the next
+ * `npm start`.
+ */
+export function stackBuildFilters(commandName) {
+  const { registry } = resolveDependencies(commandName, { registry: '@pr-canary/contracts/services.json' });
+  const packages = JSON.parse(readFileSync(new URL(registry), 'utf8'))
+    .services.filter((service) => service.runtime === 'node')
+    .map((service) => service.package);
+  return ['@pr-canary/localdev', ...packages].map((name) => `--filter=${name}`);
 }
 
 function runChild(entry, nodeArgs) {

@@ -3,35 +3,18 @@
 // changed), then runs the compiled localdev/dist/cli/start.js. The stack spawns every service as
 // compiled JavaScript (dist/server.js), as the images do.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolveDependencies, runCompiled } from './run-ts.mjs';
+import { resolveDependencies, runCompiled, stackBuildFilters } from './run-ts.mjs';
 
 const COMMAND = 'npm start';
-
-/** Every Node service the stack runs (the service registry's), built along with localdev itself. */
-function servicePackages(registry) {
-  return JSON.parse(readFileSync(new URL(registry), 'utf8'))
-    .services.filter((service) => service.runtime === 'node')
-    .map((service) => service.package);
-}
 const BUILD_NOTICE_AFTER_MS = 1_000;
 
 /** Runs the build quietly; prints its output only when it fails, and a notice when it takes a while. */
 function build() {
-  const { turbo, registry } = resolveDependencies(COMMAND, {
-    turbo: 'turbo/bin/turbo',
-    registry: '@pr-canary/contracts/services.json',
-  });
+  const { turbo } = resolveDependencies(COMMAND, { turbo: 'turbo/bin/turbo' });
   const child = spawn(
     process.execPath,
-    [
-      fileURLToPath(turbo),
-      'run',
-      'build',
-      ...['@pr-canary/localdev', ...servicePackages(registry)].map((name) => `--filter=${name}`),
-      '--output-logs=errors-only',
-    ],
+    [fileURLToPath(turbo), 'run', 'build', ...stackBuildFilters(COMMAND), '--output-logs=errors-only'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
   );
   let output = '';

@@ -1,0 +1,71 @@
+/**
+ * `npm run new-service -- <name> --protocol http|grpc` (see README.md). Exit codes: 0 written, 1 refused
+ * or failed (nothing changed), 2 usage.
+ */
+import { parseArgs } from 'node:util';
+import { ScaffoldRefusedError, scaffold } from './scaffold';
+
+const USAGE = `usage: npm run new-service -- <name> --protocol http|grpc
+
+  <name>        the service's name, e.g. billing-service (lower case, digits and "-"; the part
+                before -service names its namespaces: billing-canary-pr-<N>)
+  --protocol    http: a Fastify service routed at the edge by X-Canary
+                grpc: a grpc-js service with a proto contract, routed in the mesh by x-canary
+`;
+
+function usage(message: string): never {
+  process.stderr.write(`new-service: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  options: { protocol: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  allowPositionals: true,
+  strict: true,
+} as const;
+
+function parseArguments(): ReturnType<typeof parseArgs<typeof OPTIONS>> {
+  try {
+    return parseArgs(OPTIONS);
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+}
+
+function main(): void {
+  const parsed = parseArguments();
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const [name, ...extra] = parsed.positionals;
+  if (name === undefined) usage('a service name is required');
+  if (extra.length > 0) usage(`one name at a time (also got ${extra.length} more)`);
+  if (parsed.values.protocol === undefined) usage('--protocol is required (http or grpc)');
+  try {
+    const result = scaffold({ name, protocol: parsed.values.protocol });
+    const lines = [
+      `new-service: ${result.service.name} (${result.protocol}) is ready.`,
+      '',
+      'created:',
+      ...result.created.map((file) => `  ${file}`),
+      'updated:',
+      ...result.updated.map((file) => `  ${file}`),
+      '',
+      'next:',
+      `  npm test -w @pr-canary/${result.service.name}`,
+      `  npm start -- --canary 42=${result.service.short}     # stable plus a PR 42 canary of it`,
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  } catch (error) {
+    if (error instanceof ScaffoldRefusedError) {
+      process.stderr.write(`new-service: ${error.message}\n`);
+    } else {
+      process.stderr.write(`new-service: ${(error as Error).message}\nnothing was changed\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+main();

@@ -1,0 +1,2 @@
+export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
+export { type __Pascal__Config, configSchema, loadConfig } from './config';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { appFor } from './helper';
+
+describe('__service_name__', () => {
+  it('is live and ready until shutdown begins, then not ready', async () => {
+    const app = appFor();
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    app.markNotReady();
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+
+  it('says who served the request, with the canary key it was served under', async () => {
+    const app = appFor({ CANARY_TRACK: 'pr-42' });
+    const response = await app.inject({ url: '/api/__short__/hello', headers: { 'x-canary': '42' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ track: 'pr-42', version: '1.2.3' });
+    expect(response.headers['x-served-by']).toBe('__service_name__;track="pr-42";version="1.2.3"');
+    expect(response.headers['x-canary']).toBe('42');
+  });
+
+  it('serves an invalid key as stable and says why, over a real socket', async () => {
+    const app = appFor();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (typeof address !== 'object' || !address) throw new Error('not listening');
+    const response = await fetch(`http://127.0.0.1:${address.port}/api/__short__/hello`, {
+      headers: { 'x-canary': 'abc' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-canary-warning')).toBeTruthy();
+    expect(response.headers.get('x-canary')).toBeNull();
+  });
+});

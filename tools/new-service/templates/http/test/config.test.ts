@@ -1,0 +1,16 @@
+import { ConfigError } from '@pr-canary/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+
+describe('__service_name__ configuration', () => {
+  it('has a default for every variable but the version', () => {
+    const config = loadConfig({ SERVICE_VERSION: '0.1.0' });
+    expect(config).toMatchObject({ PORT: 8080, METRICS_PORT: 9090, CANARY_TRACK: 'stable' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ SERVICE_VERSION: '0.1.0', PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SERVICE_VERSION: '0.1.0', PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});

@@ -1,0 +1,359 @@
+/**
+ * `npm run new-service` end to end, in a throwaway copy of this repository (throwaway-repo.ts): an
+ * http and a grpc service are scaffolded with one command each and, with no other edit, pass their own
+ * tests and the proto checks, build, and run in the stack `npm start` runs, with a PR canary each that the dev
+ * router reaches at their hop — the edge by `X-Canary` for http, the mesh by `x-canary` for grpc. The
+ * files the scaffold wrote are compared with the list in the root README's "Add your service".
+ *
+ * The steps share one copy and run in order (each a test of its own, within the shared timeouts).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '@pr-canary/proto';
+import { freePort } from '@pr-canary/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathPattern, pathsTheScaffoldWrites } from './readme-list';
+import { createThrowawayRepo, SOURCE_ROOT, type ThrowawayRepo } from './throwaway-repo';
+
+const HTTP_SERVICE = { name: 'billing-service', short: 'billing', protocol: 'http' } as const;
+const GRPC_SERVICE = { name: 'fx-rates-service', short: 'fx-rates', protocol: 'grpc' } as const;
+const PR = '42';
+/** What the stack build changes in the copy: the registry and the new services (see "builds …"). */
+const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_SERVICE.name}`];
+const fromSource = createRequire(path.join(SOURCE_ROOT, 'package.json'));
+/** vitest's command line (its package exports no bin path). */
+const VITEST = path.join(path.dirname(fromSource.resolve('vitest/package.json')), 'vitest.mjs');
+const TSC = fromSource.resolve('typescript/bin/tsc');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a plain shell: no npm_config_* and no turbo task hash (vitest may run under both). */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.toLowerCase().startsWith('npm_config_') && !name.startsWith('TURBO_')) env[name] = value;
+  return { ...env, TURBO_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
+}
+
+/** Every command still running, so the end of the file stops what a failed step left running. */
+const running = new Set<ChildProcess>();
+
+function run(command: string, args: readonly string[], cwd: string, timeoutMs = 18_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      command,
+      args,
+      { cwd, env: plainEnv(), timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        running.delete(child);
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
+    running.add(child);
+  });
+}
+
+function node(args: readonly string[], cwd: string, timeoutMs?: number): Promise<Run> {
+  return run(process.execPath, args, cwd, timeoutMs);
+}
+
+/** The root `new-service` script's node arguments (npm itself would add nothing but a second of start-up). */
+function newServiceCommand(root: string): string[] {
+  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts[
+    'new-service'
+  ] as string;
+  const [command, ...args] = script.split(' ');
+  expect(command).toBe('node');
+  return args;
+}
+
+function newService(root: string, args: readonly string[]): Promise<Run> {
+  return node([...newServiceCommand(root), ...args], root);
+}
+
+function expectSuccess(result: Run, what: string): void {
+  if (result.code !== 0)
+    throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+}
+
+/** GET through the dev router's edge, to the service the Host names (as Traefik's Host() rule). */
+function getThroughEdge(port: number, host: string, urlPath: string, canary?: string) {
+  return new Promise<{ status: number; servedBy: string | undefined; body: unknown }>((resolve, reject) => {
+    const request = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        headers: { host, ...(canary ? { 'x-canary': canary } : {}) },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            servedBy: response.headers['x-served-by'] as string | undefined,
+            body: body.startsWith('{') ? JSON.parse(body) : body,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+describe('npm run new-service, in a throwaway copy of the repository', () => {
+  let repo: ThrowawayRepo;
+  let stack: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+  let ports: { http: number; grpc: number };
+
+  beforeAll(() => {
+    repo = createThrowawayRepo();
+  });
+
+  afterAll(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    if (stack && stack.child.exitCode === null && stack.child.signalCode === null) {
+      stack.child.kill('SIGTERM');
+      await stack.exited;
+    }
+    repo?.remove();
+  });
+
+  it('puts everything back when interrupted half-way (Ctrl-C while it generates the proto types)', async () => {
+    // A stand-in for the proto generator that says it started and then waits to be interrupted.
+    const generator = path.join(repo.root, 'proto/generate.mjs');
+    const original = readFileSync(generator, 'utf8');
+    const started = path.join(repo.root, '.git/generator-started');
+    writeFileSync(
+      generator,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(started)}, '');\nsetInterval(() => {}, 1000);\n`,
+    );
+    const script = newServiceCommand(repo.root);
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
+    const child = spawn(process.execPath, [...script, GRPC_SERVICE.name, '--protocol', 'grpc'], {
+      cwd: repo.root,
+      env: plainEnv(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : null))),
+    );
+    try {
+      await expect
+        .poll(() => (existsSync(started) ? 'started' : child.exitCode === null ? 'waiting' : stderr), {
+          timeout: 15_000,
+        })
+        .toBe('started');
+      expect(repo.changedFiles().length).toBeGreaterThan(5); // it had written the service by then
+      process.kill(-(child.pid as number), 'SIGINT');
+      expect(await exited).not.toBe(0);
+    } finally {
+      if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+      writeFileSync(generator, original);
+      rmSync(started, { force: true });
+    }
+    expect(stderr).not.toContain('is ready');
+    expect(repo.changedFiles()).toEqual([]);
+    expect(existsSync(path.join(repo.root, 'node_modules/@pr-canary', GRPC_SERVICE.name))).toBe(false);
+  });
+
+  it('scaffolds an http service and a grpc service, one command each', async () => {
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE]) {
+      const result = await newService(repo.root, [service.name, '--protocol', service.protocol]);
+      expectSuccess(result, `new-service ${service.name}`);
+      expect(result.stdout).toContain(`${service.name} (${service.protocol}) is ready`);
+    }
+  });
+
+  it('writes exactly what the README\'s "Add your service" lists, and nothing is left to edit by hand', () => {
+    const readme = readFileSync(path.join(SOURCE_ROOT, 'README.md'), 'utf8');
+    const listed = pathsTheScaffoldWrites(readme);
+    const changed = repo.changedFiles();
+    const services = [HTTP_SERVICE, GRPC_SERVICE];
+    const unlisted = changed.filter(
+      (file) =>
+        !services.some((service) =>
+          listed.some(
+            (row) => row.protocols.includes(service.protocol) && pathPattern(row, service).test(file),
+          ),
+        ),
+    );
+    expect(unlisted, 'written but not in the README').toEqual([]);
+    for (const service of services) {
+      const unwritten = listed
+        .filter((row) => row.protocols.includes(service.protocol))
+        .filter((row) => !changed.some((file) => pathPattern(row, service).test(file)))
+        .map((row) => row.pattern);
+      expect(unwritten, `in the README but not written for ${service.protocol}`).toEqual([]);
+    }
+  });
+
+  it('refuses a name that exists or is invalid, saying why, and changes nothing', async () => {
+    const before = repo.changedFiles();
+    const again = await newService(repo.root, [HTTP_SERVICE.name, '--protocol', 'grpc']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`"${HTTP_SERVICE.name}" already exists`);
+    const clash = await newService(repo.root, ['fx-rates', '--protocol', 'http']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('would clash with "fx-rates-service"');
+    const invalid = await newService(repo.root, ['Bad_Name', '--protocol', 'http']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('(try "bad-name")');
+    expect(repo.changedFiles()).toEqual(before);
+  });
+
+  it('the http service passes its own tests', async () => {
+    expectSuccess(await node([VITEST, 'run'], path.join(repo.root, 'apps', HTTP_SERVICE.name)), 'its tests');
+  });
+
+  it('the grpc service passes its own tests', async () => {
+    expectSuccess(await node([VITEST, 'run'], path.join(repo.root, 'apps', GRPC_SERVICE.name)), 'its tests');
+  });
+
+  it('the proto workspace passes buf lint and holds the types its contract generates', async () => {
+    expectSuccess(
+      await node([VITEST, 'run', 'test/contract.test.ts'], path.join(repo.root, 'proto')),
+      'proto checks',
+    );
+  });
+
+  it('everything it wrote passes the linter', async () => {
+    const biome = fromSource.resolve('@biomejs/biome/bin/biome');
+    const written = repo.changedFiles().filter((file) => !file.startsWith('proto/src/generated/'));
+    expectSuccess(
+      await node([biome, 'check', '--no-errors-on-unmatched', ...written], repo.root),
+      'biome check',
+    );
+  });
+
+  it('npm start builds both: its build plan has them', async () => {
+    const { stackBuildArgs } = (await import(
+      pathToFileURL(path.join(repo.root, 'localdev/bin/run-ts.mjs')).href
+    )) as {
+      stackBuildArgs(): string[];
+    };
+    const plan = await node(
+      [fromSource.resolve('turbo/bin/turbo'), ...stackBuildArgs(), '--dry-run=json'],
+      repo.root,
+    );
+    expectSuccess(plan, 'turbo --dry-run');
+    const tasks = (JSON.parse(plan.stdout) as { tasks: { taskId: string }[] }).tasks.map(
+      (task) => task.taskId,
+    );
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE])
+      expect(tasks).toContain(`@pr-canary/${service.name}#build`);
+  });
+
+  // What that build changes here, package by package (tsc, as each package's build script runs it):
+  // the registry and the two new services. Everything else was copied built and did not change, so
+  // the test spares turbo re-running tsc over every dependant of the registry.
+  it.each(BUILT)('builds %s', async (dir) => {
+    expectSuccess(await node([TSC, '-p', 'tsconfig.build.json'], path.join(repo.root, dir)), `tsc in ${dir}`);
+  });
+
+  it(`the stack npm start runs brings both up, stable and a PR ${PR} canary of each`, async () => {
+    ports = { http: await freePort(), grpc: await freePort() };
+    const parentWatch = fromSource.resolve('@pr-canary/service-kit/parent-watch');
+    const child = spawn(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--import',
+        parentWatch,
+        // What `npm start` runs once its build is done (localdev/bin/start.mjs → runCompiled).
+        'localdev/dist/cli/start.js',
+        '--no-web',
+        '--in-memory',
+        '--http-port',
+        String(ports.http),
+        '--grpc-port',
+        String(ports.grpc),
+        '--dynamodb-port',
+        '0',
+        '--canary',
+        `${PR}=${HTTP_SERVICE.short},${GRPC_SERVICE.short}`,
+      ],
+      { cwd: repo.root, env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
+    let output = '';
+    for (const stream of [child.stdout, child.stderr])
+      stream?.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    stack = { child, output: () => output, exited };
+    await expect
+      .poll(() => (child.exitCode === null ? output : `exited: ${output}`), {
+        timeout: 18_000,
+        interval: 100,
+      })
+      .toContain('Ctrl-C stops everything.');
+  });
+
+  it(`the edge routes X-Canary ${PR} to the http service's canary, anything else to stable`, async () => {
+    const host = `${HTTP_SERVICE.short}.localhost`;
+    const helloPath = `/api/${HTTP_SERVICE.short}/hello`;
+    const canary = await getThroughEdge(ports.http, host, helloPath, PR);
+    expect(canary.status).toBe(200);
+    expect(canary.servedBy).toMatch(new RegExp(`^${HTTP_SERVICE.name};track="pr-${PR}"`));
+    expect(canary.body).toMatchObject({ track: `pr-${PR}` });
+    for (const key of [undefined, '7', 'abc']) {
+      const stable = await getThroughEdge(ports.http, host, helloPath, key);
+      expect(stable.status, String(key)).toBe(200);
+      expect(stable.servedBy, String(key)).toMatch(new RegExp(`^${HTTP_SERVICE.name};track="stable"`));
+    }
+  });
+
+  it(`the mesh routes x-canary ${PR} to the grpc service's canary, anything else to stable`, async () => {
+    const contract = loadProto<Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>>(
+      path.join(repo.root, 'proto/fx_rates/v1/fx_rates.proto'),
+    );
+    const method = contract.fx_rates?.v1?.FxRatesService?.service.SayHello;
+    if (!method) throw new Error('the contract has no fx_rates.v1.FxRatesService/SayHello');
+    const client = new grpc.Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure());
+    const sayHello = (canary: string | undefined) =>
+      new Promise<{ track: string; servedBy: string }>((resolve, reject) => {
+        const metadata = new grpc.Metadata();
+        if (canary) metadata.set('x-canary', canary);
+        let servedBy = '';
+        const call = client.makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize as (bytes: Buffer) => { track: string },
+          { name: 'router' },
+          metadata,
+          (error, response) =>
+            error || !response ? reject(error) : resolve({ track: response.track, servedBy }),
+        );
+        call.on('metadata', (headers) => {
+          servedBy = String(headers.get('x-served-by')[0] ?? '');
+        });
+      });
+    try {
+      const canary = await sayHello(PR);
+      expect(canary.track).toBe(`pr-${PR}`);
+      expect(canary.servedBy).toMatch(new RegExp(`^${GRPC_SERVICE.name};track="pr-${PR}"`));
+      for (const key of [undefined, '7', 'abc']) {
+        expect((await sayHello(key)).track, String(key)).toBe('stable');
+      }
+    } finally {
+      client.close();
+    }
+  });
+});

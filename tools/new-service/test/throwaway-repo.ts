@@ -1,0 +1,167 @@
+/**
+ * A throwaway copy of this repository to scaffold into, cheap enough for `npm test`:
+ * - the files git knows (tracked, and new ones not ignored) as they are in the working tree, with
+ *   their timestamps, plus every workspace's `dist/` (so incremental builds find nothing to redo);
+ * - `node_modules` as links to this repository's installed packages, except `@pr-canary/*`, which
+ *   point into the copy (its workspaces, and the one the scaffold adds);
+ * - a git repository of its own with one commit, so `git status` afterwards lists exactly what the
+ *   scaffold wrote and changed.
+ * It lives under the OS temp folder. `remove()` deletes it; a copy left behind by a run that was killed
+ * (its owner pid gone) is deleted by the next one, so nothing piles up.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+export const SOURCE_ROOT = path.resolve(__dirname, '../../..');
+const PREFIX = 'pr-canary-throwaway-';
+/** Inside .git, so it never shows in `git status`. */
+const OWNER_FILE = '.git/throwaway-owner';
+
+export interface ThrowawayRepo {
+  root: string;
+  /** `git status` of the copy: every path changed or added since the copy was made, sorted. */
+  changedFiles(): string[];
+  remove(): void;
+}
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Deletes copies whose owning test process is gone (killed before it could clean up). */
+export function sweepAbandoned(): string[] {
+  const removed: string[] = [];
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(PREFIX)) continue;
+    const dir = path.join(tmpdir(), entry);
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      // No owner file: the copy never finished being made; its maker is gone if it is old.
+    }
+    if (Number.isInteger(owner) ? isAlive(owner) : Date.now() - lstatSync(dir).mtimeMs < 60_000) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+function workspaceDirs(root: string): string[] {
+  const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  return workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*')
+      ? readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
+      : [pattern],
+  );
+}
+
+function copyFile(source: string, target: string): void {
+  const stats = lstatSync(source, { throwIfNoEntry: false });
+  if (!stats) return; // tracked but deleted in the working tree
+  mkdirSync(path.dirname(target), { recursive: true });
+  if (stats.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+  else cpSync(source, target, { preserveTimestamps: true });
+}
+
+/** `node_modules` of the copy: links to the installed packages; the workspace links point into the copy. */
+function linkModules(source: string, root: string): void {
+  const modules = path.join(root, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(path.join(source, 'node_modules'))) {
+    if (entry === '@pr-canary' || entry === '.cache') continue;
+    symlinkSync(path.join(source, 'node_modules', entry), path.join(modules, entry));
+  }
+  const scope = path.join(source, 'node_modules/@pr-canary');
+  mkdirSync(path.join(modules, '@pr-canary'));
+  for (const entry of readdirSync(scope)) {
+    const link = path.join(scope, entry);
+    // npm's workspace links are relative (../../apps/x), so the same link resolves inside the copy.
+    if (lstatSync(link).isSymbolicLink())
+      symlinkSync(readlinkSync(link), path.join(modules, '@pr-canary', entry));
+  }
+  for (const workspace of workspaceDirs(source)) {
+    const nested = path.join(source, workspace, 'node_modules');
+    if (existsSync(nested) && existsSync(path.join(root, workspace)))
+      symlinkSync(nested, path.join(root, workspace, 'node_modules'));
+  }
+}
+
+export function createThrowawayRepo(source = SOURCE_ROOT): ThrowawayRepo {
+  sweepAbandoned();
+  const root = mkdtempSync(path.join(tmpdir(), PREFIX));
+  const remove = () => rmSync(root, { recursive: true, force: true });
+  // Last resort for a run that ends without its afterAll (e.g. vitest torn down on a signal).
+  process.once('exit', remove);
+  try {
+    const files = git(source, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+      .split('\0')
+      .filter((file) => file.length > 0);
+    for (const file of files) copyFile(path.join(source, file), path.join(root, file));
+    for (const workspace of workspaceDirs(source)) {
+      const dist = path.join(source, workspace, 'dist');
+      if (existsSync(dist) && existsSync(path.join(root, workspace)))
+        cpSync(dist, path.join(root, workspace, 'dist'), { recursive: true, preserveTimestamps: true });
+    }
+    linkModules(source, root);
+    git(root, ['init', '--quiet', '--initial-branch=main']);
+    // The links into this repository's node_modules (also inside workspaces) are no part of the copy.
+    writeFileSync(path.join(root, '.git/info/exclude'), 'node_modules\n');
+    writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
+    git(root, ['add', '--all']);
+    git(root, [
+      '-c',
+      'user.name=throwaway',
+      '-c',
+      'user.email=throwaway@localhost',
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '-m',
+      'copy',
+    ]);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return {
+    root,
+    changedFiles: () =>
+      git(root, ['status', '--porcelain', '--untracked-files=all', '-z'])
+        .split('\0')
+        .filter((line) => line.length > 3)
+        .map((line) => line.slice(3))
+        .sort(),
+    remove() {
+      process.off('exit', remove);
+      remove();
+    },
+  };
+}
