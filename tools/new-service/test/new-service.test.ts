@@ -12,7 +12,6 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '@pr-canary/proto';
 import { freePort } from '@pr-canary/test-support';
@@ -245,13 +244,24 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
   });
 
   it('npm start builds both: its build plan has them', async () => {
-    const { stackBuildArgs } = (await import(
-      pathToFileURL(path.join(repo.root, 'localdev/bin/run-ts.mjs')).href
-    )) as {
-      stackBuildArgs(): string[];
-    };
+    // The filters localdev/bin/start.mjs hands turbo, as that script computes them in the copy.
+    const filters = await node(
+      [
+        '--input-type=module',
+        '--eval',
+        "import { stackBuildFilters } from './localdev/bin/run-ts.mjs'; console.log(JSON.stringify(stackBuildFilters('npm start')));",
+      ],
+      repo.root,
+    );
+    expectSuccess(filters, 'stackBuildFilters');
     const plan = await node(
-      [fromSource.resolve('turbo/bin/turbo'), ...stackBuildArgs(), '--dry-run=json'],
+      [
+        fromSource.resolve('turbo/bin/turbo'),
+        'run',
+        'build',
+        ...JSON.parse(filters.stdout),
+        '--dry-run=json',
+      ],
       repo.root,
     );
     expectSuccess(plan, 'turbo --dry-run');
@@ -271,7 +281,7 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
 
   it(`the stack npm start runs brings both up, stable and a PR ${PR} canary of each`, async () => {
     ports = { http: await freePort(), grpc: await freePort() };
-    const parentWatch = fromSource.resolve('@pr-canary/service-kit/parent-watch');
+    const parentWatch = fromSource.resolve('@pr-canary/local-kit/parent-watch');
     const child = spawn(
       process.execPath,
       [
