@@ -104,11 +104,11 @@ describe('the README architecture picture', () => {
     });
     expect(
       reading.filter((file) => !readers.some((folder) => covers(folder, file))),
-      'code that reads the registry, in no `reads` node',
+      'code that reads the registry in a folder the picture does not say reads it: add `registry -->|reads| <node>` for its folder to the README architecture picture',
     ).toEqual([]);
     expect(
       readers.filter((folder) => !reading.some((file) => covers(folder, file))),
-      '`reads` nodes whose code does not read the registry',
+      '`reads` edges in the README architecture picture to folders whose code does not read the registry: remove them',
     ).toEqual([]);
   });
 });
