@@ -1,6 +1,6 @@
 /**
- * Builds the api's Fastify instance from a config and its dependencies; never listens (server.ts
- * does). Tests build it against a real store and use `inject()` or `listen({port: 0})`.
+ * Builds the api's Fastify instance from a config and its dependencies; never listens (service.ts
+ * does, with `listen`). Tests build it against a real store and use `inject()` or `listen({port: 0})`.
  */
 import cors from '@fastify/cors';
 import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
@@ -83,4 +83,23 @@ export function buildApp({ config, store, logger, metrics }: AppDependencies): F
   registerRouteInspector(app, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
   registerItemRoutes(app, store);
   return app;
+}
+
+/**
+ * Listens and returns the bound port. Fastify logs its own "Server listening at" line on listen, with
+ * no option to turn it off; the service's one `listening` line (both ports) is written by
+ * service-kit's runService, so the app's logger is silenced for exactly the listen call (plugins are
+ * loaded by `ready()` before).
+ */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.ready();
+  const level = app.log.level;
+  app.log.level = 'silent';
+  try {
+    await app.listen({ host, port });
+  } finally {
+    app.log.level = level;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }

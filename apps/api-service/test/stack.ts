@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { createServiceMetrics, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
 import { createLogger } from '@pr-canary/service-kit';
 import {
-  bindStoreServer,
+  buildApp as buildStoreApp,
   createDocumentClient,
   createItemsRepository,
-  createStoreServer,
   ensureTable,
+  listen as listenStore,
 } from '@pr-canary/store-service';
 import {
   type RunningDynalite,
@@ -67,7 +67,7 @@ export interface StoreOptions {
   port?: number;
 }
 
-/** The real store-service server (createStoreServer) on 127.0.0.1. */
+/** The real store-service server (the store's buildApp) on 127.0.0.1. */
 export async function startStore(options: StoreOptions): Promise<RunningStore> {
   const identity: InstanceIdentity = {
     service: 'store-service',
@@ -75,13 +75,13 @@ export async function startStore(options: StoreOptions): Promise<RunningStore> {
     version: TEST_VERSION,
   };
   const client = createDocumentClient({ region: 'us-east-1', endpoint: options.endpoint });
-  const server = createStoreServer({
+  const server = buildStoreApp({
     repo: createItemsRepository({ client, table: options.table }),
     logger: createLogger({ identity, level: process.env.STORE_LOG ?? 'silent' }),
     identity,
     metrics: createServiceMetrics({ identity }),
   });
-  const port = await bindStoreServer(server, '127.0.0.1', options.port ?? 0);
+  const port = await listenStore(server, '127.0.0.1', options.port ?? 0);
   return {
     port,
     addr: `127.0.0.1:${port}`,

@@ -1,5 +1,5 @@
 /**
- * The item table going away, seen through the api: the real store (startStoreService, with its
+ * The item table going away, seen through the api: the real store (startService, with its
  * table monitor) over a real dynalite. Data calls answer 503 with a message that says why, /readyz
  * answers 503, and within 2 s of the table or the database coming back, calls succeed again.
  */
@@ -10,7 +10,7 @@ import {
   createDocumentClient,
   ensureTable,
   type RunningStore,
-  startStoreService,
+  startService as startStoreService,
   loadConfig as storeConfig,
 } from '@pr-canary/store-service';
 import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';

@@ -1,29 +1,9 @@
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { type ItemsServiceHandlers, UNAVAILABLE_REASON_KEY, type UnavailableReason } from '@pr-canary/proto';
-import {
-  InvalidPageTokenError,
-  ItemAlreadyExistsError,
-  ItemNotFoundError,
-  StoreUnavailableError,
-  VersionConflictError,
-} from './errors';
+import type { ItemsServiceHandlers } from '@pr-canary/proto';
+import { type HandlerLogger, toStatus } from './errors';
 import type { ItemsRepository } from './items-repository';
-import {
-  RequestValidationError,
-  validateCreate,
-  validateDelete,
-  validateGet,
-  validateList,
-  validateUpdate,
-} from './validation';
-
-/** The logging the handlers need; a pino logger fits. */
-export interface HandlerLogger {
-  debug(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+import { validateCreate, validateDelete, validateGet, validateList, validateUpdate } from './validation';
 
 export interface HandlerDeps {
   repo: ItemsRepository;
@@ -36,7 +16,7 @@ type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritabl
  * ItemsService handlers. Each one validates its request, refuses to start DynamoDB work for a call
  * that is already cancelled or past its deadline, hands the repository an AbortSignal that fires
  * when the call is cancelled (client cancel, deadline, disconnect), and maps every error to one
- * gRPC status in `toStatus`.
+ * gRPC status in `toStatus` (errors.ts).
  */
 export function createItemsHandlers(deps: HandlerDeps): ItemsServiceHandlers {
   const { repo, logger } = deps;
@@ -133,47 +113,4 @@ function cancellationSignal(call: AnyServerCall): AbortSignal {
   const controller = new AbortController();
   call.once('cancelled', () => controller.abort(new Error('gRPC call cancelled')));
   return controller.signal;
-}
-
-const UNAVAILABLE_DETAILS: Readonly<Record<UnavailableReason, string>> = {
-  table_missing: 'the item table does not exist; retry once the store reports SERVING again',
-  unavailable: 'the item table is unavailable; retry later',
-};
-
-/** The one place where errors become gRPC statuses. INTERNAL never carries internals. */
-function toStatus(
-  error: unknown,
-  context: { logger: HandlerLogger; method: string; cancelled: boolean },
-): Partial<grpc.StatusObject> {
-  if (error instanceof RequestValidationError) {
-    return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
-  }
-  if (error instanceof InvalidPageTokenError) {
-    return { code: grpc.status.INVALID_ARGUMENT, details: `invalid request: page_token: ${error.message}` };
-  }
-  if (error instanceof ItemNotFoundError) {
-    return { code: grpc.status.NOT_FOUND, details: error.message };
-  }
-  if (error instanceof VersionConflictError) {
-    return { code: grpc.status.ABORTED, details: error.message };
-  }
-  if (error instanceof ItemAlreadyExistsError) {
-    return { code: grpc.status.ALREADY_EXISTS, details: error.message };
-  }
-  if (context.cancelled) {
-    // The client has its status already (CANCELLED or DEADLINE_EXCEEDED); this one is never sent.
-    context.logger.debug({ method: context.method }, 'call cancelled while in progress');
-    return { code: grpc.status.CANCELLED, details: 'call cancelled' };
-  }
-  if (error instanceof StoreUnavailableError) {
-    context.logger.warn(
-      { err: error, reason: error.reason, method: context.method },
-      'item table unavailable',
-    );
-    const metadata = new grpc.Metadata();
-    metadata.set(UNAVAILABLE_REASON_KEY, error.reason);
-    return { code: grpc.status.UNAVAILABLE, details: UNAVAILABLE_DETAILS[error.reason], metadata };
-  }
-  context.logger.error({ err: error, method: context.method }, 'request failed');
-  return { code: grpc.status.INTERNAL, details: 'internal error' };
 }

@@ -1,13 +1,14 @@
+export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
 export { configSchema, loadConfig, type StoreConfig } from './config';
 export { createDocumentClient, type DynamoClientOptions } from './dynamodb-client';
 export {
+  type HandlerLogger,
   InvalidPageTokenError,
   ItemAlreadyExistsError,
   ItemNotFoundError,
   StoreUnavailableError,
   VersionConflictError,
 } from './errors';
-export type { HandlerLogger } from './handlers';
 export {
   createHealthRegistry,
   HEALTH_SERVICE_NAMES,
@@ -23,8 +24,7 @@ export {
   type ItemsRepository,
   type ItemsRepositoryDeps,
 } from './items-repository';
-export { type RunningStore, SERVICE_NAME, type StartOptions, startStoreService } from './service';
-export { bindStoreServer, createStoreServer, type StoreServerDeps } from './store-server';
+export { type RunningStore, type StartOptions, startService } from './service';
 export {
   createTableMonitor,
   type TableMonitor,

@@ -1,35 +1,31 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as grpc from '@grpc/grpc-js';
-import { createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
+import { createServiceMetrics } from '@pr-canary/canary-context';
 import {
   createLogger,
   type MetricsServer,
+  type RunningService,
   routeLibraryLogs,
   startMetricsServer,
 } from '@pr-canary/service-kit';
+import { buildApp, identityFromConfig, listen } from './app';
 import type { StoreConfig } from './config';
 import { createDocumentClient } from './dynamodb-client';
 import { createHealthRegistry, type HealthRegistry } from './health';
 import { createItemsRepository } from './items-repository';
-import { bindStoreServer, createStoreServer } from './store-server';
 import { createTableMonitor, type TableMonitor } from './table-monitor';
 
-export const SERVICE_NAME = 'store-service';
 /** How long tryShutdown may wait for in-flight calls before they are cut off. */
 const FORCE_SHUTDOWN_AFTER_MS = 10_000;
 
-export interface RunningStore {
-  /** The bound gRPC port (the real one when PORT=0). */
-  port: number;
-  metricsPort: number;
+/**
+ * The running store. `markNotReady` stops the table monitor and reports NOT_SERVING for good; `close`
+ * stops accepting, waits for in-flight calls (forcing them after 10 s) and closes the rest.
+ */
+export interface RunningStore extends RunningService {
   health: HealthRegistry;
   /** Watches the item table and keeps `health` in step with it (see table-monitor.ts). */
   table: TableMonitor;
-  logger: ReturnType<typeof createLogger>;
-  /** Shutdown step 1: stops the table monitor and reports NOT_SERVING for good. */
-  markNotReady(): void;
-  /** Stops accepting, waits for in-flight calls (forcing them after 10 s), closes the rest. */
-  close(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -38,18 +34,11 @@ export interface StartOptions {
 
 /**
  * Wires the whole service from a parsed config: logger, metrics (and their server), DynamoDB
- * client, optional table creation, repository, gRPC server. server.ts adds signals on top; other
- * workspaces' tests and localdev can start a real store in-process with this.
+ * client, optional table creation, repository, gRPC server, listening. server.ts runs it as the
+ * process (service-kit's runService); other workspaces' tests can start a real store in-process.
  */
-export async function startStoreService(
-  config: StoreConfig,
-  options: StartOptions = {},
-): Promise<RunningStore> {
-  const identity: InstanceIdentity = {
-    service: SERVICE_NAME,
-    track: config.CANARY_TRACK,
-    version: config.SERVICE_VERSION,
-  };
+export async function startService(config: StoreConfig, options: StartOptions = {}): Promise<RunningStore> {
+  const identity = identityFromConfig(config);
   const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
   // grpc-js logs through this process's service logger from now on (one per process; see service-kit).
   routeLibraryLogs(logger);
@@ -67,7 +56,7 @@ export async function startStoreService(
     client.destroy();
     throw error;
   });
-  const server = createStoreServer({
+  const server = buildApp({
     repo: createItemsRepository({ client, table: config.DYNAMODB_TABLE, onUnavailable: table.suspect }),
     logger,
     identity,
@@ -84,7 +73,7 @@ export async function startStoreService(
     client.destroy();
     throw error;
   });
-  const port = await bindStoreServer(server, config.HOST, config.PORT).catch(async (error: unknown) => {
+  const port = await listen(server, config.HOST, config.PORT).catch(async (error: unknown) => {
     table.stop();
     await metricsServer.close();
     client.destroy();

@@ -20,11 +20,11 @@ import {
 } from '@pr-canary/proto';
 import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, expect, onTestFinished } from 'vitest';
+import { buildApp, listen } from '../src/app';
 import { createDocumentClient } from '../src/dynamodb-client';
-import type { HandlerLogger } from '../src/handlers';
+import type { HandlerLogger } from '../src/errors';
 import { createHealthRegistry, type HealthRegistry } from '../src/health';
 import { createItemsRepository, ensureTable, type ItemsRepository } from '../src/items-repository';
-import { bindStoreServer, createStoreServer } from '../src/store-server';
 
 export const TEST_IDENTITY: InstanceIdentity = {
   service: 'store-service',
@@ -105,7 +105,7 @@ export interface TestStore {
 }
 
 /**
- * The real store: dynalite table → repository → createStoreServer on 127.0.0.1:0 → grpc-js clients.
+ * The real store: dynalite table → repository → buildApp on 127.0.0.1:0 → grpc-js clients.
  * Everything is shut down when the test finishes.
  */
 export async function buildStore(options: StoreOptions = {}): Promise<TestStore> {
@@ -113,7 +113,7 @@ export async function buildStore(options: StoreOptions = {}): Promise<TestStore>
   const logger = recordingLogger();
   const metrics = createServiceMetrics({ identity: TEST_IDENTITY });
   const health = createHealthRegistry();
-  const server = createStoreServer({
+  const server = buildApp({
     repo: options.wrapRepo ? options.wrapRepo(repo) : repo,
     logger,
     identity: TEST_IDENTITY,
@@ -121,7 +121,7 @@ export async function buildStore(options: StoreOptions = {}): Promise<TestStore>
     health,
     trustCanaryKey: options.trustCanaryKey,
   });
-  const port = await bindStoreServer(server, '127.0.0.1', 0);
+  const port = await listen(server, '127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
   const Client = itemsServiceClientConstructor();
   const client = new Client(address, grpc.credentials.createInsecure());

@@ -4,8 +4,9 @@ import * as grpc from '@grpc/grpc-js';
 import { itemsServiceClientConstructor } from '@pr-canary/proto';
 import { createLogger } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { SERVICE_NAME } from '../src/app';
 import { loadConfig } from '../src/config';
-import { SERVICE_NAME, startStoreService } from '../src/service';
+import { startService } from '../src/service';
 import { dynaliteEndpoint, itemsApi, TEST_IDENTITY } from './helper';
 
 /** A pino destination that keeps each JSON line. */
@@ -20,7 +21,7 @@ function lineCollector() {
   return { lines, stream };
 }
 
-describe('startStoreService', () => {
+describe('startService', () => {
   it('wires config → table → gRPC server → metrics server, and closes cleanly', async () => {
     const config = loadConfig({
       HOST: '127.0.0.1',
@@ -34,7 +35,7 @@ describe('startStoreService', () => {
     });
     const { lines, stream } = lineCollector();
     const logger = createLogger({ identity: { ...TEST_IDENTITY, track: 'pr-42' }, destination: stream });
-    const store = await startStoreService(config, { logger });
+    const store = await startService(config, { logger });
     let closed = false;
     onTestFinished(async () => {
       if (!closed) await store.close();
@@ -73,6 +74,6 @@ describe('startStoreService', () => {
     });
     const { stream } = lineCollector();
     const logger = createLogger({ identity: TEST_IDENTITY, destination: stream });
-    await expect(startStoreService(config, { logger })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(startService(config, { logger })).rejects.toThrow(/ECONNREFUSED/);
   });
 });

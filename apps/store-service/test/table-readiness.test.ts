@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
 import { ensureTable } from '../src/items-repository';
-import { type RunningStore, startStoreService } from '../src/service';
+import { type RunningStore, startService } from '../src/service';
 import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
@@ -36,7 +36,7 @@ async function dynalite(port?: number): Promise<RunningDynalite> {
 }
 
 async function startStore(endpoint: string, table: string, ownsTable: boolean) {
-  const store: RunningStore = await startStoreService(
+  const store: RunningStore = await startService(
     loadConfig({
       HOST: '127.0.0.1',
       PORT: '0',

@@ -1,17 +1,17 @@
 /**
  * A write the store commits but answers too late: the api gives up at its deadline with 504, and the
  * 504 must say the write may have happened and how to find out. The store here is the real one
- * (createStoreServer over dynalite); only its reply is held back, until the test has seen the 504.
+ * (the store's buildApp over dynalite); only its reply is held back, until the test has seen the 504.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
 import { createLogger } from '@pr-canary/service-kit';
 import {
-  bindStoreServer,
+  buildApp as buildStoreApp,
   createDocumentClient,
   createItemsRepository,
-  createStoreServer,
   type ItemsRepository,
+  listen as listenStore,
 } from '@pr-canary/store-service';
 import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,13 +49,13 @@ beforeAll(async () => {
     update: late(repo.update),
     delete: late(repo.delete),
   };
-  server = createStoreServer({
+  server = buildStoreApp({
     repo: slowRepo,
     logger: createLogger({ identity, level: 'silent' }),
     identity,
     metrics: createServiceMetrics({ identity }),
   });
-  const port = await bindStoreServer(server, '127.0.0.1', 0);
+  const port = await listenStore(server, '127.0.0.1', 0);
   api = await startApi(apiConfig({ STORE_ADDR: `127.0.0.1:${port}`, STORE_DEADLINE_MS: '500' }));
 });
 

@@ -1,3 +1,7 @@
+/**
+ * Builds the store's gRPC server from its dependencies; never listens (service.ts does). Tests build it
+ * against dynalite and bind it on 127.0.0.1:0.
+ */
 import * as grpc from '@grpc/grpc-js';
 import {
   canaryServerInterceptor,
@@ -5,11 +9,19 @@ import {
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
 import { itemsServiceDefinition } from '@pr-canary/proto';
-import { createItemsHandlers, type HandlerLogger } from './handlers';
+import type { StoreConfig } from './config';
+import type { HandlerLogger } from './errors';
+import { createItemsHandlers } from './handlers';
 import { createHealthRegistry, type HealthRegistry } from './health';
 import type { ItemsRepository } from './items-repository';
 
-export interface StoreServerDeps {
+export const SERVICE_NAME = 'store-service';
+
+export function identityFromConfig(config: StoreConfig): InstanceIdentity {
+  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
+}
+
+export interface AppDependencies {
   repo: ItemsRepository;
   logger: HandlerLogger;
   identity: InstanceIdentity;
@@ -23,9 +35,9 @@ export interface StoreServerDeps {
 /**
  * A grpc.Server with ItemsService and grpc.health.v1.Health, every call (health included) going
  * through the canary server interceptor: canary scope for the handler, `x-served-by` back to the
- * caller, RPC metrics. It does not bind a port; see `bindStoreServer`.
+ * caller, RPC metrics. It does not listen; see `listen`.
  */
-export function createStoreServer(deps: StoreServerDeps): grpc.Server {
+export function buildApp(deps: AppDependencies): grpc.Server {
   const server = new grpc.Server({
     interceptors: [
       canaryServerInterceptor({
@@ -41,7 +53,7 @@ export function createStoreServer(deps: StoreServerDeps): grpc.Server {
 }
 
 /** Binds plaintext on host:port (port 0 = ephemeral) and resolves with the bound port. */
-export function bindStoreServer(server: grpc.Server, host: string, port: number): Promise<number> {
+export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
