@@ -2,6 +2,7 @@
  * The popup's "check" button: asks an origin's `GET /api/route` (with the chosen key) where the request
  * landed at every hop. The response is untrusted: its shape is checked and it is only shown as text.
  */
+import { CANARY_HEADER_CANONICAL } from '@pr-canary/contracts/canary-key';
 import {
   parseRouteHops,
   type RouteReport as ReportBody,
@@ -62,7 +63,7 @@ export async function checkRoute(
   let response: Response;
   try {
     response = await fetchImpl(`${origin}${ROUTE_PATH}`, {
-      headers: { 'X-Canary': pr, Accept: 'application/json' },
+      headers: { [CANARY_HEADER_CANONICAL]: pr, Accept: 'application/json' },
       credentials: 'omit',
       cache: 'no-store',
       redirect: 'error',

@@ -3,11 +3,12 @@
  * `urlFilter`; or a wildcard domain, by `requestDomains` plus a `regexFilter` that pins scheme and port),
  * nothing when not injecting. Pure, so the rules can be checked without a browser.
  */
+import { CANARY_HEADER_CANONICAL } from '@pr-canary/contracts/canary-key';
 import { urlConditionFor } from './origin';
 import { type CanaryState, isInjecting } from './state';
 
 /** The header as sent on the wire (servers match it case-insensitively). */
-const INJECTED_HEADER = 'X-Canary';
+const INJECTED_HEADER = CANARY_HEADER_CANONICAL;
 
 /**
  * Every kind of request a page makes to a canary that should reach it. Listed explicitly: without

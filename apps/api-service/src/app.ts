@@ -2,8 +2,10 @@
  * Builds the api's Fastify instance from a config and its dependencies; never listens (service.ts
  * does, with `listen`). Tests build it against a real store and use `inject()` or `listen({port: 0})`.
  */
+
 import cors from '@fastify/cors';
 import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
+import { CANARY_HEADER, CANARY_WARNING_HEADER, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -39,8 +41,8 @@ export const SERVICE_NAME = 'api-service';
 
 /** Methods a browser may use cross-origin, and the request/response headers it may send/read. */
 const CORS_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
-const CORS_REQUEST_HEADERS = ['x-canary', 'baggage', 'content-type', 'if-match'];
-const CORS_EXPOSED_HEADERS = ['x-served-by', 'x-canary', 'x-canary-warning', 'etag', 'location'];
+const CORS_REQUEST_HEADERS = [CANARY_HEADER, 'baggage', 'content-type', 'if-match'];
+const CORS_EXPOSED_HEADERS = [SERVED_BY_HEADER, CANARY_HEADER, CANARY_WARNING_HEADER, 'etag', 'location'];
 const CORS_MAX_AGE_SECONDS = 600;
 
 export function identityFromConfig(config: ApiConfig): InstanceIdentity {

@@ -10,9 +10,11 @@
  * - closing: while `app.close()` runs, new requests get 503 through the normal reply path (Fastify's
  *   own `return503OnClosing` answer bypasses hooks and is turned off).
  */
+
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorBody, errorBody, validationMessage } from './errors';
 import { ITEM_ID_MAX_LENGTH } from './schemas';
@@ -50,7 +52,7 @@ export function frameworkErrorHandler(opts: CanaryHeaderOptions) {
     request.log.debug({ code: error.code, statusCode: body.statusCode }, 'framework error');
     return reply
       .code(body.statusCode)
-      .headers(canaryResponseHeaders(request.headers['x-canary'], opts))
+      .headers(canaryResponseHeaders(request.headers[CANARY_HEADER], opts))
       .send(body);
   };
 }

@@ -1,5 +1,5 @@
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
-import { isTrack, parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { CANARY_HEADER, isTrack, parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { parseRouteReport, type RouteReport } from '@pr-canary/contracts/route-report';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { nodeServices, serviceByShortOrName } from '@pr-canary/contracts/services';
@@ -89,7 +89,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult> {
 
 async function requestOnce(options: ProbeOptions): Promise<Outcome> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.key !== undefined) headers['x-canary'] = options.key;
+  if (options.key !== undefined) headers[CANARY_HEADER] = options.key;
   try {
     const response = await fetch(new URL('/api/route', options.url), {
       headers,

@@ -1,5 +1,6 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import { nodeServices, type ServiceEntry, serviceForGrpc } from '@pr-canary/contracts/services';
 import type { Address, LiveRoutes } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions } from './limiter';
@@ -336,7 +337,7 @@ function readVarint(buffer: Buffer, start: number): { value: number; next: numbe
 function canaryEntries(rawHeaders: readonly string[]): string[] | undefined {
   const values: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i] === 'x-canary') values.push(rawHeaders[i + 1] ?? '');
+    if (rawHeaders[i] === CANARY_HEADER) values.push(rawHeaders[i + 1] ?? '');
   }
   return values.length > 0 ? values : undefined;
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import { nodeServices, type ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
@@ -112,7 +113,7 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
     return;
   }
   // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas).
-  const route = upstreams.routes.resolve(service.name, req.headersDistinct['x-canary']);
+  const route = upstreams.routes.resolve(service.name, req.headersDistinct[CANARY_HEADER]);
   const address = route.address;
   if (!address) {
     sendError(res, 503, 'UNAVAILABLE', route.unavailable);

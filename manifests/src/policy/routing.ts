@@ -2,6 +2,7 @@
  * Routing: Traefik v3 at the edge, Linkerd GRPCRoutes in the mesh, the PR routes as localdev's
  * route table gives them, production's untrusted edge, and CORS for the browsers that use them.
  */
+import { CANARY_HEADER_CANONICAL } from '@pr-canary/contracts/canary-key';
 import {
   type CanaryDeployment,
   edgeRule,
@@ -331,7 +332,7 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
   const out: Violation[] = [];
   const stripping = new Set(
     ofKind(objects, 'Middleware')
-      .filter((m) => m.spec.headers?.customRequestHeaders?.['X-Canary'] === '')
+      .filter((m) => m.spec.headers?.customRequestHeaders?.[CANARY_HEADER_CANONICAL] === '')
       .map((m) => m.metadata.name),
   );
   const api = objects.find((o) => o.kind === 'IngressRoute' && o.metadata.name === 'api-service');

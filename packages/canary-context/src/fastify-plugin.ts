@@ -3,6 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
+  CANARY_HEADER_CANONICAL,
   CANARY_WARNING_HEADER,
   type CanaryKey,
   formatCanaryWarning,
@@ -149,7 +150,7 @@ export function canaryResponseHeaders(
   const key = opts.trustHeader ? parseCanaryKey(rawKey) : ABSENT_KEY;
   const headers: Record<string, string> = {
     [SERVED_BY_HEADER]: formatServedBy([identityEntry(opts.identity)]),
-    vary: 'X-Canary',
+    vary: CANARY_HEADER_CANONICAL,
   };
   if (key.kind === 'valid') headers[CANARY_HEADER] = key.pr;
   if (key.kind === 'invalid') headers[CANARY_WARNING_HEADER] = formatCanaryWarning(key);
@@ -159,7 +160,7 @@ export function canaryResponseHeaders(
 /** Responses differ by `X-Canary`, so shared caches must key on it. */
 function withVaryOnCanary(existing: ReturnType<FastifyReply['getHeader']>): string {
   // The common cases without splitting: no Vary yet, or only CORS's `Origin`.
-  if (existing === undefined) return 'X-Canary';
+  if (existing === undefined) return CANARY_HEADER_CANONICAL;
   if (existing === 'Origin') return 'Origin, X-Canary';
   const current = Array.isArray(existing)
     ? existing.join(', ')
@@ -171,7 +172,7 @@ function withVaryOnCanary(existing: ReturnType<FastifyReply['getHeader']>): stri
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
   if (names.some((name) => name === '*' || name.toLowerCase() === CANARY_HEADER)) return names.join(', ');
-  return [...names, 'X-Canary'].join(', ');
+  return [...names, CANARY_HEADER_CANONICAL].join(', ');
 }
 
 /** The route template (bounded cardinality), never the raw URL. */

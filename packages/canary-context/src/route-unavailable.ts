@@ -1,3 +1,4 @@
+import { PR_NUMBER_PATTERN, PR_NUMBER_SOURCE } from '@pr-canary/contracts/canary-key';
 import { nodeServices } from '@pr-canary/contracts/services';
 
 /**
@@ -12,7 +13,6 @@ export type RoutedServiceName = string;
 /** Why a declared instance is not routable right now. */
 export type UnavailableState = 'starting' | 'restarting' | 'stopped';
 
-const PR_PATTERN = /^[1-9][0-9]{0,8}$/;
 const MAX_RESTARTS_SHOWN = 999_999;
 
 /**
@@ -24,7 +24,7 @@ export function routeUnavailableMessage(
   state: UnavailableState,
   restarts = 0,
 ): string {
-  if (target.pr !== undefined && !PR_PATTERN.test(target.pr)) throw new Error('invalid PR number');
+  if (target.pr !== undefined && !PR_NUMBER_PATTERN.test(target.pr)) throw new Error('invalid PR number');
   if (!ROUTED_NAMES.includes(target.service)) throw new Error('not a registered service');
   const shown = Math.min(Math.max(0, Math.trunc(restarts)), MAX_RESTARTS_SHOWN);
   const count = shown > 0 ? `, ${shown} restart${shown === 1 ? '' : 's'} so far` : '';
@@ -39,7 +39,7 @@ export function routeUnavailableMessage(
 const ROUTED_NAMES = nodeServices().map((service) => service.name);
 const SERVICE = `(?:${ROUTED_NAMES.join('|')})`;
 const MESSAGE_SHAPE = new RegExp(
-  `^(?:PR [1-9][0-9]{0,8}'s ${SERVICE} canary is declared but not running|stable ${SERVICE} is not running) \\((?:starting|restarting|stopped)(?:, [1-9][0-9]{0,5} restarts? so far)?\\)$`,
+  `^(?:PR ${PR_NUMBER_SOURCE}'s ${SERVICE} canary is declared but not running|stable ${SERVICE} is not running) \\((?:starting|restarting|stopped)(?:, [1-9][0-9]{0,5} restarts? so far)?\\)$`,
 );
 
 /** Whether `text` is exactly a {@link routeUnavailableMessage} (and nothing else). */

@@ -9,6 +9,8 @@
 
 /** HTTP header (case-insensitive) and gRPC metadata key carrying the PR number. */
 export const CANARY_HEADER = 'x-canary';
+/** The same header as written in HTTP rules and headers (Traefik rules, `Vary`, the extension's rules). */
+export const CANARY_HEADER_CANONICAL = 'X-Canary';
 /** HTTP response header explaining why a sent key was ignored. */
 export const CANARY_WARNING_HEADER = 'x-canary-warning';
 /** HTTP header and gRPC response metadata key carrying the served-by chain. */
@@ -37,8 +39,10 @@ export type Track = 'stable' | `pr-${string}`;
 /** Longest input (all values together) that is scanned at all; longer input is `too_long` at once. */
 export const MAX_RAW_KEY_LENGTH = 64;
 const MAX_PR_DIGITS = 9;
+/** The PR number grammar without anchors, for patterns that embed it (table names, messages). */
+export const PR_NUMBER_SOURCE = '[1-9][0-9]{0,8}';
 /** A PR number as it appears in the header, in tracks and in names: `^[1-9][0-9]{0,8}$`. */
-export const PR_NUMBER_PATTERN = /^[1-9][0-9]{0,8}$/;
+export const PR_NUMBER_PATTERN = new RegExp(`^${PR_NUMBER_SOURCE}$`);
 
 const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
   empty: 'the canary key is empty',

@@ -16,7 +16,7 @@
  * complement is derived digit by digit). The dev router evaluates that very pattern.
  */
 
-import { CANARY_HEADER, PR_NUMBER_PATTERN, type Track } from './canary-key';
+import { CANARY_HEADER, CANARY_HEADER_CANONICAL, PR_NUMBER_PATTERN, type Track } from './canary-key';
 import { canaryNamespace as namespaceOf, nodeServices, serviceNamed } from './services';
 
 /** The routed services: every Node service of the registry (./services). */
@@ -65,7 +65,7 @@ export const CANARY_ROUTE_PRIORITY = 100;
 
 /** Header name as written in each route kind (Traefik canonicalizes; Gateway API metadata is lower case). */
 const MATCH_HEADER: Readonly<Record<HeaderRoute['protocol'], string>> = {
-  http: 'X-Canary',
+  http: CANARY_HEADER_CANONICAL,
   grpc: CANARY_HEADER,
 };
 

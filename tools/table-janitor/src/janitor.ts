@@ -11,6 +11,7 @@ import {
   ListTablesCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { PR_NUMBER_SOURCE } from '@pr-canary/contracts/canary-key';
 import { canaryServices } from '@pr-canary/contracts/services';
 import type { PullRequests } from './github';
 
@@ -21,7 +22,9 @@ const CANARY_TABLES = canaryServices().flatMap((service) =>
 
 /** A PR canary's table, `<table>-pr-<N>` for a registered table; group 1 is the PR number. */
 export const PR_TABLE =
-  CANARY_TABLES.length === 0 ? /(?!)/ : new RegExp(`^(?:${CANARY_TABLES.join('|')})-pr-([1-9][0-9]{0,8})$`);
+  CANARY_TABLES.length === 0
+    ? /(?!)/
+    : new RegExp(`^(?:${CANARY_TABLES.join('|')})-pr-(${PR_NUMBER_SOURCE})$`);
 
 export interface JanitorReport {
   /** PR tables whose PR is open. */
