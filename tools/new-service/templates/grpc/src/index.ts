@@ -1,3 +1,5 @@
+export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
 export { type __Pascal__Config, configSchema, loadConfig } from './config';
 export { __short_camel__Contract, GRPC_SERVICE_NAME } from './contract';
-export { createServer, SERVICE_NAME, start__Pascal__Service } from './service';
+export { InvalidArgumentError, toStatus } from './errors';
+export { type StartOptions, startService } from './service';

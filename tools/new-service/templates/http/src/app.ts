@@ -1,11 +1,12 @@
 /**
  * Builds __service_name__'s Fastify instance from a config and its dependencies; never listens
- * (server.ts does). Tests build it and use `inject()` or `listen({ port: 0 })`.
+ * (`listen` below does, for service.ts). Tests build it and use `inject()` or `listen(app, host, 0)`.
  */
 import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
 import { serviceNamed } from '@pr-canary/contracts/services';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { __Pascal__Config } from './config';
+import { installErrorHandling } from './errors';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,6 +43,7 @@ export function buildApp({ config, logger, metrics }: AppDependencies): FastifyI
   });
   // The canary key: validated, kept in scope for outgoing calls, echoed with X-Served-By on every answer.
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
+  installErrorHandling(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
@@ -54,4 +56,21 @@ export function buildApp({ config, logger, metrics }: AppDependencies): FastifyI
     version: identity.version,
   }));
   return app;
+}
+
+/**
+ * Listens on host:port (port 0 = any free port) and resolves with the bound port. Fastify's own
+ * "Server listening" line is silenced: the service announces itself once (service-kit's runService).
+ */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.ready();
+  const level = app.log.level;
+  app.log.level = 'silent';
+  try {
+    await app.listen({ host, port });
+  } finally {
+    app.log.level = level;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }

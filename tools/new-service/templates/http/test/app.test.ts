@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listen } from '../src/app';
 import { appFor } from './helper';
 
 describe('__service_name__', () => {
@@ -20,12 +21,16 @@ describe('__service_name__', () => {
     expect(response.headers['x-canary']).toBe('42');
   });
 
+  it('answers an unknown route with a JSON 404 that names it', async () => {
+    const response = await appFor().inject('/nowhere');
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+  });
+
   it('serves an invalid key as stable and says why, over a real socket', async () => {
     const app = appFor();
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('not listening');
-    const response = await fetch(`http://127.0.0.1:${address.port}/api/__short__/hello`, {
+    const port = await listen(app, '127.0.0.1', 0);
+    const response = await fetch(`http://127.0.0.1:${port}/api/__short__/hello`, {
       headers: { 'x-canary': 'abc' },
     });
     expect(response.status).toBe(200);
