@@ -2,6 +2,8 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { METRIC_DEFINITIONS } from '@pr-canary/canary-context';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { SERVICES } from '../../../.github/scripts/services.mjs';
+import { renderedObject, renderKustomization } from '../src/kustomize';
 import { readPromql } from '../src/promql';
 import { readRepoFile, repoPath } from '../src/repo';
 import { externalTool, run } from '../src/tools';
@@ -55,13 +57,12 @@ function endpointTargetLabels(endpoint: ServiceMonitor['spec']['endpoints'][numb
 }
 
 /** The ServiceMonitors of the services that export METRIC_DEFINITIONS, with the Services they select. */
-const monitors = ['api-service', 'store-service'].map((service) => {
-  const monitor = parseAllDocuments(
-    readRepoFile(`manifests/base/${service}/servicemonitor.yaml`),
-  )[0]?.toJS() as ServiceMonitor;
-  const services = parseAllDocuments(readRepoFile(`manifests/base/${service}/service.yaml`)).map(
-    (doc) => doc.toJS() as ServiceDoc,
-  );
+const monitors = SERVICES.filter((service) => service.runtime === 'node').map(({ name: service }) => {
+  const base = `manifests/base/${service}`;
+  const monitor = renderedObject<ServiceMonitor>(base, 'ServiceMonitor');
+  const services = renderKustomization(base)
+    .filter((object) => object.kind === 'Service')
+    .map((object) => object as unknown as ServiceDoc);
   const selected = services.filter((candidate) =>
     Object.entries(monitor.spec.selector.matchLabels).every(
       ([key, value]) => candidate.metadata.labels?.[key] === value,
@@ -120,7 +121,7 @@ const expressions = [
     .map((variable) => [`variable $${variable.name}`, variableQuery(variable.query)] as const),
 ];
 
-describe('the scrape targets behind the dashboard (manifests/base/*/servicemonitor.yaml)', () => {
+describe('the scrape targets behind the dashboard (each Node service’s rendered base)', () => {
   it.each(monitors)(
     '$service: the ServiceMonitor selects a Service with the port it scrapes',
     ({ monitor, selected }) => {

@@ -2,7 +2,6 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { readWorkspaces, shippedWorkspaces } from '../../../.github/scripts/changed-services.mjs';
 import { SERVICES } from '../../../.github/scripts/services.mjs';
 import {
@@ -16,6 +15,7 @@ import {
   readInstructions,
   type Stage,
 } from '../src/dockerfile';
+import { renderedObject } from '../src/kustomize';
 import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
 
 const workspaces = readWorkspaces(REPO_ROOT);
@@ -38,8 +38,9 @@ interface DeploymentSpec {
   };
 }
 
+/** The service's Deployment as its stable base renders it (facts come from shared components). */
 function deploymentOf(service: string): DeploymentSpec {
-  return parseYaml(readRepoFile(`manifests/base/${service}/deployment.yaml`)) as DeploymentSpec;
+  return renderedObject<DeploymentSpec>(`manifests/base/${service}`, 'Deployment', service);
 }
 
 function stageNamed(dockerfile: Dockerfile, name: string): Stage {

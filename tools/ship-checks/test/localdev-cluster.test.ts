@@ -4,6 +4,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { CANARY_SERVICES } from '../../../.github/scripts/services.mjs';
+import { renderedObject } from '../src/kustomize';
 import { readRepoFile, repoPath } from '../src/repo';
 import { run } from '../src/tools';
 
@@ -179,14 +181,16 @@ describe('the local cluster can run what the manifests ship', () => {
   const docs = readRepoFile('localdev/cluster/README.md');
 
   it('meshes Pod Security restricted namespaces through the Linkerd CNI plugin (no NET_ADMIN init container)', () => {
+    // The platform's namespaces, and each PR canary's namespace as its PR source renders it.
+    const canaryNamespaces = CANARY_SERVICES.map((service) =>
+      renderedObject(`manifests/pr-canary/${service.short}`, 'Namespace'),
+    );
     const namespaces = [
-      'manifests/platform/namespaces.yaml',
-      'manifests/pr-canary/api/namespace.yaml',
-      'manifests/pr-canary/store/namespace.yaml',
-    ]
-      .flatMap((file) => parseAllDocuments(readRepoFile(file)).map((d) => d.toJSON()))
-      .filter((ns) => ns?.metadata?.annotations?.['linkerd.io/inject'] === 'enabled');
-    expect(namespaces.length).toBeGreaterThanOrEqual(3);
+      ...parseAllDocuments(readRepoFile('manifests/platform/namespaces.yaml')).map((d) => d.toJSON()),
+      ...canaryNamespaces,
+    ].filter((ns) => ns?.metadata?.annotations?.['linkerd.io/inject'] === 'enabled');
+    expect(canaryNamespaces.length).toBeGreaterThanOrEqual(2);
+    expect(namespaces.length).toBeGreaterThanOrEqual(canaryNamespaces.length + 1);
     for (const ns of namespaces)
       expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(parseYaml(readRepoFile('localdev/cluster/values/linkerd-control-plane.yaml')).cniEnabled).toBe(
@@ -210,8 +214,13 @@ describe('the local cluster can run what the manifests ship', () => {
     expect(kind.map((m: { containerPort: number }) => m.containerPort).sort()).toEqual(
       [traefik.web.nodePort, traefik.websecure.nodePort].sort(),
     );
-    const route = parseYaml(readRepoFile('manifests/pr-canary/api/ingressroute.yaml'));
-    expect(route.spec.entryPoints).toEqual(['websecure']);
+    // Every edge-routed PR canary's IngressRoute, as its PR source renders it.
+    const edgeCanaries = CANARY_SERVICES.filter((service) => service.hop === 'edge');
+    expect(edgeCanaries.length).toBeGreaterThan(0);
+    for (const service of edgeCanaries) {
+      const route = renderedObject(`manifests/pr-canary/${service.short}`, 'IngressRoute');
+      expect(route.spec.entryPoints, service.name).toEqual(['websecure']);
+    }
     expect(docs).toMatch(
       /curl -k --resolve api\.int-001\.example\.com:8443:127\.0\.0\.1 .*https:\/\/api\.int-001\.example\.com:8443\/api\/route/,
     );
