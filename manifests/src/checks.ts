@@ -7,6 +7,7 @@ import {
   argoKustomizeOptions,
   automatedSync,
   flaggerOwnedFields,
+  prApplicationSets,
   repoUrl,
   syncRetry,
   targetRevision,
@@ -42,16 +43,17 @@ import {
   probes,
   references,
   selectorsMatch,
+  serviceBases,
   serviceEnv,
   webApiUrl,
 } from './policy/workloads';
 
 export type { Check, CheckContext, Violation } from './policy/common';
 export { deployedCanaries } from './policy/routing';
-export { SERVICE_PROBES } from './policy/workloads';
 
 export const CHECKS = {
   repoUrl,
+  prApplicationSets,
   argoKustomizeOptions,
   targetRevision,
   automatedSync,
@@ -85,4 +87,5 @@ export const CHECKS = {
   probes,
   serviceEnv,
   metricTemplates,
+  serviceBases,
 } satisfies Record<string, Check>;

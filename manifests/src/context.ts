@@ -3,6 +3,7 @@ import type { CheckContext } from './checks';
 import { type Corpus, loadCorpus } from './corpus';
 import { loadImageFacts } from './image-facts';
 import { serviceEnvContract } from './service-config';
+import { nodeServices } from './services';
 
 async function metricLabels(): Promise<Map<string, readonly string[]>> {
   const { METRIC_DEFINITIONS } = (await import('@pr-canary/canary-context')) as {
@@ -12,15 +13,16 @@ async function metricLabels(): Promise<Map<string, readonly string[]>> {
 }
 
 export async function loadCheckContext(corpus?: Corpus): Promise<CheckContext> {
-  const [loaded, api, store, metrics] = await Promise.all([
+  const [loaded, contracts, metrics] = await Promise.all([
     corpus ?? loadCorpus(),
-    serviceEnvContract('api-service'),
-    serviceEnvContract('store-service'),
+    Promise.all(
+      nodeServices().map(async (service) => [service.name, await serviceEnvContract(service)] as const),
+    ),
     metricLabels(),
   ]);
   return {
     corpus: loaded,
-    env: { 'api-service': api, 'store-service': store },
+    env: Object.fromEntries(contracts),
     metrics,
     images: loadImageFacts(),
   };

@@ -19,16 +19,17 @@ import {
   type RepoConfig,
 } from './layout';
 import { type KubeObject, parseObjects } from './objects';
-
-export type PrAppKind = 'api-service' | 'store-service';
-
-const PR_APPLICATION_SETS: Record<PrAppKind, string> = {
-  'api-service': 'pr-canary-api-service',
-  'store-service': 'pr-canary-store-service',
-};
+import {
+  canaryServices,
+  nodeServices,
+  prApplicationSetName,
+  readBaseFacts,
+  type ServiceFacts,
+} from './services';
 
 export interface PrApp {
-  kind: PrAppKind;
+  /** The service this is a PR canary of (its registry name). */
+  kind: string;
   number: string;
   params: TemplateParams;
   app: Application;
@@ -47,6 +48,8 @@ export interface Corpus {
   argo: KubeObject[];
   prApps: PrApp[];
   stableApps: StableApp[];
+  /** The ServiceFacts each Node service's base hands components/service (base/<name>/facts.yaml). */
+  facts: Record<string, ServiceFacts[]>;
 }
 
 export const SAMPLE_PULL_REQUESTS = [
@@ -106,7 +109,7 @@ async function renderStableApps(argo: readonly KubeObject[]): Promise<StableApp[
  */
 export async function deployRecordParams(
   pr: { number: number; headSha: string },
-  service: PrAppKind,
+  service: string,
   sha = pr.headSha,
 ): Promise<TemplateParams> {
   const script = path.join(REPO_ROOT, '.github', 'scripts', 'deploy-record.mjs');
@@ -137,9 +140,10 @@ export function applicationSet(argo: readonly KubeObject[], name: string): KubeO
 
 async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQUESTS): Promise<PrApp[]> {
   const jobs = pulls.flatMap((pr) =>
-    (Object.keys(PR_APPLICATION_SETS) as PrAppKind[]).map(async (kind) => {
+    canaryServices().map(async (service) => {
+      const kind = service.name;
       const params = { ...pullRequestParams(pr), ...(await deployRecordParams(pr, kind)) };
-      const app = renderApplication(applicationSet(argo, PR_APPLICATION_SETS[kind]), params);
+      const app = renderApplication(applicationSet(argo, prApplicationSetName(service)), params);
       return { kind, number: String(pr.number), params, app, objects: await buildApplication(app) };
     }),
   );
@@ -159,5 +163,6 @@ export async function loadCorpus(): Promise<Corpus> {
     argo,
     prApps,
     stableApps,
+    facts: Object.fromEntries(nodeServices().map((service) => [service.name, readBaseFacts(service)])),
   };
 }

@@ -16,9 +16,7 @@ import {
   type Stage,
 } from '@pr-canary/ship-checks/dockerfile';
 import { REPO_ROOT } from './layout';
-
-const IMAGE_SERVICES = ['api-service', 'store-service', 'web'] as const;
-export type ImageService = (typeof IMAGE_SERVICES)[number];
+import { SERVICES, type ServiceEntry } from './services';
 
 export interface ListenDirective {
   /** Bind address, e.g. 127.0.0.1; undefined = all interfaces. */
@@ -99,15 +97,16 @@ export function parseDockerfile(text: string, dockerfile: string): ImageFacts {
   };
 }
 
-export function dockerfileOf(service: ImageService): string {
-  return path.join('apps', service, 'Dockerfile');
+export function dockerfileOf(service: Pick<ServiceEntry, 'workspace'>): string {
+  return path.join(service.workspace, 'Dockerfile');
 }
 
-export function loadImageFacts(): Record<ImageService, ImageFacts> {
+/** The image facts of every registered service, by service name. */
+export function loadImageFacts(): Record<string, ImageFacts> {
   return Object.fromEntries(
-    IMAGE_SERVICES.map((service) => {
+    SERVICES.map((service) => {
       const file = dockerfileOf(service);
-      return [service, parseDockerfile(readFileSync(path.join(REPO_ROOT, file), 'utf8'), file)];
+      return [service.name, parseDockerfile(readFileSync(path.join(REPO_ROOT, file), 'utf8'), file)];
     }),
-  ) as Record<ImageService, ImageFacts>;
+  );
 }

@@ -17,7 +17,6 @@ export interface RepoConfig {
   imageRegistry: string;
   stableNamespace: string;
   domains: Record<Environment, string>;
-  prLabels: Record<'api-service' | 'store-service', string>;
   /** The branch CI writes deploy/pr-<N>/<service>.json to (read by the PR ApplicationSets). */
   deployBranch: string;
 }

@@ -1,9 +1,9 @@
 /**
- * What each service reads from its environment, taken from the services' own config schemas
- * (`configSchema` exported by @pr-canary/api-service and @pr-canary/store-service), so the
- * manifests cannot drift from the code: a renamed or new required variable fails the checks.
+ * What each Node service reads from its environment, taken from the service's own config schema
+ * (`configSchema`, exported by the package its registry entry names), so the manifests cannot drift
+ * from the code: a renamed or new required variable fails the checks.
  */
-export type ServiceName = 'api-service' | 'store-service';
+import type { ServiceEntry } from './services';
 
 export interface ServiceEnvContract {
   /** Every variable the service's schema reads (OTEL_* are read by the OpenTelemetry SDK). */
@@ -21,15 +21,17 @@ interface ZodLike {
   };
 }
 
-async function importSchema(service: ServiceName): Promise<ZodLike> {
-  const module = (await import(`@pr-canary/${service}`)) as { configSchema?: ZodLike };
+async function importSchema(service: Pick<ServiceEntry, 'package'>): Promise<ZodLike> {
+  const module = (await import(service.package)) as { configSchema?: ZodLike };
   if (module.configSchema?.shape === undefined) {
-    throw new Error(`@pr-canary/${service} does not export its configSchema (a zod object)`);
+    throw new Error(`${service.package} does not export its configSchema (a zod object)`);
   }
   return module.configSchema;
 }
 
-export async function serviceEnvContract(service: ServiceName): Promise<ServiceEnvContract> {
+export async function serviceEnvContract(
+  service: Pick<ServiceEntry, 'package'>,
+): Promise<ServiceEnvContract> {
   const schema = await importSchema(service);
   const names = Object.keys(schema.shape);
   return {

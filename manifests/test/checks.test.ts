@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, type CheckContext } from '../src/checks';
-import { dockerfileOf, type ImageService, parseDockerfile } from '../src/image-facts';
+import { dockerfileOf, parseDockerfile } from '../src/image-facts';
 import { REPO_ROOT } from '../src/layout';
 import type { KubeObject } from '../src/objects';
+import { serviceNamed } from '../src/services';
 import { brokenCopy, container, find, prApp, realContext, setEnv } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
@@ -31,14 +32,72 @@ const withoutApp = (ctx: CheckContext, kind: string, number: string) => {
   ctx.corpus.prApps = ctx.corpus.prApps.filter((p) => !(p.kind === kind && p.number === number));
 };
 /** The image facts of a Dockerfile edited the way a change in apps/ might edit it. */
-const editedDockerfile = (ctx: CheckContext, service: ImageService, from: string, to: string) => {
-  const file = dockerfileOf(service);
+const editedDockerfile = (ctx: CheckContext, service: string, from: string, to: string) => {
+  const file = dockerfileOf(serviceNamed(service));
   const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
   if (!text.includes(from)) throw new Error(`test fixture: ${file} has no "${from}"`);
   ctx.images[service] = parseDockerfile(text.replace(from, to), file);
 };
 
 const BREAKAGES: Breakage[] = [
+  {
+    check: 'serviceBases',
+    mistake: "a base whose facts are not the registry's (another gRPC service)",
+    expected: /base\/store-service: facts .*"grpcService":"store.v1.Other".* are not the registry's/,
+    mutate: (ctx) => {
+      const [facts] = ctx.corpus.facts['store-service'] ?? [];
+      if (facts) facts.grpcService = 'store.v1.Other';
+    },
+  },
+  {
+    check: 'serviceBases',
+    mistake: 'a Node service without its facts (a base not made from components/service)',
+    expected: /base\/api-service: needs one ServiceFacts in facts.yaml \(the registry's facts\), found 0/,
+    mutate: (ctx) => {
+      ctx.corpus.facts['api-service'] = [];
+    },
+  },
+  {
+    check: 'serviceBases',
+    mistake: 'an overlay without a registered service',
+    expected: /overlay staging: runs no Deployment web, a registered service/,
+    mutate: (ctx) => {
+      ctx.corpus.overlays.staging = overlay(ctx, 'staging').filter(
+        (o) => !(o.kind === 'Deployment' && o.metadata.name === 'web'),
+      );
+    },
+  },
+  {
+    check: 'serviceBases',
+    mistake: 'a Deployment the registry does not list, and an image from another repository',
+    expected:
+      /(?=[\s\S]*Deployment apps\/billing: is no registered service)(?=[\s\S]*image ghcr.io\/pr-canary\/api:0.1.0 is not from ghcr.io\/pr-canary\/api-service)/,
+    mutate: (ctx) => {
+      const api = deploymentOf(overlay(ctx, 'production'), 'api-service');
+      const extra = structuredClone(api);
+      extra.metadata.name = 'billing';
+      overlay(ctx, 'production').push(extra);
+      container(api).image = 'ghcr.io/pr-canary/api:0.1.0';
+    },
+  },
+  {
+    check: 'prApplicationSets',
+    mistake: "a PR ApplicationSet selecting another service's label",
+    expected:
+      /ApplicationSet argocd\/pr-canary-store-service: selects PRs labelled \["canary\/api-service"\], not \["canary\/store-service"\]/,
+    mutate: (ctx) => {
+      const set = find(ctx.corpus.argo, 'ApplicationSet', 'pr-canary-store-service');
+      set.spec.generators[0].matrix.generators[0].pullRequest.github.labels = ['canary/api-service'];
+    },
+  },
+  {
+    check: 'prApplicationSets',
+    mistake: 'a canaried service without its PR ApplicationSet',
+    expected: /ApplicationSet pr-canary-api-service: missing: the registry canaries its service/,
+    mutate: (ctx) => {
+      ctx.corpus.argo = ctx.corpus.argo.filter((o) => o.metadata.name !== 'pr-canary-api-service');
+    },
+  },
   {
     check: 'repoUrl',
     mistake: 'an ApplicationSet pointing at a truncated repo URL',
@@ -349,7 +408,7 @@ const BREAKAGES: Breakage[] = [
   {
     check: 'prEdgeRoute',
     mistake: 'an edge route for a PR the route table gives none (store-only PR)',
-    expected: /PR 7 has no api canary, so the route table has no edge route/,
+    expected: /PR 7 has no canary of store-service routed this way, so the route table has no edge route/,
     mutate: (ctx) => {
       const route = prRoute(ctx);
       withoutApp(ctx, 'api-service', '7');
@@ -359,7 +418,8 @@ const BREAKAGES: Breakage[] = [
   {
     check: 'prEdgeRoute',
     mistake: 'stable integration-001 served on another host than the PR routes',
-    expected: /stable api is served at https:\/\/api.int-002.example.com, not at api.int-001.example.com/,
+    expected:
+      /stable api-service is served at https:\/\/api.int-002.example.com, not at api.int-001.example.com/,
     mutate: (ctx) => {
       find(overlay(ctx, 'integration-001'), 'IngressRoute', 'api-service').spec.routes[0].match =
         'Host(`api.int-002.example.com`)';
@@ -394,7 +454,7 @@ const BREAKAGES: Breakage[] = [
   {
     check: 'prMeshRoute',
     mistake: 'a mesh route for a PR the route table gives none (no store canary)',
-    expected: /PR 7 has no store canary, so the route table has no mesh route/,
+    expected: /PR 7 has no canary of api-service routed this way, so the route table has no mesh route/,
     mutate: (ctx) => {
       const route = prGrpcRoute(ctx);
       withoutApp(ctx, 'store-service', '7');
@@ -403,9 +463,9 @@ const BREAKAGES: Breakage[] = [
   },
   {
     check: 'grpcRouteTargets',
-    mistake: 'a GRPCRoute parent that is not the Service api-service dials',
+    mistake: 'a GRPCRoute parent that is not the Service the api dials',
     expected:
-      /api-service dials store-service:80, but the route is attached to store-service.apps.svc.cluster.local:80/,
+      /callers dial store-service:80 \(STORE_ADDR\), but the route is attached to store-service.apps.svc.cluster.local:80/,
     mutate: (ctx) =>
       setEnv(deploymentOf(overlay(ctx, 'integration-001'), 'api-service'), 'STORE_ADDR', 'store-service:80'),
   },
@@ -824,10 +884,10 @@ describe('each policy check fails when its mistake is reintroduced', () => {
 describe('service env contract', () => {
   it("comes from the services' own config schemas where they export one", async () => {
     const { env } = await realContext();
-    expect([...env['api-service'].names]).toEqual(
+    expect([...(env['api-service']?.names ?? [])]).toEqual(
       expect.arrayContaining(['STORE_ADDR', 'CANARY_TRACK', 'PORT', 'METRICS_PORT']),
     );
-    expect([...env['store-service'].required]).toContain('DYNAMODB_TABLE');
+    expect([...(env['store-service']?.required ?? [])]).toContain('DYNAMODB_TABLE');
   });
 
   it('rejects values the services would refuse at start-up (from their configSchema)', async () => {

@@ -2,7 +2,7 @@
 import { inject } from 'vitest';
 import type { CheckContext } from '../src/checks';
 import { loadCheckContext } from '../src/context';
-import type { PrApp, PrAppKind } from '../src/corpus';
+import type { PrApp } from '../src/corpus';
 import { type CrdIndex, indexCrds } from '../src/crd-validation';
 import { CrdsUnavailableError } from '../src/crds';
 import type { KubeObject } from '../src/objects';
@@ -48,7 +48,7 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   return found;
 }
 
-export function prApp(ctx: CheckContext, kind: PrAppKind, index = 0): PrApp {
+export function prApp(ctx: CheckContext, kind: string, index = 0): PrApp {
   const found = ctx.corpus.prApps.filter((p) => p.kind === kind)[index];
   if (found === undefined) throw new Error(`test fixture: no ${kind} PR app #${index}`);
   return found;

@@ -9,10 +9,11 @@ import {
   renderApplication,
 } from '../src/argocd';
 import { deployedCanaries } from '../src/checks';
-import { applicationSet, type PrApp, type PrAppKind, SAMPLE_PULL_REQUESTS } from '../src/corpus';
+import { applicationSet, type PrApp, SAMPLE_PULL_REQUESTS } from '../src/corpus';
 import { TemplateError } from '../src/go-template';
 import { containers, envOf, type KubeObject } from '../src/objects';
 import { unmatchedPatches } from '../src/patch-targets';
+import { canaryLabel, canaryServices } from '../src/services';
 import { find, realContext } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
@@ -51,7 +52,7 @@ function onlyContainer(o: KubeObject) {
   return c;
 }
 
-async function apps(kind: PrAppKind): Promise<PrApp[]> {
+async function apps(kind: string): Promise<PrApp[]> {
   const { corpus } = await realContext();
   return corpus.prApps.filter((p) => p.kind === kind);
 }
@@ -59,7 +60,7 @@ async function apps(kind: PrAppKind): Promise<PrApp[]> {
 describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, headSha }) => {
   const n = String(number);
   const tag = `pr-${n}-${headSha.slice(0, 8)}`;
-  const forPr = async (kind: PrAppKind) => {
+  const forPr = async (kind: string) => {
     const found = (await apps(kind)).find((p) => p.number === n);
     if (found === undefined) throw new Error(`no ${kind} app for PR ${n}`);
     return found;
@@ -242,10 +243,13 @@ describe("the rendered PR routes are localdev's route table for the same PRs", (
 describe('PR ApplicationSets: generator and template rules', () => {
   it('select PRs by the documented labels, on this repo, every 5 minutes, deleting on close', async () => {
     const { corpus } = await realContext();
-    const expected: Record<PrAppKind, string> = {
+    const expected = Object.fromEntries(
+      canaryServices().map((service) => [service.name, canaryLabel(service)]),
+    );
+    expect(expected).toEqual({
       'api-service': 'canary/api-service',
       'store-service': 'canary/store-service',
-    };
+    });
     for (const [kind, label] of Object.entries(expected)) {
       const set = applicationSet(corpus.argo, `pr-canary-${kind}`);
       expect(set.spec.generators).toEqual([
@@ -279,10 +283,6 @@ describe('PR ApplicationSets: generator and template rules', () => {
       expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
       expect(set.spec.template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     }
-    expect(corpus.config.prLabels).toEqual({
-      'api-service': 'canary/api-service',
-      'store-service': 'canary/store-service',
-    });
   });
 
   it("every patch in the ApplicationSets' Kustomize options lands on an object of the source", async () => {

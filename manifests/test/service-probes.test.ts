@@ -7,7 +7,7 @@ import { buildApp, createStoreClient, identityFromConfig, loadConfig } from '@pr
 import { createServiceMetrics } from '@pr-canary/canary-context';
 import { createLogger } from '@pr-canary/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_PROBES } from '../src/checks';
+import { expectedProbes, serviceNamed } from '../src/services';
 
 const config = loadConfig({ STORE_ADDR: '127.0.0.1:9' });
 const identity = identityFromConfig(config);
@@ -25,7 +25,7 @@ const httpPaths = (probe: unknown) => (probe as { httpGet?: { path: string } }).
 
 describe('api-service probe paths are routes of the real app', () => {
   it.each(['readiness', 'liveness'] as const)('%s', (kind) => {
-    const path = httpPaths(SERVICE_PROBES['api-service'][kind]);
+    const path = httpPaths(expectedProbes(serviceNamed('api-service'))[kind]);
     expect(path).toMatch(/^\//);
     expect(app.hasRoute({ method: 'GET', url: path as string })).toBe(true);
   });

@@ -1,6 +1,7 @@
 /** Argo CD: the repo, the Kustomize options, revisions, sync policy, and what Flagger owns. */
 import { ARGO_KUSTOMIZE_OPTIONS } from '../argocd';
 import { ref } from '../objects';
+import { canaryLabel, canaryServices, prApplicationSetName } from '../services';
 import {
   applicationSources,
   type Check,
@@ -133,3 +134,36 @@ export const syncRetry: Check = ({ corpus }) =>
       out.push(violation(subject, 'retry.backoff needs duration, factor >= 2 and maxDuration'));
     return out;
   });
+
+/**
+ * Every service the registry canaries has its PR ApplicationSet (pr-canary-<name>), selecting PRs by
+ * exactly its label (`canary/<name>`, which CI adds from the changed paths; the generator needs
+ * every label it lists) and reading its own deploy record (deploy/pr-<N>/<name>.json); and no PR
+ * ApplicationSet exists for a service the registry does not canary.
+ */
+export const prApplicationSets: Check = ({ corpus }) => {
+  const out: Violation[] = [];
+  const expected = new Map(canaryServices().map((service) => [prApplicationSetName(service), service]));
+  for (const o of corpus.argo.filter(
+    (a) => a.kind === 'ApplicationSet' && pullRequestGenerators(a).length > 0,
+  )) {
+    const service = expected.get(o.metadata.name);
+    if (service === undefined) {
+      out.push(violation(ref(o), 'is the PR ApplicationSet of no service the registry canaries'));
+      continue;
+    }
+    const labels = pullRequestGenerators(o).map((pr) => JSON.stringify(pr.github?.labels ?? []));
+    const label = JSON.stringify([canaryLabel(service)]);
+    if (labels.length !== 1 || labels[0] !== label)
+      out.push(violation(ref(o), `selects PRs labelled ${labels.join(' / ')}, not ${label}`));
+    const files = gitGenerators(o).flatMap((git) => (git.files ?? []).map((f) => f.path));
+    const record = `deploy/pr-{{.number}}/${service.name}.json`;
+    if (JSON.stringify(files) !== JSON.stringify([record]))
+      out.push(violation(ref(o), `reads the deploy records ${files.join(', ') || '(none)'}, not ${record}`));
+  }
+  for (const [name] of expected) {
+    if (!corpus.argo.some((a) => a.kind === 'ApplicationSet' && a.metadata.name === name))
+      out.push(violation(`ApplicationSet ${name}`, 'missing: the registry canaries its service'));
+  }
+  return out;
+};

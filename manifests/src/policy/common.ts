@@ -2,10 +2,10 @@
 import { ROUTED_SERVICES, type RoutedService } from '@pr-canary/contracts/route-rule';
 import type { Application } from '../argocd';
 import type { Corpus } from '../corpus';
-import type { ImageFacts, ImageService } from '../image-facts';
+import type { ImageFacts } from '../image-facts';
 import { ENVIRONMENTS } from '../layout';
 import { containers, envOf, type KubeObject, labelsMatch, ofKind, podTemplate, ref } from '../objects';
-import type { ServiceEnvContract, ServiceName } from '../service-config';
+import type { ServiceEnvContract } from '../service-config';
 
 export interface Violation {
   subject: string;
@@ -14,11 +14,12 @@ export interface Violation {
 
 export interface CheckContext {
   corpus: Corpus;
-  env: Record<ServiceName, ServiceEnvContract>;
+  /** What each Node service reads from its environment, by service name. */
+  env: Record<string, ServiceEnvContract>;
   /** Metric name → label names, from canary-context's METRIC_DEFINITIONS. */
   metrics: ReadonlyMap<string, readonly string[]>;
   /** What each image's Dockerfile says (uid, ports, nginx listens, writable paths). */
-  images: Record<ImageService, ImageFacts>;
+  images: Record<string, ImageFacts>;
 }
 
 export type Check = (ctx: CheckContext) => Violation[];

@@ -1,5 +1,6 @@
 /** Linkerd: what turns GRPCRoute routing off for the store (besides appProtocol, see routing.ts). */
 import { ofKind, podTemplate, ref } from '../objects';
+import { meshServices } from '../services';
 import { type Check, renders, violation } from './common';
 
 const OPAQUE = 'config.linkerd.io/opaque-ports';
@@ -22,43 +23,45 @@ export function opaquePortsCover(value: string, ports: readonly (number | string
 
 /**
  * Opaque ports are proxied as plain TCP: no GRPCRoute applies, exactly like `appProtocol: grpc`.
- * Refused on the store Service (its ports), on the store's pod template and on the Namespace its
- * pods run in (both name the container ports).
+ * Refused, for every mesh service, on its Service (its ports), on its pod template and on the
+ * Namespace its pods run in (both name the container ports).
  */
 export const opaqueStorePorts: Check = ({ corpus }) =>
-  renders(corpus).flatMap(({ objects }) => {
-    const services = ofKind(objects, 'Service').filter((s) => s.metadata.name === 'store-service');
-    const workloads = ofKind(objects, 'Deployment').filter((d) => d.metadata.name === 'store-service');
-    const servicePorts = services.flatMap((s) =>
-      (s.spec.ports ?? []).flatMap((p: { port: number; name?: string; targetPort?: number | string }) => [
-        p.port,
-        ...(p.name ? [p.name] : []),
-      ]),
-    );
-    const containerPorts = workloads.flatMap((d) =>
-      (podTemplate(d)?.spec?.containers ?? []).flatMap(
-        (c: { ports?: { containerPort: number; name?: string }[] }) =>
-          (c.ports ?? []).flatMap((p) => [p.containerPort, ...(p.name ? [p.name] : [])]),
-      ),
-    );
-    const storeNamespaces = new Set(workloads.map((d) => d.metadata.namespace));
-    const annotated = [
-      ...services.map((o) => ({ o, value: o.metadata.annotations?.[OPAQUE], ports: servicePorts })),
-      ...workloads.map((o) => ({
-        o,
-        value: podTemplate(o)?.metadata?.annotations?.[OPAQUE],
-        ports: containerPorts,
-      })),
-      ...ofKind(objects, 'Namespace')
-        .filter((n) => storeNamespaces.has(n.metadata.name))
-        .map((o) => ({ o, value: o.metadata.annotations?.[OPAQUE], ports: containerPorts })),
-    ];
-    return annotated
-      .filter(({ value, ports }) => value !== undefined && opaquePortsCover(String(value), ports))
-      .map(({ o, value }) =>
-        violation(
-          ref(o),
-          `${OPAQUE}: "${value}" makes the store's gRPC port opaque; GRPCRoutes stop applying`,
+  renders(corpus).flatMap(({ objects }) =>
+    meshServices().flatMap(({ name }) => {
+      const services = ofKind(objects, 'Service').filter((s) => s.metadata.name === name);
+      const workloads = ofKind(objects, 'Deployment').filter((d) => d.metadata.name === name);
+      const servicePorts = services.flatMap((s) =>
+        (s.spec.ports ?? []).flatMap((p: { port: number; name?: string; targetPort?: number | string }) => [
+          p.port,
+          ...(p.name ? [p.name] : []),
+        ]),
+      );
+      const containerPorts = workloads.flatMap((d) =>
+        (podTemplate(d)?.spec?.containers ?? []).flatMap(
+          (c: { ports?: { containerPort: number; name?: string }[] }) =>
+            (c.ports ?? []).flatMap((p) => [p.containerPort, ...(p.name ? [p.name] : [])]),
         ),
       );
-  });
+      const storeNamespaces = new Set(workloads.map((d) => d.metadata.namespace));
+      const annotated = [
+        ...services.map((o) => ({ o, value: o.metadata.annotations?.[OPAQUE], ports: servicePorts })),
+        ...workloads.map((o) => ({
+          o,
+          value: podTemplate(o)?.metadata?.annotations?.[OPAQUE],
+          ports: containerPorts,
+        })),
+        ...ofKind(objects, 'Namespace')
+          .filter((n) => storeNamespaces.has(n.metadata.name))
+          .map((o) => ({ o, value: o.metadata.annotations?.[OPAQUE], ports: containerPorts })),
+      ];
+      return annotated
+        .filter(({ value, ports }) => value !== undefined && opaquePortsCover(String(value), ports))
+        .map(({ o, value }) =>
+          violation(
+            ref(o),
+            `${OPAQUE}: "${value}" makes the gRPC port of ${name} opaque; GRPCRoutes stop applying`,
+          ),
+        );
+    }),
+  );

@@ -3,6 +3,7 @@ import { canaryNamespace } from '@pr-canary/contracts/route-rule';
 import type { PrApp } from '../corpus';
 import { ENVIRONMENTS } from '../layout';
 import { containers, envOf, ofKind, ref } from '../objects';
+import { serviceOf, tableServices } from '../services';
 import { type Check, containerEnv, isRoutedService, type Violation, violation } from './common';
 
 /** A PR app owns its namespace, and that namespace has quota, limits and default-deny policies. */
@@ -78,33 +79,52 @@ export const prIsolation: Check = ({ corpus }) => {
   );
 };
 
-/** A canary never shares the stable data: its own table, named for its PR. */
-export const separateTables: Check = ({ corpus }) => {
-  const stableTables = new Set(
-    ENVIRONMENTS.flatMap((env) =>
-      containerEnv(corpus.overlays[env], 'store-service').map((e) => e.env.DYNAMODB_TABLE),
-    ),
-  );
-  return corpus.prApps
-    .filter((p) => p.kind === 'store-service')
-    .flatMap((p) =>
-      containerEnv(p.objects, 'store-service').flatMap(({ o, env }) => {
-        const table = env.DYNAMODB_TABLE;
-        if (table === undefined) return [violation(ref(o), 'no DYNAMODB_TABLE')];
-        if (stableTables.has(table)) return [violation(ref(o), `canary shares the stable table ${table}`)];
-        if (!table.endsWith(`-pr-${p.number}`))
-          return [violation(ref(o), `table ${table} is not this PR's own`)];
-        // The same Application: a cleanup owned by another app could run while this one still lives.
-        const cleanupJob = p.objects.find(
-          (j) => j.kind === 'Job' && j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostDelete',
-        );
-        const cleaned = cleanupJob && containers(cleanupJob).some((c) => envOf(c).TABLE_NAME === table);
-        return cleaned
-          ? []
-          : [violation(ref(o), `no PostDelete cleanup deletes ${table} when the PR closes`)];
-      }),
+/**
+ * A canary never shares the stable data: every service with a table (the registry's `table`) uses
+ * that table in stable, and in a PR canary its own, `<table>-pr-<N>`, which the same Application
+ * drops when the PR closes.
+ */
+export const separateTables: Check = ({ corpus }) =>
+  tableServices().flatMap((service) => {
+    const stableTables = new Set(
+      ENVIRONMENTS.flatMap((env) =>
+        containerEnv(corpus.overlays[env], service.name).map((e) => e.env.DYNAMODB_TABLE),
+      ),
     );
-};
+    const stable = [...stableTables]
+      .filter((table) => table !== service.table)
+      .map((table) =>
+        violation(
+          `Deployment ${service.name}`,
+          `stable table ${table} is not the registry's ${service.table}`,
+        ),
+      );
+    return [
+      ...stable,
+      ...corpus.prApps
+        .filter((p) => p.kind === service.name)
+        .flatMap((p) =>
+          containerEnv(p.objects, service.name).flatMap(({ o, env }) => {
+            const table = env.DYNAMODB_TABLE;
+            if (table === undefined) return [violation(ref(o), 'no DYNAMODB_TABLE')];
+            if (stableTables.has(table))
+              return [violation(ref(o), `canary shares the stable table ${table}`)];
+            if (table !== `${service.table}-pr-${p.number}`)
+              return [
+                violation(ref(o), `table ${table} is not this PR's own, ${service.table}-pr-${p.number}`),
+              ];
+            // The same Application: a cleanup owned by another app could run while this one still lives.
+            const cleanupJob = p.objects.find(
+              (j) => j.kind === 'Job' && j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostDelete',
+            );
+            const cleaned = cleanupJob && containers(cleanupJob).some((c) => envOf(c).TABLE_NAME === table);
+            return cleaned
+              ? []
+              : [violation(ref(o), `no PostDelete cleanup deletes ${table} when the PR closes`)];
+          }),
+        ),
+    ];
+  });
 
 /** PostDelete hooks run in a namespace that outlives the app (argo-cd#24924). */
 export const hookNamespace: Check = ({ corpus }) =>
@@ -120,21 +140,20 @@ export const hookNamespace: Check = ({ corpus }) =>
   );
 
 /**
- * Outside its own namespace a PR app writes exactly two objects, both named for its PR: the store
- * app's GRPCRoute store-service-pr-N in the stable namespace and its cleanup Job
+ * Outside its own namespace a PR app writes only objects named for its PR: a mesh service's
+ * GRPCRoute <name>-pr-N in the stable namespace, and a service with a table its cleanup Job
  * dynamodb-table-cleanup-pr-N in pr-canary-system (its project could let it write more there).
  */
 export const prSharedNamespaces: Check = ({ corpus }) =>
   corpus.prApps.flatMap((p) => {
     const own = isRoutedService(p.kind) ? canaryNamespace(p.kind, p.number) : undefined;
-    const allowed = new Set(
-      p.kind === 'store-service'
-        ? [
-            `GRPCRoute/${corpus.config.stableNamespace}/store-service-pr-${p.number}`,
-            `Job/pr-canary-system/dynamodb-table-cleanup-pr-${p.number}`,
-          ]
-        : [],
-    );
+    const service = serviceOf(p.kind);
+    const allowed = new Set([
+      ...(service?.hop === 'mesh'
+        ? [`GRPCRoute/${corpus.config.stableNamespace}/${service.name}-pr-${p.number}`]
+        : []),
+      ...(service?.table === undefined ? [] : [`Job/pr-canary-system/dynamodb-table-cleanup-pr-${p.number}`]),
+    ]);
     return p.objects
       .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== own)
       .filter((o) => !allowed.has(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`))

@@ -13,7 +13,16 @@ import {
 } from '@pr-canary/contracts/route-rule';
 import type { Corpus } from '../corpus';
 import { ENVIRONMENTS } from '../layout';
-import { type KubeObject, ofKind, ref } from '../objects';
+import { containers, envOf, type KubeObject, ofKind, ref } from '../objects';
+import {
+  addressVariable,
+  edgeHost,
+  edgeServices,
+  meshServices,
+  nodeServices,
+  serviceNamed,
+  staticServices,
+} from '../services';
 import {
   type Check,
   containerEnv,
@@ -57,33 +66,39 @@ export function deployedCanaries(corpus: Corpus): CanaryDeployment[] {
 }
 
 /**
- * Pairs each route the table expects with the one object of `kind` the PR apps render for that PR.
- * A missing or duplicate object is a problem, and so is a rendered route for a PR the table gives
- * no such route (`what` names the route kind in messages).
+ * Pairs each route the table expects with the one object of `kind` the PR app of that service and
+ * PR renders. A missing or duplicate object is a problem, and so is a rendered route (in any PR app)
+ * for a PR and service the table gives no such route (`route` names the route kind in messages).
  */
 function pairWithRendered(
   corpus: Corpus,
   kind: string,
   expected: readonly HeaderRoute[],
-  what: { route: string; canary: string },
+  route: string,
 ): { pairs: { route: HeaderRoute; o: KubeObject }[]; problems: Violation[] } {
   const rendered = corpus.prApps.flatMap((p) => ofKind(p.objects, kind).map((o) => ({ p, o })));
   const pairs: { route: HeaderRoute; o: KubeObject }[] = [];
   const problems: Violation[] = [];
-  for (const route of expected) {
-    const found = rendered.filter(({ p }) => p.number === route.match.value);
+  for (const want of expected) {
+    const found = rendered.filter(({ p }) => p.number === want.match.value && p.kind === want.service);
     const [only] = found;
     if (only === undefined || found.length > 1) {
       problems.push(
-        violation(`PR ${route.match.value}`, `needs exactly one ${what.route}, found ${found.length}`),
+        violation(
+          `PR ${want.match.value}`,
+          `needs exactly one ${route} for ${want.service}, found ${found.length}`,
+        ),
       );
-    } else pairs.push({ route, o: only.o });
+    } else pairs.push({ route: want, o: only.o });
   }
-  const routed = new Set(expected.map((r) => r.match.value));
+  const routed = new Set(expected.map((r) => `${r.service}@${r.match.value}`));
   for (const { p, o } of rendered) {
-    if (!routed.has(p.number)) {
+    if (!routed.has(`${p.kind}@${p.number}`)) {
       problems.push(
-        violation(ref(o), `PR ${p.number} has no ${what.canary}, so the route table has no ${what.route}`),
+        violation(
+          ref(o),
+          `PR ${p.number} has no canary of ${p.kind} routed this way, so the route table has no ${route}`,
+        ),
       );
     }
   }
@@ -91,13 +106,13 @@ function pairWithRendered(
 }
 
 /**
- * The PR edge routes are exactly the `http` routes localdev's routeTable gives for the deployed PRs:
- * one IngressRoute per api canary, in the canary's namespace (Traefik's allowCrossNamespace stays
- * off), with localdev's `edgeRule` — ``Host(`api.<domain>`) && Header(`X-Canary`, `N`) &&
- * !HeaderRegexp(`X-Canary`, `<any value but N>`)``, so several values never reach a canary — at the
- * table's canary priority, above
- * every stable route on its entry points, sending to that namespace's api-service. A PR edge route
- * the table does not have is reported too.
+ * The PR edge routes are exactly the `http` routes the route rule's routeTable gives for the deployed
+ * PRs: one IngressRoute per canary of an edge service, in the canary's namespace (Traefik's
+ * allowCrossNamespace stays off), with the rule's `edgeRule` — ``Host(`<short>.<domain>`) &&
+ * Header(`X-Canary`, `N`) && !HeaderRegexp(`X-Canary`, `<any value but N>`)``, so several values
+ * never reach a canary — at the table's canary priority, above every stable route on its entry
+ * points, sending to that namespace's Service of the service. A PR edge route the table does not
+ * have is reported too, and so is a stable edge service not served at its host.
  */
 export const prEdgeRoute: Check = ({ corpus }) => {
   const table = routeTable(deployedCanaries(corpus));
@@ -117,25 +132,28 @@ export const prEdgeRoute: Check = ({ corpus }) => {
         .filter((r) => r.entryPoints.some((e) => entryPoints.includes(e)))
         .map((r) => r.priority),
     );
-  const host = `api.${corpus.config.domains['integration-001']}`;
+  const domain = corpus.config.domains['integration-001'];
   const { pairs, problems: out } = pairWithRendered(
     corpus,
     'IngressRoute',
     table.routes.filter((r) => r.protocol === 'http'),
-    { route: 'edge route', canary: 'api canary' },
+    'edge route',
   );
-  const stableOrigins = edgeOrigins(corpus.overlays['integration-001'], 'api-service');
-  if (!stableOrigins.some((origin) => new URL(origin).host === host)) {
-    out.push(
-      violation(
-        'overlay integration-001',
-        `stable api is served at ${stableOrigins.join(', ')}, not at ${host}`,
-      ),
-    );
+  for (const service of edgeServices().filter((s) => s.canary)) {
+    const host = edgeHost(service, domain);
+    const stableOrigins = edgeOrigins(corpus.overlays['integration-001'], service.name);
+    if (!stableOrigins.some((origin) => new URL(origin).host === host)) {
+      out.push(
+        violation(
+          'overlay integration-001',
+          `stable ${service.name} is served at ${stableOrigins.join(', ') || 'no host'}, not at ${host}`,
+        ),
+      );
+    }
   }
   for (const { route, o } of pairs) {
     const [rule, ...more] = o.spec.routes ?? [];
-    const match = edgeRule(host, route);
+    const match = edgeRule(edgeHost(serviceNamed(route.service), domain), route);
     const backend = `Service ${route.backend.namespace}/${route.service}`;
     const backends = (rule?.services ?? []).map(
       (s: { kind?: string; name: string; namespace?: string }) =>
@@ -159,25 +177,32 @@ export const prEdgeRoute: Check = ({ corpus }) => {
 const serviceFqdn = (name: string, namespace: string, port: number) =>
   `${name}.${namespace}.svc.cluster.local:${port}`;
 
+/** What the callers of `service` dial: every value of its address variable (`STORE_ADDR`, …). */
+function dialledAddresses(objects: readonly KubeObject[], service: string): string[] {
+  const variable = addressVariable(serviceNamed(service));
+  return ofKind(objects, 'Deployment').flatMap((d) =>
+    containers(d).flatMap((c) => {
+      const value = envOf(c)[variable];
+      return value === undefined ? [] : [value];
+    }),
+  );
+}
+
 /**
- * The GRPCRoute parent must be the Service api-service dials (STORE_ADDR), must select store pods,
- * and the backend must be the PR's store Service on a port it has.
+ * A GRPCRoute's parent must be the Service its callers dial (the `<SHORT>_ADDR` every client reads,
+ * e.g. STORE_ADDR), must select pods, and the backend must be the PR's Service on a port it has.
  */
 export const grpcRouteTargets: Check = ({ corpus }) => {
   const stable = corpus.overlays['integration-001'];
-  const dialled = new Set([
-    ...containerEnv(stable, 'api-service').map((e) => e.env.STORE_ADDR),
-    ...corpus.prApps.flatMap((p) => containerEnv(p.objects, 'api-service').map((e) => e.env.STORE_ADDR)),
-  ]);
+  const dialled = (service: string) =>
+    new Set([
+      ...dialledAddresses(stable, service),
+      ...corpus.prApps.flatMap((p) => dialledAddresses(p.objects, service)),
+    ]);
   const routes = [
     ...ofKind(stable, 'GRPCRoute').map((o) => ({ o, backends: stable })),
-    ...corpus.prApps.flatMap((p) =>
-      ofKind(p.objects, 'GRPCRoute').map((o) => ({
-        o,
-        backends:
-          corpus.prApps.find((s) => s.kind === 'store-service' && s.number === p.number)?.objects ?? [],
-      })),
-    ),
+    // A PR's mesh route and its backend are rendered by the same Application.
+    ...corpus.prApps.flatMap((p) => ofKind(p.objects, 'GRPCRoute').map((o) => ({ o, backends: p.objects }))),
   ];
   if (routes.length === 0) return [violation('overlay integration-001', 'no GRPCRoute at all')];
   return routes.flatMap(({ o, backends }) => {
@@ -194,9 +219,12 @@ export const grpcRouteTargets: Check = ({ corpus }) => {
       if (!selectsPods(svc, stable))
         out.push(violation(ref(o), `parent Service ${parent.name} selects no pods`));
       const addr = serviceFqdn(parent.name, ns, parent.port);
-      for (const d of dialled) {
+      const variable = addressVariable(serviceNamed(parent.name));
+      for (const d of dialled(parent.name)) {
         if (d !== addr)
-          out.push(violation(ref(o), `api-service dials ${d}, but the route is attached to ${addr}`));
+          out.push(
+            violation(ref(o), `callers dial ${d} (${variable}), but the route is attached to ${addr}`),
+          );
       }
     }
     for (const rule of o.spec.rules ?? []) {
@@ -222,43 +250,46 @@ const backendsOf = (route: KubeObject, rule: { backendRefs?: { name: string; nam
   (rule.backendRefs ?? []).map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
 
 /**
- * The mesh routes are exactly the `grpc` routes (and the default) localdev's routeTable gives for the
- * deployed PRs: per store canary one GRPCRoute in the stable namespace (a producer route, so it
- * applies to every client) with the exact x-canary match → store-service in the canary's namespace,
- * which grants the reference (ReferenceGrant); plus the catch-all to stable, without which Linkerd
- * answers NOT_FOUND to every call without a key once a PR route is attached. A PR mesh route the
- * table does not have is reported too.
+ * The mesh routes are exactly the `grpc` routes (and the defaults) the route rule's routeTable gives
+ * for the deployed PRs: per canary of a mesh service one GRPCRoute in the stable namespace (a
+ * producer route, so it applies to every client) with the exact x-canary match → the service in the
+ * canary's namespace, which grants the reference (ReferenceGrant); plus, per mesh service, the
+ * catch-all to stable, without which Linkerd answers NOT_FOUND to every call without a key once a PR
+ * route is attached. A PR mesh route the table does not have is reported too.
  */
 export const prMeshRoute: Check = ({ corpus }) => {
   const table = routeTable(deployedCanaries(corpus));
-  const stableBackend = stableBackendOf('store-service');
   const out: Violation[] = [];
-  const catchAll = ofKind(corpus.overlays['integration-001'], 'GRPCRoute').some(
-    (o) =>
-      o.metadata.namespace === stableBackend.namespace &&
-      (o.spec.rules ?? []).some(
-        (rule: { matches?: unknown[]; backendRefs?: { name: string; namespace?: string }[] }) =>
-          (rule.matches ?? []).length === 0 &&
-          JSON.stringify(backendsOf(o, rule)) ===
-            JSON.stringify([`${stableBackend.namespace}/${stableBackend.service}`]),
-      ),
-  );
-  if (!catchAll) {
-    out.push(
-      violation(
-        'overlay integration-001',
-        `no catch-all GRPCRoute to ${stableBackend.namespace}/${stableBackend.service}: Linkerd answers NOT_FOUND to unmatched calls`,
-      ),
+  for (const service of meshServices()) {
+    const stableBackend = stableBackendOf(service.name);
+    const catchAll = ofKind(corpus.overlays['integration-001'], 'GRPCRoute').some(
+      (o) =>
+        o.metadata.namespace === stableBackend.namespace &&
+        (o.spec.rules ?? []).some(
+          (rule: { matches?: unknown[]; backendRefs?: { name: string; namespace?: string }[] }) =>
+            (rule.matches ?? []).length === 0 &&
+            JSON.stringify(backendsOf(o, rule)) ===
+              JSON.stringify([`${stableBackend.namespace}/${stableBackend.service}`]),
+        ),
     );
+    if (!catchAll) {
+      out.push(
+        violation(
+          'overlay integration-001',
+          `no catch-all GRPCRoute to ${stableBackend.namespace}/${stableBackend.service}: Linkerd answers NOT_FOUND to unmatched calls`,
+        ),
+      );
+    }
   }
   const { pairs, problems } = pairWithRendered(
     corpus,
     'GRPCRoute',
     table.routes.filter((r) => r.protocol === 'grpc'),
-    { route: 'mesh route', canary: 'store canary' },
+    'mesh route',
   );
   out.push(...problems);
   for (const { route, o } of pairs) {
+    const stableBackend = stableBackendOf(route.service);
     const [rule, ...more] = o.spec.rules ?? [];
     const want = { type: route.match.type, name: route.match.header, value: route.match.value };
     if (o.metadata.namespace !== stableBackend.namespace)
@@ -272,8 +303,8 @@ export const prMeshRoute: Check = ({ corpus }) => {
     const backend = `${route.backend.namespace}/${route.service}`;
     if (JSON.stringify(backendsOf(o, rule ?? {})) !== JSON.stringify([backend]))
       out.push(violation(ref(o), `backend must be ${backend}`));
-    const store = corpus.prApps.find((s) => s.kind === 'store-service' && s.number === route.match.value);
-    const grant = store?.objects.find(
+    const owner = corpus.prApps.find((s) => s.kind === route.service && s.number === route.match.value);
+    const grant = owner?.objects.find(
       (g) =>
         g.kind === 'ReferenceGrant' &&
         g.metadata.namespace === route.backend.namespace &&
@@ -286,7 +317,7 @@ export const prMeshRoute: Check = ({ corpus }) => {
     if (grant === undefined) {
       out.push(
         violation(
-          `Application ${store?.app.metadata.name ?? `store-service-pr-${route.match.value}`}`,
+          `Application ${owner?.app.metadata.name ?? `${route.service}-pr-${route.match.value}`}`,
           `no ReferenceGrant in ${route.backend.namespace} for GRPCRoutes from ${o.metadata.namespace}`,
         ),
       );
@@ -326,7 +357,10 @@ export const flaggerMeshConflict: Check = ({ corpus }) =>
     );
   });
 
-/** Production does not trust the edge: X-Canary is stripped and the services ignore it. */
+/**
+ * Production does not trust the edge: every edge service's route strips X-Canary and no Node
+ * service trusts the header.
+ */
 export const productionStripsCanaryHeader: Check = ({ corpus }) => {
   const objects = corpus.overlays.production;
   const out: Violation[] = [];
@@ -335,14 +369,16 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
       .filter((m) => m.spec.headers?.customRequestHeaders?.[CANARY_HEADER_CANONICAL] === '')
       .map((m) => m.metadata.name),
   );
-  const api = objects.find((o) => o.kind === 'IngressRoute' && o.metadata.name === 'api-service');
-  if (api === undefined) out.push(violation('overlay production', 'no IngressRoute api-service'));
-  for (const route of api?.spec.routes ?? []) {
-    if (!(route.middlewares ?? []).some((m: { name: string }) => stripping.has(m.name))) {
-      out.push(violation(ref(api as KubeObject), `route ${route.match} does not strip X-Canary`));
+  for (const { name } of edgeServices()) {
+    const route = objects.find((o) => o.kind === 'IngressRoute' && o.metadata.name === name);
+    if (route === undefined) out.push(violation('overlay production', `no IngressRoute ${name}`));
+    for (const rule of route?.spec.routes ?? []) {
+      if (!(rule.middlewares ?? []).some((m: { name: string }) => stripping.has(m.name))) {
+        out.push(violation(ref(route as KubeObject), `route ${rule.match} does not strip X-Canary`));
+      }
     }
   }
-  for (const service of ['api-service', 'store-service']) {
+  for (const { name: service } of nodeServices()) {
     for (const { o, env } of containerEnv(objects, service)) {
       if (env.CANARY_HEADER_TRUSTED !== 'false')
         out.push(violation(ref(o), 'CANARY_HEADER_TRUSTED must be false in production'));
@@ -380,43 +416,48 @@ export const edgeCertificates: Check = ({ corpus }) => {
 };
 
 /**
- * Browsers reach the api the web UI talks to: each environment's api allows the web UI's origin,
- * and every PR api canary answers CORS exactly like stable integration-001 — the browser
+ * Browsers reach the edge services the web UI talks to (those whose config reads
+ * CORS_ALLOWED_ORIGINS): each environment's allows the origins of the static bundles (the web UI),
+ * and every PR canary of them answers CORS exactly like stable integration-001 — the browser
  * extension's X-Canary rides on preflights too (declarativeNetRequest modifies OPTIONS requests), so
  * they land on the canary, whose edge route must not restrict methods either.
  */
-export const corsOrigins: Check = ({ corpus }) => {
+export const corsOrigins: Check = ({ corpus, env: contracts }) => {
   const out: Violation[] = [];
-  for (const env of ENVIRONMENTS) {
-    const objects = corpus.overlays[env];
-    for (const { o, env: values } of containerEnv(objects, 'api-service')) {
-      const allowed = (values.CORS_ALLOWED_ORIGINS ?? '').split(',').map((v) => v.trim());
-      for (const origin of edgeOrigins(objects, 'web').filter((w) => !allowed.includes(w))) {
-        out.push(violation(ref(o), `CORS_ALLOWED_ORIGINS does not allow the web UI at ${origin} (${env})`));
+  const apis = edgeServices().filter((s) => contracts[s.name]?.names.has('CORS_ALLOWED_ORIGINS'));
+  for (const api of apis) {
+    for (const env of ENVIRONMENTS) {
+      const objects = corpus.overlays[env];
+      for (const { o, env: values } of containerEnv(objects, api.name)) {
+        const allowed = (values.CORS_ALLOWED_ORIGINS ?? '').split(',').map((v) => v.trim());
+        const uiOrigins = staticServices().flatMap((ui) => edgeOrigins(objects, ui.name));
+        for (const origin of uiOrigins.filter((w) => !allowed.includes(w))) {
+          out.push(violation(ref(o), `CORS_ALLOWED_ORIGINS does not allow the web UI at ${origin} (${env})`));
+        }
       }
     }
-  }
-  const stable = containerEnv(corpus.overlays['integration-001'], 'api-service')[0]?.env.CORS_ALLOWED_ORIGINS;
-  for (const p of corpus.prApps.filter((a) => a.kind === 'api-service')) {
-    for (const { o, env } of containerEnv(p.objects, 'api-service')) {
-      if (env.CORS_ALLOWED_ORIGINS !== stable) {
-        out.push(
-          violation(
-            ref(o),
-            `CORS_ALLOWED_ORIGINS ${env.CORS_ALLOWED_ORIGINS ?? '(unset)'} differs from stable integration-001's ${stable}: preflights carrying X-Canary land on this canary`,
-          ),
-        );
-      }
-    }
-    for (const route of ofKind(p.objects, 'IngressRoute')) {
-      for (const rule of route.spec.routes ?? []) {
-        if (/\bMethod\(/.test(rule.match))
+    const stable = containerEnv(corpus.overlays['integration-001'], api.name)[0]?.env.CORS_ALLOWED_ORIGINS;
+    for (const p of corpus.prApps.filter((a) => a.kind === api.name)) {
+      for (const { o, env } of containerEnv(p.objects, api.name)) {
+        if (env.CORS_ALLOWED_ORIGINS !== stable) {
           out.push(
             violation(
-              ref(route),
-              `${rule.match} restricts methods: CORS preflights (OPTIONS) must reach the canary`,
+              ref(o),
+              `CORS_ALLOWED_ORIGINS ${env.CORS_ALLOWED_ORIGINS ?? '(unset)'} differs from stable integration-001's ${stable}: preflights carrying X-Canary land on this canary`,
             ),
           );
+        }
+      }
+      for (const route of ofKind(p.objects, 'IngressRoute')) {
+        for (const rule of route.spec.routes ?? []) {
+          if (/\bMethod\(/.test(rule.match))
+            out.push(
+              violation(
+                ref(route),
+                `${rule.match} restricts methods: CORS preflights (OPTIONS) must reach the canary`,
+              ),
+            );
+        }
       }
     }
   }

@@ -2,9 +2,9 @@
  * Workloads: selectors, references, pinned and hardened images, what the images and the services'
  * code say (Dockerfiles, probes, env), the web UI's api URL, and the analysis queries.
  */
-import { ITEMS_SERVICE_NAME } from '@pr-canary/proto';
+import { isDeepStrictEqual } from 'node:util';
 import { readPromql, type Selector } from '@pr-canary/ship-checks/promql';
-import type { ImageFacts, ImageService } from '../image-facts';
+import type { ImageFacts } from '../image-facts';
 import { ENVIRONMENTS } from '../layout';
 import {
   type Container,
@@ -15,7 +15,16 @@ import {
   podTemplate,
   ref,
 } from '../objects';
-import type { ServiceName } from '../service-config';
+import {
+  edgeServices,
+  expectedFacts,
+  expectedProbes,
+  imageRepository,
+  nodeServices,
+  SERVICES,
+  serviceOf,
+  staticServices,
+} from '../services';
 import {
   type Check,
   containerEnv,
@@ -179,7 +188,7 @@ export const hardenedPods: Check = ({ corpus }) =>
 export const imageContract: Check = ({ corpus, images }) =>
   renders(corpus).flatMap(({ where, objects }) =>
     ofKind(objects, 'Deployment').flatMap((d) => {
-      const facts = images[d.metadata.name as ImageService];
+      const facts = images[d.metadata.name];
       const pod = podTemplate(d)?.spec;
       const c = containers(d).find((x) => x.name === d.metadata.name);
       if (facts === undefined || c === undefined) return [];
@@ -244,36 +253,39 @@ function nginxMismatch(
 }
 
 /**
- * The web UI finds the api through /config.json in the nginx html root (apps/web src/config.ts):
- * it is mounted there, and its apiUrl is the api origin its environment's edge serves. Without it the
- * UI would call its built-in default, http://localhost:8080.
+ * The web UI (a static bundle of the registry) finds the api through /config.json in the nginx html
+ * root (apps/web src/config.ts): it is mounted there, and its apiUrl is an origin its environment's
+ * edge serves an edge service at. Without it the UI would call its built-in default,
+ * http://localhost:8080.
  */
 export const webApiUrl: Check = ({ corpus, images }) =>
   ENVIRONMENTS.flatMap((env) => {
     const objects = corpus.overlays[env];
-    const apiOrigins = edgeOrigins(objects, 'api-service');
-    const path = `${images.web.htmlRoot}/config.json`;
-    return ofKind(objects, 'Deployment')
-      .filter((d) => d.metadata.name === 'web')
-      .flatMap((d) => {
-        const mount = containers(d)
-          .find((c) => c.name === 'web')
-          ?.volumeMounts?.find((m) => m.mountPath === path);
-        const volume = podTemplate(d)?.spec.volumes?.find((v: { name: string }) => v.name === mount?.name);
-        const data = objects.find(
-          (o) => o.kind === 'ConfigMap' && o.metadata.name === volume?.configMap?.name,
-        )?.data?.[mount?.subPath ?? ''];
-        if (data === undefined) return [violation(ref(d), `no config.json mounted at ${path} (${env})`)];
-        const apiUrl = readApiUrl(data);
-        return apiOrigins.includes(apiUrl ?? '')
-          ? []
-          : [
-              violation(
-                ref(d),
-                `config.json apiUrl ${apiUrl} is not the api edge ${apiOrigins.join(' or ')} (${env})`,
-              ),
-            ];
-      });
+    const apiOrigins = edgeServices().flatMap((api) => edgeOrigins(objects, api.name));
+    return staticServices().flatMap((ui) => {
+      const path = `${images[ui.name]?.htmlRoot}/config.json`;
+      return ofKind(objects, 'Deployment')
+        .filter((d) => d.metadata.name === ui.name)
+        .flatMap((d) => {
+          const mount = containers(d)
+            .find((c) => c.name === ui.name)
+            ?.volumeMounts?.find((m) => m.mountPath === path);
+          const volume = podTemplate(d)?.spec.volumes?.find((v: { name: string }) => v.name === mount?.name);
+          const data = objects.find(
+            (o) => o.kind === 'ConfigMap' && o.metadata.name === volume?.configMap?.name,
+          )?.data?.[mount?.subPath ?? ''];
+          if (data === undefined) return [violation(ref(d), `no config.json mounted at ${path} (${env})`)];
+          const apiUrl = readApiUrl(data);
+          return apiOrigins.includes(apiUrl ?? '')
+            ? []
+            : [
+                violation(
+                  ref(d),
+                  `config.json apiUrl ${apiUrl} is not the api edge ${apiOrigins.join(' or ')} (${env})`,
+                ),
+              ];
+        });
+    });
   });
 
 function readApiUrl(json: string): string | undefined {
@@ -285,21 +297,6 @@ function readApiUrl(json: string): string | undefined {
   }
 }
 
-export const SERVICE_PROBES: Record<ServiceName | 'web', { readiness: unknown; liveness: unknown }> = {
-  'api-service': {
-    readiness: { httpGet: { path: '/readyz', port: 'http' } },
-    liveness: { httpGet: { path: '/healthz', port: 'http' } },
-  },
-  'store-service': {
-    readiness: { grpc: { port: 8080, service: ITEMS_SERVICE_NAME } },
-    liveness: { grpc: { port: 8080 } },
-  },
-  web: {
-    readiness: { httpGet: { path: '/', port: 'http' } },
-    liveness: { httpGet: { path: '/', port: 'http' } },
-  },
-};
-
 const probeTarget = (probe: Record<string, unknown> | undefined) =>
   JSON.stringify({
     httpGet: probe?.httpGet,
@@ -309,14 +306,16 @@ const probeTarget = (probe: Record<string, unknown> | undefined) =>
   });
 
 /**
- * Probes match what each service serves and what its image contains: HTTP /healthz and /readyz
- * for api, native gRPC health on the gRPC port for store (no grpc_health_probe binary in the image),
- * HTTP / for web; ports named in the probe exist on the container.
+ * Probes match what each service serves and what its image contains (`expectedProbes`): HTTP
+ * /healthz and /readyz for an http Node service, native gRPC health on the gRPC port for a grpc one
+ * (no grpc_health_probe binary in the image; readiness for its registered gRPC service), HTTP / for
+ * a static bundle; ports named in the probe exist on the container.
  */
 export const probes: Check = ({ corpus }) =>
   renders(corpus).flatMap(({ objects }) =>
     ofKind(objects, 'Deployment').flatMap((o) => {
-      const expected = SERVICE_PROBES[o.metadata.name as keyof typeof SERVICE_PROBES];
+      const service = serviceOf(o.metadata.name);
+      const expected = service && expectedProbes(service);
       const c = containers(o).find((x) => x.name === o.metadata.name);
       if (expected === undefined || c === undefined) return [];
       const out: Violation[] = [];
@@ -343,9 +342,10 @@ export const probes: Check = ({ corpus }) =>
 /** Env var names are the ones the service reads, required ones are set, and the values parse. */
 export const serviceEnv: Check = ({ corpus, env }) =>
   renders(corpus).flatMap(({ objects }) =>
-    (['api-service', 'store-service'] as const).flatMap((service) =>
+    nodeServices().flatMap(({ name: service, protocol }) =>
       containerEnv(objects, service).flatMap(({ o, env: values }) => {
         const contract = env[service];
+        if (contract === undefined) return [violation(ref(o), `no config schema read for ${service}`)];
         const out: Violation[] = [];
         for (const name of Object.keys(values)) {
           if (!contract.names.has(name) && !name.startsWith('OTEL_'))
@@ -358,7 +358,7 @@ export const serviceEnv: Check = ({ corpus, env }) =>
         const ports = new Map(
           (containers(o).find((c) => c.name === service)?.ports ?? []).map((p) => [p.name, p.containerPort]),
         );
-        if (String(ports.get(service === 'api-service' ? 'http' : 'grpc')) !== values.PORT)
+        if (String(ports.get(protocol)) !== values.PORT)
           out.push(violation(ref(o), 'PORT is not the serving container port'));
         if (String(ports.get('metrics')) !== values.METRICS_PORT)
           out.push(violation(ref(o), 'METRICS_PORT is not the metrics container port'));
@@ -397,3 +397,55 @@ export const metricTemplates: Check = ({ corpus, metrics }) =>
       return out;
     }),
   );
+
+/**
+ * The services the registry lists are the ones the manifests run, with the registry's facts: every
+ * Node service's base hands components/service exactly its registry facts (base/<name>/facts.yaml:
+ * name, short name, image, protocol, ports, gRPC service), and every overlay runs a Deployment of
+ * every registered service from its image repository — and none the registry does not list.
+ */
+export const serviceBases: Check = ({ corpus }) => [
+  ...nodeServices().flatMap((service) => {
+    const subject = `base/${service.name}`;
+    const found = corpus.facts[service.name] ?? [];
+    const want = expectedFacts(corpus.config, service);
+    if (found.length !== 1)
+      return [
+        violation(
+          subject,
+          `needs one ServiceFacts in facts.yaml (the registry's facts), found ${found.length}`,
+        ),
+      ];
+    return isDeepStrictEqual(found[0], want)
+      ? []
+      : [
+          violation(
+            subject,
+            `facts ${JSON.stringify(found[0])} are not the registry's ${JSON.stringify(want)}`,
+          ),
+        ];
+  }),
+  ...ENVIRONMENTS.flatMap((env) => {
+    const deployments = ofKind(corpus.overlays[env], 'Deployment');
+    return [
+      ...SERVICES.filter((s) => !deployments.some((d) => d.metadata.name === s.name)).map((s) =>
+        violation(
+          `overlay ${env}`,
+          `runs no Deployment ${s.name}, a registered service (add base/${s.name})`,
+        ),
+      ),
+      ...deployments.flatMap((d) => {
+        const service = serviceOf(d.metadata.name);
+        if (service === undefined)
+          return [
+            violation(ref(d), `is no registered service (packages/contracts/src/services.json) (${env})`),
+          ];
+        const repository = imageRepository(corpus.config, service);
+        const image = containers(d).find((c) => c.name === service.name)?.image ?? '';
+        return image.startsWith(`${repository}:`)
+          ? []
+          : [violation(ref(d), `image ${image} is not from ${repository}, the registry's (${env})`)];
+      }),
+    ];
+  }),
+];
