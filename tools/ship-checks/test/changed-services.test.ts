@@ -160,14 +160,6 @@ describe('changed-services.mjs as the workflow runs it', () => {
 });
 
 describe('canary labels agree with the ApplicationSets', () => {
-  const config = parseYaml(readRepoFile('manifests/config.yaml')) as { prLabels: Record<string, string> };
-
-  it('uses the labels manifests/config.yaml gives each service', () => {
-    expect(
-      Object.fromEntries(CANARY_SERVICES.map((service) => [service.name, canaryLabel(service)])),
-    ).toEqual(config.prLabels);
-  });
-
   it.each(CANARY_SERVICES.map((service) => [service.name, canaryLabel(service)]))(
     'the %s ApplicationSet selects PRs by %s',
     (name, label) => {
