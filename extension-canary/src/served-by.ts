@@ -5,8 +5,7 @@
  */
 
 import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
-import { isRouteHop } from '@pr-canary/contracts/route-report';
-import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
+import { isServedByEntry, parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { normalizeOrigin } from './origin';
 
 export type { ServedByEntry };
@@ -110,7 +109,7 @@ export function parseStoredChain(raw: unknown): ObservedChain | undefined {
   const origin = typeof record.origin === 'string' ? normalizeOrigin(record.origin) : undefined;
   if (!origin?.ok || typeof record.observedAt !== 'number' || !Array.isArray(record.hops)) return undefined;
   const hops = record.hops
-    .filter(isRouteHop)
+    .filter(isServedByEntry)
     .map(({ service, track, version }) => ({ service, track, version }));
   return {
     origin: origin.origin,

@@ -79,11 +79,6 @@ export function parseRouteHops(value: unknown): RouteReadResult<ServedByEntry[]>
   return result.success ? { ok: true, value: result.data } : { ok: false, problem: describe(result.error) };
 }
 
-/** Whether `value` is one hop of a route report (e.g. one read back from storage). */
-export function isRouteHop(value: unknown): value is ServedByEntry {
-  return z.safeParse(routeHopSchema, value).success;
-}
-
 function describe(error: z.core.$ZodError): string {
   const [issue] = error.issues;
   if (!issue) return 'the body does not match';

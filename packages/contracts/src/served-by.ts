@@ -32,6 +32,18 @@ export function isValidEntry(entry: ServedByEntry): boolean {
   );
 }
 
+/** Whether an untrusted value (e.g. a hop read back from storage) is an entry {@link isValidEntry} accepts. */
+export function isServedByEntry(value: unknown): value is ServedByEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const { service, track, version } = value as Record<string, unknown>;
+  return (
+    typeof service === 'string' &&
+    typeof track === 'string' &&
+    typeof version === 'string' &&
+    isValidEntry({ service, track, version })
+  );
+}
+
 /** An sf-string holds printable ASCII only. */
 function isPrintableField(value: string): boolean {
   return value.length <= MAX_SERVED_BY_FIELD_LENGTH && isAscii(value);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatServedBy, MAX_SERVED_BY_ENTRIES, parseServedBy, type ServedByEntry } from '../src/served-by';
+import {
+  formatServedBy,
+  isServedByEntry,
+  MAX_SERVED_BY_ENTRIES,
+  parseServedBy,
+  type ServedByEntry,
+} from '../src/served-by';
 
 const api: ServedByEntry = { service: 'api-service', track: 'pr-42', version: '0.4.0' };
 const store: ServedByEntry = { service: 'store-service', track: 'stable', version: '0.4.0' };
@@ -83,5 +89,14 @@ describe('parseServedBy', () => {
     expect(parseServedBy(`${formatServedBy([api])}, ${'x'.repeat(5000)}`)).toEqual([]);
     const many = formatServedBy(Array.from({ length: 40 }, () => store));
     expect(parseServedBy(many)).toHaveLength(MAX_SERVED_BY_ENTRIES);
+  });
+});
+
+describe('isServedByEntry', () => {
+  it('accepts an entry formatServedBy can write and nothing else', () => {
+    expect(isServedByEntry(api)).toBe(true);
+    expect(isServedByEntry({ ...store, track: 7 })).toBe(false);
+    expect(isServedByEntry({ ...store, service: 'store service' })).toBe(false);
+    expect(isServedByEntry(null)).toBe(false);
   });
 });
