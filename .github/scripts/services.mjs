@@ -9,7 +9,7 @@
 //
 // The registry is read as JSON, so these scripts need neither a build nor TypeScript; the contracts
 // package validates the same data (its `./services` module), and tools/ship-checks holds this module's
-// view equal to that validated one. A PR carrying `canary/<name>` (manifests/config.yaml `prLabels`)
+// view equal to that validated one. A PR carrying `canary/<name>` (the label its PR ApplicationSet selects on)
 // gets its own copy of that service; `short` is the hop name `pr-canary probe --expect` uses.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
