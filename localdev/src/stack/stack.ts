@@ -123,7 +123,7 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 /** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
 const SERVICE_NODE_ARGS = [
-  '--enable-source-maps',
+  '--max-semi-space-size=2',
   '--require',
   '@pr-canary/service-kit/register',
   'dist/server.js',

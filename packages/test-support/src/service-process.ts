@@ -37,7 +37,7 @@ export interface ServiceProcess {
 }
 
 /** Compiled JavaScript runs as in the images; a TypeScript fixture runs from source through tsx. */
-const COMPILED_ARGS = ['--enable-source-maps'] as const;
+const COMPILED_ARGS = ['--max-semi-space-size=2'] as const;
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 

@@ -260,6 +260,11 @@ describe.each(
     expect(repoFileExists(`${service.workspace}/src/server.ts`)).toBe(true);
   });
 
+  it('runs the node command line its workspace’s npm start runs (node flags in one place: the start script)', () => {
+    const manifest = readRepoJson<{ scripts: { start: string } }>(`${service.workspace}/package.json`);
+    expect(argv).toEqual(manifest.scripts.start.trim().split(/\s+/));
+  });
+
   it('preloads telemetry from service-kit’s built register entry, which the image contains', () => {
     const preload = argv[argv.indexOf('--require') + 1];
     expect(preload).toBe('@pr-canary/service-kit/register');
