@@ -9,9 +9,9 @@
 // keeping every comment and every other line of the file as it was. A service without an entry is an
 // error: the overlay decides which images it pins, this script never invents one.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { runAsScript } from './cli.mjs';
 import { imageRepository, releaseVersion } from './image-ref.mjs';
 import { SERVICES, serviceNamed } from './services.mjs';
 
@@ -70,11 +70,4 @@ export function main(argv) {
   return updated === text ? 'unchanged' : 'updated';
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.stdout.write(`${main(process.argv.slice(2))}\n`);
-  } catch (error) {
-    process.stderr.write(`bump-overlay-images: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runAsScript(import.meta.url, 'bump-overlay-images', () => main(process.argv.slice(2)));

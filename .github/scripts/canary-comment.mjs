@@ -9,8 +9,8 @@
 //
 // The body starts with a hidden marker, so every push edits the same comment instead of adding one.
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAsScript } from './cli.mjs';
 import { checkPrNumber, imageRepository, prImageTag, SHORT_SHA_LENGTH } from './image-ref.mjs';
 import { CANARY_SERVICES, serviceNamed } from './services.mjs';
 
@@ -211,12 +211,6 @@ export function main(argv, readStdin) {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const output = main(process.argv.slice(2), () => readFileSync(0, 'utf8'));
-    process.stdout.write(output.endsWith('\n') || output === '' ? output : `${output}\n`);
-  } catch (error) {
-    process.stderr.write(`canary-comment: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runAsScript(import.meta.url, 'canary-comment', () =>
+  main(process.argv.slice(2), () => readFileSync(0, 'utf8')),
+);

@@ -18,8 +18,8 @@
 // longer touches a labelled service still rebuilds it, so the canary never points at a missing tag.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAsScript } from './cli.mjs';
 import { checkPrNumber } from './image-ref.mjs';
 import { CANARY_SERVICES, canaryLabel } from './services.mjs';
 
@@ -185,12 +185,6 @@ export function main(argv, stdin) {
   return plan;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const plan = main(process.argv.slice(2), readFileSync(0, 'utf8'));
-    process.stdout.write(`${JSON.stringify(plan)}\n`);
-  } catch (error) {
-    process.stderr.write(`changed-services: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runAsScript(import.meta.url, 'changed-services', () =>
+  JSON.stringify(main(process.argv.slice(2), readFileSync(0, 'utf8'))),
+);

@@ -13,8 +13,7 @@
 // new push the canary keeps running the last image that exists.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommand, runAsScript } from './cli.mjs';
 import { checkPrNumber, SHORT_SHA_LENGTH } from './image-ref.mjs';
 import { serviceNamed } from './services.mjs';
 
@@ -33,16 +32,7 @@ export const recordPath = (pr, service) => path.join('deploy', `pr-${checkPrNumb
 
 /** @param {string[]} argv */
 function main(argv) {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      dir: { type: 'string' },
-      services: { type: 'string' },
-      pr: { type: 'string' },
-      sha: { type: 'string' },
-    },
-  });
+  const { command, values } = parseCommand(argv, ['dir', 'services', 'pr', 'sha']);
   if (!values.dir || !values.pr) throw new Error('--dir and --pr are required');
   if (command === 'write') {
     const services = JSON.parse(values.services ?? '[]');
@@ -67,11 +57,7 @@ function main(argv) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`deploy-record: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(2);
-  }
-}
+runAsScript(import.meta.url, 'deploy-record', () => {
+  main(process.argv.slice(2));
+  return '';
+});

@@ -8,8 +8,7 @@
 //     → ghcr.io/<owner>/<service>:X.Y.Z
 //   node image-ref.mjs pr-prefix --pr <N>  → pr-<N>-   (what cleanup matches on)
 //   node image-ref.mjs version --ref <vX.Y.Z> → X.Y.Z
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommand, runAsScript } from './cli.mjs';
 import { serviceNamed } from './services.mjs';
 
 const REGISTRY = 'ghcr.io';
@@ -64,17 +63,7 @@ export function releaseVersion(ref) {
 
 /** @param {string[]} argv */
 export function main(argv) {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      owner: { type: 'string' },
-      service: { type: 'string' },
-      pr: { type: 'string' },
-      sha: { type: 'string' },
-      ref: { type: 'string' },
-    },
-  });
+  const { command, values } = parseCommand(argv, ['owner', 'service', 'pr', 'sha', 'ref']);
   const need = (/** @type {keyof typeof values} */ key) => {
     const value = values[key];
     if (typeof value !== 'string' || value === '') throw new Error(`--${key} is required for "${command}"`);
@@ -94,11 +83,4 @@ export function main(argv) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.stdout.write(`${main(process.argv.slice(2))}\n`);
-  } catch (error) {
-    process.stderr.write(`image-ref: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runAsScript(import.meta.url, 'image-ref', () => main(process.argv.slice(2)));

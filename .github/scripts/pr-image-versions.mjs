@@ -8,8 +8,8 @@
 // another tag (a release, or another PR's tag pointing at the same digest) is kept, and so are
 // untagged versions: deleting those is the registry's retention policy, not this PR's cleanup.
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAsScript } from './cli.mjs';
 import { prTagPrefix } from './image-ref.mjs';
 
 /**
@@ -44,12 +44,8 @@ export function main(argv, stdin) {
   return prVersionIds({ ndjson: stdin, pr: values.pr });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const ids = main(process.argv.slice(2), readFileSync(0, 'utf8'));
-    process.stdout.write(ids.map((id) => `${id}\n`).join(''));
-  } catch (error) {
-    process.stderr.write(`pr-image-versions: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runAsScript(import.meta.url, 'pr-image-versions', () =>
+  main(process.argv.slice(2), readFileSync(0, 'utf8'))
+    .map((id) => `${id}\n`)
+    .join(''),
+);
