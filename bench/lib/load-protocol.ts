@@ -47,6 +47,32 @@ export class LatencySample {
   }
 }
 
+/**
+ * A closed loop: `concurrency` loops each make one `attempt` after another until `durationMs` is up;
+ * an attempt resolves true when it succeeded (its latency is sampled) and false or rejects when not.
+ */
+export async function runClosedLoop(
+  { durationMs, concurrency }: Pick<LoadCommand, 'durationMs' | 'concurrency'>,
+  attempt: () => Promise<boolean>,
+): Promise<Omit<LoadResult, 'cpuMs'>> {
+  const latencies = new LatencySample();
+  let ok = 0;
+  let errors = 0;
+  const started = performance.now();
+  const stopAt = started + durationMs;
+  const loop = async () => {
+    while (performance.now() < stopAt) {
+      const t0 = performance.now();
+      if (await attempt().catch(() => false)) {
+        ok++;
+        latencies.add(performance.now() - t0);
+      } else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { requests: ok, errors, seconds: (performance.now() - started) / 1000, ...latencies.percentiles() };
+}
+
 /** Serves commands one at a time until stdin closes. */
 export function serveLoadCommands(run: (command: LoadCommand) => Promise<Omit<LoadResult, 'cpuMs'>>): void {
   const lines = createInterface({ input: process.stdin });
@@ -69,4 +95,11 @@ export function serveLoadCommands(run: (command: LoadCommand) => Promise<Omit<Lo
   });
   lines.on('close', () => process.exit(0));
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+}
+
+/** The line a bench process prints once `server` listens: `{"msg":"listening","port":N}`. */
+export function announceListening(server: import('node:net').Server): void {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
 }

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { healthClientConstructor, ITEMS_SERVICE_NAME, itemsServiceClientConstructor } from '@pr-canary/proto';
 import Fastify from 'fastify';
+import { announceListening } from '../lib/load-protocol';
 
 const addr = process.env.GRPC_ADDR ?? '127.0.0.1:1';
 const DEADLINE_MS = 2_000;
@@ -51,11 +52,7 @@ app.get<{ Params: { id: string } }>(
     });
   },
 );
-app.listen({ host: '127.0.0.1', port: 0 }).then(() => {
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
-});
+app.listen({ host: '127.0.0.1', port: 0 }).then(() => announceListening(app.server));
 
 // A normal exit on SIGTERM, so a --cpu-prof profile gets written.
 process.once('SIGTERM', () => process.exit(0));

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { healthClientConstructor, ITEMS_SERVICE_NAME, itemsServiceClientConstructor } from '@pr-canary/proto';
-import { LatencySample, serveLoadCommands } from '../lib/load-protocol';
+import { runClosedLoop, serveLoadCommands } from '../lib/load-protocol';
 
 interface GrpcTarget {
   addr: string;
@@ -33,8 +33,8 @@ function clientsFor(addr: string) {
   return clients;
 }
 
-serveLoadCommands(async ({ durationMs, concurrency, target }) => {
-  const { addr, call, id = '', canary } = target as unknown as GrpcTarget;
+serveLoadCommands(async (command) => {
+  const { addr, call, id = '', canary } = command.target as unknown as GrpcTarget;
   const { items, health } = clientsFor(addr);
   const metadata = new grpc.Metadata();
   if (canary) metadata.set('x-canary', canary);
@@ -45,20 +45,5 @@ serveLoadCommands(async ({ durationMs, concurrency, target }) => {
         health.Check({ service: ITEMS_SERVICE_NAME }, metadata, options, (error) => resolve(!error));
       else items.GetItem({ id }, metadata, options, (error) => resolve(!error));
     });
-  const latencies = new LatencySample();
-  let ok = 0;
-  let errors = 0;
-  const started = performance.now();
-  const stopAt = started + durationMs;
-  const loop = async () => {
-    while (performance.now() < stopAt) {
-      const t0 = performance.now();
-      if (await once()) {
-        ok++;
-        latencies.add(performance.now() - t0);
-      } else errors++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  return { requests: ok, errors, seconds: (performance.now() - started) / 1000, ...latencies.percentiles() };
+  return runClosedLoop(command, once);
 });

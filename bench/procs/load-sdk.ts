@@ -8,7 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@pr-canary/store-service';
-import { LatencySample, serveLoadCommands } from '../lib/load-protocol';
+import { runClosedLoop, serveLoadCommands } from '../lib/load-protocol';
 
 interface SdkTarget {
   endpoint: string;
@@ -38,8 +38,8 @@ function clientFor(target: SdkTarget): DynamoDBDocumentClient {
   return client;
 }
 
-serveLoadCommands(async ({ durationMs, concurrency, target }) => {
-  const sdkTarget = target as unknown as SdkTarget;
+serveLoadCommands(async (loadCommand) => {
+  const sdkTarget = loadCommand.target as unknown as SdkTarget;
   const client = clientFor(sdkTarget);
   const command = () =>
     new GetCommand({
@@ -47,24 +47,5 @@ serveLoadCommands(async ({ durationMs, concurrency, target }) => {
       Key: { pk: 'ITEM', sk: sdkTarget.id },
       ConsistentRead: true,
     });
-  const latencies = new LatencySample();
-  let ok = 0;
-  let errors = 0;
-  const started = performance.now();
-  const stopAt = started + durationMs;
-  const loop = async () => {
-    while (performance.now() < stopAt) {
-      const t0 = performance.now();
-      try {
-        const out = await client.send(command());
-        if (!out.Item) throw new Error('item missing');
-        ok++;
-        latencies.add(performance.now() - t0);
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  return { requests: ok, errors, seconds: (performance.now() - started) / 1000, ...latencies.percentiles() };
+  return runClosedLoop(loadCommand, async () => Boolean((await client.send(command())).Item));
 });

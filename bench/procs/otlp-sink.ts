@@ -1,5 +1,6 @@
 /** A local OTLP/HTTP receiver for the telemetry-on services: reads every export and answers 200. */
 import { createServer } from 'node:http';
+import { announceListening } from '../lib/load-protocol';
 
 let requests = 0;
 const server = createServer((req, res) => {
@@ -9,11 +10,7 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
-});
+server.listen(0, '127.0.0.1', () => announceListening(server));
 process.on('SIGTERM', () => {
   process.stdout.write(`${JSON.stringify({ msg: 'exports received', requests })}\n`);
   process.exit(0);

@@ -14,18 +14,14 @@ import {
   loadConfig as storeConfig,
 } from '@pr-canary/store-service';
 import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { apiConfig, type RunningApi, startApi, TEST_VERSION } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
-const dynalites: RunningDynalite[] = [];
-afterEach(async () => {
-  for (const db of dynalites.splice(0)) await db.close();
-});
-
+/** A dynalite closed after the test (a test may close it earlier, to take it down). */
 async function dynalite(port?: number): Promise<RunningDynalite> {
   const db = await startDynalite({ port });
-  dynalites.push(db);
+  onTestFinished(() => db.close());
   return db;
 }
 
@@ -98,7 +94,6 @@ describe('the item table goes away and comes back', () => {
     expect((await post()).statusCode).toBe(201);
 
     await db.close();
-    dynalites.splice(dynalites.indexOf(db), 1);
     const down = await post();
     expect(down.statusCode).toBe(503);
     expect(down.json().message).toBe(

@@ -16,7 +16,7 @@ import {
 } from '@pr-canary/proto';
 import { createLogger } from '@pr-canary/service-kit';
 import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
 import { ensureTable } from '../src/items-repository';
@@ -24,14 +24,10 @@ import { type RunningStore, startService } from '../src/service';
 import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
-const dynalites: RunningDynalite[] = [];
-afterEach(async () => {
-  for (const db of dynalites.splice(0)) await db.close();
-});
-
+/** A dynalite closed after the test (a test may close it earlier, to take it down). */
 async function dynalite(port?: number): Promise<RunningDynalite> {
   const db = await startDynalite({ port });
-  dynalites.push(db);
+  onTestFinished(() => db.close());
   return db;
 }
 
@@ -120,7 +116,6 @@ describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
     await api.create({ ...anItem });
 
     await db.close();
-    dynalites.splice(dynalites.indexOf(db), 1);
     const down = await expectStatus(api.list({ pageSize: 0, pageToken: '' }), grpc.status.UNAVAILABLE);
     expect(down.metadata.get(UNAVAILABLE_REASON_KEY)).toEqual(['unavailable']);
     await waitUntil(async () => (await status()) === 'NOT_SERVING', 2_000);

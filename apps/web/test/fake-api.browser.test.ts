@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type ListeningServer, listenOnLoopback } from '@pr-canary/test-support';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../src/api/schema';
@@ -23,7 +22,7 @@ const API_42_DOWN = "PR 42's api-service canary is declared but not running (res
 
 type FakeItem = Item;
 
-let server: Server;
+let api: ListeningServer | undefined;
 let apiUrl = '';
 let item: FakeItem;
 const puts: (string | undefined)[] = [];
@@ -96,23 +95,18 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
       body += chunk.toString('utf8');
     });
     req.on('end', () => handle(req, res, body));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await listenOnLoopback(server);
+  apiUrl = api.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => api?.close());
 
 beforeEach(() => {
   const at = '2026-11-29T10:00:00.000Z';

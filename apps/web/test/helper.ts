@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '@pr-canary/test-support';
 import { onTestFinished } from 'vitest';
 
 export interface RecordedRequest {
@@ -31,15 +31,9 @@ export async function startFakeApi(reply: Reply): Promise<{ baseUrl: string; req
       reply(recorded, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+  const listening = await listenOnLoopback(server);
+  onTestFinished(() => listening.close());
+  return { baseUrl: listening.url, requests };
 }
 
 export function json(

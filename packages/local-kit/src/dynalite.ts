@@ -7,7 +7,7 @@ export interface RunningDynalite {
   /** `http://<host>:<port>`, for the SDK's `endpoint`. */
   endpoint: string;
   port: number;
-  /** Drops open connections and stops listening. */
+  /** Drops open connections and stops listening; safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -44,13 +44,16 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
     });
   });
   const bound = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
     endpoint: `http://${host}:${bound}`,
     port: bound,
-    close: () =>
-      new Promise((resolve) => {
+    close: () => {
+      closing ??= new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      return closing;
+    },
   };
 }

@@ -1,6 +1,7 @@
 /** The one dynalite starter, shared with the local stack. */
 export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
 export { freePort } from './free-port';
+export { type ListeningServer, listenOnLoopback } from './loopback-server';
 export {
   type OtlpReceiver,
   type ReceivedSpan,

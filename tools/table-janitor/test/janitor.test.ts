@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -8,7 +6,12 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { canaryServices, tableFor } from '@pr-canary/contracts/services';
-import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
+import {
+  type ListeningServer,
+  listenOnLoopback,
+  type RunningDynalite,
+  startDynalite,
+} from '@pr-canary/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubError, gitHubPullRequests, type PullRequests } from '../src/github';
 import { PR_TABLE, runJanitor } from '../src/janitor';
@@ -96,26 +99,22 @@ describe('table janitor against dynalite (real AWS SDK)', () => {
 });
 
 describe('GitHub client (real fetch against a local stand-in for the API)', () => {
-  let server: Server;
+  let api: ListeningServer;
   let apiUrl: string;
   const requests: { url: string; auth?: string }[] = [];
   let pages: unknown[][] = [];
   let status = 200;
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       requests.push({ url: req.url ?? '', auth: req.headers.authorization });
       const page = Number(new URL(req.url ?? '', 'http://x').searchParams.get('page'));
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(status === 200 ? (pages[page - 1] ?? []) : { message: 'nope' }));
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await listenOnLoopback(server);
+    apiUrl = api.url;
   });
-  afterAll(async () => {
-    server.close();
-    await once(server, 'close');
-  });
+  afterAll(() => api.close());
   beforeEach(() => {
     requests.length = 0;
     status = 200;
