@@ -4,12 +4,13 @@ import {
   badgeText,
   browsePage,
   type ExtensionBrowser,
-  launchFreshExtension,
+  type ExtensionRig,
   openPopup,
   reattachWorker,
+  startExtensionRig,
   stopServiceWorker,
 } from './browser/browser';
-import { type RecordedRequest, startTestServer, type TestServer } from './browser/server';
+import type { RecordedRequest, TestServer } from './browser/server';
 
 // Two servers, four origins: A and the page origin W are chosen later; B differs from A only by port,
 // C only by host name (same server as A). All four are granted, so only the extension's rules decide.
@@ -21,31 +22,32 @@ let originCOtherHost: string;
 let originW: string;
 let browser: ExtensionBrowser;
 let page: Page;
+let rig: ExtensionRig;
 
 beforeAll(async () => {
-  serverOne = await startTestServer();
-  serverTwo = await startTestServer();
-  originA = serverOne.origin('127.0.0.1');
-  originBOtherPort = serverTwo.origin('127.0.0.1');
-  originCOtherHost = serverOne.origin('localhost');
-  originW = serverTwo.origin('localhost');
-  browser = await launchFreshExtension([originA, originBOtherPort, originCOtherHost, originW]);
-  page = await browser.context.newPage();
+  rig = await startExtensionRig((one, two) => {
+    serverOne = one;
+    serverTwo = two;
+    originA = serverOne.origin('127.0.0.1');
+    originBOtherPort = serverTwo.origin('127.0.0.1');
+    originCOtherHost = serverOne.origin('localhost');
+    originW = serverTwo.origin('localhost');
+    return [originA, originBOtherPort, originCOtherHost, originW];
+  });
+  ({ browser, page } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([serverOne?.close(), serverTwo?.close()]);
-});
+afterAll(() => rig?.close());
 
-function clearRecords(): void {
-  serverOne.requests.length = 0;
-  serverTwo.requests.length = 0;
-}
+const clearRecords = () => rig.clearRecords();
+const recorded = (origin: string): RecordedRequest[] => rig.recorded(new URL(origin).host);
+const withKey = (requests: RecordedRequest[]) => requests.filter((request) => request.canary !== undefined);
 
-function recorded(origin: string): RecordedRequest[] {
-  const host = new URL(origin).host;
-  return [...serverOne.requests, ...serverTwo.requests].filter((request) => request.host === host);
+/** Browses `origin` afresh and expects that no request there carried X-Canary. */
+async function expectNoKeyOn(origin: string): Promise<void> {
+  clearRecords();
+  await browsePage(page, origin);
+  expect(withKey(recorded(origin))).toEqual([]);
 }
 
 function canaryByPath(origin: string): Record<string, string | undefined> {
@@ -64,7 +66,7 @@ describe('X-Canary injection in Chromium', () => {
       await browsePage(page, origin);
     const all = [...serverOne.requests, ...serverTwo.requests];
     expect(all.length).toBeGreaterThanOrEqual(16);
-    expect(all.filter((request) => request.canary !== undefined)).toEqual([]);
+    expect(withKey(all)).toEqual([]);
     expect(await badgeText(browser)).toBe('');
   });
 
@@ -86,9 +88,7 @@ describe('X-Canary injection in Chromium', () => {
       expect(await popup.locator('#status').getAttribute('data-state')).toBe('off');
     }
     expect(await badgeText(browser)).toBe('');
-    clearRecords();
-    await browsePage(page, originA);
-    expect(recorded(originA).filter((request) => request.canary !== undefined)).toEqual([]);
+    await expectNoKeyOn(originA);
     await popup.close();
   });
 
@@ -113,7 +113,7 @@ describe('X-Canary injection in Chromium', () => {
     for (const other of [originBOtherPort, originCOtherHost]) {
       await browsePage(page, other);
       expect(recorded(other).length).toBeGreaterThanOrEqual(4);
-      expect(recorded(other).filter((request) => request.canary !== undefined)).toEqual([]);
+      expect(withKey(recorded(other))).toEqual([]);
     }
   });
 
@@ -212,14 +212,12 @@ describe('X-Canary injection in Chromium', () => {
     clearRecords();
     await browsePage(page, originA);
     await browsePage(page, originBOtherPort);
-    expect(recorded(originA).filter((request) => request.canary !== undefined)).toEqual([]);
+    expect(withKey(recorded(originA))).toEqual([]);
     expect(canaryByPath(originBOtherPort)['/data/fetch']).toBe('123');
 
     await popup.locator(`#origins li[data-origin="${originBOtherPort}"] .remove-origin`).click();
     await expect.poll(() => popup.locator('#origins li').count()).toBe(1);
-    clearRecords();
-    await browsePage(page, originBOtherPort);
-    expect(recorded(originBOtherPort).filter((request) => request.canary !== undefined)).toEqual([]);
+    await expectNoKeyOn(originBOtherPort);
     await popup.close();
   });
 
@@ -231,8 +229,6 @@ describe('X-Canary injection in Chromium', () => {
     expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toEqual([]);
     await popup.close();
 
-    clearRecords();
-    await browsePage(page, originW);
-    expect(recorded(originW).filter((request) => request.canary !== undefined)).toEqual([]);
+    await expectNoKeyOn(originW);
   });
 });

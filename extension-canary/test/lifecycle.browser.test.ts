@@ -1,5 +1,4 @@
 import { newProfileDir } from '@pr-canary/test-support/chromium';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   badgeText,
@@ -9,6 +8,7 @@ import {
   type ExtensionCopy,
   launchWithExtension,
   openPopup,
+  turnOn,
 } from './browser/browser';
 import { startTestServer, type TestServer } from './browser/server';
 
@@ -43,13 +43,6 @@ async function canaryOnPage(): Promise<string | undefined> {
   const fetched = server.requests.find((request) => request.path === '/data/fetch');
   if (!fetched) throw new Error('the page did not fetch /data/fetch');
   return fetched.canary;
-}
-
-async function turnOn(popup: Page, pr: string, hours: string): Promise<void> {
-  await popup.locator('#pr').fill(pr);
-  await popup.locator('#expiry-hours').fill(hours);
-  await popup.locator('#turn-on').click();
-  await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
 }
 
 async function restartBrowser(): Promise<void> {

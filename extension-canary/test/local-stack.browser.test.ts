@@ -1,7 +1,16 @@
 import { type Stack, startStack } from '@pr-canary/localdev';
+import { shownHops } from '@pr-canary/test-support/web-ui';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExtensionBrowser, launchFreshExtension, openPopup } from './browser/browser';
+import {
+  addPageAndItsApi,
+  chosenOrigins,
+  type ExtensionBrowser,
+  launchFreshExtension,
+  openPopup,
+  tabBadge,
+  turnOn,
+} from './browser/browser';
 
 // The README's recipe, step by step, against the real local stack (localdev's startStack with the web
 // UI: dev router, stable api/store, PR 42 api+store canaries, PR 7 store canary, dynalite in memory,
@@ -27,12 +36,6 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-interface ShownHop {
-  service: string | undefined;
-  kind: string | undefined;
-  text: string;
-}
-
 /** Opens (or reloads) the web UI and waits until its item list has loaded. */
 async function openWebUi(): Promise<void> {
   await page.goto(webOrigin);
@@ -41,64 +44,36 @@ async function openWebUi(): Promise<void> {
     .toMatch(/^(No items|\d+ items?) on /);
 }
 
-function shownHops(): Promise<ShownHop[]> {
-  return page.$$eval('#hops .hop', (hops) =>
-    hops.map((hop) => ({
-      service: (hop as HTMLElement).dataset.service,
-      kind: (hop as HTMLElement).dataset.kind,
-      text: hop.textContent ?? '',
-    })),
-  );
-}
+const hopsShown = () => shownHops(page);
 
 function verdicts(): Promise<string[]> {
   return page.$$eval('#verdicts .verdict', (found) => found.map((v) => v.textContent ?? ''));
 }
 
-function chosenOrigins(popup: Page): Promise<(string | undefined)[]> {
-  return popup
-    .locator('#origins li')
-    .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.origin));
+async function turnOnAs(popup: Page, pr: string): Promise<void> {
+  await turnOn(popup, pr);
+  expect(await popup.locator('#status').textContent()).toContain(`X-Canary ${pr} `);
 }
 
-async function turnOn(popup: Page, pr: string): Promise<void> {
-  await popup.locator('#pr').fill(pr);
-  await popup.locator('#turn-on').click();
-  await expect.poll(() => popup.locator('#status').textContent()).toContain(`X-Canary ${pr} `);
-}
-
-async function tabBadge(): Promise<string> {
-  return browser.worker.evaluate(async (prefix) => {
-    const tab = (await chrome.tabs.query({})).find((candidate) => candidate.url?.startsWith(prefix));
-    return tab?.id === undefined ? 'no tab' : chrome.action.getBadgeText({ tabId: tab.id });
-  }, webOrigin);
-}
+const webTabBadge = () => tabBadge(browser, webOrigin);
 
 describe('the README recipe against the local stack (npm start)', () => {
   it('is all stable while the extension has no origins', async () => {
     await openWebUi();
-    await expect.poll(shownHops).toHaveLength(2);
-    expect((await shownHops()).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
+    await expect.poll(hopsShown).toHaveLength(2);
+    expect((await hopsShown()).map((hop) => hop.kind)).toEqual(['stable', 'stable']);
   });
 
   it('one click adds the web UI and the API it calls; PR 42 then reaches both canaries', async () => {
     // 1. Open the web UI. 2. Open the popup: "Add this page and the API it calls".
     const popup = await openPopup(browser, page);
-    await expect
-      .poll(() => popup.locator('#add-current').textContent())
-      .toBe('Add this page and the API it calls');
-    expect(await popup.locator('#add-current-origins li').allTextContents()).toEqual([
-      `${webOrigin} (this page)`,
-      `${apiOrigin} (called by this page)`,
-    ]);
-    await popup.locator('#add-current').click();
-    await expect.poll(() => chosenOrigins(popup)).toEqual([webOrigin, apiOrigin]);
+    await addPageAndItsApi(popup, webOrigin, apiOrigin);
     // 3. PR 42, Turn on, reload the page.
-    await turnOn(popup, '42');
+    await turnOnAs(popup, '42');
     await popup.close();
     await openWebUi();
 
-    await expect.poll(shownHops).toEqual([
+    await expect.poll(hopsShown).toEqual([
       { service: 'api-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
       { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-42') },
     ]);
@@ -113,7 +88,7 @@ describe('the README recipe against the local stack (npm start)', () => {
     );
 
     // The popup and the badge confirm that the API received the extension's key.
-    await expect.poll(tabBadge).toBe('42✓');
+    await expect.poll(webTabBadge).toBe('42✓');
     const reopened = await openPopup(browser, page);
     await expect
       .poll(() => reopened.locator('#key-check').textContent())
@@ -142,11 +117,11 @@ describe('the README recipe against the local stack (npm start)', () => {
       await expect.poll(() => popup.locator('#origins li').count()).toBe(index + 1);
     }
     await expect.poll(() => chosenOrigins(popup)).toEqual([webOrigin, apiOrigin]);
-    await turnOn(popup, '7');
+    await turnOnAs(popup, '7');
     await popup.close();
     await openWebUi();
 
-    await expect.poll(shownHops).toEqual([
+    await expect.poll(hopsShown).toEqual([
       { service: 'api-service', kind: 'stable', text: expect.stringContaining('stable') },
       { service: 'store-service', kind: 'canary', text: expect.stringContaining('canary pr-7') },
     ]);

@@ -1,7 +1,17 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browsePage, type ExtensionBrowser, launchFreshExtension, openPopup } from './browser/browser';
-import { type RecordedRequest, startTestServer, type TestServer } from './browser/server';
+import {
+  addPageAndItsApi,
+  browsePage,
+  chosenOrigins,
+  type ExtensionBrowser,
+  type ExtensionRig,
+  openPopup,
+  startExtensionRig,
+  tabBadge,
+  turnOn,
+} from './browser/browser';
+import type { TestServer } from './browser/server';
 
 // Setting it up the way testers do: one click for "this page and the API it calls", a host typed
 // without a scheme, a wildcard for a whole domain; and seeing whether the API got the key PR Canary set.
@@ -14,32 +24,21 @@ let pageOrigin: string;
 let wildcard: string;
 let browser: ExtensionBrowser;
 let page: Page;
+let rig: ExtensionRig;
 
 beforeAll(async () => {
-  api = await startTestServer();
-  web = await startTestServer();
-  apiOrigin = api.origin('127.0.0.1');
-  pageOrigin = web.origin('localhost');
-  wildcard = `http://*.localhost:${api.port}`;
-  browser = await launchFreshExtension([apiOrigin, pageOrigin, wildcard]);
-  page = await browser.context.newPage();
+  rig = await startExtensionRig((one, two) => {
+    api = one;
+    web = two;
+    apiOrigin = api.origin('127.0.0.1');
+    pageOrigin = web.origin('localhost');
+    wildcard = `http://*.localhost:${api.port}`;
+    return [apiOrigin, pageOrigin, wildcard];
+  });
+  ({ browser, page } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([api?.close(), web?.close()]);
-});
-
-function clearRecords(): void {
-  api.requests.length = 0;
-  web.requests.length = 0;
-}
-
-function recorded(host: string, path?: string): RecordedRequest[] {
-  return [...api.requests, ...web.requests].filter(
-    (request) => request.host === host && (path === undefined || request.path === path),
-  );
-}
+afterAll(() => rig?.close());
 
 /** Opens the app page, which fetches `${apiOrigin}/data/app` as it loads (with `init`, if given). */
 async function openApp(init?: { canaryHeader: string }): Promise<void> {
@@ -55,46 +54,24 @@ async function openApp(init?: { canaryHeader: string }): Promise<void> {
   }
 }
 
-async function tabBadge(url: string): Promise<string> {
-  return browser.worker.evaluate(async (prefix) => {
-    const tab = (await chrome.tabs.query({})).find((candidate) => candidate.url?.startsWith(prefix));
-    return tab?.id === undefined ? 'no tab' : chrome.action.getBadgeText({ tabId: tab.id });
-  }, url);
-}
-
-async function chosenOrigins(popup: Page): Promise<(string | undefined)[]> {
-  return popup
-    .locator('#origins li')
-    .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.origin));
-}
-
 describe('setting PR Canary up in Chromium', () => {
   it('adds this page and the API it calls in one click, and then confirms the API got the key', async () => {
     await openApp();
     const popup = await openPopup(browser, page);
-    await expect
-      .poll(() => popup.locator('#add-current').textContent())
-      .toBe('Add this page and the API it calls');
-    expect(await popup.locator('#add-current-origins li').allTextContents()).toEqual([
-      `${pageOrigin} (this page)`,
-      `${apiOrigin} (called by this page)`,
-    ]);
-
-    await popup.locator('#add-current').click();
-    await expect.poll(() => chosenOrigins(popup)).toEqual([pageOrigin, apiOrigin]);
+    await addPageAndItsApi(popup, pageOrigin, apiOrigin);
     expect(await popup.locator('#message').textContent()).toBe(`Added ${pageOrigin} and ${apiOrigin}.`);
     expect(await popup.locator('#add-current-box').isHidden()).toBe(true);
-    await popup.locator('#pr').fill('5');
-    await popup.locator('#turn-on').click();
-    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
+    await turnOn(popup, '5');
     await popup.close();
 
-    clearRecords();
+    rig.clearRecords();
     await openApp();
     // The page's own call to its API carries the key (Chrome requires access to the page's origin too).
-    expect(recorded(new URL(apiOrigin).host, '/data/app').map((request) => request.canary)).toEqual(['5']);
-    expect(recorded(new URL(pageOrigin).host, '/app').map((request) => request.canary)).toEqual(['5']);
-    await expect.poll(() => tabBadge(pageOrigin)).toBe('5✓');
+    expect(rig.recorded(new URL(apiOrigin).host, '/data/app').map((request) => request.canary)).toEqual([
+      '5',
+    ]);
+    expect(rig.recorded(new URL(pageOrigin).host, '/app').map((request) => request.canary)).toEqual(['5']);
+    await expect.poll(() => tabBadge(browser, pageOrigin)).toBe('5✓');
 
     const reopened = await openPopup(browser, page);
     await expect
@@ -112,8 +89,8 @@ describe('setting PR Canary up in Chromium', () => {
 
     // The page sets its own key (as the web UI does for the PR picked in it).
     await openApp({ canaryHeader: '9' });
-    expect(recorded(new URL(apiOrigin).host, '/data/own-key').at(-1)?.canary).toBe('9');
-    await expect.poll(() => tabBadge(pageOrigin)).toBe('!');
+    expect(rig.recorded(new URL(apiOrigin).host, '/data/own-key').at(-1)?.canary).toBe('9');
+    await expect.poll(() => tabBadge(browser, pageOrigin)).toBe('!');
     const reopened = await openPopup(browser, page);
     await expect
       .poll(() => reopened.locator('#key-check').textContent())
@@ -151,18 +128,16 @@ describe('setting PR Canary up in Chromium', () => {
     expect(await popup.locator('#message').textContent()).toBe(
       `Added ${wildcard}: localhost and every subdomain, port ${api.port} only.`,
     );
-    await popup.locator('#pr').fill('77');
-    await popup.locator('#turn-on').click();
-    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
+    await turnOn(popup, '77');
     await popup.close();
 
-    clearRecords();
+    rig.clearRecords();
     const app = `http://app.localhost:${api.port}`;
     const deep = `http://a.b.localhost:${api.port}`;
     await browsePage(page, app);
     await browsePage(page, deep);
     for (const host of [new URL(app).host, new URL(deep).host]) {
-      expect(Object.fromEntries(recorded(host).map((r) => [r.path, r.canary]))).toMatchObject({
+      expect(Object.fromEntries(rig.recorded(host).map((r) => [r.path, r.canary]))).toMatchObject({
         '/page': '77',
         '/frame': '77',
         '/data/fetch': '77',
@@ -173,8 +148,8 @@ describe('setting PR Canary up in Chromium', () => {
     for (const other of [`http://app.localhost:${web.port}`, apiOrigin]) {
       await browsePage(page, other);
       const host = new URL(other).host;
-      expect(recorded(host).length).toBeGreaterThanOrEqual(4);
-      expect(recorded(host).filter((request) => request.canary !== undefined)).toEqual([]);
+      expect(rig.recorded(host).length).toBeGreaterThanOrEqual(4);
+      expect(rig.recorded(host).filter((request) => request.canary !== undefined)).toEqual([]);
     }
 
     // The last response came from a wildcard's subdomain: the check can ask that origin.

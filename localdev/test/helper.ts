@@ -11,6 +11,7 @@ import {
   itemsServiceClientConstructor,
   itemsServiceDefinition,
 } from '@pr-canary/proto';
+import { bindOnLoopback } from '@pr-canary/test-support/grpc';
 import { onTestFinished } from 'vitest';
 import { runCanaryCommand } from '../src/cli/canary-command';
 import { type GrpcRouter, startGrpcRouter } from '../src/router/grpc-router';
@@ -40,11 +41,7 @@ export async function startGrpcBackend(track: Track): Promise<TestGrpcBackend> {
   const seen: BackendObservations = { cancelledCalls: 0, lastMetadata: undefined, lastDeadline: undefined };
   const server = new grpc.Server();
   server.addService(itemsServiceDefinition(), itemsHandlers(track, seen));
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindOnLoopback(server);
   const backend = {
     port,
     seen,

@@ -9,6 +9,7 @@ import {
   type InstanceIdentity,
 } from '@pr-canary/canary-context';
 import { type ItemsServiceHandlers, itemsServiceDefinition } from '@pr-canary/proto';
+import { bindOnLoopback } from '@pr-canary/test-support/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_TO_HTTP_STATUS } from '../src/errors';
 import { apiConfig, type RunningApi, startApi } from './helper';
@@ -56,11 +57,7 @@ beforeAll(async () => {
   });
   server = statusServer;
   statusServer.addService(itemsServiceDefinition(), statusHandlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    statusServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindOnLoopback(statusServer);
   api = await startApi(apiConfig({ STORE_ADDR: `127.0.0.1:${port}` }));
 });
 

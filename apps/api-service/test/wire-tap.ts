@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { itemsServiceDefinition } from '@pr-canary/proto';
+import { bindOnLoopback } from '@pr-canary/test-support/grpc';
 
 export interface SeenCall {
   path: string;
@@ -141,11 +142,7 @@ export async function startWireTap(route: Router): Promise<WireTap> {
     { Check: forwardUnary(HEALTH_CHECK_PATH) },
   );
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindOnLoopback(server);
   return {
     port,
     addr: `127.0.0.1:${port}`,

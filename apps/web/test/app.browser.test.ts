@@ -1,24 +1,9 @@
+import { shownHops } from '@pr-canary/test-support/web-ui';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { apiRequest, useBrowserSuite } from './browser-helper';
 
 const suite = useBrowserSuite();
-
-interface ShownHop {
-  service: string | undefined;
-  kind: string | undefined;
-  text: string;
-}
-
-function shownHops(page: Page): Promise<ShownHop[]> {
-  return page.$$eval('#hops .hop', (hops) =>
-    hops.map((hop) => ({
-      service: (hop as HTMLElement).dataset.service,
-      kind: (hop as HTMLElement).dataset.kind,
-      text: hop.textContent ?? '',
-    })),
-  );
-}
 
 function verdicts(page: Page): Promise<string[]> {
   return page.$$eval('#verdicts .verdict', (found) =>

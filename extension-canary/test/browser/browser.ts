@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { launchChromiumContext, newProfileDir } from '@pr-canary/test-support/chromium';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { expect } from 'vitest';
+import { type RecordedRequest, startTestServer, type TestServer } from './server';
 
 export const BUILD_DIR = path.resolve(__dirname, '../../build');
 
@@ -141,4 +142,80 @@ export async function browsePage(page: Page, origin: string): Promise<void> {
       xhr.send();
     });
   });
+}
+
+/** The origins the popup lists as chosen, in order. */
+export function chosenOrigins(popup: Page): Promise<(string | undefined)[]> {
+  return popup
+    .locator('#origins li')
+    .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.origin));
+}
+
+/** The badge of the first tab whose URL starts with `urlPrefix` (`no tab` when there is none). */
+export function tabBadge(browser: ExtensionBrowser, urlPrefix: string): Promise<string> {
+  return browser.worker.evaluate(async (prefix) => {
+    const tab = (await chrome.tabs.query({})).find((candidate) => candidate.url?.startsWith(prefix));
+    return tab?.id === undefined ? 'no tab' : chrome.action.getBadgeText({ tabId: tab.id });
+  }, urlPrefix);
+}
+
+/** Types `pr` (and an expiry, when given) in the popup, clicks Turn on and waits until it says on. */
+export async function turnOn(popup: Page, pr: string, expiryHours?: string): Promise<void> {
+  await popup.locator('#pr').fill(pr);
+  if (expiryHours !== undefined) await popup.locator('#expiry-hours').fill(expiryHours);
+  await popup.locator('#turn-on').click();
+  await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
+}
+
+/** Accepts the popup's "Add this page and the API it calls" offer, after checking that it names both. */
+export async function addPageAndItsApi(popup: Page, pageOrigin: string, apiOrigin: string): Promise<void> {
+  await expect
+    .poll(() => popup.locator('#add-current').textContent())
+    .toBe('Add this page and the API it calls');
+  expect(await popup.locator('#add-current-origins li').allTextContents()).toEqual([
+    `${pageOrigin} (this page)`,
+    `${apiOrigin} (called by this page)`,
+  ]);
+  await popup.locator('#add-current').click();
+  await expect.poll(() => chosenOrigins(popup)).toEqual([pageOrigin, apiOrigin]);
+}
+
+/** Two test servers and the extension (granted what `grants` returns) with one page open. */
+export interface ExtensionRig {
+  one: TestServer;
+  two: TestServer;
+  browser: ExtensionBrowser;
+  page: Page;
+  /** What either server received for `host` (and `path`, when given), in order. */
+  recorded(host: string, path?: string): RecordedRequest[];
+  clearRecords(): void;
+  /** Closes the browser (removing its copy and profile) and both servers. */
+  close(): Promise<void>;
+}
+
+export async function startExtensionRig(
+  grants: (one: TestServer, two: TestServer) => string[],
+): Promise<ExtensionRig> {
+  const one = await startTestServer();
+  const two = await startTestServer();
+  const browser = await launchFreshExtension(grants(one, two));
+  const page = await browser.context.newPage();
+  return {
+    one,
+    two,
+    browser,
+    page,
+    recorded: (host, path) =>
+      [...one.requests, ...two.requests].filter(
+        (request) => request.host === host && (path === undefined || request.path === path),
+      ),
+    clearRecords: () => {
+      one.requests.length = 0;
+      two.requests.length = 0;
+    },
+    close: async () => {
+      await browser.close();
+      await Promise.all([one.close(), two.close()]);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import {
   type EchoHandlers,
   echoServiceDefinition,
 } from '@pr-canary/test-support/echo-service';
+import { bindOnLoopback } from '@pr-canary/test-support/grpc';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { currentCanaryKey } from '../src/context';
@@ -84,11 +85,7 @@ export async function startEchoServer(
     ],
   });
   server.addService(echoServiceDefinition, handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindOnLoopback(server);
   onTestFinished(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   return { address: `127.0.0.1:${port}`, metrics };
 }
