@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startGrpcRouter } from '../../src/router/grpc-router';
-import { startHttpRouter } from '../../src/router/http-router';
+import { type HttpRouterLimits, startHttpRouter } from '../../src/router/http-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { declareRunning, itemsClient, startGrpcBackend, TEST_ITEM_IDS } from '../helper';
 
@@ -51,18 +51,20 @@ function get(url: string): Promise<{ status: number; body: string; retryAfter: s
   });
 }
 
+/** The HTTP dev router with `limits`, routing stable api-service to `port`; closed after the test. */
+async function routerBefore(port: number, limits: Partial<HttpRouterLimits>) {
+  const routes = new LiveRoutes();
+  declareRunning(routes, 'api-service', 'stable', port);
+  const router = await startHttpRouter({ routes, port: 0, limits });
+  onTestFinished(() => router.close());
+  return router;
+}
+
 describe('dev router limits (bounded queues, fast 503 over capacity)', () => {
   it('answers excess HTTP requests with a 503 JSON error at once instead of queueing them behind a slow api', async () => {
     const backend = await startSlowBackend();
-    const routes = new LiveRoutes();
-    declareRunning(routes, 'api-service', 'stable', backend.port);
     // A queue wait far longer than the test may take: a 503 can only come from the bound, not a timeout.
-    const router = await startHttpRouter({
-      routes,
-      port: 0,
-      limits: { maxActive: 2, maxQueued: 1, queueTimeoutMs: 60_000 },
-    });
-    onTestFinished(() => router.close());
+    const router = await routerBefore(backend.port, { maxActive: 2, maxQueued: 1, queueTimeoutMs: 60_000 });
     const url = `http://127.0.0.1:${router.port}/api/items`;
 
     const admitted = [get(url), get(url)];
@@ -90,14 +92,7 @@ describe('dev router limits (bounded queues, fast 503 over capacity)', () => {
 
   it('gives up on an HTTP request that waited longer than the queue timeout with a 503', async () => {
     const backend = await startSlowBackend();
-    const routes = new LiveRoutes();
-    declareRunning(routes, 'api-service', 'stable', backend.port);
-    const router = await startHttpRouter({
-      routes,
-      port: 0,
-      limits: { maxActive: 1, maxQueued: 4, queueTimeoutMs: 100 },
-    });
-    onTestFinished(() => router.close());
+    const router = await routerBefore(backend.port, { maxActive: 1, maxQueued: 4, queueTimeoutMs: 100 });
     const url = `http://127.0.0.1:${router.port}/healthz`;
 
     const admitted = get(url);

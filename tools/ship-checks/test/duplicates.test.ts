@@ -49,10 +49,6 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
     why: 'the module-level declarations around startExtensionRig',
   },
   {
-    files: ['localdev/test/router/limits.test.ts', 'localdev/test/router/limits.test.ts'],
-    why: 'two limit cases',
-  },
-  {
     files: ['manifests/src/policy/common.ts', 'manifests/src/policy/common.ts'],
     why: 'pull request and git generators read alike (manifests/src is being rewritten)',
   },
