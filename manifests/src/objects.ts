@@ -1,18 +1,10 @@
 /** Kubernetes objects as parsed YAML, and the few typed accessors the checks share. */
+import type { RenderedObject } from '@pr-canary/ship-checks/kustomize';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary YAML; checks narrow what they read.
-  spec?: any;
-  // biome-ignore lint/suspicious/noExplicitAny: as above, for kinds with top-level fields (ConfigMap data, SA).
+/** A Kubernetes object (ship-checks' rendered object) with any other top-level field. */
+export interface KubeObject extends RenderedObject {
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary YAML; kinds with top-level fields (ConfigMap data, SA).
   [field: string]: any;
 }
 
