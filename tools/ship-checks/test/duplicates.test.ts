@@ -69,8 +69,8 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
     why: 'two metadata cases',
   },
   {
-    files: ['packages/contracts/src/route-report.ts', 'packages/contracts/src/route-report.ts'],
-    why: 'two hop shapes in the new route-report contract',
+    files: ['manifests/src/policy/routing.ts', 'manifests/src/policy/workloads.ts'],
+    why: 'the same multi-line import list (the configuration skips one-line imports only)',
   },
 ];
 
