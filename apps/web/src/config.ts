@@ -58,22 +58,59 @@ export class RuntimeConfigError extends Error {
   override name = 'RuntimeConfigError';
 }
 
-/** Validates the parsed body of /config.json: `{ "apiUrl"?: string }`, nothing else. */
-export function parseRuntimeConfig(value: unknown): { apiUrl: string | undefined } {
+export interface RuntimeConfig {
+  apiUrl: string | undefined;
+  /** The trace receiver's base URL (what `npm start` runs), for the route inspector's waterfall. */
+  tracesUrl: string | undefined;
+}
+
+const RUNTIME_CONFIG_KEYS = ['apiUrl', 'tracesUrl'] as const;
+
+/** Validates the parsed body of /config.json: `{ "apiUrl"?: string, "tracesUrl"?: string }`, nothing else. */
+export function parseRuntimeConfig(value: unknown): RuntimeConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RuntimeConfigError(
       'config.json must be a JSON object such as {"apiUrl": "https://api.example.com"}',
     );
   }
-  const unknownKeys = Object.keys(value).filter((key) => key !== 'apiUrl');
+  const unknownKeys = Object.keys(value).filter(
+    (key) => !(RUNTIME_CONFIG_KEYS as readonly string[]).includes(key),
+  );
   if (unknownKeys.length > 0) {
-    throw new RuntimeConfigError('config.json may only contain "apiUrl"');
+    throw new RuntimeConfigError('config.json may only contain "apiUrl" and "tracesUrl"');
   }
-  const apiUrl = (value as { apiUrl?: unknown }).apiUrl;
-  if (apiUrl !== undefined && typeof apiUrl !== 'string') {
-    throw new RuntimeConfigError('config.json "apiUrl" must be a string');
+  const fields = value as Record<string, unknown>;
+  for (const key of RUNTIME_CONFIG_KEYS) {
+    if (fields[key] !== undefined && typeof fields[key] !== 'string')
+      throw new RuntimeConfigError(`config.json "${key}" must be a string`);
   }
-  return { apiUrl };
+  return { apiUrl: fields.apiUrl as string | undefined, tracesUrl: fields.tracesUrl as string | undefined };
+}
+
+export interface ResolvedTracesUrl {
+  /** null: no trace receiver configured (the waterfall says so). */
+  url: string | null;
+  notices: string[];
+}
+
+/**
+ * Where the trace receiver is, first match wins: `?traces=`, `tracesUrl` in config.json,
+ * `VITE_TRACES_URL` (what `npm start` sets). No default: a deployed UI has no local receiver.
+ */
+export function resolveTracesUrl(candidates: ApiUrlCandidates): ResolvedTracesUrl {
+  const ordered: [string | null | undefined, string][] = [
+    [candidates.query, 'the ?traces= parameter'],
+    [candidates.runtimeConfig, 'tracesUrl in config.json'],
+    [candidates.buildTime, 'VITE_TRACES_URL'],
+  ];
+  const notices: string[] = [];
+  for (const [raw, label] of ordered) {
+    if (raw === null || raw === undefined || raw === '') continue;
+    const url = parseApiUrl(raw);
+    if (url) return { url, notices };
+    notices.push(`Ignored ${label}: it must be an absolute http:// or https:// URL without credentials.`);
+  }
+  return { url: null, notices };
 }
 
 /**
@@ -83,7 +120,7 @@ export function parseRuntimeConfig(value: unknown): { apiUrl: string | undefined
 export async function loadRuntimeConfig(
   url: URL,
   fetchFn: typeof fetch = fetch,
-): Promise<string | undefined> {
+): Promise<RuntimeConfig | undefined> {
   const response = await fetchFn(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
   const contentType = response.headers.get('content-type') ?? '';
   if (response.status === 404 || (response.ok && !contentType.includes('json'))) return undefined;
@@ -94,5 +131,5 @@ export async function loadRuntimeConfig(
   } catch {
     throw new RuntimeConfigError('config.json is not valid JSON');
   }
-  return parseRuntimeConfig(body).apiUrl;
+  return parseRuntimeConfig(body);
 }

@@ -1,6 +1,13 @@
+import { TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { createApiClient } from './api/client';
 import { asApiError } from './api/errors';
-import { loadRuntimeConfig, type ResolvedApiUrl, resolveApiUrl } from './config';
+import {
+  loadRuntimeConfig,
+  type ResolvedApiUrl,
+  type RuntimeConfig,
+  resolveApiUrl,
+  resolveTracesUrl,
+} from './config';
 import {
   canaryHeaderValue,
   choiceLabel,
@@ -14,9 +21,13 @@ import { createInspector } from './ui/inspector';
 import { createItemsView } from './ui/items';
 import { createNotices, type Notices } from './ui/notices';
 import { createPrPicker } from './ui/pr-picker';
+import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
 
-async function resolveApi(search: URLSearchParams, notices: Notices): Promise<ResolvedApiUrl> {
-  let runtimeConfig: string | undefined;
+async function resolveApi(
+  search: URLSearchParams,
+  notices: Notices,
+): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null }> {
+  let runtimeConfig: RuntimeConfig | undefined;
   try {
     runtimeConfig = await loadRuntimeConfig(new URL('config.json', document.baseURI));
   } catch (error) {
@@ -26,14 +37,20 @@ async function resolveApi(search: URLSearchParams, notices: Notices): Promise<Re
   }
   const resolved = resolveApiUrl({
     query: search.get('api'),
-    runtimeConfig,
+    runtimeConfig: runtimeConfig?.apiUrl,
     buildTime: import.meta.env.VITE_API_URL,
   });
   for (const notice of resolved.notices) notices.error(notice);
   // A link can carry ?api=; say so, so nobody mistakes another API's data for this deployment's.
   if (resolved.source === 'query')
     notices.info(`Using the API at ${resolved.url}, set by the ?api= parameter.`);
-  return resolved;
+  const traces = resolveTracesUrl({
+    query: search.get('traces'),
+    runtimeConfig: runtimeConfig?.tracesUrl,
+    buildTime: import.meta.env.VITE_TRACES_URL,
+  });
+  for (const notice of traces.notices) notices.error(notice);
+  return { api: resolved, tracesUrl: traces.url };
 }
 
 /** Remembers the choice for the next visit; storage may be unavailable (private mode), which is fine. */
@@ -65,7 +82,7 @@ async function main(): Promise<void> {
   if (start.notice) notices.error(start.notice);
   let choice = start.choice;
 
-  const api = await resolveApi(search, notices);
+  const { api, tracesUrl } = await resolveApi(search, notices);
   const apiUrl = byId('api-url', HTMLElement);
   apiUrl.textContent = api.url;
   apiUrl.title = `from ${api.source}`;
@@ -75,11 +92,30 @@ async function main(): Promise<void> {
     hops: byId('hops', HTMLOListElement),
     verdicts: byId('verdicts', HTMLElement),
   });
+  const waterfall = createWaterfallView({
+    elements: { status: byId('trace-status', HTMLElement), spans: byId('trace-spans', HTMLOListElement) },
+    tracesUrl,
+    onDrawn: (sequence, drawn) =>
+      inspector.linkHops(sequence, (service) => {
+        const span = drawn.rows.find((row) => row.span.service === service && row.span.kind === 'server');
+        return span && `${SPAN_ANCHOR_PREFIX}${span.span.spanId}`;
+      }),
+  });
+  // A link to one trace (the extension's popup, a teammate): ?trace=<id> draws it at once.
+  const linkedTrace = search.get('trace')?.toLowerCase();
   const client = createApiClient({
     baseUrl: api.url,
     canary: () => canaryHeaderValue(choice),
-    onObservation: (observation) => inspector.observe(observation),
+    onObservation: (observation) => {
+      inspector.observe(observation);
+      // The linked trace stays until the user makes a request of their own.
+      if (linkedTrace === undefined || observation.sequence > 1) waterfall.observe(observation);
+    },
   });
+  if (linkedTrace !== undefined) {
+    if (TRACE_ID_PATTERN.test(linkedTrace)) waterfall.showTrace(linkedTrace);
+    else notices.error('Ignored the ?trace= parameter: a trace id is 32 hexadecimal digits.');
+  }
   const items = createItemsView({ api: client, notices, choice: () => choice });
 
   /** One place that makes a choice visible and durable: field, pills, title, URL, storage. */

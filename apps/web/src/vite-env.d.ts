@@ -3,6 +3,8 @@
 interface ImportMetaEnv {
   /** Build-time (or dev-server) API base URL; see src/config.ts for the precedence. */
   readonly VITE_API_URL?: string;
+  /** The trace receiver for the waterfall (npm start sets it). */
+  readonly VITE_TRACES_URL?: string;
 }
 
 interface ImportMeta {

@@ -8,6 +8,7 @@ import {
   parseRuntimeConfig,
   RuntimeConfigError,
   resolveApiUrl,
+  resolveTracesUrl,
 } from '../src/config';
 
 describe('parseApiUrl', () => {
@@ -61,20 +62,53 @@ describe('resolveApiUrl', () => {
   });
 });
 
+describe('resolveTracesUrl', () => {
+  it('takes ?traces=, then config.json, then VITE_TRACES_URL, and has no default', () => {
+    const all = { query: 'http://q:1', runtimeConfig: 'http://c:2', buildTime: 'http://b:3' };
+    expect(resolveTracesUrl(all)).toEqual({ url: 'http://q:1', notices: [] });
+    expect(resolveTracesUrl({ ...all, query: null }).url).toBe('http://c:2');
+    expect(resolveTracesUrl({ query: null, runtimeConfig: undefined, buildTime: 'http://b:3/' }).url).toBe(
+      'http://b:3',
+    );
+    expect(resolveTracesUrl({ query: null, runtimeConfig: undefined, buildTime: undefined })).toEqual({
+      url: null,
+      notices: [],
+    });
+    const skipped = resolveTracesUrl({
+      query: 'javascript:alert(1)',
+      runtimeConfig: undefined,
+      buildTime: undefined,
+    });
+    expect(skipped.url).toBeNull();
+    expect(skipped.notices).toEqual([
+      'Ignored the ?traces= parameter: it must be an absolute http:// or https:// URL without credentials.',
+    ]);
+  });
+});
+
 describe('parseRuntimeConfig', () => {
   it('reads apiUrl and allows an empty object', () => {
     expect(parseRuntimeConfig({ apiUrl: 'https://api.example.com' })).toEqual({
       apiUrl: 'https://api.example.com',
+      tracesUrl: undefined,
     });
-    expect(parseRuntimeConfig({})).toEqual({ apiUrl: undefined });
+    expect(parseRuntimeConfig({})).toEqual({ apiUrl: undefined, tracesUrl: undefined });
+    expect(parseRuntimeConfig({ tracesUrl: 'http://127.0.0.1:4318' })).toEqual({
+      apiUrl: undefined,
+      tracesUrl: 'http://127.0.0.1:4318',
+    });
   });
 
-  it.each([[null], [[]], ['x'], [{ apiUrl: 42 }], [{ apiUrl: 'https://a', extra: true }]])(
-    'rejects %j',
-    (value) => {
-      expect(() => parseRuntimeConfig(value)).toThrow(RuntimeConfigError);
-    },
-  );
+  it.each([
+    [null],
+    [[]],
+    ['x'],
+    [{ apiUrl: 42 }],
+    [{ apiUrl: 'https://a', extra: true }],
+    [{ tracesUrl: 1 }],
+  ])('rejects %j', (value) => {
+    expect(() => parseRuntimeConfig(value)).toThrow(RuntimeConfigError);
+  });
 });
 
 describe('loadRuntimeConfig over HTTP', () => {
@@ -94,7 +128,10 @@ describe('loadRuntimeConfig over HTTP', () => {
 
   it('returns apiUrl from a JSON file', async () => {
     const url = await serve(200, 'application/json', '{"apiUrl":"https://api.example.com"}');
-    await expect(loadRuntimeConfig(url)).resolves.toBe('https://api.example.com');
+    await expect(loadRuntimeConfig(url)).resolves.toEqual({
+      apiUrl: 'https://api.example.com',
+      tracesUrl: undefined,
+    });
   });
 
   it('treats 404 and an HTML fallback page as "no runtime config"', async () => {

@@ -1,7 +1,9 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
+import { formatDuration, formatWaterfallText } from '@pr-canary/traces/model';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
+import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
 
 /** `api=pr-42,store=stable` for the registered services: the first on PR 42, the others stable. */
 const EXPECT_EXAMPLE = nodeServices()
@@ -9,6 +11,8 @@ const EXPECT_EXAMPLE = nodeServices()
   .join(',');
 
 const HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--json]
+       pr-canary trace <TRACE-ID | --last> [--url URL] [--wait MS] [--json]
+       pr-canary traces [-n COUNT] [--url URL] [--json]
 
 Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and prints where each hop
 landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
@@ -21,7 +25,19 @@ failed requests.
   --timeout MS     per-request timeout (default 5000)
   --json           machine-readable result on stdout
 
-Exit code: 0 when every request succeeded and every --expect held; 1 otherwise; 2 for usage errors.`;
+Exit code: 0 when every request succeeded and every --expect held; 1 otherwise; 2 for usage errors.
+
+trace prints a trace's waterfall from the local trace receiver (npm start runs it): one line per span
+with service, track, version, a bar, duration, status (errors marked ✗) and the canary attributes.
+TRACE-ID is a response's X-Trace-Id (also in every log line as trace_id); --last takes the newest.
+traces lists the newest traces.
+
+  --url URL        trace receiver (default ${DEFAULT_TRACES_URL})
+  --wait MS        wait this long for spans still arriving (default 3000)
+  -n, --count N    traces to list (default 20, at most 300)
+  --json           the trace (or list) as JSON
+
+Exit code: 0 found; 1 not found or the receiver is unreachable; 2 for usage errors.`;
 
 const MAX_KEY_LENGTH = 256;
 
@@ -34,6 +50,10 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
   try {
     return await run(argv, out);
   } catch (error) {
+    if (error instanceof TraceLookupError) {
+      out.stderr(`pr-canary: ${error.message}\n`);
+      return 1;
+    }
     const usage =
       error instanceof ProbeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     out.stderr(`pr-canary: ${usage ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
@@ -47,7 +67,9 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
     out.stdout(`${HELP}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'probe') throw new ProbeUsageError(`unknown command; the only command is probe`);
+  if (command === 'trace' || command === 'traces') return runTrace(command, rest, out);
+  if (command !== 'probe')
+    throw new ProbeUsageError('unknown command; the commands are probe, trace, traces');
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -73,6 +95,57 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
   });
   out.stdout(`${values.json ? JSON.stringify(result, null, 2) : formatProbe(result)}\n`);
   return result.ok ? 0 : 1;
+}
+
+async function runTrace(command: 'trace' | 'traces', argv: readonly string[], out: CommandOutput) {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: command === 'trace',
+    options: {
+      url: { type: 'string', default: DEFAULT_TRACES_URL },
+      last: { type: 'boolean', default: false },
+      wait: { type: 'string', default: '3000' },
+      count: { type: 'string', short: 'n', default: '20' },
+      timeout: { type: 'string', default: '5000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const lookup = {
+    url: parseUrl(values.url),
+    timeoutMs: wholeNumber(values.timeout, '--timeout', 1, 600_000),
+    waitMs: wholeNumber(values.wait, '--wait', 0, 600_000),
+  };
+  if (command === 'traces') {
+    const traces = await listTraces(lookup, wholeNumber(values.count, '--count', 1, 300));
+    out.stdout(`${values.json ? JSON.stringify(traces, null, 2) : formatTraceList(traces)}\n`);
+    return 0;
+  }
+  if (positionals.length + (values.last ? 1 : 0) !== 1)
+    throw new ProbeUsageError('trace takes one trace id, or --last');
+  const traceId = values.last ? (await listTraces(lookup, 1))[0]?.traceId : positionals[0];
+  if (traceId === undefined) throw new TraceLookupError(`no traces at ${lookup.url} yet`);
+  const trace = await fetchTrace(lookup, traceId);
+  out.stdout(`${values.json ? JSON.stringify(trace, null, 2) : formatWaterfallText(trace)}\n`);
+  return 0;
+}
+
+function formatTraceList(traces: Awaited<ReturnType<typeof listTraces>>): string {
+  if (traces.length === 0) return 'no traces yet';
+  return traces
+    .map((trace) => {
+      const root = trace.root
+        ? `${trace.root.service} ${trace.root.track ?? ''} ${trace.root.name}`
+        : '(root not arrived)';
+      const key = trace.canaryKey && trace.canaryKey !== 'absent' ? `  X-Canary ${trace.canaryKey}` : '';
+      const errors = trace.errorCount > 0 ? `  ${trace.errorCount} error(s) ✗` : '';
+      return `${trace.traceId}  ${formatDuration(trace.durationMs).padStart(9)}  ${String(trace.spanCount).padStart(3)} spans  ${root.replace(/ +/g, ' ')}${key}${errors}`;
+    })
+    .join('\n');
 }
 
 function parseUrl(value: string): string {

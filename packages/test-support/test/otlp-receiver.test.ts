@@ -7,6 +7,7 @@ afterEach(async () => {
   receiver = undefined;
 });
 
+const TRACE_ID = 'a'.repeat(32);
 const exportBody = {
   resourceSpans: [
     {
@@ -15,11 +16,13 @@ const exportBody = {
         {
           spans: [
             {
-              traceId: 'aa',
-              spanId: 'bb',
-              parentSpanId: 'cc',
+              traceId: TRACE_ID,
+              spanId: 'b'.repeat(16),
+              parentSpanId: 'c'.repeat(16),
               name: 'GET /api/route',
               kind: SPAN_KIND_SERVER,
+              startTimeUnixNano: '1700000000000000000',
+              endTimeUnixNano: '1700000000001000000',
               attributes: [
                 { key: 'canary.key', value: { stringValue: '42' } },
                 { key: 'http.status_code', value: { intValue: 200 } },
@@ -47,9 +50,9 @@ describe('startOtlpReceiver', () => {
     expect(receiver.spans).toEqual([
       {
         service: 'api-service',
-        traceId: 'aa',
-        spanId: 'bb',
-        parentSpanId: 'cc',
+        traceId: TRACE_ID,
+        spanId: 'b'.repeat(16),
+        parentSpanId: 'c'.repeat(16),
         name: 'GET /api/route',
         kind: SPAN_KIND_SERVER,
         attributes: { 'canary.key': '42', 'http.status_code': '200' },
@@ -57,7 +60,7 @@ describe('startOtlpReceiver', () => {
     ]);
   });
 
-  it('refuses other paths (404) and bodies that are not JSON (400), keeping nothing', async () => {
+  it('refuses other paths (404) and bodies that are not JSON (400), keeping nothing (the product receiver underneath)', async () => {
     receiver = await startOtlpReceiver();
     expect((await post('/v1/metrics', JSON.stringify(exportBody))).status).toBe(404);
     expect((await post('/v1/traces', '{not json')).status).toBe(400);

@@ -5,6 +5,7 @@ import {
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
 import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
+import { TRACE_ID_HEADER, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { ApiError, displayText, errorFromResponse } from './errors';
 import {
   type Item,
@@ -33,6 +34,8 @@ export interface RoutingObservation {
   servedByPresent: boolean;
   /** For an error response: the API's message (made safe to display), else null. */
   errorMessage: string | null;
+  /** The request's trace (`X-Trace-Id`, 32 hex digits), when the API traced it. */
+  traceId: string | null;
   at: Date;
 }
 
@@ -104,6 +107,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         hops: [],
         servedByPresent: false,
         errorMessage: failure.message,
+        traceId: null,
         at: new Date(),
       });
       throw failure;
@@ -209,7 +213,9 @@ function readRouting(response: Response) {
   const servedBy = response.headers.get(SERVED_BY_HEADER);
   const echoed = parseCanaryKey(response.headers.get(CANARY_HEADER));
   const warning = response.headers.get(CANARY_WARNING_HEADER);
+  const traceId = response.headers.get(TRACE_ID_HEADER);
   return {
+    traceId: traceId !== null && TRACE_ID_PATTERN.test(traceId) ? traceId : null,
     status: response.status,
     echoedCanary: echoed.kind === 'valid' ? echoed.pr : null,
     warning: warning ? displayText(warning) : null,

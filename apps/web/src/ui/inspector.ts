@@ -13,6 +13,11 @@ export interface InspectorElements {
 export interface Inspector {
   /** Shows the route of a response unless a newer request's route is already shown. */
   observe(observation: RoutingObservation): void;
+  /**
+   * Links each shown hop to its span in the waterfall (`#span-<id>`), if the hops shown are still
+   * those of request `sequence`.
+   */
+  linkHops(sequence: number, spanOf: (service: string) => string | undefined): void;
 }
 
 const VERDICT_ICONS = { ok: '✓', info: 'ℹ', warning: '⚠' } as const;
@@ -26,6 +31,17 @@ export function createInspector(elements: InspectorElements): Inspector {
       elements.request.replaceChildren(describeRequest(observation));
       elements.hops.replaceChildren(...observation.hops.map(renderHop));
       elements.verdicts.replaceChildren(...assessRoute(observation).map(renderVerdict));
+    },
+    linkHops(sequence, spanOf) {
+      if (sequence !== shownSequence) return;
+      for (const hop of elements.hops.querySelectorAll<HTMLElement>('.hop')) {
+        const spanId = spanOf(hop.dataset.service ?? '');
+        hop.querySelector('.hop-trace')?.remove();
+        if (spanId === undefined) continue;
+        hop
+          .querySelector('.hop-version')
+          ?.after(el('a', { class: 'hop-trace', href: `#${spanId}` }, 'span in waterfall ↓'));
+      }
     },
   };
 }

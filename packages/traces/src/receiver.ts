@@ -1,0 +1,212 @@
+/**
+ * The local trace receiver: OTLP/HTTP JSON in (`POST /v1/traces`, what the services' exporters send),
+ * the last few hundred traces kept in memory (TraceStore), and a small read API out for the web UI's
+ * route inspector and `pr-canary trace`:
+ *
+ *   GET /api/traces?limit=N   newest first, summaries
+ *   GET /api/traces/<id>      one trace, every span named by service, track and version
+ *
+ * Loopback by default; reads are allowed cross-origin only from the given origins (the web UI's).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGunzip } from 'node:zlib';
+import { TRACE_ID_PATTERN } from './model';
+import { decodeOtlpJson, OtlpFormatError } from './otlp-json';
+import { TraceStore, type TraceStoreOptions } from './trace-store';
+
+export interface TraceReceiverOptions extends TraceStoreOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Browser origins allowed to read traces (CORS). Default none. */
+  allowedOrigins?: readonly string[];
+  /** Largest export accepted (after decompression). Default 16 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface TraceReceiver {
+  /** Base URL: the OTLP endpoint is `${url}/v1/traces`, the read API `${url}/api/traces`. */
+  url: string;
+  port: number;
+  store: TraceStore;
+  /** Allows one more browser origin to read traces (e.g. a web server whose port was not known yet). */
+  allowOrigin(origin: string): void;
+  close(): Promise<void>;
+}
+
+export const OTLP_TRACES_PATH = '/v1/traces';
+const API_PATH = '/api/traces';
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_LIST_LIMIT = 50;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startTraceReceiver(options: TraceReceiverOptions = {}): Promise<TraceReceiver> {
+  const store = new TraceStore(options);
+  const origins = new Set(options.allowedOrigins ?? []);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const failure =
+        error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'the receiver failed to answer');
+      if (!res.headersSent) sendJson(res, failure.status, { code: failure.code, message: failure.message });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://receiver');
+    if (url.pathname === OTLP_TRACES_PATH) {
+      if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'POST OTLP exports here');
+      return receive(req, res);
+    }
+    if (url.pathname === API_PATH || url.pathname.startsWith(`${API_PATH}/`)) {
+      allowCors(req, res);
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+      if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'traces are read with GET');
+      req.resume();
+      if (url.pathname === API_PATH) return sendJson(res, 200, { traces: store.list(listLimit(url)) });
+      const traceId = url.pathname.slice(API_PATH.length + 1).toLowerCase();
+      if (!TRACE_ID_PATTERN.test(traceId))
+        throw new HttpError(400, 'BAD_TRACE_ID', 'a trace id is 32 hexadecimal digits');
+      const trace = store.get(traceId);
+      if (!trace)
+        throw new HttpError(
+          404,
+          'NOT_FOUND',
+          `no trace ${traceId} here: it has not arrived yet, or it is older than the last ${store.maxTraces} traces`,
+        );
+      return sendJson(res, 200, trace);
+    }
+    req.resume();
+    throw new HttpError(404, 'NOT_FOUND', `only ${OTLP_TRACES_PATH} and ${API_PATH} are served here`);
+  }
+
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      throw new HttpError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'this receiver reads OTLP/HTTP JSON only: export with OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json',
+      );
+    }
+    const body = await readBody(req, maxBodyBytes);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      throw new HttpError(400, 'BAD_REQUEST', 'the body is not JSON');
+    }
+    let decoded: ReturnType<typeof decodeOtlpJson>;
+    try {
+      decoded = decodeOtlpJson(payload);
+    } catch (error) {
+      if (error instanceof OtlpFormatError) throw new HttpError(400, 'BAD_REQUEST', error.message);
+      throw error;
+    }
+    store.add(decoded.spans);
+    // ExportTraceServiceResponse; partial success names how many spans were refused and why.
+    sendJson(
+      res,
+      200,
+      decoded.rejected === 0
+        ? {}
+        : {
+            partialSuccess: {
+              rejectedSpans: String(decoded.rejected),
+              errorMessage: `${decoded.rejected} span(s) refused: ${decoded.firstRejection}`,
+            },
+          },
+    );
+  }
+
+  function allowCors(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('vary', 'Origin');
+    const origin = req.headers.origin;
+    if (origin === undefined || !origins.has(origin)) return;
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-allow-methods', 'GET');
+    res.setHeader('access-control-max-age', '600');
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    allowOrigin: (origin) => void origins.add(origin),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function listLimit(url: URL): number {
+  const raw = url.searchParams.get('limit');
+  if (raw === null) return DEFAULT_LIST_LIMIT;
+  const limit = Number(raw);
+  if (!/^[0-9]{1,4}$/.test(raw) || limit < 1 || limit > 1000)
+    throw new HttpError(400, 'BAD_LIMIT', 'limit is a whole number from 1 to 1000');
+  return limit;
+}
+
+/** The body as text, gunzipped when `content-encoding: gzip` (an exporter option), at most `max` bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    req.resume();
+    return Promise.reject(
+      new HttpError(415, 'UNSUPPORTED_ENCODING', 'content-encoding must be gzip or absent'),
+    );
+  }
+  const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        // Stop collecting; the rest of the request is drained so the connection can answer 413.
+        source.removeAllListeners('data');
+        if (source !== req) source.destroy();
+        req.resume();
+        reject(new HttpError(413, 'TOO_LARGE', `an export may be at most ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    source.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    source.on('error', () =>
+      reject(new HttpError(400, 'BAD_REQUEST', 'the body could not be read (bad gzip?)')),
+    );
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
