@@ -5,7 +5,12 @@
 
 import cors from '@fastify/cors';
 import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
-import { CANARY_HEADER, CANARY_WARNING_HEADER, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
+import {
+  CANARY_HEADER,
+  CANARY_WARNING_HEADER,
+  SERVED_BY_HEADER,
+  TRACE_ID_HEADER,
+} from '@pr-canary/contracts/canary-key';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -42,7 +47,14 @@ export const SERVICE_NAME = 'api-service';
 /** Methods a browser may use cross-origin, and the request/response headers it may send/read. */
 const CORS_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const CORS_REQUEST_HEADERS = [CANARY_HEADER, 'baggage', 'content-type', 'if-match'];
-const CORS_EXPOSED_HEADERS = [SERVED_BY_HEADER, CANARY_HEADER, CANARY_WARNING_HEADER, 'etag', 'location'];
+const CORS_EXPOSED_HEADERS = [
+  SERVED_BY_HEADER,
+  CANARY_HEADER,
+  CANARY_WARNING_HEADER,
+  TRACE_ID_HEADER,
+  'etag',
+  'location',
+];
 const CORS_MAX_AGE_SECONDS = 600;
 
 export function identityFromConfig(config: ApiConfig): InstanceIdentity {

@@ -8,8 +8,11 @@ import {
   type OtlpReceiver,
   type RunningDynalite,
   type ServiceProcess,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_SERVER,
   startDynalite,
   startOtlpReceiver,
+  waitUntil,
 } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from './stack';
@@ -38,28 +41,19 @@ function otelEnv(serviceName: string): Record<string, string> {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
+    SERVICE_VERSION: '0.1.0-test',
     PORT: '0',
     METRICS_PORT: '0',
   };
 }
 
-/** A trace id that has spans from both services, each side with a span stamped with the key. */
-function sharedTraceCarrying(key: string): string | undefined {
-  const traceIds = new Set(receiver.spans.map((span) => span.traceId));
-  return [...traceIds].find((traceId) => {
-    const inTrace = receiver.spans.filter((span) => span.traceId === traceId);
-    const stamped = (service: string) =>
-      inTrace.some((span) => span.service === service && span.attributes['canary.key'] === key);
-    return stamped('api-service') && stamped('store-service');
-  });
-}
-
 describe('telemetry across api and store processes', () => {
   it(
-    'one request with X-Canary: 42 yields one trace whose api and store spans carry canary.key=42',
+    "one request with X-Canary: 42 is one trace — api server → gRPC client → store server → DynamoDB — named by X-Trace-Id and in the api's log",
     async () => {
       const store = startService('store-service', {
         ...otelEnv('store-service'),
+        LOG_LEVEL: 'debug',
         DYNAMODB_TABLE: `items-${randomUUID()}`,
         DYNAMODB_ENDPOINT: db.endpoint,
         DYNAMODB_CREATE_TABLE: 'true',
@@ -69,27 +63,48 @@ describe('telemetry across api and store processes', () => {
       const storePort = await listeningPort(store);
       const api = startService('api-service', {
         ...otelEnv('api-service'),
+        LOG_LEVEL: 'debug',
         STORE_ADDR: `127.0.0.1:${storePort}`,
       });
       services.push(api);
       const apiPort = await listeningPort(api);
 
-      const response = await fetch(`http://127.0.0.1:${apiPort}/api/items?limit=5`, {
-        headers: { 'x-canary': '42' },
-      });
-      expect(response.status).toBe(200);
-
-      const deadline = Date.now() + TRACE_WAIT_MS;
-      let traceId = sharedTraceCarrying('42');
-      while (!traceId && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        traceId = sharedTraceCarrying('42');
-      }
-      expect(traceId, `spans received: ${JSON.stringify(receiver.spans.slice(0, 20))}`).toBeDefined();
-      const traceIds = new Set(
-        receiver.spans.filter((span) => span.attributes['canary.key'] === '42').map((span) => span.traceId),
+      const response = await fetch(
+        `http://127.0.0.1:${apiPort}/api/items/01937a4e-4f1c-7000-8000-000000000000`,
+        {
+          headers: { 'x-canary': '42' },
+        },
       );
-      expect([...traceIds]).toEqual([traceId]);
+      expect(response.status).toBe(404);
+      const traceId = response.headers.get('x-trace-id') ?? '';
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+      const inTrace = () => receiver.spans.filter((span) => span.traceId === traceId);
+      await waitUntil(async () => inTrace().length >= 4, TRACE_WAIT_MS);
+      const spans = inTrace();
+      const find = (service: string, name: string, kind: number) => {
+        const span = spans.find((s) => s.service === service && s.name === name && s.kind === kind);
+        if (!span) throw new Error(`no ${service} ${name}: ${JSON.stringify(spans)}`);
+        return span;
+      };
+      const apiServer = find('api-service', 'GET /api/items/:id', SPAN_KIND_SERVER);
+      const grpcClient = find('api-service', 'store.v1.ItemsService/GetItem', SPAN_KIND_CLIENT);
+      const storeServer = find('store-service', 'store.v1.ItemsService/GetItem', SPAN_KIND_SERVER);
+      const dynamo = find('store-service', 'DynamoDB.GetItem', SPAN_KIND_CLIENT);
+      expect(apiServer.parentSpanId).toBeUndefined();
+      expect(grpcClient.parentSpanId).toBe(apiServer.spanId);
+      expect(storeServer.parentSpanId).toBe(grpcClient.spanId);
+      expect(dynamo.parentSpanId).toBe(storeServer.spanId);
+      expect(spans).toHaveLength(4);
+      for (const span of spans) expect(span.attributes['canary.key'], span.name).toBe('42');
+      expect(storeServer.attributes['rpc.grpc.status_code']).toBe('5'); // NOT_FOUND
+      expect(apiServer.attributes['http.response.status_code']).toBe('404');
+
+      // Logs carry the same id (the shared logger stamps the active span's trace on every line).
+      await waitUntil(async () => api.logs.some((line) => line.trace_id === traceId), TRACE_WAIT_MS);
+      expect(api.logs.filter((line) => line.trace_id === traceId).map((line) => line.msg)).toContain(
+        'request completed',
+      );
     },
     PROCESS_TEST_TIMEOUT_MS,
   );

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isTracingActive, withClientSpan } from '@pr-canary/canary-context';
 
 export interface DynamoClientOptions {
   region: string;
@@ -32,7 +33,34 @@ export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocu
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     credentials: local ? LOCAL_CREDENTIALS : undefined,
   });
+  if (isTracingActive()) traceCommands(client);
   return DynamoDBDocumentClient.from(client);
+}
+
+/**
+ * One client span per DynamoDB operation (`DynamoDB.GetItem`, retries inside it), so the waterfall
+ * shows the store's time in DynamoDB. Added only while tracing: without it the SDK runs untouched.
+ */
+function traceCommands(client: DynamoDBClient): void {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const operation = context.commandName?.replace(/Command$/, '') ?? 'unknown';
+      const table = (args.input as { TableName?: unknown }).TableName;
+      return withClientSpan(
+        `DynamoDB.${operation}`,
+        {
+          'rpc.system': 'aws-api',
+          'rpc.service': 'DynamoDB',
+          'rpc.method': operation,
+          'db.system.name': 'aws.dynamodb',
+          'db.operation.name': operation,
+          ...(typeof table === 'string' ? { 'aws.dynamodb.table_names': [table] } : {}),
+        },
+        () => next(args),
+      );
+    },
+    { step: 'initialize', name: 'prCanaryTracing' },
+  );
 }
 
 function isLoopback(endpoint: string): boolean {

@@ -1,5 +1,4 @@
-import type { FastifyOtelInstrumentation } from '@fastify/otel';
-import { context, trace } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, type Span } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -9,6 +8,7 @@ import {
   formatCanaryWarning,
   parseCanaryKey,
   SERVED_BY_HEADER,
+  TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
 import { formatServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -17,7 +17,7 @@ import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
-import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute } from './span-processor';
+import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute, failSpan, startServerSpan } from './spans';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,10 +37,10 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 const UNMATCHED_ROUTE = 'unmatched';
 /** The request's scope, as a request decoration (a property read, where a WeakMap lookup hashed). */
 const SCOPE = Symbol('canaryScope');
+/** The request's server span, while tracing. */
+const SPAN = Symbol('canarySpan');
 
-type ScopedRequest = FastifyRequest & { [SCOPE]: CanaryScope | null };
-
-let fastifyOtel: FastifyOtelInstrumentation | undefined;
+type ScopedRequest = FastifyRequest & { [SCOPE]: CanaryScope | null; [SPAN]: Span | null };
 
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
   assertValidIdentity(opts.identity);
@@ -58,8 +58,6 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
       const raw = opts.trustHeader ? request.headers[CANARY_HEADER] : undefined;
       const key = raw === undefined ? ABSENT_KEY : parseCanaryKey(raw);
       if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
-      // The HTTP server span started before the key was known: stamp it now.
-      if (tracing) trace.getActiveSpan()?.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(key));
       scope = createScope(key);
       scoped[SCOPE] = scope;
     }
@@ -67,18 +65,49 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   }
 
   /**
-   * Runs the rest of the lifecycle inside the request's scope and OTel baggage. Everything after
-   * onRequest is started from here, and Fastify resumes after body parsing through an AsyncResource
-   * bound to this context, so handlers see the scope (test/fastify-plugin.test.ts proves it under load).
+   * Runs the rest of the lifecycle inside the request's scope and OTel baggage — and, while tracing,
+   * its server span (parent: the request's `traceparent`). Everything after onRequest is started from
+   * here, and Fastify resumes after body parsing through an AsyncResource bound to this context, so
+   * handlers see the scope (test/fastify-plugin.test.ts proves it under load).
    */
   function continueInScope(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const scope = scopeOf(request);
     // Without a tracer provider there is no OTel context to carry baggage in (the no-op manager).
-    if (tracing) context.with(contextWithCanaryBaggage(scope.key), runInScope, undefined, scope, done);
-    else runInScope(scope, done);
+    if (!tracing) return runInScope(scope, done);
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    if (route !== undefined && UNTRACED_PATHS.has(route))
+      return context.with(contextWithCanaryBaggage(scope.key), runInScope, undefined, scope, done);
+    const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
+    const { span, context: spanContext } = startServerSpan(
+      route === undefined ? method : `${method} ${route}`,
+      request.headers,
+      defaultTextMapGetter,
+      {
+        'http.request.method': method,
+        ...(route === undefined ? {} : { 'http.route': route }),
+        [CANARY_KEY_ATTRIBUTE]: canaryKeyAttribute(scope.key),
+      },
+    );
+    (request as ScopedRequest)[SPAN] = span;
+    context.with(contextWithCanaryBaggage(scope.key, spanContext), runInScope, undefined, scope, done);
+  }
+
+  /** Ends the request's span once (a response, or the client going away first). */
+  function endSpan(request: FastifyRequest, statusCode: number | undefined): void {
+    const scoped = request as ScopedRequest;
+    const span = scoped[SPAN];
+    if (!span) return;
+    scoped[SPAN] = null;
+    if (statusCode === undefined) failSpan(span, 'the client closed the connection before the response');
+    else {
+      span.setAttribute('http.response.status_code', statusCode);
+      if (statusCode >= 500) failSpan(span, `HTTP ${statusCode}`);
+    }
+    span.end();
   }
 
   app.decorateRequest(SCOPE, null);
+  app.decorateRequest(SPAN, null);
   app.decorateRequest('canaryKey', {
     getter(this: FastifyRequest) {
       return scopeOf(this).key;
@@ -87,6 +116,9 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   app.addHook('onRequest', continueInScope);
   app.addHook('onSend', (request, reply, payload, done) => {
     setCanaryResponseHeaders(reply, scopeOf(request), own, ownServedBy);
+    // The response names its trace, so a tester can look it up (web UI, `pr-canary trace <id>`).
+    const span = (request as ScopedRequest)[SPAN];
+    if (span?.isRecording()) reply.header(TRACE_ID_HEADER, span.spanContext().traceId);
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -97,21 +129,14 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
       canary: canaryLabel(scopeOf(request).key),
       seconds: reply.elapsedTime / 1000,
     });
+    endSpan(request, reply.statusCode);
     done();
   });
-
   if (tracing) {
-    // Loaded only when tracing is on: with tracing off a service never loads the instrumentation.
-    const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
-    // One `request` span per request (route, status; the HTTP server span is its parent). A span
-    // per hook and per handler cost more than the whole untraced request and said nothing the
-    // request span and its gRPC client children do not.
-    fastifyOtel ??= new FastifyOtelInstrumentation({
-      instrumentHooks: false,
-      instrumentHandler: false,
-      ignorePaths: (route) => UNTRACED_PATHS.has(route.url),
+    app.addHook('onRequestAbort', (request, done) => {
+      endSpan(request, undefined);
+      done();
     });
-    await app.register(fastifyOtel.plugin());
   }
 };
 

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { type Context, context } from '@opentelemetry/api';
+import { type Context, context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -23,6 +23,13 @@ import {
   isTracingActive,
   rewriteCanaryBaggage,
 } from './otel-context';
+import {
+  CANARY_KEY_ATTRIBUTE,
+  canaryKeyAttribute,
+  failSpan,
+  startClientSpan,
+  startServerSpan,
+} from './spans';
 
 /** W3C baggage in gRPC metadata (`baggage`), for OTel's propagator. */
 const METADATA_BAGGAGE: BaggageCarrier<grpc.Metadata> = {
@@ -36,6 +43,34 @@ const METADATA_BAGGAGE: BaggageCarrier<grpc.Metadata> = {
   setter: { set: (metadata, key, value) => metadata.set(key, value) },
   clear: (metadata) => metadata.remove('baggage'),
 };
+
+/** W3C trace context (and baggage) in and out of gRPC metadata. */
+const metadataSetter: TextMapSetter<grpc.Metadata> = {
+  set: (metadata, key, value) => metadata.set(key, value),
+};
+const metadataGetter: TextMapGetter<grpc.Metadata> = {
+  get: (metadata, key) => {
+    const values = stringValues(metadata, key);
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+  },
+  keys: (metadata) => Object.keys(metadata.getMap()),
+};
+
+function rpcAttributes(service: string, method: string, key: CanaryKey) {
+  return {
+    'rpc.system': 'grpc',
+    'rpc.service': service,
+    'rpc.method': method,
+    [CANARY_KEY_ATTRIBUTE]: canaryKeyAttribute(key),
+  };
+}
+
+/** Ends a call's span with its gRPC status (a failure named, never its peer-sent details unbounded). */
+function endRpcSpan(span: Span, code: grpc.status, details: string | undefined): void {
+  span.setAttribute('rpc.grpc.status_code', code);
+  if (code !== grpc.status.OK) failSpan(span, details ? `${statusName(code)}: ${details}` : statusName(code));
+  span.end();
+}
 
 export interface CanaryClientInterceptorOptions {
   /** Called with the served-by entries of each completed call (whether or not a scope is active). */
@@ -52,14 +87,22 @@ export interface CanaryClientInterceptorOptions {
  * chain are skipped), and runs the caller's listener callbacks inside the scope.
  */
 export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {}): grpc.Interceptor {
+  // Tracing starts before the app (register), so this is known when the client is made.
+  const tracing = isTracingActive();
   return (options, nextCall) => {
     const scope = currentScope();
     const inCallerScope = <T>(fn: () => T): T => (scope ? runInScope(scope, fn) : fn());
-    const { service, method } = splitMethodPath(options.method_definition.path);
+    const path = options.method_definition.path;
+    const { service, method } = splitMethodPath(path);
     const started = process.hrtime.bigint();
+    // One client span per call, a child of the caller's span; its traceparent goes out in the metadata.
+    const call = tracing
+      ? startClientSpan(path.slice(1), rpcAttributes(service, method, scope?.key ?? ABSENT_KEY))
+      : undefined;
     let headerEntries: readonly ServedByEntry[] = [];
     const requester: grpc.Requester = {
       start(metadata, _listener, next) {
+        call?.inject(metadata, metadataSetter);
         if (scope) applyCanaryMetadata(metadata, scope.key);
         next(metadata, {
           onReceiveMetadata(responseMetadata, nextMetadata) {
@@ -82,6 +125,7 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
               code: statusName(status.code),
               seconds: since(started),
             });
+            if (call) endRpcSpan(call.span, status.code, status.details);
             inCallerScope(() => nextStatus(status));
           },
         });
@@ -136,8 +180,13 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();
     let scope = createScope(ABSENT_KEY);
-    // The OTel context (baggage `canary`) of this call, built once its key is known.
+    // The OTel context (server span, baggage `canary`) of this call, built once its key is known.
     let callContext: Context | undefined;
+    let span: Span | undefined;
+    const endSpan = (code: grpc.status, details?: string) => {
+      if (span) endRpcSpan(span, code, details);
+      span = undefined;
+    };
     let recorded = false;
     const inScope = (fn: () => void) => {
       if (!tracing) return runInScope(scope, fn);
@@ -167,6 +216,17 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
             applyCanaryMetadata(metadata, key);
             scope = createScope(key);
             callContext = undefined;
+            if (tracing) {
+              // A server span whose parent is the caller's traceparent; it ends with the status.
+              const server = startServerSpan(
+                methodDescriptor.path.slice(1),
+                metadata,
+                metadataGetter,
+                rpcAttributes(service, method, key),
+              );
+              span = server.span;
+              callContext = contextWithCanaryBaggage(key, server.context);
+            }
             inScope(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
@@ -177,6 +237,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
           },
           onCancel() {
             record(statusName(grpc.status.CANCELLED));
+            endSpan(grpc.status.CANCELLED, 'cancelled by the client');
           },
         });
       },
@@ -188,6 +249,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
         const trailers = status.metadata ?? new grpc.Metadata();
         trailers.set(SERVED_BY_HEADER, servedBy());
         record(statusName(status.code));
+        endSpan(status.code, status.details);
         next({ ...status, metadata: trailers });
       },
     });

@@ -85,3 +85,4 @@ export {
   CanarySpanProcessor,
   canaryKeyAttribute,
 } from './span-processor';
+export { withClientSpan } from './spans';

@@ -11,7 +11,7 @@ import {
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 
-/** Probes and scrapes are not worth a trace each: HTTP instrumentation and @fastify/otel skip them. */
+/** Probes and scrapes are not worth a trace each: the Fastify plugin makes no span for them. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
 
 /** The OTel context `base` with baggage `canary` set to a valid key's PR, or removed otherwise. */

@@ -1,15 +1,10 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { CanaryKey, Track } from '@pr-canary/contracts/canary-key';
+import type { Track } from '@pr-canary/contracts/canary-key';
 import { currentCanaryKey } from './context';
+import { CANARY_KEY_ATTRIBUTE, CANARY_TRACK_ATTRIBUTE, canaryKeyAttribute } from './spans';
 
-export const CANARY_KEY_ATTRIBUTE = 'canary.key';
-export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
-
-/** The `canary.key` span attribute: the valid PR, or `absent` (an invalid key is served as stable). */
-export function canaryKeyAttribute(key: CanaryKey): string {
-  return key.kind === 'valid' ? key.pr : 'absent';
-}
+export { CANARY_KEY_ATTRIBUTE, CANARY_TRACK_ATTRIBUTE, canaryKeyAttribute };
 
 /** Stamps every span, when it starts, with this instance's track and the current scope's canary key. */
 export class CanarySpanProcessor implements SpanProcessor {
@@ -17,7 +12,9 @@ export class CanarySpanProcessor implements SpanProcessor {
 
   onStart(span: Span, _parentContext: Context): void {
     span.setAttribute(CANARY_TRACK_ATTRIBUTE, this.track);
-    span.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(currentCanaryKey()));
+    // The request and call spans are made knowing their key (before the scope is entered): keep it.
+    if (span.attributes[CANARY_KEY_ATTRIBUTE] === undefined)
+      span.setAttribute(CANARY_KEY_ATTRIBUTE, canaryKeyAttribute(currentCanaryKey()));
   }
 
   onEnd(_span: ReadableSpan): void {}

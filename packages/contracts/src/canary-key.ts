@@ -15,6 +15,8 @@ export const CANARY_HEADER_CANONICAL = 'X-Canary';
 export const CANARY_WARNING_HEADER = 'x-canary-warning';
 /** HTTP header and gRPC response metadata key carrying the served-by chain. */
 export const SERVED_BY_HEADER = 'x-served-by';
+/** HTTP response header naming the request's trace: the W3C trace-id, 32 lowercase hex digits. */
+export const TRACE_ID_HEADER = 'x-trace-id';
 /** W3C baggage entry carrying the PR number for deeper, generic hops. */
 export const CANARY_BAGGAGE_KEY = 'canary';
 

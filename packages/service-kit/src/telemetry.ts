@@ -1,10 +1,22 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { CanarySpanProcessor, UNTRACED_PATHS } from '@pr-canary/canary-context/tracing';
+import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
 
+/**
+ * Set by the local stack (`npm start`): the OTLP/HTTP traces URL of its trace receiver. Spans go there
+ * in addition to whatever `OTEL_*` configures (e.g. a Tempo or Jaeger collector), so the route
+ * inspector's waterfall works with or without an external collector.
+ */
+export const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
+/** The local receiver feeds an interactive view: export within a fifth of a second (still batched). */
+const LOCAL_EXPORT_DELAY_MS = 200;
+
 export interface TelemetryOptions {
-  /** Only `OTEL_*` entries are read (plus `CANARY_TRACK` for the span attribute). */
+  /**
+   * Reads `OTEL_*`, `PR_CANARY_TRACES_URL`, and `CANARY_TRACK` / `SERVICE_VERSION` for the resource
+   * (`canary.track`, `service.version`).
+   */
   env: Record<string, string | undefined>;
   /** Where to report configuration problems (once, at start). */
   warn?: (message: string) => void;
@@ -13,34 +25,39 @@ export interface TelemetryOptions {
 }
 
 /**
- * Starts the OTel NodeSDK (http + grpc instrumentation, W3C tracecontext + baggage by default) unless
- * `OTEL_SDK_DISABLED=true`. Returns false when it did not start.
+ * Starts the OTel NodeSDK (W3C tracecontext + baggage by default) unless `OTEL_SDK_DISABLED=true`.
+ * Returns false when it did not start.
  *
- * The SDK, its exporters and instrumentations are loaded here, only when tracing starts: with tracing
- * off a service never loads them (tens of MB and hundreds of ms of start-up;
- * test/telemetry-loading.test.ts holds it to that).
+ * No instrumentation is registered: the request's spans are made by this package's Fastify plugin
+ * and gRPC interceptors (tracing.ts), which see every request and call anyway. The generic http and
+ * grpc instrumentations patched every module and cost more CPU per traced request than the whole
+ * untraced request. The SDK and its exporters are loaded here, only when tracing starts: with tracing
+ * off a service never loads them (test/telemetry-loading.test.ts holds it to that).
  */
 export function startTelemetry(opts: TelemetryOptions): boolean {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'CanaryTelemetryWarning'));
   if (opts.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || runningTelemetry()) return false;
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { HttpInstrumentation } =
-    require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { GrpcInstrumentation } =
-    require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
+  const { resourceFromAttributes } =
+    require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const track = trackFromEnv(opts.env.CANARY_TRACK, warn);
+  const version = opts.env.SERVICE_VERSION?.trim();
   const sdk = new NodeSDK({
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the SDK's env detector) override these.
+    resource: resourceFromAttributes({
+      'canary.track': track,
+      ...(version ? { 'service.version': version } : {}),
+    }),
     spanProcessors: [
-      new CanarySpanProcessor(trackFromEnv(opts.env.CANARY_TRACK, warn)),
+      new CanarySpanProcessor(track),
       ...exportingProcessors(opts.env.OTEL_TRACES_EXPORTER, warn),
+      ...localReceiverProcessors(opts.env[LOCAL_TRACES_URL_VARIABLE], warn),
       ...(opts.spanProcessors ?? []),
     ],
     // Tracing only: metrics are Prometheus (prom-client) and logs are pino on stdout.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(pathOf(req.url)) }),
-      new GrpcInstrumentation(),
-    ],
+    instrumentations: [],
   });
   sdk.start();
   setRunningTelemetry(sdk);
@@ -81,8 +98,22 @@ function exportingProcessors(value: string | undefined, warn: (message: string) 
   });
 }
 
-function pathOf(url: string | undefined): string {
-  return (url ?? '').split('?', 1)[0] ?? '';
+/** The local stack's receiver, when `PR_CANARY_TRACES_URL` names one (an http(s) URL). */
+function localReceiverProcessors(url: string | undefined, warn: (message: string) => void): SpanProcessor[] {
+  if (url === undefined || url.trim() === '') return [];
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    warn(`${LOCAL_TRACES_URL_VARIABLE} is not an http(s) URL; spans are not sent to a local receiver`);
+    return [];
+  }
+  const { BatchSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  return [
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: url.trim() }), {
+      scheduledDelayMillis: LOCAL_EXPORT_DELAY_MS,
+    }),
+  ];
 }
 
 export { shutdownTelemetry } from './telemetry-handle';

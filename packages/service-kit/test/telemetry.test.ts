@@ -6,6 +6,11 @@ import {
   startOtlpReceiver,
   startServiceProcess,
 } from '@pr-canary/test-support';
+
+/** The trace of a caller that traces itself; the fixture sends it as `traceparent`. */
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+
 import { describe, it, type TestContext } from 'vitest';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
@@ -19,7 +24,12 @@ async function runFixture(env: Record<string, string>, onTestFinished: TestConte
   const fixture = startServiceProcess({
     cwd: PACKAGE_ROOT,
     script: FIXTURE,
-    env: { OTEL_SERVICE_NAME: 'traced-api', CANARY_TRACK: 'pr-7', ...env },
+    env: {
+      OTEL_SERVICE_NAME: 'traced-api',
+      CANARY_TRACK: 'pr-7',
+      CALLER_TRACEPARENT: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`,
+      ...env,
+    },
   });
   onTestFinished(() => fixture.stop());
   const code = await fixture.exited;
@@ -46,28 +56,37 @@ describe('register (tracing loaded with --require)', () => {
       { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' },
       onTestFinished,
     );
-    expect(result).toMatchObject({ tracing: true, status: 200, xCanary: '42' });
+    expect(result).toMatchObject({ tracing: true, status: 200, xCanary: '42', xTraceId: CALLER_TRACE_ID });
     const body = result.body as { baggageCanary: string; traceparent: string };
     expect(body.baggageCanary).toBe('42');
 
-    const httpServer = receiver.spans.find((s) => s.kind === SPAN_KIND_SERVER && s.name.startsWith('GET'));
+    const httpServer = receiver.spans.find((s) => s.kind === SPAN_KIND_SERVER && s.name === 'GET /hop/:id');
     const grpcClient = receiver.spans.find(
-      (s) => s.kind === SPAN_KIND_CLIENT && s.name.includes('EchoService/Unary'),
+      (s) => s.kind === SPAN_KIND_CLIENT && s.name === 'test.v1.EchoService/Unary',
     );
     const grpcServer = receiver.spans.find(
-      (s) => s.kind === SPAN_KIND_SERVER && s.name.includes('EchoService/Unary'),
+      (s) => s.kind === SPAN_KIND_SERVER && s.name === 'test.v1.EchoService/Unary',
     );
     if (!httpServer || !grpcClient || !grpcServer)
       throw new Error(`missing spans: ${receiver.spans.map((s) => s.name)}`);
+    // The request continued the caller's trace: its server span is a child of the caller's span.
+    expect(httpServer.traceId).toBe(CALLER_TRACE_ID);
+    expect(httpServer.parentSpanId).toBe(CALLER_SPAN_ID);
+    expect(httpServer.attributes).toMatchObject({
+      'http.route': '/hop/:id',
+      'http.response.status_code': '200',
+    });
+    expect(grpcClient.parentSpanId).toBe(httpServer.spanId);
     expect(grpcServer.traceId).toBe(httpServer.traceId);
     expect(grpcServer.parentSpanId).toBe(grpcClient.spanId);
+    expect(grpcServer.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.grpc.status_code': '0' });
     expect(body.traceparent).toBe(`00-${grpcClient.traceId}-${grpcClient.spanId}-01`);
+    // One span per hop side: HTTP server, gRPC client, gRPC server — nothing per hook, handler or socket.
     const requestSpans = receiver.spans.filter((s) => s.traceId === httpServer.traceId);
-    // http server, @fastify/otel `request`, grpc client + server — no span per Fastify hook or handler.
     expect(requestSpans.map((s) => s.name).sort()).toEqual(
-      [httpServer.name, 'request', grpcClient.name, grpcServer.name].sort(),
+      [httpServer.name, grpcClient.name, grpcServer.name].sort(),
     );
-    // The probe before it left no trace: neither the HTTP nor the @fastify/otel instrumentation.
+    // The probe before it left no trace.
     expect(receiver.spans.filter((s) => s.traceId !== httpServer.traceId)).toEqual([]);
     for (const span of requestSpans) {
       expect(span.attributes['canary.key'], span.name).toBe('42');

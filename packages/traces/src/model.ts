@@ -4,8 +4,7 @@
  * Pure (no Node imports): the browser bundles this module.
  */
 
-/** The response header that names a request's trace (32 lowercase hex digits, the W3C trace-id). */
-export const TRACE_ID_HEADER = 'x-trace-id';
+/** A trace id as the `X-Trace-Id` response header carries it (`TRACE_ID_HEADER` in contracts). */
 export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
 

@@ -3,9 +3,10 @@ import {
   CANARY_WARNING_HEADER,
   parseCanaryKey,
   SERVED_BY_HEADER,
+  TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
 import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
-import { TRACE_ID_HEADER, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
+import { TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { ApiError, displayText, errorFromResponse } from './errors';
 import {
   type Item,
