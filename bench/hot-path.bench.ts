@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     METRICS_PORT: '0',
   };
 
-  log('starting dynalite, OTLP sink, baselines and services');
+  log('starting dynalite, trace receiver, baselines and services');
   const dynalite = spawnNode(
     'dynalite',
     ['--conditions=pr-canary-source', '--import', 'tsx', 'src/dynalite/main.ts'],
@@ -72,14 +72,16 @@ async function main(): Promise<void> {
       cwd: path.join(REPO_ROOT, 'localdev'),
     },
   );
-  const sink = spawnBenchProcess('otlp-sink');
+  const receiver = spawnBenchProcess('trace-receiver');
   const dynamoPort = await port(dynalite);
   const endpoint = `http://127.0.0.1:${dynamoPort}`;
-  const sinkUrl = `http://127.0.0.1:${await port(sink)}`;
+  const receiverUrl = `http://127.0.0.1:${await port(receiver)}`;
 
   const telemetryOff = { OTEL_SDK_DISABLED: 'true' };
+  // As `npm start` traces: every request, to the local trace receiver.
   const telemetryOn = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+    PR_CANARY_TRACES_URL: `${receiverUrl}/v1/traces`,
+    OTEL_TRACES_EXPORTER: 'none',
     OTEL_TRACES_SAMPLER: 'always_on',
   };
   const storeEnv = (telemetry: Record<string, string>) => ({
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
           apiOtel,
           storeOtel,
           dynalite,
-          sink,
+          receiver,
         ]),
       ],
     },
@@ -316,7 +318,7 @@ async function main(): Promise<void> {
       bareHttp,
       bareGrpc,
       router,
-      sink,
+      receiver,
       dynalite,
       ...Object.values(loaders),
     ].map((c) => c.stop()),

@@ -1,7 +1,7 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
-import { formatDuration, formatWaterfallText } from '@pr-canary/traces/model';
+import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
 
@@ -127,7 +127,10 @@ async function runTrace(command: 'trace' | 'traces', argv: readonly string[], ou
   }
   if (positionals.length + (values.last ? 1 : 0) !== 1)
     throw new ProbeUsageError('trace takes one trace id, or --last');
-  const traceId = values.last ? (await listTraces(lookup, 1))[0]?.traceId : positionals[0];
+  const given = positionals[0]?.trim().toLowerCase();
+  if (given !== undefined && !TRACE_ID_PATTERN.test(given))
+    throw new ProbeUsageError('a trace id is 32 hexadecimal digits (the X-Trace-Id response header)');
+  const traceId = values.last ? (await listTraces(lookup, 1))[0]?.traceId : given;
   if (traceId === undefined) throw new TraceLookupError(`no traces at ${lookup.url} yet`);
   const trace = await fetchTrace(lookup, traceId);
   out.stdout(`${values.json ? JSON.stringify(trace, null, 2) : formatWaterfallText(trace)}\n`);

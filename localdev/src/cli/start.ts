@@ -19,7 +19,7 @@ import { type Stack, StackError, type StackPorts, startStack } from '../stack/st
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
 const DEFAULT_CANARIES_FILE = path.join(LOCALDEV_DIR, 'canaries.json');
 const DEFAULT_DATA_DIR = path.join(LOCALDEV_DIR, '.data/dynamodb');
-const DEFAULT_PORTS: StackPorts = { http: 8080, grpc: 8081, dynamodb: 8000, web: 5173 };
+const DEFAULT_PORTS: StackPorts = { http: 8080, grpc: 8081, dynamodb: 8000, web: 5173, traces: 4318 };
 const FORCE_AFTER_MS = 1_000;
 
 const CANARY_SHORTS = canaryServices().map((service) => service.short);
@@ -42,17 +42,21 @@ Ports:
   --grpc-port N      dev router gRPC entry, plays Linkerd; callers get it as <SHORT>_ADDR (default ${DEFAULT_PORTS.grpc})
   --dynamodb-port N  dynalite (default ${DEFAULT_PORTS.dynamodb})
   --web-port N       web UI dev server (default ${DEFAULT_PORTS.web})
+  --traces-port N    trace receiver, OTLP/HTTP (default ${DEFAULT_PORTS.traces}, the OTLP/HTTP port)
   service instances always get free ports; 0 picks a free port for the others too.
 
 Other:
   --no-web                 do not start the web UI
+  --no-traces              no local trace receiver: spans go only where OTEL_* says (if set)
   --data-dir DIR           dynalite data folder (default localdev/.data/dynamodb; kept across restarts)
   --in-memory              keep DynamoDB data in memory only
   --stable-version V       SERVICE_VERSION of stable (default 0.1.0)
   -h, --help               this text
 
-Environment: LOG_LEVEL is passed to every service. Telemetry is off (OTEL_SDK_DISABLED=true) unless
-you set any OTEL_* variable, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318.
+Environment: LOG_LEVEL is passed to every service. Every request is traced to the local trace
+receiver (the route inspector's waterfall, npx pr-canary trace <id>). OTEL_* variables are passed on:
+e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that collector as well
+(with --no-traces: instead); OTEL_SDK_DISABLED=true turns tracing off.
 A part that crashes is restarted with backoff. Ctrl-C, SIGTERM or closing the terminal (SIGHUP)
 stops everything; press Ctrl-C again after a second to force.`;
 
@@ -64,7 +68,9 @@ const OPTIONS = {
   'grpc-port': { type: 'string' },
   'dynamodb-port': { type: 'string' },
   'web-port': { type: 'string' },
+  'traces-port': { type: 'string' },
   'no-web': { type: 'boolean' },
+  'no-traces': { type: 'boolean' },
   'data-dir': { type: 'string' },
   'in-memory': { type: 'boolean' },
   'stable-version': { type: 'string', default: '0.1.0' },
@@ -97,6 +103,7 @@ interface StartCommand {
   canariesSource: string;
   ports: StackPorts;
   web: boolean;
+  traces: boolean;
   dataDir: string | undefined;
   stableVersion: string;
 }
@@ -136,8 +143,10 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCom
       grpc: portOption(values['grpc-port'], DEFAULT_PORTS.grpc, '--grpc-port'),
       dynamodb: portOption(values['dynamodb-port'], DEFAULT_PORTS.dynamodb, '--dynamodb-port'),
       web: portOption(values['web-port'], DEFAULT_PORTS.web, '--web-port'),
+      traces: portOption(values['traces-port'], DEFAULT_PORTS.traces, '--traces-port'),
     },
     web: !values['no-web'],
+    traces: !values['no-traces'],
     dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
     stableVersion,
   };
@@ -165,7 +174,12 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     .filter((service) => service.hop === 'edge')
     .map((service) => service.name);
   const behindStable = command.canaries.find((c) => edgeNames.some((name) => !c.services.includes(name)))?.pr;
-  const web: BannerRow[] = stack.urls.web ? [['web UI', stack.urls.web, 'items + route inspector']] : [];
+  const web: BannerRow[] = stack.urls.web
+    ? [['web UI', stack.urls.web, 'items + route inspector (with the waterfall)']]
+    : [];
+  const traces: BannerRow[] = stack.urls.traces
+    ? [['traces', stack.urls.traces, 'OTLP/HTTP receiver; every response names its trace in X-Trace-Id']]
+    : [];
   const hopRows = (hop: Hop, address: string, header: string): BannerRow[] =>
     nodeServices()
       .filter((service) => service.hop === hop)
@@ -190,6 +204,7 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ...hopRows('edge', apiUrl, 'X-Canary'),
     ...hopRows('mesh', stack.urls.grpc, 'x-canary'),
     ...dynamodb,
+    ...traces,
   ];
   const urlWidth = Math.max(...parts.map(([, url]) => url.length));
   return [
@@ -204,6 +219,9 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
       .filter((key, index, all) => key !== undefined && all.indexOf(key) === index)
       .map((key) => `   curl -i -H 'X-Canary: ${key}' ${apiUrl}/api/route`),
     ...(pr ? [`   npx pr-canary probe --url ${apiUrl} --pr ${pr}`] : []),
+    ...(stack.urls.traces
+      ? [`   npx pr-canary trace --last --url ${stack.urls.traces.replace('127.0.0.1', 'localhost')}`]
+      : []),
     ' Ctrl-C stops everything.',
     '',
   ].join('\n');
@@ -224,6 +242,7 @@ async function main(): Promise<number> {
     stableVersion: command.stableVersion,
     ports: command.ports,
     web: command.web,
+    traces: command.traces,
     dataDir: command.dataDir,
     env: process.env,
     log,

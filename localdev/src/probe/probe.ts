@@ -1,8 +1,9 @@
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
-import { CANARY_HEADER, isTrack, parseCanaryKey } from '@pr-canary/contracts/canary-key';
+import { CANARY_HEADER, isTrack, parseCanaryKey, TRACE_ID_HEADER } from '@pr-canary/contracts/canary-key';
 import { parseRouteReport, type RouteReport } from '@pr-canary/contracts/route-report';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { nodeServices, serviceByShortOrName } from '@pr-canary/contracts/services';
+import { TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { z } from 'zod';
 
 /**
@@ -45,6 +46,8 @@ export interface ProbeResult {
   warnings: { warning: string; count: number }[];
   hops: Record<string, HopCount[]>;
   expectations: ExpectationResult[];
+  /** `X-Trace-Id` of the last response (see it with `pr-canary trace <id>`), when traced. */
+  lastTraceId: string | null;
   ok: boolean;
 }
 
@@ -79,7 +82,10 @@ export function parseExpectation(value: string): Partial<Record<RoutedService, s
   return expectation;
 }
 
-type Outcome = { kind: 'ok'; body: RouteReport } | { kind: 'failed'; status: number | null; message: string };
+type Outcome = (
+  | { kind: 'ok'; body: RouteReport }
+  | { kind: 'failed'; status: number | null; message: string }
+) & { traceId?: string };
 
 export async function probe(options: ProbeOptions): Promise<ProbeResult> {
   const outcomes: Outcome[] = [];
@@ -97,14 +103,21 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
     });
     const body: unknown = await response.json().catch(() => undefined);
     const parsed = parseRouteReport(body);
-    if (response.ok && parsed.ok) return { kind: 'ok', body: parsed.value };
+    const header = response.headers.get(TRACE_ID_HEADER) ?? '';
+    const traced = TRACE_ID_PATTERN.test(header) ? { traceId: header } : {};
+    if (response.ok && parsed.ok) return { kind: 'ok', body: parsed.value, ...traced };
     const code = errorCodeSchema.safeParse(body);
     const detail = code.success
       ? ` ${code.data.code}${code.data.message ? `: ${code.data.message}` : ''}`
       : parsed.ok
         ? ''
         : ' without a route body';
-    return { kind: 'failed', status: response.status, message: `HTTP ${response.status}${detail}` };
+    return {
+      kind: 'failed',
+      status: response.status,
+      message: `HTTP ${response.status}${detail}`,
+      ...traced,
+    };
   } catch (error) {
     return { kind: 'failed', status: null, message: describeFetchError(error) };
   }
@@ -156,6 +169,7 @@ function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeRe
     warnings: [...warnings].map(([warning, count]) => ({ warning, count })),
     hops,
     expectations,
+    lastTraceId: outcomes.at(-1)?.traceId ?? null,
     ok: succeeded === options.count && expectations.every((e) => e.ok),
   };
 }
@@ -184,6 +198,10 @@ export function formatProbe(result: ProbeResult): string {
       `  expect ${e.service}=${e.expected}: ${e.ok ? 'ok' : 'FAILED'} (${e.matched}/${result.count})`,
     );
   }
+  if (result.lastTraceId)
+    lines.push(
+      `  trace of the last request: ${result.lastTraceId} (npx pr-canary trace ${result.lastTraceId})`,
+    );
   lines.push(result.ok ? 'ok' : 'FAILED');
   return lines.join('\n');
 }

@@ -11,6 +11,7 @@ import {
   tableFor,
 } from '@pr-canary/contracts/services';
 import { isListeningMessage } from '@pr-canary/service-kit/listening';
+import { startTraceReceiver, type TraceReceiver } from '@pr-canary/traces';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
@@ -41,6 +42,8 @@ export interface StackPorts {
   grpc: number;
   dynamodb: number;
   web: number;
+  /** The trace receiver (OTLP/HTTP in, the waterfall's traces out). */
+  traces: number;
 }
 
 export interface StackOptions {
@@ -52,6 +55,11 @@ export interface StackOptions {
   ports?: Partial<StackPorts>;
   /** Run the web UI's Vite dev server. Default false. */
   web?: boolean;
+  /**
+   * Run the trace receiver and trace every request to it (default true). Off, tracing follows `OTEL_*`
+   * alone: spans go only to the collector they name, or nowhere (OTEL_SDK_DISABLED) when none is set.
+   */
+  traces?: boolean;
   /** dynalite's LevelDB folder; in memory when absent. */
   dataDir?: string;
   /** Extra environment for every child (e.g. PATH, LOG_LEVEL, OTEL_*); the stack sets the rest. */
@@ -95,7 +103,14 @@ export interface Stack {
    * `api`: the dev router's HTTP entry (the edge; a Host naming no edge service reaches the first one);
    * `grpc`: its gRPC entry (the mesh); `dynamodb`: dynalite, when a registered service keeps a table.
    */
-  urls: { api: string; grpc: string; dynamodb: string | undefined; web: string | undefined };
+  urls: {
+    api: string;
+    grpc: string;
+    dynamodb: string | undefined;
+    web: string | undefined;
+    /** The trace receiver (OTLP/HTTP in, the waterfall's traces out), unless `traces: false`. */
+    traces: string | undefined;
+  };
   instances(): InstanceInfo[];
   /** dynalite and the web dev server. */
   parts(): PartInfo[];
@@ -128,6 +143,8 @@ const SERVICE_NODE_ARGS = [
   '@pr-canary/service-kit/register',
   'dist/server.js',
 ];
+/** Set for every service while the receiver runs: its spans also go there (service-kit telemetry). */
+const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 /** Children stop in this order: the web UI first, then the callers (edge) before their callees (mesh), dynalite last. */
 const STOP_ORDER = ['web', 'edge', 'mesh', 'dynamodb'] as const satisfies readonly (
   | 'web'
@@ -176,6 +193,7 @@ class StackRunner {
   readonly #closers: (() => Promise<void>)[] = [];
   readonly #parts: { role: ChildRole; name: string; supervisor: Supervisor<unknown> }[] = [];
   #stopping: Promise<void> | undefined;
+  #traces: TraceReceiver | undefined;
   #fail: (error: Error) => void = () => {};
   readonly failed = new Promise<Error>((resolve) => {
     this.#fail = resolve;
@@ -183,7 +201,7 @@ class StackRunner {
 
   constructor(options: StackOptions) {
     this.#options = options;
-    this.#ports = { http: 0, grpc: 0, dynamodb: 0, web: 0, ...options.ports };
+    this.#ports = { http: 0, grpc: 0, dynamodb: 0, web: 0, traces: 0, ...options.ports };
     this.#prefix = createPrefixer(options.color ?? false);
   }
 
@@ -200,6 +218,7 @@ class StackRunner {
     for (const { service, tracks } of plan)
       for (const [track] of tracks) this.#routes.declare(service.name, track);
     const { httpPort, grpcPort } = await this.#startRouters();
+    await this.#startTraceReceiver();
     const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
     markHandled(web);
     const dynamodb = plan.some(({ service }) => service.table !== undefined)
@@ -223,6 +242,8 @@ class StackRunner {
     const mesh = startHop('mesh', { dynamodb });
     markHandled(mesh);
     const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
+    // The web UI (and the test pages given in corsOrigins) read the waterfall from the receiver.
+    for (const origin of corsOrigins) this.#traces?.allowOrigin(origin);
     const edge = startHop('edge', { dynamodb, corsOrigins, calleesUp: mesh });
     const [dynamodbPort, webUrl] = await Promise.all([dynamodb, web, mesh, edge]);
     return {
@@ -231,6 +252,7 @@ class StackRunner {
         grpc: `${LOOPBACK}:${grpcPort}`,
         dynamodb: dynamodbPort === undefined ? undefined : `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
+        traces: this.#traces?.url,
       },
       instances: () => this.#instances.map((instance) => this.#instanceInfo(instance)),
       parts: () =>
@@ -284,8 +306,9 @@ class StackRunner {
   }
 
   #portClaims(): Record<keyof StackPorts, PortClaim> {
-    const { http, grpc, dynamodb, web } = this.#ports;
+    const { http, grpc, dynamodb, web, traces } = this.#ports;
     return {
+      traces: { port: this.#tracing() ? traces : 0, role: 'trace receiver', flag: '--traces-port' },
       http: { port: http, role: 'dev router HTTP entry', flag: '--http-port' },
       grpc: { port: grpc, role: 'dev router gRPC entry', flag: '--grpc-port' },
       dynamodb: { port: dynamodb, role: 'dynalite (local DynamoDB)', flag: '--dynamodb-port' },
@@ -306,6 +329,28 @@ class StackRunner {
       `dev router: HTTP http://${LOOPBACK}:${http.port} (X-Canary → ${shorts('edge')}), gRPC ${LOOPBACK}:${grpc.port} (x-canary → ${shorts('mesh')})`,
     );
     return { httpPort: http.port, grpcPort: grpc.port };
+  }
+
+  /** Tracing to the local receiver: on unless turned off, or the user turned the SDK off. */
+  #tracing(): boolean {
+    const disabled = this.#options.env?.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+    return (this.#options.traces ?? true) && !disabled;
+  }
+
+  /** The OTLP/HTTP trace receiver on loopback, keeping the last few hundred traces in memory. */
+  async #startTraceReceiver(): Promise<void> {
+    if (!this.#tracing()) return;
+    const claim = this.#portClaims().traces;
+    this.#traces = await startTraceReceiver({ host: LOOPBACK, port: this.#ports.traces }).catch(
+      (error: unknown) => {
+        throw explainListenError(error, claim);
+      },
+    );
+    const receiver = this.#traces;
+    this.#closers.push(() => receiver.close());
+    this.#say(
+      `trace receiver: OTLP/HTTP ${receiver.url}/v1/traces, every request traced (last ${receiver.store.maxTraces} traces kept; npx pr-canary trace <X-Trace-Id>)`,
+    );
   }
 
   /** Starts one router entry on loopback; a taken port becomes a PortInUseError naming it. */
@@ -352,6 +397,7 @@ class StackRunner {
     wiring: { grpcPort: number; dynamodbPort: number | undefined; corsOrigins?: readonly string[] },
   ): Record<string, string> {
     const env: Record<string, string> = {
+      OTEL_SERVICE_NAME: service.name,
       HOST: LOOPBACK,
       PORT: '0',
       METRICS_PORT: '0',
@@ -432,7 +478,11 @@ class StackRunner {
       'false',
     ];
     const supervisor = this.#supervise<string>('web', ui.short, {
-      spawn: () => this.#spawn(ui.short, args(), webDir, { VITE_API_URL: `http://${LOOPBACK}:${apiPort}` }),
+      spawn: () =>
+        this.#spawn(ui.short, args(), webDir, {
+          VITE_API_URL: `http://${LOOPBACK}:${apiPort}`,
+          ...(this.#traces ? { VITE_TRACES_URL: this.#traces.url } : {}),
+        }),
       ready: (child) => child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs()),
       onUp: () => {},
       onDown: () => {},
@@ -481,7 +531,12 @@ class StackRunner {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.#options.env ?? {}))
       if (value !== undefined) env[name] = value;
-    if (!Object.keys(env).some((name) => name.startsWith('OTEL_'))) env.OTEL_SDK_DISABLED = 'true';
+    const collector = Object.keys(env).some((name) => name.startsWith('OTEL_'));
+    if (this.#traces) {
+      // Every request traced to the receiver; OTEL_* (an external collector) still gets them too.
+      env[LOCAL_TRACES_URL_VARIABLE] = `${this.#traces.url}/v1/traces`;
+      if (!collector) env.OTEL_TRACES_EXPORTER = 'none';
+    } else if (!collector) env.OTEL_SDK_DISABLED = 'true';
     env.LOG_LEVEL ??= 'info';
     return env;
   }
