@@ -15,6 +15,7 @@ import {
   type ObservedChain,
   SERVED_BY_PREFIX,
   servedByStorageKey,
+  traceFromHeaders,
 } from './served-by';
 import {
   applyCommand,
@@ -174,6 +175,7 @@ async function recordServedBy(details: chrome.webRequest.OnHeadersReceivedDetail
     observedAt,
     sentCanary: isInjecting(state, observedAt) ? state.pr : null,
     echoedCanary: echoFromHeaders(details.responseHeaders),
+    traceId: traceFromHeaders(details.responseHeaders),
   };
   await chrome.storage.session.set({ [servedByStorageKey(details.tabId)]: chain });
   await showTabBadge(details.tabId, checkKey(chain)).catch(() => undefined);

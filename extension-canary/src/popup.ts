@@ -22,6 +22,7 @@ import {
   type ObservedChain,
   parseStoredChain,
   servedByStorageKey,
+  waterfallUrl,
 } from './served-by';
 import type { Command } from './state';
 
@@ -279,13 +280,34 @@ async function renderServedBy(): Promise<void> {
   if (!chain) {
     summary.textContent = 'Nothing seen from a chosen origin in this tab yet.';
     element('served-by-hops').replaceChildren();
+    renderTrace(undefined);
     return;
   }
   summary.textContent = `Last X-Served-By from ${chain.origin} at ${clock(chain.observedAt)}:`;
   renderHops('served-by-hops', describeHops(chain.hops, view?.state.pr ?? null), view?.state.pr ?? null);
+  renderTrace(chain);
   if (view) renderCheckOrigins(view);
   const select = element<HTMLSelectElement>('check-origin');
   if (view && checkableOrigins(view).includes(chain.origin)) select.value = chain.origin;
+}
+
+/** The response's trace: a link to its waterfall in the local web UI, and the CLI line. */
+function renderTrace(chain: ObservedChain | undefined): void {
+  const line = element('served-by-trace');
+  line.hidden = !chain?.traceId;
+  if (!chain?.traceId) {
+    line.replaceChildren();
+    return;
+  }
+  const link = document.createElement('a');
+  link.id = 'served-by-trace-link';
+  link.href = waterfallUrl(chain.traceId, chain.sentCanary);
+  link.target = '_blank';
+  link.rel = 'noopener';
+  link.textContent = 'Waterfall of this request';
+  const cli = document.createElement('code');
+  cli.textContent = `npx pr-canary trace ${chain.traceId}`;
+  line.replaceChildren(link, ' (local web UI) · ', cli);
 }
 
 /** Did the API get the key this extension set? From the API's `X-Canary` echo on that response. */

@@ -4,7 +4,12 @@
  * values are untrusted and only ever shown as text.
  */
 
-import { CANARY_HEADER, parseCanaryKey, SERVED_BY_HEADER } from '@pr-canary/contracts/canary-key';
+import {
+  CANARY_HEADER,
+  parseCanaryKey,
+  SERVED_BY_HEADER,
+  TRACE_ID_HEADER,
+} from '@pr-canary/contracts/canary-key';
 import { isServedByEntry, parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { normalizeOrigin } from './origin';
 
@@ -19,6 +24,8 @@ export interface ObservedChain {
   sentCanary: string | null;
   /** The key the API says it served the request under (its `X-Canary` echo), null when none. */
   echoedCanary: string | null;
+  /** The response's trace (`X-Trace-Id`), null when the API did not trace it. */
+  traceId: string | null;
 }
 
 /** Whether the key the API received is the one this extension set, in a form the popup and badge show. */
@@ -60,6 +67,27 @@ export function echoFromHeaders(
   if (values.length !== 1) return null;
   const key = parseCanaryKey(values[0]?.value);
   return key.kind === 'valid' ? key.pr : null;
+}
+
+const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+/** The local web UI (`npm start`), whose route inspector draws a trace named in `?trace=`. */
+export const LOCAL_WEB_UI = 'http://localhost:5173/';
+
+/** The response's `X-Trace-Id` (32 lowercase hex digits), else null. */
+export function traceFromHeaders(
+  headers: readonly { name: string; value?: string }[] | undefined,
+): string | null {
+  const values = (headers ?? []).filter((header) => header.name.toLowerCase() === TRACE_ID_HEADER);
+  const value = values.length === 1 ? values[0]?.value : undefined;
+  return value !== undefined && TRACE_ID_PATTERN.test(value) ? value : null;
+}
+
+/** Where the tester sees a trace's waterfall: the local web UI's route inspector. */
+export function waterfallUrl(traceId: string, pr: string | null): string {
+  const url = new URL(LOCAL_WEB_UI);
+  url.searchParams.set('trace', traceId);
+  if (pr !== null) url.searchParams.set('pr', pr);
+  return url.toString();
 }
 
 /**
@@ -117,6 +145,8 @@ export function parseStoredChain(raw: unknown): ObservedChain | undefined {
     observedAt: record.observedAt,
     sentCanary: storedKey(record.sentCanary),
     echoedCanary: storedKey(record.echoedCanary),
+    traceId:
+      typeof record.traceId === 'string' && TRACE_ID_PATTERN.test(record.traceId) ? record.traceId : null,
   };
 }
 

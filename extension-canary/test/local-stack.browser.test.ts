@@ -99,6 +99,13 @@ describe('the README recipe against the local stack (npm start)', () => {
         expect.stringMatching(/^api-service: pr-42 \S+ — on PR 42$/),
         expect.stringMatching(/^store-service: pr-42 \S+ — on PR 42$/),
       ]);
+    // The response named its trace: the popup links its waterfall in the (npm start) web UI.
+    expect(await reopened.locator('#served-by-trace-link').getAttribute('href')).toMatch(
+      /^http:\/\/localhost:5173\/\?trace=[0-9a-f]{32}&pr=42$/,
+    );
+    expect(await reopened.locator('#served-by-trace code').textContent()).toMatch(
+      /^npx pr-canary trace [0-9a-f]{32}$/,
+    );
     await reopened.locator('#check-origin').selectOption(apiOrigin);
     await reopened.locator('#check').click();
     await expect.poll(() => reopened.locator('#check-summary').textContent()).toBe('2 of 2 hop(s) on PR 42');

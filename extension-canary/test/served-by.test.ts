@@ -7,6 +7,8 @@ import {
   describeKeyCheck,
   echoFromHeaders,
   parseStoredChain,
+  traceFromHeaders,
+  waterfallUrl,
 } from '../src/served-by';
 
 const CHAIN = [
@@ -50,13 +52,31 @@ describe('served-by chain in the extension', () => {
       observedAt: 5,
       sentCanary: null,
       echoedCanary: null,
+      traceId: null,
     });
     expect(parseStoredChain({ ...stored, sentCanary: '42', echoedCanary: '042' })).toMatchObject({
       sentCanary: '42',
       echoedCanary: null,
     });
+    expect(parseStoredChain({ ...stored, traceId: 'a'.repeat(32) })?.traceId).toBe('a'.repeat(32));
+    expect(parseStoredChain({ ...stored, traceId: '<script>' })?.traceId).toBeNull();
     expect(parseStoredChain({ origin: 'javascript:x', hops: [], observedAt: 1 })).toBeUndefined();
     expect(parseStoredChain(null)).toBeUndefined();
+  });
+
+  it('reads one well-formed X-Trace-Id and links its waterfall in the local web UI', () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(traceFromHeaders([{ name: 'X-Trace-Id', value: id }])).toBe(id);
+    expect(traceFromHeaders([{ name: 'x-trace-id', value: 'nope' }])).toBeNull();
+    expect(
+      traceFromHeaders([
+        { name: 'x-trace-id', value: id },
+        { name: 'x-trace-id', value: id },
+      ]),
+    ).toBeNull();
+    expect(traceFromHeaders(undefined)).toBeNull();
+    expect(waterfallUrl(id, '42')).toBe(`http://localhost:5173/?trace=${id}&pr=42`);
+    expect(waterfallUrl(id, null)).toBe(`http://localhost:5173/?trace=${id}`);
   });
 });
 

@@ -58,7 +58,10 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
       urls.api = stack.urls.api;
       await options.onStackStarted?.(stack);
       // The deploy-time config mechanism, exactly as a cluster would mount it.
-      await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ apiUrl: urls.api }));
+      await writeFile(
+        path.join(outDir, 'config.json'),
+        JSON.stringify({ apiUrl: urls.api, tracesUrl: stack.urls.traces }),
+      );
     }
     browser = await launchChromium();
   });

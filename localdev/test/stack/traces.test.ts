@@ -76,7 +76,7 @@ describe('the stack traces every request to its own receiver', () => {
     const lines = printed.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^trace ${traceId} · 3 spans · api-service, store-service · `));
     expect(lines[2]).toMatch(
-      /^GET \/api\/route +api-service +pr-42 +0\.1\.0-pr42 +█+.* UNSET {2}canary\.key=42/,
+      /^GET \/api\/route +api-service +pr-42 +0\.1\.0-pr42 +█+.* HTTP 200 {2}canary\.key=42/,
     );
     expect(lines[4]).toMatch(/^ {4}grpc\.health\.v1\.Health\/Check +store-service +pr-42 .* canary\.key=42/);
 
@@ -124,7 +124,7 @@ describe('the stack traces every request to its own receiver', () => {
       '--url',
       stack.urls.traces as string,
     ]);
-    expect(printed.stdout).toMatch(/ERROR ✗ UNAVAILABLE: PR 42's store-service canary/);
+    expect(printed.stdout).toMatch(/✗ error: UNAVAILABLE: PR 42's store-service canary/);
   });
 });
 

@@ -284,6 +284,37 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/** What a span ended with, in a few words: `✗ error: …`, `HTTP 404`, `gRPC NOT_FOUND`, or `ok`. */
+export function spanOutcome(span: TraceSpan): string {
+  const error = spanError(span);
+  if (error !== null) return `✗ error: ${error}`;
+  const http = span.attributes['http.response.status_code'];
+  if (typeof http === 'number') return `HTTP ${http}`;
+  const grpc = span.attributes['rpc.grpc.status_code'];
+  if (typeof grpc === 'number') return `gRPC ${GRPC_STATUS_NAMES[grpc] ?? grpc}`;
+  return 'ok';
+}
+
 /** The error text of a span: its status message, else the first exception event's message. */
 export function spanError(span: TraceSpan): string | null {
   if (span.status.code !== 'error') return null;
@@ -342,8 +373,7 @@ export function formatWaterfallText(trace: Trace, options: TextWaterfallOptions 
     'status',
   ].join('  ');
   const lines = columns.map(({ span, service, track, version, row }) => {
-    const error = spanError(row.span);
-    const status = error === null ? row.span.status.code.toUpperCase() : `ERROR ✗ ${error}`;
+    const status = spanOutcome(row.span);
     const canary = canaryAttributes(row.span)
       .map(([key, value]) => `${key}=${value}`)
       .join(' ');

@@ -100,10 +100,10 @@ describe('formatWaterfallText', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe(`trace ${TRACE_ID} · 4 spans · api-service, store-service · 12.0 ms · 1 error`);
     expect(lines[2]).toMatch(
-      /^GET \/api\/items\/:id +api-service +pr-42 +0\.1\.0 +█{12} +12\.0 ms +UNSET {2}canary\.key=42 canary\.track=pr-42$/,
+      /^GET \/api\/items\/:id +api-service +pr-42 +0\.1\.0 +█{12} +12\.0 ms +ok {2}canary\.key=42 canary\.track=pr-42$/,
     );
     expect(lines[4]).toMatch(
-      /^ {4}store\.v1\.ItemsService\/GetItem +store-service +stable .* ERROR ✗ table gone$/,
+      /^ {4}store\.v1\.ItemsService\/GetItem +store-service +stable .* ✗ error: table gone$/,
     );
     expect(lines[5]).toMatch(/·{3}█{4}·{5} +4\.00 ms/);
   });

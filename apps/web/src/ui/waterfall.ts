@@ -8,7 +8,7 @@ import {
   canaryAttributes,
   formatDuration,
   layoutWaterfall,
-  spanError,
+  spanOutcome,
   type Waterfall,
   type WaterfallRow,
 } from '@pr-canary/traces/model';
@@ -128,7 +128,6 @@ function describe(waterfall: Waterfall, whole: boolean): string {
 function renderRow(row: WaterfallRow, totalMs: number): HTMLLIElement {
   const { span } = row;
   const kind = span.track === null ? 'unknown' : hopKind(span.track);
-  const error = spanError(span);
   const item = el(
     'li',
     {
@@ -164,7 +163,7 @@ function renderRow(row: WaterfallRow, totalMs: number): HTMLLIElement {
       el(
         'span',
         { class: 'span-status', 'data-status': span.status.code },
-        error === null ? (span.status.code === 'ok' ? 'OK' : 'no error') : `✗ error: ${error}`,
+        spanOutcome(span),
       ),
     ),
     canaryLine(span),
