@@ -71,11 +71,18 @@ describe('CORS', () => {
     expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
   });
 
-  it('exposes the canary headers, ETag and Location to an allowed origin on real requests', async () => {
+  it('exposes the canary headers, the trace id, ETag and Location to an allowed origin on real requests', async () => {
     const response = await fetch(url('/api/route'), { headers: { origin: OTHER_ALLOWED, 'x-canary': '42' } });
     expect(response.headers.get('access-control-allow-origin')).toBe(OTHER_ALLOWED);
     const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
-    expect(exposed.sort()).toEqual(['etag', 'location', 'x-canary', 'x-canary-warning', 'x-served-by']);
+    expect(exposed.sort()).toEqual([
+      'etag',
+      'location',
+      'x-canary',
+      'x-canary-warning',
+      'x-served-by',
+      'x-trace-id',
+    ]);
     expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
     expect(response.headers.get('x-canary')).toBe('42');
   });

@@ -160,11 +160,7 @@ function renderRow(row: WaterfallRow, totalMs: number): HTMLLIElement {
         { class: 'span-duration' },
         `${formatDuration(span.durationMs)}, from +${formatDuration(row.offsetMs)}`,
       ),
-      el(
-        'span',
-        { class: 'span-status', 'data-status': span.status.code },
-        spanOutcome(span),
-      ),
+      el('span', { class: 'span-status', 'data-status': span.status.code }, spanOutcome(span)),
     ),
     canaryLine(span),
   );
