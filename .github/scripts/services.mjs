@@ -5,7 +5,9 @@
 //
 //   node services.mjs names [--canary]   → one name per line (shell loops: create-release.sh, …)
 //   node services.mjs matrix [--canary]  → a JSON array of names (a workflow's strategy.matrix)
-//   node services.mjs dockerfile <name>  → the service's Dockerfile (docker/build-push-action `file`)
+//   node services.mjs dockerfile <name>  → the service's Dockerfile (docker/build-push-action `file`):
+//                                          the root Dockerfile for every Node service (one recipe, built
+//                                          with --build-arg SERVICE=<name>), the app's own otherwise
 //
 // The registry is read as JSON, so these scripts need neither a build nor TypeScript; the contracts
 // package validates the same data (its `./services` module), and tools/ship-checks holds this module's
@@ -47,6 +49,16 @@ export function canaryLabel(service) {
   return `canary/${service.name}`;
 }
 
+/**
+ * The Dockerfile that builds `service`: every Node service shares the root recipe (build argument
+ * SERVICE = its name, which the recipe turns into package @pr-canary/<name> in apps/<name>); a static
+ * site (web) keeps its own.
+ * @param {Pick<Service, 'runtime' | 'workspace'>} service
+ */
+export function dockerfileOf(service) {
+  return service.runtime === 'node' ? 'Dockerfile' : `${service.workspace}/Dockerfile`;
+}
+
 /** @param {string[]} argv */
 export function main(argv) {
   const [command, ...rest] = argv;
@@ -57,7 +69,7 @@ export function main(argv) {
   });
   if (command === 'dockerfile') {
     if (positionals.length !== 1) throw new Error('usage: services.mjs dockerfile <name>');
-    return `${serviceNamed(String(positionals[0])).workspace}/Dockerfile`;
+    return dockerfileOf(serviceNamed(String(positionals[0])));
   }
   const names = (values.canary ? CANARY_SERVICES : SERVICES).map((service) => service.name);
   if (command === 'names') return names.join('\n');

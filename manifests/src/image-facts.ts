@@ -1,6 +1,6 @@
 /**
  * What the manifests must agree with about each image, read from its Dockerfile (the runtime stage,
- * i.e. after the last FROM): the uid it runs as, the ports it exposes, for nginx images the ports the
+ * i.e. after the last FROM; the Node services share the root recipe): the uid it runs as, the ports it exposes, for nginx images the ports the
  * server config listens on (and where stub_status is), and the paths it writes to at run time.
  * Dockerfiles belong to the apps; this only reads them (with ship-checks' Dockerfile reader, the
  * repository's one), so a change there that the manifests do not follow fails the checks instead of a
@@ -97,8 +97,9 @@ export function parseDockerfile(text: string, dockerfile: string): ImageFacts {
   };
 }
 
-export function dockerfileOf(service: Pick<ServiceEntry, 'workspace'>): string {
-  return path.join(service.workspace, 'Dockerfile');
+/** The root Dockerfile, the one recipe every Node service is built from (build argument SERVICE); web's own. */
+export function dockerfileOf(service: Pick<ServiceEntry, 'workspace' | 'runtime'>): string {
+  return service.runtime === 'node' ? 'Dockerfile' : path.join(service.workspace, 'Dockerfile');
 }
 
 /** The image facts of every registered service, by service name. */

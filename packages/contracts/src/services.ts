@@ -21,7 +21,7 @@ export interface ServiceEntry {
   readonly name: string;
   /** Short name: namespaces `<short>-canary-pr-<N>`, `--canary 42=store`, `--expect store=pr-42`. */
   readonly short: string;
-  /** npm workspace folder, e.g. `apps/store-service` (holds its Dockerfile). */
+  /** npm workspace folder, e.g. `apps/store-service` (`apps/<name>` for Node services: the root Dockerfile builds it). */
   readonly workspace: string;
   /** npm package name; a `node` service's package exports its zod `configSchema`. */
   readonly package: string;

@@ -39,7 +39,10 @@ describe('the registered services', () => {
         readFileSync(path.join(REPO_ROOT, service.workspace, 'package.json'), 'utf8'),
       );
       expect(manifest.name, service.name).toBe(service.package);
-      expect(existsSync(path.join(REPO_ROOT, service.workspace, 'Dockerfile')), service.name).toBe(true);
+      // Node services share the root Dockerfile (build argument SERVICE); a static site keeps its own.
+      const dockerfile =
+        service.runtime === 'node' ? 'Dockerfile' : path.join(service.workspace, 'Dockerfile');
+      expect(existsSync(path.join(REPO_ROOT, dockerfile)), service.name).toBe(true);
     }
   });
 

@@ -1,9 +1,10 @@
-import { readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readWorkspaces, shippedWorkspaces } from '../../../.github/scripts/changed-services.mjs';
-import { SERVICES } from '../../../.github/scripts/services.mjs';
+import { dockerfileOf, SERVICES } from '../../../.github/scripts/services.mjs';
 import {
   type Dockerfile,
   finalStage,
@@ -12,14 +13,24 @@ import {
   parseDockerfile,
   parseEnv,
   parseExecForm,
-  readInstructions,
   type Stage,
 } from '../src/dockerfile';
 import { renderedObject } from '../src/kustomize';
 import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
+import { run } from '../src/tools';
 
 const workspaces = readWorkspaces(REPO_ROOT);
 const rootManifest = readRepoJson<{ devDependencies: Record<string, string> }>('package.json');
+type Service = (typeof SERVICES)[number];
+const nodeServices = SERVICES.filter((service) => service.runtime === 'node');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's build argument, not a JS template
+const SERVICE_ARG = '${SERVICE}';
+
+/** The Dockerfile text that builds `service`: the root recipe with its build argument SERVICE filled in. */
+function recipeOf(service: Service): string {
+  const text = readRepoFile(dockerfileOf(service));
+  return service.runtime === 'node' ? text.replaceAll(SERVICE_ARG, service.name) : text;
+}
 
 interface ContainerSpec {
   name: string;
@@ -115,11 +126,53 @@ function protoFilesUnder(dir: string): string[] {
     .map((file) => `${dir}/${file.split(path.sep).join('/')}`);
 }
 
+/** Where the build stage gathers what the runtime copies (every workspace's dist/ and .proto files). */
+const SHIPPED = '/shipped/';
+const scratch = mkdtempSync(path.join(tmpdir(), 'ship-checks-gather-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const gatheredBy = new Map<string, string[]>();
+
+/**
+ * What the build stage's gathering step copies to /shipped, run with sh on a tree shaped like the
+ * pruned, built monorepo: each pruned workspace with its dist/ (where its build writes one) and its
+ * real .proto files, plus an installed package in node_modules that must stay out.
+ */
+function gathered(service: Service, dockerfile: Dockerfile): string[] {
+  const cached = gatheredBy.get(service.name);
+  if (cached) return cached;
+  const gather = instructionsOf(stageNamed(dockerfile, 'build'), 'RUN')
+    .map((instruction) => instruction.args)
+    .find((args) => args.includes(SHIPPED.slice(0, -1)));
+  if (!gather) throw new Error(`${service.name}: the build stage has no RUN that fills ${SHIPPED}`);
+  const root = path.join(scratch, service.name);
+  const repo = path.join(root, 'repo');
+  const out = path.join(root, 'shipped');
+  for (const dir of prunedWorkspaceDirs(service.workspace)) {
+    mkdirSync(path.join(repo, dir, 'src'), { recursive: true });
+    writeFileSync(path.join(repo, dir, 'src', 'index.ts'), '');
+    if (buildsDist(dir)) {
+      mkdirSync(path.join(repo, dir, 'dist', 'nested'), { recursive: true });
+      writeFileSync(path.join(repo, dir, 'dist', 'nested', 'index.js'), '');
+    }
+    for (const proto of protoFilesUnder(dir)) cpSync(repoPath(proto), path.join(repo, proto));
+  }
+  mkdirSync(path.join(repo, 'node_modules', 'installed', 'dist'), { recursive: true });
+  writeFileSync(path.join(repo, 'node_modules', 'installed', 'dist', 'index.js'), '');
+  writeFileSync(path.join(repo, 'node_modules', 'installed', 'vendored.proto'), '');
+  const result = run('sh', ['-c', gather.replaceAll(SHIPPED.slice(0, -1), out)], { cwd: repo });
+  expect(result.status, result.stderr).toBe(0);
+  const files = readdirSync(out, { recursive: true, encoding: 'utf8' })
+    .filter((file) => statSync(path.join(out, file)).isFile())
+    .map((file) => file.split(path.sep).join('/'))
+    .sort();
+  gatheredBy.set(service.name, files);
+  return files;
+}
+
 describe.each(SERVICES.map((service) => [service.name, service] as const))(
   '%s Dockerfile',
   (name, service) => {
-    const dockerfilePath = `${service.workspace}/Dockerfile`;
-    const dockerfile = parseDockerfile(readRepoFile(dockerfilePath));
+    const dockerfile = parseDockerfile(recipeOf(service));
     const runtime = finalStage(dockerfile);
     const stageNames = new Set(dockerfile.stages.map((stage) => stage.name));
     const pruned = prunedWorkspaceDirs(service.workspace);
@@ -128,7 +181,7 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
       const bases = dockerfile.stages.map((stage) => stage.from).filter((from) => !stageNames.has(from));
       expect(bases.length).toBeGreaterThan(0);
       for (const base of bases) expect(isPinned(base), `${base} is not pinned`).toBe(true);
-      expect(readRepoFile(dockerfilePath)).not.toMatch(/:latest\b/);
+      expect(recipeOf(service)).not.toMatch(/:latest\b/);
     });
 
     it('prunes the monorepo to this app with the turbo version the repository uses', () => {
@@ -145,6 +198,7 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
     it('copies only files that exist in the build context or are produced by an earlier stage', () => {
       for (const stage of dockerfile.stages) {
         for (const copy of instructionsOf(stage, 'COPY').map(parseCopy)) {
+          if (copy.from === 'build' && copy.sources.join() === SHIPPED) continue; // gathered: tested below
           if (copy.heredoc) continue;
           if (copy.from === undefined) {
             for (const source of copy.sources) {
@@ -226,16 +280,28 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
       expect(instructionsOf(runtime, 'CMD')).toEqual([]);
     });
 
-    it('ships every .proto file its workspaces load at run time', () => {
+    it('ships every .proto file and every built dist/ its run-time workspaces load', () => {
       const copied = instructionsOf(runtime, 'COPY')
         .map(parseCopy)
-        .flatMap((copy) => copy.sources.map((source) => source.replace(/^\/repo\//, '')));
-      const needed = [...shippedWorkspaces(workspaces, service.workspace)].flatMap((workspace) =>
-        protoFilesUnder(workspace.dir),
-      );
+        .flatMap((copy) =>
+          copy.from === 'build' && copy.sources.join() === SHIPPED
+            ? gathered(service, dockerfile)
+            : copy.sources.map((source) => source.replace(/^\/repo\//, '')),
+        );
+      const shipped = [...shippedWorkspaces(workspaces, service.workspace)];
+      const needed = [
+        ...shipped.flatMap((workspace) => protoFilesUnder(workspace.dir)),
+        // A Node service loads its workspaces' compiled JavaScript (a static site bundles them).
+        ...(service.runtime === 'node'
+          ? shipped
+              .filter((workspace) => buildsDist(workspace.dir))
+              .map((workspace) => `${workspace.dir}/dist/`)
+          : []),
+      ];
+      if (service.runtime === 'node') expect(needed).toContain(`${service.workspace}/dist/`);
       for (const file of needed) {
         expect(
-          copied.some((source) => file.startsWith(source)),
+          copied.some((source) => file.startsWith(source) || source.startsWith(file)),
           `${file} is not copied into the image`,
         ).toBe(true);
       }
@@ -246,7 +312,7 @@ describe.each(SERVICES.map((service) => [service.name, service] as const))(
 describe.each(
   SERVICES.filter((service) => service.runtime === 'node').map((service) => [service.name, service] as const),
 )('%s Node image', (name, service) => {
-  const dockerfile = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`));
+  const dockerfile = parseDockerfile(recipeOf(service));
   const runtime = finalStage(dockerfile);
   const argv = parseExecForm(instructionsOf(runtime, 'ENTRYPOINT').at(-1) as never);
 
@@ -305,30 +371,66 @@ describe.each(
   });
 });
 
-describe('Node service Dockerfiles', () => {
-  const nodeServices = SERVICES.filter((service) => service.runtime === 'node');
+describe('the Node services’ one recipe (the root Dockerfile, build argument SERVICE)', () => {
+  const text = readRepoFile('Dockerfile');
+  const recipe = parseDockerfile(text);
 
-  /** The instructions (comments aside) with the app's own name replaced by a placeholder. */
-  function recipe(service: (typeof SERVICES)[number]): string[] {
-    return readInstructions(readRepoFile(`${service.workspace}/Dockerfile`)).map((instruction) =>
-      [instruction.keyword, instruction.args, ...instruction.heredocs]
-        .join(' ')
-        .replaceAll(service.name, '<app>'),
-    );
-  }
-
-  it('are one recipe: identical apart from the app name, so a fix to one cannot miss the other', () => {
-    expect(nodeServices.map((service) => service.name)).toEqual(['api-service', 'store-service']);
-    const [first, ...others] = nodeServices.map(recipe);
-    expect(first?.length).toBeGreaterThan(10);
-    for (const other of others) expect(other).toEqual(first);
+  it('builds every Node service in the registry, which names its package and workspace as the recipe does', () => {
+    expect(nodeServices.length).toBeGreaterThan(0);
+    for (const service of nodeServices) {
+      expect(dockerfileOf(service), service.name).toBe('Dockerfile');
+      expect(service.package, service.name).toBe(`@pr-canary/${service.name}`);
+      expect(service.workspace, service.name).toBe(`apps/${service.name}`);
+      expect(readRepoJson<{ name: string }>(`${service.workspace}/package.json`).name).toBe(service.package);
+    }
+    for (const service of SERVICES.filter((candidate) => candidate.runtime !== 'node'))
+      expect(dockerfileOf(service), service.name).toBe(`${service.workspace}/Dockerfile`);
   });
 
-  it('the comparison above can fail: another app name or an extra step shows up as a difference', () => {
-    const api = recipe(nodeServices[0] as (typeof SERVICES)[number]);
-    expect(api.some((line) => line.includes('turbo prune @pr-canary/<app> '))).toBe(true);
-    expect(api.join('\n')).not.toContain('store-service');
+  it('declares ARG SERVICE in every stage that uses it (an undeclared one expands to nothing)', () => {
+    let uses = 0;
+    for (const stage of recipe.stages) {
+      stage.instructions.forEach((instruction, index) => {
+        if (!`${instruction.args} ${instruction.heredocs.join('')}`.includes(SERVICE_ARG)) return;
+        uses += 1;
+        const arg = stage.instructions.findIndex(
+          (candidate) => candidate.keyword === 'ARG' && /^SERVICE(=|$)/.test(candidate.args),
+        );
+        expect(arg >= 0 && arg < index, `${stage.name}: ${instruction.keyword} ${instruction.args}`).toBe(
+          true,
+        );
+      });
+    }
+    expect(uses).toBeGreaterThanOrEqual(4);
+    expect(text).not.toMatch(/ARG SERVICE=/); // no default: a build without it must fail, not build another service
   });
+
+  it('refuses a build without SERVICE with a message that says what to pass', () => {
+    const prune = stageNamed(recipe, 'prune');
+    const guard = instructionsOf(prune, 'RUN').find((instruction) => instruction.args.includes('test -n'));
+    expect(guard).toBeDefined();
+    const unset = run('sh', ['-c', guard?.args ?? ''], { env: { PATH: process.env.PATH } });
+    expect(unset.status).not.toBe(0);
+    expect(unset.stderr).toContain('--build-arg SERVICE=');
+    const set = run('sh', ['-c', guard?.args ?? ''], {
+      env: { PATH: process.env.PATH, SERVICE: 'api-service' },
+    });
+    expect(set.status).toBe(0);
+  });
+
+  it.each(nodeServices.map((service) => [service.name, service] as const))(
+    '%s: the gathering ships exactly its pruned workspaces’ dist/ and .proto files, nothing installed',
+    (_name, service) => {
+      const files = gathered(service, parseDockerfile(recipeOf(service)));
+      const expected = [...prunedWorkspaceDirs(service.workspace)]
+        .flatMap((dir) => [
+          ...(buildsDist(dir) ? [`${dir}/dist/nested/index.js`] : []),
+          ...protoFilesUnder(dir),
+        ])
+        .sort();
+      expect(files).toEqual(expected);
+    },
+  );
 });
 
 describe('web image runtime config', () => {

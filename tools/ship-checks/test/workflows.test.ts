@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { SERVICES } from '../../../.github/scripts/services.mjs';
+import { dockerfileOf, SERVICES } from '../../../.github/scripts/services.mjs';
 import { parseDockerfile } from '../src/dockerfile';
 import { REPO_ROOT, readRepoFile, readRepoJson, repoFileExists, repoPath } from '../src/repo';
 import { externalTool, run } from '../src/tools';
@@ -111,6 +111,11 @@ describe.each(workflows)('%s', (file, workflow) => {
       expect(image?.run, name).toContain(
         'echo "dockerfile=$(node .github/scripts/services.mjs dockerfile "$SERVICE")"',
       );
+      // The root Dockerfile's one Node recipe picks the service by its build argument SERVICE.
+      expect(String(build.with?.['build-args']).split('\n'), name).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+        'SERVICE=${{ matrix.service }}',
+      );
       for (const service of SERVICES) {
         const dockerfile = run('node', [
           repoPath('.github/scripts/services.mjs'),
@@ -118,6 +123,9 @@ describe.each(workflows)('%s', (file, workflow) => {
           service.name,
         ]);
         expect(dockerfile.status, service.name).toBe(0);
+        expect(dockerfile.stdout.trim(), service.name).toBe(
+          service.runtime === 'node' ? 'Dockerfile' : `${service.workspace}/Dockerfile`,
+        );
         expect(repoFileExists(dockerfile.stdout.trim()), service.name).toBe(true);
       }
     }
@@ -201,9 +209,7 @@ describe('Node versions tell one story: the images’ release everywhere', () =>
     'package.json',
   );
   const imageNodes = SERVICES.map((service) => {
-    const image = parseDockerfile(readRepoFile(`${service.workspace}/Dockerfile`)).globalArgs.get(
-      'NODE_IMAGE',
-    );
+    const image = parseDockerfile(readRepoFile(dockerfileOf(service))).globalArgs.get('NODE_IMAGE');
     return /^node:(\d+\.\d+\.\d+)-/.exec(image ?? '')?.[1];
   });
   const imageNode = imageNodes[0];
