@@ -6,7 +6,8 @@
 // A changed file counts for a service when it ends up in that service's image: a file of the
 // service's own workspace, or of a workspace it depends on at runtime (transitively, read from the
 // workspaces' package.json `dependencies`), or a root file every image is built from (lockfile,
-// compiler and build settings). Tests, benchmarks and docs never reach an image and never count.
+// compiler and build settings), or the Dockerfile it is built from (the root one for every Node
+// service). Tests, benchmarks and docs never reach an image and never count.
 // A change under manifests/base/<service>/ counts for that service (its canary runs the PR's manifests).
 //
 // Prints one JSON object (and, with --github-output <file>, appends the same fields as step outputs):
@@ -21,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAsScript } from './cli.mjs';
 import { checkPrNumber } from './image-ref.mjs';
-import { CANARY_SERVICES, canaryLabel } from './services.mjs';
+import { CANARY_SERVICES, canaryLabel, dockerfileOf } from './services.mjs';
 
 /** Root files every image is built from. */
 const GLOBAL_FILES = Object.freeze([
@@ -102,12 +103,14 @@ export function shippedWorkspaces(workspaces, serviceDir) {
 /**
  * @param {string} file  repository-relative path with forward slashes
  * @param {Workspace[]} shipped
- * @param {string} serviceName
+ * @param {import('./services.mjs').Service} service
  */
-function fileShipsWith(file, shipped, serviceName) {
+function fileShipsWith(file, shipped, service) {
   if (NOT_SHIPPED.some((pattern) => pattern.test(file))) return false;
   if (GLOBAL_FILES.includes(file)) return true;
-  if (file.startsWith(`manifests/base/${serviceName}/`)) return true;
+  // The recipe its image is built from (the root Dockerfile, shared by every Node service).
+  if (file === dockerfileOf(service)) return true;
+  if (file.startsWith(`manifests/base/${service.name}/`)) return true;
   return shipped.some((workspace) => file.startsWith(`${workspace.dir}/`));
 }
 
@@ -119,7 +122,7 @@ export function changedServices({ files, workspaces }) {
   const normalized = files.map((file) => file.trim().replace(/^\.\//, '')).filter((file) => file !== '');
   return CANARY_SERVICES.filter((service) => {
     const shipped = shippedWorkspaces(workspaces, service.workspace);
-    return normalized.some((file) => fileShipsWith(file, shipped, service.name));
+    return normalized.some((file) => fileShipsWith(file, shipped, service));
   }).map((service) => service.name);
 }
 

@@ -32,6 +32,11 @@ describe('which canary services a diff changes', () => {
     expect(changed('tsconfig.base.json')).toEqual(['api-service', 'store-service']);
   });
 
+  it('counts the root Dockerfile, the Node services’ one recipe, for every Node service', () => {
+    expect(changed('Dockerfile')).toEqual(['api-service', 'store-service']);
+    expect(changed('apps/web/Dockerfile')).toEqual([]);
+  });
+
   it('ignores tests, benchmarks and docs, which never reach an image', () => {
     expect(
       changed(
