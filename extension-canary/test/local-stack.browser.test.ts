@@ -19,6 +19,8 @@ import {
 let stack: Stack;
 let webOrigin: string;
 let apiOrigin: string;
+/** The stack's trace receiver: the web UI reads the waterfall from it, so the page calls it too. */
+let tracesOrigin: string;
 let browser: ExtensionBrowser;
 let page: Page;
 
@@ -27,7 +29,8 @@ beforeAll(async () => {
   stack = await startStack({ web: true, readyTimeoutMs: 150_000 });
   webOrigin = `http://localhost:${new URL(stack.urls.web ?? '').port}`;
   apiOrigin = new URL(stack.urls.api).origin;
-  browser = await launchFreshExtension([webOrigin, apiOrigin]);
+  tracesOrigin = new URL(stack.urls.traces ?? '').origin;
+  browser = await launchFreshExtension([webOrigin, apiOrigin, tracesOrigin]);
   page = await browser.context.newPage();
 }, 200_000);
 
@@ -67,7 +70,7 @@ describe('the README recipe against the local stack (npm start)', () => {
   it('one click adds the web UI and the API it calls; PR 42 then reaches both canaries', async () => {
     // 1. Open the web UI. 2. Open the popup: "Add this page and the API it calls".
     const popup = await openPopup(browser, page);
-    await addPageAndItsApi(popup, webOrigin, apiOrigin);
+    await addPageAndItsApi(popup, webOrigin, apiOrigin, tracesOrigin);
     // 3. PR 42, Turn on, reload the page.
     await turnOnAs(popup, '42');
     await popup.close();
@@ -114,7 +117,7 @@ describe('the README recipe against the local stack (npm start)', () => {
 
   it('the typed recipe (the two origins by hand) works too: PR 7 goes through the stable api to its store', async () => {
     const popup = await openPopup(browser, page);
-    for (const origin of [webOrigin, apiOrigin]) {
+    for (const origin of [webOrigin, apiOrigin, tracesOrigin]) {
       await popup.locator(`#origins li[data-origin="${origin}"] .remove-origin`).click();
     }
     await expect.poll(() => popup.locator('#origins li').count()).toBe(0);

@@ -168,16 +168,20 @@ export async function turnOn(popup: Page, pr: string, expiryHours?: string): Pro
 }
 
 /** Accepts the popup's "Add this page and the API it calls" offer, after checking that it names both. */
-export async function addPageAndItsApi(popup: Page, pageOrigin: string, apiOrigin: string): Promise<void> {
+export async function addPageAndItsApi(
+  popup: Page,
+  pageOrigin: string,
+  ...calledOrigins: string[]
+): Promise<void> {
   await expect
     .poll(() => popup.locator('#add-current').textContent())
     .toBe('Add this page and the API it calls');
   expect(await popup.locator('#add-current-origins li').allTextContents()).toEqual([
     `${pageOrigin} (this page)`,
-    `${apiOrigin} (called by this page)`,
+    ...calledOrigins.map((origin) => `${origin} (called by this page)`),
   ]);
   await popup.locator('#add-current').click();
-  await expect.poll(() => chosenOrigins(popup)).toEqual([pageOrigin, apiOrigin]);
+  await expect.poll(() => chosenOrigins(popup)).toEqual([pageOrigin, ...calledOrigins]);
 }
 
 /** Two test servers and the extension (granted what `grants` returns) with one page open. */
