@@ -22,6 +22,11 @@ import { createItemsView } from './ui/items';
 import { createNotices, type Notices } from './ui/notices';
 import { createPrPicker } from './ui/pr-picker';
 import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
+import { createVerdictView } from './ui/verdict-view';
+import { fetchVerdict, resolveStackUrl } from './verdict-source';
+
+/** How often the verdict view asks the stack for the chosen PR's latest verdict. */
+const VERDICT_POLL_MS = 2_000;
 
 async function resolveApi(
   search: URLSearchParams,
@@ -117,6 +122,18 @@ async function main(): Promise<void> {
     else notices.error('Ignored the ?trace= parameter: a trace id is 32 hexadecimal digits.');
   }
   const items = createItemsView({ api: client, notices, choice: () => choice });
+  const stackUrl = resolveStackUrl(search.get('stack'), import.meta.env.VITE_STACK_URL);
+  const verdictView = createVerdictView({
+    summary: byId('pr-verdict-summary', HTMLElement),
+    hops: byId('pr-verdict-hops', HTMLOListElement),
+  });
+  /** The verdict of the PR chosen now; a slower answer for an earlier choice is dropped. */
+  async function refreshVerdict(): Promise<void> {
+    const pr = canaryHeaderValue(choice);
+    if (pr === null) return verdictView.show(null, null);
+    const lookup = await fetchVerdict(stackUrl, pr);
+    if (canaryHeaderValue(choice) === pr) verdictView.show(pr, lookup);
+  }
 
   /** One place that makes a choice visible and durable: field, pills, title, URL, storage. */
   function applyChoice(): void {
@@ -143,6 +160,7 @@ async function main(): Promise<void> {
       choice = next;
       applyChoice();
       void items.reload();
+      void refreshVerdict();
     },
     onTryInvalid: (rawKey) => void checkRoute(rawKey),
   });
@@ -151,6 +169,10 @@ async function main(): Promise<void> {
   byId('reload-items', HTMLButtonElement).addEventListener('click', () => void items.reload());
   checkRouteButton.addEventListener('click', () => void checkRoute());
 
+  void refreshVerdict();
+  setInterval(() => {
+    if (document.visibilityState === 'visible') void refreshVerdict();
+  }, VERDICT_POLL_MS);
   await items.reload();
 }
 

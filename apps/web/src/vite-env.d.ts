@@ -5,6 +5,8 @@ interface ImportMetaEnv {
   readonly VITE_API_URL?: string;
   /** The trace receiver for the waterfall (npm start sets it). */
   readonly VITE_TRACES_URL?: string;
+  /** The local stack's control endpoint (verdicts); see src/verdict-source.ts. */
+  readonly VITE_STACK_URL?: string;
 }
 
 interface ImportMeta {

@@ -1,0 +1,163 @@
+/**
+ * `pr-canary analyze` on the local stack: scrape every instance on PR N's path and stable's, drive the
+ * bounded load, scrape again, and judge each hop — the edge from the load's own timings, each
+ * service from the increase of its `pr_canary_*` series (the ones Flagger and Grafana read).
+ */
+import {
+  bucketIncrease,
+  bucketsOf,
+  counterIncrease,
+  type HopObservation,
+  isHttpError,
+  judge,
+  type LabelMatcher,
+  METRIC_FAMILIES,
+  type MetricSample,
+  type Protocol,
+  parseExposition,
+  type SideObservation,
+  sumOf,
+  type Thresholds,
+  type Verdict,
+} from '@pr-canary/canary-analysis';
+import { type Call, driveLoad } from './load';
+
+/** An instance of the running stack as its control endpoint lists it. */
+export interface InstanceEndpoint {
+  service: string;
+  track: string;
+  metricsPort: number | null;
+  state: string;
+}
+
+/** The services on the request path, in path order, and which of their series the load exercises. */
+export interface PathService {
+  name: string;
+  protocol: Protocol;
+  /** Only these calls count (the load's own; not health probes). */
+  filter: Readonly<Record<string, LabelMatcher>>;
+}
+
+export interface AnalyzeOptions {
+  url: string;
+  pr: string;
+  requests: number;
+  concurrency: number;
+  instances: readonly InstanceEndpoint[];
+  path: readonly PathService[];
+  thresholds?: Partial<Thresholds>;
+}
+
+export class AnalyzeError extends Error {
+  override name = 'AnalyzeError';
+}
+
+export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
+  const track = `pr-${opts.pr}`;
+  const sides = opts.path.map((service) => {
+    const stable = running(opts.instances, service.name, 'stable');
+    if (!stable) throw new AnalyzeError(`stable ${service.name} is not running: nothing to compare with`);
+    const declared = opts.instances.find((i) => i.service === service.name && i.track === track);
+    if (declared && declared.state !== 'running')
+      throw new AnalyzeError(
+        `PR ${opts.pr}'s ${service.name} canary is declared but ${declared.state}: its calls would fail`,
+      );
+    return { service, stable, pr: declared ?? stable };
+  });
+  const scrapeAll = () =>
+    Promise.all(sides.map(async (s) => ({ stable: await scrape(s.stable), pr: await scrape(s.pr) })));
+  const before = await scrapeAll();
+  const load = await driveLoad({
+    url: opts.url,
+    pr: opts.pr,
+    requests: opts.requests,
+    concurrency: opts.concurrency,
+  });
+  const after = await scrapeAll();
+  const hops: HopObservation[] = [
+    {
+      hop: 'edge',
+      protocol: 'client',
+      source: `${opts.requests} requests per side through the dev router`,
+      stable: fromCalls('stable', load.stable),
+      pr: fromCalls(track, load.pr),
+    },
+    ...sides.map((side, index): HopObservation => {
+      const family = METRIC_FAMILIES[side.service.protocol];
+      const observe = (
+        instance: InstanceEndpoint,
+        canary: 'absent' | 'present',
+        scrapes: [MetricSample[], MetricSample[]],
+      ) => increase(family, { ...side.service.filter, canary }, instance.track, scrapes);
+      const was = before[index] as { stable: MetricSample[]; pr: MetricSample[] };
+      const is = after[index] as { stable: MetricSample[]; pr: MetricSample[] };
+      return {
+        hop: side.service.name,
+        protocol: side.service.protocol,
+        source:
+          side.pr === side.stable
+            ? `${family.requests}: PR ${opts.pr} has no ${side.service.name} canary, so stable's instance served both`
+            : family.requests,
+        stable: observe(side.stable, 'absent', [was.stable, is.stable]),
+        pr: observe(side.pr, 'present', [was.pr, is.pr]),
+      };
+    }),
+  ];
+  return judge({ pr: opts.pr, mode: 'local load', hops, thresholds: opts.thresholds });
+}
+
+function running(
+  instances: readonly InstanceEndpoint[],
+  service: string,
+  track: string,
+): InstanceEndpoint | undefined {
+  return instances.find(
+    (i) => i.service === service && i.track === track && i.state === 'running' && i.metricsPort,
+  );
+}
+
+function fromCalls(track: string, calls: readonly Call[]): SideObservation {
+  return {
+    track,
+    calls: calls.length,
+    errors: calls.filter((c) => isHttpError(c.status)).length,
+    latencies: { kind: 'samples', ms: calls.map((c) => c.ms) },
+  };
+}
+
+function increase(
+  family: (typeof METRIC_FAMILIES)[Protocol],
+  filter: Record<string, LabelMatcher>,
+  track: string,
+  [before, after]: [MetricSample[], MetricSample[]],
+): SideObservation {
+  const errorFilter = { ...filter, [family.errorLabel]: new RegExp(family.errorPattern) };
+  const calls = counterIncrease(
+    sumOf(before, family.requests, filter),
+    sumOf(after, family.requests, filter),
+  );
+  const errors = counterIncrease(
+    sumOf(before, family.requests, errorFilter),
+    sumOf(after, family.requests, errorFilter),
+  );
+  return {
+    track,
+    calls,
+    errors: Math.min(errors, calls),
+    latencies: {
+      kind: 'buckets',
+      buckets: bucketIncrease(
+        bucketsOf(before, family.duration, filter),
+        bucketsOf(after, family.duration, filter),
+      ),
+    },
+  };
+}
+
+async function scrape(instance: InstanceEndpoint): Promise<MetricSample[]> {
+  const url = `http://127.0.0.1:${instance.metricsPort}/metrics`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+  if (!response?.ok)
+    throw new AnalyzeError(`could not read the metrics of ${instance.service} ${instance.track}`);
+  return parseExposition(await response.text());
+}

@@ -1,0 +1,236 @@
+/** `pr-canary analyze` and `pr-canary fault`: the verdict on a PR, and faults to make one fail on purpose. */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import {
+  exitCodeFor,
+  judge,
+  observeCluster,
+  prometheusHttp,
+  renderText,
+  type Thresholds,
+  type Verdict,
+} from '@pr-canary/canary-analysis';
+import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
+import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
+import { LoadUsageError, loopbackOrigin } from '../analyze/load';
+import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
+
+export const ANALYZE_HELP = `Usage: pr-canary analyze --pr N [--requests 200] [--concurrency 4] [--json FILE] [--control URL]
+       pr-canary analyze --pr N --prometheus URL --canaries api,store [--window 30m] [--json FILE]
+
+Compares PR N with stable at every hop — error rate (Fisher's exact test) and latency (Mann-Whitney U,
+p99 tail) — from the same pr_canary_* series the Flagger MetricTemplates and the Grafana dashboard
+read, and prints a verdict: PASS, FAIL (significantly worse by more than the tolerance) or CANNOT TELL
+(too few calls). Locally it drives REQUESTS requests through stable and as many through PR N
+(interleaved, loopback only) and reads each instance's metrics before and after; with --prometheus it
+asks Prometheus what the services saw over the last WINDOW.
+
+  --pr N                  the PR number
+  --requests N            requests per side (default 200, 20-5000)
+  --concurrency N         requests in flight (default 4, 1-64)
+  --control URL           the local stack's control endpoint (default http://127.0.0.1:8090)
+  --prometheus URL        judge from Prometheus instead (a cluster; e.g. a port-forward)
+  --canaries LIST         with --prometheus: the services PR N has canaries of (api, store)
+  --window DURATION       with --prometheus: how far back to look (default 30m)
+  --max-error-increase F  error-rate points the PR may add (default 0.05)
+  --max-p50-increase MS   (default 25)     --max-p99-increase MS   (default 50)
+  --json FILE             also write the verdict as JSON (- for stdout instead of text)
+
+Exit code: 0 pass, 1 fail, 3 cannot tell, 2 usage error.`;
+
+export const FAULT_HELP = `Usage: pr-canary fault <PR|stable>:<service>:<spec> [--control URL]
+       pr-canary fault --list [--control URL]
+
+Sets the faults of one instance of the running local stack (npm start), e.g.
+  pr-canary fault 42:store:error-rate=0.2            every fifth call of PR 42's store fails (UNAVAILABLE)
+  pr-canary fault 42:store:latency=100ms             every call of PR 42's store takes 100 ms longer
+  pr-canary fault 42:store:fail=GetItem              GetItem always fails
+  pr-canary fault 42:api:fail=GET /api/items/:id     that route always answers 503
+  pr-canary fault 42:store:none                      back to normal
+
+Spec: error-rate=F, error-code=CODE, latency=D, latency-rate=F, fail=NAME (comma-separated). The same
+faults can be set at start: npm start -- --fault 42:store:error-rate=0.2.`;
+
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const DEFAULT_CONTROL = 'http://127.0.0.1:8090';
+
+export async function runAnalyze(args: readonly string[], out: Output): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      pr: { type: 'string' },
+      requests: { type: 'string', default: '200' },
+      concurrency: { type: 'string', default: '4' },
+      control: { type: 'string', default: DEFAULT_CONTROL },
+      prometheus: { type: 'string' },
+      canaries: { type: 'string' },
+      window: { type: 'string', default: '30m' },
+      'max-error-increase': { type: 'string' },
+      'max-p50-increase': { type: 'string' },
+      'max-p99-increase': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out.stdout(`${ANALYZE_HELP}\n`);
+    return 0;
+  }
+  if (values.pr === undefined || !PR_NUMBER_PATTERN.test(values.pr))
+    throw new CliUsageError('--pr must be a PR number (1-999999999)');
+  const pr = values.pr;
+  const thresholds: Partial<Thresholds> = {};
+  if (values['max-error-increase'] !== undefined)
+    thresholds.maxErrorRateIncrease = decimal(
+      values['max-error-increase'],
+      '--max-error-increase',
+      0.0001,
+      0.9999,
+    );
+  if (values['max-p50-increase'] !== undefined)
+    thresholds.maxP50IncreaseMs = decimal(values['max-p50-increase'], '--max-p50-increase', 0, 60_000);
+  if (values['max-p99-increase'] !== undefined)
+    thresholds.maxP99IncreaseMs = decimal(values['max-p99-increase'], '--max-p99-increase', 0, 60_000);
+  let verdict: Verdict;
+  if (values.prometheus !== undefined) {
+    const canaries = new Set(
+      (values.canaries ?? '')
+        .split(',')
+        .filter((s) => s !== '')
+        .map(pathService),
+    );
+    const hops = await observeCluster({
+      query: prometheusHttp(httpUrl(values.prometheus, '--prometheus')),
+      pr,
+      window: values.window,
+      services: PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) })),
+    }).catch((error: unknown) => {
+      if (error instanceof RangeError) throw new CliUsageError(error.message);
+      throw error;
+    });
+    verdict = judge({ pr, mode: `prometheus ${values.window}`, hops, thresholds });
+  } else {
+    const control = loopbackOrigin(values.control);
+    const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(
+      control,
+      '/instances',
+    );
+    verdict = await analyzeLocal({
+      url: apiUrl,
+      pr,
+      requests: whole(values.requests, '--requests', 20, 5_000),
+      concurrency: whole(values.concurrency, '--concurrency', 1, 64),
+      instances,
+      path: PATH_SERVICES,
+      thresholds,
+    });
+    // The web UI shows the latest verdict per PR; failing to hand it over does not change the verdict.
+    await fetch(`${control}/verdicts/${pr}`, { method: 'PUT', body: JSON.stringify(verdict) }).catch(
+      () => undefined,
+    );
+  }
+  if (values.json === '-') out.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
+  else {
+    out.stdout(renderText(verdict));
+    if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(verdict, null, 2)}\n`);
+  }
+  return exitCodeFor(verdict.outcome);
+}
+
+export async function runFault(args: readonly string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      control: { type: 'string', default: DEFAULT_CONTROL },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out.stdout(`${FAULT_HELP}\n`);
+    return 0;
+  }
+  const control = loopbackOrigin(values.control);
+  if (values.list) {
+    if (positionals.length > 0) throw new CliUsageError('--list takes no fault');
+    const { instances } = await controlGet<{
+      instances: { service: string; track: string; faults: string }[];
+    }>(control, '/faults');
+    for (const i of instances) out.stdout(`${i.service.padEnd(14)} ${i.track.padEnd(8)} ${i.faults}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new CliUsageError(
+      'give one fault, e.g. pr-canary fault 42:store:error-rate=0.2 (quote it if it has spaces)',
+    );
+  let target: ReturnType<typeof parseFaultTarget>;
+  try {
+    target = parseFaultTarget(positionals[0] as string);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new CliUsageError(error.message);
+    throw error;
+  }
+  const service = pathService(target.service);
+  const response = await fetch(`${control}/faults/${target.track}/${service.name}`, {
+    method: 'PUT',
+    body: formatFaultSpec(target.spec),
+  }).catch(() => {
+    throw new AnalyzeError(`no local stack answers at ${control} (start it with npm start)`);
+  });
+  const answer = (await response.json().catch(() => ({}))) as { faults?: string; error?: string };
+  if (!response.ok) {
+    out.stderr(`pr-canary: ${answer.error ?? `HTTP ${response.status}`}\n`);
+    return response.status === 400 || response.status === 404 ? 2 : 1;
+  }
+  out.stdout(`${service.name} ${target.track}: ${answer.faults}\n`);
+  return 0;
+}
+
+async function controlGet<T>(control: string, path: string): Promise<T> {
+  const response = await fetch(`${control}${path}`, { signal: AbortSignal.timeout(10_000) }).catch(() => {
+    throw new AnalyzeError(
+      `no local stack answers at ${control} (start it with npm start, or give --control)`,
+    );
+  });
+  if (!response.ok) throw new AnalyzeError(`the stack's control endpoint answered HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+function whole(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < min || n > max)
+    throw new CliUsageError(`${flag} must be a whole number ${min}-${max}`);
+  return n;
+}
+
+function decimal(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^[0-9]*\.?[0-9]+$/.test(value) || n < min || n > max)
+    throw new CliUsageError(`${flag} must be a number ${min}-${max}`);
+  return n;
+}
+
+function httpUrl(value: string, flag: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    throw new CliUsageError(`${flag} must be an http(s) URL`);
+  return value;
+}
+
+export function isCliUsageError(error: unknown): boolean {
+  return (
+    error instanceof CliUsageError ||
+    error instanceof LoadUsageError ||
+    error instanceof UnknownServiceError ||
+    error instanceof FaultSpecError
+  );
+}

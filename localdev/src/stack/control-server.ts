@@ -1,0 +1,218 @@
+/**
+ * The stack's control endpoint (loopback only): which instances run where (their metrics ports too),
+ * their faults, and the latest verdict per PR. `pr-canary fault` and `pr-canary analyze` talk to it;
+ * the web UI reads verdicts from it (CORS for the web UI's origins, GET only).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
+import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
+import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+
+export interface ControlInstance {
+  service: string;
+  track: string;
+  version: string;
+  state: string;
+  port: number | null;
+  metricsPort: number | null;
+}
+
+export interface ControlTarget {
+  /** The router's HTTP entry. */
+  apiUrl(): string;
+  instances(): ControlInstance[];
+  /** Sets an instance's faults (the instance validates them) and keeps them for its restarts; resolves with the spec in force. */
+  setFaults(service: string, track: string, spec: string): Promise<string>;
+}
+
+export interface ControlServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+const TRACK = /^(stable|pr-[1-9][0-9]{0,8})$/;
+const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
+const MAX_VERDICTS = 50;
+
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startControlServer(opts: {
+  target: ControlTarget;
+  port: number;
+  host: string;
+  /** Browser origins that may read verdicts (the web UI). */
+  corsOrigins: () => readonly string[];
+}): Promise<ControlServer> {
+  const verdicts = new Map<string, Verdict>();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const status = error instanceof ControlError ? error.status : 500;
+      const message = error instanceof ControlError ? error.message : 'control endpoint failed';
+      send(res, status, { error: message });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin && opts.corsOrigins().includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+    }
+    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    const parts = path.split('/').filter((p) => p !== '');
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') return void res.writeHead(204).end();
+    if (parts[0] === 'instances' && parts.length === 1 && method === 'GET')
+      return send(res, 200, { apiUrl: opts.target.apiUrl(), instances: opts.target.instances() });
+    if (parts[0] === 'faults') return faults(req, res, parts.slice(1), method);
+    if (parts[0] === 'verdicts') return verdictRoute(req, res, parts.slice(1), method);
+    throw new ControlError(404, 'no such control path (try /instances, /faults, /verdicts)');
+  }
+
+  async function faults(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rest: string[],
+    method: string,
+  ): Promise<void> {
+    if (rest.length === 0 && method === 'GET') {
+      const list = await Promise.all(
+        opts.target.instances().map(async (i) => ({
+          service: i.service,
+          track: i.track,
+          state: i.state,
+          faults: await instanceFaults(i),
+        })),
+      );
+      return send(res, 200, { instances: list });
+    }
+    const [track, service] = rest;
+    if (rest.length !== 2 || !track || !service || !TRACK.test(track) || !SERVICE.test(service))
+      throw new ControlError(404, 'faults of one instance are at /faults/<stable|pr-N>/<service>');
+    if (method !== 'PUT' && method !== 'DELETE') throw new ControlError(405, 'use PUT or DELETE');
+    let spec = 'none';
+    if (method === 'PUT') {
+      try {
+        spec = formatFaultSpec(parseFaultSpec(await body(req)));
+      } catch (error) {
+        if (error instanceof FaultSpecError) throw new ControlError(400, error.message);
+        throw error;
+      }
+    }
+    const inForce = await opts.target.setFaults(service, track, spec);
+    send(res, 200, { service, track, faults: inForce });
+  }
+
+  async function verdictRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rest: string[],
+    method: string,
+  ): Promise<void> {
+    if (rest.length === 0 && method === 'GET')
+      return send(res, 200, {
+        verdicts: [...verdicts.values()].map(({ pr, outcome, createdAt }) => ({ pr, outcome, createdAt })),
+      });
+    const [pr] = rest;
+    if (rest.length !== 1 || !pr || !PR_NUMBER_PATTERN.test(pr))
+      throw new ControlError(404, 'a verdict is at /verdicts/<PR number>');
+    if (method === 'GET') {
+      const verdict = verdicts.get(pr);
+      if (!verdict)
+        throw new ControlError(404, `no verdict for PR ${pr} yet: run npx pr-canary analyze --pr ${pr}`);
+      return send(res, 200, verdict);
+    }
+    if (method !== 'PUT') throw new ControlError(405, 'use GET or PUT');
+    let verdict: Verdict;
+    try {
+      verdict = parseVerdict(JSON.parse(await body(req)));
+    } catch {
+      throw new ControlError(400, 'the body is not a pr-canary verdict');
+    }
+    if (verdict.pr !== pr) throw new ControlError(400, `the verdict is for PR ${verdict.pr}, not ${pr}`);
+    verdicts.delete(pr);
+    verdicts.set(pr, verdict);
+    if (verdicts.size > MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value as string);
+    send(res, 200, { pr, outcome: verdict.outcome });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${opts.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** What a running instance says its faults are; `unreachable` if it does not answer. */
+async function instanceFaults(instance: ControlInstance): Promise<string> {
+  if (instance.state !== 'running' || !instance.metricsPort) return instance.state;
+  const response = await fetch(`http://127.0.0.1:${instance.metricsPort}/faults`, {
+    signal: AbortSignal.timeout(3_000),
+  }).catch(() => undefined);
+  if (!response?.ok) return 'unreachable';
+  const answer = (await response.json().catch(() => ({}))) as { faults?: unknown };
+  return typeof answer.faults === 'string' ? answer.faults : 'unreachable';
+}
+
+/** PUTs a spec to an instance's admin endpoint; the instance's own 400 message is passed on. */
+export async function putInstanceFaults(metricsPort: number, spec: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/faults`, {
+    method: 'PUT',
+    body: spec,
+    headers: { 'content-type': 'text/plain' },
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => undefined);
+  if (!response) throw new ControlError(503, 'the instance did not answer');
+  const answer = (await response.json().catch(() => ({}))) as { faults?: string; error?: string };
+  if (response.status === 400 && typeof answer.error === 'string') throw new ControlError(400, answer.error);
+  if (!response.ok || typeof answer.faults !== 'string')
+    throw new ControlError(502, `the instance refused the faults (HTTP ${response.status})`);
+  return answer.faults;
+}
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ControlError(413, 'body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) return;
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .end(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,152 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { judge } from '@pr-canary/canary-analysis';
+import { FaultInjector, handleFaultAdmin } from '@pr-canary/canary-context';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { driveLoad, LoadUsageError, loopbackOrigin } from '../../src/analyze/load';
+import { type ControlInstance, putInstanceFaults, startControlServer } from '../../src/stack/control-server';
+
+/** An instance's metrics port with the real faults admin handler on it. */
+async function adminPort(): Promise<{ port: number; faults: FaultInjector }> {
+  const faults = new FaultInjector({
+    protocol: 'grpc',
+    knownCalls: () => ['/store.v1.ItemsService/GetItem'],
+  });
+  const server = createServer((req, res) => {
+    if (!handleFaultAdmin(faults, req, res)) res.writeHead(404).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as AddressInfo).port, faults };
+}
+
+async function control(instances: ControlInstance[]) {
+  const server = await startControlServer({
+    host: '127.0.0.1',
+    port: 0,
+    corsOrigins: () => ['http://127.0.0.1:5173'],
+    target: {
+      apiUrl: () => 'http://127.0.0.1:8080',
+      instances: () => instances,
+      setFaults: async (service, track, spec) => {
+        const instance = instances.find((i) => i.service === service && i.track === track);
+        if (!instance?.metricsPort) throw new Error('no such instance');
+        return putInstanceFaults(instance.metricsPort, spec);
+      },
+    },
+  });
+  onTestFinished(() => server.close());
+  return server.url;
+}
+
+const verdict = judge({
+  pr: '42',
+  mode: 'test',
+  hops: [
+    {
+      hop: 'edge',
+      protocol: 'client',
+      source: 'test',
+      stable: {
+        track: 'stable',
+        calls: 20,
+        errors: 0,
+        latencies: { kind: 'samples', ms: Array(20).fill(5) },
+      },
+      pr: { track: 'pr-42', calls: 20, errors: 0, latencies: { kind: 'samples', ms: Array(20).fill(5) } },
+    },
+  ],
+});
+
+describe('the stack control endpoint', () => {
+  it('sets an instance’s faults through its admin port, passes its refusal on, and lists them', async () => {
+    const store = await adminPort();
+    const url = await control([
+      {
+        service: 'store-service',
+        track: 'pr-42',
+        version: '1',
+        state: 'running',
+        port: 1,
+        metricsPort: store.port,
+      },
+      {
+        service: 'api-service',
+        track: 'stable',
+        version: '1',
+        state: 'starting',
+        port: null,
+        metricsPort: null,
+      },
+    ]);
+    const set = await fetch(`${url}/faults/pr-42/store-service`, { method: 'PUT', body: 'error-rate=20%' });
+    expect(await set.json()).toEqual({ service: 'store-service', track: 'pr-42', faults: 'error-rate=0.2' });
+    expect(store.faults.spec.errorRate).toBe(0.2);
+    const refused = await fetch(`${url}/faults/pr-42/store-service`, {
+      method: 'PUT',
+      body: 'fail=ListItems',
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/does not serve/);
+    const bad = await fetch(`${url}/faults/pr-42/store-service`, { method: 'PUT', body: 'latency=fast' });
+    expect(((await bad.json()) as { error: string }).error).toBe(
+      'latency must be a duration such as 100ms or 1.5s',
+    );
+    const list = (await (await fetch(`${url}/faults`)).json()) as { instances: { faults: string }[] };
+    expect(list.instances.map((i) => i.faults)).toEqual(['error-rate=0.2', 'starting']);
+    expect((await fetch(`${url}/faults/pr-042/store-service`, { method: 'PUT', body: 'none' })).status).toBe(
+      404,
+    );
+  });
+
+  it('keeps the latest verdict per PR for the web UI (CORS for its origin only), and refuses anything else', async () => {
+    const url = await control([]);
+    expect((await fetch(`${url}/verdicts/42`)).status).toBe(404);
+    expect((await fetch(`${url}/verdicts/42`, { method: 'PUT', body: JSON.stringify(verdict) })).status).toBe(
+      200,
+    );
+    const read = await fetch(`${url}/verdicts/42`, { headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(read.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    expect(((await read.json()) as { outcome: string }).outcome).toBe('inconclusive');
+    const other = await fetch(`${url}/verdicts/42`, { headers: { origin: 'http://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(`${url}/verdicts/7`, { method: 'PUT', body: JSON.stringify(verdict) })).status).toBe(
+      400,
+    );
+    expect((await fetch(`${url}/verdicts/7`, { method: 'PUT', body: '{"schema":1}' })).status).toBe(400);
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+});
+
+describe('the analyze load', () => {
+  it('runs only on this machine', async () => {
+    expect(loopbackOrigin('http://localhost:8080/x')).toBe('http://localhost:8080');
+    expect(() => loopbackOrigin('http://10.0.0.1:8080')).toThrow(LoadUsageError);
+    expect(() => loopbackOrigin('https://api.example.com')).toThrow(/http \(the local stack\)/);
+    await expect(
+      driveLoad({ url: 'http://example.com', pr: '1', requests: 1, concurrency: 1 }),
+    ).rejects.toThrow(/only on this machine/);
+  });
+
+  it('interleaves the sides and sends X-Canary only on the PR side', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['x-canary'] as string | undefined);
+      res.writeHead(req.headers['x-canary'] ? 503 : 200).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const load = await driveLoad({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      pr: '42',
+      requests: 10,
+      concurrency: 1,
+    });
+    expect(seen.slice(0, 4)).toEqual([undefined, '42', undefined, '42']);
+    expect(load.stable.map((c) => c.status)).toEqual(Array(10).fill(200));
+    expect(load.pr.map((c) => c.status)).toEqual(Array(10).fill(503));
+  });
+});
