@@ -4,6 +4,8 @@
  * Chrome only shows the permission prompt in response to a click or key press.
  * Anything that came from a server is written with textContent, never as HTML.
  */
+
+import { verdictLink } from './links';
 import type { PopupRequest, PopupResponse, View } from './messages';
 import {
   describeWildcard,
@@ -137,6 +139,13 @@ function renderStatus({ state, injecting }: View): void {
   } else {
     status.dataset.state = 'off';
     status.textContent = 'Off: nothing is sent';
+  }
+  const link = injecting ? verdictLink(state.pr) : undefined;
+  element('verdict-link-box').hidden = link === undefined;
+  const anchor = element<HTMLAnchorElement>('verdict-link');
+  if (link) {
+    anchor.href = link;
+    anchor.textContent = `PR ${state.pr}'s verdict and route in the local web UI`;
   }
 }
 

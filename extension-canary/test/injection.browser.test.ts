@@ -100,6 +100,11 @@ describe('X-Canary injection in Chromium', () => {
     expect(await popup.locator('#status').textContent()).toContain('X-Canary 123 to 1 origin');
     expect(await popup.locator('#message').isHidden()).toBe(true);
     expect(await badgeText(browser)).toBe('123');
+    // The popup links to the picture of this PR's verdict (and route) in the local web UI.
+    expect(await popup.locator('#verdict-link').getAttribute('href')).toBe(
+      'http://localhost:5173/?pr=123#verdict',
+    );
+    expect(await popup.locator('#verdict-link-box').isVisible()).toBe(true);
     await popup.close();
 
     clearRecords();
