@@ -3,7 +3,8 @@
 //
 //   node canary-comment.mjs render --pr 42 --sha <40-hex> --owner acme --build '["api-service"]' \
 //        --probe passed|failed|skipped [--api-url https://api.example.com] [--web-url …] \
-//        [--run-url …] [--argocd-url …] [--grafana-url …]          → markdown on stdout
+//        [--run-url …] [--argocd-url …] [--grafana-url …] [--verdict verdict.md]  → markdown on stdout
+//   (verdict.md: what `pr-canary analyze --markdown` wrote — PR vs stable per hop)
 //   gh api --paginate repos/o/r/issues/42/comments --jq '.[] | {id, user: .user.login, body}' \
 //     | node canary-comment.mjs find-id                                → id of our comment, or nothing
 //
@@ -45,9 +46,29 @@ export function safeUrl(raw, name) {
   return text;
 }
 
+/** The verdict table `pr-canary analyze --markdown` writes: a few lines of fixed wording and numbers. */
+const MAX_VERDICT_LINES = 24;
+const MAX_VERDICT_CHARS = 4000;
+
+/**
+ * Checks the verdict markdown before it goes into the comment: it must be analyze's own shape (it
+ * starts with **Verdict:**) and carry no HTML, links, images or code spans.
+ * @param {string} markdown
+ */
+export function checkVerdictMarkdown(markdown) {
+  const text = markdown.trim();
+  if (!text.startsWith('**Verdict:**'))
+    throw new Error('--verdict is not what pr-canary analyze --markdown writes');
+  if (text.length > MAX_VERDICT_CHARS || text.split('\n').length > MAX_VERDICT_LINES)
+    throw new Error('--verdict is longer than a verdict');
+  if (/[<>`]|\]\(|!\[/.test(text)) throw new Error('--verdict may not contain HTML, links or code');
+  return text;
+}
+
 /**
  * @param {{ pr: string, sha: string, owner: string, build: string[], probe: ProbeOutcome,
- *   apiUrl?: string, webUrl?: string, runUrl?: string, argocdUrl?: string, grafanaUrl?: string }} input
+ *   apiUrl?: string, webUrl?: string, runUrl?: string, argocdUrl?: string, grafanaUrl?: string,
+ *   verdict?: string }} input
  */
 export function renderComment(input) {
   const pr = checkPrNumber(input.pr);
@@ -70,6 +91,7 @@ export function renderComment(input) {
     '',
     `**Probe:** ${PROBE_TEXT[input.probe]}`,
     '',
+    ...(input.verdict === undefined ? [] : [checkVerdictMarkdown(input.verdict), '']),
     ...tryItSection(pr, api),
     ...browserSection(pr, api, safeUrl(input.webUrl, 'web-url')),
     ...linksSection(pr, input),
@@ -186,6 +208,7 @@ export function main(argv, readStdin) {
       'run-url': { type: 'string' },
       'argocd-url': { type: 'string' },
       'grafana-url': { type: 'string' },
+      verdict: { type: 'string' },
     },
   });
   const probe = values.probe;
@@ -208,6 +231,7 @@ export function main(argv, readStdin) {
     runUrl: values['run-url'],
     argocdUrl: values['argocd-url'],
     grafanaUrl: values['grafana-url'],
+    verdict: values.verdict === undefined ? undefined : readFileSync(values.verdict, 'utf8'),
   });
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the canary comment for this run and creates or edits it on the PR.
 # Env: PR, HEAD_SHA, OWNER, BUILD (JSON array), OUTCOME (success|failure|skipped|''), GITHUB_REPOSITORY,
-#      GH_TOKEN, and optional API_URL, WEB_URL, ARGOCD_URL, GRAFANA_URL, RUN_URL.
+#      GH_TOKEN, and optional API_URL, WEB_URL, ARGOCD_URL, GRAFANA_URL, RUN_URL, VERDICT_FILE
+#      (the markdown of pr-canary analyze --markdown).
 set -euo pipefail
 
 : "${PR:?PR is required}" "${HEAD_SHA:?HEAD_SHA is required}" "${OWNER:?OWNER is required}"
@@ -19,6 +20,7 @@ args=(render --pr "$PR" --sha "$HEAD_SHA" --owner "$OWNER" --build "${BUILD:-[]}
 [[ -z "${ARGOCD_URL:-}" ]] || args+=(--argocd-url "$ARGOCD_URL")
 [[ -z "${GRAFANA_URL:-}" ]] || args+=(--grafana-url "$GRAFANA_URL")
 [[ -z "${RUN_URL:-}" ]] || args+=(--run-url "$RUN_URL")
+[[ -z "${VERDICT_FILE:-}" || ! -s "${VERDICT_FILE}" ]] || args+=(--verdict "$VERDICT_FILE")
 
 body_file="$(mktemp)"
 trap 'rm -f "$body_file"' EXIT

@@ -6,6 +6,7 @@ import {
   judge,
   observeCluster,
   prometheusHttp,
+  renderMarkdown,
   renderText,
   type Thresholds,
   type Verdict,
@@ -36,6 +37,7 @@ asks Prometheus what the services saw over the last WINDOW.
   --max-error-increase F  error-rate points the PR may add (default 0.05)
   --max-p50-increase MS   (default 25)     --max-p99-increase MS   (default 50)
   --json FILE             also write the verdict as JSON (- for stdout instead of text)
+  --markdown FILE         also write it as markdown (the PR comment's verdict table)
 
 Exit code: 0 pass, 1 fail, 3 cannot tell, 2 usage error.`;
 
@@ -78,6 +80,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
       'max-p50-increase': { type: 'string' },
       'max-p99-increase': { type: 'string' },
       json: { type: 'string' },
+      markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -143,6 +146,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
     out.stdout(renderText(verdict));
     if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(verdict, null, 2)}\n`);
   }
+  if (values.markdown !== undefined) await writeFile(values.markdown, renderMarkdown(verdict));
   return exitCodeFor(verdict.outcome);
 }
 
