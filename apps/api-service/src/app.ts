@@ -4,7 +4,13 @@
  */
 
 import cors from '@fastify/cors';
-import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
+import {
+  canaryFastifyPlugin,
+  FaultInjector,
+  faultFastifyPlugin,
+  type InstanceIdentity,
+  type ServiceMetrics,
+} from '@pr-canary/canary-context';
 import {
   CANARY_HEADER,
   CANARY_WARNING_HEADER,
@@ -40,6 +46,8 @@ export interface AppDependencies {
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
+  /** Faults on purpose (CANARY_FAULTS); see faultsFor. */
+  faults?: FaultInjector;
 }
 
 export const SERVICE_NAME = 'api-service';
@@ -61,7 +69,21 @@ export function identityFromConfig(config: ApiConfig): InstanceIdentity {
   return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
 }
 
-export function buildApp({ config, store, logger, metrics }: AppDependencies): FastifyInstance {
+/** The instance's faults, from its config; every injected one logged and counted. */
+export function faultsFor(
+  config: ApiConfig,
+  logger: FastifyBaseLogger,
+  metrics: ServiceMetrics,
+): FaultInjector {
+  return new FaultInjector({
+    protocol: 'http',
+    spec: config.CANARY_FAULTS,
+    onInjected: (kind) => metrics.countInjectedFault(kind),
+    logger,
+  });
+}
+
+export function buildApp({ config, store, logger, metrics, faults }: AppDependencies): FastifyInstance {
   const identity = identityFromConfig(config);
   const readiness: Readiness = { accepting: true };
   const headerOptions = { identity, trustHeader: config.CANARY_HEADER_TRUSTED };
@@ -84,6 +106,7 @@ export function buildApp({ config, store, logger, metrics }: AppDependencies): F
     readiness.accepting = false;
   });
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
+  app.register(faultFastifyPlugin, { faults: faults ?? faultsFor(config, logger, metrics) });
   installClosingAnswer(app);
   app.register(cors, {
     origin: [...config.CORS_ALLOWED_ORIGINS],

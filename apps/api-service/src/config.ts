@@ -3,6 +3,7 @@
  * that knows the variable names (manifests and Dockerfile checks import `configSchema` for them).
  */
 import {
+  assertFaultsAllowed,
   commonEnvSchema,
   hostVariable,
   millisecondsVariable,
@@ -83,5 +84,7 @@ export type ApiConfig = z.infer<typeof configSchema>;
 
 /** Parses and freezes the configuration; throws `ConfigError` naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
-  return parseEnv(configSchema, env);
+  const config = parseEnv(configSchema, env);
+  assertFaultsAllowed(config);
+  return config;
 }

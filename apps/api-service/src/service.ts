@@ -12,7 +12,7 @@ import {
   routeLibraryLogs,
   startMetricsServer,
 } from '@pr-canary/service-kit';
-import { buildApp, identityFromConfig, listen } from './app';
+import { buildApp, faultsFor, identityFromConfig, listen } from './app';
 import type { ApiConfig } from './config';
 import { createStoreClient } from './store-client';
 
@@ -26,9 +26,15 @@ export async function startService(config: ApiConfig, options: StartOptions = {}
   // grpc-js logs through this process's service logger from now on (one per process; see service-kit).
   routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
-  const metricsServer = await startMetricsServer({ metrics, port: config.METRICS_PORT, host: config.HOST });
+  const faults = faultsFor(config, logger, metrics);
+  const metricsServer = await startMetricsServer({
+    metrics,
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    faults: config.CANARY_FAULTS_ADMIN ? faults : undefined,
+  });
   const store = createStoreClient({ addr: config.STORE_ADDR, deadlineMs: config.STORE_DEADLINE_MS, metrics });
-  const app = buildApp({ config, store, logger, metrics });
+  const app = buildApp({ config, store, logger, metrics, faults });
   const port = await listen(app, config.HOST, config.PORT).catch(async (error: unknown) => {
     store.close();
     await metricsServer.close();

@@ -65,6 +65,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses faults where the key is untrusted (production)', () => {
+    expect(() =>
+      loadConfig({ ...REQUIRED, CANARY_HEADER_TRUSTED: 'false', CANARY_FAULTS: 'error-rate=0.5' }),
+    ).toThrow(/CANARY_FAULTS must not be set where the canary key is untrusted/);
+    expect(loadConfig({ ...REQUIRED, CANARY_FAULTS: 'fail=GET /api/items/:id' }).CANARY_FAULTS.fail).toEqual([
+      'GET /api/items/:id',
+    ]);
+  });
+
   it('requires STORE_ADDR', () => {
     expect(configErrorMessage({})).toContain('STORE_ADDR');
   });
@@ -114,6 +123,8 @@ describe('loadConfig', () => {
   it('exposes the schema with every variable the api reads', () => {
     expect(Object.keys(configSchema.shape).sort()).toEqual(
       [
+        'CANARY_FAULTS',
+        'CANARY_FAULTS_ADMIN',
         'CANARY_HEADER_TRUSTED',
         'CANARY_TRACK',
         'CORS_ALLOWED_ORIGINS',

@@ -5,6 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   canaryServerInterceptor,
+  type FaultInjector,
+  faultServerInterceptor,
   type InstanceIdentity,
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
@@ -30,6 +32,8 @@ export interface AppDependencies {
   health?: HealthRegistry;
   /** CANARY_HEADER_TRUSTED: when false, incoming `x-canary` is ignored. Default true. */
   trustCanaryKey?: boolean;
+  /** Faults on purpose (CANARY_FAULTS); acted on after the canary interceptor, so metrics and served-by see them. */
+  faults?: FaultInjector;
 }
 
 /**
@@ -45,6 +49,7 @@ export function buildApp(deps: AppDependencies): grpc.Server {
         trustKey: deps.trustCanaryKey ?? true,
         metrics: deps.metrics,
       }),
+      ...(deps.faults ? [faultServerInterceptor(deps.faults)] : []),
     ],
   });
   server.addService(itemsServiceDefinition(), createItemsHandlers({ repo: deps.repo, logger: deps.logger }));

@@ -1,4 +1,5 @@
 import {
+  assertFaultsAllowed,
   booleanVariable,
   commonEnvSchema,
   hostVariable,
@@ -31,7 +32,12 @@ export const configSchema = z.object({
 
 export type StoreConfig = z.infer<typeof configSchema>;
 
-/** Parses the environment once; throws ConfigError naming each bad variable. The result is frozen. */
+/**
+ * Parses the environment once; throws ConfigError naming each bad variable (and faults where the key
+ * is untrusted). The result is frozen.
+ */
 export function loadConfig(env: Record<string, string | undefined>): StoreConfig {
-  return parseEnv(configSchema, env);
+  const config = parseEnv(configSchema, env);
+  assertFaultsAllowed(config);
+  return config;
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as grpc from '@grpc/grpc-js';
-import { createServiceMetrics } from '@pr-canary/canary-context';
+import { createServiceMetrics, FaultInjector } from '@pr-canary/canary-context';
+import { itemsServiceDefinition } from '@pr-canary/proto';
 import {
   createLogger,
   type MetricsServer,
@@ -15,6 +16,8 @@ import { createHealthRegistry, type HealthRegistry } from './health';
 import { createItemsRepository } from './items-repository';
 import { createTableMonitor, type TableMonitor } from './table-monitor';
 
+/** The calls a `fail=` fault may name: every ItemsService method. */
+const ITEMS_CALLS = Object.values(itemsServiceDefinition()).map((method) => method.path);
 /** How long tryShutdown may wait for in-flight calls before they are cut off. */
 const FORCE_SHUTDOWN_AFTER_MS = 10_000;
 
@@ -43,6 +46,13 @@ export async function startService(config: StoreConfig, options: StartOptions = 
   // grpc-js logs through this process's service logger from now on (one per process; see service-kit).
   routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
+  const faults = new FaultInjector({
+    protocol: 'grpc',
+    spec: config.CANARY_FAULTS,
+    knownCalls: () => ITEMS_CALLS,
+    onInjected: (kind) => metrics.countInjectedFault(kind),
+    logger,
+  });
   const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
   const health = createHealthRegistry();
   const table = createTableMonitor({
@@ -63,11 +73,13 @@ export async function startService(config: StoreConfig, options: StartOptions = 
     metrics,
     health,
     trustCanaryKey: config.CANARY_HEADER_TRUSTED,
+    faults,
   });
   const metricsServer = await startMetricsServer({
     metrics,
     port: config.METRICS_PORT,
     host: config.HOST,
+    faults: config.CANARY_FAULTS_ADMIN ? faults : undefined,
   }).catch((error: unknown) => {
     table.stop();
     client.destroy();

@@ -28,7 +28,28 @@ describe('store-service config', () => {
       SERVICE_VERSION: '0.0.0-dev',
       LOG_LEVEL: 'info',
       CANARY_HEADER_TRUSTED: true,
+      CANARY_FAULTS: { errorRate: 0, latencyMs: 0, latencyRate: 1, fail: [] },
+      CANARY_FAULTS_ADMIN: false,
     });
+  });
+
+  it('takes faults where the key is trusted, and refuses them (and their admin endpoint) where it is not', () => {
+    expect(
+      loadConfig({ ...minimal, CANARY_FAULTS: 'error-rate=0.2,fail=GetItem' }).CANARY_FAULTS,
+    ).toMatchObject({
+      errorRate: 0.2,
+      fail: ['GetItem'],
+    });
+    expect(() => loadConfig({ ...minimal, CANARY_FAULTS: 'error-rate=2' })).toThrow(
+      'CANARY_FAULTS: error-rate must be a fraction from 0 to 1',
+    );
+    const untrusted = { ...minimal, CANARY_HEADER_TRUSTED: 'false' };
+    expect(() =>
+      loadConfig({ ...untrusted, CANARY_FAULTS: 'latency=100ms', CANARY_FAULTS_ADMIN: 'true' }),
+    ).toThrow(
+      'CANARY_FAULTS and CANARY_FAULTS_ADMIN must not be set where the canary key is untrusted (CANARY_HEADER_TRUSTED=false)',
+    );
+    expect(loadConfig({ ...untrusted, CANARY_FAULTS: 'none' }).CANARY_HEADER_TRUSTED).toBe(false);
   });
 
   it('reads every variable it documents', () => {
@@ -61,6 +82,8 @@ describe('store-service config', () => {
   it('lists exactly the variables the schema declares', () => {
     expect(Object.keys(configSchema.shape).sort()).toEqual([
       'AWS_REGION',
+      'CANARY_FAULTS',
+      'CANARY_FAULTS_ADMIN',
       'CANARY_HEADER_TRUSTED',
       'CANARY_TRACK',
       'DYNAMODB_CREATE_TABLE',

@@ -21,8 +21,8 @@ import { createInspector } from './ui/inspector';
 import { createItemsView } from './ui/items';
 import { createNotices, type Notices } from './ui/notices';
 import { createPrPicker } from './ui/pr-picker';
-import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
 import { createVerdictView } from './ui/verdict-view';
+import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
 import { fetchVerdict, resolveStackUrl } from './verdict-source';
 
 /** How often the verdict view asks the stack for the chosen PR's latest verdict. */

@@ -48,6 +48,9 @@ export interface AnalyzeOptions {
   thresholds?: Partial<Thresholds>;
 }
 
+/** Requests per side sent, and not judged, before the measured load. */
+const WARM_UP_REQUESTS = 10;
+
 export class AnalyzeError extends Error {
   override name = 'AnalyzeError';
 }
@@ -64,6 +67,8 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
       );
     return { service, stable, pr: declared ?? stable };
   });
+  // Both sides' code paths warmed up alike (connections, JIT) before anything is measured.
+  await driveLoad({ url: opts.url, pr: opts.pr, requests: WARM_UP_REQUESTS, concurrency: opts.concurrency });
   const scrapeAll = () =>
     Promise.all(sides.map(async (s) => ({ stable: await scrape(s.stable), pr: await scrape(s.pr) })));
   const before = await scrapeAll();

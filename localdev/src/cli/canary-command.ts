@@ -2,15 +2,17 @@
 import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
+import { AnalyzeError } from '../analyze/analyze';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
+import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
 
 /** `api=pr-42,store=stable` for the registered services: the first on PR 42, the others stable. */
 const EXPECT_EXAMPLE = nodeServices()
   .map((service, index) => `${service.short}=${index === 0 ? 'pr-42' : 'stable'}`)
   .join(',');
 
-const HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--json]
+const PROBE_HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--json]
        pr-canary trace <TRACE-ID | --last> [--url URL] [--wait MS] [--json]
        pr-canary traces [-n COUNT] [--url URL] [--json]
 
@@ -39,6 +41,15 @@ traces lists the newest traces.
 
 Exit code: 0 found; 1 not found or the receiver is unreachable; 2 for usage errors.`;
 
+const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --help for each)
+
+  probe     where X-Canary N lands at every hop (any stack, local or a cluster)
+  analyze   PR N against stable at every hop: errors and latency, with a verdict (CI exit codes)
+  fault     make one instance of the local stack misbehave on purpose (errors, latency, a failing call)
+  trace     a request's waterfall from the local trace receiver (traces: the newest ones)
+
+${PROBE_HELP}`;
+
 const MAX_KEY_LENGTH = 256;
 
 export interface CommandOutput {
@@ -55,8 +66,12 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
       return 1;
     }
     const usage =
-      error instanceof ProbeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    out.stderr(`pr-canary: ${usage ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+      error instanceof ProbeUsageError ||
+      isCliUsageError(error) ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    // A usage error or a stack that is not there is said in a sentence; anything else is a bug: its stack.
+    const said = usage || error instanceof AnalyzeError;
+    out.stderr(`pr-canary: ${said ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
     return usage ? 2 : 1;
   }
 }
@@ -68,8 +83,10 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
     return command === undefined ? 2 : 0;
   }
   if (command === 'trace' || command === 'traces') return runTrace(command, rest, out);
+  if (command === 'analyze') return runAnalyze(rest, out);
+  if (command === 'fault') return runFault(rest, out);
   if (command !== 'probe')
-    throw new ProbeUsageError('unknown command; the commands are probe, trace, traces');
+    throw new ProbeUsageError('unknown command; the commands are probe, trace, traces, analyze and fault');
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -83,7 +100,7 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
     },
   });
   if (values.help) {
-    out.stdout(`${HELP}\n`);
+    out.stdout(`${PROBE_HELP}\n`);
     return 0;
   }
   const result = await probe({

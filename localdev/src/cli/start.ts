@@ -4,7 +4,9 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { canaryServices, type Hop, nodeServices } from '@pr-canary/contracts/services';
+import { pathService, UnknownServiceError } from '../analyze/path';
 import {
   CANARY_FLAG_EXAMPLE,
   CanaryConfigError,
@@ -14,12 +16,19 @@ import {
 } from '../stack/canary-config';
 import { PortInUseError } from '../stack/ports';
 import { paint } from '../stack/prefix';
-import { type Stack, StackError, type StackPorts, startStack } from '../stack/stack';
+import { type InstanceFaults, type Stack, StackError, type StackPorts, startStack } from '../stack/stack';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
 const DEFAULT_CANARIES_FILE = path.join(LOCALDEV_DIR, 'canaries.json');
 const DEFAULT_DATA_DIR = path.join(LOCALDEV_DIR, '.data/dynamodb');
-const DEFAULT_PORTS: StackPorts = { http: 8080, grpc: 8081, dynamodb: 8000, web: 5173, traces: 4318 };
+const DEFAULT_PORTS: StackPorts = {
+  http: 8080,
+  grpc: 8081,
+  dynamodb: 8000,
+  web: 5173,
+  traces: 4318,
+  control: 8090,
+};
 const FORCE_AFTER_MS = 1_000;
 
 const CANARY_SHORTS = canaryServices().map((service) => service.short);
@@ -43,7 +52,13 @@ Ports:
   --dynamodb-port N  dynalite (default ${DEFAULT_PORTS.dynamodb})
   --web-port N       web UI dev server (default ${DEFAULT_PORTS.web})
   --traces-port N    trace receiver, OTLP/HTTP (default ${DEFAULT_PORTS.traces}, the OTLP/HTTP port)
+  --control-port N   the stack's control endpoint: faults, verdicts (default ${DEFAULT_PORTS.control})
   service instances always get free ports; 0 picks a free port for the others too.
+
+Faults on purpose (change them later with npx pr-canary fault; see npx pr-canary fault --help):
+  --fault PR:SERVICE:SPEC  repeatable, e.g. --fault 42:store:error-rate=0.2 --fault 42:api:latency=100ms
+                           (PR may be stable; SPEC: error-rate=F, error-code=C, latency=D, latency-rate=F,
+                           fail=RPC-or-route, comma-separated)
 
 Other:
   --no-web                 do not start the web UI
@@ -69,6 +84,8 @@ const OPTIONS = {
   'dynamodb-port': { type: 'string' },
   'web-port': { type: 'string' },
   'traces-port': { type: 'string' },
+  'control-port': { type: 'string' },
+  fault: { type: 'string', multiple: true },
   'no-web': { type: 'boolean' },
   'no-traces': { type: 'boolean' },
   'data-dir': { type: 'string' },
@@ -106,6 +123,7 @@ interface StartCommand {
   traces: boolean;
   dataDir: string | undefined;
   stableVersion: string;
+  faults: InstanceFaults[];
 }
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
@@ -144,12 +162,31 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCom
       dynamodb: portOption(values['dynamodb-port'], DEFAULT_PORTS.dynamodb, '--dynamodb-port'),
       web: portOption(values['web-port'], DEFAULT_PORTS.web, '--web-port'),
       traces: portOption(values['traces-port'], DEFAULT_PORTS.traces, '--traces-port'),
+      control: portOption(values['control-port'], DEFAULT_PORTS.control, '--control-port'),
     },
+    faults: (values.fault ?? []).map(faultOption),
     web: !values['no-web'],
     traces: !values['no-traces'],
     dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
     stableVersion,
   };
+}
+
+/** `--fault 42:store:error-rate=0.2` → the instance and its spec; a bad one is named with the parser's reason. */
+function faultOption(value: string): InstanceFaults {
+  try {
+    const target = parseFaultTarget(value);
+    const service = pathService(target.service);
+    return {
+      service: service.name as InstanceFaults['service'],
+      track: target.track as InstanceFaults['track'],
+      spec: formatFaultSpec(target.spec),
+    };
+  } catch (error) {
+    if (error instanceof FaultSpecError || error instanceof UnknownServiceError)
+      throw new CanaryConfigError(`--fault: ${error.message}`);
+    throw error;
+  }
 }
 
 function portOption(value: string | undefined, fallback: number, flag: string): number {
@@ -205,6 +242,7 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ...hopRows('mesh', stack.urls.grpc, 'x-canary'),
     ...dynamodb,
     ...traces,
+    ['control', stack.urls.control, 'pr-canary fault / analyze; the verdicts the web UI shows'],
   ];
   const urlWidth = Math.max(...parts.map(([, url]) => url.length));
   return [
@@ -222,6 +260,11 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     ...(stack.urls.traces
       ? [`   npx pr-canary trace --last --url ${stack.urls.traces.replace('127.0.0.1', 'localhost')}`]
       : []),
+    ...(pr ? [`   npx pr-canary analyze --pr ${pr}            # PR ${pr} against stable, per hop`] : []),
+    ...(pr
+      ? [`   npx pr-canary fault ${pr}:store:error-rate=0.2   # break it on purpose (…:none to fix)`]
+      : []),
+    ...command.faults.map((f) => `   faults: ${f.service} ${f.track}: ${f.spec}`),
     ' Ctrl-C stops everything.',
     '',
   ].join('\n');
@@ -244,6 +287,7 @@ async function main(): Promise<number> {
     web: command.web,
     traces: command.traces,
     dataDir: command.dataDir,
+    faults: command.faults,
     env: process.env,
     log,
     color,

@@ -10,12 +10,13 @@ import {
   type ServiceEntry,
   tableFor,
 } from '@pr-canary/contracts/services';
-import { isListeningMessage } from '@pr-canary/service-kit/listening';
+import { isListeningMessage, type ListeningMessage } from '@pr-canary/service-kit/listening';
 import { startTraceReceiver, type TraceReceiver } from '@pr-canary/traces';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
 import { type CanarySpec, loadCanaryFile } from './canary-config';
+import { ControlError, putInstanceFaults, startControlServer } from './control-server';
 import type { ParsedLine } from './log-format';
 import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
@@ -44,6 +45,16 @@ export interface StackPorts {
   web: number;
   /** The trace receiver (OTLP/HTTP in, the waterfall's traces out). */
   traces: number;
+  /** The stack's control endpoint: instances, faults, verdicts (`pr-canary fault`, `analyze`, the web UI). */
+  control: number;
+}
+
+/** Faults one instance starts with (`npm start -- --fault 42:store:error-rate=0.2`). */
+export interface InstanceFaults {
+  service: RoutedService;
+  track: Track;
+  /** A fault spec (canary-context faults.ts), passed to the instance as CANARY_FAULTS. */
+  spec: string;
 }
 
 export interface StackOptions {
@@ -73,6 +84,8 @@ export interface StackOptions {
   corsOrigins?: readonly string[];
   /** How crashed parts are restarted. Default: `DEFAULT_RESTART_POLICY` (supervisor.ts). */
   restartPolicy?: RestartPolicy;
+  /** Faults instances start with; changeable later through the control endpoint. */
+  faults?: readonly InstanceFaults[];
 }
 
 export interface InstanceInfo {
@@ -82,6 +95,8 @@ export interface InstanceInfo {
   version: string;
   /** Where it listens while `running`. */
   port: number | undefined;
+  /** Its metrics (and /faults admin) port while `running`. */
+  metricsPort: number | undefined;
   /** Process id of the current process, e.g. to kill an instance from outside as a crash would. */
   pid: number | undefined;
   running: boolean;
@@ -110,6 +125,8 @@ export interface Stack {
     web: string | undefined;
     /** The trace receiver (OTLP/HTTP in, the waterfall's traces out), unless `traces: false`. */
     traces: string | undefined;
+    /** The control endpoint: instances, faults, verdicts. */
+    control: string;
   };
   instances(): InstanceInfo[];
   /** dynalite and the web dev server. */
@@ -168,6 +185,7 @@ interface ServiceInstance {
   track: Track;
   version: string;
   supervisor: Supervisor<number>;
+  metricsPort: number | undefined;
 }
 
 export class StackError extends Error {
@@ -192,6 +210,9 @@ class StackRunner {
   readonly #instances: ServiceInstance[] = [];
   readonly #closers: (() => Promise<void>)[] = [];
   readonly #parts: { role: ChildRole; name: string; supervisor: Supervisor<unknown> }[] = [];
+  /** Each instance's faults (`service track` → spec): what a restart starts it with. */
+  readonly #faults = new Map<string, string>();
+  #webOriginList: string[] = [];
   #stopping: Promise<void> | undefined;
   #traces: TraceReceiver | undefined;
   #fail: (error: Error) => void = () => {};
@@ -201,7 +222,9 @@ class StackRunner {
 
   constructor(options: StackOptions) {
     this.#options = options;
-    this.#ports = { http: 0, grpc: 0, dynamodb: 0, web: 0, traces: 0, ...options.ports };
+    this.#ports = { http: 0, grpc: 0, dynamodb: 0, web: 0, traces: 0, control: 0, ...options.ports };
+    for (const { service, track, spec } of options.faults ?? [])
+      this.#faults.set(`${service} ${track}`, spec);
     this.#prefix = createPrefixer(options.color ?? false);
   }
 
@@ -217,9 +240,11 @@ class StackRunner {
     // instance that is not up yet gets 503 / UNAVAILABLE naming it, never another track.
     for (const { service, tracks } of plan)
       for (const [track] of tracks) this.#routes.declare(service.name, track);
+    this.#assertFaultTargetsDeclared();
     const { httpPort, grpcPort } = await this.#startRouters();
     await this.#startTraceReceiver();
-    const web = this.#options.web ? this.#startWeb(httpPort) : Promise.resolve(undefined);
+    const controlUrl = await this.#startControl(httpPort);
+    const web = this.#options.web ? this.#startWeb(httpPort, controlUrl) : Promise.resolve(undefined);
     markHandled(web);
     const dynamodb = plan.some(({ service }) => service.table !== undefined)
       ? this.#startDynalite()
@@ -241,7 +266,8 @@ class StackRunner {
       );
     const mesh = startHop('mesh', { dynamodb });
     markHandled(mesh);
-    const corsOrigins = [...(await this.#webOrigins(web)), ...(this.#options.corsOrigins ?? [])];
+    this.#webOriginList = await this.#webOrigins(web);
+    const corsOrigins = [...this.#webOriginList, ...(this.#options.corsOrigins ?? [])];
     // The web UI (and the test pages given in corsOrigins) read the waterfall from the receiver.
     for (const origin of corsOrigins) this.#traces?.allowOrigin(origin);
     const edge = startHop('edge', { dynamodb, corsOrigins, calleesUp: mesh });
@@ -253,6 +279,7 @@ class StackRunner {
         dynamodb: dynamodbPort === undefined ? undefined : `http://${LOOPBACK}:${dynamodbPort}`,
         web: webUrl,
         traces: this.#traces?.url,
+        control: controlUrl,
       },
       instances: () => this.#instances.map((instance) => this.#instanceInfo(instance)),
       parts: () =>
@@ -270,13 +297,15 @@ class StackRunner {
     };
   }
 
-  #instanceInfo({ service, track, version, supervisor }: ServiceInstance): InstanceInfo {
+  #instanceInfo({ service, track, version, supervisor, metricsPort }: ServiceInstance): InstanceInfo {
     const status = this.#routes.status(service.name, track);
+    const running = status?.state === 'running';
     return {
       service: service.name,
       track,
       version,
       port: status?.address?.port,
+      metricsPort: running ? metricsPort : undefined,
       pid: supervisor.child?.pid,
       running: supervisor.child?.running ?? false,
       state: status?.state ?? 'stopped',
@@ -313,6 +342,7 @@ class StackRunner {
       grpc: { port: grpc, role: 'dev router gRPC entry', flag: '--grpc-port' },
       dynamodb: { port: dynamodb, role: 'dynalite (local DynamoDB)', flag: '--dynamodb-port' },
       web: { port: this.#options.web ? web : 0, role: 'web UI dev server', flag: '--web-port' },
+      control: { port: this.#ports.control, role: 'stack control endpoint', flag: '--control-port' },
     };
   }
 
@@ -366,6 +396,55 @@ class StackRunner {
     return router;
   }
 
+  /** A fault for an instance the stack does not run is a mistake to say at once, not to ignore. */
+  #assertFaultTargetsDeclared(): void {
+    for (const { service, track } of this.#options.faults ?? [])
+      if (!this.#routes.status(service, track))
+        throw new StackError(`--fault names ${service} on ${track}, which this stack does not run`);
+  }
+
+  /** The control endpoint on loopback: instances, faults, verdicts. */
+  async #startControl(httpPort: number): Promise<string> {
+    const control = await startControlServer({
+      port: this.#ports.control,
+      host: LOOPBACK,
+      corsOrigins: () => [...this.#webOriginList, ...(this.#options.corsOrigins ?? [])],
+      target: {
+        apiUrl: () => `http://${LOOPBACK}:${httpPort}`,
+        instances: () =>
+          this.#instances.map((instance) => {
+            const info = this.#instanceInfo(instance);
+            return {
+              service: info.service,
+              track: info.track,
+              version: info.version,
+              state: info.state,
+              port: info.port ?? null,
+              metricsPort: info.metricsPort ?? null,
+            };
+          }),
+        setFaults: (service, track, spec) => this.#setFaults(service, track, spec),
+      },
+    }).catch((error: unknown) => {
+      throw explainListenError(error, this.#portClaims().control);
+    });
+    this.#closers.push(() => control.close());
+    return control.url;
+  }
+
+  /** Sets a running instance's faults through its admin port; they also hold for its restarts. */
+  async #setFaults(service: string, track: string, spec: string): Promise<string> {
+    const instance = this.#instances.find((i) => i.service.name === service && i.track === track);
+    if (!instance) throw new ControlError(404, `this stack runs no ${service} on ${track}`);
+    const info = this.#instanceInfo(instance);
+    if (info.metricsPort === undefined)
+      throw new ControlError(409, `${service} on ${track} is ${info.state}; set its faults once it runs`);
+    const inForce = await putInstanceFaults(info.metricsPort, spec);
+    this.#faults.set(`${service} ${track}`, inForce);
+    this.#say(`faults of ${instance.service.short} ${track}: ${inForce}`);
+    return inForce;
+  }
+
   /** dynalite; a restart binds the port the first start got, which every service is configured with. */
   async #startDynalite(): Promise<number> {
     let port = this.#ports.dynamodb;
@@ -376,7 +455,7 @@ class StackRunner {
     };
     const supervisor = this.#supervise<number>('dynamodb', 'dynamodb', {
       spawn: () => this.#spawn('dynamodb', args(), REPO_ROOT, {}),
-      ready: (child) => this.#waitListening(child),
+      ready: async (child) => (await this.#waitListening(child)).port,
       onUp: () => {},
       onDown: () => {},
     });
@@ -404,6 +483,8 @@ class StackRunner {
       CANARY_TRACK: track,
       SERVICE_VERSION: version,
       SHUTDOWN_DRAIN_MS: '1',
+      // Local instances take faults and serve /faults on their metrics port (loopback only).
+      CANARY_FAULTS_ADMIN: 'true',
     };
     for (const callee of nodeServices())
       if (callee.hop === 'mesh' && callee !== service)
@@ -433,10 +514,12 @@ class StackRunner {
     const name = `${service.short} ${track}`;
     const cwd = path.join(REPO_ROOT, service.workspace);
     let first = true;
+    const faults = () => this.#faults.get(`${service.name} ${track}`) ?? 'none';
     const supervisor = this.#supervise<number>(service.hop, name, {
-      spawn: () => this.#spawn(name, SERVICE_NODE_ARGS, cwd, env),
+      spawn: () => this.#spawn(name, SERVICE_NODE_ARGS, cwd, { ...env, CANARY_FAULTS: faults() }),
       ready: async (child) => {
-        const port = await this.#waitListening(child);
+        const { port, metricsPort } = await this.#waitListening(child);
+        instance.metricsPort = metricsPort;
         // An HTTP service says over /readyz whether what it calls is reachable; ask once those are up.
         if (service.protocol === 'http') {
           if (first) await wiring.calleesUp;
@@ -454,12 +537,14 @@ class StackRunner {
       onDown: (state, restarts) => this.#routes.update(service.name, track, { state, restarts }),
       vital: track === 'stable',
     });
-    this.#instances.push({ service, track, version, supervisor });
+    const instance: ServiceInstance = { service, track, version, supervisor, metricsPort: undefined };
+    this.#instances.push(instance);
+    if (faults() !== 'none') this.#say(`${name} starts with faults: ${faults()}`);
     await supervisor.start();
   }
 
   /** The Vite dev server of the registry's static bundle (the web UI), pointed at the router's edge. */
-  async #startWeb(apiPort: number): Promise<string> {
+  async #startWeb(apiPort: number, controlUrl: string): Promise<string> {
     const ui = SERVICES.find((service) => service.runtime === 'static');
     if (!ui)
       throw new StackError('no static web bundle is registered (packages/contracts/src/services.json)');
@@ -482,6 +567,7 @@ class StackRunner {
         this.#spawn(ui.short, args(), webDir, {
           VITE_API_URL: `http://${LOOPBACK}:${apiPort}`,
           ...(this.#traces ? { VITE_TRACES_URL: this.#traces.url } : {}),
+          VITE_STACK_URL: controlUrl,
         }),
       ready: (child) => child.waitFor(pickViteUrl, 'its URL', this.#readyTimeoutMs()),
       onUp: () => {},
@@ -545,9 +631,9 @@ class StackRunner {
     return this.#options.readyTimeoutMs ?? 60_000;
   }
 
-  async #waitListening(child: ManagedChild): Promise<number> {
+  async #waitListening(child: ManagedChild): Promise<ListeningMessage> {
     try {
-      return await child.waitFor(pickListeningPort, 'a listening port', this.#readyTimeoutMs());
+      return await child.waitFor(pickListening, 'a listening port', this.#readyTimeoutMs());
     } catch (error) {
       throw new StackError(withLastLines(`${(error as Error).message}`, child));
     }
@@ -609,8 +695,8 @@ class StackRunner {
 }
 
 /** The child's IPC announcement (see announceListening in service-kit): independent of LOG_LEVEL. */
-function pickListeningPort(event: ChildEvent): number | undefined {
-  return event.kind === 'message' && isListeningMessage(event.message) ? event.message.port : undefined;
+function pickListening(event: ChildEvent): ListeningMessage | undefined {
+  return event.kind === 'message' && isListeningMessage(event.message) ? event.message : undefined;
 }
 
 function pickViteUrl(event: ChildEvent): string | undefined {

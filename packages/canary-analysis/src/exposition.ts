@@ -33,10 +33,12 @@ export function parseExposition(text: string): MetricSample[] {
   return samples;
 }
 
+/** Like Prometheus' (Go's ParseFloat): NaN and Inf in any case — prom-client writes `Nan`. */
 function parseValue(text: string): number | undefined {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   const value = Number(text);
   return Number.isNaN(value) ? undefined : value;
 }

@@ -22,13 +22,16 @@ pr_canary_grpc_server_handling_seconds_bucket{le="0.005",grpc_code="OK",canary="
 pr_canary_grpc_server_handling_seconds_bucket{le="0.01",grpc_code="OK",canary="absent"} 7
 pr_canary_grpc_server_handling_seconds_bucket{le="+Inf",grpc_code="OK",canary="absent"} 7
 odd_label{path="a\\"b\\\\c\\nd"} 1.5e3
+nodejs_eventloop_lag_mean_seconds Nan
 `;
 
 describe('parseExposition', () => {
   it('reads samples, labels (escapes included) and values as prom-client writes them', () => {
     const samples = parseExposition(SCRAPE);
-    expect(samples).toHaveLength(10);
-    expect(samples.at(-1)).toEqual({ name: 'odd_label', labels: { path: 'a"b\\c\nd' }, value: 1500 });
+    expect(samples).toHaveLength(11);
+    expect(samples.at(-2)).toEqual({ name: 'odd_label', labels: { path: 'a"b\\c\nd' }, value: 1500 });
+    // prom-client writes NaN as `Nan`; Prometheus reads any case.
+    expect(samples.at(-1)?.value).toBeNaN();
     expect(sumOf(samples, 'pr_canary_grpc_server_handled_total', { canary: 'present' })).toBe(100);
     expect(
       sumOf(samples, 'pr_canary_grpc_server_handled_total', {

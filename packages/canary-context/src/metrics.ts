@@ -13,6 +13,7 @@ const HTTP_LABELS = ['method', 'route', 'status_code', 'track', 'canary'] as con
 const GRPC_SERVER_LABELS = ['grpc_service', 'grpc_method', 'grpc_code', 'track', 'canary'] as const;
 const GRPC_CLIENT_LABELS = ['grpc_service', 'grpc_method', 'grpc_code', 'track'] as const;
 const INVALID_KEY_LABELS = ['source', 'reason', 'track'] as const;
+const INJECTED_FAULT_LABELS = ['kind', 'track'] as const;
 
 /** The single source of metric names and labels (dashboards and alerts are checked against it). */
 export const METRIC_DEFINITIONS = [
@@ -58,6 +59,12 @@ export const METRIC_DEFINITIONS = [
     help: 'Requests that sent an invalid canary key (served as stable)',
     labelNames: INVALID_KEY_LABELS,
   },
+  {
+    name: 'pr_canary_injected_faults_total',
+    type: 'counter',
+    help: 'Faults injected on purpose (CANARY_FAULTS): errors, failed named calls, added latency',
+    labelNames: INJECTED_FAULT_LABELS,
+  },
 ] as const satisfies readonly MetricDefinition[];
 
 type MetricName = (typeof METRIC_DEFINITIONS)[number]['name'];
@@ -91,6 +98,8 @@ export interface ServiceMetrics {
   recordGrpcServerCall(observation: GrpcObservation & { canary: CanaryLabel }): void;
   recordGrpcClientCall(observation: GrpcObservation): void;
   countInvalidKey(source: 'http' | 'grpc', reason: InvalidReason): void;
+  /** One injected fault (see FaultInjector's `onInjected`). */
+  countInjectedFault(kind: 'error' | 'fail' | 'latency'): void;
 }
 
 /**
@@ -113,6 +122,7 @@ export function createServiceMetrics(opts: { identity: InstanceIdentity }): Serv
   const clientHandled = counter('pr_canary_grpc_client_handled_total');
   const clientHandling = histogram('pr_canary_grpc_client_handling_seconds');
   const invalidKeys = counter('pr_canary_invalid_canary_key_total');
+  const injectedFaults = counter('pr_canary_injected_faults_total');
   const track = opts.identity.track;
 
   return {
@@ -134,6 +144,9 @@ export function createServiceMetrics(opts: { identity: InstanceIdentity }): Serv
     },
     countInvalidKey(source, reason) {
       invalidKeys.inc({ source, reason, track });
+    },
+    countInjectedFault(kind) {
+      injectedFaults.inc({ kind, track });
     },
   };
 }

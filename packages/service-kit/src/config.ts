@@ -1,5 +1,6 @@
 import { parseTrack } from '@pr-canary/contracts/canary-key';
 import { z } from 'zod';
+import { faultsVariable, hasFaults } from '@pr-canary/canary-context';
 
 /** Thrown when the environment does not satisfy a service's schema; names every bad variable. */
 export class ConfigError extends Error {
@@ -60,9 +61,32 @@ export const commonEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_PORT: portVariable(9090),
   CANARY_HEADER_TRUSTED: booleanVariable(true),
+  /** Faults on purpose (see faults.ts); refused where the key is untrusted. */
+  CANARY_FAULTS: faultsVariable(),
+  /** Serve GET/PUT/DELETE /faults on the metrics port; refused where the key is untrusted. */
+  CANARY_FAULTS_ADMIN: booleanVariable(false),
 });
 
 export type CommonEnv = z.infer<typeof commonEnvSchema>;
+
+/**
+ * Where the key is not trusted (production: `CANARY_HEADER_TRUSTED=false`), nothing may make an
+ * instance misbehave on purpose: faults and their admin endpoint are refused at start.
+ */
+export function assertFaultsAllowed(
+  config: Pick<CommonEnv, 'CANARY_HEADER_TRUSTED' | 'CANARY_FAULTS' | 'CANARY_FAULTS_ADMIN'>,
+): void {
+  if (config.CANARY_HEADER_TRUSTED) return;
+  const refused = [
+    hasFaults(config.CANARY_FAULTS) ? 'CANARY_FAULTS' : undefined,
+    config.CANARY_FAULTS_ADMIN ? 'CANARY_FAULTS_ADMIN' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  if (refused.length > 0)
+    throw new ConfigError(
+      `invalid configuration: ${refused.join(' and ')} must not be set where the canary key is untrusted (CANARY_HEADER_TRUSTED=false)`,
+      refused,
+    );
+}
 
 /**
  * Parses the environment once against `schema`. Empty strings count as unset (so `FOO=` in an env

@@ -1,4 +1,5 @@
 export {
+  assertFaultsAllowed,
   booleanVariable,
   type CommonEnv,
   ConfigError,

@@ -4,6 +4,8 @@ import type pino from 'pino';
 export interface ListeningMessage {
   type: 'pr-canary:listening';
   port: number;
+  /** The metrics (and admin) port, when the service has one. */
+  metricsPort?: number;
 }
 
 /**
@@ -13,11 +15,12 @@ export interface ListeningMessage {
  */
 export function announceListening(
   logger: Pick<pino.Logger, 'info'>,
-  fields: { port: number } & Record<string, unknown>,
+  fields: { port: number; metricsPort?: number } & Record<string, unknown>,
 ): void {
   logger.info(fields, 'listening');
   if (typeof process.send === 'function' && process.connected) {
     const message: ListeningMessage = { type: 'pr-canary:listening', port: fields.port };
+    if (fields.metricsPort !== undefined) message.metricsPort = fields.metricsPort;
     process.send(message);
   }
 }

@@ -1,19 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServiceMetrics } from '@pr-canary/canary-context';
+import { type FaultInjector, handleFaultAdmin, type ServiceMetrics } from '@pr-canary/canary-context';
 
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
 }
 
-/** Serves `GET /metrics` from the instance's registry on its own port; everything else is 404. */
+/**
+ * Serves `GET /metrics` from the instance's registry on its own port and, given `faults` (only where
+ * CANARY_FAULTS_ADMIN allows it), the `/faults` admin endpoint; everything else is 404.
+ */
 export async function startMetricsServer(opts: {
   metrics: ServiceMetrics;
   port: number;
   host?: string;
+  faults?: FaultInjector;
 }): Promise<MetricsServer> {
   const server = createServer((req, res) => {
+    if (opts.faults && handleFaultAdmin(opts.faults, req, res)) return;
     respond(opts.metrics, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('metrics collection failed\n');
