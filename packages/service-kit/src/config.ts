@@ -1,6 +1,6 @@
+import { faultsVariable, hasFaults } from '@pr-canary/canary-context';
 import { parseTrack } from '@pr-canary/contracts/canary-key';
 import { z } from 'zod';
-import { faultsVariable, hasFaults } from '@pr-canary/canary-context';
 
 /** Thrown when the environment does not satisfy a service's schema; names every bad variable. */
 export class ConfigError extends Error {

@@ -39,6 +39,8 @@ describe('parseEnv with commonEnvSchema', () => {
       LOG_LEVEL: 'info',
       METRICS_PORT: 9090,
       CANARY_HEADER_TRUSTED: true,
+      CANARY_FAULTS: { errorRate: 0, latencyMs: 0, latencyRate: 1, fail: [] },
+      CANARY_FAULTS_ADMIN: false,
       HOST: '0.0.0.0',
       PORT: 8080,
       STORE_DEADLINE_MS: 2000,
