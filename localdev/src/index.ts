@@ -1,3 +1,4 @@
+export { type CommandOutput, runCanaryCommand } from './cli/canary-command';
 export { type GrpcRouter, startGrpcRouter } from './router/grpc-router';
 export { type HttpRouter, startHttpRouter } from './router/http-router';
 export { type Address, LiveRoutes, type ResolvedRoute } from './routing/live-routes';
@@ -6,6 +7,7 @@ export { PortInUseError } from './stack/ports';
 export {
   DEMO_CANARIES,
   DEMO_CANARIES_FILE,
+  type InstanceFaults,
   type InstanceInfo,
   type Stack,
   StackError,

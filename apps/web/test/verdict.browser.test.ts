@@ -1,0 +1,86 @@
+import { runCanaryCommand, type Stack } from '@pr-canary/localdev';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBrowserSuite } from './browser-helper';
+
+/**
+ * "Break PR 42, watch the verdict, fix it" in Chromium against the real stack: PR 42's store answers
+ * 30 % errors (set through the stack's control endpoint, as `pr-canary fault` does), `pr-canary analyze`
+ * judges it, and the page — polling the stack for the chosen PR's latest verdict — draws it: FAIL, the
+ * store hop marked as where the failure starts, error bars for both tracks. Fixed and judged again,
+ * the same page turns to PASS without a reload.
+ */
+let stack: Stack | undefined;
+const suite = useBrowserSuite({
+  onStackStarted: async (started) => {
+    stack = started;
+  },
+});
+
+async function setStoreFaults(spec: string): Promise<void> {
+  const response = await fetch(`${stack?.urls.control}/faults/pr-42/store-service`, {
+    method: 'PUT',
+    body: spec,
+  });
+  expect(response.status).toBe(200);
+}
+
+async function analyze(): Promise<number> {
+  const out = { stdout: () => {}, stderr: (text: string) => void process.stderr.write(text) };
+  return runCanaryCommand(
+    ['analyze', '--pr', '42', '--control', stack?.urls.control ?? '', '--requests', '130'],
+    out,
+  );
+}
+
+function badge(page: Page): Promise<string | null> {
+  return page.textContent('#pr-verdict-summary .pr-verdict-badge');
+}
+
+describe('the PR verdict in the web UI (Chromium, real stack)', () => {
+  let page: Page;
+
+  it('draws a failing PR and where its failure starts', async () => {
+    page = await suite.openPage(`/?pr=42&stack=${encodeURIComponent(stack?.urls.control ?? '')}#verdict`);
+    await expect.poll(() => page.textContent('#pr-verdict-summary')).toContain('No verdict for PR 42 yet');
+
+    await setStoreFaults('error-rate=0.3');
+    expect(await analyze()).toBe(1);
+    await expect.poll(() => badge(page), { timeout: 10_000 }).toBe('Fail');
+    expect(await page.textContent('#pr-verdict-summary')).toContain(
+      'PR 42 is worse than stable, starting at store-service',
+    );
+    const store = page.locator('#pr-verdict-hops li[data-hop="store-service"]');
+    expect(await store.getAttribute('data-outcome')).toBe('fail');
+    expect(await store.textContent()).toContain('failure starts here');
+    // Paired bars: stable (blue) and the PR (amber), the PR's error bar visibly longer, values written out.
+    const errorBars = store.locator('[data-metric="errors"] .pr-verdict-bar');
+    const [stableWidth, prWidth] = await errorBars.evaluateAll((bars) =>
+      bars.map((bar) => bar.getBoundingClientRect().width),
+    );
+    expect(prWidth).toBeGreaterThan((stableWidth ?? 0) + 20);
+    expect(await store.locator('[data-metric="errors"] .pr-verdict-value').allTextContents()).toEqual([
+      '0.0 %',
+      expect.stringMatching(/^[1-9]\d\.\d %$/),
+    ]);
+    expect(await page.locator('#pr-verdict-hops li[data-hop="edge"]').getAttribute('data-outcome')).toBe(
+      'fail',
+    );
+  });
+
+  it('turns the same page to pass once the PR is fixed and judged again', async () => {
+    await setStoreFaults('none');
+    expect(await analyze()).toBe(0);
+    await expect.poll(() => badge(page), { timeout: 10_000 }).toBe('Pass');
+    expect(await page.locator('#pr-verdict-hops li[data-outcome="fail"]').count()).toBe(0);
+    expect(await page.locator('.pr-verdict-origin').count()).toBe(0);
+  });
+
+  it('says where verdicts come from when no stack answers', async () => {
+    const page = await suite.openPage('/?pr=42&stack=http%3A%2F%2F127.0.0.1%3A9#verdict');
+    await expect
+      .poll(() => page.textContent('#pr-verdict-summary'))
+      .toContain('No local stack control endpoint answers');
+    expect(await page.textContent('#pr-verdict-summary')).toContain('npx pr-canary analyze --pr 42');
+  });
+});
