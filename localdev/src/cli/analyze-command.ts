@@ -17,8 +17,10 @@ import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/an
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
 
+const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
+
 export const ANALYZE_HELP = `Usage: pr-canary analyze --pr N [--requests 200] [--concurrency 4] [--json FILE] [--control URL]
-       pr-canary analyze --pr N --prometheus URL --canaries api,store [--window 30m] [--json FILE]
+       pr-canary analyze --pr N --prometheus URL --canaries ${SHORT_NAMES.join(',')} [--window 30m] [--json FILE]
 
 Compares PR N with stable at every hop — error rate (Fisher's exact test) and latency (Mann-Whitney U,
 p99 tail) — from the same pr_canary_* series the Flagger MetricTemplates and the Grafana dashboard
@@ -32,7 +34,7 @@ asks Prometheus what the services saw over the last WINDOW.
   --concurrency N         requests in flight (default 4, 1-64)
   --control URL           the local stack's control endpoint (default http://127.0.0.1:8090)
   --prometheus URL        judge from Prometheus instead (a cluster; e.g. a port-forward)
-  --canaries LIST         with --prometheus: the services PR N has canaries of (api, store)
+  --canaries LIST         with --prometheus: the services PR N has canaries of (${SHORT_NAMES.join(', ')})
   --window DURATION       with --prometheus: how far back to look (default 30m)
   --max-error-increase F  error-rate points the PR may add (default 0.05)
   --max-p50-increase MS   (default 25)     --max-p99-increase MS   (default 50)
