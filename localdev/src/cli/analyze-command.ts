@@ -16,6 +16,7 @@ import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
+import { answeredHelp, CliUsageError, HELP_OPTION, wholeNumber } from './args';
 
 const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
 
@@ -56,10 +57,6 @@ Sets the faults of one instance of the running local stack (npm start), e.g.
 Spec: error-rate=F, error-code=CODE, latency=D, latency-rate=F, fail=NAME (comma-separated). The same
 faults can be set at start: npm start -- --fault 42:store:error-rate=0.2.`;
 
-export class CliUsageError extends Error {
-  override name = 'CliUsageError';
-}
-
 export interface Output {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -83,13 +80,10 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
       'max-p99-increase': { type: 'string' },
       json: { type: 'string' },
       markdown: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
   });
-  if (values.help) {
-    out.stdout(`${ANALYZE_HELP}\n`);
-    return 0;
-  }
+  if (answeredHelp(values, ANALYZE_HELP, out)) return 0;
   if (values.pr === undefined || !PR_NUMBER_PATTERN.test(values.pr))
     throw new CliUsageError('--pr must be a PR number (1-999999999)');
   const pr = values.pr;
@@ -132,8 +126,8 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
     verdict = await analyzeLocal({
       url: apiUrl,
       pr,
-      requests: whole(values.requests, '--requests', 20, 5_000),
-      concurrency: whole(values.concurrency, '--concurrency', 1, 64),
+      requests: wholeNumber(values.requests, '--requests', 20, 5_000),
+      concurrency: wholeNumber(values.concurrency, '--concurrency', 1, 64),
       instances,
       path: PATH_SERVICES,
       thresholds,
@@ -159,13 +153,10 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
     options: {
       control: { type: 'string', default: DEFAULT_CONTROL },
       list: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
   });
-  if (values.help) {
-    out.stdout(`${FAULT_HELP}\n`);
-    return 0;
-  }
+  if (answeredHelp(values, FAULT_HELP, out)) return 0;
   const control = loopbackOrigin(values.control);
   if (values.list) {
     if (positionals.length > 0) throw new CliUsageError('--list takes no fault');
@@ -210,13 +201,6 @@ async function controlGet<T>(control: string, path: string): Promise<T> {
   });
   if (!response.ok) throw new AnalyzeError(`the stack's control endpoint answered HTTP ${response.status}`);
   return (await response.json()) as T;
-}
-
-function whole(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < min || n > max)
-    throw new CliUsageError(`${flag} must be a whole number ${min}-${max}`);
-  return n;
 }
 
 function decimal(value: string, flag: string, min: number, max: number): number {

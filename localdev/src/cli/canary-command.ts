@@ -6,6 +6,7 @@ import { AnalyzeError } from '../analyze/analyze';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
 import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
+import { answeredHelp, HELP_OPTION, wholeNumber } from './args';
 
 /** `api=pr-42,store=stable` for the registered services: the first on PR 42, the others stable. */
 const EXPECT_EXAMPLE = nodeServices()
@@ -96,13 +97,10 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
       expect: { type: 'string' },
       timeout: { type: 'string', default: '5000' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
   });
-  if (values.help) {
-    out.stdout(`${PROBE_HELP}\n`);
-    return 0;
-  }
+  if (answeredHelp(values, PROBE_HELP, out)) return 0;
   const result = await probe({
     url: parseUrl(values.url),
     key: parseKey(values.pr),
@@ -183,11 +181,4 @@ function parseKey(value: string | undefined): string | undefined {
     throw new ProbeUsageError(`--pr must be at most ${MAX_KEY_LENGTH} printable characters`);
   }
   return value;
-}
-
-function wholeNumber(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < min || n > max)
-    throw new ProbeUsageError(`${flag} must be a whole number ${min}-${max}`);
-  return n;
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { listen } from '../router/listen';
 
 export interface ControlInstance {
   service: string;
@@ -146,13 +147,7 @@ export async function startControlServer(opts: {
     send(res, 200, { pr, outcome: verdict.outcome });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port, opts.host);
   const port = (server.address() as AddressInfo).port;
   return {
     port,

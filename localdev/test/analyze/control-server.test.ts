@@ -2,24 +2,24 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { judge } from '@pr-canary/canary-analysis';
-import { FaultInjector, handleFaultAdmin } from '@pr-canary/canary-context';
+import { createServiceMetrics, FaultInjector } from '@pr-canary/canary-context';
+import { startMetricsServer } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { driveLoad, LoadUsageError, loopbackOrigin } from '../../src/analyze/load';
 import { type ControlInstance, putInstanceFaults, startControlServer } from '../../src/stack/control-server';
 
-/** An instance's metrics port with the real faults admin handler on it. */
+/** An instance's metrics server (service-kit's, the one every service runs) with its faults admin. */
 async function adminPort(): Promise<{ port: number; faults: FaultInjector }> {
   const faults = new FaultInjector({
     protocol: 'grpc',
     knownCalls: () => ['/store.v1.ItemsService/GetItem'],
   });
-  const server = createServer((req, res) => {
-    if (!handleFaultAdmin(faults, req, res)) res.writeHead(404).end();
+  const metrics = createServiceMetrics({
+    identity: { service: 'store-service', track: 'pr-42', version: '1' },
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as AddressInfo).port, faults };
+  const server = await startMetricsServer({ metrics, port: 0, host: '127.0.0.1', faults });
+  onTestFinished(() => server.close());
+  return { port: server.port, faults };
 }
 
 async function control(instances: ControlInstance[]) {
@@ -41,21 +41,39 @@ async function control(instances: ControlInstance[]) {
   return server.url;
 }
 
+/** A verdict on one service hop, from histograms (too few calls to tell: 30 per side). */
 const verdict = judge({
   pr: '42',
   mode: 'test',
   hops: [
     {
-      hop: 'edge',
-      protocol: 'client',
-      source: 'test',
+      hop: 'api-service',
+      protocol: 'http',
+      source: 'metrics',
       stable: {
         track: 'stable',
-        calls: 20,
-        errors: 0,
-        latencies: { kind: 'samples', ms: Array(20).fill(5) },
+        calls: 30,
+        errors: 1,
+        latencies: {
+          kind: 'buckets',
+          buckets: [
+            { le: 0.01, count: 30 },
+            { le: Number.POSITIVE_INFINITY, count: 30 },
+          ],
+        },
       },
-      pr: { track: 'pr-42', calls: 20, errors: 0, latencies: { kind: 'samples', ms: Array(20).fill(5) } },
+      pr: {
+        track: 'pr-42',
+        calls: 30,
+        errors: 2,
+        latencies: {
+          kind: 'buckets',
+          buckets: [
+            { le: 0.01, count: 29 },
+            { le: Number.POSITIVE_INFINITY, count: 30 },
+          ],
+        },
+      },
     },
   ],
 });

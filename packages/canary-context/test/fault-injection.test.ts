@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { parseServedBy } from '@pr-canary/contracts/served-by';
+import { listenOnLoopback } from '@pr-canary/test-support';
 import type { EchoHandlers } from '@pr-canary/test-support/echo-service';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { handleFaultAdmin } from '../src/fault-admin';
@@ -171,14 +171,13 @@ describe('faults in a Fastify app', () => {
 describe('the faults admin endpoint over HTTP', () => {
   async function admin() {
     const faults = injector('none', 'grpc', { knownCalls: () => ['/store.v1.ItemsService/GetItem'] });
-    const server = createServer((req, res) => {
-      if (!handleFaultAdmin(faults, req, res)) res.writeHead(404).end();
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/faults`;
-    return { faults, base };
+    const server = await listenOnLoopback(
+      createServer((req, res) => {
+        if (!handleFaultAdmin(faults, req, res)) res.writeHead(404).end();
+      }),
+    );
+    onTestFinished(() => server.close());
+    return { faults, base: `${server.url}/faults` };
   }
   const json = (response: Response) =>
     response.json() as Promise<{ faults: string; spec: object; error: string }>;
