@@ -27,10 +27,10 @@ async function setStoreFaults(spec: string): Promise<void> {
 
 async function analyze(): Promise<number> {
   const out = { stdout: () => {}, stderr: (text: string) => void process.stderr.write(text) };
-  return runCanaryCommand(
-    ['analyze', '--pr', '42', '--control', stack?.urls.control ?? '', '--requests', '130'],
-    out,
-  );
+  // The verdict's statistics are proven in localdev's test/analyze; here the latency noise of a
+  // loaded machine must not turn the picture into "cannot tell", so only errors decide.
+  const args = ['analyze', '--pr', '42', '--control', stack?.urls.control ?? '', '--requests', '130'];
+  return runCanaryCommand([...args, '--max-p50-increase', '500', '--max-p99-increase', '2000'], out);
 }
 
 function badge(page: Page): Promise<string | null> {
