@@ -298,6 +298,12 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
         String(ports.grpc),
         '--dynamodb-port',
         '0',
+        // The trace receiver and the control endpoint have fixed defaults (4318, 8090): another test
+        // or a developer's running `npm start` may hold them.
+        '--traces-port',
+        '0',
+        '--control-port',
+        '0',
         '--canary',
         `${PR}=${HTTP_SERVICE.short},${GRPC_SERVICE.short}`,
       ],
