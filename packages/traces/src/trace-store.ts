@@ -94,7 +94,27 @@ function summarize(traceId: string, unordered: TraceSpan[]): TraceSummary {
     durationMs: start === undefined || end === undefined ? 0 : Number(end - start) / 1e6,
     spanCount: spans.length,
     errorCount: spans.filter((span) => span.status.code === 'error').length,
-    services: [...new Set(spans.map((span) => span.service))],
+    services: [...new Set(inPathOrder(spans).map((span) => span.service))],
     canaryKey: key === undefined ? null : String(key),
   };
+}
+
+/**
+ * Callers before callees: by depth in the span tree, then by start. Start times alone cannot say it —
+ * each process stamps its spans with its own clock, so a child may seem to start before its parent.
+ */
+function inPathOrder(spans: readonly TraceSpan[]): TraceSpan[] {
+  const parentOf = new Map(spans.map((span) => [span.spanId, span.parentSpanId]));
+  const depth = (span: TraceSpan): number => {
+    let levels = 0;
+    for (
+      let parent = span.parentSpanId;
+      parent !== null && parentOf.has(parent) && levels < spans.length;
+      levels++
+    )
+      parent = parentOf.get(parent) ?? null;
+    return levels;
+  };
+  const depths = new Map(spans.map((span) => [span, depth(span)]));
+  return [...spans].sort((a, b) => (depths.get(a) ?? 0) - (depths.get(b) ?? 0));
 }

@@ -9,6 +9,7 @@ import {
   TraceFormatError,
   type TraceSpan,
 } from '../src/model';
+import { TraceStore } from '../src/trace-store';
 
 const TRACE_ID = 'a'.repeat(32);
 const BASE = 1_700_000_000_000_000_000n;
@@ -128,5 +129,15 @@ describe('formatDuration', () => {
       '250 ms',
       '1.50 s',
     ]);
+  });
+});
+
+describe('TraceStore summaries', () => {
+  it('lists services callers first, even when a callee’s clock puts its span before its caller’s', () => {
+    const store = new TraceStore();
+    // Two processes, two clocks: the store's span is stamped 1 ms before the api span that called it.
+    store.add([span('2', '1', 0, 5, { service: 'store-service', kind: 'server' })]);
+    store.add([span('1', null, 1, 9, { kind: 'server' })]);
+    expect(store.list(10)[0]?.services).toEqual(['api-service', 'store-service']);
   });
 });
