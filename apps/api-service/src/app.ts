@@ -1,12 +1,13 @@
 /**
  * Builds the api's Fastify instance from a config and its dependencies; never listens (service.ts
- * does, with `listen`). Tests build it against a real store and use `inject()` or `listen({port: 0})`.
+ * does, with service-kit's `fastifyServer`). Tests build it against a real store and use `inject()`
+ * or `listen({port: 0})`.
  */
 
 import cors from '@fastify/cors';
 import {
   canaryFastifyPlugin,
-  FaultInjector,
+  type FaultInjector,
   faultFastifyPlugin,
   type InstanceIdentity,
   type ServiceMetrics,
@@ -17,6 +18,7 @@ import {
   SERVED_BY_HEADER,
   TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import { createFaults, identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -46,7 +48,7 @@ export interface AppDependencies {
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
-  /** Faults on purpose (CANARY_FAULTS); see faultsFor. */
+  /** Faults on purpose (CANARY_FAULTS); by default service-kit's `createFaults` from the config. */
   faults?: FaultInjector;
 }
 
@@ -66,21 +68,7 @@ const CORS_EXPOSED_HEADERS = [
 const CORS_MAX_AGE_SECONDS = 600;
 
 export function identityFromConfig(config: ApiConfig): InstanceIdentity {
-  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
-}
-
-/** The instance's faults, from its config; every injected one logged and counted. */
-export function faultsFor(
-  config: ApiConfig,
-  logger: FastifyBaseLogger,
-  metrics: ServiceMetrics,
-): FaultInjector {
-  return new FaultInjector({
-    protocol: 'http',
-    spec: config.CANARY_FAULTS,
-    onInjected: (kind) => metrics.countInjectedFault(kind),
-    logger,
-  });
+  return identityOf(SERVICE_NAME, config);
 }
 
 export function buildApp({ config, store, logger, metrics, faults }: AppDependencies): FastifyInstance {
@@ -106,7 +94,9 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     readiness.accepting = false;
   });
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
-  app.register(faultFastifyPlugin, { faults: faults ?? faultsFor(config, logger, metrics) });
+  app.register(faultFastifyPlugin, {
+    faults: faults ?? createFaults({ protocol: 'http', config, logger, metrics }),
+  });
   installClosingAnswer(app);
   app.register(cors, {
     origin: [...config.CORS_ALLOWED_ORIGINS],
@@ -120,23 +110,4 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
   registerRouteInspector(app, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
   registerItemRoutes(app, store);
   return app;
-}
-
-/**
- * Listens and returns the bound port. Fastify logs its own "Server listening at" line on listen, with
- * no option to turn it off; the service's one `listening` line (both ports) is written by
- * service-kit's runService, so the app's logger is silenced for exactly the listen call (plugins are
- * loaded by `ready()` before).
- */
-export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.ready();
-  const level = app.log.level;
-  app.log.level = 'silent';
-  try {
-    await app.listen({ host, port });
-  } finally {
-    app.log.level = level;
-  }
-  const address = app.server.address();
-  return typeof address === 'object' && address ? address.port : port;
 }

@@ -2,14 +2,7 @@
  * api-service configuration: parsed once from the environment, validated, frozen. The only module
  * that knows the variable names (manifests and Dockerfile checks import `configSchema` for them).
  */
-import {
-  assertFaultsAllowed,
-  commonEnvSchema,
-  hostVariable,
-  millisecondsVariable,
-  parseEnv,
-  portVariable,
-} from '@pr-canary/service-kit';
+import { defineServiceConfig, millisecondsVariable } from '@pr-canary/service-kit';
 import { z } from 'zod';
 
 const HOST_PORT =
@@ -69,22 +62,12 @@ const corsOrigins = z
     return Object.freeze([...new Set(origins)]);
   });
 
-export const configSchema = z.object({
-  ...commonEnvSchema.shape,
-  HOST: hostVariable(),
-  PORT: portVariable(8080),
+/** The api's own variables; service-kit's `commonEnvSchema` adds those every service reads. */
+export const { configSchema, loadConfig } = defineServiceConfig({
   STORE_ADDR: storeAddr,
   STORE_DEADLINE_MS: deadlineVariable(2000),
   READINESS_DEADLINE_MS: deadlineVariable(500),
   CORS_ALLOWED_ORIGINS: corsOrigins,
-  SHUTDOWN_DRAIN_MS: millisecondsVariable(5000),
 });
 
 export type ApiConfig = z.infer<typeof configSchema>;
-
-/** Parses and freezes the configuration; throws `ConfigError` naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
-  const config = parseEnv(configSchema, env);
-  assertFaultsAllowed(config);
-  return config;
-}

@@ -1,7 +1,7 @@
-export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
+export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
 export { type ApiConfig, configSchema, loadConfig } from './config';
 export { type ErrorBody, GRPC_TO_HTTP_STATUS } from './errors';
-export { type StartOptions, startService } from './service';
+export { startService } from './service';
 export {
   createStoreClient,
   type ItemFields,

@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { createServiceMetrics, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
 import { createLogger } from '@pr-canary/service-kit';
+import { listenGrpc as listenStore } from '@pr-canary/service-kit/grpc';
 import {
   buildApp as buildStoreApp,
   createDocumentClient,
   createItemsRepository,
   ensureTable,
-  listen as listenStore,
 } from '@pr-canary/store-service';
 import {
   type RunningDynalite,

@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { createLogger } from '@pr-canary/service-kit';
+import { createLogger, type RunningService } from '@pr-canary/service-kit';
 import {
   createDocumentClient,
   ensureTable,
-  type RunningStore,
   startService as startStoreService,
   loadConfig as storeConfig,
 } from '@pr-canary/store-service';
@@ -26,7 +25,7 @@ async function dynalite(port?: number): Promise<RunningDynalite> {
 }
 
 async function stack(endpoint: string, table: string, ownsTable: boolean): Promise<RunningApi> {
-  const store: RunningStore = await startStoreService(
+  const store: RunningService = await startStoreService(
     storeConfig({
       HOST: '127.0.0.1',
       PORT: '0',

@@ -1,6 +1,7 @@
 /**
- * Builds the store's gRPC server from its dependencies; never listens (service.ts does). Tests build it
- * against dynalite and bind it on 127.0.0.1:0.
+ * Builds the store's gRPC server from its dependencies; never listens (service.ts does, with
+ * service-kit's `grpcServer`). Tests build it against dynalite and bind it on 127.0.0.1:0
+ * (service-kit's `listenGrpc`).
  */
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -10,17 +11,23 @@ import {
   type InstanceIdentity,
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
-import { itemsServiceDefinition } from '@pr-canary/proto';
+import { ITEMS_SERVICE_NAME, itemsServiceDefinition } from '@pr-canary/proto';
+import { identityOf } from '@pr-canary/service-kit';
+import { createGrpcHealth, type GrpcHealth } from '@pr-canary/service-kit/grpc';
 import type { StoreConfig } from './config';
 import type { HandlerLogger } from './errors';
 import { createItemsHandlers } from './handlers';
-import { createHealthRegistry, type HealthRegistry } from './health';
 import type { ItemsRepository } from './items-repository';
 
 export const SERVICE_NAME = 'store-service';
 
 export function identityFromConfig(config: StoreConfig): InstanceIdentity {
-  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
+  return identityOf(SERVICE_NAME, config);
+}
+
+/** grpc.health.v1 for the whole server ("") and ItemsService, all SERVING (main flips them at shutdown, the table monitor with the table). */
+export function createHealth(): GrpcHealth {
+  return createGrpcHealth([ITEMS_SERVICE_NAME]);
 }
 
 export interface AppDependencies {
@@ -29,7 +36,7 @@ export interface AppDependencies {
   identity: InstanceIdentity;
   metrics: ServiceMetrics;
   /** Serving status for grpc.health.v1; defaults to a fresh registry with everything SERVING. */
-  health?: HealthRegistry;
+  health?: GrpcHealth;
   /** CANARY_HEADER_TRUSTED: when false, incoming `x-canary` is ignored. Default true. */
   trustCanaryKey?: boolean;
   /** Faults on purpose (CANARY_FAULTS); acted on after the canary interceptor, so metrics and served-by see them. */
@@ -53,16 +60,6 @@ export function buildApp(deps: AppDependencies): grpc.Server {
     ],
   });
   server.addService(itemsServiceDefinition(), createItemsHandlers({ repo: deps.repo, logger: deps.logger }));
-  (deps.health ?? createHealthRegistry()).addToServer(server);
+  (deps.health ?? createHealth()).addToServer(server);
   return server;
-}
-
-/** Binds plaintext on host:port (port 0 = ephemeral) and resolves with the bound port. */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
-  });
 }

@@ -1,4 +1,4 @@
-export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
+export { type AppDependencies, buildApp, createHealth, identityFromConfig, SERVICE_NAME } from './app';
 export { configSchema, loadConfig, type StoreConfig } from './config';
 export { createDocumentClient, type DynamoClientOptions } from './dynamodb-client';
 export {
@@ -9,12 +9,6 @@ export {
   StoreUnavailableError,
   VersionConflictError,
 } from './errors';
-export {
-  createHealthRegistry,
-  HEALTH_SERVICE_NAMES,
-  type HealthRegistry,
-  type ServingStatus,
-} from './health';
 export { isItemId } from './ids';
 export {
   createItemsRepository,
@@ -24,7 +18,7 @@ export {
   type ItemsRepository,
   type ItemsRepositoryDeps,
 } from './items-repository';
-export { type RunningStore, type StartOptions, startService } from './service';
+export { startService } from './service';
 export {
   createTableMonitor,
   type TableMonitor,

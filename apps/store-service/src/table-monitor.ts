@@ -10,7 +10,7 @@
  * once when a data call reports the table missing or DynamoDB down (`suspect`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HealthRegistry } from './health';
+import type { GrpcHealth } from '@pr-canary/service-kit/grpc';
 import { createTable, describeTableStatus, ensureTable } from './items-repository';
 
 const READY_CHECK_MS = 5_000;
@@ -40,7 +40,7 @@ export interface TableMonitorDeps {
   table: string;
   /** DYNAMODB_CREATE_TABLE: create the table whenever it is missing. */
   ownsTable: boolean;
-  health: HealthRegistry;
+  health: GrpcHealth;
   logger: TableMonitorLogger;
 }
 

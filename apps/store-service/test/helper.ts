@@ -18,12 +18,12 @@ import {
   type UpdateItemRequest,
   type UpdateItemResponse__Output,
 } from '@pr-canary/proto';
+import { type GrpcHealth, listenGrpc } from '@pr-canary/service-kit/grpc';
 import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, expect, onTestFinished } from 'vitest';
-import { buildApp, listen } from '../src/app';
+import { buildApp, createHealth } from '../src/app';
 import { createDocumentClient } from '../src/dynamodb-client';
 import type { HandlerLogger } from '../src/errors';
-import { createHealthRegistry, type HealthRegistry } from '../src/health';
 import { createItemsRepository, ensureTable, type ItemsRepository } from '../src/items-repository';
 
 export const TEST_IDENTITY: InstanceIdentity = {
@@ -99,7 +99,7 @@ export interface TestStore {
   docClient: DynamoDBDocumentClient;
   table: string;
   metrics: ServiceMetrics;
-  health: HealthRegistry;
+  health: GrpcHealth;
   logs: LogEntry[];
   address: string;
 }
@@ -112,7 +112,7 @@ export async function buildStore(options: StoreOptions = {}): Promise<TestStore>
   const { repo, docClient, table } = await buildRepository(options);
   const logger = recordingLogger();
   const metrics = createServiceMetrics({ identity: TEST_IDENTITY });
-  const health = createHealthRegistry();
+  const health = createHealth();
   const server = buildApp({
     repo: options.wrapRepo ? options.wrapRepo(repo) : repo,
     logger,
@@ -121,7 +121,7 @@ export async function buildStore(options: StoreOptions = {}): Promise<TestStore>
     health,
     trustCanaryKey: options.trustCanaryKey,
   });
-  const port = await listen(server, '127.0.0.1', 0);
+  const port = await listenGrpc(server, '127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
   const Client = itemsServiceClientConstructor();
   const client = new Client(address, grpc.credentials.createInsecure());

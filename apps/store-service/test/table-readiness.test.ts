@@ -14,13 +14,13 @@ import {
   itemsServiceClientConstructor,
   UNAVAILABLE_REASON_KEY,
 } from '@pr-canary/proto';
-import { createLogger } from '@pr-canary/service-kit';
+import { createLogger, type RunningService } from '@pr-canary/service-kit';
 import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
 import { ensureTable } from '../src/items-repository';
-import { type RunningStore, startService } from '../src/service';
+import { startService } from '../src/service';
 import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
@@ -32,7 +32,7 @@ async function dynalite(port?: number): Promise<RunningDynalite> {
 }
 
 async function startStore(endpoint: string, table: string, ownsTable: boolean) {
-  const store: RunningStore = await startService(
+  const store: RunningService = await startService(
     loadConfig({
       HOST: '127.0.0.1',
       PORT: '0',

@@ -51,8 +51,16 @@ const trackSchema = z
     }
   });
 
-/** Variables every service reads. Spread `commonEnvSchema.shape` into a service's own `z.object`. */
+/**
+ * Variables every service reads. A service adds its own with `defineServiceConfig` (or spreads
+ * `commonEnvSchema.shape` into a `z.object`).
+ */
 export const commonEnvSchema = z.object({
+  /** The IP address to bind (the service's port and the metrics port). */
+  HOST: hostVariable(),
+  PORT: portVariable(8080),
+  /** How long a stopping instance keeps answering, not ready, before it closes (shutdown step 2). */
+  SHUTDOWN_DRAIN_MS: millisecondsVariable(5000),
   CANARY_TRACK: trackSchema,
   SERVICE_VERSION: z
     .string()
@@ -86,6 +94,23 @@ export function assertFaultsAllowed(
       `invalid configuration: ${refused.join(' and ')} must not be set where the canary key is untrusted (CANARY_HEADER_TRUSTED=false)`,
       refused,
     );
+}
+
+/**
+ * A service's config, from its own variables (a zod shape) on top of `commonEnvSchema`:
+ * `configSchema` (what manifests and checks read the variable names from) and `loadConfig(env)`,
+ * which parses once (`parseEnv`) and refuses faults where the key is untrusted
+ * (`assertFaultsAllowed`). Own variables may override a common one's default (e.g. `PORT`).
+ */
+export function defineServiceConfig<Own extends z.ZodRawShape>(own: Own) {
+  const configSchema = commonEnvSchema.extend(own);
+  type Config = z.infer<typeof configSchema>;
+  function loadConfig(env: Record<string, string | undefined>): Config {
+    const config = parseEnv(configSchema, env);
+    assertFaultsAllowed(config as CommonEnv);
+    return config;
+  }
+  return { configSchema, loadConfig };
 }
 
 /**

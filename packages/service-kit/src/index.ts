@@ -4,6 +4,7 @@ export {
   type CommonEnv,
   ConfigError,
   commonEnvSchema,
+  defineServiceConfig,
   hostVariable,
   millisecondsVariable,
   parseEnv,
@@ -15,5 +16,15 @@ export { createLogger, type LoggerOptions, serializeError } from './logger';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export { type RunningService, type RunServiceOptions, runService } from './run-service';
 export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
+export { type FastifyLike, fastifyServer, listenFastify, type ServiceServer } from './service-server';
 export { installShutdown, type ShutdownOptions } from './shutdown';
 export { shutdownTelemetry } from './telemetry-handle';
+export {
+  createFaults,
+  identityOf,
+  type ServiceBasics,
+  type ServiceWiring,
+  type StartOptions,
+  type WireServiceOptions,
+  wireService,
+} from './wire-service';

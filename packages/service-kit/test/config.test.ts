@@ -3,16 +3,13 @@ import { z } from 'zod';
 import {
   ConfigError,
   commonEnvSchema,
-  hostVariable,
+  defineServiceConfig,
   millisecondsVariable,
   parseEnv,
   portVariable,
 } from '../src/config';
 
-const serviceSchema = z.object({
-  ...commonEnvSchema.shape,
-  HOST: hostVariable(),
-  PORT: portVariable(8080),
+const serviceSchema = commonEnvSchema.extend({
   STORE_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port'),
   STORE_DEADLINE_MS: millisecondsVariable(2000),
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
@@ -43,6 +40,7 @@ describe('parseEnv with commonEnvSchema', () => {
       CANARY_FAULTS_ADMIN: false,
       HOST: '0.0.0.0',
       PORT: 8080,
+      SHUTDOWN_DRAIN_MS: 5000,
       STORE_DEADLINE_MS: 2000,
     });
   });
@@ -111,5 +109,35 @@ describe('parseEnv with commonEnvSchema', () => {
     expect(configError(() => parseEnv(serviceSchema, { ...minimal, [variable]: value })).variables).toEqual([
       variable,
     ]);
+  });
+});
+
+describe('defineServiceConfig', () => {
+  const { configSchema, loadConfig } = defineServiceConfig({
+    TABLE: z.string().regex(/^[a-z]{3,20}$/, 'must be 3 to 20 lower-case letters'),
+    PORT: portVariable(50051),
+  });
+
+  it("adds the service's own variables to the common ones, and may change a common default", () => {
+    expect(Object.keys(configSchema.shape)).toEqual(
+      expect.arrayContaining(['TABLE', 'PORT', 'HOST', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS', 'CANARY_TRACK']),
+    );
+    const config = loadConfig({ TABLE: 'items' });
+    expect(config).toMatchObject({ TABLE: 'items', PORT: 50051, HOST: '0.0.0.0', SHUTDOWN_DRAIN_MS: 5000 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names a bad own variable and a bad common one together, never their values', () => {
+    const error = configError(() => loadConfig({ TABLE: 'Items!', METRICS_PORT: 'ninety' }));
+    expect([...error.variables].sort()).toEqual(['METRICS_PORT', 'TABLE']);
+    expect(error.message).toContain('TABLE: must be 3 to 20 lower-case letters');
+    expect(error.message).not.toMatch(/Items!|ninety/);
+  });
+
+  it('refuses faults where the canary key is untrusted', () => {
+    const error = configError(() =>
+      loadConfig({ TABLE: 'items', CANARY_HEADER_TRUSTED: 'false', CANARY_FAULTS_ADMIN: 'true' }),
+    );
+    expect(error.variables).toEqual(['CANARY_FAULTS_ADMIN']);
   });
 });

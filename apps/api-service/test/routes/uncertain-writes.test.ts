@@ -6,12 +6,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import { createServiceMetrics, type InstanceIdentity } from '@pr-canary/canary-context';
 import { createLogger } from '@pr-canary/service-kit';
+import { listenGrpc as listenStore } from '@pr-canary/service-kit/grpc';
 import {
   buildApp as buildStoreApp,
   createDocumentClient,
   createItemsRepository,
   type ItemsRepository,
-  listen as listenStore,
 } from '@pr-canary/store-service';
 import { type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,70 +1,62 @@
 /**
- * Builds __service_name__'s gRPC server from its dependencies; never listens (`listen` below does, for
- * service.ts). Tests build it and listen on port 0.
+ * Builds __service_name__'s gRPC server from its dependencies; never listens (service.ts does, with
+ * service-kit's `grpcServer`). Tests build it and bind it on port 0 (service-kit's `listenGrpc`).
  */
 import * as grpc from '@grpc/grpc-js';
 import {
   canaryServerInterceptor,
-  type InstanceIdentity,
+  type FaultInjector,
+  faultServerInterceptor,
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
-import { HealthImplementation } from 'grpc-health-check';
+import { identityOf } from '@pr-canary/service-kit';
+import { createGrpcHealth, type GrpcHealth } from '@pr-canary/service-kit/grpc';
 import type { __Pascal__Config } from './config';
 import { __short_camel__Contract, GRPC_SERVICE_NAME } from './contract';
 import type { ErrorLogger } from './errors';
 import { create__Pascal__Handlers } from './handlers';
 
 export const SERVICE_NAME = '__service_name__';
-/** Health names reported: "" is the whole server. */
-export const HEALTH_NAMES = ['', GRPC_SERVICE_NAME];
 
 export interface AppDependencies {
-  identity: InstanceIdentity;
+  config: __Pascal__Config;
   metrics: ServiceMetrics;
   logger: ErrorLogger;
-  /** CANARY_HEADER_TRUSTED: when false, incoming `x-canary` is ignored. */
-  trustCanaryKey: boolean;
-  /** grpc.health.v1 (Check, Watch, List), from the gRPC maintainers' grpc-health-check. */
-  health: HealthImplementation;
+  /** grpc.health.v1 (Check, Watch, List); see `createHealth`. */
+  health: GrpcHealth;
+  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`), acted on after the canary interceptor. */
+  faults: FaultInjector;
 }
 
-export function identityFromConfig(config: __Pascal__Config): InstanceIdentity {
-  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
+export function identityFromConfig(config: __Pascal__Config) {
+  return identityOf(SERVICE_NAME, config);
 }
 
-/** Every name in HEALTH_NAMES SERVING. */
-export function createHealth(): HealthImplementation {
-  return new HealthImplementation(Object.fromEntries(HEALTH_NAMES.map((name) => [name, 'SERVING'])));
+/** grpc.health.v1 for the whole server ("") and __Pascal__Service, all SERVING until shutdown. */
+export function createHealth(): GrpcHealth {
+  return createGrpcHealth([GRPC_SERVICE_NAME]);
+}
+
+/** The calls a `fail=` fault may name: every __Pascal__Service method. */
+export function serviceCalls(): string[] {
+  return Object.values(__short_camel__Contract().service).map((method) => method.path);
 }
 
 /**
  * A grpc.Server with __Pascal__Service and grpc.health.v1.Health, every call going through the canary
- * server interceptor (scope for the handler, `x-served-by` back to the caller, RPC metrics).
+ * server interceptor (scope for the handler, `x-served-by` back to the caller, RPC metrics) and then
+ * the fault interceptor.
  */
-export function buildApp(deps: AppDependencies): grpc.Server {
+export function buildApp({ config, metrics, logger, health, faults }: AppDependencies): grpc.Server {
+  const identity = identityFromConfig(config);
   const server = new grpc.Server({
     interceptors: [
-      canaryServerInterceptor({
-        identity: deps.identity,
-        trustKey: deps.trustCanaryKey,
-        metrics: deps.metrics,
-      }),
+      // CANARY_HEADER_TRUSTED=false: incoming `x-canary` is ignored.
+      canaryServerInterceptor({ identity, trustKey: config.CANARY_HEADER_TRUSTED, metrics }),
+      faultServerInterceptor(faults),
     ],
   });
-  server.addService(
-    __short_camel__Contract().service,
-    create__Pascal__Handlers({ identity: deps.identity, logger: deps.logger }),
-  );
-  deps.health.addToServer(server);
+  server.addService(__short_camel__Contract().service, create__Pascal__Handlers({ identity, logger }));
+  health.addToServer(server);
   return server;
-}
-
-/** Binds plaintext on host:port (port 0 = any free port) and resolves with the bound port. */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
-  });
 }

@@ -2,4 +2,4 @@ export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAM
 export { type __Pascal__Config, configSchema, loadConfig } from './config';
 export { __short_camel__Contract, GRPC_SERVICE_NAME } from './contract';
 export { InvalidArgumentError, toStatus } from './errors';
-export { type StartOptions, startService } from './service';
+export { startService } from './service';

@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { createServiceMetrics, type Track } from '@pr-canary/canary-context';
-import { createLogger } from '@pr-canary/service-kit';
+import { createServiceMetrics } from '@pr-canary/canary-context';
+import { createFaults, createLogger } from '@pr-canary/service-kit';
+import { listenGrpc } from '@pr-canary/service-kit/grpc';
 import { afterEach } from 'vitest';
-import { buildApp, createHealth, listen, SERVICE_NAME } from '../src/app';
+import { buildApp, createHealth, identityFromConfig, serviceCalls } from '../src/app';
+import { loadConfig } from '../src/config';
 import { __short_camel__Contract } from '../src/contract';
 
 const cleanups: (() => void)[] = [];
@@ -10,18 +12,16 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** A real server on a loopback port and a client for it, both closed after the test. */
-export async function serve(track: Track = 'stable') {
-  const identity = { service: SERVICE_NAME, track, version: '1.2.3' };
+/** A real server, as a given environment configures it, on a loopback port and a client for it, both closed after the test. */
+export async function serve(env: Record<string, string> = {}) {
+  const config = loadConfig({ SERVICE_VERSION: '1.2.3', ...env });
+  const identity = identityFromConfig(config);
   const health = createHealth();
-  const server = buildApp({
-    identity,
-    metrics: createServiceMetrics({ identity }),
-    logger: createLogger({ identity, level: 'silent' }),
-    trustCanaryKey: true,
-    health,
-  });
-  const port = await listen(server, '127.0.0.1', 0);
+  const metrics = createServiceMetrics({ identity });
+  const logger = createLogger({ identity, level: 'silent' });
+  const faults = createFaults({ protocol: 'grpc', config, logger, metrics, knownCalls: serviceCalls });
+  const server = buildApp({ config, metrics, logger, health, faults });
+  const port = await listenGrpc(server, '127.0.0.1', 0);
   const Client = __short_camel__Contract();
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   cleanups.push(() => {

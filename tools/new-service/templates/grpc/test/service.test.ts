@@ -26,7 +26,7 @@ function sayHello(
 
 describe('__service_name__', () => {
   it('answers SayHello with the track that served it and says so in x-served-by', async () => {
-    const { client } = await serve('pr-42');
+    const { client } = await serve({ CANARY_TRACK: 'pr-42' });
     const answer = await sayHello(client, 'tester', '42');
     expect(answer.error).toBeNull();
     expect(answer.response).toEqual({ message: 'hello tester', track: 'pr-42' });
@@ -37,6 +37,13 @@ describe('__service_name__', () => {
     const { client } = await serve();
     const answer = await sayHello(client, '');
     expect(answer.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('fails the calls CANARY_FAULTS names, with the fault said to be injected', async () => {
+    const { client } = await serve({ CANARY_FAULTS: 'fail=SayHello' });
+    const answer = await sayHello(client, 'tester');
+    expect(answer.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(answer.error?.details).toMatch(/injected fault/);
   });
 
   it('reports SERVING on grpc.health.v1 for the server and the service', async () => {

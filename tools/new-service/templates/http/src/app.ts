@@ -1,9 +1,16 @@
 /**
  * Builds __service_name__'s Fastify instance from a config and its dependencies; never listens
- * (`listen` below does, for service.ts). Tests build it and use `inject()` or `listen(app, host, 0)`.
+ * (service.ts does, with service-kit's `fastifyServer`). Tests build it and use `inject()` or
+ * service-kit's `listenFastify(app, host, 0)`.
  */
-import { canaryFastifyPlugin, type InstanceIdentity, type ServiceMetrics } from '@pr-canary/canary-context';
+import {
+  canaryFastifyPlugin,
+  type FaultInjector,
+  faultFastifyPlugin,
+  type ServiceMetrics,
+} from '@pr-canary/canary-context';
 import { serviceNamed } from '@pr-canary/contracts/services';
+import { identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { __Pascal__Config } from './config';
 import { installErrorHandling } from './errors';
@@ -24,13 +31,15 @@ export interface AppDependencies {
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
+  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`), acted on after the canary plugin. */
+  faults: FaultInjector;
 }
 
-export function identityFromConfig(config: __Pascal__Config): InstanceIdentity {
-  return { service: SERVICE_NAME, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
+export function identityFromConfig(config: __Pascal__Config) {
+  return identityOf(SERVICE_NAME, config);
 }
 
-export function buildApp({ config, logger, metrics }: AppDependencies): FastifyInstance {
+export function buildApp({ config, logger, metrics, faults }: AppDependencies): FastifyInstance {
   const identity = identityFromConfig(config);
   let accepting = true;
   const app: FastifyInstance = Fastify({
@@ -43,6 +52,7 @@ export function buildApp({ config, logger, metrics }: AppDependencies): FastifyI
   });
   // The canary key: validated, kept in scope for outgoing calls, echoed with X-Served-By on every answer.
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
+  app.register(faultFastifyPlugin, { faults });
   installErrorHandling(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -56,21 +66,4 @@ export function buildApp({ config, logger, metrics }: AppDependencies): FastifyI
     version: identity.version,
   }));
   return app;
-}
-
-/**
- * Listens on host:port (port 0 = any free port) and resolves with the bound port. Fastify's own
- * "Server listening" line is silenced: the service announces itself once (service-kit's runService).
- */
-export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.ready();
-  const level = app.log.level;
-  app.log.level = 'silent';
-  try {
-    await app.listen({ host, port });
-  } finally {
-    app.log.level = level;
-  }
-  const address = app.server.address();
-  return typeof address === 'object' && address ? address.port : port;
 }

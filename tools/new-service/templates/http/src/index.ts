@@ -1,4 +1,4 @@
 export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
 export { type __Pascal__Config, configSchema, loadConfig } from './config';
 export { type ErrorBody, errorBody } from './errors';
-export { type StartOptions, startService } from './service';
+export { startService } from './service';

@@ -1,5 +1,5 @@
+import { listenFastify } from '@pr-canary/service-kit';
 import { describe, expect, it } from 'vitest';
-import { listen } from '../src/app';
 import { appFor } from './helper';
 
 describe('__service_name__', () => {
@@ -21,6 +21,17 @@ describe('__service_name__', () => {
     expect(response.headers['x-canary']).toBe('42');
   });
 
+  it('fails the routes CANARY_FAULTS names, with the fault said to be injected', async () => {
+    const response = await appFor({ CANARY_FAULTS: 'fail=/api/__short__/hello' }).inject(
+      '/api/__short__/hello',
+    );
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'INJECTED_FAULT' });
+    expect((await appFor({ CANARY_FAULTS: 'fail=/api/__short__/hello' }).inject('/healthz')).statusCode).toBe(
+      200,
+    );
+  });
+
   it('answers an unknown route with a JSON 404 that names it', async () => {
     const response = await appFor().inject('/nowhere');
     expect(response.statusCode).toBe(404);
@@ -29,7 +40,7 @@ describe('__service_name__', () => {
 
   it('serves an invalid key as stable and says why, over a real socket', async () => {
     const app = appFor();
-    const port = await listen(app, '127.0.0.1', 0);
+    const port = await listenFastify(app, '127.0.0.1', 0);
     const response = await fetch(`http://127.0.0.1:${port}/api/__short__/hello`, {
       headers: { 'x-canary': 'abc' },
     });

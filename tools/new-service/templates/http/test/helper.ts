@@ -1,8 +1,8 @@
 import { createServiceMetrics } from '@pr-canary/canary-context';
-import { createLogger } from '@pr-canary/service-kit';
+import { createFaults, createLogger } from '@pr-canary/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
-import { buildApp } from '../src/app';
+import { buildApp, identityFromConfig } from '../src/app';
 import { loadConfig } from '../src/config';
 
 const apps: FastifyInstance[] = [];
@@ -13,16 +13,11 @@ afterEach(async () => {
 /** The app as a given track runs it, closed after the test. */
 export function appFor(env: Record<string, string> = {}): FastifyInstance {
   const config = loadConfig({ SERVICE_VERSION: '1.2.3', ...env });
-  const identity = {
-    service: '__service_name__',
-    track: config.CANARY_TRACK,
-    version: config.SERVICE_VERSION,
-  };
-  const app = buildApp({
-    config,
-    logger: createLogger({ identity, level: 'silent' }),
-    metrics: createServiceMetrics({ identity }),
-  });
+  const identity = identityFromConfig(config);
+  const logger = createLogger({ identity, level: 'silent' });
+  const metrics = createServiceMetrics({ identity });
+  const faults = createFaults({ protocol: 'http', config, logger, metrics });
+  const app = buildApp({ config, logger, metrics, faults });
   apps.push(app);
   return app;
 }
