@@ -48,7 +48,7 @@ export interface AppDependencies {
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
-  /** Faults on purpose (CANARY_FAULTS); by default service-kit's `createFaults` from the config. */
+  /** Faults on purpose (CANARY_FAULTS, the admin endpoint); default: service-kit's `createFaults` from the config. */
   faults?: FaultInjector;
 }
 
@@ -94,9 +94,8 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     readiness.accepting = false;
   });
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
-  app.register(faultFastifyPlugin, {
-    faults: faults ?? createFaults({ protocol: 'http', config, logger, metrics }),
-  });
+  const injector = faults ?? createFaults({ protocol: 'http', config, logger, metrics });
+  if (injector) app.register(faultFastifyPlugin, { faults: injector });
   installClosingAnswer(app);
   app.register(cors, {
     origin: [...config.CORS_ALLOWED_ORIGINS],
@@ -106,8 +105,12 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     maxAge: CORS_MAX_AGE_SECONDS,
   });
   installErrorHandling(app);
-  registerHealthRoutes(app, { store, readiness, readinessDeadlineMs: config.READINESS_DEADLINE_MS });
-  registerRouteInspector(app, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
-  registerItemRoutes(app, store);
+  // The routes in a plugin of their own, added once the plugins above have loaded: the fault plugin
+  // learns the routes `fail=` may name from each one added after it (CANARY_FAULTS='fail=GET /api/items/:id').
+  app.register(async (routes) => {
+    registerHealthRoutes(routes, { store, readiness, readinessDeadlineMs: config.READINESS_DEADLINE_MS });
+    registerRouteInspector(routes, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
+    registerItemRoutes(routes, store);
+  });
   return app;
 }

@@ -9,6 +9,7 @@ import {
   FaultInjector,
   type FaultInjectorOptions,
   type FaultProtocol,
+  hasFaults,
   type InstanceIdentity,
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
@@ -28,15 +29,20 @@ export function identityOf(
   return { service, track: config.CANARY_TRACK, version: config.SERVICE_VERSION };
 }
 
-/** The instance's faults from `CANARY_FAULTS`, every injected one logged and counted. */
+/**
+ * The instance's faults from `CANARY_FAULTS`, every injected one logged and counted — or undefined
+ * where none can be wanted (no `CANARY_FAULTS` and no admin endpoint to set them at run time): then
+ * the app installs no fault plugin or interceptor, and a request pays nothing for faults.
+ */
 export function createFaults(options: {
   protocol: FaultProtocol;
-  config: Pick<CommonEnv, 'CANARY_FAULTS'>;
+  config: Pick<CommonEnv, 'CANARY_FAULTS' | 'CANARY_FAULTS_ADMIN'>;
   logger: FaultInjectorOptions['logger'];
   metrics: ServiceMetrics;
   /** The calls a `fail=` fault may name (gRPC method paths); HTTP apps tell theirs once routed. */
   knownCalls?: () => readonly string[];
-}): FaultInjector {
+}): FaultInjector | undefined {
+  if (!options.config.CANARY_FAULTS_ADMIN && !hasFaults(options.config.CANARY_FAULTS)) return undefined;
   return new FaultInjector({
     protocol: options.protocol,
     spec: options.config.CANARY_FAULTS,
@@ -64,8 +70,11 @@ export interface ServiceBasics {
   identity: InstanceIdentity;
   logger: pino.Logger;
   metrics: ServiceMetrics;
-  /** From `CANARY_FAULTS`; served on the metrics port's `/faults` where `CANARY_FAULTS_ADMIN` allows it. */
-  faults: FaultInjector;
+  /**
+   * From `CANARY_FAULTS`, served on the metrics port's `/faults` where `CANARY_FAULTS_ADMIN` allows
+   * it; undefined where no faults can be wanted (see `createFaults`).
+   */
+  faults: FaultInjector | undefined;
   /**
    * Something the service opened (a client, a monitor): closed after the server when the service
    * stops, or when a later start step fails — the last registered first.

@@ -84,13 +84,28 @@ describe('wireService', () => {
         config({ CANARY_FAULTS_ADMIN: admin, CANARY_FAULTS: 'latency=5ms' }),
         { name: 'kit-test', protocol: 'http', logger: silent },
         (kit) => {
-          expect(kit.faults.spec.latencyMs).toBe(5);
+          expect(kit.faults?.spec.latencyMs).toBe(5);
           return { server: fastifyServer(Fastify()), markNotReady: () => {} };
         },
       );
       onTestFinished(() => service.close());
       expect((await fetch(`http://127.0.0.1:${service.metricsPort}/faults`)).status, admin).toBe(status);
     }
+  });
+
+  it('makes no faults where none can be wanted (no CANARY_FAULTS, no admin endpoint), so the app installs nothing for them', async () => {
+    let made: unknown = 'not called';
+    const service = await wireService(
+      config(),
+      { name: 'kit-test', protocol: 'grpc', logger: silent },
+      (kit) => {
+        made = kit.faults;
+        return { server: fastifyServer(Fastify()), markNotReady: () => {} };
+      },
+    );
+    onTestFinished(() => service.close());
+    expect(made).toBeUndefined();
+    expect((await fetch(`http://127.0.0.1:${service.metricsPort}/faults`)).status).toBe(404);
   });
 
   it('closes what it opened, and reports the failure, when the port is taken', async () => {

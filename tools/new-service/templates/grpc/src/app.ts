@@ -24,8 +24,8 @@ export interface AppDependencies {
   logger: ErrorLogger;
   /** grpc.health.v1 (Check, Watch, List); see `createHealth`. */
   health: GrpcHealth;
-  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`), acted on after the canary interceptor. */
-  faults: FaultInjector;
+  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`, undefined where none can be wanted). */
+  faults?: FaultInjector;
 }
 
 export function identityFromConfig(config: __Pascal__Config) {
@@ -53,7 +53,7 @@ export function buildApp({ config, metrics, logger, health, faults }: AppDepende
     interceptors: [
       // CANARY_HEADER_TRUSTED=false: incoming `x-canary` is ignored.
       canaryServerInterceptor({ identity, trustKey: config.CANARY_HEADER_TRUSTED, metrics }),
-      faultServerInterceptor(faults),
+      ...(faults ? [faultServerInterceptor(faults)] : []),
     ],
   });
   server.addService(__short_camel__Contract().service, create__Pascal__Handlers({ identity, logger }));

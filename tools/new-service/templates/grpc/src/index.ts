@@ -1,4 +1,4 @@
-export { type AppDependencies, buildApp, identityFromConfig, listen, SERVICE_NAME } from './app';
+export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
 export { type __Pascal__Config, configSchema, loadConfig } from './config';
 export { __short_camel__Contract, GRPC_SERVICE_NAME } from './contract';
 export { InvalidArgumentError, toStatus } from './errors';

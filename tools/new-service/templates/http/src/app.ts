@@ -31,8 +31,8 @@ export interface AppDependencies {
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
   logger: FastifyBaseLogger;
   metrics: ServiceMetrics;
-  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`), acted on after the canary plugin. */
-  faults: FaultInjector;
+  /** Faults on purpose (CANARY_FAULTS; service-kit's `createFaults`, undefined where none can be wanted). */
+  faults?: FaultInjector;
 }
 
 export function identityFromConfig(config: __Pascal__Config) {
@@ -52,18 +52,22 @@ export function buildApp({ config, logger, metrics, faults }: AppDependencies): 
   });
   // The canary key: validated, kept in scope for outgoing calls, echoed with X-Served-By on every answer.
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
-  app.register(faultFastifyPlugin, { faults });
+  if (faults) app.register(faultFastifyPlugin, { faults });
   installErrorHandling(app);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    accepting ? { status: 'ready' } : reply.code(503).send({ status: 'shutting down' }),
-  );
-  // Your routes go here. This one says which instance answered, so a canary is easy to see.
-  app.get('/api/__short__/hello', async () => ({
-    message: `hello from ${SERVICE_NAME}`,
-    track: identity.track,
-    version: identity.version,
-  }));
+  // Routes go in this plugin (or plugins registered after it), so they are added once the plugins
+  // above have loaded: the fault plugin learns the routes `fail=` may name from each one added after it.
+  app.register(async (routes) => {
+    routes.get('/healthz', async () => ({ status: 'ok' }));
+    routes.get('/readyz', async (_request, reply) =>
+      accepting ? { status: 'ready' } : reply.code(503).send({ status: 'shutting down' }),
+    );
+    // Your routes go here. This one says which instance answered, so a canary is easy to see.
+    routes.get('/api/__short__/hello', async () => ({
+      message: `hello from ${SERVICE_NAME}`,
+      track: identity.track,
+      version: identity.version,
+    }));
+  });
   return app;
 }
