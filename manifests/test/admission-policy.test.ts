@@ -52,6 +52,31 @@ describe('the bindings', () => {
   });
 });
 
+describe('every PR canary of every registered service', () => {
+  it('is admitted: its routes and its workloads, as its PR app renders them', async () => {
+    const ctx = await realContext();
+    const resources: Record<string, [string, string]> = {
+      IngressRoute: ['pr-canary-edge-routes', 'ingressroutes'],
+      GRPCRoute: ['pr-canary-mesh-routes', 'grpcroutes'],
+      Deployment: ['pr-canary-images', 'deployments'],
+    };
+    const refused = ctx.corpus.prApps.flatMap(({ app, objects }) =>
+      objects.flatMap((o) => {
+        const [name, resource] = resources[o.kind] ?? [];
+        if (name === undefined || resource === undefined) return [];
+        const result = admit(policy(name), o, request(o, resource));
+        return result.matched && result.allowed
+          ? []
+          : [
+              `${app.metadata.name}: ${o.kind} ${o.metadata.name} ${result.messages.join('; ') || 'not matched'}`,
+            ];
+      }),
+    );
+    expect(ctx.corpus.prApps.length).toBeGreaterThan(0);
+    expect(refused).toEqual([]);
+  });
+});
+
 describe('pr-canary-edge-routes: an IngressRoute in api-canary-pr-N matches only X-Canary N', () => {
   it('admits the route the PR app renders', async () => {
     const route = await prIngressRoute();

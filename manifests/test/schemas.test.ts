@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_PULL_REQUESTS } from '../src/corpus';
 import { kustomizeBuild } from '../src/kustomize';
 import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
 import { type KubeObject, ref } from '../src/objects';
 import { reliedFieldErrors } from '../src/relied-fields';
 import { schemaErrors } from '../src/schemas';
+import { canaryServices } from '../src/services';
 import { crdIndex, find, realContext } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
@@ -34,7 +36,7 @@ describe('every rendered object validates against its schema (custom resources: 
 
   it('every PR Application and everything it renders', async () => {
     const { corpus } = await realContext();
-    expect(corpus.prApps.length).toBe(4);
+    expect(corpus.prApps.length).toBe(SAMPLE_PULL_REQUESTS.length * canaryServices().length);
     for (const p of corpus.prApps) {
       expect(await problems([p.app as unknown as KubeObject, ...p.objects])).toEqual([]);
     }

@@ -75,8 +75,15 @@ export function registryEntry(
 export function registryWithEntry(text: string, entry: RegistryEntry): string {
   const document = parseRegistry(text);
   const services = document.services;
-  let at = services.length;
-  while (at > 0 && services[at - 1]?.canary === false) at -= 1;
+  const at = services.length - servicesAfterNewEntry(document).length;
   document.services = [...services.slice(0, at), entry, ...services.slice(at)];
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** The services a new entry goes before: the trailing ones that never get canaries. */
+export function servicesAfterNewEntry(document: RegistryDocument): RegistryEntry[] {
+  const services = document.services;
+  let at = services.length;
+  while (at > 0 && services[at - 1]?.canary === false) at -= 1;
+  return services.slice(at);
 }

@@ -2,16 +2,24 @@
  * `npm run new-service -- <name> --protocol http|grpc`: checks the name, renders the service, adds it
  * to the registry and the workspaces, and either all of it lands or none of it (see transaction.ts).
  * The local stack, its routers and CI's service lists read the registry, so the registry entry is
- * what makes the new service part of the system (its cluster manifests are still written by hand:
- * see the root README's "Add your service").
+ * what makes the new service part of the system; its cluster manifests are rendered from that entry
+ * (manifests.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { MANIFESTS, renderManifests } from './manifests';
 import { assertNameIsFree, InvalidNameError, parseServiceName, type ServiceName } from './name';
-import { existingServices, parseRegistry, REGISTRY_FILE, registryEntry, registryWithEntry } from './registry';
+import {
+  existingServices,
+  parseRegistry,
+  REGISTRY_FILE,
+  registryEntry,
+  registryWithEntry,
+  servicesAfterNewEntry,
+} from './registry';
 import { type FileSet, PROTOCOLS, type Protocol, renderService } from './templates';
 import { Transaction } from './transaction';
 import { type Lockfile, lockfileWithWorkspace, type RootManifest, workspaceManifest } from './workspace';
@@ -92,10 +100,20 @@ export function plan(options: ScaffoldOptions): Plan {
     JSON.parse(read(root, 'package.json')) as RootManifest,
   );
   files.set(`${workspace}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  const entry = registryEntry(service, protocol, workspace, grpcService);
+  const manifests = renderManifests(
+    entry,
+    manifest.version,
+    servicesAfterNewEntry(parseRegistry(registryText)),
+    (file) => read(root, file),
+  );
+  for (const [file, text] of manifests.files) files.set(file, text);
   const inTheWay = [
     workspace,
     `node_modules/${manifest.name}`,
     ...(protocol === 'grpc' ? [`proto/${service.protoPackage}`] : []),
+    `${MANIFESTS}/base/${service.name}`,
+    `${MANIFESTS}/pr-canary/${service.short}`,
   ].filter((file) => existsSync(path.join(root, file)));
   if (inTheWay.length > 0) {
     throw new ScaffoldRefusedError(
@@ -103,11 +121,9 @@ export function plan(options: ScaffoldOptions): Plan {
     );
   }
   const updates: FileSet = new Map([
-    [
-      REGISTRY_FILE,
-      registryWithEntry(registryText, registryEntry(service, protocol, workspace, grpcService)),
-    ],
+    [REGISTRY_FILE, registryWithEntry(registryText, entry)],
     [LOCKFILE, lockfileWithWorkspace(lockText, workspace, manifest)],
+    ...manifests.updates,
   ]);
   return { service, protocol, workspace, grpcService, files, updates };
 }

@@ -16,7 +16,8 @@ import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '@pr-canary/proto';
 import { freePort } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pathPattern, pathsTheScaffoldWrites } from './readme-list';
+import { parse } from 'yaml';
+import { pathPattern, pathsEditedByHand, pathsTheScaffoldWrites } from './readme-list';
 import { createThrowawayRepo, SOURCE_ROOT, type ThrowawayRepo } from './throwaway-repo';
 
 const HTTP_SERVICE = { name: 'billing-service', short: 'billing', protocol: 'http' } as const;
@@ -28,6 +29,15 @@ const fromSource = createRequire(path.join(SOURCE_ROOT, 'package.json'));
 /** vitest's command line (its package exports no bin path). */
 const VITEST = path.join(path.dirname(fromSource.resolve('vitest/package.json')), 'vitest.mjs');
 const TSC = fromSource.resolve('typescript/bin/tsc');
+/** The manifests test files that check what the scaffold adds there (see "the manifests checks pass …"). */
+const MANIFESTS_CHECKS = [
+  'test/kustomize-builds.test.ts',
+  'test/schemas.test.ts',
+  'test/checks.test.ts',
+  'test/pr-applicationsets.test.ts',
+  'test/admission-policy.test.ts',
+  'test/lint.test.ts',
+];
 
 interface Run {
   code: number | null;
@@ -46,7 +56,13 @@ function plainEnv(): NodeJS.ProcessEnv {
 /** Every command still running, so the end of the file stops what a failed step left running. */
 const running = new Set<ChildProcess>();
 
-function run(command: string, args: readonly string[], cwd: string, timeoutMs = 18_000): Promise<Run> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs = 18_000,
+  input?: string,
+): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       command,
@@ -58,11 +74,12 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
       },
     );
     running.add(child);
+    child.stdin?.end(input ?? '');
   });
 }
 
-function node(args: readonly string[], cwd: string, timeoutMs?: number): Promise<Run> {
-  return run(process.execPath, args, cwd, timeoutMs);
+function node(args: readonly string[], cwd: string, timeoutMs?: number, input?: string): Promise<Run> {
+  return run(process.execPath, args, cwd, timeoutMs, input);
 }
 
 /** The root `new-service` script's node arguments (npm itself would add nothing but a second of start-up). */
@@ -186,6 +203,19 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     const readme = readFileSync(path.join(SOURCE_ROOT, 'README.md'), 'utf8');
     const listed = pathsTheScaffoldWrites(readme);
     const changed = repo.changedFiles();
+    // A file the scaffold writes is not one a person edits by hand (the later steps prove that no
+    // other file is needed: the service's tests, the manifests and CI checks and the stack pass).
+    const byHandButWritten = pathsEditedByHand(readme).filter((row) =>
+      [HTTP_SERVICE, GRPC_SERVICE].some(
+        (service) =>
+          row.protocols.includes(service.protocol) &&
+          changed.some((file) => pathPattern(row, service).test(file)),
+      ),
+    );
+    expect(
+      byHandButWritten.map((row) => row.pattern),
+      'listed as by hand, but the scaffold writes it',
+    ).toEqual([]);
     const services = [HTTP_SERVICE, GRPC_SERVICE];
     const unlisted = changed.filter(
       (file) =>
@@ -241,6 +271,67 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       await node([biome, 'check', '--no-errors-on-unmatched', ...written], repo.root),
       'biome check',
     );
+  });
+
+  // The manifests workspace's own checks, run in the copy with both services registered: every
+  // overlay, scenario and PR source built by the real `kubectl kustomize` with every patch landing
+  // (kustomize-builds), every rendered object against the upstream CRDs (schemas), every policy check
+  // incl. the routing policy against localdev's route table (checks, pr-applicationsets), the
+  // platform's admission policies on every PR canary (admission-policy), and yamllint (lint). One
+  // vitest run renders the corpus once; it is the one step that takes long, hence its own timeout.
+  it('the manifests checks pass with both services included (their base, PR canaries and routes)', async () => {
+    const result = await node(
+      [VITEST, 'run', ...MANIFESTS_CHECKS],
+      path.join(repo.root, 'manifests'),
+      170_000,
+    );
+    expectSuccess(result, 'the manifests checks');
+    expect(result.stdout).toMatch(new RegExp(`Test Files\\s+${MANIFESTS_CHECKS.length} passed`));
+  }, 180_000);
+
+  it('CI picks both up: the image matrix, their canary labels from a change, the release bump', async () => {
+    const matrix = await node(['.github/scripts/services.mjs', 'matrix', '--canary'], repo.root);
+    expectSuccess(matrix, 'services.mjs matrix');
+    expect(JSON.parse(matrix.stdout)).toEqual(expect.arrayContaining([HTTP_SERVICE.name, GRPC_SERVICE.name]));
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE]) {
+      const changed = await node(
+        ['.github/scripts/changed-services.mjs', '--pr', PR, '--labels', '[]'],
+        repo.root,
+        undefined,
+        `apps/${service.name}/src/app.ts\n`,
+      );
+      expectSuccess(changed, `changed-services for ${service.name}`);
+      expect(JSON.parse(changed.stdout)).toMatchObject({
+        build: [service.name],
+        add_labels: [`canary/${service.name}`],
+      });
+    }
+    // release.yml bumps every registered image in each overlay (and fails on one without an entry).
+    const overlay = path.join(repo.root, '.git/staging-kustomization.yaml');
+    writeFileSync(
+      overlay,
+      readFileSync(path.join(repo.root, 'manifests/overlays/staging/kustomization.yaml')),
+    );
+    const bump = await node(
+      [
+        '.github/scripts/bump-overlay-images.mjs',
+        '--kustomization',
+        overlay,
+        '--owner',
+        'acme',
+        '--ref',
+        'v1.2.3',
+      ],
+      repo.root,
+    );
+    expectSuccess(bump, 'bump-overlay-images');
+    const { images } = parse(readFileSync(overlay, 'utf8')) as { images: Record<string, string>[] };
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE])
+      expect(images).toContainEqual({
+        name: `ghcr.io/pr-canary/${service.name}`,
+        newName: `ghcr.io/acme/${service.name}`,
+        newTag: '1.2.3',
+      });
   });
 
   it('npm start builds both: its build plan has them', async () => {

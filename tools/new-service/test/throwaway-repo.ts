@@ -1,5 +1,7 @@
 /**
  * A throwaway copy of this repository to scaffold into, cheap enough for `npm test`:
+ * - at `<temp>/pr-canary-scaffold-copy-<random>/repo`, beside a link `shared` to the folder beside this
+ *   repository's root (`../shared`: the upstream CRDs the manifests checks read from `../shared/crds`);
  * - the files git knows (tracked, and new ones not ignored) as they are in the working tree, with
  *   their timestamps, plus every workspace's `dist/` (so incremental builds find nothing to redo);
  * - `node_modules` as links to this repository's installed packages, except `@pr-canary/*`, which
@@ -27,9 +29,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export const SOURCE_ROOT = path.resolve(__dirname, '../../..');
-const PREFIX = 'pr-canary-throwaway-';
+/**
+ * Copies made by this layout (the copy in `repo/`, beside the `shared` link). Named apart from the
+ * older `pr-canary-throwaway-*` copies (the repository at the top), so a sweeper of either layout
+ * never takes a live copy of the other for an abandoned one.
+ */
+const PREFIX = 'pr-canary-scaffold-copy-';
 /** Inside .git, so it never shows in `git status`. */
 const OWNER_FILE = '.git/throwaway-owner';
+/** The copy's folder inside the temporary one (which also holds the `shared` link). */
+const REPO_DIR = 'repo';
 
 export interface ThrowawayRepo {
   root: string;
@@ -59,7 +68,7 @@ export function sweepAbandoned(): string[] {
     const dir = path.join(tmpdir(), entry);
     let owner = Number.NaN;
     try {
-      owner = Number(readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+      owner = Number(readFileSync(path.join(dir, REPO_DIR, OWNER_FILE), 'utf8'));
     } catch {
       // No owner file: the copy never finished being made; its maker is gone if it is old.
     }
@@ -116,11 +125,13 @@ function linkModules(source: string, root: string): void {
 
 export function createThrowawayRepo(source = SOURCE_ROOT): ThrowawayRepo {
   sweepAbandoned();
-  const root = mkdtempSync(path.join(tmpdir(), PREFIX));
-  const remove = () => rmSync(root, { recursive: true, force: true });
+  const parent = mkdtempSync(path.join(tmpdir(), PREFIX));
+  const root = path.join(parent, REPO_DIR);
+  const remove = () => rmSync(parent, { recursive: true, force: true });
   // Last resort for a run that ends without its afterAll (e.g. vitest torn down on a signal).
   process.once('exit', remove);
   try {
+    symlinkSync(path.resolve(source, '..', 'shared'), path.join(parent, 'shared'));
     const files = git(source, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
       .split('\0')
       .filter((file) => file.length > 0);
