@@ -1,0 +1,90 @@
+/**
+ * The manifests the scaffold renders, on this repository's files in memory (the scaffold test runs
+ * the manifests checks on them for one service of each protocol): here two http services in a row,
+ * so the edits that a second service makes to what the first one changed are checked too.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { renderManifests } from '../src/manifests';
+import { parseServiceName } from '../src/name';
+import { registryEntry } from '../src/registry';
+import { SOURCE_ROOT } from './throwaway-repo';
+
+/** The repository's files, with what earlier renders wrote on top. */
+function workspace() {
+  const written = new Map<string, string>();
+  const read = (file: string) => written.get(file) ?? readFileSync(path.join(SOURCE_ROOT, file), 'utf8');
+  const add = (name: string, protocol: 'http' | 'grpc') => {
+    const service = parseServiceName(name);
+    const grpcService =
+      protocol === 'grpc' ? `${service.protoPackage}.v1.${service.pascal}Service` : undefined;
+    const entry = registryEntry(service, protocol, `apps/${name}`, grpcService);
+    const plan = renderManifests(entry, '0.1.0', [{ name: 'web', image: 'web' }], read);
+    for (const [file, text] of [...plan.files, ...plan.updates]) written.set(file, text);
+    return plan;
+  };
+  return { read, add, written };
+}
+
+const redirectMatch = (text: string) =>
+  parseAllDocuments(text)
+    .map((doc) => doc.toJSON())
+    .find((o) => o.kind === 'IngressRoute')?.spec.routes[0].match;
+
+describe('the manifests a new service adds', () => {
+  it('keeps every YAML file it writes valid, and the lists in registry order (web last)', () => {
+    const { add, written } = workspace();
+    add('billing-service', 'http');
+    add('fx-rates-service', 'grpc');
+    for (const [file, text] of written)
+      for (const doc of parseAllDocuments(text)) expect(doc.errors, file).toEqual([]);
+    expect(parse(written.get('manifests/base/kustomization.yaml') ?? '').resources.slice(-3)).toEqual([
+      'billing-service',
+      'fx-rates-service',
+      'web',
+    ]);
+    const images = parse(written.get('manifests/overlays/staging/kustomization.yaml') ?? '').images;
+    expect(images.map((i: { name: string }) => i.name).slice(-3)).toEqual([
+      'ghcr.io/pr-canary/billing-service',
+      'ghcr.io/pr-canary/fx-rates-service',
+      'ghcr.io/pr-canary/web',
+    ]);
+  });
+
+  it('adds each http host to the redirect rules, one line each, whatever came before', () => {
+    const { read, add } = workspace();
+    const before = {
+      base: redirectMatch(read('manifests/components/edge-tls/https-redirect.yaml')),
+      staging: parse(read('manifests/overlays/staging/hosts-redirect.yaml'))[0].value,
+    };
+    add('billing-service', 'http');
+    add('ledger-service', 'http');
+    const base = read('manifests/components/edge-tls/https-redirect.yaml');
+    expect(redirectMatch(base)).toBe(
+      `${before.base} || Host(\`billing.example.com\`) || Host(\`ledger.example.com\`)`,
+    );
+    const staging = read('manifests/overlays/staging/hosts-redirect.yaml');
+    expect(parse(staging)[0].value).toBe(
+      `${before.staging} || Host(\`billing.staging.example.com\`) || Host(\`ledger.staging.example.com\`)`,
+    );
+    for (const text of [base, staging])
+      for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it('renders the PR ApplicationSet of a mesh service without a namespace option and with its route patches', () => {
+    const { add } = workspace();
+    const plan = add('fx-rates-service', 'grpc');
+    const appSet = parse(plan.files.get('manifests/argocd/applicationsets/pr-fx-rates-service.yaml') ?? '');
+    const source = appSet.spec.template.spec.source;
+    expect(source.path).toBe('manifests/pr-canary/fx-rates');
+    expect(source.kustomize.namespace).toBeUndefined();
+    expect(source.kustomize.patches.map((p: { target: { kind: string } }) => p.target.kind)).toEqual([
+      'Namespace',
+      'Deployment',
+      'GRPCRoute',
+    ]);
+    expect(appSet.spec.template.spec.destination.namespace).toBe('fx-rates-canary-pr-{{.number}}');
+  });
+});
