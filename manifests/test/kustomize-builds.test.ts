@@ -5,10 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { KustomizeError, kustomizeBuild } from '../src/kustomize';
 import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
 import { unmatchedPatches } from '../src/patch-targets';
+import { canaryServices } from '../src/services';
 
 const rel = (dir: string) => path.relative(MANIFESTS_DIR, dir);
-/** Built here; the overlays are built by test/global-setup.ts and the scenarios by schemas.test.ts. */
-const BUILT_HERE = ['pr-canary/api', 'pr-canary/store', 'platform', 'argocd'];
+/**
+ * Built here: every registered service's PR source (`pr-canary/<short>`), the platform and Argo CD;
+ * the overlays are built by test/global-setup.ts and the scenarios by schemas.test.ts.
+ */
+const BUILT_HERE = [...canaryServices().map((service) => `pr-canary/${service.short}`), 'platform', 'argocd'];
 const WITH_PATCHES = [
   ...ENVIRONMENTS.map((env) => `overlays/${env}`),
   ...scenarioDirs().map(rel),
