@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { ProtoGrpcType as HealthProtoGrpcType } from './generated/health';
 import type { ProtoGrpcType } from './generated/store';
 
@@ -32,8 +31,15 @@ export type * from './generated/store/v1/UpdateItemResponse';
 /** Folder holding `store/v1/store.proto` (works from src/ and dist/). */
 export const PROTO_ROOT = path.resolve(__dirname, '..');
 const STORE_PROTO_FILE = 'store/v1/store.proto';
-/** The standard gRPC health contract (grpc.health.v1), the file the gRPC maintainers ship in grpc-health-check. */
-const HEALTH_PROTO_FILE = healthProtoPath;
+/**
+ * The standard gRPC health contract (grpc.health.v1), the file the gRPC maintainers ship in
+ * grpc-health-check — located, not imported: importing that package parses the file at once with its
+ * own copy of proto-loader, which a process that only calls Health (the api) does not need.
+ */
+const HEALTH_PROTO_FILE = path.join(
+  path.dirname(require.resolve('grpc-health-check/package.json')),
+  'proto/health/v1/health.proto',
+);
 /** Fully-qualified service name, as used in gRPC paths and health checks. */
 export const ITEMS_SERVICE_NAME = 'store.v1.ItemsService';
 

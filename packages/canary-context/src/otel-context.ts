@@ -8,7 +8,7 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { W3CBaggagePropagator } from '@opentelemetry/core';
+import type { W3CBaggagePropagator } from '@opentelemetry/core';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 
 /** Probes and scrapes are not worth a trace each: the Fastify plugin makes no span for them. */
@@ -31,15 +31,31 @@ export function isTracingActive(): boolean {
   return provider.getDelegate() !== new ProxyTracerProvider().getDelegate();
 }
 
-/** OTel's own W3C baggage codec (parsing, percent-encoding, properties, the spec's size limits). */
-const baggagePropagator = new W3CBaggagePropagator();
+/** The W3C baggage header (and gRPC metadata key). */
+const BAGGAGE = 'baggage';
+
+let propagator: W3CBaggagePropagator | undefined;
+
+/**
+ * OTel's own W3C baggage codec (parsing, percent-encoding, properties, the spec's size limits), with
+ * its package loaded on the first baggage actually read or written: a call carrying no baggage and
+ * no key to send never needs it, so a service with tracing off does not load @opentelemetry/core
+ * (and its semantic conventions) at start — ~0.1 s of start-up CPU and ~2 MB.
+ */
+function baggagePropagator(): W3CBaggagePropagator {
+  propagator ??= new (
+    require('@opentelemetry/core') as typeof import('@opentelemetry/core')
+  ).W3CBaggagePropagator();
+  return propagator;
+}
 
 /** The value of the `canary` member of the W3C baggage in `carrier`, as OTel's propagator reads it. */
 export function canaryFromBaggage<Carrier>(
   carrier: Carrier,
   getter: TextMapGetter<Carrier>,
 ): string | undefined {
-  const baggage = propagation.getBaggage(baggagePropagator.extract(ROOT_CONTEXT, carrier, getter));
+  if (getter.get(carrier, BAGGAGE) === undefined) return undefined;
+  const baggage = propagation.getBaggage(baggagePropagator().extract(ROOT_CONTEXT, carrier, getter));
   return baggage?.getEntry(CANARY_BAGGAGE_KEY)?.value;
 }
 
@@ -60,7 +76,9 @@ export function rewriteCanaryBaggage<Carrier>(
   key: CanaryKey,
   { getter, setter, clear }: BaggageCarrier<Carrier>,
 ): void {
-  const received = baggagePropagator.extract(ROOT_CONTEXT, carrier, getter);
+  // Nothing received and nothing to send: the carrier already says exactly that.
+  if (key.kind !== 'valid' && getter.get(carrier, BAGGAGE) === undefined) return;
+  const received = baggagePropagator().extract(ROOT_CONTEXT, carrier, getter);
   clear(carrier);
-  baggagePropagator.inject(contextWithCanaryBaggage(key, received), carrier, setter);
+  baggagePropagator().inject(contextWithCanaryBaggage(key, received), carrier, setter);
 }

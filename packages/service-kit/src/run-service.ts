@@ -8,8 +8,10 @@
  * is announced (whoever waits for that line may stop the process right after it), and on a signal:
  * not ready → drain → close → flush telemetry → exit.
  */
+import { flushCompileCache } from 'node:module';
 import type pino from 'pino';
 import { ConfigError } from './config';
+import { startIdleMemoryReducer } from './idle-memory';
 import { announceListening } from './listening';
 import { installShutdown } from './shutdown';
 import { shutdownTelemetry } from './telemetry-handle';
@@ -55,9 +57,13 @@ async function start<Config extends { SHUTDOWN_DRAIN_MS: number }>(
 ): Promise<void> {
   const config = options.loadConfig(options.env ?? process.env);
   const service = await options.start(config);
+  let memory: { stop(): void } | undefined;
   installShutdown({
     logger: service.logger,
-    markNotReady: () => service.markNotReady(),
+    markNotReady: () => {
+      memory?.stop();
+      service.markNotReady();
+    },
     drainMs: config.SHUTDOWN_DRAIN_MS,
     close: () => service.close(),
     flush: shutdownTelemetry,
@@ -67,4 +73,6 @@ async function start<Config extends { SHUTDOWN_DRAIN_MS: number }>(
     metricsPort: service.metricsPort,
     ...service.listeningFields,
   });
+  flushCompileCache();
+  memory = startIdleMemoryReducer();
 }

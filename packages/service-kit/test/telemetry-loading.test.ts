@@ -4,8 +4,14 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 
-/** The OpenTelemetry SDK, exporter and instrumentation packages: what tracing needs and nothing else. */
+/**
+ * The OpenTelemetry SDK, exporter and instrumentation packages: what tracing needs and nothing else;
+ * and @opentelemetry/core (with its semantic conventions), whose W3C baggage codec a service loads
+ * only once some call carries baggage or sends a key.
+ */
 const TRACING_ONLY = [
+  '@opentelemetry/core',
+  '@opentelemetry/semantic-conventions',
   '@opentelemetry/exporter-trace-otlp-http',
   '@opentelemetry/instrumentation',
   '@opentelemetry/resources',
