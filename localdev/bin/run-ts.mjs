@@ -38,6 +38,18 @@ export function stackBuildFilters(commandName) {
   return ['@pr-canary/localdev', ...packages].map((name) => `--filter=${name}`);
 }
 
+/**
+ * turbo's `--filter` for the web UI's production build (the registry's `static` entry), which the stack
+ * serves — unless the command line turns the web UI off or runs Vite's dev server instead.
+ */
+export function webBuildFilters(commandName, args) {
+  if (args.some((arg) => ['--no-web', '--web-dev', '--help', '-h'].includes(arg))) return [];
+  const { registry } = resolveDependencies(commandName, { registry: '@pr-canary/contracts/services.json' });
+  return JSON.parse(readFileSync(new URL(registry), 'utf8'))
+    .services.filter((service) => service.runtime === 'static')
+    .map((service) => `--filter=${service.package}`);
+}
+
 function runChild(entry, nodeArgs) {
   const child = spawn(process.execPath, [...nodeArgs, entry, ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: builds what the stack runs (turbo → tsc: incremental and cached, so a no-op when nothing
-// changed), then runs the compiled localdev/dist/cli/start.js. The stack spawns every service as
-// compiled JavaScript (dist/server.js), as the images do.
+// `npm start`: builds what the stack runs (turbo → tsc, and vite for the web UI it serves: incremental
+// and cached, so a no-op when nothing changed), then runs the compiled localdev/dist/cli/start.js. The
+// stack spawns every service as compiled JavaScript (dist/server.js), as the images do.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveDependencies, runCompiled, stackBuildFilters } from './run-ts.mjs';
+import { resolveDependencies, runCompiled, stackBuildFilters, webBuildFilters } from './run-ts.mjs';
 
 const COMMAND = 'npm start';
 const BUILD_NOTICE_AFTER_MS = 1_000;
@@ -14,13 +14,23 @@ function build() {
   const { turbo } = resolveDependencies(COMMAND, { turbo: 'turbo/bin/turbo' });
   const child = spawn(
     process.execPath,
-    [fileURLToPath(turbo), 'run', 'build', ...stackBuildFilters(COMMAND), '--output-logs=errors-only'],
+    [
+      fileURLToPath(turbo),
+      'run',
+      'build',
+      ...stackBuildFilters(COMMAND),
+      ...webBuildFilters(COMMAND, process.argv.slice(2)),
+      '--output-logs=errors-only',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
   );
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
   const notice = setTimeout(
-    () => process.stderr.write(`${COMMAND}: building the services (tsc; later starts reuse the build)…\n`),
+    () =>
+      process.stderr.write(
+        `${COMMAND}: building the services and the web UI (tsc, vite; later starts reuse the build)…\n`,
+      ),
     BUILD_NOTICE_AFTER_MS,
   );
   return new Promise((resolve) => {

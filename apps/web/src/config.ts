@@ -62,11 +62,16 @@ export interface RuntimeConfig {
   apiUrl: string | undefined;
   /** The trace receiver's base URL (what `npm start` runs), for the route inspector's waterfall. */
   tracesUrl: string | undefined;
+  /** The local stack's control endpoint (what `npm start` runs), for PR verdicts. */
+  stackUrl: string | undefined;
 }
 
-const RUNTIME_CONFIG_KEYS = ['apiUrl', 'tracesUrl'] as const;
+const RUNTIME_CONFIG_KEYS = ['apiUrl', 'tracesUrl', 'stackUrl'] as const;
 
-/** Validates the parsed body of /config.json: `{ "apiUrl"?: string, "tracesUrl"?: string }`, nothing else. */
+/**
+ * Validates the parsed body of /config.json: `{ "apiUrl"?: string, "tracesUrl"?: string,
+ * "stackUrl"?: string }`, nothing else.
+ */
 export function parseRuntimeConfig(value: unknown): RuntimeConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RuntimeConfigError(
@@ -77,14 +82,18 @@ export function parseRuntimeConfig(value: unknown): RuntimeConfig {
     (key) => !(RUNTIME_CONFIG_KEYS as readonly string[]).includes(key),
   );
   if (unknownKeys.length > 0) {
-    throw new RuntimeConfigError('config.json may only contain "apiUrl" and "tracesUrl"');
+    throw new RuntimeConfigError('config.json may only contain "apiUrl", "tracesUrl" and "stackUrl"');
   }
   const fields = value as Record<string, unknown>;
   for (const key of RUNTIME_CONFIG_KEYS) {
     if (fields[key] !== undefined && typeof fields[key] !== 'string')
       throw new RuntimeConfigError(`config.json "${key}" must be a string`);
   }
-  return { apiUrl: fields.apiUrl as string | undefined, tracesUrl: fields.tracesUrl as string | undefined };
+  return {
+    apiUrl: fields.apiUrl as string | undefined,
+    tracesUrl: fields.tracesUrl as string | undefined,
+    stackUrl: fields.stackUrl as string | undefined,
+  };
 }
 
 export interface ResolvedTracesUrl {

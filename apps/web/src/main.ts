@@ -31,7 +31,7 @@ const VERDICT_POLL_MS = 2_000;
 async function resolveApi(
   search: URLSearchParams,
   notices: Notices,
-): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null }> {
+): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null; stackUrl: string }> {
   let runtimeConfig: RuntimeConfig | undefined;
   try {
     runtimeConfig = await loadRuntimeConfig(new URL('config.json', document.baseURI));
@@ -55,7 +55,12 @@ async function resolveApi(
     buildTime: import.meta.env.VITE_TRACES_URL,
   });
   for (const notice of traces.notices) notices.error(notice);
-  return { api: resolved, tracesUrl: traces.url };
+  const stackUrl = resolveStackUrl(
+    search.get('stack'),
+    runtimeConfig?.stackUrl,
+    import.meta.env.VITE_STACK_URL,
+  );
+  return { api: resolved, tracesUrl: traces.url, stackUrl };
 }
 
 /** Remembers the choice for the next visit; storage may be unavailable (private mode), which is fine. */
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
   if (start.notice) notices.error(start.notice);
   let choice = start.choice;
 
-  const { api, tracesUrl } = await resolveApi(search, notices);
+  const { api, tracesUrl, stackUrl } = await resolveApi(search, notices);
   const apiUrl = byId('api-url', HTMLElement);
   apiUrl.textContent = api.url;
   apiUrl.title = `from ${api.source}`;
@@ -122,7 +127,6 @@ async function main(): Promise<void> {
     else notices.error('Ignored the ?trace= parameter: a trace id is 32 hexadecimal digits.');
   }
   const items = createItemsView({ api: client, notices, choice: () => choice });
-  const stackUrl = resolveStackUrl(search.get('stack'), import.meta.env.VITE_STACK_URL);
   const verdictView = createVerdictView({
     summary: byId('pr-verdict-summary', HTMLElement),
     hops: byId('pr-verdict-hops', HTMLOListElement),

@@ -1,7 +1,8 @@
 /**
  * Where PR verdicts come from: the local stack's control endpoint, which keeps the latest verdict
- * `npx pr-canary analyze --pr N` reached for each PR. `?stack=<url>` wins, then `VITE_STACK_URL` (what
- * `npm start` sets), then the stack's default port. In a cluster there is no such endpoint: the verdict
+ * `npx pr-canary analyze --pr N` reached for each PR. `?stack=<url>` wins, then `stackUrl` in
+ * config.json (what `npm start` serves), then `VITE_STACK_URL` (what `npm start -- --web-dev` sets),
+ * then the stack's default port. In a cluster there is no such endpoint: the verdict
  * is in the PR comment, and the view says so.
  */
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
@@ -9,8 +10,12 @@ import { parseApiUrl } from './config';
 
 export const DEFAULT_STACK_URL = 'http://127.0.0.1:8090';
 
-export function resolveStackUrl(query: string | null, buildTime: string | undefined): string {
-  for (const candidate of [query, buildTime]) {
+export function resolveStackUrl(
+  query: string | null,
+  runtimeConfig: string | undefined,
+  buildTime: string | undefined,
+): string {
+  for (const candidate of [query, runtimeConfig, buildTime]) {
     if (!candidate) continue;
     const url = parseApiUrl(candidate);
     if (url) return url;

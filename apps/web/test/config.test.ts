@@ -91,11 +91,15 @@ describe('parseRuntimeConfig', () => {
     expect(parseRuntimeConfig({ apiUrl: 'https://api.example.com' })).toEqual({
       apiUrl: 'https://api.example.com',
       tracesUrl: undefined,
+      stackUrl: undefined,
     });
-    expect(parseRuntimeConfig({})).toEqual({ apiUrl: undefined, tracesUrl: undefined });
-    expect(parseRuntimeConfig({ tracesUrl: 'http://127.0.0.1:4318' })).toEqual({
+    expect(parseRuntimeConfig({})).toEqual({ apiUrl: undefined, tracesUrl: undefined, stackUrl: undefined });
+    expect(
+      parseRuntimeConfig({ tracesUrl: 'http://127.0.0.1:4318', stackUrl: 'http://127.0.0.1:8090' }),
+    ).toEqual({
       apiUrl: undefined,
       tracesUrl: 'http://127.0.0.1:4318',
+      stackUrl: 'http://127.0.0.1:8090',
     });
   });
 
@@ -106,6 +110,7 @@ describe('parseRuntimeConfig', () => {
     [{ apiUrl: 42 }],
     [{ apiUrl: 'https://a', extra: true }],
     [{ tracesUrl: 1 }],
+    [{ stackUrl: false }],
   ])('rejects %j', (value) => {
     expect(() => parseRuntimeConfig(value)).toThrow(RuntimeConfigError);
   });

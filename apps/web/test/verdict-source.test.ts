@@ -33,10 +33,13 @@ const verdict = judge({
 });
 
 describe('resolveStackUrl', () => {
-  it('takes ?stack=, then VITE_STACK_URL, then the default; never a non-http value', () => {
-    expect(resolveStackUrl('http://127.0.0.1:9999/', 'http://127.0.0.1:1')).toBe('http://127.0.0.1:9999');
-    expect(resolveStackUrl(null, 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1');
-    expect(resolveStackUrl('javascript:alert(1)', undefined)).toBe(DEFAULT_STACK_URL);
+  it('takes ?stack=, then config.json, then VITE_STACK_URL, then the default; never a non-http value', () => {
+    expect(resolveStackUrl('http://127.0.0.1:9999/', 'http://127.0.0.1:2', 'http://127.0.0.1:1')).toBe(
+      'http://127.0.0.1:9999',
+    );
+    expect(resolveStackUrl(null, 'http://127.0.0.1:2', 'http://127.0.0.1:1')).toBe('http://127.0.0.1:2');
+    expect(resolveStackUrl(null, undefined, 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1');
+    expect(resolveStackUrl('javascript:alert(1)', 'data:x', undefined)).toBe(DEFAULT_STACK_URL);
   });
 });
 

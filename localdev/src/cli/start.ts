@@ -50,7 +50,7 @@ Ports:
   --http-port N      dev router HTTP entry, plays Traefik (default ${DEFAULT_PORTS.http})
   --grpc-port N      dev router gRPC entry, plays Linkerd; callers get it as <SHORT>_ADDR (default ${DEFAULT_PORTS.grpc})
   --dynamodb-port N  dynalite (default ${DEFAULT_PORTS.dynamodb})
-  --web-port N       web UI dev server (default ${DEFAULT_PORTS.web})
+  --web-port N       web UI (default ${DEFAULT_PORTS.web})
   --traces-port N    trace receiver, OTLP/HTTP (default ${DEFAULT_PORTS.traces}, the OTLP/HTTP port)
   --control-port N   the stack's control endpoint: faults, verdicts (default ${DEFAULT_PORTS.control})
   service instances always get free ports; 0 picks a free port for the others too.
@@ -61,7 +61,9 @@ Faults on purpose (change them later with npx pr-canary fault; see npx pr-canary
                            fail=RPC-or-route, comma-separated)
 
 Other:
-  --no-web                 do not start the web UI
+  --no-web                 do not serve the web UI
+  --web-dev                run the web UI from Vite's dev server (hot reload, for UI work) instead
+                           of serving its production build (built by npm start, cached)
   --no-traces              no local trace receiver: spans go only where OTEL_* says (if set)
   --data-dir DIR           dynalite data folder (default localdev/.data/dynamodb; kept across restarts)
   --in-memory              keep DynamoDB data in memory only
@@ -87,6 +89,7 @@ const OPTIONS = {
   'control-port': { type: 'string' },
   fault: { type: 'string', multiple: true },
   'no-web': { type: 'boolean' },
+  'web-dev': { type: 'boolean' },
   'no-traces': { type: 'boolean' },
   'data-dir': { type: 'string' },
   'in-memory': { type: 'boolean' },
@@ -120,6 +123,7 @@ interface StartCommand {
   canariesSource: string;
   ports: StackPorts;
   web: boolean;
+  webDev: boolean;
   traces: boolean;
   dataDir: string | undefined;
   stableVersion: string;
@@ -146,6 +150,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
 function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCommand | 'help' {
   const values = parseOptions(argv, env);
   if (values.help) return 'help';
+  if (values['web-dev'] && values['no-web'])
+    throw new UsageError('--web-dev runs the web UI from its dev server; it cannot go with --no-web');
   const stableVersion = values['stable-version'];
   const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
   const [canaries, canariesSource] = values['no-canaries']
@@ -166,6 +172,7 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCom
     },
     faults: (values.fault ?? []).map(faultOption),
     web: !values['no-web'],
+    webDev: values['web-dev'] === true,
     traces: !values['no-traces'],
     dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
     stableVersion,
@@ -285,6 +292,7 @@ async function main(): Promise<number> {
     stableVersion: command.stableVersion,
     ports: command.ports,
     web: command.web,
+    webDev: command.webDev,
     traces: command.traces,
     dataDir: command.dataDir,
     faults: command.faults,

@@ -22,6 +22,7 @@ import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
 import { createPrefixer, type Prefixer } from './prefix';
 import { type RestartPolicy, type SupervisedSpec, Supervisor } from './supervisor';
+import { startStaticWebServer, WebBuildMissingError } from './web-server';
 
 /**
  * The local stack: every Node service of the registry (`@pr-canary/contracts/services`) as stable plus
@@ -64,8 +65,13 @@ export interface StackOptions {
   stableVersion?: string;
   /** Fixed ports; 0 (the default for every port) picks a free one. */
   ports?: Partial<StackPorts>;
-  /** Run the web UI's Vite dev server. Default false. */
+  /**
+   * Serve the web UI (default false): its production build (`apps/web/dist`, which `npm start` builds
+   * and turbo caches) from this process, with the stack's URLs in its `/config.json`.
+   */
   web?: boolean;
+  /** With `web`: run Vite's dev server instead (hot reload, for working on the UI; two more processes). */
+  webDev?: boolean;
   /**
    * Run the trace receiver and trace every request to it (default true). Off, tracing follows `OTEL_*`
    * alone: spans go only to the collector they name, or nowhere (OTEL_SDK_DISABLED) when none is set.
@@ -155,7 +161,6 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 /** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
 const SERVICE_NODE_ARGS = [
-  '--max-semi-space-size=2',
   '--require',
   '@pr-canary/service-kit/register',
   'dist/server.js',
@@ -215,6 +220,8 @@ class StackRunner {
   #webOriginList: string[] = [];
   #stopping: Promise<void> | undefined;
   #traces: TraceReceiver | undefined;
+  /** Closes the web UI's static server, when this process serves it. */
+  #webServerClose: (() => Promise<void>) | undefined;
   #fail: (error: Error) => void = () => {};
   readonly failed = new Promise<Error>((resolve) => {
     this.#fail = resolve;
@@ -244,7 +251,11 @@ class StackRunner {
     const { httpPort, grpcPort } = await this.#startRouters();
     await this.#startTraceReceiver();
     const controlUrl = await this.#startControl(httpPort);
-    const web = this.#options.web ? this.#startWeb(httpPort, controlUrl) : Promise.resolve(undefined);
+    const web = !this.#options.web
+      ? Promise.resolve(undefined)
+      : this.#options.webDev
+        ? this.#startWebDev(httpPort, controlUrl)
+        : this.#startWebStatic(httpPort, controlUrl);
     markHandled(web);
     const dynamodb = plan.some(({ service }) => service.table !== undefined)
       ? this.#startDynalite()
@@ -341,7 +352,7 @@ class StackRunner {
       http: { port: http, role: 'dev router HTTP entry', flag: '--http-port' },
       grpc: { port: grpc, role: 'dev router gRPC entry', flag: '--grpc-port' },
       dynamodb: { port: dynamodb, role: 'dynalite (local DynamoDB)', flag: '--dynamodb-port' },
-      web: { port: this.#options.web ? web : 0, role: 'web UI dev server', flag: '--web-port' },
+      web: { port: this.#options.web ? web : 0, role: 'web UI', flag: '--web-port' },
       control: { port: this.#ports.control, role: 'stack control endpoint', flag: '--control-port' },
     };
   }
@@ -543,12 +554,41 @@ class StackRunner {
     await supervisor.start();
   }
 
-  /** The Vite dev server of the registry's static bundle (the web UI), pointed at the router's edge. */
-  async #startWeb(apiPort: number, controlUrl: string): Promise<string> {
+  /** The registry's static bundle (the web UI) and its folder. */
+  #webUi(): { ui: ServiceEntry; webDir: string } {
     const ui = SERVICES.find((service) => service.runtime === 'static');
     if (!ui)
       throw new StackError('no static web bundle is registered (packages/contracts/src/services.json)');
-    const webDir = path.join(REPO_ROOT, ui.workspace);
+    return { ui, webDir: path.join(REPO_ROOT, ui.workspace) };
+  }
+
+  /** The web UI's production build served from this process; its config.json points at the stack. */
+  async #startWebStatic(apiPort: number, controlUrl: string): Promise<string> {
+    const { webDir } = this.#webUi();
+    const server = await startStaticWebServer({
+      root: path.join(webDir, 'dist'),
+      host: LOOPBACK,
+      port: this.#ports.web,
+      config: () => ({
+        apiUrl: `http://${LOOPBACK}:${apiPort}`,
+        ...(this.#traces ? { tracesUrl: this.#traces.url } : {}),
+        stackUrl: controlUrl,
+      }),
+    }).catch((error: unknown) => {
+      throw error instanceof WebBuildMissingError
+        ? new StackError(error.message)
+        : explainListenError(error, this.#portClaims().web);
+    });
+    this.#webServerClose = () => server.close();
+    this.#say(
+      `web UI: the production build of ${path.relative(REPO_ROOT, webDir)} (--web-dev for Vite's dev server)`,
+    );
+    return server.url;
+  }
+
+  /** The Vite dev server of the registry's static bundle (the web UI), pointed at the router's edge. */
+  async #startWebDev(apiPort: number, controlUrl: string): Promise<string> {
+    const { ui, webDir } = this.#webUi();
     const vitePackage = createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json');
     const viteBin = path.join(path.dirname(vitePackage), 'bin/vite.js');
     let port = this.#ports.web;
@@ -676,6 +716,7 @@ class StackRunner {
   }
 
   async #stopAll(): Promise<void> {
+    await this.#webServerClose?.();
     for (const role of STOP_ORDER) {
       if (role === 'dynamodb') await Promise.all(this.#closers.map((close) => close()));
       const parts = this.#parts.filter((entry) => entry.role === role);

@@ -146,6 +146,14 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.code).toBe(2);
   });
 
+  it('refuses --web-dev with --no-web, saying why', async () => {
+    const run = await runStart(['--web-dev', '--no-web']);
+    expect(run.stderr).toBe(
+      'npm start: --web-dev runs the web UI from its dev server; it cannot go with --no-web\n',
+    );
+    expect(run.code).toBe(2);
+  });
+
   it('says what to type when npm kept the options for itself (`npm start --no-web`, no `--`)', async () => {
     // What npm hands the script for `npm start --no-web --in-memory`: no argv, two npm_config_* variables.
     const run = await runStart([], plainEnv({ npm_config_web: '', npm_config_in_memory: 'true' }));

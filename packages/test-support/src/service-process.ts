@@ -36,8 +36,7 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Compiled JavaScript runs as in the images; a TypeScript fixture runs from source through tsx. */
-const COMPILED_ARGS = ['--max-semi-space-size=2'] as const;
+/** A TypeScript fixture runs from source through tsx; compiled JavaScript runs as in the images (no flags). */
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 
@@ -66,7 +65,7 @@ function parseJsonLine(text: string): LogLine | undefined {
  */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
   const script = options.script ?? 'dist/server.js';
-  const runtimeArgs = script.endsWith('.ts') ? SOURCE_ARGS : COMPILED_ARGS;
+  const runtimeArgs = script.endsWith('.ts') ? SOURCE_ARGS : [];
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const preload = (options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]);
   const logs: LogLine[] = [];
