@@ -14,7 +14,7 @@ import {
 
 // The README's recipe, step by step, against the real local stack (localdev's startStack with the web
 // UI: dev router, stable api/store, PR 42 api+store canaries, PR 7 store canary, dynalite in memory,
-// the Vite dev server; ephemeral ports stand in for 5173 and 8080). As with `npm start`, the page is
+// the web UI's production build; ephemeral ports stand in for 5173 and 8080). As with `npm start`, the page is
 // opened as http://localhost:<web port> and calls the API at http://127.0.0.1:<api port>.
 let stack: Stack;
 let webOrigin: string;
@@ -61,6 +61,16 @@ async function turnOnAs(popup: Page, pr: string): Promise<void> {
 const webTabBadge = () => tabBadge(browser, webOrigin);
 
 describe('the README recipe against the local stack (npm start)', () => {
+  it('serves the web UI’s build with a config.json naming this stack’s API, trace receiver and control endpoint', async () => {
+    const response = await fetch(`${webOrigin}/config.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      apiUrl: stack.urls.api,
+      tracesUrl: stack.urls.traces,
+      stackUrl: stack.urls.control,
+    });
+  });
+
   it('is all stable while the extension has no origins', async () => {
     await openWebUi();
     await expect.poll(hopsShown).toHaveLength(2);
