@@ -97,21 +97,13 @@ describe('the web UI static server (real sockets, a build folder on disk)', () =
   });
 
   it('refuses to start without a build, saying how to make one', async () => {
-    await expect(
-      startStaticWebServer({
-        root: path.join(dir, 'nothing'),
-        host: '127.0.0.1',
-        port: 0,
-        config: () => config,
-      }),
-    ).rejects.toThrow(WebBuildMissingError);
-    await expect(
-      startStaticWebServer({
-        root: path.join(dir, 'nothing'),
-        host: '127.0.0.1',
-        port: 0,
-        config: () => config,
-      }),
-    ).rejects.toThrow(/npm run build -w @pr-canary\/web/);
+    const start = startStaticWebServer({
+      root: path.join(dir, 'nothing'),
+      host: '127.0.0.1',
+      port: 0,
+      config: () => config,
+    });
+    await expect(start).rejects.toThrow(WebBuildMissingError);
+    await expect(start).rejects.toThrow(/npm run build -w @pr-canary\/web/);
   });
 });
