@@ -160,11 +160,7 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 /** dynalite's entry, compiled (also when this file runs from source, as in tests). */
 const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 /** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
-const SERVICE_NODE_ARGS = [
-  '--require',
-  '@pr-canary/service-kit/register',
-  'dist/server.js',
-];
+const SERVICE_NODE_ARGS = ['--require', '@pr-canary/service-kit/register', 'dist/server.js'];
 /** Set for every service while the receiver runs: its spans also go there (service-kit telemetry). */
 const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 /** Children stop in this order: the web UI first, then the callers (edge) before their callees (mesh), dynalite last. */
