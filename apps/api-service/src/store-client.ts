@@ -109,16 +109,36 @@ function toStoreError(method: string, err: unknown): unknown {
   return err;
 }
 
-/** Turns a callback-style unary call into a promise of its response, with errors as StoreCallError. */
-function unary<T>(method: string, start: (done: grpc.requestCallback<T>) => void): Promise<T> {
+/**
+ * Turns a callback-style unary call into a promise of `read(response)`, with errors as StoreCallError:
+ * one promise per call (this is every request's path to the store).
+ */
+function unary<T, R>(
+  method: string,
+  start: (done: grpc.requestCallback<T>) => void,
+  read: (response: T) => R,
+): Promise<R> {
   return new Promise((resolve, reject) => {
     start((err, response) => {
       if (err) reject(toStoreError(method, err));
       else if (response === undefined) reject(new Error(`store ${method} returned no response`));
-      else resolve(response);
+      else {
+        try {
+          resolve(read(response));
+        } catch (error) {
+          reject(error);
+        }
+      }
     });
   });
 }
+
+/** The item of a response that must carry one. */
+function itemOf(method: string) {
+  return (response: { item?: ItemOutput | null }): ItemOutput => requireItem(method, response.item);
+}
+
+const readServingStatus = (response: HealthCheckResponse__Output): ServingStatus => response.status;
 
 function requireItem(method: string, item: ItemOutput | null | undefined): ItemOutput {
   if (!item) throw new Error(`store ${method} answered without an item`);
@@ -147,38 +167,49 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     deadline: Date.now() + deadlineMs,
   });
 
+  const readGetItem = itemOf('GetItem');
+  const readCreateItem = itemOf('CreateItem');
+  const readUpdateItem = itemOf('UpdateItem');
+
   return {
-    async getItem(id) {
-      const response = await unary<GetItemResponse__Output>('GetItem', (done) =>
-        items.GetItem({ id }, new grpc.Metadata(), callOptions(), done),
+    getItem(id) {
+      return unary<GetItemResponse__Output, ItemOutput>(
+        'GetItem',
+        (done) => items.GetItem({ id }, new grpc.Metadata(), callOptions(), done),
+        readGetItem,
       );
-      return requireItem('GetItem', response.item);
     },
 
-    async listItems({ pageSize, pageToken }) {
-      const response = await unary<ListItemsResponse__Output>('ListItems', (done) =>
-        items.ListItems({ pageSize, pageToken }, new grpc.Metadata(), callOptions(), done),
+    listItems({ pageSize, pageToken }) {
+      return unary<ListItemsResponse__Output, ItemsPage>(
+        'ListItems',
+        (done) => items.ListItems({ pageSize, pageToken }, new grpc.Metadata(), callOptions(), done),
+        (response) => ({ items: response.items, nextPageToken: response.nextPageToken }),
       );
-      return { items: response.items, nextPageToken: response.nextPageToken };
     },
 
-    async createItem(fields) {
-      const response = await unary<CreateItemResponse__Output>('CreateItem', (done) =>
-        items.CreateItem(fields, new grpc.Metadata(), callOptions(), done),
+    createItem(fields) {
+      return unary<CreateItemResponse__Output, ItemOutput>(
+        'CreateItem',
+        (done) => items.CreateItem(fields, new grpc.Metadata(), callOptions(), done),
+        readCreateItem,
       );
-      return requireItem('CreateItem', response.item);
     },
 
-    async updateItem(id, expectedVersion, fields) {
-      const response = await unary<UpdateItemResponse__Output>('UpdateItem', (done) =>
-        items.UpdateItem({ id, expectedVersion, ...fields }, new grpc.Metadata(), callOptions(), done),
+    updateItem(id, expectedVersion, fields) {
+      return unary<UpdateItemResponse__Output, ItemOutput>(
+        'UpdateItem',
+        (done) =>
+          items.UpdateItem({ id, expectedVersion, ...fields }, new grpc.Metadata(), callOptions(), done),
+        readUpdateItem,
       );
-      return requireItem('UpdateItem', response.item);
     },
 
-    async deleteItem(id, expectedVersion) {
-      await unary<unknown>('DeleteItem', (done) =>
-        items.DeleteItem({ id, expectedVersion }, new grpc.Metadata(), callOptions(), done),
+    deleteItem(id, expectedVersion) {
+      return unary<unknown, void>(
+        'DeleteItem',
+        (done) => items.DeleteItem({ id, expectedVersion }, new grpc.Metadata(), callOptions(), done),
+        () => undefined,
       );
     },
 
@@ -199,11 +230,13 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
       }
     },
 
-    async checkHealth(deadlineMs) {
-      const response = await unary<HealthCheckResponse__Output>('Health.Check', (done) =>
-        health.Check({ service: ITEMS_SERVICE_NAME }, new grpc.Metadata(), callOptions(deadlineMs), done),
+    checkHealth(deadlineMs) {
+      return unary<HealthCheckResponse__Output, ServingStatus>(
+        'Health.Check',
+        (done) =>
+          health.Check({ service: ITEMS_SERVICE_NAME }, new grpc.Metadata(), callOptions(deadlineMs), done),
+        readServingStatus,
       );
-      return response.status;
     },
 
     close() {

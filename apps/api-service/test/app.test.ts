@@ -4,7 +4,7 @@
  */
 import { startMetricsServer } from '@pr-canary/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack, stopStack, TEST_VERSION } from './helper';
+import { apiConfig, type Stack, startApi, startStack, stopStack, TEST_VERSION } from './helper';
 
 const ALLOWED = 'https://app.example.com';
 const OTHER_ALLOWED = 'http://localhost:5173';
@@ -91,6 +91,50 @@ describe('CORS', () => {
     const response = await fetch(url('/api/route'), { headers: { origin: 'https://evil.example.net' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('request log lines', () => {
+  it('carry their own request id (the per-request logger is made when a line is written)', async () => {
+    const { api } = running();
+    const before = api.logLines.length;
+    await fetch(url('/healthz'));
+    await fetch(url('/api/route'));
+    const lines = api.logLines
+      .slice(before)
+      .map(
+        (line) => JSON.parse(line) as { msg: string; reqId?: string; route?: string; statusCode?: number },
+      );
+    const completed = lines.filter((line) => line.msg === 'request completed');
+    expect(completed.map(({ route, statusCode }) => ({ route, statusCode }))).toEqual([
+      { route: '/healthz', statusCode: 200 },
+      { route: '/api/route', statusCode: 200 },
+    ]);
+    expect(completed[0]?.reqId).toMatch(/^req-/);
+    expect(completed[1]?.reqId).toMatch(/^req-/);
+    expect(completed[0]?.reqId).not.toBe(completed[1]?.reqId);
+  });
+});
+
+describe('without CORS_ALLOWED_ORIGINS', () => {
+  it('does no CORS: a preflight gets the JSON 404, a response no CORS header and Vary only X-Canary', async () => {
+    const api = await startApi(apiConfig({ STORE_ADDR: running().tap.addr }));
+    try {
+      const preflight = await fetch(`${api.baseUrl}/api/items/abc`, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED, 'access-control-request-method': 'PUT' },
+      });
+      expect(preflight.status).toBe(404);
+      expect(await preflight.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+      expect(preflight.headers.get('x-served-by')).toContain('api-service');
+      const response = await fetch(`${api.baseUrl}/api/route`, { headers: { origin: ALLOWED } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(response.headers.get('access-control-expose-headers')).toBeNull();
+      expect(response.headers.get('vary')).toBe('X-Canary');
+    } finally {
+      await api.close();
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import { formatServedBy, type ServedByEntry } from '@pr-canary/contracts/served-
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
-import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
+import { assertValidIdentity, type InstanceIdentity, identityEntry, servedByFormatter } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
 import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute, failSpan, startServerSpan } from './spans';
@@ -44,9 +44,7 @@ type ScopedRequest = FastifyRequest & { [SCOPE]: CanaryScope | null; [SPAN]: Spa
 
 const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) => {
   assertValidIdentity(opts.identity);
-  const own = Object.freeze(identityEntry(opts.identity));
-  /** The X-Served-By value of every response that made no downstream call. */
-  const ownServedBy = formatServedBy([own]);
+  const servedBy = servedByFormatter(Object.freeze(identityEntry(opts.identity)));
   // Tracing starts before the app (register), so this is known when the plugin is registered.
   const tracing = isTracingActive();
 
@@ -115,7 +113,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   });
   app.addHook('onRequest', continueInScope);
   app.addHook('onSend', (request, reply, payload, done) => {
-    setCanaryResponseHeaders(reply, scopeOf(request), own, ownServedBy);
+    setCanaryResponseHeaders(reply, scopeOf(request), servedBy);
     // The response names its trace, so a tester can look it up (web UI, `pr-canary trace <id>`).
     const span = (request as ScopedRequest)[SPAN];
     if (span?.isRecording()) reply.header(TRACE_ID_HEADER, span.spanContext().traceId);
@@ -143,16 +141,12 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
 function setCanaryResponseHeaders(
   reply: FastifyReply,
   scope: CanaryScope,
-  own: ServedByEntry,
-  ownServedBy: string,
+  servedBy: (downstream: readonly ServedByEntry[]) => string,
 ) {
   const { key, downstream } = scope;
   if (key.kind === 'valid') reply.header(CANARY_HEADER, key.pr);
   else if (key.kind === 'invalid') reply.header(CANARY_WARNING_HEADER, formatCanaryWarning(key));
-  reply.header(
-    SERVED_BY_HEADER,
-    downstream.length === 0 ? ownServedBy : formatServedBy([own, ...downstream]),
-  );
+  reply.header(SERVED_BY_HEADER, servedBy(downstream));
   reply.header('vary', withVaryOnCanary(reply.getHeader('vary')));
 }
 

@@ -31,6 +31,9 @@ import {
   startServerSpan,
 } from './spans';
 
+/** The W3C baggage metadata key. */
+const BAGGAGE_KEY = 'baggage';
+
 /** W3C baggage in gRPC metadata (`baggage`), for OTel's propagator. */
 const METADATA_BAGGAGE: BaggageCarrier<grpc.Metadata> = {
   getter: {
@@ -41,7 +44,7 @@ const METADATA_BAGGAGE: BaggageCarrier<grpc.Metadata> = {
     },
   },
   setter: { set: (metadata, key, value) => metadata.set(key, value) },
-  clear: (metadata) => metadata.remove('baggage'),
+  clear: (metadata) => metadata.remove(BAGGAGE_KEY),
 };
 
 /** W3C trace context (and baggage) in and out of gRPC metadata. */
@@ -91,10 +94,9 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
   const tracing = isTracingActive();
   return (options, nextCall) => {
     const scope = currentScope();
-    const inCallerScope = <T>(fn: () => T): T => (scope ? runInScope(scope, fn) : fn());
     const path = options.method_definition.path;
     const { service, method } = splitMethodPath(path);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     // One client span per call, a child of the caller's span; its traceparent goes out in the metadata.
     const call = tracing
       ? startClientSpan(path.slice(1), rpcAttributes(service, method, scope?.key ?? ABSENT_KEY))
@@ -109,10 +111,10 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
             headerEntries = servedByFromMetadata(responseMetadata);
             // Streams: a response may be under way long before the status, so record the hop now.
             if (scope) appendDownstream(scope, headerEntries);
-            inCallerScope(() => nextMetadata(responseMetadata));
+            inScope(scope, nextMetadata, responseMetadata);
           },
           onReceiveMessage(message, nextMessage) {
-            inCallerScope(() => nextMessage(message));
+            inScope(scope, nextMessage, message);
           },
           onReceiveStatus(status, nextStatus) {
             const trailerEntries = servedByFromMetadata(status.metadata);
@@ -123,10 +125,10 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
               service,
               method,
               code: statusName(status.code),
-              seconds: since(started),
+              seconds: (performance.now() - started) / 1000,
             });
             if (call) endRpcSpan(call.span, status.code, status.details);
-            inCallerScope(() => nextStatus(status));
+            inScope(scope, nextStatus, status);
           },
         });
       },
@@ -135,22 +137,59 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
   };
 }
 
-/** Makes `x-canary` and baggage `canary` say exactly `key` (both removed unless it is valid). */
+/** Calls `fn(arg)` inside the caller's scope (entered only when it is not the current one already). */
+function inScope<T>(scope: CanaryScope | undefined, fn: (arg: T) => void, arg: T): void {
+  if (scope === undefined || currentScope() === scope) fn(arg);
+  else runInScope(scope, () => fn(arg));
+}
+
+/**
+ * Makes `x-canary` and baggage `canary` say exactly `key` (both removed unless it is valid). Metadata
+ * without baggage (a caller's fresh metadata without tracing) gets the one member straight away; any
+ * other baggage is rewritten by OTel's propagator, which keeps its other members.
+ */
 function applyCanaryMetadata(metadata: grpc.Metadata, key: CanaryKey): void {
   const pr = key.kind === 'valid' ? key.pr : undefined;
   if (pr === undefined) metadata.remove(CANARY_HEADER);
   else metadata.set(CANARY_HEADER, pr);
-  rewriteCanaryBaggage(metadata, key, METADATA_BAGGAGE);
+  if (metadata.get(BAGGAGE_KEY).length > 0) rewriteCanaryBaggage(metadata, key, METADATA_BAGGAGE);
+  else if (pr !== undefined) metadata.set(BAGGAGE_KEY, canaryBaggage(pr));
+}
+
+/**
+ * The baggage a call carries for a valid key when the caller sent none: `canary=<pr>`, as OTel's
+ * propagator writes it (computed by it once per PR; bounded, a stream of new keys only refills it).
+ */
+const CANARY_BAGGAGE_LIMIT = 256;
+const canaryBaggageValues = new Map<string, string>();
+
+function canaryBaggage(pr: string): string {
+  let value = canaryBaggageValues.get(pr);
+  if (value === undefined) {
+    const carrier = new grpc.Metadata();
+    rewriteCanaryBaggage(carrier, { kind: 'valid', pr }, METADATA_BAGGAGE);
+    value = String(carrier.get(BAGGAGE_KEY)[0]);
+    if (canaryBaggageValues.size >= CANARY_BAGGAGE_LIMIT) canaryBaggageValues.clear();
+    canaryBaggageValues.set(pr, value);
+  }
+  return value;
 }
 
 /** Adds entries in call order; an entry already in the chain (same service, track, version) is not repeated. */
 function appendDownstream(scope: CanaryScope, entries: readonly ServedByEntry[]): void {
-  for (const entry of entries) {
-    if (scope.downstream.length >= MAX_SERVED_BY_ENTRIES) return;
-    const seen = scope.downstream.some(
-      (e) => e.service === entry.service && e.track === entry.track && e.version === entry.version,
-    );
-    if (!seen) scope.downstream.push(entry);
+  const { downstream } = scope;
+  // Plain loops: this runs for every call, and a chain is a few entries.
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as ServedByEntry;
+    if (downstream.length >= MAX_SERVED_BY_ENTRIES) return;
+    let seen = false;
+    for (let j = 0; j < downstream.length && !seen; j++) {
+      const e = downstream[j] as ServedByEntry;
+      seen =
+        e === entry ||
+        (e.service === entry.service && e.track === entry.track && e.version === entry.version);
+    }
+    if (!seen) downstream.push(entry);
   }
 }
 
@@ -266,9 +305,10 @@ export function canaryKeyFromMetadata(metadata: grpc.Metadata): CanaryKey {
 
 function servedByFromMetadata(metadata: grpc.Metadata | undefined): readonly ServedByEntry[] {
   if (!metadata) return [];
-  const values = stringValues(metadata, SERVED_BY_HEADER);
-  if (values.length === 1) return parsedServedBy(values[0] as string);
-  return values.flatMap((value) => parsedServedBy(value));
+  const values = metadata.get(SERVED_BY_HEADER);
+  if (values.length === 0) return [];
+  if (values.length === 1) return typeof values[0] === 'string' ? parsedServedBy(values[0]) : [];
+  return values.flatMap((value) => (typeof value === 'string' ? parsedServedBy(value) : []));
 }
 
 /**

@@ -62,7 +62,13 @@ export {
   canaryKeyFromMetadata,
   canaryServerInterceptor,
 } from './grpc';
-export { assertValidIdentity, type InstanceIdentity, identityEntry, servedByChain } from './identity';
+export {
+  assertValidIdentity,
+  type InstanceIdentity,
+  identityEntry,
+  servedByChain,
+  servedByFormatter,
+} from './identity';
 export {
   type CanaryLabel,
   canaryLabel,

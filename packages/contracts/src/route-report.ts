@@ -47,13 +47,31 @@ export const routeReportSchema = z.object({
 /**
  * The JSON Schema (draft-07, what Fastify's Ajv speaks) of {@link routeReportSchema}, for the api's
  * response serialization. A function, so bundles that only read reports leave zod's converter out.
+ * Nullable fields are written as a type list (`type: ["string", "null"]`), not zod's `anyOf` of the
+ * two: the same values, but fast-json-stringify picks an `anyOf` branch by running a validator on
+ * every response, and a type list by `typeof`.
  */
 export function routeReportJsonSchema(): Record<string, unknown> {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(routeReportSchema, {
     target: 'draft-7',
     unrepresentable: 'any',
   });
-  return schema;
+  return nullableAsTypeList(schema) as Record<string, unknown>;
+}
+
+/** `{anyOf: [{type: T, …}, {type: "null"}]}` → `{type: [T, "null"], …}`, everywhere in a JSON Schema. */
+function nullableAsTypeList(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableAsTypeList);
+  if (typeof node !== 'object' || node === null) return node;
+  const { anyOf, ...rest } = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, nullableAsTypeList(value)]),
+  );
+  if (Array.isArray(anyOf) && anyOf.length === 2) {
+    const [value, other] = anyOf as Record<string, unknown>[];
+    if (typeof value?.type === 'string' && JSON.stringify(other) === '{"type":"null"}')
+      return { ...rest, ...value, type: [value.type, 'null'] };
+  }
+  return anyOf === undefined ? rest : { ...rest, anyOf };
 }
 
 export interface RouteReport {

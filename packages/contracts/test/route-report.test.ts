@@ -84,4 +84,11 @@ describe('the JSON Schema the api serializes with', () => {
     expect(JSON.stringify(json.properties.canary)).toContain('[1-9][0-9]{0,8}');
     expect(json).not.toHaveProperty('$schema');
   });
+
+  it('writes nullable fields as a type list (a serializer picks an anyOf branch by validating each value)', () => {
+    const json = routeReportJsonSchema() as { properties: Record<string, Record<string, unknown>> };
+    expect(JSON.stringify(json)).not.toContain('anyOf');
+    expect(json.properties.canary).toMatchObject({ type: ['string', 'null'], pattern: '^[1-9][0-9]{0,8}$' });
+    expect(json.properties.warning).toMatchObject({ type: ['string', 'null'], maxLength: 512 });
+  });
 });

@@ -3,23 +3,11 @@
  * carrying the request's canary key; the store's served-by entry comes back in response metadata and
  * ends up in the scope next to the api's own entry.
  */
-import {
-  type CanaryKey,
-  formatCanaryWarning,
-  type InstanceIdentity,
-  servedByChain,
-} from '@pr-canary/canary-context';
+import { formatCanaryWarning, type InstanceIdentity, servedByChain } from '@pr-canary/canary-context';
 import { type RouteReport, routeReportJsonSchema } from '@pr-canary/contracts/route-report';
 import type { FastifyInstance } from 'fastify';
 import { replyWithError } from '../errors';
 import type { StoreClient } from '../store-client';
-
-function describeKey(key: CanaryKey): Pick<RouteReport, 'canary' | 'warning'> {
-  return {
-    canary: key.kind === 'valid' ? key.pr : null,
-    warning: key.kind === 'invalid' ? formatCanaryWarning(key) : null,
-  };
-}
 
 export function registerRouteInspector(
   app: FastifyInstance,
@@ -27,12 +15,19 @@ export function registerRouteInspector(
 ): void {
   const schema = { response: { 200: routeReportJsonSchema() } };
   app.get('/api/route', { schema }, async (request, reply) => {
+    // One call, the cheapest that reaches the store under this request's key: its answer carries
+    // the store's served-by entry, which is all the report needs from it.
     try {
       await deps.store.checkHealth(deps.deadlineMs);
     } catch (err) {
       return replyWithError(request, reply, err, { hops: servedByChain(deps.identity) });
     }
-    const report: RouteReport = { ...describeKey(request.canaryKey), hops: servedByChain(deps.identity) };
+    const key = request.canaryKey;
+    const report: RouteReport = {
+      canary: key.kind === 'valid' ? key.pr : null,
+      warning: key.kind === 'invalid' ? formatCanaryWarning(key) : null,
+      hops: servedByChain(deps.identity),
+    };
     return report;
   });
 }
