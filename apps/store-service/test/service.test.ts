@@ -6,8 +6,9 @@ import { createLogger } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SERVICE_NAME } from '../src/app';
 import { loadConfig } from '../src/config';
+import { newItemId } from '../src/ids';
 import { startService } from '../src/service';
-import { dynaliteEndpoint, itemsApi, TEST_IDENTITY } from './helper';
+import { dynaliteEndpoint, expectStatus, itemsApi, TEST_IDENTITY } from './helper';
 
 /** A pino destination that keeps each JSON line. */
 function lineCollector() {
@@ -61,6 +62,53 @@ describe('startService', () => {
     closed = true;
     await expect(fetch(`http://127.0.0.1:${store.metricsPort}/metrics`)).rejects.toThrow();
     expect(lines.filter((line) => line.level === 50)).toEqual([]);
+  });
+
+  it('acts on faults set at start, and on faults set at run time where the admin endpoint is on', async () => {
+    const start = async (env: Record<string, string>) => {
+      const store = await startService(
+        loadConfig({
+          HOST: '127.0.0.1',
+          PORT: '0',
+          METRICS_PORT: '0',
+          DYNAMODB_TABLE: `items-${randomUUID()}`,
+          DYNAMODB_ENDPOINT: await dynaliteEndpoint(),
+          DYNAMODB_CREATE_TABLE: 'true',
+          ...env,
+        }),
+        { logger: createLogger({ identity: TEST_IDENTITY, destination: lineCollector().stream }) },
+      );
+      onTestFinished(() => store.close());
+      const Client = itemsServiceClientConstructor();
+      const client = new Client(`127.0.0.1:${store.port}`, grpc.credentials.createInsecure());
+      onTestFinished(() => client.close());
+      const faultsUrl = `http://127.0.0.1:${store.metricsPort}/faults`;
+      return { api: itemsApi(client), faultsUrl };
+    };
+    const injected = 'injected fault: this call is set to fail (CANARY_FAULTS fail=)';
+
+    // Nothing configured: no admin endpoint, calls untouched.
+    const plain = await start({});
+    expect((await fetch(plain.faultsUrl)).status).toBe(404);
+    await plain.api.list({ pageSize: 1 });
+
+    // CANARY_FAULTS alone: the named call fails on purpose, the others run; no admin endpoint.
+    const configured = await start({ CANARY_FAULTS: 'fail=ListItems' });
+    expect((await expectStatus(configured.api.list({ pageSize: 1 }), grpc.status.UNAVAILABLE)).details).toBe(
+      injected,
+    );
+    await expectStatus(configured.api.get({ id: newItemId() }), grpc.status.NOT_FOUND);
+    expect((await fetch(configured.faultsUrl)).status).toBe(404);
+
+    // The admin endpoint alone (as the local stack runs every instance): faults come and go at run time.
+    const admin = await start({ CANARY_FAULTS_ADMIN: 'true' });
+    await admin.api.list({ pageSize: 1 });
+    expect((await fetch(admin.faultsUrl, { method: 'PUT', body: 'fail=ListItems' })).status).toBe(200);
+    expect((await expectStatus(admin.api.list({ pageSize: 1 }), grpc.status.UNAVAILABLE)).details).toBe(
+      injected,
+    );
+    expect((await fetch(admin.faultsUrl, { method: 'DELETE' })).status).toBe(200);
+    await admin.api.list({ pageSize: 1 });
   });
 
   it('refuses to start when it must create the table and DynamoDB is unreachable', async () => {
