@@ -60,10 +60,16 @@ function unaryHandler<Req, Res>(
     if (refusal) {
       return callback(refusal);
     }
-    const signal = cancellationSignal(call);
+    const { signal, release } = cancellationSignal(call);
     work(call.request, signal).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toStatus(error, { logger, method, cancelled: signal.aborted })),
+      (response) => {
+        release();
+        callback(null, response);
+      },
+      (error: unknown) => {
+        release();
+        callback(toStatus(error, { logger, method, cancelled: signal.aborted }));
+      },
     );
   };
 }
@@ -82,15 +88,17 @@ async function exportItems(
     call.emit('error', refusal);
     return;
   }
-  const signal = cancellationSignal(call);
+  const { signal, release } = cancellationSignal(call);
   try {
     for await (const item of repo.export({ signal })) {
       if (!call.write({ item })) {
         await once(call, 'drain', { signal });
       }
     }
+    release();
     call.end();
   } catch (error) {
+    release();
     call.emit('error', toStatus(error, { logger, method: 'ExportItems', cancelled: signal.aborted }));
   }
 }
@@ -108,9 +116,15 @@ function refuseFinishedCall(call: AnyServerCall): Partial<grpc.StatusObject> | u
   return undefined;
 }
 
-/** Aborts when grpc-js reports the call cancelled (client cancel, deadline, disconnect). */
-function cancellationSignal(call: AnyServerCall): AbortSignal {
+/**
+ * A signal that aborts when grpc-js reports the call cancelled (client cancel, deadline, disconnect)
+ * while its work is still running. `release` once the work is over, before answering: grpc-js
+ * reports every call "cancelled" after its status is sent (its cleanup), and aborting then would
+ * build an abort reason for nothing on every call.
+ */
+function cancellationSignal(call: AnyServerCall): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
-  call.once('cancelled', () => controller.abort(new Error('gRPC call cancelled')));
-  return controller.signal;
+  const onCancelled = () => controller.abort(new Error('gRPC call cancelled'));
+  call.once('cancelled', onCancelled);
+  return { signal: controller.signal, release: () => call.removeListener('cancelled', onCancelled) };
 }

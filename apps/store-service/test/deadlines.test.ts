@@ -80,6 +80,32 @@ describe('deadlines and cancellation', () => {
     // a handler that ignored the cancel would read on to MAX_EXPORT.
     expect(progress.pulled).toBeLessThan(pulledWhilePaused + CANCEL_SLACK);
   });
+
+  it('leaves the signal of a call that completed alone (grpc-js reports every call cancelled once answered)', async () => {
+    const signals: AbortSignal[] = [];
+    const { api, client } = await buildStore({
+      wrapRepo: (repo) => ({
+        ...repo,
+        get: (id, options) => {
+          if (options?.signal) signals.push(options.signal);
+          return repo.get(id, options);
+        },
+        export: (options) => {
+          if (options?.signal) signals.push(options.signal);
+          return repo.export(options);
+        },
+      }),
+    });
+    const { item } = await api.create(widget);
+    expect((await api.get({ id: item?.id })).item?.name).toBe('Widget');
+    await expectStatus(api.get({ id: newItemId() }), grpc.status.NOT_FOUND);
+    const exported = client.exportItems({});
+    exported.resume();
+    await new Promise((resolve) => exported.on('status', resolve));
+    // Each answer reaches this client after grpc-js (same process) told the server call it was over.
+    expect(signals).toHaveLength(3);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, false, false]);
+  });
 });
 
 const MAX_EXPORT = 100_000;
