@@ -218,6 +218,10 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
   return (methodDescriptor, call) => {
     const { service, method } = splitMethodPath(methodDescriptor.path);
     const started = process.hrtime.bigint();
+    // grpc-js starts unary and server-streaming handlers at half-close, once it has the request;
+    // client- and bidi-streaming ones start with the metadata and run on every message. Only those
+    // need the scope entered for each event (entering it costs a context frame per event).
+    const streamsRequests = methodDescriptor.requestStream;
     let scope = createScope(ABSENT_KEY);
     // The OTel context (server span, baggage `canary`) of this call, built once its key is known.
     let callContext: Context | undefined;
@@ -266,10 +270,12 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
               span = server.span;
               callContext = contextWithCanaryBaggage(key, server.context);
             }
-            inScope(() => nextMetadata(metadata));
+            if (streamsRequests) inScope(() => nextMetadata(metadata));
+            else nextMetadata(metadata);
           },
           onReceiveMessage(message, nextMessage) {
-            inScope(() => nextMessage(message));
+            if (streamsRequests) inScope(() => nextMessage(message));
+            else nextMessage(message);
           },
           onReceiveHalfClose(nextHalfClose) {
             inScope(() => nextHalfClose());
