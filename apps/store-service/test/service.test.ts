@@ -22,18 +22,22 @@ function lineCollector() {
   return { lines, stream };
 }
 
+/** A store on loopback ports over a fresh table in this file's dynalite, plus `env`. */
+async function localConfig(env: Record<string, string>) {
+  return loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    METRICS_PORT: '0',
+    DYNAMODB_TABLE: `items-${randomUUID()}`,
+    DYNAMODB_ENDPOINT: await dynaliteEndpoint(),
+    DYNAMODB_CREATE_TABLE: 'true',
+    ...env,
+  });
+}
+
 describe('startService', () => {
   it('wires config → table → gRPC server → metrics server, and closes cleanly', async () => {
-    const config = loadConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      METRICS_PORT: '0',
-      DYNAMODB_TABLE: `items-${randomUUID()}`,
-      DYNAMODB_ENDPOINT: await dynaliteEndpoint(),
-      DYNAMODB_CREATE_TABLE: 'true',
-      CANARY_TRACK: 'pr-42',
-      SERVICE_VERSION: '0.4.0',
-    });
+    const config = await localConfig({ CANARY_TRACK: 'pr-42', SERVICE_VERSION: '0.4.0' });
     const { lines, stream } = lineCollector();
     const logger = createLogger({ identity: { ...TEST_IDENTITY, track: 'pr-42' }, destination: stream });
     const store = await startService(config, { logger });
@@ -66,18 +70,9 @@ describe('startService', () => {
 
   it('acts on faults set at start, and on faults set at run time where the admin endpoint is on', async () => {
     const start = async (env: Record<string, string>) => {
-      const store = await startService(
-        loadConfig({
-          HOST: '127.0.0.1',
-          PORT: '0',
-          METRICS_PORT: '0',
-          DYNAMODB_TABLE: `items-${randomUUID()}`,
-          DYNAMODB_ENDPOINT: await dynaliteEndpoint(),
-          DYNAMODB_CREATE_TABLE: 'true',
-          ...env,
-        }),
-        { logger: createLogger({ identity: TEST_IDENTITY, destination: lineCollector().stream }) },
-      );
+      const store = await startService(await localConfig(env), {
+        logger: createLogger({ identity: TEST_IDENTITY, destination: lineCollector().stream }),
+      });
       onTestFinished(() => store.close());
       const Client = itemsServiceClientConstructor();
       const client = new Client(`127.0.0.1:${store.port}`, grpc.credentials.createInsecure());
