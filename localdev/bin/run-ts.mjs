@@ -78,13 +78,14 @@ export function runTypeScript(relativeEntry, commandName) {
   ]);
 }
 
-/** Runs a compiled entry (built by `npm run build`) with source maps. */
+/** Runs a compiled entry (built by `npm run build`) with source maps for the project's own code. */
 export function runCompiled(relativeEntry, commandName) {
   const { parentWatch } = resolveDependencies(commandName, {
     parentWatch: '@pr-canary/local-kit/parent-watch',
   });
   runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
-    '--enable-source-maps',
+    '--import',
+    new URL('./own-source-maps.mjs', import.meta.url).href,
     '--import',
     parentWatch,
   ]);
