@@ -8,6 +8,8 @@ export interface DynamoClientOptions {
   endpoint?: string;
   /** SDK attempts per request, retries included (SDK default 3). */
   maxAttempts?: number;
+  /** How long one attempt may take before it fails as TimeoutError (default 5 s). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -30,7 +32,13 @@ export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocu
     region: options.region,
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts,
-    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // Without it, the SDK (@smithy/node-http-handler 4) only prints a console warning when a
+      // request outlives requestTimeout and the request hangs on.
+      throwOnRequestTimeout: true,
+    },
     credentials: local ? LOCAL_CREDENTIALS : undefined,
   });
   if (isTracingActive()) traceCommands(client);
