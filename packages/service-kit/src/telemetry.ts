@@ -9,8 +9,6 @@ import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
  * inspector's waterfall works with or without an external collector.
  */
 export const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
-/** The local receiver feeds an interactive view: export within a fifth of a second (still batched). */
-const LOCAL_EXPORT_DELAY_MS = 200;
 
 export interface TelemetryOptions {
   /**
@@ -105,15 +103,9 @@ function localReceiverProcessors(url: string | undefined, warn: (message: string
     warn(`${LOCAL_TRACES_URL_VARIABLE} is not an http(s) URL; spans are not sent to a local receiver`);
     return [];
   }
-  const { BatchSpanProcessor } =
-    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-  return [
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: url.trim() }), {
-      scheduledDelayMillis: LOCAL_EXPORT_DELAY_MS,
-    }),
-  ];
+  // Our own processor (telemetry-local.ts): the same OTLP/HTTP JSON, a fraction of the garbage.
+  const { LocalExportProcessor } = require('./telemetry-local') as typeof import('./telemetry-local');
+  return [new LocalExportProcessor({ url: url.trim() })];
 }
 
 export { shutdownTelemetry } from './telemetry-handle';
