@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { canaryServices, type Hop, nodeServices } from '@pr-canary/contracts/services';
+import { startIdleMemoryReducer } from '@pr-canary/service-kit/idle-memory';
 import { pathService, UnknownServiceError } from '../analyze/path';
 import {
   CANARY_FLAG_EXAMPLE,
@@ -327,7 +328,12 @@ async function main(): Promise<number> {
   const stack = await pending;
   if (stopRequestedAt !== undefined) return stopped;
   log(banner(stack, command, ((Date.now() - startedAt) / 1000).toFixed(1), color));
-  return Promise.race([stopped, stack.failed.then(() => 1)]);
+  // The runner (routers, trace receiver, web UI, control endpoint) then mostly waits, like a service:
+  // V8 gives back what starting the stack grew (service-kit's idle memory reducer).
+  const memory = startIdleMemoryReducer();
+  const code = await Promise.race([stopped, stack.failed.then(() => 1)]);
+  memory.stop();
+  return code;
 }
 
 main().then(

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startDynalite } from '@pr-canary/local-kit';
+import { startIdleMemoryReducer } from '@pr-canary/service-kit/idle-memory';
 import type { ListeningMessage } from '@pr-canary/service-kit/listening';
 
 const { values } = parseArgs({
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
     const message: ListeningMessage = { type: 'pr-canary:listening', port: db.port };
     process.send(message);
   }
+  // Long-lived and mostly idle, like a service: V8 gives back what start-up grew (service-kit).
+  const memory = startIdleMemoryReducer();
   const shutdown = (): void => {
+    memory.stop();
     void db.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2_000).unref();
   };
