@@ -1,22 +1,25 @@
 /**
- * Every error leaves the api here, as one JSON shape:
+ * Every error leaves the api here, as one JSON shape (service-kit's `ErrorBody`):
  * `{ statusCode, error, message, code }` — `code` is the gRPC status name when the store said no,
- * otherwise an api code such as `VALIDATION`. 5xx bodies never carry internals; they are logged.
+ * otherwise an api code such as `VALIDATION`. What the api maps itself is here (the store's answers,
+ * `HttpError`); Fastify's own request errors and the 500 fallback are service-kit's
+ * (`requestErrorReply`). 5xx bodies never carry internals; they are logged.
  */
-import { STATUS_CODES } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context';
 import type { UnavailableReason } from '@pr-canary/proto';
-import { safeText } from '@pr-canary/service-kit';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type ErrorBody,
+  type ErrorReply,
+  errorBody,
+  INTERNAL_MESSAGE,
+  installHttpErrorHandling,
+  reasonPhrase,
+  replyWithError as replyWithMappedError,
+  safeText,
+} from '@pr-canary/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreCallError } from './store-client';
-
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  code: string;
-}
 
 /** An error the api raises itself, with the status and code the client should see. */
 export class HttpError extends Error {
@@ -62,43 +65,7 @@ const SERVER_SIDE_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>>> = {
   [GrpcStatus.UNIMPLEMENTED]: 'the store does not support this operation',
 };
 
-const INTERNAL_MESSAGE = 'internal error';
 const MAX_DETAILS_LENGTH = 300;
-
-/** Messages for Fastify's own request errors: fixed text, never the offending input. */
-const FASTIFY_REQUEST_ERRORS: Readonly<
-  Record<string, { statusCode: number; code: string; message: string }>
-> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    statusCode: 400,
-    code: 'MALFORMED_JSON',
-    message: 'the request body is not valid JSON',
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    statusCode: 400,
-    code: 'MALFORMED_JSON',
-    message: 'the request body is empty but content-type is application/json',
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    statusCode: 415,
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'send the request body as application/json',
-  },
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    statusCode: 413,
-    code: 'BODY_TOO_LARGE',
-    message: 'the request body is too large',
-  },
-};
-
-function reasonPhrase(statusCode: number): string {
-  return STATUS_CODES[statusCode] ?? (statusCode === 499 ? 'Client Closed Request' : 'Error');
-}
-
-/** The one error body shape. */
-export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
-  return { statusCode, error: reasonPhrase(statusCode), message, code };
-}
 
 /** Store details are ours, but still go through the shared sanitiser (control characters, length). */
 function clientSafeDetails(details: string, fallback: string): string {
@@ -125,69 +92,15 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
   return errorBody(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));
 }
 
-const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
-
-export interface ValidationIssue {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** `body/priceCents must be >= 0`: names the field, never echoes the value. */
-export function validationMessage(context: string, issue: ValidationIssue): string {
-  const field = `${context}${issue.instancePath}`;
-  switch (issue.keyword) {
-    case 'required':
-      return `${field}/${String(issue.params.missingProperty)} is required`;
-    case 'additionalProperties': {
-      const property = String(issue.params.additionalProperty);
-      return SAFE_PROPERTY_NAME.test(property)
-        ? `${field}/${property} is not allowed`
-        : `${field} has a property that is not allowed`;
-    }
-    case 'pattern':
-      return `${field} is not in the expected format`;
-    default:
-      return `${field} ${issue.message ?? 'is invalid'}`;
-  }
-}
-
-function validationErrorBody(error: FastifyError): ErrorBody {
-  const [issue] = error.validation ?? [];
-  const message = issue
-    ? validationMessage(error.validationContext ?? 'request', issue as ValidationIssue)
-    : 'the request is invalid';
-  return errorBody(400, 'VALIDATION', message);
-}
-
-function codeFromReason(statusCode: number): string {
-  return reasonPhrase(statusCode)
-    .toUpperCase()
-    .replace(/[^A-Z]+/g, '_');
-}
-
-/** The status and body a client gets for `err`; `internal` says it must be logged as a failure. */
-function toErrorReply(err: unknown): { body: ErrorBody; internal: boolean } {
+/** The reply for the errors the api raises or passes on; undefined for the rest (service-kit maps those). */
+function apiErrorReply(err: unknown): ErrorReply | undefined {
   if (err instanceof StoreCallError) {
-    const reply = storeErrorBody(err);
-    return { body: reply, internal: reply.statusCode >= 500 };
+    const body = storeErrorBody(err);
+    return { body, internal: body.statusCode >= 500 };
   }
   if (err instanceof HttpError)
     return { body: errorBody(err.statusCode, err.code, err.message), internal: false };
-  const fastifyError = err as Partial<FastifyError> | undefined;
-  if (fastifyError?.validation)
-    return { body: validationErrorBody(fastifyError as FastifyError), internal: false };
-  const known = fastifyError?.code ? FASTIFY_REQUEST_ERRORS[fastifyError.code] : undefined;
-  if (known) return { body: errorBody(known.statusCode, known.code, known.message), internal: false };
-  const statusCode = fastifyError?.statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return {
-      body: errorBody(statusCode, codeFromReason(statusCode), reasonPhrase(statusCode)),
-      internal: false,
-    };
-  }
-  return { body: errorBody(500, 'INTERNAL', INTERNAL_MESSAGE), internal: true };
+  return undefined;
 }
 
 /** Logs internal failures with `{err}` and answers with the mapped body. */
@@ -197,15 +110,10 @@ export function replyWithError(
   err: unknown,
   extra: Record<string, unknown> = {},
 ) {
-  const { body, internal } = toErrorReply(err);
-  if (internal) request.log.error({ err }, 'request failed');
-  return reply.code(body.statusCode).send({ ...body, ...extra });
+  return replyWithMappedError(request, reply, err, apiErrorReply, extra);
 }
 
 /** The one error handler and the JSON 404 for unknown routes. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err));
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
-  );
+  installHttpErrorHandling(app, apiErrorReply);
 }

@@ -15,8 +15,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorBody, errorBody, validationMessage } from './errors';
 import { ITEM_ID_MAX_LENGTH } from './schemas';
 
 /**

@@ -1,6 +1,6 @@
 export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
 export { type ApiConfig, configSchema, loadConfig } from './config';
-export { type ErrorBody, GRPC_TO_HTTP_STATUS } from './errors';
+export { GRPC_TO_HTTP_STATUS } from './errors';
 export { startService } from './service';
 export {
   createStoreClient,

@@ -10,6 +10,19 @@ export {
   parseEnv,
   portVariable,
 } from './config';
+export {
+  type ErrorBody,
+  type ErrorHandlingApp,
+  type ErrorReply,
+  errorBody,
+  INTERNAL_MESSAGE,
+  installHttpErrorHandling,
+  reasonPhrase,
+  replyWithError,
+  requestErrorReply,
+  type ValidationIssue,
+  validationMessage,
+} from './http-errors';
 export { routeLibraryLogs } from './library-logs';
 export { announceListening, isListeningMessage, type ListeningMessage } from './listening';
 export { createLogger, type LoggerOptions, serializeError } from './logger';

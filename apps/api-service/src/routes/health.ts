@@ -7,8 +7,8 @@
  * becomes not ready, one INFO line when it is ready again.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { errorBody } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { errorBody } from '../errors';
 import { StoreCallError, type StoreClient } from '../store-client';
 
 export interface Readiness {

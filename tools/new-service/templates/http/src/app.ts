@@ -26,6 +26,13 @@ export const SERVICE_NAME = '__service_name__';
 /** The largest request body, from the registry: the edge refuses a bigger one before it gets here. */
 const BODY_LIMIT_BYTES = serviceNamed(SERVICE_NAME).bodyLimitBytes;
 
+/** `?name=`: who to greet (at most 200 characters); anything else in the query is refused. */
+const HELLO_QUERY = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+  additionalProperties: false,
+} as const;
+
 export interface AppDependencies {
   config: __Pascal__Config;
   /** A pino logger (service-kit's createLogger); Fastify makes per-request children of it. */
@@ -63,11 +70,15 @@ export function buildApp({ config, logger, metrics, faults }: AppDependencies): 
       accepting ? { status: 'ready' } : reply.code(503).send({ status: 'shutting down' }),
     );
     // Your routes go here. This one says which instance answered, so a canary is easy to see.
-    routes.get('/api/__short__/hello', async () => ({
-      message: `hello from ${SERVICE_NAME}`,
-      track: identity.track,
-      version: identity.version,
-    }));
+    routes.get<{ Querystring: { name?: string } }>(
+      '/api/__short__/hello',
+      { schema: { querystring: HELLO_QUERY } },
+      async (request) => ({
+        message: request.query.name ? `hello ${request.query.name}` : `hello from ${SERVICE_NAME}`,
+        track: identity.track,
+        version: identity.version,
+      }),
+    );
   });
   return app;
 }

@@ -1,33 +1,14 @@
 /**
- * Every error __service_name__ answers with is mapped here, once, to a JSON body
- * `{statusCode, error, message, code}`: what Fastify refuses (validation, bad JSON, unknown route, a
- * body over the limit) keeps its 4xx; anything else is 500 with a fixed message, never the error's
- * own text (it is logged instead). Add the service's own error classes here as it grows.
+ * Every error __service_name__ answers with is mapped here, once, to service-kit's JSON body
+ * `{statusCode, error, message, code}`. What Fastify refuses (validation naming the field, bad JSON, an
+ * unsupported media type, a body over the limit, an unknown route) is service-kit's, with fixed text
+ * that never echoes the request; anything else is 500 with a fixed message (the error is logged).
+ * As the service grows its own errors, map them here, before service-kit's:
+ * `installHttpErrorHandling(app, (err) => (err instanceof MyError ? { body: errorBody(409, 'MY_CODE', err.message), internal: false } : undefined))`.
  */
-import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
-
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  code: string;
-}
-
-export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
-}
+import { installHttpErrorHandling } from '@pr-canary/service-kit';
+import type { FastifyInstance } from 'fastify';
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', error.message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send(errorBody(500, 'INTERNAL', 'internal error'));
-  });
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(errorBody(404, 'NOT_FOUND', 'no such route')),
-  );
+  installHttpErrorHandling(app);
 }

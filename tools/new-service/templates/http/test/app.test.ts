@@ -35,7 +35,22 @@ describe('__service_name__', () => {
   it('answers an unknown route with a JSON 404 that names it', async () => {
     const response = await appFor().inject('/nowhere');
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    expect(response.json()).toMatchObject({ statusCode: 404, code: 'ROUTE_NOT_FOUND' });
+  });
+
+  it('refuses a bad query naming the field, never echoing the value', async () => {
+    const app = appFor();
+    const long = await app.inject({ url: '/api/__short__/hello', query: { name: 'x'.repeat(201) } });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('querystring/name'),
+    });
+    const extra = await app.inject({ url: '/api/__short__/hello', query: { '<script>': '1' } });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.body).not.toContain('<script>');
+    const greeted = await app.inject({ url: '/api/__short__/hello', query: { name: 'tester' } });
+    expect(greeted.json()).toMatchObject({ message: 'hello tester' });
   });
 
   it('serves an invalid key as stable and says why, over a real socket', async () => {

@@ -1,0 +1,165 @@
+/**
+ * The one JSON error shape of every HTTP service, `{ statusCode, error, message, code }`, and the
+ * mapping of what Fastify itself refuses (validation, bad or empty JSON, an unsupported media type,
+ * a body over the limit, any other 4xx) to it — fixed text that names a field at most, never the
+ * request's own input. A service maps its own errors first (`installHttpErrorHandling`'s `map`);
+ * anything nobody maps is a 500 with a fixed message, logged with `{err}`.
+ */
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code: string;
+}
+
+/** A reply for an error: `internal` says it must be logged as a failure (5xx never carry internals). */
+export interface ErrorReply {
+  body: ErrorBody;
+  internal: boolean;
+}
+
+export const INTERNAL_MESSAGE = 'internal error';
+
+/** The status line's reason phrase (`Not Found`); 499 is nginx's `Client Closed Request`. */
+export function reasonPhrase(statusCode: number): string {
+  return STATUS_CODES[statusCode] ?? (statusCode === 499 ? 'Client Closed Request' : 'Error');
+}
+
+/** The one error body shape. */
+export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, error: reasonPhrase(statusCode), message, code };
+}
+
+/** Messages for Fastify's own request errors: fixed text, never the offending input. */
+const FASTIFY_REQUEST_ERRORS: Readonly<
+  Record<string, { statusCode: number; code: string; message: string }>
+> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    statusCode: 400,
+    code: 'MALFORMED_JSON',
+    message: 'the request body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    statusCode: 400,
+    code: 'MALFORMED_JSON',
+    message: 'the request body is empty but content-type is application/json',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    statusCode: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'send the request body as application/json',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    statusCode: 413,
+    code: 'BODY_TOO_LARGE',
+    message: 'the request body is too large',
+  },
+};
+
+const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+/** One schema validation failure, as Fastify's validator (ajv) reports it. */
+export interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `body/priceCents must be >= 0`: names the field, never echoes the value. */
+export function validationMessage(context: string, issue: ValidationIssue): string {
+  const field = `${context}${issue.instancePath}`;
+  switch (issue.keyword) {
+    case 'required':
+      return `${field}/${String(issue.params.missingProperty)} is required`;
+    case 'additionalProperties': {
+      const property = String(issue.params.additionalProperty);
+      return SAFE_PROPERTY_NAME.test(property)
+        ? `${field}/${property} is not allowed`
+        : `${field} has a property that is not allowed`;
+    }
+    case 'pattern':
+      return `${field} is not in the expected format`;
+    default:
+      return `${field} ${issue.message ?? 'is invalid'}`;
+  }
+}
+
+/** What of a Fastify error the mapping reads (this package does not depend on Fastify). */
+interface FastifyErrorLike {
+  code?: string;
+  statusCode?: number;
+  validation?: unknown[];
+  validationContext?: string;
+}
+
+function codeFromReason(statusCode: number): string {
+  return reasonPhrase(statusCode)
+    .toUpperCase()
+    .replace(/[^A-Z]+/g, '_');
+}
+
+/** The reply for an error no service mapping claimed: Fastify's own 4xx with fixed text, else a 500. */
+export function requestErrorReply(err: unknown): ErrorReply {
+  const fastifyError = err as FastifyErrorLike | undefined;
+  if (fastifyError?.validation) {
+    const [issue] = fastifyError.validation;
+    const message = issue
+      ? validationMessage(fastifyError.validationContext ?? 'request', issue as ValidationIssue)
+      : 'the request is invalid';
+    return { body: errorBody(400, 'VALIDATION', message), internal: false };
+  }
+  const known = fastifyError?.code ? FASTIFY_REQUEST_ERRORS[fastifyError.code] : undefined;
+  if (known) return { body: errorBody(known.statusCode, known.code, known.message), internal: false };
+  const statusCode = fastifyError?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
+    return {
+      body: errorBody(statusCode, codeFromReason(statusCode), reasonPhrase(statusCode)),
+      internal: false,
+    };
+  return { body: errorBody(500, 'INTERNAL', INTERNAL_MESSAGE), internal: true };
+}
+
+/** The part of a Fastify request and reply the handlers use. */
+interface RequestLike {
+  log: { error(fields: object, message: string): void };
+}
+interface ReplyLike {
+  code(statusCode: number): { send(body: unknown): unknown };
+}
+
+/** The part of a Fastify instance `installHttpErrorHandling` uses. */
+export interface ErrorHandlingApp {
+  setErrorHandler(handler: (err: unknown, request: RequestLike, reply: ReplyLike) => unknown): unknown;
+  setNotFoundHandler(handler: (request: unknown, reply: ReplyLike) => unknown): unknown;
+}
+
+/**
+ * Answers `err` with the service's own mapping (`map`, returning undefined for errors it does not
+ * know) or `requestErrorReply`, logging internal failures with `{err}`; `extra` fields are added to
+ * the body.
+ */
+export function replyWithError(
+  request: RequestLike,
+  reply: ReplyLike,
+  err: unknown,
+  map: (err: unknown) => ErrorReply | undefined = () => undefined,
+  extra: Record<string, unknown> = {},
+): unknown {
+  const { body, internal } = map(err) ?? requestErrorReply(err);
+  if (internal) request.log.error({ err }, 'request failed');
+  return reply.code(body.statusCode).send({ ...body, ...extra });
+}
+
+/** The one error handler (the service's `map` first, then `requestErrorReply`) and a JSON 404 for unknown routes. */
+export function installHttpErrorHandling(
+  app: ErrorHandlingApp,
+  map?: (err: unknown) => ErrorReply | undefined,
+): void {
+  app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err, map));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
+  );
+}
