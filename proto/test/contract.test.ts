@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,15 @@ function listFiles(dir: string, base = dir): string[] {
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? listFiles(full, base) : [path.relative(base, full)];
   });
+}
+
+/** Whether task `from` waits for task `to`, directly or through other tasks of the plan. */
+function dependsOn(tasks: { taskId: string; dependencies: string[] }[], from: string, to: string): boolean {
+  const byId = new Map(tasks.map((task) => [task.taskId, task.dependencies]));
+  const seen = new Set<string>();
+  const walk = (id: string): boolean =>
+    (byId.get(id) ?? []).some((dep) => dep === to || (!seen.has(dep) && seen.add(dep) && walk(dep)));
+  return walk(from);
 }
 
 describe('gRPC contracts', () => {
@@ -57,15 +67,40 @@ describe('gRPC contracts', () => {
     expect([...Check.responseSerialize({ status: 'SERVICE_UNKNOWN' })]).toEqual([0x08, 3]);
   });
 
-  it('keeps the committed generated types identical to what the .proto generates', () => {
+  it('src/generated holds what the .proto files generate now (run `npm run generate -w @pr-canary/proto` when it does not)', () => {
     generate(tmp);
-    const committed = path.join(PROTO_ROOT, 'src/generated');
-    const files = listFiles(committed).sort();
+    const generated = path.join(PROTO_ROOT, 'src/generated');
+    const files = listFiles(generated).sort();
     expect(listFiles(tmp).sort()).toEqual(files);
     for (const file of files) {
       expect(readFileSync(path.join(tmp, file), 'utf8'), file).toBe(
-        readFileSync(path.join(committed, file), 'utf8'),
+        readFileSync(path.join(generated, file), 'utf8'),
       );
+    }
+  });
+
+  it('is generated, not committed: git ignores src/generated and turbo generates it before every build, typecheck and test', () => {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROTO_ROOT, encoding: 'utf8' });
+    expect(git('ls-files', 'src/generated')).toBe('');
+    expect(git('check-ignore', 'src/generated/store.ts').trim()).toBe('src/generated/store.ts');
+    // A workspace that reads the types (api-service, through the store client) gets them first.
+    const turbo = createRequire(__filename).resolve('turbo/bin/turbo');
+    for (const task of ['build', 'typecheck', 'test']) {
+      const plan = JSON.parse(
+        execFileSync(
+          process.execPath,
+          [turbo, 'run', task, '--filter=@pr-canary/api-service', '--dry=json'],
+          {
+            cwd: path.join(PROTO_ROOT, '..'),
+            encoding: 'utf8',
+            env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+          },
+        ),
+      ) as { tasks: { taskId: string; dependencies: string[] }[] };
+      const generateTask = plan.tasks.find((t) => t.taskId === '@pr-canary/proto#generate');
+      expect(generateTask, task).toBeDefined();
+      const ownTask = plan.tasks.find((t) => t.taskId === `@pr-canary/api-service#${task}`);
+      expect(dependsOn(plan.tasks, ownTask?.taskId ?? '', '@pr-canary/proto#generate'), task).toBe(true);
     }
   });
 

@@ -1,8 +1,0 @@
-// Original file: ../node_modules/grpc-health-check/proto/health/v1/health.proto
-
-
-export interface HealthListRequest {
-}
-
-export interface HealthListRequest__Output {
-}

@@ -1,8 +1,0 @@
-// Original file: store/v1/store.proto
-
-
-export interface DeleteItemResponse {
-}
-
-export interface DeleteItemResponse__Output {
-}

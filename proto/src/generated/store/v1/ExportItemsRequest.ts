@@ -1,8 +1,0 @@
-// Original file: store/v1/store.proto
-
-
-export interface ExportItemsRequest {
-}
-
-export interface ExportItemsRequest__Output {
-}
