@@ -31,6 +31,11 @@ const prGrpcRoute = (ctx: CheckContext) =>
 const withoutApp = (ctx: CheckContext, kind: string, number: string) => {
   ctx.corpus.prApps = ctx.corpus.prApps.filter((p) => !(p.kind === kind && p.number === number));
 };
+/** PR 7's route moved from its canary of `from` (which goes) to its canary of `to`. */
+const moveRoute = (ctx: CheckContext, route: KubeObject, from: string, to: string) => {
+  withoutApp(ctx, from, '7');
+  prApp(ctx, to).objects.push(route);
+};
 /** The image facts of a Dockerfile edited the way a change in apps/ might edit it. */
 const editedDockerfile = (ctx: CheckContext, service: string, from: string, to: string) => {
   const file = dockerfileOf(serviceNamed(service));
@@ -409,11 +414,7 @@ const BREAKAGES: Breakage[] = [
     check: 'prEdgeRoute',
     mistake: 'an edge route for a PR the route table gives none (store-only PR)',
     expected: /PR 7 has no canary of store-service routed this way, so the route table has no edge route/,
-    mutate: (ctx) => {
-      const route = prRoute(ctx);
-      withoutApp(ctx, 'api-service', '7');
-      prApp(ctx, 'store-service').objects.push(route);
-    },
+    mutate: (ctx) => moveRoute(ctx, prRoute(ctx), 'api-service', 'store-service'),
   },
   {
     check: 'prEdgeRoute',
@@ -455,11 +456,7 @@ const BREAKAGES: Breakage[] = [
     check: 'prMeshRoute',
     mistake: 'a mesh route for a PR the route table gives none (no store canary)',
     expected: /PR 7 has no canary of api-service routed this way, so the route table has no mesh route/,
-    mutate: (ctx) => {
-      const route = prGrpcRoute(ctx);
-      withoutApp(ctx, 'store-service', '7');
-      prApp(ctx, 'api-service').objects.push(route);
-    },
+    mutate: (ctx) => moveRoute(ctx, prGrpcRoute(ctx), 'store-service', 'api-service'),
   },
   {
     check: 'grpcRouteTargets',

@@ -63,43 +63,48 @@ function workload(
   };
 }
 
+/** A platform pod: its namespace, its labels and the ports it serves, by name. */
+const platformPod = (
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  ip: string,
+  ports: Record<string, number>,
+): Endpoint => ({
+  name,
+  namespace,
+  labels,
+  ip,
+  ports: Object.entries(ports).map(([portName, port]) => ({ port, name: portName })),
+});
+
 function endpoints(prs: readonly string[], objects: readonly KubeObject[]): Endpoint[] {
   return [
-    {
-      name: 'traefik',
-      namespace: 'traefik',
-      labels: { 'app.kubernetes.io/name': 'traefik' },
-      ip: '10.42.1.2',
-      ports: [
-        { port: 8000, name: 'web' },
-        { port: 8443, name: 'websecure' },
-      ],
-    },
+    platformPod('traefik', 'traefik', { 'app.kubernetes.io/name': 'traefik' }, '10.42.1.2', {
+      web: 8000,
+      websecure: 8443,
+    }),
     workload(objects, 'api', 'api-service', 'apps'),
     workload(objects, 'store', 'store-service', 'apps'),
     workload(objects, 'web', 'web', 'apps'),
     ...prs.map((n) => workload(objects, `api-pr-${n}`, 'api-service', `api-canary-pr-${n}`)),
     ...prs.map((n) => workload(objects, `store-pr-${n}`, 'store-service', `store-canary-pr-${n}`)),
-    {
-      name: 'flagger-loadtester',
-      namespace: 'flagger-system',
-      labels: { 'app.kubernetes.io/name': 'loadtester' },
-      ip: '10.42.3.2',
-      ports: [{ port: 8080, name: 'http' }],
-    },
+    platformPod(
+      'flagger-loadtester',
+      'flagger-system',
+      { 'app.kubernetes.io/name': 'loadtester' },
+      '10.42.3.2',
+      {
+        http: 8080,
+      },
+    ),
     // DynamoDB's regional endpoint, e.g. dynamodb.eu-west-1.amazonaws.com (a public address).
     { name: 'dynamodb', ip: '52.94.24.0', ports: [{ port: 443 }] },
-    {
-      name: 'linkerd',
-      namespace: 'linkerd',
-      labels: { 'linkerd.io/control-plane-ns': 'linkerd' },
-      ip: '10.42.2.2',
-      ports: [
-        { port: 8086, name: 'grpc' },
-        { port: 8090, name: 'policy-grpc' },
-        { port: 8080, name: 'ident-grpc' },
-      ],
-    },
+    platformPod('linkerd', 'linkerd', { 'linkerd.io/control-plane-ns': 'linkerd' }, '10.42.2.2', {
+      grpc: 8086,
+      'policy-grpc': 8090,
+      'ident-grpc': 8080,
+    }),
   ];
 }
 

@@ -41,6 +41,20 @@ async function control(instances: ControlInstance[]) {
   return server.url;
 }
 
+/** One track's 30 calls, `fast` of them within 10 ms. */
+const thirtyCalls = (track: 'stable' | 'pr-42', errors: number, fast: number) => ({
+  track,
+  calls: 30,
+  errors,
+  latencies: {
+    kind: 'buckets' as const,
+    buckets: [
+      { le: 0.01, count: fast },
+      { le: Number.POSITIVE_INFINITY, count: 30 },
+    ],
+  },
+});
+
 /** A verdict on one service hop, from histograms (too few calls to tell: 30 per side). */
 const verdict = judge({
   pr: '42',
@@ -50,30 +64,8 @@ const verdict = judge({
       hop: 'api-service',
       protocol: 'http',
       source: 'metrics',
-      stable: {
-        track: 'stable',
-        calls: 30,
-        errors: 1,
-        latencies: {
-          kind: 'buckets',
-          buckets: [
-            { le: 0.01, count: 30 },
-            { le: Number.POSITIVE_INFINITY, count: 30 },
-          ],
-        },
-      },
-      pr: {
-        track: 'pr-42',
-        calls: 30,
-        errors: 2,
-        latencies: {
-          kind: 'buckets',
-          buckets: [
-            { le: 0.01, count: 29 },
-            { le: Number.POSITIVE_INFINITY, count: 30 },
-          ],
-        },
-      },
+      stable: thirtyCalls('stable', 1, 30),
+      pr: thirtyCalls('pr-42', 2, 29),
     },
   ],
 });
