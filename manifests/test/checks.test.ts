@@ -31,6 +31,11 @@ const prGrpcRoute = (ctx: CheckContext) =>
 const withoutApp = (ctx: CheckContext, kind: string, number: string) => {
   ctx.corpus.prApps = ctx.corpus.prApps.filter((p) => !(p.kind === kind && p.number === number));
 };
+/** PR 7's canary of `service` without the objects `drop` matches. */
+const dropFromPr = (ctx: CheckContext, service: string, drop: (o: KubeObject) => boolean) => {
+  const app = prApp(ctx, service);
+  app.objects = app.objects.filter((o) => !drop(o));
+};
 /** PR 7's route moved from its canary of `from` (which goes) to its canary of `to`. */
 const moveRoute = (ctx: CheckContext, route: KubeObject, from: string, to: string) => {
   withoutApp(ctx, from, '7');
@@ -251,28 +256,19 @@ const BREAKAGES: Breakage[] = [
     check: 'prNamespaceGuardrails',
     mistake: 'a PR namespace without a ResourceQuota',
     expected: /no ResourceQuota in api-canary-pr-7/,
-    mutate: (ctx) => {
-      const p = prApp(ctx, 'api-service');
-      p.objects = p.objects.filter((o) => o.kind !== 'ResourceQuota');
-    },
+    mutate: (ctx) => dropFromPr(ctx, 'api-service', (o) => o.kind === 'ResourceQuota'),
   },
   {
     check: 'prNamespaceGuardrails',
     mistake: 'a PR namespace without a default-deny NetworkPolicy',
     expected: /no default-deny/,
-    mutate: (ctx) => {
-      const p = prApp(ctx, 'store-service');
-      p.objects = p.objects.filter((o) => o.metadata.name !== 'default-deny');
-    },
+    mutate: (ctx) => dropFromPr(ctx, 'store-service', (o) => o.metadata.name === 'default-deny'),
   },
   {
     check: 'prNamespaceGuardrails',
     mistake: 'a PR app that does not own its Namespace',
     expected: /does not own its Namespace store-canary-pr-7/,
-    mutate: (ctx) => {
-      const p = prApp(ctx, 'store-service');
-      p.objects = p.objects.filter((o) => o.kind !== 'Namespace');
-    },
+    mutate: (ctx) => dropFromPr(ctx, 'store-service', (o) => o.kind === 'Namespace'),
   },
   {
     check: 'immutablePrImages',
@@ -329,10 +325,7 @@ const BREAKAGES: Breakage[] = [
     check: 'separateTables',
     mistake: "no cleanup of the canary's table when the PR closes",
     expected: /no PostDelete cleanup deletes pr-canary-items-pr-7/,
-    mutate: (ctx) => {
-      const p = prApp(ctx, 'store-service');
-      p.objects = p.objects.filter((o) => o.kind !== 'Job');
-    },
+    mutate: (ctx) => dropFromPr(ctx, 'store-service', (o) => o.kind === 'Job'),
   },
   {
     check: 'storeAwsIdentity',
@@ -502,10 +495,7 @@ const BREAKAGES: Breakage[] = [
     check: 'prMeshRoute',
     mistake: 'no ReferenceGrant for the cross-namespace backend',
     expected: /no ReferenceGrant in store-canary-pr-7/,
-    mutate: (ctx) => {
-      const p = prApp(ctx, 'store-service');
-      p.objects = p.objects.filter((o) => o.kind !== 'ReferenceGrant');
-    },
+    mutate: (ctx) => dropFromPr(ctx, 'store-service', (o) => o.kind === 'ReferenceGrant'),
   },
   {
     check: 'grpcAppProtocol',
