@@ -4,6 +4,7 @@
  * Canaries put on the same series for stable releases. The Flagger MetricTemplates, the Grafana
  * dashboard and the PromQL below use these names and error matchers; tests check that they agree.
  */
+import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
 
 export type Protocol = 'http' | 'grpc';
 
@@ -19,18 +20,8 @@ export interface MetricFamily {
   errorPattern: string;
 }
 
-/**
- * gRPC codes that are the server's fault (the rest — NOT_FOUND, INVALID_ARGUMENT, … — are answers to
- * the caller's request). The Flagger MetricTemplate and the dashboard use exactly this set.
- */
-export const GRPC_SERVER_FAULT_CODES = [
-  'UNKNOWN',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DEADLINE_EXCEEDED',
-  'DATA_LOSS',
-  'UNIMPLEMENTED',
-] as const;
+/** gRPC codes that are the server's fault (`@pr-canary/contracts/grpc-faults`); the rest are answers. */
+export { GRPC_SERVER_FAULT_CODES };
 
 export const METRIC_FAMILIES: Readonly<Record<Protocol, MetricFamily>> = {
   http: {

@@ -5,6 +5,7 @@
  * Node imports. Error messages never echo the input, only the names this module knows.
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
 
 export interface FaultSpec {
   /** Fraction of calls answered with an error (0 = none). */
@@ -32,15 +33,11 @@ export const MAX_FAULT_LATENCY_MS = 30_000;
 const MAX_FAIL_TARGETS = 16;
 const MAX_SPEC_LENGTH = 2_000;
 
-/** gRPC codes a fault may answer with: the ones that are a server's fault (they count as errors). */
-export const GRPC_FAULT_CODES = [
-  'UNKNOWN',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DEADLINE_EXCEEDED',
-  'DATA_LOSS',
-  'UNIMPLEMENTED',
-] as const;
+/**
+ * gRPC codes a fault may answer with: the ones that are a server's fault, so every injected fault
+ * counts as an error in the analysis (`@pr-canary/contracts/grpc-faults`).
+ */
+export const GRPC_FAULT_CODES = GRPC_SERVER_FAULT_CODES;
 
 /** A method name, a fully qualified `package.Service/Method`, or a route with an optional HTTP method. */
 const FAIL_TARGET = /^(?:(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) )?\/?[A-Za-z0-9_.:/-]{1,200}$/;
