@@ -79,17 +79,13 @@ export {
   type MetricDefinition,
   type ServiceMetrics,
 } from './metrics';
-export { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
+export { contextWithCanaryBaggage } from './otel-context';
 export {
   isRouteUnavailableMessage,
   type RoutedServiceName,
   routeUnavailableMessage,
   type UnavailableState,
 } from './route-unavailable';
-export {
-  CANARY_KEY_ATTRIBUTE,
-  CANARY_TRACK_ATTRIBUTE,
-  CanarySpanProcessor,
-  canaryKeyAttribute,
-} from './span-processor';
 export { withClientSpan } from './spans';
+/** What tracing needs, also on its own light entry (`@pr-canary/canary-context/tracing`). */
+export * from './tracing';
