@@ -1,15 +1,5 @@
-export {
-  assertFaultsAllowed,
-  booleanVariable,
-  type CommonEnv,
-  ConfigError,
-  commonEnvSchema,
-  defineServiceConfig,
-  hostVariable,
-  millisecondsVariable,
-  parseEnv,
-  portVariable,
-} from './config';
+/** The config helpers: every export of ./config. */
+export * from './config';
 export {
   type ErrorBody,
   type ErrorHandlingApp,
