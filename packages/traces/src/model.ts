@@ -12,8 +12,19 @@ export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
 export const CANARY_KEY_ATTRIBUTE = 'canary.key';
 export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
 
-export type SpanKindName = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-export type SpanStatusName = 'unset' | 'ok' | 'error';
+/** Span kinds in OTLP's order (its SpanKind numbers 0-5 index this list). */
+export const SPAN_KIND_NAMES = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+] as const;
+export type SpanKindName = (typeof SPAN_KIND_NAMES)[number];
+/** Span status codes in OTLP's order (its StatusCode numbers 0-2 index this list). */
+export const SPAN_STATUS_NAMES = ['unset', 'ok', 'error'] as const;
+export type SpanStatusName = (typeof SPAN_STATUS_NAMES)[number];
 export type AttributeValue = string | number | boolean;
 
 export interface SpanEvent {
@@ -69,16 +80,6 @@ export class TraceFormatError extends Error {
 // Reading the receiver's answers (the web UI and the CLI check what they are given).
 
 type Json = Record<string, unknown>;
-
-const KINDS: readonly SpanKindName[] = [
-  'unspecified',
-  'internal',
-  'server',
-  'client',
-  'producer',
-  'consumer',
-];
-const STATUSES: readonly SpanStatusName[] = ['unset', 'ok', 'error'];
 
 function object(value: unknown, what: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -137,14 +138,14 @@ function parseSpan(value: unknown): TraceSpan {
     parentSpanId:
       fields.parentSpanId === null ? null : matching(fields, 'parentSpanId', 'span', SPAN_ID_PATTERN),
     name: text(fields, 'name', 'span'),
-    kind: oneOf(fields, 'kind', 'span', KINDS),
+    kind: oneOf(fields, 'kind', 'span', SPAN_KIND_NAMES),
     service: text(fields, 'service', 'span'),
     version: nullableText(fields, 'version', 'span'),
     track: nullableText(fields, 'track', 'span'),
     startUnixNano: matching(fields, 'startUnixNano', 'span', /^[0-9]{1,20}$/),
     durationMs: finite(fields, 'durationMs', 'span'),
     status: {
-      code: oneOf(status, 'code', 'span.status', STATUSES),
+      code: oneOf(status, 'code', 'span.status', SPAN_STATUS_NAMES),
       message: nullableText(status, 'message', 'span.status'),
     },
     attributes: attributes(fields.attributes, 'span.attributes'),

@@ -8,6 +8,8 @@ import {
   type AttributeValue,
   CANARY_TRACK_ATTRIBUTE,
   SPAN_ID_PATTERN,
+  SPAN_KIND_NAMES,
+  SPAN_STATUS_NAMES,
   type SpanEvent,
   type SpanKindName,
   type SpanStatusName,
@@ -32,16 +34,6 @@ export interface DecodedExport {
 export class OtlpFormatError extends Error {
   override name = 'OtlpFormatError';
 }
-
-const KIND_NAMES: readonly SpanKindName[] = [
-  'unspecified',
-  'internal',
-  'server',
-  'client',
-  'producer',
-  'consumer',
-];
-const STATUS_NAMES: readonly SpanStatusName[] = ['unset', 'ok', 'error'];
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
@@ -152,10 +144,10 @@ function decodeSpan(value: unknown, resource: Resource): TraceSpan | string {
   const end = nanos(value.endTimeUnixNano);
   if (start === undefined || end === undefined || end < start)
     return 'startTimeUnixNano/endTimeUnixNano are missing or out of order';
-  const kind = enumIndex(value.kind, KIND_NAMES, /^SPAN_KIND_/);
+  const kind = enumIndex(value.kind, SPAN_KIND_NAMES, /^SPAN_KIND_/);
   if (kind === undefined) return 'kind is not a SpanKind';
   const status = isObject(value.status) ? value.status : {};
-  const statusCode = enumIndex(status.code, STATUS_NAMES, /^STATUS_CODE_/);
+  const statusCode = enumIndex(status.code, SPAN_STATUS_NAMES, /^STATUS_CODE_/);
   if (statusCode === undefined) return 'status.code is not a StatusCode';
   const attributes = attributeMap(value.attributes);
   const spanTrack = attributes[CANARY_TRACK_ATTRIBUTE];
@@ -177,14 +169,14 @@ function decodeSpan(value: unknown, resource: Resource): TraceSpan | string {
     spanId,
     parentSpanId,
     name: cleanText(typeof value.name === 'string' ? value.name : '', LIMITS.nameLength),
-    kind: KIND_NAMES[kind] as SpanKindName,
+    kind: SPAN_KIND_NAMES[kind] as SpanKindName,
     service: cleanText(resource.service, LIMITS.nameLength),
     version: resource.version === null ? null : cleanText(resource.version, LIMITS.nameLength),
     track: typeof spanTrack === 'string' ? spanTrack : resource.track,
     startUnixNano: start.toString(),
     durationMs: Number(end - start) / 1e6,
     status: {
-      code: STATUS_NAMES[statusCode] as SpanStatusName,
+      code: SPAN_STATUS_NAMES[statusCode] as SpanStatusName,
       message: typeof status.message === 'string' && status.message !== '' ? cleanText(status.message) : null,
     },
     attributes,
