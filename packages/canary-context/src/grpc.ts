@@ -306,7 +306,7 @@ export function canaryKeyFromMetadata(metadata: grpc.Metadata): CanaryKey {
   const direct = stringValues(metadata, CANARY_HEADER);
   if (direct.length > 0) return parseCanaryKey(direct);
   const fromBaggage = canaryFromBaggage(metadata, METADATA_BAGGAGE.getter);
-  return fromBaggage === undefined ? ABSENT_KEY : parseCanaryKey(fromBaggage);
+  return fromBaggage.length === 0 ? ABSENT_KEY : parseCanaryKey(fromBaggage);
 }
 
 function servedByFromMetadata(metadata: grpc.Metadata | undefined): readonly ServedByEntry[] {

@@ -42,6 +42,7 @@ export function isTracingActive(): boolean {
 /** The W3C baggage header (and gRPC metadata key). */
 const BAGGAGE = 'baggage';
 
+let core: typeof import('@opentelemetry/core') | undefined;
 let propagator: W3CBaggagePropagator | undefined;
 
 /**
@@ -50,21 +51,34 @@ let propagator: W3CBaggagePropagator | undefined;
  * no key to send never needs it, so a service with tracing off does not load @opentelemetry/core
  * (and its semantic conventions) at start — ~0.1 s of start-up CPU and ~2 MB.
  */
+function otelCore(): typeof import('@opentelemetry/core') {
+  core ??= require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  return core;
+}
+
 function baggagePropagator(): W3CBaggagePropagator {
-  propagator ??= new (
-    require('@opentelemetry/core') as typeof import('@opentelemetry/core')
-  ).W3CBaggagePropagator();
+  propagator ??= new (otelCore().W3CBaggagePropagator)();
   return propagator;
 }
 
-/** The value of the `canary` member of the W3C baggage in `carrier`, as OTel's propagator reads it. */
-export function canaryFromBaggage<Carrier>(
-  carrier: Carrier,
-  getter: TextMapGetter<Carrier>,
-): string | undefined {
-  if (getter.get(carrier, BAGGAGE) === undefined) return undefined;
+/**
+ * The values of every `canary` member of the W3C baggage in `carrier`, in order, as OTel's propagator
+ * decodes them (none: no member). OTel keeps only the last of several members with one key; a key
+ * sent twice must not be settled by order, so the caller validates them all, as it does several
+ * `x-canary` values (equal ones are one key, differing ones are refused).
+ */
+export function canaryFromBaggage<Carrier>(carrier: Carrier, getter: TextMapGetter<Carrier>): string[] {
+  const header = getter.get(carrier, BAGGAGE);
+  if (header === undefined) return [];
   const baggage = propagation.getBaggage(baggagePropagator().extract(ROOT_CONTEXT, carrier, getter));
-  return baggage?.getEntry(CANARY_BAGGAGE_KEY)?.value;
+  if (baggage?.getEntry(CANARY_BAGGAGE_KEY) === undefined) return [];
+  const values: string[] = [];
+  // The propagator's own member reader, one list member at a time (its limits were applied above).
+  for (const member of (Array.isArray(header) ? header : [header]).join(',').split(',')) {
+    const value = otelCore().parseKeyPairsIntoRecord(member)[CANARY_BAGGAGE_KEY];
+    if (value !== undefined) values.push(value);
+  }
+  return values;
 }
 
 export interface BaggageCarrier<Carrier> {

@@ -124,6 +124,29 @@ describe('canary gRPC interceptors over real sockets', () => {
     });
   });
 
+  it.each([
+    { sent: ['canary=7,canary=8'], key: 'invalid:conflicting_values' },
+    { sent: ['canary=8, other=1', 'canary=7'], key: 'invalid:conflicting_values' },
+    { sent: ['canary=7;p=1, can%61ry=%37'], key: '7' },
+  ])(
+    'takes several baggage canary members like several x-canary values: $sent → $key',
+    async ({ sent, key }) => {
+      const { address, metrics } = await startEchoServer(reportingHandlers());
+      const metadata = new grpc.Metadata();
+      for (const value of sent) metadata.add('baggage', value);
+      const seen = JSON.parse((await unary(echoClient(address, { intercept: false }), 'x', metadata)).text);
+      expect(seen.key).toBe(key);
+      // Never resolved by order: a refused key reaches neither the handler's metadata nor its baggage.
+      if (key.startsWith('invalid')) {
+        expect(seen.xCanary).toEqual([]);
+        expect(seen.baggage.join(',')).not.toContain('canary');
+        expect(
+          await metricValue(metrics, 'pr_canary_invalid_canary_key_total', { reason: 'conflicting_values' }),
+        ).toBe(1);
+      } else expect(seen.xCanary).toEqual([key]);
+    },
+  );
+
   it('counts invalid keys and ignores keys entirely when the key is not trusted', async () => {
     const trusted = await startEchoServer(reportingHandlers());
     const untrusted = await startEchoServer(reportingHandlers(), { trustKey: false });
