@@ -8,7 +8,7 @@ pr="${1:?usage: add-canary-labels.sh <pr-number> <labels-json>}"
 labels_json="${2:?usage: add-canary-labels.sh <pr-number> <labels-json>}"
 : "${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is required}"
 
-[[ "$pr" =~ ^[1-9][0-9]{0,8}$ ]] || { echo "add-canary-labels: PR number must be digits" >&2; exit 2; }
+node "$(dirname "${BASH_SOURCE[0]}")/image-ref.mjs" pr-number --pr "$pr" >/dev/null
 
 mapfile -t labels < <(node -e '
   const labels = JSON.parse(process.argv[1]);

@@ -8,6 +8,8 @@
 //     → ghcr.io/<owner>/<service>:X.Y.Z
 //   node image-ref.mjs pr-prefix --pr <N>  → pr-<N>-   (what cleanup matches on)
 //   node image-ref.mjs version --ref <vX.Y.Z> → X.Y.Z
+//   node image-ref.mjs pr-number --pr <N>  → N, or exit 2 when it is not a PR number (for shell scripts)
+import { readFileSync } from 'node:fs';
 import { parseCommand, runAsScript } from './cli.mjs';
 import { serviceNamed } from './services.mjs';
 
@@ -15,7 +17,10 @@ const REGISTRY = 'ghcr.io';
 /** Argo CD's Pull Request generator `head_short_sha` is the first 8 characters of the head commit. */
 export const SHORT_SHA_LENGTH = 8;
 
-const PR_NUMBER = /^[1-9][0-9]{0,8}$/;
+/** The PR grammar of the canary key, read as data from the contracts (as services.mjs reads the registry). */
+const PR_NUMBER = new RegExp(
+  `^${JSON.parse(readFileSync(new URL('../../packages/contracts/src/pr-number.json', import.meta.url), 'utf8')).pattern}$`,
+);
 const COMMIT_SHA = /^[0-9a-f]{40}$/;
 // GitHub owner names: alphanumerics and single hyphens, no leading/trailing hyphen, at most 39 chars.
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -76,10 +81,12 @@ export function main(argv) {
       return `${imageRepository(need('owner'), need('service'))}:${releaseVersion(need('ref'))}`;
     case 'pr-prefix':
       return prTagPrefix(need('pr'));
+    case 'pr-number':
+      return checkPrNumber(need('pr'));
     case 'version':
       return releaseVersion(need('ref'));
     default:
-      throw new Error('usage: image-ref.mjs pr|release|pr-prefix|version [options]');
+      throw new Error('usage: image-ref.mjs pr|release|pr-prefix|pr-number|version [options]');
   }
 }
 

@@ -13,7 +13,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 usage="usage: record-deployable.sh write <pr> <sha> <services-json> | remove <pr>"
 command="${1:?$usage}"
 pr="${2:?$usage}"
-[[ "$pr" =~ ^[1-9][0-9]{0,8}$ ]] || { echo "record-deployable: PR number must be 1-999999999" >&2; exit 2; }
+node "${here}/image-ref.mjs" pr-number --pr "$pr" >/dev/null
 branch="${DEPLOY_BRANCH:-canary-deploy}"
 remote="${REMOTE:-$(git remote get-url origin)}"
 

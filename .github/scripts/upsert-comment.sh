@@ -9,7 +9,7 @@ body_file="${2:?usage: upsert-comment.sh <pr-number> <body-file>}"
 : "${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is required}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-[[ "$pr" =~ ^[1-9][0-9]{0,8}$ ]] || { echo "upsert-comment: PR number must be digits" >&2; exit 2; }
+node "${here}/image-ref.mjs" pr-number --pr "$pr" >/dev/null
 [[ -s "$body_file" ]] || { echo "upsert-comment: body file is empty or missing" >&2; exit 2; }
 
 comment_id="$(

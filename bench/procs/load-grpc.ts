@@ -3,6 +3,7 @@
  * Target: {addr, call: 'health' | 'get', id?, canary?}.
  */
 import * as grpc from '@grpc/grpc-js';
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import { healthClientConstructor, ITEMS_SERVICE_NAME, itemsServiceClientConstructor } from '@pr-canary/proto';
 import { runClosedLoop, serveLoadCommands } from '../lib/load-protocol';
 
@@ -37,7 +38,7 @@ serveLoadCommands(async (command) => {
   const { addr, call, id = '', canary } = command.target as unknown as GrpcTarget;
   const { items, health } = clientsFor(addr);
   const metadata = new grpc.Metadata();
-  if (canary) metadata.set('x-canary', canary);
+  if (canary) metadata.set(CANARY_HEADER, canary);
   const once = (): Promise<boolean> =>
     new Promise((resolve) => {
       const options = { deadline: Date.now() + 5_000 };

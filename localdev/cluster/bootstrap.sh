@@ -19,11 +19,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo_root="$(cd "${here}/../.." && pwd)"
-# shellcheck source=SCRIPTDIR/versions.env
-source "${here}/versions.env"
 # shellcheck source=SCRIPTDIR/lib/run.sh
-source "${here}/lib/run.sh"
+source "${here}/lib/run.sh" # also repo_root and versions.env
 
 CLUSTER_PROVIDER="${CLUSTER_PROVIDER:-k3d}"
 CLUSTER_NAME="${CLUSTER_NAME:-pr-canary}"

@@ -10,12 +10,8 @@
 # and METRICS_PORT=0 so it does not clash with anything on this machine. Ctrl-C ends the intercept.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo_root="$(cd "${here}/../.." && pwd)"
-# shellcheck source=SCRIPTDIR/../cluster/versions.env
-source "${repo_root}/localdev/cluster/versions.env"
 # shellcheck source=SCRIPTDIR/../cluster/lib/run.sh
-source "${repo_root}/localdev/cluster/lib/run.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/run.sh" # also repo_root and versions.env
 
 usage="usage: intercept.sh [--dry-run] <api-service|store-service> <pr-number> [namespace]"
 parse_dry_run "$@"
@@ -29,7 +25,7 @@ case "$service" in
   store-service) port_name=grpc ;;
   *) die "$usage" ;;
 esac
-[[ "$pr" =~ ^[1-9][0-9]{0,8}$ ]] || die "PR number must be 1-999999999 without leading zeros"
+pr_number "$pr"
 [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "namespace must be a Kubernetes namespace name"
 
 state_dir="${STATE_DIR:-${repo_root}/localdev/.data/telepresence}"

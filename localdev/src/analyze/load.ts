@@ -3,6 +3,7 @@
  * without `X-Canary: N`, interleaved call by call so that whatever else the machine does lands on
  * both sides alike. Loopback only: this is a local tool, never a load test of someone's server.
  */
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 
 export interface LoadOptions {
   /** The stack's HTTP entry, e.g. http://127.0.0.1:8080. */
@@ -74,7 +75,7 @@ async function timedRequest(url: string, pr: string | undefined, timeoutMs: numb
   const started = performance.now();
   try {
     const response = await fetch(url, {
-      headers: pr === undefined ? {} : { 'x-canary': pr },
+      headers: pr === undefined ? {} : { [CANARY_HEADER]: pr },
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
+import { CANARY_HEADER, CANARY_HEADER_CANONICAL } from '@pr-canary/contracts/canary-key';
 import { canaryServices, type Hop, nodeServices } from '@pr-canary/contracts/services';
 import { startIdleMemoryReducer } from '@pr-canary/service-kit/idle-memory';
 import { pathService, UnknownServiceError } from '../analyze/path';
@@ -246,8 +247,8 @@ function banner(stack: Stack, command: StartCommand, seconds: string, color: boo
     : [];
   const parts: BannerRow[] = [
     ...web,
-    ...hopRows('edge', apiUrl, 'X-Canary'),
-    ...hopRows('mesh', stack.urls.grpc, 'x-canary'),
+    ...hopRows('edge', apiUrl, CANARY_HEADER_CANONICAL),
+    ...hopRows('mesh', stack.urls.grpc, CANARY_HEADER),
     ...dynamodb,
     ...traces,
     ['control', stack.urls.control, 'pr-canary fault / analyze; the verdicts the web UI shows'],

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
-import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { listen } from '../router/listen';
 
 export interface ControlInstance {
@@ -34,7 +34,6 @@ export interface ControlServer {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
-const TRACK = /^(stable|pr-[1-9][0-9]{0,8})$/;
 const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_VERDICTS = 50;
 
@@ -98,7 +97,7 @@ export async function startControlServer(opts: {
       return send(res, 200, { instances: list });
     }
     const [track, service] = rest;
-    if (rest.length !== 2 || !track || !service || !TRACK.test(track) || !SERVICE.test(service))
+    if (rest.length !== 2 || !track || !service || !isTrack(track) || !SERVICE.test(service))
       throw new ControlError(404, 'faults of one instance are at /faults/<stable|pr-N>/<service>');
     if (method !== 'PUT' && method !== 'DELETE') throw new ControlError(405, 'use PUT or DELETE');
     let spec = 'none';

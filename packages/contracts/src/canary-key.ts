@@ -6,6 +6,7 @@
  * propagated, the request is served as stable, and the response says why. Messages are fixed text and
  * never echo the input, so they are safe for logs, headers and metric labels.
  */
+import prNumber from './pr-number.json';
 
 /** HTTP header (case-insensitive) and gRPC metadata key carrying the PR number. */
 export const CANARY_HEADER = 'x-canary';
@@ -40,9 +41,13 @@ export type Track = 'stable' | `pr-${string}`;
 
 /** Longest input (all values together) that is scanned at all; longer input is `too_long` at once. */
 export const MAX_RAW_KEY_LENGTH = 64;
-const MAX_PR_DIGITS = 9;
-/** The PR number grammar without anchors, for patterns that embed it (table names, messages). */
-export const PR_NUMBER_SOURCE = '[1-9][0-9]{0,8}';
+/** The most digits a PR number has (the grammar below allows no more). */
+export const MAX_PR_DIGITS = 9;
+/**
+ * The PR number grammar without anchors, for patterns that embed it (table names, messages). Written
+ * in pr-number.json, which the workflow scripts read too.
+ */
+export const PR_NUMBER_SOURCE: string = prNumber.pattern;
 /** A PR number as it appears in the header, in tracks and in names: `^[1-9][0-9]{0,8}$`. */
 export const PR_NUMBER_PATTERN = new RegExp(`^${PR_NUMBER_SOURCE}$`);
 

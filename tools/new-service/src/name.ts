@@ -4,13 +4,12 @@
  * name, a proto package (`<short>.v1`, dashes as underscores) and the `canary/<name>` PR label — so it
  * is checked once, here, against the strictest of them, with a message that says what to type instead.
  */
+import { MAX_PR_DIGITS } from '@pr-canary/contracts/canary-key';
 
 /** RFC 1035 label, as Kubernetes checks Service names: lower case, starts with a letter, ends alphanumeric. */
 const DNS_LABEL = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
-/** The longest PR number the canary key accepts (`^[1-9][0-9]{0,8}$`). */
-const LONGEST_PR = 9;
 /** `<short>-canary-pr-<N>` must fit a 63-character namespace name for every valid PR number. */
-export const MAX_SHORT_LENGTH = 63 - '-canary-pr-'.length - LONGEST_PR;
+export const MAX_SHORT_LENGTH = 63 - '-canary-pr-'.length - MAX_PR_DIGITS;
 /** A Service name is a DNS label; with the `-service` suffix that leaves the same room as the short name. */
 export const MAX_NAME_LENGTH = MAX_SHORT_LENGTH + '-service'.length;
 
