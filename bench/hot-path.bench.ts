@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { LOCAL_TRACES_URL_VARIABLE } from '@pr-canary/service-kit/local-traces';
 import { type Child, cpuMs, REPO_ROOT, spawnBenchProcess, spawnNode, spawnService } from './lib/children';
 import type { LoadCommand, LoadResult } from './lib/load-protocol';
 import type { BenchCheck, BenchResult } from './lib/result';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   const telemetryOff = { OTEL_SDK_DISABLED: 'true' };
   // As `npm start` traces: every request, to the local trace receiver.
   const telemetryOn = {
-    PR_CANARY_TRACES_URL: `${receiverUrl}/v1/traces`,
+    [LOCAL_TRACES_URL_VARIABLE]: `${receiverUrl}/v1/traces`,
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_TRACES_SAMPLER: 'always_on',
   };

@@ -11,6 +11,7 @@ import {
   tableFor,
 } from '@pr-canary/contracts/services';
 import { isListeningMessage, type ListeningMessage } from '@pr-canary/service-kit/listening';
+import { LOCAL_TRACES_URL_VARIABLE } from '@pr-canary/service-kit/local-traces';
 import { startTraceReceiver, type TraceReceiver } from '@pr-canary/traces';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
@@ -161,8 +162,6 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 /** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
 const SERVICE_NODE_ARGS = ['--require', '@pr-canary/service-kit/register', 'dist/server.js'];
-/** Set for every service while the receiver runs: its spans also go there (service-kit telemetry). */
-const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 /** Children stop in this order: the web UI first, then the callers (edge) before their callees (mesh), dynalite last. */
 const STOP_ORDER = ['web', 'edge', 'mesh', 'dynamodb'] as const satisfies readonly (
   | 'web'

@@ -1,14 +1,8 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
+import { LOCAL_TRACES_URL_VARIABLE } from './local-traces';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
-
-/**
- * Set by the local stack (`npm start`): the OTLP/HTTP traces URL of its trace receiver. Spans go there
- * in addition to whatever `OTEL_*` configures (e.g. a Tempo or Jaeger collector), so the route
- * inspector's waterfall works with or without an external collector.
- */
-export const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 
 export interface TelemetryOptions {
   /**
