@@ -6,7 +6,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiConfig, createTable, type RunningApi, startApi, startStore, TEST_VERSION } from './helper';
+import {
+  apiConfig,
+  createTable,
+  expectApiError,
+  type RunningApi,
+  startApi,
+  startStore,
+  TEST_VERSION,
+} from './helper';
 
 let db: RunningDynalite;
 let table: string;
@@ -83,10 +91,7 @@ describe('store stopped, then back on the same port', () => {
       url: '/api/route',
       headers: { 'x-canary': '42' },
     });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({
-      statusCode: 503,
-      error: 'Service Unavailable',
+    expectApiError(response, 503, {
       code: 'UNAVAILABLE',
       message: 'the store is unavailable; try again shortly',
       hops: [{ service: 'api-service', track: 'stable', version: TEST_VERSION }],

@@ -12,27 +12,18 @@ import {
   startService as startStoreService,
   loadConfig as storeConfig,
 } from '@pr-canary/store-service';
-import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
+import { closedAfter, startDynalite, storeServiceEnv, waitUntil } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { apiConfig, type RunningApi, startApi, TEST_VERSION } from './helper';
+import { apiConfig, expectApiError, type RunningApi, startApi, TEST_VERSION } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
 /** A dynalite closed after the test (a test may close it earlier, to take it down). */
-async function dynalite(port?: number): Promise<RunningDynalite> {
-  const db = await startDynalite({ port });
-  onTestFinished(() => db.close());
-  return db;
-}
+const dynalite = (port?: number) => closedAfter(onTestFinished, startDynalite({ port }));
 
 async function stack(endpoint: string, table: string, ownsTable: boolean): Promise<RunningApi> {
   const store: RunningService = await startStoreService(
     storeConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      METRICS_PORT: '0',
-      DYNAMODB_TABLE: table,
-      DYNAMODB_ENDPOINT: endpoint,
-      DYNAMODB_CREATE_TABLE: String(ownsTable),
+      ...storeServiceEnv({ endpoint, table, createTable: ownsTable }),
       SERVICE_VERSION: TEST_VERSION,
     }),
     {
@@ -68,10 +59,7 @@ describe('the item table goes away and comes back', () => {
 
     await admin.send(new DeleteTableCommand({ TableName: table }));
     const response = await api.app.inject({ method: 'GET', url: '/api/items' });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({
-      statusCode: 503,
-      error: 'Service Unavailable',
+    expectApiError(response, 503, {
       code: 'UNAVAILABLE',
       message: 'the store is unavailable: its item table does not exist; try again shortly',
     });

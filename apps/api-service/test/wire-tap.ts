@@ -76,58 +76,72 @@ export async function startWireTap(route: Router): Promise<WireTap> {
       baggage: strings(metadata, 'baggage'),
       request,
     });
-  const deadlineOf = (
-    call: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer>,
-  ) => ({
-    deadline: call.getDeadline(),
-  });
+  type Call = grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer>;
+  type Upstream = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer>;
+  /**
+   * Records the call, then makes the same call (`open`) on the backend `route` picks, with the
+   * caller's metadata and deadline: its metadata goes back at once, its status (with trailers) to
+   * `finish`, and a cancelled call is cancelled upstream too.
+   */
+  const relay = <U extends Upstream>(
+    path: string,
+    call: Call,
+    open: (client: grpc.Client, metadata: grpc.Metadata, options: grpc.CallOptions) => U,
+    finish: (status: grpc.StatusObject) => void,
+  ): U => {
+    record(path, call.metadata, call.request);
+    const upstream = open(clientFor(route(call.metadata)), call.metadata.clone(), {
+      deadline: call.getDeadline(),
+    });
+    upstream.on('metadata', (metadata: grpc.Metadata) => call.sendMetadata(metadata));
+    upstream.on('status', finish);
+    call.on('cancelled', () => upstream.cancel());
+    return upstream;
+  };
 
   const forwardUnary =
     (path: string): grpc.handleUnaryCall<Buffer, Buffer> =>
     (call, callback) => {
-      record(path, call.metadata, call.request);
       let response: Buffer | undefined;
-      const upstream = clientFor(route(call.metadata)).makeUnaryRequest(
+      relay(
         path,
-        passthrough,
-        passthrough,
-        call.request,
-        call.metadata.clone(),
-        deadlineOf(call),
-        (_err, value) => {
-          response = value;
+        call,
+        (client, metadata, options) =>
+          client.makeUnaryRequest(
+            path,
+            passthrough,
+            passthrough,
+            call.request,
+            metadata,
+            options,
+            (_err, value) => {
+              response = value;
+            },
+          ),
+        (status) => {
+          if (status.code === grpc.status.OK) callback(null, response, status.metadata);
+          else callback(statusError(status));
         },
       );
-      upstream.on('metadata', (metadata) => call.sendMetadata(metadata));
-      upstream.on('status', (status: grpc.StatusObject) => {
-        if (status.code === grpc.status.OK) callback(null, response, status.metadata);
-        else callback(statusError(status));
-      });
-      call.on('cancelled', () => upstream.cancel());
     };
 
   const forwardServerStream =
     (path: string): grpc.handleServerStreamingCall<Buffer, Buffer> =>
     (call) => {
-      record(path, call.metadata, call.request);
-      const upstream = clientFor(route(call.metadata)).makeServerStreamRequest(
+      const upstream = relay(
         path,
-        passthrough,
-        passthrough,
-        call.request,
-        call.metadata.clone(),
-        deadlineOf(call),
+        call,
+        (client, metadata, options) =>
+          client.makeServerStreamRequest(path, passthrough, passthrough, call.request, metadata, options),
+        (status) => {
+          if (status.code === grpc.status.OK) call.end(status.metadata);
+          else call.emit('error', statusError(status));
+        },
       );
-      upstream.on('metadata', (metadata) => call.sendMetadata(metadata));
       upstream.on('data', (chunk: Buffer) => call.write(chunk));
       upstream.on('error', () => {
-        // The status event below carries the same outcome.
+        // The status event carries the same outcome.
       });
-      upstream.on('status', (status: grpc.StatusObject) => {
-        if (status.code === grpc.status.OK) call.end(status.metadata);
-        else call.emit('error', statusError(status));
-      });
-      call.on('cancelled', () => upstream.cancel());
     };
 
   const server = new grpc.Server();

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { itemsServiceClientConstructor } from '@pr-canary/proto';
 import { createLogger } from '@pr-canary/service-kit';
+import { storeServiceEnv } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SERVICE_NAME } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -25,12 +26,11 @@ function lineCollector() {
 /** A store on loopback ports over a fresh table in this file's dynalite, plus `env`. */
 async function localConfig(env: Record<string, string>) {
   return loadConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    METRICS_PORT: '0',
-    DYNAMODB_TABLE: `items-${randomUUID()}`,
-    DYNAMODB_ENDPOINT: await dynaliteEndpoint(),
-    DYNAMODB_CREATE_TABLE: 'true',
+    ...storeServiceEnv({
+      endpoint: await dynaliteEndpoint(),
+      table: `items-${randomUUID()}`,
+      createTable: true,
+    }),
     ...env,
   });
 }
@@ -107,14 +107,9 @@ describe('startService', () => {
   });
 
   it('refuses to start when it must create the table and DynamoDB is unreachable', async () => {
-    const config = loadConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      METRICS_PORT: '0',
-      DYNAMODB_TABLE: 'items',
-      DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
-      DYNAMODB_CREATE_TABLE: 'true',
-    });
+    const config = loadConfig(
+      storeServiceEnv({ endpoint: 'http://127.0.0.1:1', table: 'items', createTable: true }),
+    );
     const { stream } = lineCollector();
     const logger = createLogger({ identity: TEST_IDENTITY, destination: stream });
     await expect(startService(config, { logger })).rejects.toThrow(/ECONNREFUSED/);

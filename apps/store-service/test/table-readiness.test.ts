@@ -15,7 +15,7 @@ import {
   UNAVAILABLE_REASON_KEY,
 } from '@pr-canary/proto';
 import { createLogger, type RunningService } from '@pr-canary/service-kit';
-import { type RunningDynalite, startDynalite, waitUntil } from '@pr-canary/test-support';
+import { closedAfter, startDynalite, storeServiceEnv, waitUntil } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
@@ -25,22 +25,11 @@ import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
 const RECOVERY_BUDGET_MS = 2_000;
 /** A dynalite closed after the test (a test may close it earlier, to take it down). */
-async function dynalite(port?: number): Promise<RunningDynalite> {
-  const db = await startDynalite({ port });
-  onTestFinished(() => db.close());
-  return db;
-}
+const dynalite = (port?: number) => closedAfter(onTestFinished, startDynalite({ port }));
 
 async function startStore(endpoint: string, table: string, ownsTable: boolean) {
   const store: RunningService = await startService(
-    loadConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      METRICS_PORT: '0',
-      DYNAMODB_TABLE: table,
-      DYNAMODB_ENDPOINT: endpoint,
-      DYNAMODB_CREATE_TABLE: String(ownsTable),
-    }),
+    loadConfig(storeServiceEnv({ endpoint, table, createTable: ownsTable })),
     { logger: createLogger({ identity: TEST_IDENTITY, level: 'silent' }) },
   );
   const address = `127.0.0.1:${store.port}`;

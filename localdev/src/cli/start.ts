@@ -19,18 +19,11 @@ import {
 import { PortInUseError } from '../stack/ports';
 import { paint } from '../stack/prefix';
 import { type InstanceFaults, type Stack, StackError, type StackPorts, startStack } from '../stack/stack';
+import { DEFAULT_PORTS } from './port-options';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
 const DEFAULT_CANARIES_FILE = path.join(LOCALDEV_DIR, 'canaries.json');
 const DEFAULT_DATA_DIR = path.join(LOCALDEV_DIR, '.data/dynamodb');
-const DEFAULT_PORTS: StackPorts = {
-  http: 8080,
-  grpc: 8081,
-  dynamodb: 8000,
-  web: 5173,
-  traces: 4318,
-  control: 8090,
-};
 const FORCE_AFTER_MS = 1_000;
 
 const CANARY_SHORTS = canaryServices().map((service) => service.short);

@@ -4,20 +4,10 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { everyPortOption } from '../../src/cli/port-options';
 
 // Every port the stack claims, so the tests never collide with each other or with a running `npm start`.
-const ALL_PORTS_FREE = [
-  '--http-port',
-  '0',
-  '--grpc-port',
-  '0',
-  '--dynamodb-port',
-  '0',
-  '--traces-port',
-  '0',
-  '--control-port',
-  '0',
-];
+const ALL_PORTS_FREE = everyPortOption();
 const STABLE_ONLY = [...ALL_PORTS_FREE, '--no-web', '--in-memory', '--no-canaries'];
 
 const BIN_DIR = path.resolve(__dirname, '../../bin');

@@ -1,5 +1,6 @@
 /** The one dynalite starter, shared with the local stack. */
 export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
+export { closedAfter } from './closed-after';
 export { freePort } from './free-port';
 export { type ListeningServer, listenOnLoopback } from './loopback-server';
 export {
@@ -17,4 +18,5 @@ export {
   type ServiceProcessOptions,
   startServiceProcess,
 } from './service-process';
+export { storeServiceEnv } from './store-env';
 export { waitUntil } from './wait-until';

@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { everyPortOption } from '@pr-canary/localdev/port-options';
 import { loadProto } from '@pr-canary/proto';
 import { freePort } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -385,18 +386,9 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
         'localdev/dist/cli/start.js',
         '--no-web',
         '--in-memory',
-        '--http-port',
-        String(ports.http),
-        '--grpc-port',
-        String(ports.grpc),
-        '--dynamodb-port',
-        '0',
-        // The trace receiver and the control endpoint have fixed defaults (4318, 8090): another test
-        // or a developer's running `npm start` may hold them.
-        '--traces-port',
-        '0',
-        '--control-port',
-        '0',
+        // The routers' ports it calls; the OS picks the others (their defaults may be taken by
+        // another test or a developer's running `npm start`).
+        ...everyPortOption({ http: ports.http, grpc: ports.grpc }),
         '--canary',
         `${PR}=${HTTP_SERVICE.short},${GRPC_SERVICE.short}`,
       ],

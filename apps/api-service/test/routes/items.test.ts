@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createItem, useStack } from '../helper';
+import { createItem, expectApiError, useStack } from '../helper';
 
 const stack = useStack();
 const app = () => stack.current.api.app;
@@ -287,8 +287,7 @@ describe('request validation', () => {
     ['an unknown property', { name: 'n', priceCents: 1, version: 9 }, 'body/version is not allowed'],
   ])('refuses %s with 400 VALIDATION naming the field', async (_case, payload, message) => {
     const response = await app().inject({ method: 'POST', url: '/api/items', payload });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ statusCode: 400, error: 'Bad Request', code: 'VALIDATION', message });
+    expectApiError(response, 400, { code: 'VALIDATION', message });
   });
 
   it('refuses malformed JSON with 400 MALFORMED_JSON', async () => {
@@ -384,10 +383,7 @@ describe('export (server streaming)', () => {
 describe('unknown routes', () => {
   it('answers 404 JSON without echoing the path, with X-Served-By', async () => {
     const response = await app().inject({ method: 'GET', url: '/nope/<script>' });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({
-      statusCode: 404,
-      error: 'Not Found',
+    expectApiError(response, 404, {
       code: 'ROUTE_NOT_FOUND',
       message: 'no route matches this method and path',
     });

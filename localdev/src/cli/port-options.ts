@@ -1,0 +1,25 @@
+import type { StackPorts } from '../stack/stack';
+
+/** The ports `npm start` claims by default, each set by its `--<name>-port` option. */
+export const DEFAULT_PORTS: Readonly<StackPorts> = {
+  http: 8080,
+  grpc: 8081,
+  dynamodb: 8000,
+  web: 5173,
+  traces: 4318,
+  control: 8090,
+};
+
+/** The option that sets one of the stack's ports. */
+export const portFlag = (name: keyof StackPorts) => `--${name}-port` as const;
+
+/**
+ * `npm start` options for every port of the stack: the one in `ports` where given, else 0 (the OS
+ * picks a free one) — so that a test never collides with another test or a developer's running stack.
+ */
+export function everyPortOption(ports: Partial<StackPorts> = {}): string[] {
+  return (Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[]).flatMap((name) => [
+    portFlag(name),
+    String(ports[name] ?? 0),
+  ]);
+}
