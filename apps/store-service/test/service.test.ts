@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { itemsServiceClientConstructor } from '@pr-canary/proto';
 import { createLogger } from '@pr-canary/service-kit';
-import { storeServiceEnv } from '@pr-canary/test-support';
+import { logLines, storeServiceEnv } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SERVICE_NAME } from '../src/app';
 import { loadConfig } from '../src/config';
 import { newItemId } from '../src/ids';
 import { startService } from '../src/service';
 import { dynaliteEndpoint, expectStatus, itemsApi, TEST_IDENTITY } from './helper';
-
-/** A pino destination that keeps each JSON line. */
-function lineCollector() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 /** A store on loopback ports over a fresh table in this file's dynalite, plus `env`. */
 async function localConfig(env: Record<string, string>) {
@@ -38,7 +25,7 @@ async function localConfig(env: Record<string, string>) {
 describe('startService', () => {
   it('wires config → table → gRPC server → metrics server, and closes cleanly', async () => {
     const config = await localConfig({ CANARY_TRACK: 'pr-42', SERVICE_VERSION: '0.4.0' });
-    const { lines, stream } = lineCollector();
+    const { lines, stream } = logLines();
     const logger = createLogger({ identity: { ...TEST_IDENTITY, track: 'pr-42' }, destination: stream });
     const store = await startService(config, { logger });
     let closed = false;
@@ -71,7 +58,7 @@ describe('startService', () => {
   it('acts on faults set at start, and on faults set at run time where the admin endpoint is on', async () => {
     const start = async (env: Record<string, string>) => {
       const store = await startService(await localConfig(env), {
-        logger: createLogger({ identity: TEST_IDENTITY, destination: lineCollector().stream }),
+        logger: createLogger({ identity: TEST_IDENTITY, destination: logLines().stream }),
       });
       onTestFinished(() => store.close());
       const Client = itemsServiceClientConstructor();
@@ -110,7 +97,7 @@ describe('startService', () => {
     const config = loadConfig(
       storeServiceEnv({ endpoint: 'http://127.0.0.1:1', table: 'items', createTable: true }),
     );
-    const { stream } = lineCollector();
+    const { stream } = logLines();
     const logger = createLogger({ identity: TEST_IDENTITY, destination: stream });
     await expect(startService(config, { logger })).rejects.toThrow(/ECONNREFUSED/);
   });

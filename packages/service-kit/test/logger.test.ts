@@ -1,21 +1,14 @@
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { type InstanceIdentity, parseCanaryKey, runWithCanary } from '@pr-canary/canary-context';
-import { startServiceProcess } from '@pr-canary/test-support';
+import { logLines, startServiceProcess } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../src/logger';
 
 const storeIdentity: InstanceIdentity = { service: 'store-service', track: 'pr-42', version: '0.5.0' };
 
 function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(JSON.parse(String(chunk)));
-      callback();
-    },
-  });
-  return { lines, logger: createLogger({ identity: storeIdentity, level: 'debug', destination }) };
+  const { lines, stream } = logLines();
+  return { lines, logger: createLogger({ identity: storeIdentity, level: 'debug', destination: stream }) };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

@@ -2,6 +2,7 @@
 export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
 export { closedAfter } from './closed-after';
 export { freePort } from './free-port';
+export { logLines } from './log-lines';
 export { type ListeningServer, listenOnLoopback } from './loopback-server';
 export {
   type OtlpReceiver,
