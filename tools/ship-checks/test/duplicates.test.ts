@@ -30,11 +30,7 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
       'apps/api-service/test/table-recovery.test.ts',
       'apps/store-service/test/table-readiness.test.ts',
     ],
-    why: 'both start a store over a test dynalite with the same config',
-  },
-  {
-    files: ['apps/store-service/test/service.test.ts', 'packages/service-kit/test/logger.test.ts'],
-    why: 'a captured-logger setup, written in both suites',
+    why: 'the same scenario at two layers: the recovery budget and a dynalite per test (the config is shared)',
   },
   {
     files: ['bench/startup.bench.ts', 'localdev/test/cli/start.test.ts'],
