@@ -66,7 +66,15 @@ export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcR
       headers: http2.IncomingHttpHeaders,
       _flags: number,
       rawHeaders: string[],
-    ) => admit(options.routes, sessions, limiters, stream, headers, canaryEntries(rawHeaders)),
+    ) =>
+      admit({
+        routes: options.routes,
+        sessions,
+        limiters,
+        inbound: stream,
+        headers,
+        canaryValues: canaryEntries(rawHeaders),
+      }),
   );
   const inboundSessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
@@ -120,14 +128,19 @@ export function meshServiceFor(
   return HEALTH_PATHS.has(path ?? '') ? 'by health request' : undefined;
 }
 
-function admit(
-  routes: LiveRoutes,
-  sessions: BackendSessions,
-  limiters: BackendLimiters,
-  inbound: http2.ServerHttp2Stream,
-  headers: http2.IncomingHttpHeaders,
-  canaryValues: string[] | undefined,
-): void {
+/** One inbound call, and what the router routes it with. */
+interface InboundCall {
+  routes: LiveRoutes;
+  sessions: BackendSessions;
+  limiters: BackendLimiters;
+  inbound: http2.ServerHttp2Stream;
+  headers: http2.IncomingHttpHeaders;
+  /** Every `x-canary` value the call carries, as received. */
+  canaryValues: string[] | undefined;
+}
+
+function admit(call: InboundCall): void {
+  const { inbound, headers } = call;
   // Stream errors end up in 'close' handling below; an unhandled 'error' would crash the router.
   inbound.on('error', () => {});
   const target = meshServiceFor(headers[':authority'], headers[':path']);
@@ -143,7 +156,7 @@ function admit(
     return;
   }
   if (target !== 'by health request') {
-    routeCall(routes, sessions, limiters, inbound, headers, canaryValues, target, undefined);
+    routeCall(call, target, undefined);
     return;
   }
   void readFirstMessage(inbound).then((first) => {
@@ -158,7 +171,7 @@ function admit(
       );
       return;
     }
-    routeCall(routes, sessions, limiters, inbound, headers, canaryValues, service, first);
+    routeCall(call, service, first);
   });
 }
 
@@ -170,12 +183,7 @@ interface Peeked {
 }
 
 function routeCall(
-  routes: LiveRoutes,
-  sessions: BackendSessions,
-  limiters: BackendLimiters,
-  inbound: http2.ServerHttp2Stream,
-  headers: http2.IncomingHttpHeaders,
-  canaryValues: string[] | undefined,
+  { routes, sessions, limiters, inbound, headers, canaryValues }: InboundCall,
   service: ServiceEntry,
   peeked: Peeked | undefined,
 ): void {
