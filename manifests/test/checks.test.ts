@@ -49,7 +49,28 @@ const editedDockerfile = (ctx: CheckContext, service: string, from: string, to: 
   ctx.images[service] = parseDockerfile(text.replace(from, to), file);
 };
 
+/**
+ * The same mistake at either hop: PR 7's route moved to its canary of a service the route table gives
+ * no route of that hop (an edge route on a store-only PR, a mesh route on a PR without a store canary).
+ */
+const ROUTES_WITHOUT_A_CANARY: Breakage[] = [
+  { check: 'prEdgeRoute', hop: 'edge', route: prRoute, from: 'api-service', to: 'store-service' } as const,
+  {
+    check: 'prMeshRoute',
+    hop: 'mesh',
+    route: prGrpcRoute,
+    from: 'store-service',
+    to: 'api-service',
+  } as const,
+].map(({ check, hop, route, from, to }) => ({
+  check,
+  mistake: `a ${hop} route for a PR whose only canary is ${to}, which the route table gives none`,
+  expected: new RegExp(`PR 7 has no canary of ${to} routed this way, so the route table has no ${hop} route`),
+  mutate: (ctx) => moveRoute(ctx, route(ctx), from, to),
+}));
+
 const BREAKAGES: Breakage[] = [
+  ...ROUTES_WITHOUT_A_CANARY,
   {
     check: 'serviceBases',
     mistake: "a base whose facts are not the registry's (another gRPC service)",
@@ -405,12 +426,6 @@ const BREAKAGES: Breakage[] = [
   },
   {
     check: 'prEdgeRoute',
-    mistake: 'an edge route for a PR the route table gives none (store-only PR)',
-    expected: /PR 7 has no canary of store-service routed this way, so the route table has no edge route/,
-    mutate: (ctx) => moveRoute(ctx, prRoute(ctx), 'api-service', 'store-service'),
-  },
-  {
-    check: 'prEdgeRoute',
     mistake: 'stable integration-001 served on another host than the PR routes',
     expected:
       /stable api-service is served at https:\/\/api.int-002.example.com, not at api.int-001.example.com/,
@@ -444,12 +459,6 @@ const BREAKAGES: Breakage[] = [
     mutate: (ctx) => {
       prGrpcRoute(ctx).spec.rules[0].matches[0].headers[0].name = 'x-canary-pr';
     },
-  },
-  {
-    check: 'prMeshRoute',
-    mistake: 'a mesh route for a PR the route table gives none (no store canary)',
-    expected: /PR 7 has no canary of api-service routed this way, so the route table has no mesh route/,
-    mutate: (ctx) => moveRoute(ctx, prGrpcRoute(ctx), 'store-service', 'api-service'),
   },
   {
     check: 'grpcRouteTargets',
