@@ -19,16 +19,19 @@ function edge(stable: SideObservation, pr: SideObservation): HopObservation {
   return { hop: 'edge', protocol: 'client', source: 'load', stable, pr };
 }
 
+/** The test-mode verdict on PR 42 at one edge hop (`now` below). */
+function judgePr42(stable: SideObservation, pr: SideObservation) {
+  return judge({ pr: '42', mode: 'test', now, hops: [edge(stable, pr)] });
+}
+
 const now = new Date('2026-11-29T23:00:00Z');
 
 describe('judge', () => {
   it('fails a PR answering 20 % errors, names the hop, and exits 1', () => {
-    const verdict = judge({
-      pr: '42',
-      mode: 'test',
-      now,
-      hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 30, latencies(150, 8, 7)))],
-    });
+    const verdict = judgePr42(
+      side('stable', 150, 0, latencies(150, 8)),
+      side('pr-42', 150, 30, latencies(150, 8, 7)),
+    );
     expect(verdict.outcome).toBe('fail');
     expect(verdict.origin).toBe('edge');
     const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
@@ -39,22 +42,8 @@ describe('judge', () => {
   });
 
   it('fails a PR 100 ms slower, on the latency check', () => {
-    const verdict = judge({
-      pr: '42',
-      mode: 'test',
-      now,
-      hops: [
-        edge(
-          side('stable', 150, 0, latencies(150, 8)),
-          side(
-            'pr-42',
-            150,
-            0,
-            latencies(150, 8, 7).map((v) => v + 100),
-          ),
-        ),
-      ],
-    });
+    const slower = latencies(150, 8, 7).map((v) => v + 100);
+    const verdict = judgePr42(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 0, slower));
     const latency = verdict.hops[0]?.checks.find((c) => c.kind === 'latency');
     expect(latency?.outcome).toBe('fail');
     expect(latency?.difference.p99Ms).toBeGreaterThan(90);
@@ -62,12 +51,10 @@ describe('judge', () => {
   });
 
   it('passes a clean PR with enough calls, and exits 0', () => {
-    const verdict = judge({
-      pr: '42',
-      mode: 'test',
-      now,
-      hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 0, latencies(150, 8, 7)))],
-    });
+    const verdict = judgePr42(
+      side('stable', 150, 0, latencies(150, 8)),
+      side('pr-42', 150, 0, latencies(150, 8, 7)),
+    );
     expect(verdict.outcome).toBe('pass');
     expect(verdict.origin).toBeNull();
     expect(exitCodeFor(verdict.outcome)).toBe(0);
@@ -98,12 +85,10 @@ describe('judge', () => {
   });
 
   it('does not fail a small error rise that is within tolerance, however significant', () => {
-    const verdict = judge({
-      pr: '42',
-      mode: 'test',
-      now,
-      hops: [edge(side('stable', 5000, 0, latencies(200, 8)), side('pr-42', 5000, 50, latencies(200, 8, 7)))],
-    });
+    const verdict = judgePr42(
+      side('stable', 5000, 0, latencies(200, 8)),
+      side('pr-42', 5000, 50, latencies(200, 8, 7)),
+    );
     const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
     expect(errors?.tests[0]?.adjustedP).toBeLessThan(0.001);
     expect(errors?.outcome).toBe('pass');
@@ -180,12 +165,10 @@ describe('judge', () => {
 });
 
 describe('verdict JSON and text', () => {
-  const verdict = judge({
-    pr: '42',
-    mode: 'test',
-    now,
-    hops: [edge(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 30, latencies(150, 8, 7)))],
-  });
+  const verdict = judgePr42(
+    side('stable', 150, 0, latencies(150, 8)),
+    side('pr-42', 150, 30, latencies(150, 8, 7)),
+  );
 
   it('round-trips through JSON and parseVerdict, and refuses other shapes', () => {
     expect(parseVerdict(JSON.parse(JSON.stringify(verdict)))).toEqual(verdict);

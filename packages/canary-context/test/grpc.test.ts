@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
 import { parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import {
+  type EchoClient,
   EchoClientConstructor,
   type EchoHandlers,
   type EchoMessage,
@@ -50,6 +51,18 @@ function reportingHandlers(): EchoHandlers {
       call.on('end', () => callback(null, { text: seen.join(',') }));
     },
   };
+}
+
+/**
+ * A middle hop (`frontIdentity`) in front of a reporting backend: its unary handler is `relay`, given
+ * a client of the backend; its other methods report.
+ */
+async function throughMiddleHop(relay: (backend: EchoClient) => EchoHandlers['unary']) {
+  const backend = await startEchoServer(reportingHandlers());
+  return startEchoServer(
+    { ...reportingHandlers(), unary: relay(echoClient(backend.address)) },
+    { identity: frontIdentity },
+  );
 }
 
 function readAll(stream: grpc.ClientReadableStream<EchoMessage>): Promise<string[]> {
@@ -167,18 +180,9 @@ describe('canary gRPC interceptors over real sockets', () => {
   });
 
   it('collects the served-by chain through a middle hop, in call order', async () => {
-    const backend = await startEchoServer(reportingHandlers());
-    const backendClient = echoClient(backend.address);
-    const middle = await startEchoServer(
-      {
-        ...reportingHandlers(),
-        unary: async (call, callback) => {
-          const downstream = await unary(backendClient, call.request.text);
-          callback(null, downstream);
-        },
-      },
-      { identity: frontIdentity },
-    );
+    const middle = await throughMiddleHop((backend) => async (call, callback) => {
+      callback(null, await unary(backend, call.request.text));
+    });
     const seenByCallback: ServedByEntry[][] = [];
     const client = new EchoClientConstructor(middle.address, grpc.credentials.createInsecure(), {
       interceptors: [canaryClientInterceptor({ onServedBy: (entries) => seenByCallback.push(entries) })],
@@ -264,22 +268,12 @@ describe('canary gRPC interceptors over real sockets', () => {
   });
 
   it('keeps 200 concurrent calls with random keys isolated through a middle hop', async () => {
-    const backend = await startEchoServer(reportingHandlers());
-    const backendClient = echoClient(backend.address);
-    const middle = await startEchoServer(
-      {
-        ...reportingHandlers(),
-        unary: async (call, callback) => {
-          const before = await keysAcrossAsyncHops();
-          const downstream = JSON.parse((await unary(backendClient, call.request.text)).text) as {
-            key: string;
-          };
-          const after = describeKey(currentCanaryKey());
-          callback(null, { text: JSON.stringify({ seen: [...before, downstream.key, after] }) });
-        },
-      },
-      { identity: frontIdentity },
-    );
+    const middle = await throughMiddleHop((backend) => async (call, callback) => {
+      const before = await keysAcrossAsyncHops();
+      const downstream = JSON.parse((await unary(backend, call.request.text)).text) as { key: string };
+      const after = describeKey(currentCanaryKey());
+      callback(null, { text: JSON.stringify({ seen: [...before, downstream.key, after] }) });
+    });
     const client = echoClient(middle.address);
     const results = await Promise.all(
       Array.from({ length: 200 }, async () => {

@@ -49,14 +49,6 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
     why: 'new in canary-analysis while this check was written',
   },
   {
-    files: ['packages/canary-analysis/test/verdict.test.ts', 'packages/canary-analysis/test/verdict.test.ts'],
-    why: 'new in canary-analysis while this check was written',
-  },
-  {
-    files: ['packages/canary-context/test/grpc.test.ts', 'packages/canary-context/test/grpc.test.ts'],
-    why: 'two metadata cases',
-  },
-  {
     files: ['manifests/src/policy/routing.ts', 'manifests/src/policy/workloads.ts'],
     why: 'the same multi-line import list (the configuration skips one-line imports only)',
   },
