@@ -59,4 +59,4 @@ EXPOSE 8080 9090
 # node is PID 1: the service installs its own SIGTERM/SIGINT handlers (drain, close, flush telemetry),
 # which is what PID 1 needs; it starts no child processes, so there are no zombies to reap.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--require", "@pr-canary/service-kit/register", "dist/server.js"]
+ENTRYPOINT ["node", "--expose-gc", "--require", "@pr-canary/service-kit/register", "dist/server.js"]

@@ -84,6 +84,7 @@ export function runCompiled(relativeEntry, commandName) {
     parentWatch: '@pr-canary/local-kit/parent-watch',
   });
   runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
+    '--expose-gc', // service-kit's idle memory reducer takes `gc` (and removes the global)
     '--import',
     new URL('./own-source-maps.mjs', import.meta.url).href,
     '--import',

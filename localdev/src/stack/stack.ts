@@ -161,7 +161,7 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 /** dynalite's entry, compiled (also when this file runs from source, as in tests). */
 const DYNALITE_MAIN = path.join(REPO_ROOT, 'localdev/dist/dynalite/main.js');
 /** Services run as the images run them: compiled JavaScript and the compiled telemetry register. */
-const SERVICE_NODE_ARGS = ['--require', '@pr-canary/service-kit/register', 'dist/server.js'];
+const SERVICE_NODE_ARGS = ['--expose-gc', '--require', '@pr-canary/service-kit/register', 'dist/server.js'];
 /** Children stop in this order: the web UI first, then the callers (edge) before their callees (mesh), dynalite last. */
 const STOP_ORDER = ['web', 'edge', 'mesh', 'dynamodb'] as const satisfies readonly (
   | 'web'
@@ -455,7 +455,7 @@ class StackRunner {
   async #startDynalite(): Promise<number> {
     let port = this.#ports.dynamodb;
     const args = () => {
-      const list = [DYNALITE_MAIN, '--port', String(port), '--host', LOOPBACK];
+      const list = ['--expose-gc', DYNALITE_MAIN, '--port', String(port), '--host', LOOPBACK];
       if (this.#options.dataDir) list.push('--path', this.#options.dataDir);
       return list;
     };

@@ -36,8 +36,10 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** A TypeScript fixture runs from source through tsx; compiled JavaScript runs as in the images (no flags). */
+/** A TypeScript fixture runs from source through tsx; compiled JavaScript runs as in the images. */
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
+/** The node flag of the services' start command (service-kit's idle memory reducer takes `gc`). */
+const NODE_FLAGS = ['--expose-gc'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
@@ -72,7 +74,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   const stderr: string[] = [];
   const child = new WatchedChild<OutputLine>({
     name: `${options.cwd} ${script}`,
-    args: [...runtimeArgs, ...preload, script],
+    args: [...NODE_FLAGS, ...runtimeArgs, ...preload, script],
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     parseLine: (raw, stream) => ({ stream, raw, json: stream === 'stdout' ? parseJsonLine(raw) : undefined }),

@@ -99,7 +99,7 @@ export function workspaceManifest(
     files: ['dist'],
     scripts: {
       prestart: `turbo run build --filter=@pr-canary/${service.name} --output-logs=errors-only`,
-      start: 'node --require @pr-canary/service-kit/register dist/server.js',
+      start: 'node --expose-gc --require @pr-canary/service-kit/register dist/server.js',
       build: 'tsc -p tsconfig.build.json',
       typecheck: 'tsc --noEmit',
       test: 'vitest run',
