@@ -14,13 +14,6 @@ export interface HandlerLogger {
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
 }
-export class ItemNotFoundError extends Error {
-  override readonly name = 'ItemNotFoundError';
-  constructor(readonly id: string) {
-    super(`item ${id} not found`);
-  }
-}
-
 export class VersionConflictError extends Error {
   override readonly name = 'VersionConflictError';
   constructor(
@@ -32,17 +25,34 @@ export class VersionConflictError extends Error {
   }
 }
 
-export class ItemAlreadyExistsError extends Error {
-  override readonly name = 'ItemAlreadyExistsError';
-  constructor(readonly id: string) {
-    super(`item ${id} already exists`);
-  }
-}
-
 export class InvalidPageTokenError extends Error {
   override readonly name = 'InvalidPageTokenError';
   constructor() {
     super('page_token is not a token returned by ListItems');
+  }
+}
+
+/** An item id that is not in the table (get, update, delete) or already is (create). */
+class ItemIdError extends Error {
+  constructor(
+    readonly id: string,
+    state: 'not found' | 'already exists',
+  ) {
+    super(`item ${id} ${state}`);
+  }
+}
+
+export class ItemNotFoundError extends ItemIdError {
+  override readonly name = 'ItemNotFoundError';
+  constructor(id: string) {
+    super(id, 'not found');
+  }
+}
+
+export class ItemAlreadyExistsError extends ItemIdError {
+  override readonly name = 'ItemAlreadyExistsError';
+  constructor(id: string) {
+    super(id, 'already exists');
   }
 }
 

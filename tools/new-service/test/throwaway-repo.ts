@@ -12,19 +12,7 @@
  * (its owner pid gone) is deleted by the next one, so nothing piles up.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -63,29 +51,30 @@ function isAlive(pid: number): boolean {
 /** Deletes copies whose owning test process is gone (killed before it could clean up). */
 export function sweepAbandoned(): string[] {
   const removed: string[] = [];
-  for (const entry of readdirSync(tmpdir())) {
+  for (const entry of fs.readdirSync(tmpdir())) {
     if (!entry.startsWith(PREFIX)) continue;
     const dir = path.join(tmpdir(), entry);
     let owner = Number.NaN;
     try {
-      owner = Number(readFileSync(path.join(dir, REPO_DIR, OWNER_FILE), 'utf8'));
+      owner = Number(fs.readFileSync(path.join(dir, REPO_DIR, OWNER_FILE), 'utf8'));
     } catch {
       // No owner file: the copy never finished being made; its maker is gone if it is old.
     }
-    if (Number.isInteger(owner) ? isAlive(owner) : Date.now() - lstatSync(dir).mtimeMs < 60_000) continue;
-    rmSync(dir, { recursive: true, force: true });
+    if (Number.isInteger(owner) ? isAlive(owner) : Date.now() - fs.lstatSync(dir).mtimeMs < 60_000) continue;
+    fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
   return removed;
 }
 
 function workspaceDirs(root: string): string[] {
-  const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  const { workspaces } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     workspaces: string[];
   };
   return workspaces.flatMap((pattern) =>
     pattern.endsWith('/*')
-      ? readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
+      ? fs
+          .readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
           .filter((entry) => entry.isDirectory())
           .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
       : [pattern],
@@ -93,59 +82,59 @@ function workspaceDirs(root: string): string[] {
 }
 
 function copyFile(source: string, target: string): void {
-  const stats = lstatSync(source, { throwIfNoEntry: false });
+  const stats = fs.lstatSync(source, { throwIfNoEntry: false });
   if (!stats) return; // tracked but deleted in the working tree
-  mkdirSync(path.dirname(target), { recursive: true });
-  if (stats.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
-  else cpSync(source, target, { preserveTimestamps: true });
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  if (stats.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), target);
+  else fs.cpSync(source, target, { preserveTimestamps: true });
 }
 
 /** `node_modules` of the copy: links to the installed packages; the workspace links point into the copy. */
 function linkModules(source: string, root: string): void {
   const modules = path.join(root, 'node_modules');
-  mkdirSync(modules);
-  for (const entry of readdirSync(path.join(source, 'node_modules'))) {
+  fs.mkdirSync(modules);
+  for (const entry of fs.readdirSync(path.join(source, 'node_modules'))) {
     if (entry === '@pr-canary' || entry === '.cache') continue;
-    symlinkSync(path.join(source, 'node_modules', entry), path.join(modules, entry));
+    fs.symlinkSync(path.join(source, 'node_modules', entry), path.join(modules, entry));
   }
   const scope = path.join(source, 'node_modules/@pr-canary');
-  mkdirSync(path.join(modules, '@pr-canary'));
-  for (const entry of readdirSync(scope)) {
+  fs.mkdirSync(path.join(modules, '@pr-canary'));
+  for (const entry of fs.readdirSync(scope)) {
     const link = path.join(scope, entry);
     // npm's workspace links are relative (../../apps/x), so the same link resolves inside the copy.
-    if (lstatSync(link).isSymbolicLink())
-      symlinkSync(readlinkSync(link), path.join(modules, '@pr-canary', entry));
+    if (fs.lstatSync(link).isSymbolicLink())
+      fs.symlinkSync(fs.readlinkSync(link), path.join(modules, '@pr-canary', entry));
   }
   for (const workspace of workspaceDirs(source)) {
     const nested = path.join(source, workspace, 'node_modules');
-    if (existsSync(nested) && existsSync(path.join(root, workspace)))
-      symlinkSync(nested, path.join(root, workspace, 'node_modules'));
+    if (fs.existsSync(nested) && fs.existsSync(path.join(root, workspace)))
+      fs.symlinkSync(nested, path.join(root, workspace, 'node_modules'));
   }
 }
 
 export function createThrowawayRepo(source = SOURCE_ROOT): ThrowawayRepo {
   sweepAbandoned();
-  const parent = mkdtempSync(path.join(tmpdir(), PREFIX));
+  const parent = fs.mkdtempSync(path.join(tmpdir(), PREFIX));
   const root = path.join(parent, REPO_DIR);
-  const remove = () => rmSync(parent, { recursive: true, force: true });
+  const remove = () => fs.rmSync(parent, { recursive: true, force: true });
   // Last resort for a run that ends without its afterAll (e.g. vitest torn down on a signal).
   process.once('exit', remove);
   try {
-    symlinkSync(path.resolve(source, '..', 'shared'), path.join(parent, 'shared'));
+    fs.symlinkSync(path.resolve(source, '..', 'shared'), path.join(parent, 'shared'));
     const files = git(source, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
       .split('\0')
       .filter((file) => file.length > 0);
     for (const file of files) copyFile(path.join(source, file), path.join(root, file));
     for (const workspace of workspaceDirs(source)) {
       const dist = path.join(source, workspace, 'dist');
-      if (existsSync(dist) && existsSync(path.join(root, workspace)))
-        cpSync(dist, path.join(root, workspace, 'dist'), { recursive: true, preserveTimestamps: true });
+      if (fs.existsSync(dist) && fs.existsSync(path.join(root, workspace)))
+        fs.cpSync(dist, path.join(root, workspace, 'dist'), { recursive: true, preserveTimestamps: true });
     }
     linkModules(source, root);
     git(root, ['init', '--quiet', '--initial-branch=main']);
     // The links into this repository's node_modules (also inside workspaces) are no part of the copy.
-    writeFileSync(path.join(root, '.git/info/exclude'), 'node_modules\n');
-    writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
+    fs.writeFileSync(path.join(root, '.git/info/exclude'), 'node_modules\n');
+    fs.writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
     git(root, ['add', '--all']);
     git(root, [
       '-c',
