@@ -1,3 +1,4 @@
+import { DiagConsoleLogger, diag, type TextMapPropagator } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
@@ -17,43 +18,89 @@ export interface TelemetryOptions {
 }
 
 /**
- * Starts the OTel NodeSDK (W3C tracecontext + baggage by default) unless `OTEL_SDK_DISABLED=true`.
- * Returns false when it did not start.
+ * Starts tracing unless `OTEL_SDK_DISABLED=true`. Returns false when it did not start.
+ *
+ * A lean setup instead of the OTel NodeSDK: the NodeSDK loads the logs and metrics SDKs, every
+ * OTLP/zipkin/prometheus exporter and the b3/jaeger propagators whether used or not (~420 modules,
+ * ~8 MB RSS per service). Here only a tracer provider (with its async-hooks context manager), the
+ * W3C trace-context and baggage propagators, the resource and the processors asked for are loaded;
+ * the OTLP exporter only when `OTEL_TRACES_EXPORTER` asks for it (test/telemetry-loading.test.ts).
+ * The standard variables keep working: `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` (env
+ * detector), `OTEL_TRACES_SAMPLER(_ARG)` and span limits (the tracer provider), `OTEL_PROPAGATORS`
+ * (`tracecontext`, `baggage`, `none`), `OTEL_LOG_LEVEL`, `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` etc.
  *
  * No instrumentation is registered: the request's spans are made by this package's Fastify plugin
  * and gRPC interceptors (tracing.ts), which see every request and call anyway. The generic http and
  * grpc instrumentations patched every module and cost more CPU per traced request than the whole
- * untraced request. The SDK and its exporters are loaded here, only when tracing starts: with tracing
- * off a service never loads them (test/telemetry-loading.test.ts holds it to that).
+ * untraced request. With tracing off a service loads none of this.
  */
 export function startTelemetry(opts: TelemetryOptions): boolean {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'CanaryTelemetryWarning'));
   if (opts.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || runningTelemetry()) return false;
-  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { resourceFromAttributes } =
-    require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const logLevel = opts.env.OTEL_LOG_LEVEL?.trim();
+  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: core.diagLogLevelFromString(logLevel) });
+  const { NodeTracerProvider } =
+    require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const {
+    defaultResource,
+    detectResources,
+    envDetector,
+    hostDetector,
+    processDetector,
+    resourceFromAttributes,
+  } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const track = trackFromEnv(opts.env.CANARY_TRACK, warn);
   const version = opts.env.SERVICE_VERSION?.trim();
-  const sdk = new NodeSDK({
-    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the SDK's env detector) override these.
-    resource: resourceFromAttributes({
-      'canary.track': track,
-      ...(version ? { 'service.version': version } : {}),
-    }),
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the env detector, merged last) override these.
+  const resource = defaultResource()
+    .merge(
+      resourceFromAttributes({
+        'canary.track': track,
+        ...(version ? { 'service.version': version } : {}),
+      }),
+    )
+    .merge(detectResources({ detectors: [processDetector, hostDetector, envDetector] }));
+  const provider = new NodeTracerProvider({
+    resource,
     spanProcessors: [
       new CanarySpanProcessor(track),
       ...exportingProcessors(opts.env.OTEL_TRACES_EXPORTER, warn),
       ...localReceiverProcessors(opts.env[LOCAL_TRACES_URL_VARIABLE], warn),
       ...(opts.spanProcessors ?? []),
     ],
-    // Tracing only: metrics are Prometheus (prom-client) and logs are pino on stdout.
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [],
   });
-  sdk.start();
-  setRunningTelemetry(sdk);
+  provider.register({ propagator: propagatorFromEnv(opts.env.OTEL_PROPAGATORS, core, warn) });
+  setRunningTelemetry(provider);
   return true;
+}
+
+/**
+ * `OTEL_PROPAGATORS` (default `tracecontext,baggage`): `tracecontext`, `baggage` or `none`. Others
+ * (b3, jaeger) are not loaded; naming one warns and it is left out.
+ */
+function propagatorFromEnv(
+  value: string | undefined,
+  core: typeof import('@opentelemetry/core'),
+  warn: (message: string) => void,
+): TextMapPropagator | null | undefined {
+  const names = listFromEnv(value);
+  if (names.length === 0) return undefined; // the provider's default: tracecontext + baggage
+  if (names.includes('none')) return null;
+  const propagators = names.flatMap((name) => {
+    if (name === 'tracecontext') return [new core.W3CTraceContextPropagator()];
+    if (name === 'baggage') return [new core.W3CBaggagePropagator()];
+    warn('OTEL_PROPAGATORS contains an unsupported propagator; supported: tracecontext, baggage, none');
+    return [];
+  });
+  return new core.CompositePropagator({ propagators });
+}
+
+function listFromEnv(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name.length > 0);
 }
 
 function trackFromEnv(value: string | undefined, warn: (message: string) => void): Track {
@@ -72,18 +119,18 @@ function trackFromEnv(value: string | undefined, warn: (message: string) => void
  * logger, which is silent unless `OTEL_LOG_LEVEL` is set, so a missing collector costs no log spam.
  */
 function exportingProcessors(value: string | undefined, warn: (message: string) => void): SpanProcessor[] {
-  const names = (value ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name.length > 0);
+  const names = listFromEnv(value);
   const chosen = names.length === 0 ? ['otlp'] : names;
   if (chosen.includes('none')) return [];
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } =
     require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return chosen.flatMap((name): SpanProcessor[] => {
-    if (name === 'otlp') return [new BatchSpanProcessor(new OTLPTraceExporter())];
+    if (name === 'otlp') {
+      // Loaded only here: a service that exports only to the local receiver never loads it.
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      return [new BatchSpanProcessor(new OTLPTraceExporter())];
+    }
     if (name === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
     warn(`OTEL_TRACES_EXPORTER contains an unsupported exporter; supported: otlp, console, none`);
     return [];

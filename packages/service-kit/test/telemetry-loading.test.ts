@@ -11,6 +11,18 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..');
  */
 const WITHOUT_TRACING = new Set(['@opentelemetry/api']);
 
+/** With tracing on and exporting only to the local receiver: a tracer provider and what it needs. */
+const TRACE_SDK = new Set([
+  '@opentelemetry/api',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/semantic-conventions',
+]);
+
 /** Runs the fixture as a service starts (register preloaded) and returns the telemetry packages it loaded. */
 async function loadedWith(env: Record<string, string>): Promise<string[]> {
   const fixture = startServiceProcess({ cwd: PACKAGE_ROOT, script: 'test/fixtures/loaded-modules.ts', env });
@@ -26,12 +38,27 @@ describe('telemetry loads only when tracing is on', () => {
     expect(loaded.filter((name) => !WITHOUT_TRACING.has(name))).toEqual([]);
   });
 
-  it('with tracing on, the SDK is loaded and no instrumentation patches http, grpc or Fastify', async () => {
-    const loaded = await loadedWith({ OTEL_TRACES_EXPORTER: 'none' });
-    expect(loaded).toContain('@opentelemetry/sdk-node');
-    // The request's spans come from the plugin and the interceptors (src/tracing.ts).
-    expect(loaded.filter((name) => /^@opentelemetry\/instrumentation-|^@fastify\/otel$/.test(name))).toEqual(
-      [],
+  it('with tracing on, only the trace SDK is loaded: no logs/metrics SDK, exporter, b3/jaeger or instrumentation', async () => {
+    const loaded = await loadedWith({
+      OTEL_TRACES_EXPORTER: 'none',
+      PR_CANARY_TRACES_URL: 'http://127.0.0.1:9/v1/traces',
+    });
+    expect(loaded).toEqual(
+      expect.arrayContaining(['@opentelemetry/sdk-trace-node', '@opentelemetry/resources']),
     );
+    // The request's spans come from the plugin and the interceptors (src/tracing.ts); the local
+    // receiver's export is our own processor (src/telemetry-local.ts).
+    expect(loaded.filter((name) => !TRACE_SDK.has(name))).toEqual([]);
+  });
+
+  it('loads the OTLP trace exporter only when OTEL_TRACES_EXPORTER asks for it (the default, otlp)', async () => {
+    const loaded = await loadedWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(loaded).toContain('@opentelemetry/exporter-trace-otlp-http');
+    // (The exporter itself loads sdk-metrics for its own self-metrics types; nothing else of the NodeSDK's.)
+    expect(
+      loaded.filter((name) =>
+        /^@opentelemetry\/(sdk-node|sdk-logs|propagator-|exporter-(?!trace-otlp-http$))/.test(name),
+      ),
+    ).toEqual([]);
   });
 });
