@@ -22,7 +22,7 @@ export interface TelemetryOptions {
  *
  * A lean setup instead of the OTel NodeSDK: the NodeSDK loads the logs and metrics SDKs, every
  * OTLP/zipkin/prometheus exporter and the b3/jaeger propagators whether used or not (~420 modules,
- * ~8 MB RSS per service). Here only a tracer provider (with its async-hooks context manager), the
+ * ~11 MB RSS per traced service). Here only a tracer provider (with its async-hooks context manager), the
  * W3C trace-context and baggage propagators, the resource and the processors asked for are loaded;
  * the OTLP exporter only when `OTEL_TRACES_EXPORTER` asks for it (test/telemetry-loading.test.ts).
  * The standard variables keep working: `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` (env
