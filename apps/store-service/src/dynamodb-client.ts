@@ -52,23 +52,55 @@ export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocu
 function traceCommands(client: DynamoDBClient): void {
   client.middlewareStack.add(
     (next, context) => (args) => {
-      const operation = context.commandName?.replace(/Command$/, '') ?? 'unknown';
-      const table = (args.input as { TableName?: unknown }).TableName;
-      return withClientSpan(
-        `DynamoDB.${operation}`,
-        {
-          'rpc.system': 'aws-api',
-          'rpc.service': 'DynamoDB',
-          'rpc.method': operation,
-          'db.system.name': 'aws.dynamodb',
-          'db.operation.name': operation,
-          ...(typeof table === 'string' ? { 'aws.dynamodb.table_names': [table] } : {}),
-        },
-        () => next(args),
+      const { name, attributes } = operationSpan(
+        context.commandName,
+        (args.input as { TableName?: unknown }).TableName,
       );
+      return withClientSpan(name, attributes, () => next(args));
     },
     { step: 'initialize', name: 'prCanaryTracing' },
   );
+}
+
+interface OperationSpan {
+  name: string;
+  attributes: Parameters<typeof withClientSpan>[1];
+}
+
+/**
+ * The span name and attributes of an operation on a table: the same few pairs call after call, so
+ * each is built once (frozen; the SDK span copies them) instead of a regex, a name and two objects
+ * per call. Bounded: ever-new table names only refill it.
+ */
+const OPERATION_SPAN_LIMIT = 256;
+const operationSpans = new Map<string | undefined, Map<string | undefined, OperationSpan>>();
+
+function operationSpan(commandName: string | undefined, table: unknown): OperationSpan {
+  const tableName = typeof table === 'string' ? table : undefined;
+  let byTable = operationSpans.get(commandName);
+  if (byTable === undefined) {
+    if (operationSpans.size >= OPERATION_SPAN_LIMIT) operationSpans.clear();
+    byTable = new Map();
+    operationSpans.set(commandName, byTable);
+  }
+  let span = byTable.get(tableName);
+  if (span === undefined) {
+    const operation = commandName?.replace(/Command$/, '') ?? 'unknown';
+    span = Object.freeze({
+      name: `DynamoDB.${operation}`,
+      attributes: Object.freeze({
+        'rpc.system': 'aws-api',
+        'rpc.service': 'DynamoDB',
+        'rpc.method': operation,
+        'db.system.name': 'aws.dynamodb',
+        'db.operation.name': operation,
+        ...(tableName === undefined ? {} : { 'aws.dynamodb.table_names': [tableName] }),
+      }),
+    });
+    if (byTable.size >= OPERATION_SPAN_LIMIT) byTable.clear();
+    byTable.set(tableName, span);
+  }
+  return span;
 }
 
 function isLoopback(endpoint: string): boolean {
