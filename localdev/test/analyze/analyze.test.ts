@@ -13,6 +13,9 @@ import { runCanaryCli, runCanaryInProcess } from '../helper';
  * 130 requests per side (the least that can tell a 5-point error rise), 4 in flight.
  */
 
+/** How often a clean PR is analysed while the verdict says "cannot tell" (machine noise), at most. */
+const MAX_ATTEMPTS_WHEN_UNSURE = 4;
+
 let stack: Stack;
 const output: string[] = [];
 let dir: string;
@@ -88,7 +91,19 @@ describe('pr-canary analyze on the real stack', () => {
 
   it('passes PR 42 once fixed (pr-canary fault 42:store:none), and the web UI gets the verdict', async () => {
     await fault('none');
-    const { code, verdict } = await analyze();
+    // A clean PR is never judged failing. "Cannot tell" (exit 3) is an honest answer on a loaded
+    // machine — with 130 calls a side, p99 rests on the slowest two, and the histograms' buckets are
+    // 150 ms wide past 100 ms — so the test asks again, as a user would, until the verdict is decided.
+    const attempts: Verdict[] = [];
+    let result = await analyze();
+    attempts.push(result.verdict);
+    while (result.verdict.outcome === 'inconclusive' && attempts.length < MAX_ATTEMPTS_WHEN_UNSURE) {
+      expect(result.code).toBe(3);
+      result = await analyze();
+      attempts.push(result.verdict);
+    }
+    const { code, verdict } = result;
+    expect(attempts.flatMap((v) => v.hops.filter((h) => h.outcome === 'fail').map((h) => h.hop))).toEqual([]);
     expect(verdict.hops.map((h) => [h.hop, h.outcome])).toEqual([
       ['edge', 'pass'],
       ['api-service', 'pass'],
