@@ -13,9 +13,16 @@ import type { LoadCommand, LoadResult } from './lib/load-protocol';
 import type { BenchCheck, BenchResult } from './lib/result';
 import { median, round } from './lib/stats';
 
-const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
+/**
+ * Many short rounds rather than a few long ones: on a 2-core machine a round's ratio moves with
+ * whatever else the machine does for a second or two (in one quiet run `/healthz` went 0.94, 0.61,
+ * 0.76 over three rounds), and the median of seven same-round ratios shrugs off three bad rounds
+ * where the median of three shrugs off one. 19 variants × (2 s + 7 × 1.5 s) ≈ 4 min of load.
+ */
+const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
+const SECONDS = positiveNumber(process.env.BENCH_SECONDS, 1.5);
+/** Per variant, before its scenario's first round (JIT, connections, V8 growing its young generation). */
+const WARMUP_SECONDS = positiveNumber(process.env.BENCH_WARMUP_SECONDS, 2);
 const HTTP_CONNECTIONS = 16;
 const GRPC_CONCURRENCY = 16;
 const SDK_CONCURRENCY = 10;
@@ -24,6 +31,11 @@ const TABLE = 'items';
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function positiveNumber(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 type Loader = 'http' | 'grpc' | 'sdk';
@@ -343,14 +355,12 @@ async function seedItem(apiUrl: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
-function ratioOf(samples: Sample[][], variant: number): number {
+/** The same-round figures of `variant` against the baseline: rps ratios, or p50 differences in ms. */
+function perRound(samples: Sample[][], variant: number, goal: Goal): number[] {
   const base = samples[0] ?? [];
-  return median((samples[variant] ?? []).map((s, r) => s.rps / (base[r]?.rps ?? Number.NaN)));
-}
-
-function p50DeltaOf(samples: Sample[][], variant: number): number {
-  const base = samples[0] ?? [];
-  return median((samples[variant] ?? []).map((s, r) => s.p50Ms - (base[r]?.p50Ms ?? Number.NaN)));
+  return (samples[variant] ?? []).map((s, r) =>
+    goal.kind === 'ratio' ? s.rps / (base[r]?.rps ?? Number.NaN) : s.p50Ms - (base[r]?.p50Ms ?? Number.NaN),
+  );
 }
 
 function fmt(value: number, digits = 2): string {
@@ -374,15 +384,20 @@ function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchR
       detailRows.push(
         `| ${scenario.name} | ${variant.label} | ${fmt(median(runs.map((s) => s.rps)), 0)} | ${fmt(median(runs.map((s) => s.p50Ms)))} | ${fmt(median(runs.map((s) => s.p99Ms)))} | ${cpu.join(', ')} | ${errors} |`,
       );
+      const goal = scenario.goal;
+      const rounds = i === 0 ? [] : perRound(samples, i, goal);
       details.push({
         scenario: scenario.name,
         variant: variant.label,
         concurrency: variant.concurrency,
         rounds: runs,
+        // Against the baseline, round by round: rps ratios, or p50 differences in ms.
+        ...(i === 0 ? {} : { perRound: rounds.map((v) => round(v, 3)) }),
       });
       if (i === 0) return;
-      const goal = scenario.goal;
-      const value = goal.kind === 'ratio' ? ratioOf(samples, i) : p50DeltaOf(samples, i);
+      const value = median(rounds);
+      const finite = rounds.filter((v) => Number.isFinite(v));
+      const spread = finite.length > 0 ? `${fmt(Math.min(...finite))}–${fmt(Math.max(...finite))}` : 'n/a';
       const unit = goal.kind === 'ratio' ? '×' : 'ms';
       const target =
         goal.kind === 'ratio'
@@ -397,14 +412,16 @@ function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchR
         checks.push({ name, value: round(value, 3), unit, target, pass });
       const figure = goal.kind === 'ratio' ? fmt(value) : `${fmt(value)} ms`;
       const verdict = goal.kind === 'ratio' && goal.min === undefined ? 'info' : pass ? 'pass' : '**FAIL**';
-      targetRows.push(`| ${name} | ${variant.label} vs ${base.label} | ${figure} | ${target} | ${verdict} |`);
+      targetRows.push(
+        `| ${name} | ${variant.label} vs ${base.label} | ${figure} | ${spread} | ${target} | ${verdict} |`,
+      );
     });
   }
   const markdown = [
     `Each figure: median over ${ROUNDS} interleaved rounds of ${SECONDS} s per variant (same-round ratio), load from separate processes (HTTP: autocannon, ${HTTP_CONNECTIONS} connections; gRPC: grpc-js, ${GRPC_CONCURRENCY} calls in flight; SDK: ${SDK_CONCURRENCY} loops).`,
     '',
-    '| check | compared | figure | target | result |',
-    '| --- | --- | --- | --- | --- |',
+    '| check | compared | figure | rounds (min–max) | target | result |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...targetRows,
     '',
     '| scenario | variant | req/s | p50 ms | p99 ms | CPU ms per request, by process | errors |',
