@@ -1,7 +1,8 @@
-// Runs an entry of this package in a child node — TypeScript from source (tsx and the
-// `pr-canary-source` condition) or compiled JavaScript — forwarding arguments, stdio and signals, and
-// exiting with the child's exit code. The child gets an IPC channel and the parent-watch preload, so it
-// stops (and stops the stack) even when this shim is killed with SIGKILL.
+// Runs an entry of this package — TypeScript from source in a child node (tsx and the
+// `pr-canary-source` condition), or compiled JavaScript in place of this process (process.execve) —
+// forwarding arguments, stdio and signals, and exiting with the child's exit code. A child gets an IPC
+// channel and the parent-watch preload, so it stops (and stops the stack) even when this shim is killed
+// with SIGKILL.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -78,16 +79,30 @@ export function runTypeScript(relativeEntry, commandName) {
   ]);
 }
 
-/** Runs a compiled entry (built by `npm run build`) with source maps for the project's own code. */
+/**
+ * Runs a compiled entry (built by `npm run build`) with source maps for the project's own code.
+ *
+ * Where Node has `process.execve` (POSIX), this process *becomes* the entry's node: same pid, same
+ * stdio, signals and exit code need no forwarding, and no shim stays alive beside it (a second node
+ * process is ~50 MB RSS, most of the node binary's own pages). The node flags this shim was started
+ * with (e.g. a parent's `--require` preload) are kept. Elsewhere it runs the entry as a child.
+ */
 export function runCompiled(relativeEntry, commandName) {
-  const { parentWatch } = resolveDependencies(commandName, {
-    parentWatch: '@pr-canary/local-kit/parent-watch',
-  });
-  runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
+  const entry = fileURLToPath(new URL(relativeEntry, import.meta.url));
+  const nodeArgs = [
     '--expose-gc', // service-kit's idle memory reducer takes `gc` (and removes the global)
     '--import',
     new URL('./own-source-maps.mjs', import.meta.url).href,
-    '--import',
-    parentWatch,
-  ]);
+  ];
+  if (typeof process.execve === 'function') {
+    process.execve(
+      process.execPath,
+      [process.execPath, ...process.execArgv, ...nodeArgs, entry, ...process.argv.slice(2)],
+      process.env,
+    );
+  }
+  const { parentWatch } = resolveDependencies(commandName, {
+    parentWatch: '@pr-canary/local-kit/parent-watch',
+  });
+  runChild(entry, [...nodeArgs, '--import', parentWatch]);
 }

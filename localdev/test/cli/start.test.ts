@@ -103,12 +103,11 @@ async function startUntilReady(args: readonly string[], env = plainEnv()): Promi
   return started;
 }
 
-/** The pids of the stack's children (services, dynalite) below the bin shim and its runner. */
-function stackProcesses(shim: ChildProcess): { runner: number; children: number[] } {
-  const all = descendants(shim.pid ?? Number.NaN);
-  const runner = all.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('cli/start'));
-  expect(runner).toBeDefined();
-  return { runner: runner as number, children: all.filter((pid) => pid !== runner) };
+/** The runner (the bin's own process, which exec'd into it) and the stack's children below it. */
+function stackProcesses(bin: ChildProcess): { runner: number; children: number[] } {
+  const runner = bin.pid ?? Number.NaN;
+  expect(readFileSync(`/proc/${runner}/cmdline`, 'utf8')).toContain('dist/cli/start.js');
+  return { runner, children: descendants(runner) };
 }
 
 describe('npm start (localdev/bin/start.mjs)', () => {
