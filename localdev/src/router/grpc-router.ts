@@ -1,10 +1,11 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
-import { nodeServices, type ServiceEntry, serviceForGrpc } from '@pr-canary/contracts/services';
+import { type ServiceEntry, serviceForGrpc } from '@pr-canary/contracts/services';
 import type { Address, LiveRoutes } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions } from './limiter';
 import { listen } from './listen';
+import { ServicesByLabel } from './service-label';
 
 /**
  * The mesh, playing Linkerd's GRPCRoute, for every mesh service of the registry behind one address.
@@ -36,8 +37,7 @@ const HEALTH_PATHS = new Set(['/grpc.health.v1.Health/Check', '/grpc.health.v1.H
 /** A health request is a few dozen bytes; a first message bigger than this is not read for routing. */
 const MAX_PEEKED_BYTES = 4 * 1024;
 const GRPC_PATH = /^\/([A-Za-z_][A-Za-z0-9_.]{0,199})\/[A-Za-z_][A-Za-z0-9_]{0,99}$/;
-/** The registry's mesh services (the registry is fixed at build time: looked up once, not per call). */
-const MESH_SERVICES: readonly ServiceEntry[] = nodeServices().filter((service) => service.hop === 'mesh');
+const MESH_SERVICES = new ServicesByLabel('mesh');
 
 export interface GrpcRouter {
   port: number;
@@ -120,8 +120,7 @@ export function meshServiceFor(
   authority: string | undefined,
   path: string | undefined,
 ): ServiceEntry | 'by health request' | undefined {
-  const label = /^([a-z0-9-]+)(?:[.:]|$)/i.exec(authority ?? '')?.[1]?.toLowerCase();
-  const named = MESH_SERVICES.find((service) => service.short === label || service.name === label);
+  const named = MESH_SERVICES.named(authority);
   if (named) return named;
   const grpcService = GRPC_PATH.exec(path ?? '')?.[1];
   const serving = grpcService === undefined ? undefined : serviceForGrpc(grpcService);
@@ -258,6 +257,15 @@ function forward(
   });
   inbound.on('close', () => {
     if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
+  });
+  // A unary request arrives whole (HEADERS, message, END_STREAM in one read), but its 'end' reaches us
+  // a tick after its data: written at once, the message would leave in one packet and END_STREAM in
+  // another, and the backend (grpc-js runs a unary handler only at END_STREAM) would wake up twice per
+  // call. Corked until the end of this turn of the event loop, the message and END_STREAM share one
+  // DATA frame, sent with the HEADERS (end() uncorks); a streaming request is uncorked at once after.
+  outbound.cork();
+  setImmediate(() => {
+    if (outbound.writableCorked > 0) outbound.uncork();
   });
   if (peeked?.ended) {
     outbound.end(peeked.data);

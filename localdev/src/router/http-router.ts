@@ -1,10 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
-import { nodeServices, type ServiceEntry } from '@pr-canary/contracts/services';
+import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
 import { listen } from './listen';
+import { ServicesByLabel } from './service-label';
 
 /**
  * The edge, playing Traefik, for every edge service of the registry. The service is chosen by Host, as
@@ -98,11 +99,11 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   };
 }
 
+const EDGE_SERVICES = new ServicesByLabel('edge');
+
 /** The edge service a Host header names (its first label), else the registry's first edge service. */
 export function edgeServiceFor(host: string | undefined): ServiceEntry | undefined {
-  const edge = nodeServices().filter((service) => service.hop === 'edge');
-  const label = /^([a-z0-9-]+)(?:[.:]|$)/i.exec(host ?? '')?.[1]?.toLowerCase();
-  return edge.find((service) => service.short === label || service.name === label) ?? edge[0];
+  return EDGE_SERVICES.named(host) ?? EDGE_SERVICES.services[0];
 }
 
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -1,11 +1,13 @@
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import type {
-  ExportItemsResponse__Output,
-  GetItemResponse__Output,
-  ItemsServiceClient,
+import {
+  type ExportItemsResponse__Output,
+  type GetItemResponse__Output,
+  healthClientConstructor,
+  type ItemsServiceClient,
 } from '@pr-canary/proto';
 import { seededRandom } from '@pr-canary/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { declareRunning, itemsClient, startGrpcBackend, startTestGrpcRouter, TEST_ITEM_IDS } from '../helper';
 
@@ -41,6 +43,60 @@ async function routedStack() {
   declareRunning(routes, 'store-service', 'pr-42', pr42.port);
   const router = await startTestGrpcRouter(routes);
   return { stable, pr42, routes, client: itemsClient(router.port) };
+}
+
+interface Frame {
+  type: number;
+  flags: number;
+  streamId: number;
+  length: number;
+}
+
+const FRAME_DATA = 0x0;
+const FRAME_HEADERS = 0x1;
+const FLAG_END_STREAM = 0x1;
+const CLIENT_PREFACE_BYTES = 24;
+
+/**
+ * A backend that only listens and records the HTTP/2 frames the router's client session sends (it
+ * never answers): how a request is framed on the wire, which a real server cannot show.
+ */
+async function frameRecorder(): Promise<{ port: number; frames: Frame[] }> {
+  const frames: Frame[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let buffered = Buffer.alloc(0);
+    let prefaceSeen = false;
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!prefaceSeen) {
+        if (buffered.length < CLIENT_PREFACE_BYTES) return;
+        buffered = buffered.subarray(CLIENT_PREFACE_BYTES);
+        prefaceSeen = true;
+      }
+      while (buffered.length >= 9 && buffered.length >= 9 + buffered.readUIntBE(0, 3)) {
+        const length = buffered.readUIntBE(0, 3);
+        frames.push({
+          length,
+          type: buffered[3] as number,
+          flags: buffered[4] as number,
+          streamId: buffered.readUInt32BE(5) & 0x7fffffff,
+        });
+        buffered = buffered.subarray(9 + length);
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return { port: (server.address() as net.AddressInfo).port, frames };
 }
 
 describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
@@ -155,4 +211,43 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
     const unreachable = await getItem(client, 'a');
     expect(unreachable.error?.code).toBe(grpc.status.UNAVAILABLE);
   });
+
+  // The backend (grpc-js runs a unary handler at END_STREAM) wakes up once per call, not twice:
+  // the request message leaves the router with END_STREAM in one DATA frame, as grpc-js sends it.
+  // (The first call also opens the router's session to the backend; the second runs on it, as calls do.)
+  it.each([
+    ['routed by path (GetItem)', 'get'],
+    ['routed by the health request it reads first (Health/Check)', 'health'],
+  ] as const)(
+    'forwards a unary request %s as HEADERS and one DATA frame ending the stream',
+    async (_, kind) => {
+      const recorder = await frameRecorder();
+      const routes = new LiveRoutes();
+      declareRunning(routes, 'store-service', 'stable', recorder.port);
+      const router = await startTestGrpcRouter(routes);
+      const Health = healthClientConstructor();
+      const health = new Health(`127.0.0.1:${router.port}`, grpc.credentials.createInsecure());
+      onTestFinished(() => health.close());
+      const items = itemsClient(router.port);
+      const call = () => {
+        const options = { deadline: Date.now() + 5_000 };
+        if (kind === 'get') items.GetItem({ id: 'a' }, new grpc.Metadata(), options, () => {});
+        else health.Check({ service: 'store.v1.ItemsService' }, new grpc.Metadata(), options, () => {});
+      };
+      const requestFrames = () =>
+        recorder.frames.filter((f) => f.type === FRAME_HEADERS || f.type === FRAME_DATA);
+      const ended = () => requestFrames().filter((f) => (f.flags & FLAG_END_STREAM) !== 0).length;
+      for (const calls of [1, 2]) {
+        call();
+        await expect.poll(ended, { timeout: 5_000 }).toBe(calls);
+      }
+      const secondStream = requestFrames().at(-1)?.streamId;
+      const frames = requestFrames().filter((f) => f.streamId === secondStream);
+      expect(frames.map((f) => [f.type, f.flags & FLAG_END_STREAM])).toEqual([
+        [FRAME_HEADERS, 0],
+        [FRAME_DATA, FLAG_END_STREAM],
+      ]);
+      expect(frames[1]?.length).toBeGreaterThan(5);
+    },
+  );
 });
