@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs one service on this machine in place of the cluster's, for one PR's requests only.
 #
-#   intercept.sh [--dry-run] <api-service|store-service> <pr-number> [namespace]
+#   intercept.sh [--dry-run] <service> <pr-number> [namespace]
+#
+# <service> is any service of the registry (packages/contracts/src/services.json) that gets PR canaries,
+# e.g. api-service or store-service.
 #
 # Requests (or gRPC calls) carrying `X-Canary: <pr>` that reach the service's pods in <namespace>
 # (default: apps, i.e. stable) are sent to the local process; everyone else keeps using the cluster.
@@ -13,18 +16,32 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/../cluster/lib/run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/run.sh" # also repo_root and versions.env
 
-usage="usage: intercept.sh [--dry-run] <api-service|store-service> <pr-number> [namespace]"
+usage="usage: intercept.sh [--dry-run] <service> <pr-number> [namespace]"
+
+# "<protocol> <workspace package>" of a service that gets PR canaries, from the registry; exits 2 and
+# names the ones there are otherwise. The Service's port is named for the protocol (http or grpc).
+canary_service() {
+  node -e '
+    const [file, name] = process.argv.slice(1);
+    const services = JSON.parse(require("node:fs").readFileSync(file, "utf8")).services;
+    const canaries = services.filter((s) => s.canary);
+    const found = canaries.find((s) => s.name === name);
+    if (found) console.log(found.protocol + " " + found.package);
+    else {
+      console.error("error: not a service with PR canaries; the registry has: " + canaries.map((s) => s.name).join(", "));
+      process.exit(2);
+    }
+  ' "${repo_root}/packages/contracts/src/services.json" "$1"
+}
 parse_dry_run "$@"
 set -- "${ARGS[@]}"
 service="${1:-}"
 pr="${2:-}"
 namespace="${3:-apps}"
 
-case "$service" in
-  api-service) port_name=http ;;
-  store-service) port_name=grpc ;;
-  *) die "$usage" ;;
-esac
+[[ -n "$service" ]] || die "$usage"
+facts="$(canary_service "$service")" || die "$usage"
+read -r port_name package <<<"$facts"
 pr_number "$pr"
 [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "namespace must be a Kubernetes namespace name"
 
@@ -54,4 +71,4 @@ run telepresence intercept "$service" \
   --http-header "X-Canary=${pr}" --port "8080:${port_name}" \
   --env-file "$env_file" --mount=false \
   -- env CANARY_TRACK="pr-${pr}" SERVICE_VERSION=local METRICS_PORT=0 \
-  npm start --workspace "@pr-canary/${service}"
+  npm start --workspace "$package"

@@ -24,10 +24,10 @@ function readVersions(): Map<string, string> {
   return versions;
 }
 
-// A PATH with only the shell basics the dry run uses: if it tried to run k3d, helm, kubectl or
-// openssl, the command would not be found and the run would fail.
+// A PATH with only the shell basics the dry run uses (and node, which reads the service registry): if
+// it tried to run k3d, helm, kubectl or openssl, the command would not be found and the run would fail.
 const bin = mkdtempSync(path.join(tmpdir(), 'ship-checks-bin-'));
-for (const tool of ['bash', 'grep', 'tr', 'dirname', 'cat', 'sed']) {
+for (const tool of ['bash', 'grep', 'tr', 'dirname', 'cat', 'sed', 'node']) {
   const found = run('bash', ['-c', `command -v ${tool}`]).stdout.trim();
   symlinkSync(found, path.join(bin, tool));
 }
@@ -303,7 +303,7 @@ describe('telepresence intercept.sh --dry-run', () => {
     expect(lines.at(-1)).toBe('+ telepresence leave api-service');
   });
 
-  it.each(['api-service', 'store-service'])(
+  it.each(CANARY_SERVICES.map((s) => s.name))(
     'overrides only variables %s’s config schema reads, with values it accepts',
     async (service) => {
       const result = dryRun(INTERCEPT, ['--dry-run', service, '42']);
@@ -332,9 +332,13 @@ describe('telepresence intercept.sh --dry-run', () => {
     expect(result.stdout).toContain('--http-header X-Canary=7 --port 8080:grpc');
   });
 
-  it('refuses a PR number that is not a canary key, and unknown services', () => {
+  it('refuses a PR number that is not a canary key, and services without PR canaries, naming those with', () => {
     expect(dryRun(INTERCEPT, ['--dry-run', 'api-service', '042']).status).toBe(2);
-    expect(dryRun(INTERCEPT, ['--dry-run', 'web', '42']).status).toBe(2);
+    const web = dryRun(INTERCEPT, ['--dry-run', 'web', '42']);
+    expect(web.status).toBe(2);
+    expect(web.stderr).toContain(`the registry has: ${CANARY_SERVICES.map((s) => s.name).join(', ')}`);
+    expect(dryRun(INTERCEPT, ['--dry-run', 'no-such-service', '42']).status).toBe(2);
+    expect(dryRun(INTERCEPT, ['--dry-run']).status).toBe(2);
     expect(dryRun(INTERCEPT, ['--dry-run', 'api-service', '42', 'Bad_NS']).status).toBe(2);
   });
 });
