@@ -2,14 +2,7 @@
 import { ARGO_KUSTOMIZE_OPTIONS } from '../argocd';
 import { ref } from '../objects';
 import { canaryLabel, canaryServices, prApplicationSetName } from '../services';
-import {
-  applicationSources,
-  type Check,
-  gitGenerators,
-  pullRequestGenerators,
-  type Violation,
-  violation,
-} from './common';
+import { applicationSources, type Check, generatorsOf, type Violation, violation } from './common';
 
 /** Wrong or truncated repo: every source, generator and project names the one canonical repo. */
 export const repoUrl: Check = ({ corpus }) => {
@@ -20,7 +13,7 @@ export const repoUrl: Check = ({ corpus }) => {
       out.push(violation(subject, `repoURL ${spec.source.repoURL} is not ${repoURL}`));
   }
   for (const o of corpus.argo) {
-    for (const pr of pullRequestGenerators(o)) {
+    for (const pr of generatorsOf(o, 'pullRequest')) {
       if (pr.github?.owner !== github.owner || pr.github?.repo !== github.repo) {
         out.push(
           violation(
@@ -30,7 +23,7 @@ export const repoUrl: Check = ({ corpus }) => {
         );
       }
     }
-    for (const git of gitGenerators(o)) {
+    for (const git of generatorsOf(o, 'git')) {
       if (git.repoURL !== repoURL || git.revision !== corpus.config.deployBranch) {
         out.push(
           violation(
@@ -145,18 +138,18 @@ export const prApplicationSets: Check = ({ corpus }) => {
   const out: Violation[] = [];
   const expected = new Map(canaryServices().map((service) => [prApplicationSetName(service), service]));
   for (const o of corpus.argo.filter(
-    (a) => a.kind === 'ApplicationSet' && pullRequestGenerators(a).length > 0,
+    (a) => a.kind === 'ApplicationSet' && generatorsOf(a, 'pullRequest').length > 0,
   )) {
     const service = expected.get(o.metadata.name);
     if (service === undefined) {
       out.push(violation(ref(o), 'is the PR ApplicationSet of no service the registry canaries'));
       continue;
     }
-    const labels = pullRequestGenerators(o).map((pr) => JSON.stringify(pr.github?.labels ?? []));
+    const labels = generatorsOf(o, 'pullRequest').map((pr) => JSON.stringify(pr.github?.labels ?? []));
     const label = JSON.stringify([canaryLabel(service)]);
     if (labels.length !== 1 || labels[0] !== label)
       out.push(violation(ref(o), `selects PRs labelled ${labels.join(' / ')}, not ${label}`));
-    const files = gitGenerators(o).flatMap((git) => (git.files ?? []).map((f) => f.path));
+    const files = generatorsOf(o, 'git').flatMap((git) => (git.files ?? []).map((f) => f.path));
     const record = `deploy/pr-{{.number}}/${service.name}.json`;
     if (JSON.stringify(files) !== JSON.stringify([record]))
       out.push(violation(ref(o), `reads the deploy records ${files.join(', ') || '(none)'}, not ${record}`));

@@ -41,7 +41,7 @@ export function applicationSources(
   return corpus.argo.flatMap((o) => {
     if (o.kind === 'Application') return [{ subject: ref(o), spec: o.spec, isPr: false }];
     if (o.kind === 'ApplicationSet') {
-      const isPr = pullRequestGenerators(o).length > 0;
+      const isPr = generatorsOf(o, 'pullRequest').length > 0;
       return [{ subject: ref(o), spec: o.spec.template.spec, isPr }];
     }
     return [];
@@ -57,13 +57,12 @@ interface GeneratorTree {
 const allGenerators = (generators: GeneratorTree[] | undefined): GeneratorTree[] =>
   (generators ?? []).flatMap((g) => [g, ...allGenerators(g.matrix?.generators)]);
 
-/** Pull request generators of an ApplicationSet, top-level or inside a matrix. */
-export const pullRequestGenerators = (o: KubeObject) =>
-  allGenerators(o.spec?.generators).flatMap((g) => (g.pullRequest ? [g.pullRequest] : []));
-
-/** Git generators of an ApplicationSet, top-level or inside a matrix. */
-export const gitGenerators = (o: KubeObject) =>
-  allGenerators(o.spec?.generators).flatMap((g) => (g.git ? [g.git] : []));
+/** An ApplicationSet's generators of one kind (`pullRequest`, `git`), top-level or inside a matrix. */
+export const generatorsOf = <Kind extends 'pullRequest' | 'git'>(o: KubeObject, kind: Kind) =>
+  allGenerators(o.spec?.generators).flatMap((g) => {
+    const generator = g[kind];
+    return generator ? [generator as NonNullable<GeneratorTree[Kind]>] : [];
+  });
 
 export const isRoutedService = (kind: string): kind is RoutedService =>
   (ROUTED_SERVICES as readonly string[]).includes(kind);

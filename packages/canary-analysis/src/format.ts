@@ -1,4 +1,5 @@
 /** A verdict as a terminal would show it, and as markdown for the PR comment. */
+import { ms, percent } from './units';
 import type { Check, HopVerdict, Outcome, SideSummary, Verdict } from './verdict';
 
 const WORD: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'CANNOT TELL' };
@@ -27,8 +28,7 @@ export function renderText(verdict: Verdict): string {
 }
 
 function side(s: SideSummary): string {
-  const ms = (v: number | null) => (v === null ? '–' : `${v}`);
-  return `${s.track.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${(s.errorRate * 100).toFixed(1).padStart(5)} % errors  p50 ${ms(s.p50Ms)} ms  p95 ${ms(s.p95Ms)} ms  p99 ${ms(s.p99Ms)} ms`;
+  return `${s.track.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
 }
 
 function tests(check: Check): string {
@@ -44,7 +44,7 @@ export function formatP(p: number): string {
 /** Markdown for the PR comment; every text in it comes from the verdict's own fixed wording and numbers. */
 export function renderMarkdown(verdict: Verdict): string {
   const rows = verdict.hops.map((hop: HopVerdict) => {
-    const errors = `${pct(hop.pr.errorRate)} vs ${pct(hop.stable.errorRate)}`;
+    const errors = `${percent(hop.pr.errorRate)} vs ${percent(hop.stable.errorRate)}`;
     const p99 = `${ms(hop.pr.p99Ms)} vs ${ms(hop.stable.p99Ms)}`;
     return `| ${hop.hop} | ${MARK[hop.outcome]} ${hop.outcome} | ${errors} | ${p99} | ${hop.pr.calls} / ${hop.stable.calls} |`;
   });
@@ -56,14 +56,6 @@ export function renderMarkdown(verdict: Verdict): string {
     ...rows,
     '',
   ].join('\n');
-}
-
-function pct(fraction: number): string {
-  return `${(fraction * 100).toFixed(1)} %`;
-}
-
-function ms(value: number | null): string {
-  return value === null ? '–' : `${value} ms`;
 }
 
 function escapeCell(text: string): string {

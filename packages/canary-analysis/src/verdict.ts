@@ -17,6 +17,7 @@ import {
   type Tally,
   tallies,
 } from './stats';
+import { ms, percent } from './units';
 
 export const VERDICT_SCHEMA = 'pr-canary/verdict@1';
 
@@ -477,14 +478,6 @@ function summarize(pr: string, outcome: Outcome, hops: readonly HopVerdict[], or
 
 function diff(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : round(a - b);
-}
-
-function percent(fraction: number): string {
-  return `${(fraction * 100).toFixed(1)} %`;
-}
-
-function ms(value: number | null): string {
-  return value === null ? '–' : `${value} ms`;
 }
 
 /** Exit code for CI: 0 pass, 1 fail, 3 cannot tell (2 is the CLI's usage error). */

@@ -26,31 +26,12 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
     why: "the bare baseline spells out the api's item response schema",
   },
   {
-    files: [
-      'apps/api-service/test/table-recovery.test.ts',
-      'apps/store-service/test/table-readiness.test.ts',
-    ],
-    why: 'the same scenario at two layers: the recovery budget and a dynalite per test (the config is shared)',
-  },
-  {
     files: ['bench/startup.bench.ts', 'localdev/test/cli/start.test.ts'],
     why: 'both run the npm start shim',
   },
   {
     files: ['extension-canary/test/injection.browser.test.ts', 'extension-canary/test/setup.browser.test.ts'],
     why: 'the module-level declarations around startExtensionRig',
-  },
-  {
-    files: ['manifests/src/policy/common.ts', 'manifests/src/policy/common.ts'],
-    why: 'pull request and git generators read alike (manifests/src is being rewritten)',
-  },
-  {
-    files: ['packages/canary-analysis/src/format.ts', 'packages/canary-analysis/src/verdict.ts'],
-    why: 'new in canary-analysis while this check was written',
-  },
-  {
-    files: ['manifests/src/policy/routing.ts', 'manifests/src/policy/workloads.ts'],
-    why: 'the same multi-line import list (the configuration skips one-line imports only)',
   },
 ];
 
