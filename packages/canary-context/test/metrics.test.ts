@@ -1,5 +1,6 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createServiceMetrics } from '../src/metrics';
+import { createServiceMetrics, DURATION_BUCKETS, KeyedHistogram } from '../src/metrics';
 
 const identity = { service: 'api-service', track: 'stable', version: '1.0.0' } as const;
 
@@ -39,5 +40,46 @@ describe('request counters', () => {
     }
     metrics.recordHttpRequest({ ...ok, seconds: 0.001 });
     expect(samples(await metrics.registry.metrics(), 'pr_canary_http_requests_total')[0]).toMatch(/ 4$/);
+  });
+});
+
+describe('KeyedHistogram', () => {
+  it('is scraped exactly as prom-client’s Histogram with the same observations (text and JSON)', async () => {
+    const definition = { name: 'pr_canary_test_seconds', help: 'A test histogram' };
+    const labelNames = ['method', 'route', 'track'];
+    const reference = new Registry();
+    const theirs = new Histogram({ ...definition, labelNames, registers: [reference] });
+    const registry = new Registry();
+    const ours = new KeyedHistogram(definition, registry);
+    const sets = [
+      { method: 'GET', route: '/healthz', track: 'stable' },
+      { method: 'POST', route: '/api/items', track: 'stable' },
+    ];
+    // Every bucket bound exactly, between bounds, below the first and above the last.
+    const values = [0, 0.001, ...DURATION_BUCKETS, 0.007, 0.3, 3, 11, 120];
+    values.forEach((seconds, i) => {
+      const labels = sets[i % sets.length] as (typeof sets)[number];
+      theirs.observe(labels, seconds);
+      const key = [labels.method, labels.route, 0, ''] as const;
+      (ours.series(...key) ?? ours.addSeries(key, labels)).observe(seconds);
+    });
+
+    expect(await registry.metrics()).toBe(await reference.metrics());
+    // As JSON text: prom-client leaves an `exemplar: undefined` on each of its samples.
+    const json = async (r: Registry) => JSON.parse(JSON.stringify(await r.getMetricsAsJSON()));
+    expect(await json(registry)).toStrictEqual(await json(reference));
+    registry.resetMetrics();
+    reference.resetMetrics();
+    expect(await registry.metrics()).toBe(await reference.metrics());
+  });
+
+  it('leaves out a value that is not a number instead of throwing in the request it measures', async () => {
+    const registry = new Registry();
+    const histogram = new KeyedHistogram({ name: 'pr_canary_test_seconds', help: 'x' }, registry);
+    const series = histogram.addSeries(['k', '', 0, ''], { route: '/r' });
+    series.observe(Number.NaN);
+    series.observe(Number.POSITIVE_INFINITY);
+    series.observe(0.2);
+    expect(samples(await registry.metrics(), 'pr_canary_test_seconds_count')).toEqual(['{route="/r"} 1']);
   });
 });
