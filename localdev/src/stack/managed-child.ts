@@ -1,7 +1,7 @@
-import { WatchedChild, type ChildEvent as WatchedChildEvent } from '@pr-canary/local-kit';
+import { WatchedChild, type ChildEvent as WatchedChildEvent } from '@pr-canary/local-kit/watched-child';
 import { type ParsedLine, parseLine } from './log-format';
 
-export { type ChildExit, describeExit } from '@pr-canary/local-kit';
+export { type ChildExit, describeExit } from '@pr-canary/local-kit/watched-child';
 
 /**
  * One child process of the stack: a {@link WatchedChild} of `@pr-canary/local-kit` (IPC channel and

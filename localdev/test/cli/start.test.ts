@@ -175,7 +175,9 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     const apiUrl = /curl -i (http:\/\/localhost:\d+)\/api\/route/.exec(stdout)?.[1];
     expect(apiUrl).toBeDefined();
     expect((await fetch(`${apiUrl}/api/route`)).status).toBe(200);
-    const { children } = stackProcesses(started.child);
+    const { runner, children } = stackProcesses(started.child);
+    // The runner only starts dynalite as a process: its LevelDB addon is not loaded into the runner.
+    expect(readFileSync(`/proc/${runner}/maps`, 'utf8')).not.toMatch(/classic-level|leveldown/);
 
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
