@@ -7,14 +7,15 @@
  * wake-ups (voluntary context switches of all its threads, per second) and RSS at the end. Medians
  * over the rounds. The whole stack: `npm start` itself (localdev/bin/start.mjs, every port free, DynamoDB
  * in memory; its turbo build step runs on the warm build the bench's prebuild left): spawn → its ready
- * banner (s), and the summed RSS of every process, the bin and the stack runner included.
+ * banner (s), and the RSS of every process (the bin, which becomes the stack runner, and every process
+ * below it), summed and one by one.
  *
  *   npm run bench -- startup       BENCH_ROUNDS (default 3), BENCH_IDLE_SECONDS (default 5)
  *
  * Linux only (reads /proc). Wall-clock figures: run on a quiet machine.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, spawnNode, spawnService } from './lib/children';
@@ -134,11 +135,35 @@ const NPM_START = [
 ];
 const READY_BANNER = 'pr-canary local stack is ready';
 
+interface StackProcess {
+  /** `runner`, `dynalite`, or a service's workspace folder and track (`api-service pr-42`). */
+  name: string;
+  rssMb: number;
+}
+
+/** What a process of the stack is, from its command line, working directory and CANARY_TRACK. */
+function stackProcessName(pid: number): string {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  if (args.some((arg) => arg.endsWith('cli/start.js') || arg.endsWith('bin/start.mjs'))) return 'runner';
+  if (args.some((arg) => arg.includes('dynalite'))) return 'dynalite';
+  try {
+    const track = /(?:^|\0)CANARY_TRACK=([^\0]*)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1];
+    return `${path.basename(readlinkSync(`/proc/${pid}/cwd`))}${track ? ` ${track}` : ''}`;
+  } catch {
+    return args.slice(0, 3).join(' ');
+  }
+}
+
 /**
- * Spawn of `npm start` → its ready banner, and the RSS of every process it runs: the bin, the stack
- * runner (dev router, trace receiver, web UI, control endpoint) and every process the runner starts.
+ * Spawn of `npm start` → its ready banner, and the RSS of every process it runs: the bin (which becomes
+ * the stack runner: dev router, trace receiver, web UI, control endpoint) and every process it starts.
  */
-async function measureStack(): Promise<{ readyS: number; rssMb: number; processes: number }> {
+async function measureStack(): Promise<{
+  readyS: number;
+  rssMb: number;
+  processes: number;
+  each: StackProcess[];
+}> {
   const started = performance.now();
   const npmStart = spawnNode('npm-start', NPM_START, { cwd: REPO_ROOT });
   try {
@@ -153,15 +178,16 @@ async function measureStack(): Promise<{ readyS: number; rssMb: number; processe
     const readyS = (performance.now() - started) / 1000;
     await sleep(SETTLE_MS);
     const processes = [npmStart.pid, ...descendantsOf(npmStart.pid)];
-    let rssKb = 0;
+    const each: StackProcess[] = [];
     for (const pid of processes) {
       try {
-        rssKb += sample(pid).rssKb;
+        each.push({ name: stackProcessName(pid), rssMb: sample(pid).rssKb / 1024 });
       } catch {
         // A short-lived process that ended meanwhile.
       }
     }
-    return { readyS, rssMb: rssKb / 1024, processes: processes.length };
+    const rssMb = each.reduce((sum, p) => sum + p.rssMb, 0);
+    return { readyS, rssMb, processes: processes.length, each };
   } finally {
     await npmStart.stop();
   }
@@ -230,7 +256,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Whole stack (\`npm start\` as run, its build step on a warm build included: dynalite, stable + PR 42 + PR 7 traced to the receiver, dev router, web UI; RSS of every process, the bin and the runner too): ready in ${stack.readyS.toFixed(2)} s, ${stack.rssMb.toFixed(0)} MB RSS in ${stack.processes} processes.`,
+    `Whole stack (\`npm start\` as run, its build step on a warm build included: dynalite, stable + PR 42 + PR 7 traced to the receiver, dev router, web UI; RSS of every process, the runner the bin becomes too): ready in ${stack.readyS.toFixed(2)} s, ${stack.rssMb.toFixed(0)} MB RSS in ${stack.processes} processes (${stack.each.map((p) => `${p.name} ${p.rssMb.toFixed(1)}`).join(', ')} MB).`,
     '',
     '| check | value | target | |',
     '| --- | --- | --- | --- |',
