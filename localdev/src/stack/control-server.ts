@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
 import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { listen } from '../router/listen';
 
 export interface ControlInstance {
@@ -56,8 +57,9 @@ export async function startControlServer(opts: {
   const verdicts = new Map<string, Verdict>();
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      const status = error instanceof ControlError ? error.status : 500;
-      const message = error instanceof ControlError ? error.message : 'control endpoint failed';
+      const known = error instanceof ControlError || error instanceof RequestBodyError;
+      const status = known ? error.status : 500;
+      const message = known ? error.message : 'control endpoint failed';
       send(res, status, { error: message });
     });
   });
@@ -103,7 +105,7 @@ export async function startControlServer(opts: {
     let spec = 'none';
     if (method === 'PUT') {
       try {
-        spec = formatFaultSpec(parseFaultSpec(await body(req)));
+        spec = formatFaultSpec(parseFaultSpec(await readRequestBody(req, { maxBytes: MAX_BODY_BYTES })));
       } catch (error) {
         if (error instanceof FaultSpecError) throw new ControlError(400, error.message);
         throw error;
@@ -133,9 +135,10 @@ export async function startControlServer(opts: {
       return send(res, 200, verdict);
     }
     if (method !== 'PUT') throw new ControlError(405, 'use GET or PUT');
+    const text = await readRequestBody(req, { maxBytes: MAX_BODY_BYTES });
     let verdict: Verdict;
     try {
-      verdict = parseVerdict(JSON.parse(await body(req)));
+      verdict = parseVerdict(JSON.parse(text));
     } catch {
       throw new ControlError(400, 'the body is not a pr-canary verdict');
     }
@@ -184,24 +187,6 @@ export async function putInstanceFaults(metricsPort: number, spec: string): Prom
   if (!response.ok || typeof answer.faults !== 'string')
     throw new ControlError(502, `the instance refused the faults (HTTP ${response.status})`);
   return answer.faults;
-}
-
-function body(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ControlError(413, 'body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, value: unknown): void {

@@ -128,6 +128,17 @@ describe('the stack control endpoint', () => {
     expect((await fetch(`${url}/verdicts/7`, { method: 'PUT', body: '{"schema":1}' })).status).toBe(400);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
+
+  it('answers a body over 1 MiB with 413 in its error shape (a verdict or a fault spec), and keeps serving', async () => {
+    const url = await control([]);
+    const big = `{"pr":"42","padding":"${'x'.repeat(1 << 20)}"}`;
+    for (const path of ['/verdicts/42', '/faults/stable/store-service']) {
+      const response = await fetch(`${url}${path}`, { method: 'PUT', body: big });
+      expect(response.status, path).toBe(413);
+      expect(await response.json()).toEqual({ error: `a body may be at most ${1 << 20} bytes` });
+    }
+    expect((await fetch(`${url}/verdicts`)).status).toBe(200);
+  });
 });
 
 describe('the analyze load', () => {

@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGunzip } from 'node:zlib';
+import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { TRACE_ID_PATTERN } from './model';
 import { decodeOtlpJson, OtlpFormatError } from './otlp-json';
 import { TraceStore, type TraceStoreOptions } from './trace-store';
@@ -59,7 +59,9 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const failure =
-        error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'the receiver failed to answer');
+        error instanceof HttpError || error instanceof RequestBodyError
+          ? error
+          : new HttpError(500, 'INTERNAL', 'the receiver failed to answer');
       if (!res.headersSent) sendJson(res, failure.status, { code: failure.code, message: failure.message });
       else res.destroy();
     });
@@ -103,7 +105,7 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
         'this receiver reads OTLP/HTTP JSON only: export with OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json',
       );
     }
-    const body = await readBody(req, maxBodyBytes);
+    const body = await readRequestBody(req, { maxBytes: maxBodyBytes, gzip: true });
     let payload: unknown;
     try {
       payload = JSON.parse(body);
@@ -171,38 +173,6 @@ function listLimit(url: URL): number {
   if (!/^[0-9]{1,4}$/.test(raw) || limit < 1 || limit > 1000)
     throw new HttpError(400, 'BAD_LIMIT', 'limit is a whole number from 1 to 1000');
   return limit;
-}
-
-/** The body as text, gunzipped when `content-encoding: gzip` (an exporter option), at most `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<string> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    req.resume();
-    return Promise.reject(
-      new HttpError(415, 'UNSUPPORTED_ENCODING', 'content-encoding must be gzip or absent'),
-    );
-  }
-  const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    source.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        // Stop collecting; the rest of the request is drained so the connection can answer 413.
-        source.removeAllListeners('data');
-        if (source !== req) source.destroy();
-        req.resume();
-        reject(new HttpError(413, 'TOO_LARGE', `an export may be at most ${max} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    source.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    source.on('error', () =>
-      reject(new HttpError(400, 'BAD_REQUEST', 'the body could not be read (bad gzip?)')),
-    );
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
