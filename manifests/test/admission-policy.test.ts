@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AdmissionRequest, admit } from '../src/admission';
+import { admit } from '../src/admission';
 import { kustomizeBuild } from '../src/kustomize';
 import { MANIFESTS_DIR } from '../src/layout';
 import type { KubeObject } from '../src/objects';
+import { admissionProblems, admissionRequest } from '../src/verify';
 import { find, prApp, realContext } from './helper';
 
 let platform: KubeObject[];
@@ -17,14 +18,9 @@ beforeAll(async () => {
 });
 
 const policy = (name: string) => find(platform, 'ValidatingAdmissionPolicy', name);
-const request = (o: KubeObject, resource: string): AdmissionRequest => ({
-  operation: 'CREATE',
-  namespace: o.metadata.namespace ?? '',
-  name: o.metadata.name,
-  resource,
-});
-const edge = (o: KubeObject) => admit(policy('pr-canary-edge-routes'), o, request(o, 'ingressroutes'));
-const mesh = (o: KubeObject) => admit(policy('pr-canary-mesh-routes'), o, request(o, 'grpcroutes'));
+const edge = (o: KubeObject) =>
+  admit(policy('pr-canary-edge-routes'), o, admissionRequest(o, 'ingressroutes'));
+const mesh = (o: KubeObject) => admit(policy('pr-canary-mesh-routes'), o, admissionRequest(o, 'grpcroutes'));
 
 async function prIngressRoute(): Promise<KubeObject> {
   const ctx = await realContext();
@@ -55,25 +51,8 @@ describe('the bindings', () => {
 describe('every PR canary of every registered service', () => {
   it('is admitted: its routes and its workloads, as its PR app renders them', async () => {
     const ctx = await realContext();
-    const resources: Record<string, [string, string]> = {
-      IngressRoute: ['pr-canary-edge-routes', 'ingressroutes'],
-      GRPCRoute: ['pr-canary-mesh-routes', 'grpcroutes'],
-      Deployment: ['pr-canary-images', 'deployments'],
-    };
-    const refused = ctx.corpus.prApps.flatMap(({ app, objects }) =>
-      objects.flatMap((o) => {
-        const [name, resource] = resources[o.kind] ?? [];
-        if (name === undefined || resource === undefined) return [];
-        const result = admit(policy(name), o, request(o, resource));
-        return result.matched && result.allowed
-          ? []
-          : [
-              `${app.metadata.name}: ${o.kind} ${o.metadata.name} ${result.messages.join('; ') || 'not matched'}`,
-            ];
-      }),
-    );
     expect(ctx.corpus.prApps.length).toBeGreaterThan(0);
-    expect(refused).toEqual([]);
+    expect(admissionProblems(platform, ctx.corpus.prApps)).toEqual([]);
   });
 });
 
@@ -196,7 +175,7 @@ describe('pr-canary-mesh-routes: a GRPCRoute in apps leaving apps is PR N only, 
 });
 
 describe("pr-canary-images: PR workloads run only this repository's images tagged for their PR", () => {
-  const images = (o: KubeObject) => admit(policy('pr-canary-images'), o, request(o, 'deployments'));
+  const images = (o: KubeObject) => admit(policy('pr-canary-images'), o, admissionRequest(o, 'deployments'));
   const prDeployment = async (kind: 'api-service' | 'store-service') => {
     const ctx = await realContext();
     return structuredClone(find(prApp(ctx, kind).objects, 'Deployment', kind));

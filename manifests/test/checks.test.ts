@@ -9,7 +9,7 @@ import { serviceNamed } from '../src/services';
 import { brokenCopy, container, find, prApp, realContext, setEnv } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
-beforeAll(() => realContext(), 60_000);
+beforeAll(() => realContext());
 
 type CheckName = keyof typeof CHECKS;
 

@@ -11,7 +11,7 @@ import type { JsonSchema } from '../src/crds';
 import type { KubeObject } from '../src/objects';
 import { crdIndex, find, prApp, realContext } from './helper';
 
-beforeAll(() => realContext(), 60_000);
+beforeAll(() => realContext());
 
 const errorsOf = (o: KubeObject) => validateCustomResource(o, crdIndex());
 

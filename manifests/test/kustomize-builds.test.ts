@@ -6,6 +6,7 @@ import { KustomizeError, kustomizeBuild } from '../src/kustomize';
 import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
 import { unmatchedPatches } from '../src/patch-targets';
 import { canaryServices } from '../src/services';
+import { TEMPLATE_LEFTOVERS } from '../src/verify';
 
 const rel = (dir: string) => path.relative(MANIFESTS_DIR, dir);
 /**
@@ -18,10 +19,6 @@ const WITH_PATCHES = [
   ...scenarioDirs().map(rel),
   ...BUILT_HERE,
 ];
-
-/** Placeholders of the shared templates, and the build-time (local-config) objects that fill them. */
-const TEMPLATE_LEFTOVERS =
-  /\b(SERVICE|SHORT|IMAGE|PROTOCOL|GRPC_SERVICE)\b|ServiceFacts|pr-canary-placeholder/;
 
 describe('kubectl kustomize builds every source, and every patch lands', () => {
   it('has the component scenarios of tests/', () => {

@@ -17,7 +17,7 @@ import { canaryLabel, canaryServices } from '../src/services';
 import { find, realContext } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
-beforeAll(() => realContext(), 60_000);
+beforeAll(() => realContext());
 
 const inventory = (objects: readonly KubeObject[]) =>
   objects

@@ -3,24 +3,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_PULL_REQUESTS } from '../src/corpus';
 import { kustomizeBuild } from '../src/kustomize';
 import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
-import { type KubeObject, ref } from '../src/objects';
+import type { KubeObject } from '../src/objects';
 import { reliedFieldErrors } from '../src/relied-fields';
 import { schemaErrors } from '../src/schemas';
 import { canaryServices } from '../src/services';
+import { objectProblems } from '../src/verify';
 import { crdIndex, find, realContext } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
-beforeAll(() => realContext(), 60_000);
+beforeAll(() => realContext());
 
-async function problems(objects: readonly KubeObject[]): Promise<string[]> {
-  const crds = crdIndex();
-  const all = await Promise.all(
-    objects.map(async (o) =>
-      [...(await schemaErrors(o, crds)), ...reliedFieldErrors(o)].map((e) => `${ref(o)}: ${e}`),
-    ),
-  );
-  return all.flat();
-}
+const problems = (objects: readonly KubeObject[]) => objectProblems(objects, crdIndex());
 
 const customResources = (objects: readonly KubeObject[]) =>
   objects.filter(
