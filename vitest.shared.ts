@@ -23,7 +23,7 @@ export const sharedConfig = defineConfig({
     exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
-    hookTimeout: 30_000,
+    hookTimeout: 20_000,
     pool: 'forks',
     maxWorkers,
   },

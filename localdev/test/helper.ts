@@ -186,7 +186,7 @@ export function runCanaryCli(
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CANARY_BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CANARY_BIN, ...args], { timeout: 18_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });

@@ -27,7 +27,7 @@ function runStart(
   bin = START_BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 30_000, env }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 18_000, env }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });

@@ -36,7 +36,7 @@ describe('the stack traces every request to its own receiver', () => {
   beforeAll(async () => {
     stack = await startStack({
       canaries: [{ pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' }],
-      readyTimeoutMs: 25_000,
+      readyTimeoutMs: 15_000,
     });
   });
   afterAll(() => stack?.stop());
@@ -139,7 +139,7 @@ describe('OTEL_* still reaches an external collector', () => {
   const collectorEnv = () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100' });
 
   it('as well as the stack receiver (the default)', async () => {
-    const stack = await startStack({ canaries: [], env: collectorEnv(), readyTimeoutMs: 25_000 });
+    const stack = await startStack({ canaries: [], env: collectorEnv(), readyTimeoutMs: 15_000 });
     try {
       const { traceId } = await get(stack, '/api/route');
       await traceWith(stack.urls.traces as string, traceId as string, 3);
@@ -154,7 +154,7 @@ describe('OTEL_* still reaches an external collector', () => {
       canaries: [],
       env: collectorEnv(),
       traces: false,
-      readyTimeoutMs: 25_000,
+      readyTimeoutMs: 15_000,
     });
     try {
       expect(stack.urls.traces).toBeUndefined();
@@ -170,7 +170,7 @@ describe('OTEL_* still reaches an external collector', () => {
     const stack = await startStack({
       canaries: [],
       env: { OTEL_SDK_DISABLED: 'true' },
-      readyTimeoutMs: 25_000,
+      readyTimeoutMs: 15_000,
     });
     try {
       expect(stack.urls.traces).toBeUndefined();
