@@ -6,7 +6,7 @@
  * their schemas, the platform's admission policies on what PR apps render, yamllint, and the
  * corpus, context and policy checks they run on.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type AdmissionRequest, admit } from './admission';
@@ -90,6 +90,21 @@ export function admissionProblems(platform: readonly KubeObject[], prApps: reado
           ];
     }),
   );
+}
+
+/**
+ * Whether a linter (yamllint, shellcheck) is installed. CI installs both, so there a missing one
+ * throws; elsewhere its checks are skipped, with a warning.
+ */
+export function lintToolInstalled(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`${tool} is required in CI but is not installed`);
+    console.warn(`skipping ${tool} checks: ${tool} is not installed (CI installs it)`);
+    return false;
+  }
 }
 
 /** yamllint's findings (parsable format) on `files`, with this folder's config; '' when none. */

@@ -2,27 +2,16 @@
  * shellcheck and yamllint over this folder. CI installs both; on a machine without them the tests
  * are skipped with a message (and fail when CI is set, so CI can never skip them silently).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MANIFESTS_DIR } from '../src/layout';
-import { yamllintFindings } from '../src/verify';
+import { lintToolInstalled, yamllintFindings } from '../src/verify';
 
 const run = promisify(execFile);
-
-function available(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`${tool} is required in CI but is not installed`);
-    console.warn(`skipping ${tool} checks: ${tool} is not installed (CI installs it)`);
-    return false;
-  }
-}
 
 function filesEndingWith(...suffixes: string[]): string[] {
   return readdirSync(MANIFESTS_DIR, { withFileTypes: true, recursive: true })
@@ -49,7 +38,7 @@ async function lint(tool: string, args: string[]): Promise<string> {
   }
 }
 
-describe.runIf(available('shellcheck'))('shellcheck', () => {
+describe.runIf(lintToolInstalled('shellcheck'))('shellcheck', () => {
   const scripts = filesEndingWith('.sh');
 
   it('passes on every shell script', async () => {
@@ -67,7 +56,7 @@ describe.runIf(available('shellcheck'))('shellcheck', () => {
   });
 });
 
-describe.runIf(available('yamllint'))('yamllint', () => {
+describe.runIf(lintToolInstalled('yamllint'))('yamllint', () => {
   it('passes on every YAML file with the folder config', async () => {
     const files = filesEndingWith('.yaml', '.yml');
     expect(files.length).toBeGreaterThan(50);
