@@ -1,8 +1,9 @@
 /**
  * OTLP/HTTP JSON for finished spans, written straight to bytes: the same `ExportTraceServiceRequest`
  * the OTel JSON serializer (`@opentelemetry/otlp-transformer`) produces — hex ids, nanosecond times as
- * decimal strings, the same fields (test/telemetry-local.test.ts compares the two) — without its
- * intermediate objects. A span is encoded as it ends (`addEncodedSpan`), into a buffer outside the
+ * decimal strings, the same fields, except that a span's zero counts and empty event and link lists are
+ * left out, which proto3 JSON reads as the same message (test/telemetry-local.test.ts compares the
+ * two) — without its intermediate objects. A span is encoded as it ends (`addEncodedSpan`), into a buffer outside the
  * JavaScript heap, so a batch waiting for export holds nothing of the span's object graph, and
  * encoding leaves next to no garbage: plain ASCII is copied byte by byte, and any string that needs
  * escaping (or is not ASCII) goes through JSON.stringify, so every value yields valid JSON.
@@ -212,28 +213,43 @@ class JsonBytes {
     this.nanos(span.endTime);
     this.raw(',"attributes":');
     this.keyValues(span.attributes);
-    this.raw(',"droppedAttributesCount":');
-    this.number(span.droppedAttributesCount);
-    this.raw(',"events":[');
-    for (let i = 0; i < span.events.length; i++) {
-      if (i > 0) this.raw(',');
-      this.event(span.events[i] as TimedEvent);
+    // Zero counts and empty lists are left out, as proto3 JSON allows (a field at its default is
+    // absent): most spans have no events, links or dropped anything, and every byte is parsed again.
+    if (span.droppedAttributesCount !== 0) {
+      this.raw(',"droppedAttributesCount":');
+      this.number(span.droppedAttributesCount);
     }
-    this.raw('],"droppedEventsCount":');
-    this.number(span.droppedEventsCount);
+    if (span.events.length > 0) {
+      this.raw(',"events":[');
+      for (let i = 0; i < span.events.length; i++) {
+        if (i > 0) this.raw(',');
+        this.event(span.events[i] as TimedEvent);
+      }
+      this.raw(']');
+    }
+    if (span.droppedEventsCount !== 0) {
+      this.raw(',"droppedEventsCount":');
+      this.number(span.droppedEventsCount);
+    }
     this.raw(',"status":{"code":');
     this.number(span.status.code);
     if (span.status.message !== undefined) {
       this.raw(',"message":');
       this.string(span.status.message);
     }
-    this.raw('},"links":[');
-    for (let i = 0; i < span.links.length; i++) {
-      if (i > 0) this.raw(',');
-      this.link(span.links[i] as Link);
+    this.raw('}');
+    if (span.links.length > 0) {
+      this.raw(',"links":[');
+      for (let i = 0; i < span.links.length; i++) {
+        if (i > 0) this.raw(',');
+        this.link(span.links[i] as Link);
+      }
+      this.raw(']');
     }
-    this.raw('],"droppedLinksCount":');
-    this.number(span.droppedLinksCount);
+    if (span.droppedLinksCount !== 0) {
+      this.raw(',"droppedLinksCount":');
+      this.number(span.droppedLinksCount);
+    }
     this.raw(',"flags":');
     this.number(flags(context.traceFlags, parent?.isRemote));
     this.raw('}');

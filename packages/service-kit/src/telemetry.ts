@@ -4,6 +4,7 @@ import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
 import { LOCAL_TRACES_URL_VARIABLE } from './local-traces';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
+import { PooledIdGenerator } from './telemetry-ids';
 
 export interface TelemetryOptions {
   /**
@@ -63,6 +64,7 @@ export function startTelemetry(opts: TelemetryOptions): boolean {
     .merge(detectResources({ detectors: [processDetector, hostDetector, envDetector] }));
   const provider = new NodeTracerProvider({
     resource,
+    idGenerator: new PooledIdGenerator(),
     spanProcessors: [
       new CanarySpanProcessor(track),
       ...exportingProcessors(opts.env.OTEL_TRACES_EXPORTER, warn),

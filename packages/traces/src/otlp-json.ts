@@ -40,8 +40,20 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** Text from the wire, safe to show in a page or a terminal: no control characters, bounded. */
 export function cleanText(value: string, max: number = LIMITS.textLength): string {
-  const clean = value.replace(CONTROL_CHARACTERS, ' ');
+  const clean = hasControlCharacter(value) ? value.replace(CONTROL_CHARACTERS, ' ') : value;
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * Whether `value` holds a character CONTROL_CHARACTERS matches. Almost no text from a service has one:
+ * a scan that allocates nothing, where the global regex ran for every string of every span.
+ */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
 }
 
 type Json = Record<string, unknown>;
@@ -106,12 +118,23 @@ function enumIndex(value: unknown, names: readonly string[], prefix: RegExp): nu
   return undefined;
 }
 
+/**
+ * A trace or span id (`pattern`: so many lowercase hex digits), lowercased, or undefined when it is not
+ * one or is all zeros (invalid in W3C trace context). Exporters send lowercase: that case is one
+ * regex test and a scan for a non-zero digit, with no copy.
+ */
 function hexId(value: unknown, pattern: RegExp): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const id = value.toLowerCase();
-  return pattern.test(id) && !/^0+$/.test(id) ? id : undefined;
+  let id = value;
+  if (!pattern.test(id)) {
+    id = value.toLowerCase();
+    if (!pattern.test(id)) return undefined;
+  }
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) !== 0x30) return id;
+  return undefined;
 }
 
+/** What every span of one resource is named by, cleaned once per resource (not once per span). */
 interface Resource {
   service: string;
   version: string | null;
@@ -121,9 +144,10 @@ interface Resource {
 function resourceOf(value: unknown): Resource {
   const attributes = attributeMap(isObject(value) ? value.attributes : undefined);
   const named = (key: string) => (typeof attributes[key] === 'string' ? (attributes[key] as string) : null);
+  const version = named('service.version');
   return {
-    service: named('service.name') ?? 'unknown_service',
-    version: named('service.version'),
+    service: cleanText(named('service.name') ?? 'unknown_service', LIMITS.nameLength),
+    version: version === null ? null : cleanText(version, LIMITS.nameLength),
     track: named(CANARY_TRACK_ATTRIBUTE),
   };
 }
@@ -151,27 +175,28 @@ function decodeSpan(value: unknown, resource: Resource): TraceSpan | string {
   if (statusCode === undefined) return 'status.code is not a StatusCode';
   const attributes = attributeMap(value.attributes);
   const spanTrack = attributes[CANARY_TRACK_ATTRIBUTE];
-  const events: SpanEvent[] = list(value.events)
-    .slice(0, LIMITS.events)
-    .flatMap((event) => {
-      if (!isObject(event) || typeof event.name !== 'string') return [];
-      const at = nanos(event.timeUnixNano);
-      return [
-        {
-          name: cleanText(event.name, LIMITS.nameLength),
-          offsetMs: at === undefined ? 0 : Number(at - start) / 1e6,
-          attributes: attributeMap(event.attributes),
-        },
-      ];
-    });
+  const rawEvents = list(value.events);
+  const events: SpanEvent[] = (
+    rawEvents.length === 0 ? rawEvents : rawEvents.slice(0, LIMITS.events)
+  ).flatMap((event) => {
+    if (!isObject(event) || typeof event.name !== 'string') return [];
+    const at = nanos(event.timeUnixNano);
+    return [
+      {
+        name: cleanText(event.name, LIMITS.nameLength),
+        offsetMs: at === undefined ? 0 : Number(at - start) / 1e6,
+        attributes: attributeMap(event.attributes),
+      },
+    ];
+  });
   return {
     traceId,
     spanId,
     parentSpanId,
     name: cleanText(typeof value.name === 'string' ? value.name : '', LIMITS.nameLength),
     kind: SPAN_KIND_NAMES[kind] as SpanKindName,
-    service: cleanText(resource.service, LIMITS.nameLength),
-    version: resource.version === null ? null : cleanText(resource.version, LIMITS.nameLength),
+    service: resource.service,
+    version: resource.version,
     track: typeof spanTrack === 'string' ? spanTrack : resource.track,
     startUnixNano: start.toString(),
     durationMs: Number(end - start) / 1e6,

@@ -174,6 +174,37 @@ describe('trace receiver', () => {
     expect(local.store.get(hex(9, 32))?.spans).toHaveLength(1);
   });
 
+  it('reads ids in either case as lowercase, refuses all-zero and wrong-length ones, and takes spans without default fields', async () => {
+    const local = await receiver();
+    const upper = hex(0xabc, 32).toUpperCase();
+    const response = await post(
+      local.url,
+      JSON.stringify(
+        otlpBody([
+          // No events, links or dropped counts: proto3 JSON leaves fields at their default out.
+          rawSpan(upper, hex(0xdef, 16).toUpperCase(), { parentSpanId: hex(0x1f, 16).toUpperCase() }),
+          rawSpan('0'.repeat(32), hex(1, 16)),
+          rawSpan(hex(2, 32), '0'.repeat(16)),
+          rawSpan(hex(3, 31), hex(3, 16)),
+          rawSpan(hex(4, 32), hex(4, 16), { parentSpanId: '0'.repeat(16) }),
+        ]),
+      ),
+    );
+    expect(await response.json()).toEqual({
+      partialSuccess: { rejectedSpans: '4', errorMessage: '4 span(s) refused: traceId is not 32 hex digits' },
+    });
+    expect(local.store.get(upper.toLowerCase())?.spans).toEqual([
+      expect.objectContaining({
+        traceId: upper.toLowerCase(),
+        spanId: hex(0xdef, 16),
+        parentSpanId: hex(0x1f, 16),
+        attributes: {},
+        events: [],
+      }),
+    ]);
+    expect(local.store.size).toBe(1);
+  });
+
   it('reads gzip exports and strips control characters from what it keeps', async () => {
     const local = await receiver();
     const body = otlpBody(
