@@ -185,6 +185,23 @@ class JsonBytes {
     this.raw('}');
   }
 
+  /** `,"<name>":<count>`, unless the count is 0. */
+  #nonZero(name: string, count: number): void {
+    if (count === 0) return;
+    this.raw(`,"${name}":`);
+    this.number(count);
+  }
+
+  /** `,"<name>":[…]`, each item written by `write`. */
+  #list<T>(name: string, items: readonly T[], write: (this: JsonBytes, item: T) => void): void {
+    this.raw(`,"${name}":[`);
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) this.raw(',');
+      write.call(this, items[i] as T);
+    }
+    this.raw(']');
+  }
+
   /** One finished span as an OTLP JSON `Span` object. */
   span(span: ReadableSpan): void {
     const context = span.spanContext();
@@ -215,22 +232,9 @@ class JsonBytes {
     this.keyValues(span.attributes);
     // Zero counts and empty lists are left out, as proto3 JSON allows (a field at its default is
     // absent): most spans have no events, links or dropped anything, and every byte is parsed again.
-    if (span.droppedAttributesCount !== 0) {
-      this.raw(',"droppedAttributesCount":');
-      this.number(span.droppedAttributesCount);
-    }
-    if (span.events.length > 0) {
-      this.raw(',"events":[');
-      for (let i = 0; i < span.events.length; i++) {
-        if (i > 0) this.raw(',');
-        this.event(span.events[i] as TimedEvent);
-      }
-      this.raw(']');
-    }
-    if (span.droppedEventsCount !== 0) {
-      this.raw(',"droppedEventsCount":');
-      this.number(span.droppedEventsCount);
-    }
+    this.#nonZero('droppedAttributesCount', span.droppedAttributesCount);
+    if (span.events.length > 0) this.#list('events', span.events, this.event);
+    this.#nonZero('droppedEventsCount', span.droppedEventsCount);
     this.raw(',"status":{"code":');
     this.number(span.status.code);
     if (span.status.message !== undefined) {
@@ -238,18 +242,8 @@ class JsonBytes {
       this.string(span.status.message);
     }
     this.raw('}');
-    if (span.links.length > 0) {
-      this.raw(',"links":[');
-      for (let i = 0; i < span.links.length; i++) {
-        if (i > 0) this.raw(',');
-        this.link(span.links[i] as Link);
-      }
-      this.raw(']');
-    }
-    if (span.droppedLinksCount !== 0) {
-      this.raw(',"droppedLinksCount":');
-      this.number(span.droppedLinksCount);
-    }
+    if (span.links.length > 0) this.#list('links', span.links, this.link);
+    this.#nonZero('droppedLinksCount', span.droppedLinksCount);
     this.raw(',"flags":');
     this.number(flags(context.traceFlags, parent?.isRemote));
     this.raw('}');
