@@ -17,12 +17,13 @@ import { median, round } from './lib/stats';
  * Many short rounds rather than a few long ones: on a 2-core machine a round's ratio moves with
  * whatever else the machine does for a second or two (in one quiet run `/healthz` went 0.94, 0.61,
  * 0.76 over three rounds), and the median of seven same-round ratios shrugs off three bad rounds
- * where the median of three shrugs off one. 19 variants × (2 s + 7 × 1.5 s) ≈ 4 min of load.
+ * where the median of three shrugs off one. 19 variants × (1.5 s + 7 × 1.5 s) ≈ 3.8 min of load; with
+ * start-up and each run's own overhead the whole `npm run bench` takes about 5 min on a quiet machine.
  */
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
 const SECONDS = positiveNumber(process.env.BENCH_SECONDS, 1.5);
 /** Per variant, before its scenario's first round (JIT, connections, V8 growing its young generation). */
-const WARMUP_SECONDS = positiveNumber(process.env.BENCH_WARMUP_SECONDS, 2);
+const WARMUP_SECONDS = positiveNumber(process.env.BENCH_WARMUP_SECONDS, 1.5);
 const HTTP_CONNECTIONS = 16;
 const GRPC_CONCURRENCY = 16;
 const SDK_CONCURRENCY = 10;

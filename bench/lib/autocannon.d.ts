@@ -9,6 +9,8 @@ declare module 'autocannon' {
     connections?: number;
     /** Seconds. */
     duration?: number;
+    /** Ms between its samples; a run ends at the first sample after `duration` (default 1000). */
+    sampleInt?: number;
   }
   interface Result {
     errors: number;
