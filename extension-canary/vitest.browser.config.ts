@@ -3,6 +3,4 @@ import { browserTestConfig } from '../vitest.shared';
 // Real Chromium with the built extension (built once by the global setup).
 export default browserTestConfig({
   globalSetup: ['test/browser/global-setup.ts'],
-  testTimeout: 60_000,
-  hookTimeout: 60_000,
 });

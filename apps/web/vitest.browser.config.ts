@@ -1,4 +1,5 @@
 import { browserTestConfig } from '../../vitest.shared';
 
-// Real Chromium against the real local stack (the stack takes a while to start on a loaded machine).
-export default browserTestConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
+// Real Chromium against the real local stack, with the shared 20 s bounds: the suite's set-up is
+// steps of their own (build the UI, serve it and start the stack, launch Chromium; test/browser-helper.ts).
+export default browserTestConfig();

@@ -61,7 +61,7 @@ describe('expiry and restarts', () => {
     expect(await canaryOnPage()).toBe('5');
 
     await expect
-      .poll(() => popup.locator('#status').getAttribute('data-state'), { timeout: 30_000 })
+      .poll(() => popup.locator('#status').getAttribute('data-state'), { timeout: 15_000 })
       .toBe('expired');
     expect(await popup.locator('#status').textContent()).toContain('expired at');
     expect(await badgeText(browser)).toBe('');

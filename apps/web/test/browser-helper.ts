@@ -43,9 +43,13 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
   const contexts: BrowserContext[] = [];
   const urls = { web: '', api: '' };
 
+  // Three steps, each within the shared hook timeout: the build, then its server and the stack, then Chromium.
   beforeAll(async () => {
     outDir = await mkdtemp(path.join(tmpdir(), 'pr-canary-web-'));
     await build({ root: WEB_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  });
+
+  beforeAll(async () => {
     server = await preview({
       root: WEB_ROOT,
       logLevel: 'warn',
@@ -54,7 +58,7 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
     });
     urls.web = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
     if (withStack) {
-      stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 90_000 });
+      stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 15_000 });
       urls.api = stack.urls.api;
       await options.onStackStarted?.(stack);
       // The deploy-time config mechanism, exactly as a cluster would mount it.
@@ -63,6 +67,9 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
         JSON.stringify({ apiUrl: urls.api, tracesUrl: stack.urls.traces }),
       );
     }
+  });
+
+  beforeAll(async () => {
     browser = await launchChromium();
   });
 
