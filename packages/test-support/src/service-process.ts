@@ -42,7 +42,8 @@ const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as cons
 const NODE_FLAGS = ['--expose-gc'] as const;
 const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 
-const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+/** Inside the shared 20 s test and hook timeouts, so a start that never comes fails with its own message. */
+const DEFAULT_WAIT_TIMEOUT_MS = 15_000;
 
 interface OutputLine {
   stream: OutputStream;
