@@ -50,10 +50,12 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
   });
 
   beforeAll(async () => {
+    const built = outDir;
+    if (!built) throw new Error('the UI was not built (see the step before)');
     server = await preview({
       root: WEB_ROOT,
       logLevel: 'warn',
-      build: { outDir },
+      build: { outDir: built },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
     });
     urls.web = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
@@ -63,7 +65,7 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
       await options.onStackStarted?.(stack);
       // The deploy-time config mechanism, exactly as a cluster would mount it.
       await writeFile(
-        path.join(outDir, 'config.json'),
+        path.join(built, 'config.json'),
         JSON.stringify({ apiUrl: urls.api, tracesUrl: stack.urls.traces }),
       );
     }
