@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { type OtlpReceiver, startOtlpReceiver, waitUntil } from '@pr-canary/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalExportProcessor } from '../src/telemetry-local';
+import { exportWaitMs, LocalExportProcessor } from '../src/telemetry-local';
 import { addEncodedSpan, type EncodedSpans, encodeExportRequest } from '../src/telemetry-otlp-json';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -228,6 +228,16 @@ describe('LocalExportProcessor', () => {
     const started = performance.now();
     await processor.shutdown();
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('sends a lone span after the short delay, and under load at most once per interval', () => {
+    // After a quiet spell (or before any export): the short delay only.
+    expect(exportWaitMs(50, 500, Number.POSITIVE_INFINITY)).toBe(50);
+    expect(exportWaitMs(50, 500, 2_000)).toBe(50);
+    expect(exportWaitMs(50, 500, 450)).toBe(50);
+    // Soon after an export: until the interval since it started is over.
+    expect(exportWaitMs(50, 500, 100)).toBe(400);
+    expect(exportWaitMs(50, 500, 0)).toBe(500);
   });
 
   it('shuts down at once when no receiver listens', async () => {
