@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
 
 const TRACE_ID_HEX = 32;
@@ -21,9 +20,12 @@ export class PooledIdGenerator implements IdGenerator {
   #hex = '';
   #at = 0;
 
-  /** `fill` writes the random bytes (tests pass a predictable one). */
-  constructor(fill: (bytes: Buffer) => void = randomFillSync) {
-    this.#fill = fill;
+  /**
+   * `fill` writes the random bytes (tests pass a predictable one). `node:crypto` is loaded here, not
+   * when the module is: register loads this module with tracing off too.
+   */
+  constructor(fill?: (bytes: Buffer) => void) {
+    this.#fill = fill ?? (require('node:crypto') as typeof import('node:crypto')).randomFillSync;
   }
 
   generateTraceId(): string {
