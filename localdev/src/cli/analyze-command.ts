@@ -1,10 +1,12 @@
 /** `pr-canary analyze` and `pr-canary fault`: the verdict on a PR, and faults to make one fail on purpose. */
-import { writeFile } from 'node:fs/promises';
+import { access, constants, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   exitCodeFor,
   judge,
   observeCluster,
+  type PrometheusQuery,
   prometheusHttp,
   renderMarkdown,
   renderText,
@@ -99,6 +101,9 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
     thresholds.maxP50IncreaseMs = decimal(values['max-p50-increase'], '--max-p50-increase', 0, 60_000);
   if (values['max-p99-increase'] !== undefined)
     thresholds.maxP99IncreaseMs = decimal(values['max-p99-increase'], '--max-p99-increase', 0, 60_000);
+  // Checked before the load: a typo in a path must not cost a whole analysis (nor end it with a stack trace).
+  if (values.json !== '-') await checkWritable(values.json, '--json');
+  await checkWritable(values.markdown, '--markdown');
   let verdict: Verdict;
   if (values.prometheus !== undefined) {
     const canaries = new Set(
@@ -108,7 +113,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
         .map(pathService),
     );
     const hops = await observeCluster({
-      query: prometheusHttp(httpUrl(values.prometheus, '--prometheus')),
+      query: prometheusQuery(httpUrl(values.prometheus, '--prometheus')),
       pr,
       window: values.window,
       services: PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) })),
@@ -123,6 +128,15 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
       control,
       '/instances',
     );
+    const track = `pr-${pr}`;
+    if (!instances.some((i) => i.track === track)) {
+      const prs = [...new Set(instances.map((i) => i.track).filter((t) => t !== 'stable'))];
+      throw new CliUsageError(
+        `this stack runs no canary of PR ${pr}, so there is nothing to compare with stable (its canaries: ${
+          prs.length > 0 ? prs.join(', ') : 'none'
+        })`,
+      );
+    }
     verdict = await analyzeLocal({
       url: apiUrl,
       pr,
@@ -140,9 +154,10 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
   if (values.json === '-') out.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
   else {
     out.stdout(renderText(verdict));
-    if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(verdict, null, 2)}\n`);
+    if (values.json !== undefined)
+      await writeOut(values.json, '--json', `${JSON.stringify(verdict, null, 2)}\n`);
   }
-  if (values.markdown !== undefined) await writeFile(values.markdown, renderMarkdown(verdict));
+  if (values.markdown !== undefined) await writeOut(values.markdown, '--markdown', renderMarkdown(verdict));
   return exitCodeFor(verdict.outcome);
 }
 
@@ -201,6 +216,66 @@ async function controlGet<T>(control: string, path: string): Promise<T> {
   });
   if (!response.ok) throw new AnalyzeError(`the stack's control endpoint answered HTTP ${response.status}`);
   return (await response.json()) as T;
+}
+
+/** Refuses a --json/--markdown FILE that cannot be written: a directory, a missing or read-only folder. */
+async function checkWritable(file: string | undefined, flag: string): Promise<void> {
+  if (file === undefined) return;
+  const target = resolve(file);
+  try {
+    const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (existing?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    await access(existing ? target : dirname(target), constants.W_OK);
+  } catch (error) {
+    throw new CliUsageError(`${flag}: cannot write ${JSON.stringify(file)} (${fsReason(error)})`);
+  }
+}
+
+async function writeOut(file: string, flag: string, text: string): Promise<void> {
+  await writeFile(file, text).catch((error: unknown) => {
+    throw new AnalyzeError(`${flag}: could not write ${JSON.stringify(file)} (${fsReason(error)})`);
+  });
+}
+
+function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such folder';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'not writable';
+  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
+  return code ?? 'unknown error';
+}
+
+/**
+ * Prometheus' HTTP API at `base`, with its failures said in a sentence: nothing answering (or not
+ * within 30 s), and an answer that is not a successful query result (not Prometheus, or a refusal).
+ */
+function prometheusQuery(base: string): PrometheusQuery {
+  const query = prometheusHttp(base, (input, init) =>
+    fetch(input, { ...init, signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      const why =
+        (error as Error).name === 'TimeoutError' ? 'no answer within 30 s' : String(cause ?? 'unreachable');
+      throw new AnalyzeError(`no Prometheus answers at ${base} (${why}); --prometheus points elsewhere?`);
+    }),
+  );
+  return async (text) => {
+    const answer = await query(text);
+    if (answer.status !== 'success' || answer.data?.resultType !== 'vector') {
+      const why = typeof answer.error === 'string' ? printable(answer.error) : 'not a query result';
+      throw new AnalyzeError(`${base} did not answer a Prometheus query: ${why}`);
+    }
+    return answer;
+  };
+}
+
+/** Someone else's text, safe for a terminal: printable ASCII only, at most 200 characters. */
+function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 
 function decimal(value: string, flag: string, min: number, max: number): number {

@@ -1,0 +1,132 @@
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type ControlInstance, startControlServer } from '../../src/stack/control-server';
+import { runCanaryCli, runCanaryInProcess } from '../helper';
+
+/** A real HTTP server answering every request with `status` and `body`. */
+async function startServer(status: number, body: string): Promise<string> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'analyze-cli-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const instance = (service: string, track: string): ControlInstance => ({
+  service,
+  track,
+  version: '1',
+  state: 'running',
+  port: null,
+  metricsPort: null,
+});
+
+/** The stack's real control endpoint, listing stable and PR 42's instances. */
+async function control(): Promise<string> {
+  const instances = [
+    instance('api-service', 'stable'),
+    instance('store-service', 'stable'),
+    instance('store-service', 'pr-42'),
+  ];
+  const server = await startControlServer({
+    host: '127.0.0.1',
+    port: 0,
+    corsOrigins: () => [],
+    target: {
+      apiUrl: () => 'http://127.0.0.1:1',
+      instances: () => instances,
+      setFaults: async () => 'none',
+    },
+  });
+  onTestFinished(() => server.close());
+  return server.url;
+}
+
+describe('pr-canary analyze: bad arguments and absent peers get a sentence, never a stack trace', () => {
+  it('refuses a --json or --markdown file it cannot write before any load, through the real bin', async () => {
+    const dir = await tempDir();
+    const readOnly = path.join(dir, 'ro');
+    await import('node:fs/promises').then((fs) => fs.mkdir(readOnly));
+    await chmod(readOnly, 0o500);
+    const cases: [string, string, RegExp][] = [
+      ['--json', path.join(dir, 'missing', 'v.json'), /no such folder/],
+      ['--markdown', dir, /it is a folder/],
+    ];
+    // root may write anywhere: the read-only folder only counts when this test does not run as root.
+    if (process.getuid?.() !== 0) cases.push(['--json', path.join(readOnly, 'v.json'), /not writable/]);
+    for (const [flag, file, reason] of cases) {
+      // No control endpoint at this port: the check must come first, or the error would be that one.
+      const run = await runCanaryCli([
+        'analyze',
+        '--pr',
+        '42',
+        flag,
+        file,
+        '--control',
+        'http://127.0.0.1:1',
+      ]);
+      expect(run.stderr).toMatch(
+        new RegExp(`^pr-canary: ${flag}: cannot write ".*" \\(${reason.source}\\)\\n$`),
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.code).toBe(2);
+    }
+    expect(await readdir(dir)).toEqual(['ro']);
+  });
+
+  it('says that nothing answers at --prometheus, and that a server there is not Prometheus', async () => {
+    const port = await closedPort();
+    const args = (url: string) => ['analyze', '--pr', '42', '--prometheus', url, '--canaries', 'store'];
+    const refused = await runCanaryInProcess(args(`http://127.0.0.1:${port}`));
+    expect(refused.stderr).toBe(
+      `pr-canary: no Prometheus answers at http://127.0.0.1:${port} (ECONNREFUSED); --prometheus points elsewhere?\n`,
+    );
+    expect(refused.code).toBe(1);
+
+    const notPrometheus = await startServer(404, '{"code":"ROUTE_NOT_FOUND"}');
+    const wrong = await runCanaryInProcess(args(notPrometheus));
+    expect(wrong.stderr).toBe(`pr-canary: ${notPrometheus} did not answer a Prometheus query: HTTP 404\n`);
+    expect(wrong.code).toBe(1);
+
+    // Prometheus' own refusal is passed on, cleaned of anything that could drive a terminal.
+    const refusing = await startServer(
+      400,
+      JSON.stringify({ status: 'error', error: 'parse error\u001b[2J\nat char 3' }),
+    );
+    const refusal = await runCanaryInProcess(args(refusing));
+    expect(refusal.stderr).toBe(
+      `pr-canary: ${refusing} did not answer a Prometheus query: parse error?[2J?at char 3\n`,
+    );
+    expect(refusal.code).toBe(1);
+  });
+
+  it('refuses to judge a PR the local stack runs no canary of, naming the ones it runs', async () => {
+    const url = await control();
+    const run = await runCanaryInProcess(['analyze', '--pr', '99', '--control', url]);
+    expect(run.stderr).toBe(
+      'pr-canary: this stack runs no canary of PR 99, so there is nothing to compare with stable (its canaries: pr-42)\n',
+    );
+    expect(run.code).toBe(2);
+  });
+});
