@@ -143,6 +143,21 @@ export async function startHttpBackend(track: Track): Promise<{ port: number; st
   return { port: (server.address() as AddressInfo).port, stop };
 }
 
+/** A real HTTP server answering every request with `status` and the JSON body `bodyFor` returns (a string as is). */
+export async function startJsonServer(
+  bodyFor: (req: http.IncomingMessage) => unknown,
+  status = 200,
+): Promise<string> {
+  const server = http.createServer((req, res) => {
+    const body = bodyFor(req);
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 export function localAddress(port: number) {
   return { host: '127.0.0.1', port };
 }

@@ -1,22 +1,11 @@
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type ControlInstance, startControlServer } from '../../src/stack/control-server';
-import { runCanaryCli, runCanaryInProcess } from '../helper';
-
-/** A real HTTP server answering every request with `status` and `body`. */
-async function startServer(status: number, body: string): Promise<string> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { runCanaryCli, runCanaryInProcess, startJsonServer } from '../helper';
 
 /** A port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -67,7 +56,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
   it('refuses a --json or --markdown file it cannot write before any load, through the real bin', async () => {
     const dir = await tempDir();
     const readOnly = path.join(dir, 'ro');
-    await import('node:fs/promises').then((fs) => fs.mkdir(readOnly));
+    await mkdir(readOnly);
     await chmod(readOnly, 0o500);
     const cases: [string, string, RegExp][] = [
       ['--json', path.join(dir, 'missing', 'v.json'), /no such folder/],
@@ -104,15 +93,15 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     );
     expect(refused.code).toBe(1);
 
-    const notPrometheus = await startServer(404, '{"code":"ROUTE_NOT_FOUND"}');
+    const notPrometheus = await startJsonServer(() => ({ code: 'ROUTE_NOT_FOUND' }), 404);
     const wrong = await runCanaryInProcess(args(notPrometheus));
     expect(wrong.stderr).toBe(`pr-canary: ${notPrometheus} did not answer a Prometheus query: HTTP 404\n`);
     expect(wrong.code).toBe(1);
 
     // Prometheus' own refusal is passed on, cleaned of anything that could drive a terminal.
-    const refusing = await startServer(
+    const refusing = await startJsonServer(
+      () => ({ status: 'error', error: 'parse error\u001b[2J\nat char 3' }),
       400,
-      JSON.stringify({ status: 'error', error: 'parse error\u001b[2J\nat char 3' }),
     );
     const refusal = await runCanaryInProcess(args(refusing));
     expect(refusal.stderr).toBe(

@@ -1,19 +1,6 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
-import { probeArgs, runCanaryCli, runCanaryInProcess, startTestHttpRouter } from '../helper';
-
-/** A real HTTP server answering every request with the JSON body `bodyFor` returns. */
-async function startJsonServer(bodyFor: (req: http.IncomingMessage) => unknown): Promise<string> {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(bodyFor(req)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { probeArgs, runCanaryCli, runCanaryInProcess, startJsonServer, startTestHttpRouter } from '../helper';
 
 /** Shaped like api-service's GET /api/route: api on stable, store on the key's canary. */
 function startRouteServer(): Promise<string> {
