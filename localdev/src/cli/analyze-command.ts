@@ -53,7 +53,7 @@ Sets the faults of one instance of the running local stack (npm start), e.g.
   pr-canary fault 42:store:error-rate=0.2            every fifth call of PR 42's store fails (UNAVAILABLE)
   pr-canary fault 42:store:latency=100ms             every call of PR 42's store takes 100 ms longer
   pr-canary fault 42:store:fail=GetItem              GetItem always fails
-  pr-canary fault 42:api:fail=GET /api/items/:id     that route always answers 503
+  pr-canary fault '42:api:fail=GET /api/items/:id'   that route always answers 503 (quoted: a space)
   pr-canary fault 42:store:none                      back to normal
 
 Spec: error-rate=F, error-code=CODE, latency=D, latency-rate=F, fail=NAME (comma-separated). The same

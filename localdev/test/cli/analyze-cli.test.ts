@@ -1,9 +1,12 @@
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { FAULT_HELP } from '../../src/cli/analyze-command';
 import { type ControlInstance, startControlServer } from '../../src/stack/control-server';
 import { runCanaryCli, runCanaryInProcess, startJsonServer } from '../helper';
 
@@ -117,5 +120,31 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       'pr-canary: this stack runs no canary of PR 99, so there is nothing to compare with stable (its canaries: pr-42)\n',
     );
     expect(run.code).toBe(2);
+  });
+});
+
+/** The arguments `sh` makes of one command line (quotes, and a trailing # comment, as a shell does). */
+function shellWords(line: string): string[] {
+  const out = execFileSync('sh', ['-c', `set -- ${line}\nprintf '%s\\0' "$@"`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+describe('the documented `pr-canary fault` lines work when pasted into a shell', () => {
+  it('every one, in the READMEs and in fault --help, is one fault the parser accepts', async () => {
+    const docs = await Promise.all(
+      ['../README.md', '../../README.md'].map((file) =>
+        readFile(path.resolve(__dirname, '..', file), 'utf8'),
+      ),
+    );
+    const lines = [...docs, FAULT_HELP]
+      .flatMap((text) => text.split('\n'))
+      .map((line) => line.trim())
+      .filter((line) => /^(npx )?pr-canary fault [^-]/.test(line));
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    for (const line of lines) {
+      const words = shellWords(line.replace(/^npx /, '').replace(/ {2,}.*$/, ''));
+      expect(words.length, line).toBe(3);
+      expect(() => parseFaultTarget(words[2] as string), line).not.toThrow();
+    }
   });
 });
