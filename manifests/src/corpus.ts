@@ -24,6 +24,7 @@ import {
   nodeServices,
   prApplicationSetName,
   readBaseFacts,
+  type ServiceEntry,
   type ServiceFacts,
 } from './services';
 
@@ -89,7 +90,8 @@ function stableGeneratorParams(appSet: KubeObject): TemplateParams[] {
   return (appSet.spec.generators as Generator[]).flatMap(expand);
 }
 
-async function renderStableApps(argo: readonly KubeObject[]): Promise<StableApp[]> {
+/** The Applications that are not per PR (plain, and the production ApplicationSet's), each built. */
+export async function renderStableApps(argo: readonly KubeObject[]): Promise<StableApp[]> {
   const apps: Application[] = [
     ...argo.filter((o) => o.kind === 'Application').map((o) => o as unknown as Application),
     ...argo
@@ -138,9 +140,14 @@ export function applicationSet(argo: readonly KubeObject[], name: string): KubeO
   return found;
 }
 
-async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQUESTS): Promise<PrApp[]> {
+/** The Application each PR ApplicationSet renders for each sample pull request, built (`services`: whose). */
+export async function renderPrApps(
+  argo: readonly KubeObject[],
+  services: readonly ServiceEntry[] = canaryServices(),
+  pulls = SAMPLE_PULL_REQUESTS,
+): Promise<PrApp[]> {
   const jobs = pulls.flatMap((pr) =>
-    canaryServices().map(async (service) => {
+    services.map(async (service) => {
       const kind = service.name;
       const params = { ...pullRequestParams(pr), ...(await deployRecordParams(pr, kind)) };
       const app = renderApplication(applicationSet(argo, prApplicationSetName(service)), params);
@@ -150,19 +157,30 @@ async function renderPrApps(argo: readonly KubeObject[], pulls = SAMPLE_PULL_REQ
   return Promise.all(jobs);
 }
 
+/** The overlay of one environment, built. */
+export const renderOverlay = (env: Environment): Promise<KubeObject[]> => kustomizeBuild(overlayDir(env));
+
+/** A Corpus of its rendered parts (plus config.yaml and the services' facts, read here). */
+export function corpusOf(parts: Pick<Corpus, 'overlays' | 'argo' | 'prApps' | 'stableApps'>): Corpus {
+  return {
+    config: loadRepoConfig(),
+    ...parts,
+    facts: Object.fromEntries(nodeServices().map((service) => [service.name, readBaseFacts(service)])),
+  };
+}
+
+/** Every part at once (the parts are exported for callers that render them a step at a time). */
 export async function loadCorpus(): Promise<Corpus> {
   const argo = loadArgoObjects();
   const [overlays, prApps, stableApps] = await Promise.all([
-    Promise.all(ENVIRONMENTS.map(async (env) => [env, await kustomizeBuild(overlayDir(env))] as const)),
+    Promise.all(ENVIRONMENTS.map(async (env) => [env, await renderOverlay(env)] as const)),
     renderPrApps(argo),
     renderStableApps(argo),
   ]);
-  return {
-    config: loadRepoConfig(),
+  return corpusOf({
     overlays: Object.fromEntries(overlays) as Record<Environment, KubeObject[]>,
     argo,
     prApps,
     stableApps,
-    facts: Object.fromEntries(nodeServices().map((service) => [service.name, readBaseFacts(service)])),
-  };
+  });
 }

@@ -21,31 +21,43 @@ import { schemaErrors } from './schemas';
 
 export { CHECKS } from './checks';
 export { loadCheckContext } from './context';
-export { loadCorpus, SAMPLE_PULL_REQUESTS } from './corpus';
+export {
+  corpusOf,
+  loadCorpus,
+  renderOverlay,
+  renderPrApps,
+  renderStableApps,
+  SAMPLE_PULL_REQUESTS,
+} from './corpus';
 export { indexCrds } from './crd-validation';
 export { loadCrdVersions } from './crds';
 export { kustomizeBuild } from './kustomize';
 export { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from './layout';
 export { unmatchedPatches } from './patch-targets';
+export { canaryServices } from './services';
 
 /** Placeholders of the shared templates, and the build-time (local-config) objects that fill them. */
 export const TEMPLATE_LEFTOVERS =
   /\b(SERVICE|SHORT|IMAGE|PROTOCOL|GRPC_SERVICE)\b|ServiceFacts|pr-canary-placeholder/;
 
 /**
- * `relDir` (relative to manifests/) built by `kubectl kustomize`: a template placeholder or
- * build-time object left in its output, a schema error of an object it renders (when `crds` is
- * given) and a patch (in it or its components) that lands on nothing.
+ * `relDir` (relative to manifests/) built by `kubectl kustomize`, and its problems: a template
+ * placeholder or build-time object left in its output, a schema error of an object it renders (when
+ * `crds` is given) and a patch (in it or its components) that lands on nothing.
  */
-export async function kustomizationProblems(relDir: string, crds?: CrdIndex): Promise<string[]> {
+export async function checkKustomization(
+  relDir: string,
+  crds?: CrdIndex,
+): Promise<{ objects: KubeObject[]; problems: string[] }> {
   const objects = await kustomizeBuild(path.join(MANIFESTS_DIR, relDir));
   const leftover = JSON.stringify(objects).match(TEMPLATE_LEFTOVERS);
-  return [
+  const problems = [
     ...(objects.length === 0 ? [`${relDir}: renders nothing`] : []),
     ...(leftover ? [`${relDir}: renders the template leftover "${leftover[0]}"`] : []),
     ...(crds ? await objectProblems(objects, crds) : []),
     ...(await unmatchedPatches(relDir)),
   ];
+  return { objects, problems };
 }
 
 /** Schema errors (custom resources: the upstream CRDs) and misspelt relied-on fields, by object. */
