@@ -13,6 +13,7 @@ import {
   CANARY_FLAG_EXAMPLE,
   CanaryConfigError,
   type CanarySpec,
+  checkStableVersion,
   loadCanaryFile,
   parseCanaryFlags,
 } from '../stack/canary-config';
@@ -148,6 +149,7 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCom
   if (values['web-dev'] && values['no-web'])
     throw new UsageError('--web-dev runs the web UI from its dev server; it cannot go with --no-web');
   const stableVersion = values['stable-version'];
+  checkStableVersion(stableVersion);
   const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
   const [canaries, canariesSource] = values['no-canaries']
     ? [[], '--no-canaries']

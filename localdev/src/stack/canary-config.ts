@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
+import { SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE } from '@pr-canary/contracts/served-by';
 import { canaryServices, serviceByShortOrName } from '@pr-canary/contracts/services';
 import { z } from 'zod';
 
@@ -10,8 +11,6 @@ export interface CanarySpec {
   services: readonly RoutedService[];
   version: string;
 }
-
-const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
 
 const prSchema = z
   .union([z.number().int(), z.string()])
@@ -31,7 +30,7 @@ const serviceSchema = z.string().transform((text, ctx): RoutedService => {
 const canarySchema = z.object({
   pr: prSchema,
   services: z.array(serviceSchema).min(1),
-  version: z.string().regex(VERSION_PATTERN, 'a version is 1-64 characters of [0-9A-Za-z.+-]').optional(),
+  version: z.string().regex(SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE).optional(),
 });
 const canaryFileSchema = z.object({
   $comment: z.string().optional(),
@@ -87,8 +86,19 @@ function normalize(canaries: readonly z.infer<typeof canarySchema>[], stableVers
   });
 }
 
+/** `--stable-version`, refused here with the services' own rule rather than by every service at start. */
+export function checkStableVersion(stableVersion: string): void {
+  if (!SERVICE_VERSION_PATTERN.test(stableVersion))
+    throw new CanaryConfigError(`--stable-version ${SERVICE_VERSION_RULE} (1-64 of 0-9 A-Z a-z . + _ -)`);
+}
+
 function defaultCanaryVersion(stableVersion: string, pr: string): string {
-  return `${stableVersion}-pr${pr}`;
+  const version = `${stableVersion}-pr${pr}`;
+  if (!SERVICE_VERSION_PATTERN.test(version))
+    throw new CanaryConfigError(
+      `PR ${pr}'s canary would run as version ${version}, over 64 characters: give it its own (${pr}=SERVICES@VERSION) or a shorter --stable-version`,
+    );
+  return version;
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -127,6 +127,26 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.code).toBe(1);
   });
 
+  it('refuses a version no service would start with before starting anything, naming the flag', async () => {
+    // Every port free: were the check missing, the stack would start (and its services then fail).
+    const ports = ['http', 'grpc', 'dynamodb', 'traces', 'control'].flatMap((p) => [`--${p}-port`, '0']);
+    const quiet = ['--no-web', '--in-memory', ...ports];
+    const badStable = await runStart(['--stable-version', '../../x', '--no-canaries', ...quiet]);
+    expect(badStable.stderr).toBe(
+      'npm start: --stable-version must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234 (1-64 of 0-9 A-Z a-z . + _ -)\n',
+    );
+    expect(badStable.stdout).toBe('');
+    expect(badStable.code).toBe(1);
+
+    const long = '1.0.0-'.padEnd(60, 'x');
+    const tooLong = await runStart(['--stable-version', long, '--canary', '42=store', ...quiet]);
+    expect(tooLong.stderr).toBe(
+      `npm start: PR 42's canary would run as version ${long}-pr42, over 64 characters: give it its own (42=SERVICES@VERSION) or a shorter --stable-version\n`,
+    );
+    expect(tooLong.stdout).toBe('');
+    expect(tooLong.code).toBe(1);
+  });
+
   it('answers an unknown option with what to type, not a stack trace', async () => {
     const run = await runStart(['--no-webb']);
     expect(run.stderr).toBe(

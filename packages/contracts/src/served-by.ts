@@ -22,6 +22,13 @@ export const MAX_SERVED_BY_ENTRIES = 16;
 /** Longest service name, track or version an entry may have. */
 export const MAX_SERVED_BY_FIELD_LENGTH = 128;
 
+/**
+ * What a service's version (`SERVICE_VERSION`, the served-by `version`) may be: a service refuses to
+ * start with anything else, and the local stack refuses it before it starts one.
+ */
+export const SERVICE_VERSION_PATTERN = /^[0-9A-Za-z.+_-]{1,64}$/;
+export const SERVICE_VERSION_RULE = 'must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234';
+
 /** Whether an entry can be written to (and read back from) a served-by list. */
 export function isValidEntry(entry: ServedByEntry): boolean {
   return (

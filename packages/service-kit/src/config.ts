@@ -1,5 +1,6 @@
 import { faultsVariable, hasFaults } from '@pr-canary/canary-context';
 import { parseTrack } from '@pr-canary/contracts/canary-key';
+import { SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE } from '@pr-canary/contracts/served-by';
 import { z } from 'zod';
 
 /** Thrown when the environment does not satisfy a service's schema; names every bad variable. */
@@ -62,10 +63,7 @@ export const commonEnvSchema = z.object({
   /** How long a stopping instance keeps answering, not ready, before it closes (shutdown step 2). */
   SHUTDOWN_DRAIN_MS: millisecondsVariable(5000),
   CANARY_TRACK: trackSchema,
-  SERVICE_VERSION: z
-    .string()
-    .regex(/^[0-9A-Za-z.+_-]{1,64}$/, 'must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234')
-    .default('0.0.0-dev'),
+  SERVICE_VERSION: z.string().regex(SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE).default('0.0.0-dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_PORT: portVariable(9090),
   CANARY_HEADER_TRUSTED: booleanVariable(true),
