@@ -45,7 +45,7 @@ export function runService<Config extends { SHUTDOWN_DRAIN_MS: number }>(
   return start(options).catch((error: unknown) => {
     const reason =
       error instanceof ConfigError
-        ? `invalid configuration: ${error.message}`
+        ? error.message // already "invalid configuration: …"
         : `failed to start: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${options.name}: ${reason}\n`);
     process.exit(1);

@@ -29,7 +29,7 @@ describe('runService (every service’s server.ts)', () => {
   it('names each bad variable on stderr, never its value, and exits 1 without starting', async () => {
     const child = runFixture({ LOG_LEVEL: 'loud\u001b[31m', FAIL_START: 'maybe' });
     expect(await child.exited).toBe(1);
-    expect(child.stderr()).toMatch(/^fixture-service: invalid configuration: .*LOG_LEVEL.*FAIL_START/);
+    expect(child.stderr()).toMatch(/^fixture-service: invalid configuration: LOG_LEVEL.*FAIL_START/);
     expect(child.stderr()).not.toContain('loud');
     expect(child.stderr()).not.toContain('maybe');
     expect(child.logs).toEqual([]);
