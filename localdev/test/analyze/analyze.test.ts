@@ -26,7 +26,7 @@ beforeAll(async () => {
     canaries: [{ pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' }],
     faults: [{ service: 'store-service', track: 'pr-42', spec: 'error-rate=0.2' }],
     log: (line) => output.push(line),
-    readyTimeoutMs: 25_000,
+    readyTimeoutMs: 15_000,
   });
 });
 
