@@ -425,6 +425,21 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       });
   });
 
+  it(`telepresence intercepts either for PR ${PR}'s requests, on the port named for its protocol`, async () => {
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE]) {
+      const intercept = await run(
+        'bash',
+        ['localdev/telepresence/intercept.sh', '--dry-run', service.name, PR],
+        repo.root,
+      );
+      expectSuccess(intercept, `intercept.sh ${service.name}`);
+      expect(intercept.stdout).toContain(
+        `+ telepresence intercept ${service.name} --http-header X-Canary=${PR} --port 8080:${service.protocol}`,
+      );
+      expect(intercept.stdout).toContain(`npm start --workspace @pr-canary/${service.name}`);
+    }
+  });
+
   it('npm start builds both: its build plan has them', async () => {
     // The filters localdev/bin/start.mjs hands turbo, as that script computes them in the copy.
     const filters = await node(
