@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
@@ -91,6 +92,7 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
     maxBodyBytes: limits.maxBodyBytes,
   };
   const server = http.createServer((req, res) => admit(upstreams, req, res));
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 5_000;
   await listen(server, options.port, options.host ?? '127.0.0.1');
   return {
@@ -291,6 +293,32 @@ function sendError(
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/**
+ * A request Node's parser refuses (headers over its 16 KiB, not HTTP/1.1, a request timeout): Node's
+ * own answer is a bare status line; this one has the api's error shape like the router's other answers
+ * (and the api's own answer to the same request). The error carries the raw bytes: never echoed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // A pipelined request's response already under way must not be cut into.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [statusCode, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ statusCode, error: http.STATUS_CODES[statusCode], message, code });
+  socket.end(
+    `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function closeServer(server: http.Server, agent: http.Agent): Promise<void> {

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { seededRandom } from '@pr-canary/test-support';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
@@ -155,5 +156,37 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     const unreachable = await fetch(`http://127.0.0.1:${router.port}/api/route`);
     expect(unreachable.status).toBe(502);
     expect(await unreachable.json()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', error: 'Bad Gateway' });
+  });
+});
+
+/** Writes raw bytes to the router and reads everything it answers until it closes the connection. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe("HTTP dev router: requests Node's parser refuses", () => {
+  it("answers them with the api's error shape, never echoing the request", async () => {
+    const { port } = await routedStack();
+    const huge = `GET /api/route HTTP/1.1\r\nHost: x\r\nX-Canary: 42\r\nX-Secret: ${'s'.repeat(20_000)}\r\n\r\n`;
+    const cases: [string, number, string][] = [
+      [huge, 431, 'HEADERS_TOO_LARGE'],
+      ['GET /api/route\u0007 HTTP/1.1\r\nHost: x\r\nX-Secret: sss\r\n\r\n', 400, 'BAD_REQUEST'],
+      ['NOT-HTTP sss\r\n\r\n', 400, 'BAD_REQUEST'],
+    ];
+    for (const [bytes, status, code] of cases) {
+      const answer = await rawExchange(port, bytes);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head, code).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head.toLowerCase()).toContain('content-type: application/json');
+      expect(JSON.parse(body)).toMatchObject({ statusCode: status, code });
+      expect(answer).not.toContain('sss');
+    }
   });
 });
