@@ -124,9 +124,13 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
 }
 
 function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return cause?.code ? `request failed (${cause.code})` : 'request failed';
+  // A system error has a code (ECONNREFUSED); fetch's own refusals only a message ("bad port").
+  const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
+  return typeof why === 'string' && /^[\x20-\x7e]{1,80}$/.test(why)
+    ? `request failed (${why})`
+    : 'request failed';
 }
 
 function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeResult {
