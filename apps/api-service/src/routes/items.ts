@@ -128,13 +128,27 @@ function ifMatchOf(header: string | string[] | undefined): Exclude<IfMatch, { ki
   return ifMatch;
 }
 
+const CURSOR_UNKNOWN = 'querystring/cursor is not a nextCursor this api returned';
+
+function isInvalidArgument(error: unknown): boolean {
+  return error instanceof StoreCallError && error.grpcCode === GrpcStatus.INVALID_ARGUMENT;
+}
+
 export function registerItemRoutes(app: FastifyInstance, store: StoreClient): void {
   app.get<{ Querystring: ListQuery }>(
     '/api/items',
     { schema: { querystring: listQuerySchema, response: { 200: itemsPageSchema } } },
     async (request) => {
       const pageSize = request.query.limit === undefined ? PAGE_SIZE_DEFAULT : Number(request.query.limit);
-      const page = await store.listItems({ pageSize, pageToken: request.query.cursor ?? '' });
+      const page = await store
+        .listItems({ pageSize, pageToken: request.query.cursor ?? '' })
+        .catch((error: unknown) => {
+          // The size is checked above, so the store can only refuse the token: say so in the api's
+          // words (its own names `page_token`, a field this api does not have).
+          if (isInvalidArgument(error) && request.query.cursor !== undefined)
+            throw new HttpError(400, 'INVALID_ARGUMENT', CURSOR_UNKNOWN);
+          throw error;
+        });
       return { items: page.items.map(toApiItem), nextCursor: page.nextPageToken || null };
     },
   );
