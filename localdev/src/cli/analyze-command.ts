@@ -28,7 +28,8 @@ export const ANALYZE_HELP = `Usage: pr-canary analyze --pr N [--requests 200] [-
 Compares PR N with stable at every hop — error rate (Fisher's exact test) and latency (Mann-Whitney U,
 p99 tail) — from the same pr_canary_* series the Flagger MetricTemplates and the Grafana dashboard
 read, and prints a verdict: PASS, FAIL (significantly worse by more than the tolerance) or CANNOT TELL
-(too few calls). Locally it drives REQUESTS requests through stable and as many through PR N
+(too few calls, or worse by more than the tolerance but not clearly more than chance: run it again or
+with more --requests). Locally it drives REQUESTS requests through stable and as many through PR N
 (interleaved, loopback only) and reads each instance's metrics before and after; with --prometheus it
 asks Prometheus what the services saw over the last WINDOW.
 
