@@ -174,15 +174,19 @@ class JsonBytes {
     this.string(context.spanId);
     this.raw(',"traceId":');
     this.string(context.traceId);
-    if (state !== undefined) {
-      this.raw(',"traceState":');
-      this.string(state);
-    }
+    this.#optional('traceState', state);
     this.raw(',"droppedAttributesCount":');
     this.number(link.droppedAttributesCount ?? 0);
     this.raw(',"flags":');
     this.number(flags(context.traceFlags, context.isRemote));
     this.raw('}');
+  }
+
+  /** `,"<name>":"<value>"`, unless there is no value. */
+  #optional(name: string, value: string | undefined): void {
+    if (value === undefined) return;
+    this.raw(`,"${name}":`);
+    this.string(value);
   }
 
   /** `,"<name>":<count>`, unless the count is 0. */
@@ -211,14 +215,8 @@ class JsonBytes {
     this.string(context.traceId);
     this.raw(',"spanId":');
     this.string(context.spanId);
-    if (parent?.spanId) {
-      this.raw(',"parentSpanId":');
-      this.string(parent.spanId);
-    }
-    if (state !== undefined) {
-      this.raw(',"traceState":');
-      this.string(state);
-    }
+    this.#optional('parentSpanId', parent?.spanId || undefined);
+    this.#optional('traceState', state);
     this.raw(',"name":');
     this.string(span.name);
     // OTLP's SpanKind counts from UNSPECIFIED = 0; the API's from INTERNAL = 0.
@@ -237,10 +235,7 @@ class JsonBytes {
     this.#nonZero('droppedEventsCount', span.droppedEventsCount);
     this.raw(',"status":{"code":');
     this.number(span.status.code);
-    if (span.status.message !== undefined) {
-      this.raw(',"message":');
-      this.string(span.status.message);
-    }
+    this.#optional('message', span.status.message);
     this.raw('}');
     if (span.links.length > 0) this.#list('links', span.links, this.link);
     this.#nonZero('droppedLinksCount', span.droppedLinksCount);
