@@ -271,13 +271,11 @@ function sendOverCapacity(res: http.ServerResponse, route: ResolvedRoute, why: R
   });
 }
 
-const REASON_PHRASES: Readonly<Record<number, string>> = {
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /** The api's JSON error shape: {statusCode, error, message, code}. */
+function errorJson(statusCode: number, code: string, message: string): string {
+  return JSON.stringify({ statusCode, error: http.STATUS_CODES[statusCode], message, code });
+}
+
 function sendError(
   res: http.ServerResponse,
   statusCode: number,
@@ -286,7 +284,7 @@ function sendError(
   headers: http.OutgoingHttpHeaders = {},
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify({ statusCode, error: REASON_PHRASES[statusCode], message, code });
+  const body = errorJson(statusCode, code, message);
   res.writeHead(statusCode, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
@@ -314,7 +312,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
         ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
         : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
-  const body = JSON.stringify({ statusCode, error: http.STATUS_CODES[statusCode], message, code });
+  const body = errorJson(statusCode, code, message);
   socket.end(
     `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
