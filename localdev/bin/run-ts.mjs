@@ -39,12 +39,8 @@ export function stackBuildFilters(commandName) {
   return ['@pr-canary/localdev', ...packages].map((name) => `--filter=${name}`);
 }
 
-/**
- * turbo's `--filter` for the web UI's production build (the registry's `static` entry), which the stack
- * serves — unless the command line turns the web UI off or runs Vite's dev server instead.
- */
-export function webBuildFilters(commandName, args) {
-  if (args.some((arg) => ['--no-web', '--web-dev', '--help', '-h'].includes(arg))) return [];
+/** turbo's `--filter` for the web UI's production build (the registry's `static` entry), which the stack serves. */
+export function webBuildFilters(commandName) {
   const { registry } = resolveDependencies(commandName, { registry: '@pr-canary/contracts/services.json' });
   return JSON.parse(readFileSync(new URL(registry), 'utf8'))
     .services.filter((service) => service.runtime === 'static')
@@ -64,19 +60,54 @@ function runChild(entry, nodeArgs) {
   });
 }
 
+/** node's arguments for a TypeScript entry from source (tsx, `pr-canary-source` condition). */
+function typeScriptNodeArgs(commandName, preloads) {
+  return [
+    '--conditions=pr-canary-source',
+    ...preloads.flatMap((preload) => ['--import', preload]),
+    '--import',
+    resolveDependencies(commandName, { tsx: 'tsx' }).tsx,
+  ];
+}
+
 /** Runs a TypeScript entry from source (tsx, `pr-canary-source` condition). */
 export function runTypeScript(relativeEntry, commandName) {
-  const { tsx, parentWatch } = resolveDependencies(commandName, {
-    tsx: 'tsx',
+  const { parentWatch } = resolveDependencies(commandName, {
     parentWatch: '@pr-canary/local-kit/parent-watch',
   });
-  runChild(fileURLToPath(new URL(relativeEntry, import.meta.url)), [
-    '--conditions=pr-canary-source',
-    '--import',
-    parentWatch,
-    '--import',
-    tsx,
-  ]);
+  runChild(
+    fileURLToPath(new URL(relativeEntry, import.meta.url)),
+    typeScriptNodeArgs(commandName, [parentWatch]),
+  );
+}
+
+/**
+ * Runs a short TypeScript entry from source with this process's arguments and stdio, and resolves to
+ * its exit code and the last message it sent over the IPC channel (undefined when it sent none).
+ */
+export function askTypeScript(relativeEntry, commandName) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...typeScriptNodeArgs(commandName, []),
+      fileURLToPath(new URL(relativeEntry, import.meta.url)),
+      ...process.argv.slice(2),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  let answer;
+  child.on('message', (message) => {
+    answer = message;
+  });
+  return new Promise((resolve) => {
+    child.once('error', (error) => {
+      process.stderr.write(`${commandName}: ${error.message}\n`);
+      resolve({ code: 1, answer: undefined });
+    });
+    child.once('close', (code, signal) =>
+      resolve({ code: code ?? 128 + (constants.signals[signal] ?? 0), answer }),
+    );
+  });
 }
 
 /**

@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-// `npm start`: builds what the stack runs (turbo → tsc, and vite for the web UI it serves: incremental
-// and cached, so a no-op when nothing changed), then runs the compiled localdev/dist/cli/start.js. The
-// stack spawns every service as compiled JavaScript (dist/server.js), as the images do.
+// `npm start`: checks its command line (src/cli/start-check.ts, from source: `--help`, a typo or a bad
+// value is answered before any build), builds what the stack runs (turbo → tsc, and vite for the web UI
+// it serves: incremental and cached, so a no-op when nothing changed), then runs the compiled
+// localdev/dist/cli/start.js. The stack spawns every service as compiled JavaScript (dist/server.js), as
+// the images do.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveDependencies, runCompiled, stackBuildFilters, webBuildFilters } from './run-ts.mjs';
+import {
+  askTypeScript,
+  resolveDependencies,
+  runCompiled,
+  stackBuildFilters,
+  webBuildFilters,
+} from './run-ts.mjs';
 
 const COMMAND = 'npm start';
 const BUILD_NOTICE_AFTER_MS = 1_000;
 
 /** Runs the build quietly; prints its output only when it fails, and a notice when it takes a while. */
-function build() {
+function build({ buildWeb }) {
   const { turbo } = resolveDependencies(COMMAND, { turbo: 'turbo/bin/turbo' });
   const child = spawn(
     process.execPath,
@@ -19,7 +27,7 @@ function build() {
       'run',
       'build',
       ...stackBuildFilters(COMMAND),
-      ...webBuildFilters(COMMAND, process.argv.slice(2)),
+      ...(buildWeb ? webBuildFilters(COMMAND) : []),
       '--output-logs=errors-only',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
@@ -46,8 +54,10 @@ function build() {
   });
 }
 
-const code = await build();
-if (code === 0) {
+// The check answers `--help` and refusals itself (exit code without a plan); a plan says what to build.
+const check = await askTypeScript('../src/cli/start-check.ts', COMMAND);
+const code = check.code === 0 && check.answer ? await build(check.answer) : check.code;
+if (check.answer && code === 0) {
   // Node's on-disk compile cache, for the runner and (through the environment) every service it starts:
   // later starts skip compiling the services' JavaScript (about a third of their start-up CPU).
   process.env.NODE_COMPILE_CACHE ??= fileURLToPath(

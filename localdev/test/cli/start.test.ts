@@ -1,5 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +22,7 @@ const STABLE_ONLY = [...ALL_PORTS_FREE, '--no-web', '--in-memory', '--no-canarie
 
 const BIN_DIR = path.resolve(__dirname, '../../bin');
 const START_BIN = path.join(BIN_DIR, 'start.mjs');
+const REPO_NODE_MODULES = path.resolve(BIN_DIR, '../../node_modules');
 
 /** The environment of a plain shell: no npm_config_* (vitest may run under npm). */
 function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -41,6 +52,30 @@ function runStart(
       });
     });
   });
+}
+
+/**
+ * The real bin and the real sources, in a tree whose `turbo` is a stand-in build that leaves a mark and
+ * fails: whether (and when) the bin builds shows.
+ */
+function binWithBrokenBuild(): { bin: string; built(): boolean } {
+  const root = mkdtempSync(path.join(tmpdir(), 'localdev-broken-build-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+  const mark = path.join(root, 'built');
+  mkdirSync(path.join(root, 'localdev/bin'), { recursive: true });
+  for (const file of ['start.mjs', 'run-ts.mjs'])
+    copyFileSync(path.join(BIN_DIR, file), path.join(root, 'localdev/bin', file));
+  symlinkSync(path.resolve(BIN_DIR, '../src'), path.join(root, 'localdev/src'));
+  const turbo = path.join(root, 'node_modules/turbo');
+  mkdirSync(path.join(turbo, 'bin'), { recursive: true });
+  writeFileSync(path.join(turbo, 'package.json'), JSON.stringify({ name: 'turbo', version: '0.0.0' }));
+  writeFileSync(
+    path.join(turbo, 'bin/turbo'),
+    `require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); console.error('stand-in build: broken'); process.exit(1);\n`,
+  );
+  for (const dependency of ['tsx', '@pr-canary'])
+    symlinkSync(path.join(REPO_NODE_MODULES, dependency), path.join(root, 'node_modules', dependency));
+  return { bin: path.join(root, 'localdev/bin/start.mjs'), built: () => existsSync(mark) };
 }
 
 async function occupyPort(): Promise<number> {
@@ -182,6 +217,37 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     );
     expect(run.stdout).toBe('');
     expect(run.code).toBe(2);
+  });
+
+  it('answers --help and refuses a bad command line before building (a broken build does not stand in the way)', async () => {
+    const tree = binWithBrokenBuild();
+    const help = await runStart(['--help'], plainEnv(), tree.bin);
+    expect(help.stdout).toMatch(/^Usage: npm start -- \[options\]\n/);
+    expect(help.stdout).toContain('--http-port N');
+    expect(help.stderr).toBe('');
+    expect(help.code).toBe(0);
+
+    const typo = await runStart(['--in-memroy'], plainEnv(), tree.bin);
+    expect(typo.stderr).toBe(
+      "npm start: Unknown option '--in-memroy'; `npm start -- --help` lists every option\n",
+    );
+    expect(typo.code).toBe(2);
+
+    const badPort = await runStart(['--http-port', '80800'], plainEnv(), tree.bin);
+    expect(badPort.stderr).toBe('npm start: --http-port must be a port number 0-65535\n');
+    expect(badPort.code).toBe(1);
+
+    const badFault = await runStart(['--fault', '42:nope:latency=1s'], plainEnv(), tree.bin);
+    expect(badFault.stderr).toMatch(/^npm start: --fault: unknown service \(known: /);
+    expect(badFault.code).toBe(1);
+    expect(tree.built()).toBe(false);
+
+    // A command line that can run goes on to the build: here the stand-in, whose failure is reported.
+    const valid = await runStart(['--no-web', '--in-memory'], plainEnv(), tree.bin);
+    expect(valid.stderr).toContain('stand-in build: broken');
+    expect(valid.stderr).toContain('npm start: the build failed (above)');
+    expect(valid.code).toBe(1);
+    expect(tree.built()).toBe(true);
   });
 
   it('says to run `npm ci` when the dependencies are not installed', async () => {
