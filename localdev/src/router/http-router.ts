@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
@@ -93,11 +93,20 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   };
   const server = http.createServer((req, res) => admit(upstreams, req, res));
   server.on('clientError', answerClientError);
+  // A CONNECT's socket leaves the server's connection list: kept here so that close() ends it too.
+  const tunnelsAsked = new Set<Duplex>();
+  // Node hands a plain HTTP server's sockets over as net.Sockets.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) =>
+    refuseConnect(socket as Socket, tunnelsAsked),
+  );
   server.keepAliveTimeout = 5_000;
   await listen(server, options.port, options.host ?? '127.0.0.1');
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => closeServer(server, agent),
+    close: () => {
+      for (const socket of tunnelsAsked) socket.destroy();
+      return closeServer(server, agent);
+    },
   };
 }
 
@@ -312,10 +321,40 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
         ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
         : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  endWithError(socket, statusCode, code, message);
+}
+
+/** Writes an error answer in the api's shape straight to the socket and closes the connection. */
+function endWithError(socket: Duplex, statusCode: number, code: string, message: string): void {
   const body = errorJson(statusCode, code, message);
   socket.end(
     `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** How long a refused CONNECT's client may keep its side open after the answer (as long as an upstream may stay silent). */
+const CONNECT_LINGER_MS = DEFAULT_HTTP_LIMITS.upstreamTimeoutMs;
+
+/**
+ * `CONNECT host:443` (curl -x, a browser set to use this port as its proxy): the router is an edge,
+ * not a forward proxy, and opens no tunnels. Node's default is to drop the socket without a word; this
+ * answers 501 Not Implemented (RFC 9110 §15.6.2: a method the server supports for no resource — a 405
+ * would say the method is wrong for one resource and must list the ones that are right) in the api's
+ * error shape, the target never echoed. What the client already sent after the request line is read
+ * and dropped, so that closing does not reset the connection under the answer.
+ */
+function refuseConnect(socket: Socket, open: Set<Duplex>): void {
+  open.add(socket);
+  socket.once('close', () => open.delete(socket));
+  socket.on('error', () => socket.destroy());
+  socket.resume();
+  socket.setTimeout(CONNECT_LINGER_MS, () => socket.destroy());
+  endWithError(
+    socket,
+    501,
+    'NOT_IMPLEMENTED',
+    'the dev router is not a forward proxy and opens no CONNECT tunnels: send the request itself to it, e.g. GET /api/route',
   );
 }
 

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { seededRandom } from '@pr-canary/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startHttpRouter } from '../../src/router/http-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { declareRunning, startHttpBackend, startTestHttpRouter, trimOws } from '../helper';
 
@@ -188,5 +189,49 @@ describe("HTTP dev router: requests Node's parser refuses", () => {
       expect(JSON.parse(body)).toMatchObject({ statusCode: status, code });
       expect(answer).not.toContain('sss');
     }
+  });
+});
+
+describe('HTTP dev router: CONNECT (used as a forward proxy)', () => {
+  it("answers 501 in the api's error shape and closes, the target never echoed", async () => {
+    const { port, url } = await routedStack();
+    for (const bytes of [
+      'CONNECT secret.example:443 HTTP/1.1\r\nHost: secret.example:443\r\n\r\n',
+      // A client that does not wait for the answer: its first tunnel bytes are already on the way.
+      'CONNECT secret.example:443 HTTP/1.1\r\nHost: secret.example:443\r\n\r\n\u0016\u0003\u0001secret-hello',
+    ]) {
+      const answer = await rawExchange(port, bytes);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1.1 501 Not Implemented\r\n/);
+      expect(head.toLowerCase()).toContain('content-type: application/json');
+      expect(head.toLowerCase()).toContain('connection: close');
+      expect(JSON.parse(body)).toEqual({
+        statusCode: 501,
+        error: 'Not Implemented',
+        code: 'NOT_IMPLEMENTED',
+        message: expect.stringContaining('not a forward proxy'),
+      });
+      expect(answer).not.toContain('secret');
+    }
+    // The router goes on serving.
+    expect(await trackFor(url)).toBe('stable');
+  });
+
+  it('closes at once while a refused client keeps its side of the connection open', async () => {
+    const { pr42 } = await routedStack();
+    const routes = new LiveRoutes();
+    declareRunning(routes, 'api-service', 'pr-42', pr42.port);
+    const router = await startHttpRouter({ routes, port: 0 });
+    const socket = net.connect({ port: router.port, host: '127.0.0.1', allowHalfOpen: true });
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    await expect.poll(() => answer, { timeout: 5_000 }).toContain('"code":"NOT_IMPLEMENTED"');
+    // Its socket left the HTTP server's connection list; close() ends it rather than waiting it out.
+    await router.close();
+    expect(socket.destroyed).toBe(false);
   });
 });
