@@ -18,7 +18,7 @@ import {
 } from '../stack/canary-config';
 import type { InstanceFaults, StackPorts } from '../stack/stack';
 import { CliUsageError, HELP_OPTION } from './args';
-import { DEFAULT_PORTS } from './port-options';
+import { DEFAULT_PORTS, portFlag } from './port-options';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
 const DEFAULT_CANARIES_FILE = path.join(LOCALDEV_DIR, 'canaries.json');
@@ -70,16 +70,17 @@ e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that 
 A part that crashes is restarted with backoff. Ctrl-C, SIGTERM or closing the terminal (SIGHUP)
 stops everything; press Ctrl-C again after a second to force.`;
 
+const PORT_NAMES = Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[];
+/** `--http-port N`, … : one option per port of the stack. */
+const PORT_OPTIONS = Object.fromEntries(
+  PORT_NAMES.map((name) => [portFlag(name).slice(2), { type: 'string' }]),
+) as Record<`${keyof StackPorts}-port`, { type: 'string' }>;
+
 const OPTIONS = {
   canary: { type: 'string', multiple: true },
   'canaries-file': { type: 'string' },
   'no-canaries': { type: 'boolean' },
-  'http-port': { type: 'string' },
-  'grpc-port': { type: 'string' },
-  'dynamodb-port': { type: 'string' },
-  'web-port': { type: 'string' },
-  'traces-port': { type: 'string' },
-  'control-port': { type: 'string' },
+  ...PORT_OPTIONS,
   fault: { type: 'string', multiple: true },
   'no-web': { type: 'boolean' },
   'web-dev': { type: 'boolean' },
@@ -151,14 +152,7 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
   return {
     canaries,
     canariesSource,
-    ports: {
-      http: portOption(values['http-port'], DEFAULT_PORTS.http, '--http-port'),
-      grpc: portOption(values['grpc-port'], DEFAULT_PORTS.grpc, '--grpc-port'),
-      dynamodb: portOption(values['dynamodb-port'], DEFAULT_PORTS.dynamodb, '--dynamodb-port'),
-      web: portOption(values['web-port'], DEFAULT_PORTS.web, '--web-port'),
-      traces: portOption(values['traces-port'], DEFAULT_PORTS.traces, '--traces-port'),
-      control: portOption(values['control-port'], DEFAULT_PORTS.control, '--control-port'),
-    },
+    ports: portOptions(values),
     faults: (values.fault ?? []).map(faultOption),
     web: !values['no-web'],
     webDev: values['web-dev'] === true,
@@ -183,6 +177,14 @@ function faultOption(value: string): InstanceFaults {
       throw new CanaryConfigError(`--fault: ${error.message}`);
     throw error;
   }
+}
+
+/** Every port of the stack: its option's value where given, else the default. */
+function portOptions(values: Partial<Record<`${keyof StackPorts}-port`, string>>): StackPorts {
+  const ports = { ...DEFAULT_PORTS };
+  for (const name of PORT_NAMES)
+    ports[name] = portOption(values[`${name}-port`], DEFAULT_PORTS[name], portFlag(name));
+  return ports;
 }
 
 function portOption(value: string | undefined, fallback: number, flag: string): number {
