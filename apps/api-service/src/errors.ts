@@ -2,7 +2,8 @@
  * Every error leaves the api here, as one JSON shape (service-kit's `ErrorBody`):
  * `{ statusCode, error, message, code }` — `code` is the gRPC status name when the store said no,
  * otherwise an api code such as `VALIDATION`. What the api maps itself is here (the store's answers,
- * `HttpError`); Fastify's own request errors and the 500 fallback are service-kit's
+ * `HttpError`, a value its schemas' pattern refused, said with the field's rule); Fastify's other
+ * request errors and the 500 fallback are service-kit's
  * (`requestErrorReply`). 5xx bodies never carry internals; they are logged.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -19,6 +20,7 @@ import {
   safeText,
 } from '@pr-canary/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PATTERN_RULES } from './schemas';
 import { StoreCallError } from './store-client';
 
 /** An error the api raises itself, with the status and code the client should see. */
@@ -92,6 +94,22 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
   return errorBody(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));
 }
 
+/** What of Fastify's schema validation error the api reads. */
+interface SchemaValidationError {
+  validation?: { keyword?: string; instancePath?: string }[];
+  validationContext?: string;
+}
+
+/** A value its field's pattern refused, said with that field's rule (schemas.ts `PATTERN_RULES`). */
+function patternRuleReply(err: unknown): ErrorReply | undefined {
+  const { validation, validationContext } = (err ?? {}) as SchemaValidationError;
+  const issue = validation?.[0];
+  if (issue?.keyword !== 'pattern' || validationContext === undefined) return undefined;
+  const field = `${validationContext}${issue.instancePath ?? ''}`;
+  const rule = PATTERN_RULES[field];
+  return rule ? { body: errorBody(400, 'VALIDATION', `${field} ${rule}`), internal: false } : undefined;
+}
+
 /** The reply for the errors the api raises or passes on; undefined for the rest (service-kit maps those). */
 function apiErrorReply(err: unknown): ErrorReply | undefined {
   if (err instanceof StoreCallError) {
@@ -100,7 +118,7 @@ function apiErrorReply(err: unknown): ErrorReply | undefined {
   }
   if (err instanceof HttpError)
     return { body: errorBody(err.statusCode, err.code, err.message), internal: false };
-  return undefined;
+  return patternRuleReply(err);
 }
 
 /** Logs internal failures with `{err}` and answers with the mapped body. */

@@ -7,6 +7,8 @@
 const ITEM_NAME_MAX = 200;
 const ITEM_DESCRIPTION_MAX = 2000;
 export const PAGE_SIZE_DEFAULT = 20;
+/** The largest page `limit` asks for (and the smallest is 1). */
+export const PAGE_SIZE_MAX = 100;
 
 /** Longest item id a request may name (the router's `maxParamLength` is this too, see framework-errors.ts). */
 export const ITEM_ID_MAX_LENGTH = 128;
@@ -29,7 +31,7 @@ export const listQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    /** 1..100, written in digits (query strings are not coerced). */
+    /** 1..PAGE_SIZE_MAX, written in digits (query strings are not coerced). */
     limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' },
     cursor: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_=.~+/-]+$' },
   },
@@ -71,3 +73,17 @@ export const itemsPageSchema = {
     nextCursor: { type: ['string', 'null'] },
   },
 } as const;
+
+/** What the api says of a cursor it cannot page from (its pattern refused, or the store did not make it). */
+export const CURSOR_RULE = 'is not a nextCursor this api returned';
+
+/**
+ * What a field's `pattern` asks for, in the api's words: a value that does not match gets
+ * `<field> <rule>` (`querystring/limit must be a whole number between 1 and 100`) instead of a
+ * vague "not in the expected format". Keyed by the field as a validation message names it.
+ */
+export const PATTERN_RULES: Readonly<Record<string, string>> = {
+  'querystring/limit': `must be a whole number between 1 and ${PAGE_SIZE_MAX}`,
+  'querystring/cursor': CURSOR_RULE,
+  'params/id': `must be 1-${ITEM_ID_MAX_LENGTH} of the characters A-Z a-z 0-9 _ -`,
+};

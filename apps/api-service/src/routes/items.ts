@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors';
 import { etagFor, type IfMatch, parseIfMatch } from '../etag';
 import {
+  CURSOR_RULE,
   itemBodySchema,
   itemParamsSchema,
   itemSchema,
@@ -128,7 +129,7 @@ function ifMatchOf(header: string | string[] | undefined): Exclude<IfMatch, { ki
   return ifMatch;
 }
 
-const CURSOR_UNKNOWN = 'querystring/cursor is not a nextCursor this api returned';
+const CURSOR_UNKNOWN = `querystring/cursor ${CURSOR_RULE}`;
 
 function isInvalidArgument(error: unknown): boolean {
   return error instanceof StoreCallError && error.grpcCode === GrpcStatus.INVALID_ARGUMENT;
