@@ -5,6 +5,7 @@
  * dashboard and the PromQL below use these names and error matchers; tests check that they agree.
  */
 import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
+import { nodeServices } from '@pr-canary/contracts/services';
 
 export type Protocol = 'http' | 'grpc';
 
@@ -51,27 +52,38 @@ export function isHttpError(status: number): boolean {
 }
 
 /**
- * The Flagger Canary's analysis of a service (manifests/components/progressive-delivery): which
- * MetricTemplates it runs and their `thresholdRange.max`. Error rates in percent, latencies in ms.
+ * The gates of a Flagger Canary of a service of each protocol (manifests/components/progressive-delivery),
+ * written once: the scaffold (tools/new-service) writes a new service's Canary from them, the verdict
+ * reports them, and test/agreement.test.ts holds every Canary there to them.
  */
-export interface FlaggerGates {
-  service: string;
-  protocol: Protocol;
+export interface ProtocolGates {
   errorRate: { template: string; maxPercent: number };
   latencyP99: { template: string; maxMs: number };
 }
 
-export const FLAGGER_GATES: readonly FlaggerGates[] = [
-  {
-    service: 'api-service',
-    protocol: 'http',
+export const PROTOCOL_GATES: Readonly<Record<Protocol, ProtocolGates>> = {
+  http: {
     errorRate: { template: 'http-error-rate', maxPercent: 1 },
     latencyP99: { template: 'http-latency-p99', maxMs: 500 },
   },
-  {
-    service: 'store-service',
-    protocol: 'grpc',
+  grpc: {
     errorRate: { template: 'grpc-error-rate', maxPercent: 1 },
     latencyP99: { template: 'grpc-latency-p99', maxMs: 250 },
   },
-];
+};
+
+/** The Flagger Canary's analysis of one service: its protocol's gates. */
+export interface FlaggerGates extends ProtocolGates {
+  service: string;
+  protocol: Protocol;
+}
+
+/**
+ * Every service production rolls out through a Flagger Canary: each Node service of the registry (the
+ * ones that export the `pr_canary_*` series; the static web bundle has none), with its protocol's gates.
+ */
+export const FLAGGER_GATES: readonly FlaggerGates[] = nodeServices().map((service) => ({
+  service: service.name,
+  protocol: service.protocol,
+  ...PROTOCOL_GATES[service.protocol],
+}));

@@ -3,7 +3,7 @@
  * the Grafana dashboard and the services themselves; the Flagger Canaries' thresholds are the gates
  * the verdict reports. Checked here on the shipped files, with the repository's PromQL reader.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { METRIC_DEFINITIONS } from '@pr-canary/canary-context';
 import { readPromql } from '@pr-canary/ship-checks/promql';
@@ -16,6 +16,7 @@ const REPO = path.resolve(__dirname, '../../..');
 const DELIVERY = path.join(REPO, 'manifests/components/progressive-delivery');
 
 interface FlaggerDocument {
+  kind: string;
   metadata: { name: string };
   spec: {
     query?: string;
@@ -63,15 +64,33 @@ describe('one set of series for verdicts, Flagger and Grafana', () => {
     },
   );
 
-  it("the Flagger Canaries' thresholds are the gates the verdict reports", () => {
-    for (const gates of FLAGGER_GATES) {
-      const [canary] = yamlDocuments(`canary-${gates.service}.yaml`);
-      const byTemplate = new Map(
-        (canary?.spec.analysis?.metrics ?? []).map((m) => [m.templateRef.name, m.thresholdRange.max]),
-      );
-      expect(byTemplate.get(gates.errorRate.template)).toBe(gates.errorRate.maxPercent);
-      expect(byTemplate.get(gates.latencyP99.template)).toBe(gates.latencyP99.maxMs);
-    }
+  // Every Canary file of the component, the registry's services' and any other: one per service that
+  // has gates, and each runs exactly its protocol's MetricTemplates with exactly its protocol's maxima.
+  const canaryFiles = readdirSync(DELIVERY).filter((file) => /^canary-.+\.yaml$/.test(file));
+
+  it('there is a Canary for every service with gates, and none for any other', () => {
+    expect(canaryFiles.sort()).toEqual(FLAGGER_GATES.map((gates) => `canary-${gates.service}.yaml`).sort());
+  });
+
+  it.each(canaryFiles)("%s: the Canary's analysis is its service's gates, the verdict reports", (file) => {
+    const canaries = yamlDocuments(file).filter((doc) => doc.kind === 'Canary');
+    expect(canaries.map((doc) => doc.metadata.name)).toEqual([file.slice('canary-'.length, -'.yaml'.length)]);
+    const [canary] = canaries;
+    const gates = FLAGGER_GATES.find((g) => g.service === canary?.metadata.name);
+    expect(
+      gates,
+      `${canary?.metadata.name} has no Flagger gates (not a Node service of the registry)`,
+    ).toBeDefined();
+    if (!canary || !gates) return;
+    const analysis = (canary.spec.analysis?.metrics ?? []).map((m) => ({
+      template: m.templateRef.name,
+      max: m.thresholdRange.max,
+    }));
+    expect(analysis).toEqual([
+      { template: gates.errorRate.template, max: gates.errorRate.maxPercent },
+      { template: gates.latencyP99.template, max: gates.latencyP99.maxMs },
+    ]);
+    for (const { template } of analysis) expect(templates.has(template), template).toBe(true);
   });
 
   it("the dashboard's error panels use the same error matchers", () => {
