@@ -23,6 +23,7 @@ import {
   prSharedNamespaces,
   separateTables,
 } from './policy/pr-canaries';
+import { progressiveDelivery } from './policy/progressive-delivery';
 import { applicationNames, projectPermissions } from './policy/projects';
 import {
   corsOrigins,
@@ -75,6 +76,7 @@ export const CHECKS = {
   grpcAppProtocol,
   opaqueStorePorts,
   flaggerMeshConflict,
+  progressiveDelivery,
   productionStripsCanaryHeader,
   edgeCertificates,
   corsOrigins,

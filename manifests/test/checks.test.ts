@@ -552,6 +552,68 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'progressiveDelivery',
+    mistake: 'a Node service released to production with no Canary (a service added without one)',
+    expected: /overlay production: needs one Flagger Canary store-service .*found 0/,
+    mutate: (ctx) => {
+      ctx.corpus.overlays.production = overlay(ctx, 'production').filter(
+        (o) => !(o.kind === 'Canary' && o.metadata.name === 'store-service'),
+      );
+    },
+  },
+  {
+    check: 'progressiveDelivery',
+    mistake: 'a Canary for a service that exports no pr_canary_* metrics (the static web UI)',
+    expected: /Canary apps\/web: is not a Node service of the registry/,
+    mutate: (ctx) => {
+      const web = structuredClone(find(overlay(ctx, 'production'), 'Canary', 'api-service'));
+      web.metadata.name = 'web';
+      overlay(ctx, 'production').push(web);
+    },
+  },
+  {
+    check: 'progressiveDelivery',
+    mistake: 'an edge Canary whose route still sends to the plain Service (no weight is shifted)',
+    expected: /IngressRoute api-service must send only to the TraefikService api-service Flagger writes/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'production'), 'IngressRoute', 'api-service').spec.routes[0].services = [
+        { kind: 'Service', name: 'api-service', port: 80 },
+      ];
+    },
+  },
+  {
+    check: 'progressiveDelivery',
+    mistake: "a mesh Canary on the edge's provider, and its own Service still shipped",
+    expected:
+      /(?=[\s\S]*Canary apps\/store-service: a mesh service shifts weight with provider gatewayapi:v1.*not traefik)(?=[\s\S]*Service store-service is shipped too)/,
+    mutate: (ctx) => {
+      const canary = find(overlay(ctx, 'production'), 'Canary', 'store-service');
+      canary.spec.provider = 'traefik';
+      const service = structuredClone(find(overlay(ctx, 'staging'), 'Service', 'store-service'));
+      overlay(ctx, 'production').push(service);
+    },
+  },
+  {
+    check: 'progressiveDelivery',
+    mistake: "a Canary on another service's Deployment and port",
+    expected:
+      /(?=[\s\S]*targets Deployment store-service, not the Deployment api-service)(?=[\s\S]*service port 80 → 9090 \(http\) is not 80 → 8080 \(http\))/,
+    mutate: (ctx) => {
+      const canary = find(overlay(ctx, 'production'), 'Canary', 'api-service');
+      canary.spec.targetRef.name = 'store-service';
+      canary.spec.service.targetPort = 9090;
+    },
+  },
+  {
+    check: 'progressiveDelivery',
+    mistake: "flagger-loadtester shut out of a service's pods (its webhooks fail, every release rolls back)",
+    expected: /Canary apps\/store-service: flagger-loadtester cannot reach store-service:8080/,
+    mutate: (ctx) => {
+      const policy = find(overlay(ctx, 'production'), 'NetworkPolicy', 'flagger-loadtester-to-workloads');
+      policy.spec.podSelector.matchExpressions[0].values = ['api-service'];
+    },
+  },
+  {
     check: 'productionStripsCanaryHeader',
     mistake: 'production forwarding X-Canary from the internet',
     expected: /does not strip X-Canary/,
