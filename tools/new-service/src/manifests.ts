@@ -2,12 +2,16 @@
  * A new service's place in the cluster manifests (manifests/, see its README "How to add a service"),
  * rendered from its registry entry and `manifests/config.yaml`: its base (facts, workload component,
  * who reaches it), the source and ApplicationSet of its PR canaries and their AppProject, its stable
- * route at its hop, and its line in every list that names each service once (the bases, the image
- * tags of each environment, the Argo CD listing, production's untrusted edge). New files are whole
+ * route at its hop, its Flagger Canary for production's progressive delivery, and its line in every
+ * list that names each service once (the bases, the image tags of each environment, the Argo CD
+ * listing, production's untrusted edge, the Canaries of components/progressive-delivery). New files are whole
  * files; existing files are edited through the YAML document model (comments and layout kept) or, for
  * files of several documents, by appending one. The manifests checks (`npm test -w
  * @pr-canary/manifests`) hold the result to the registry, and the scaffold test runs them on it.
  */
+
+import * as path from 'node:path';
+import { PROTOCOL_GATES } from '@pr-canary/canary-analysis/metrics';
 import { canaryLabel, canaryNamespace } from '@pr-canary/contracts/services';
 import { type Document, isMap, isSeq, parse, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { RegistryEntry } from './registry';
@@ -63,6 +67,10 @@ const prSource = ({ entry }: Service) => `${MANIFESTS}/pr-canary/${entry.short}`
 const project = ({ entry }: Service) => `pr-canary-previews-${entry.short}`;
 const appSetFile = ({ entry }: Service) => `applicationsets/pr-${entry.name}.yaml`;
 const canaryNs = ({ entry }: Service, pr: string) => canaryNamespace(entry, pr);
+/** Production's progressive delivery: one Canary per service, listed with its patches here. */
+const DELIVERY = 'components/progressive-delivery';
+export const canaryFile = ({ name }: Pick<RegistryEntry, 'name'>): string =>
+  `${MANIFESTS}/${DELIVERY}/canary-${name}.yaml`;
 
 function facts({ entry, config }: Service): string {
   return `# What components/service fills in for this service (held to its entry in the service registry,
@@ -393,6 +401,101 @@ spec:
 `;
 }
 
+/**
+ * Its Flagger Canary (production): weight shifted where its hop routes it, like the api's (edge:
+ * provider traefik, the route then sends to the TraefikService Flagger writes) and the store's (mesh:
+ * provider gatewayapi:v1 on its own Service, Linkerd applies the HTTPRoute), analysed with its
+ * protocol's gates (@pr-canary/canary-analysis' PROTOCOL_GATES) and the loadtester's webhooks.
+ */
+function flaggerCanary({ entry, config }: Service): string {
+  const gates = PROTOCOL_GATES[entry.protocol];
+  const canaryHost = `${entry.name}-canary.${config.stableNamespace}`;
+  const edge = entry.hop === 'edge';
+  const webhooks = edge
+    ? {
+        acceptance: `curl -sf http://${canaryHost}/readyz`,
+        loadType: '',
+        load: `hey -z 1m -q 10 -c 2 http://${canaryHost}/api/${entry.short}/hello`,
+      }
+    : {
+        acceptance: `grpc_health_probe -addr=${canaryHost}:80 -service=${entry.grpcService}`,
+        loadType: '          type: cmd\n',
+        load: `ghz -z 1m -r 10 --insecure --call grpc.health.v1.Health/Check ${canaryHost}:80`,
+      };
+  return `${
+    edge
+      ? `# ${entry.name}: weight shifted at the Traefik edge (Flagger writes TraefikService ${entry.name}).`
+      : `# ${entry.name}: weight shifted in the mesh. Flagger writes an HTTPRoute whose parent is the
+# ${entry.name} Service (Gateway API on Linkerd); Linkerd applies it to gRPC (HTTP/2) requests.`
+  }
+# Its thresholds are its protocol's gates (@pr-canary/canary-analysis PROTOCOL_GATES; the agreement test
+# holds them). The load webhook calls ${edge ? `its scaffolded route: point it at the routes it serves` : 'its health service: point it at the calls it serves'}.
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: ${entry.name}
+  annotations:
+    argocd.argoproj.io/sync-wave: "1"
+spec:
+  provider: ${edge ? 'traefik' : 'gatewayapi:v1'}
+  targetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: ${entry.name}
+  autoscalerRef:
+    apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    name: ${entry.name}
+  progressDeadlineSeconds: 600
+  service:
+    port: 80
+    targetPort: ${entry.port}
+    portName: ${entry.protocol}
+${
+  edge
+    ? ''
+    : `    gatewayRefs:
+      - group: core
+        kind: Service
+        name: ${entry.name}
+        namespace: ${config.stableNamespace}
+        port: 80
+`
+}  analysis:
+    interval: 1m
+    threshold: 5
+    maxWeight: 50
+    stepWeight: 10
+    metrics:
+      - name: ${gates.errorRate.template}
+        templateRef:
+          name: ${gates.errorRate.template}
+        thresholdRange:
+          max: ${gates.errorRate.maxPercent}
+        interval: 1m
+      - name: ${gates.latencyP99.template}
+        templateRef:
+          name: ${gates.latencyP99.template}
+        thresholdRange:
+          max: ${gates.latencyP99.maxMs}
+        interval: 1m
+    webhooks:
+      - name: acceptance
+        type: pre-rollout
+        url: http://flagger-loadtester.flagger-system/
+        timeout: 30s
+        metadata:
+          type: bash
+          cmd: ${webhooks.acceptance}
+      - name: load
+        type: rollout
+        url: http://flagger-loadtester.flagger-system/
+        timeout: 5s
+        metadata:
+${webhooks.loadType}          cmd: ${webhooks.load}
+`;
+}
+
 /** `text` (a file of several YAML documents) with `document` appended as the last one. */
 function appendDocument(text: string, document: string): string {
   return `${text.endsWith('\n') ? text : `${text}\n`}---\n${document}`;
@@ -495,6 +598,7 @@ export function renderManifests(
     ...(edge ? ([[`${base}/networkpolicy.yaml`, edgeNetworkPolicy(service)]] as const) : []),
     [`${prSource(service)}/kustomization.yaml`, prSourceKustomization(service)],
     [`${MANIFESTS}/argocd/${appSetFile(service)}`, prApplicationSet(service)],
+    [canaryFile(entry), flaggerCanary(service)],
   ]);
 
   const updates: FileSet = new Map();
@@ -543,6 +647,49 @@ export function renderManifests(
         patch: `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${entry.name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${entry.name}\n          env:\n            - name: CANARY_HEADER_TRUSTED\n              value: "false"\n`,
       }),
     );
+  });
+
+  // Production rolls it out through its Canary: Flagger generates the Service of its name (so the
+  // base's goes), an edge route sends to the TraefikService Flagger writes, and flagger-loadtester
+  // (the analysis webhooks) reaches its pods.
+  yamlUpdate(`${DELIVERY}/kustomization.yaml`, (root, node) => {
+    const file = `${DELIVERY}/kustomization.yaml`;
+    seqAt(root, 'resources', file).add(node(path.basename(canaryFile(entry))));
+    const patches = seqAt(root, 'patches', file);
+    // Each patch's target on one line, as the component writes them.
+    const patch = (value: { target: Record<string, string>; patch: string }) => {
+      const added = node(value);
+      const target = isMap(added) ? added.get('target', true) : undefined;
+      if (isMap(target)) target.flow = true;
+      patches.add(added);
+    };
+    patch({
+      target: { version: 'v1', kind: 'Service', name: entry.name },
+      patch: `$patch: delete\napiVersion: v1\nkind: Service\nmetadata:\n  name: ${entry.name}\n`,
+    });
+    if (edge)
+      patch({
+        target: { group: 'traefik.io', kind: 'IngressRoute', name: entry.name },
+        patch: `- op: replace\n  path: /spec/routes/0/services\n  value:\n    - kind: TraefikService\n      name: ${entry.name}\n`,
+      });
+  });
+  yamlUpdate(`${DELIVERY}/networkpolicy.yaml`, (root, node) => {
+    const file = `${DELIVERY}/networkpolicy.yaml`;
+    const spec = isMap(root) ? root.get('spec', true) : undefined;
+    const selector = isMap(spec) ? spec.get('podSelector', true) : undefined;
+    const [services] = isMap(selector) ? seqAt(selector, 'matchExpressions', file).items : [];
+    if (
+      !isMap(services) ||
+      services.get('key') !== 'pr-canary.dev/service' ||
+      services.get('operator') !== 'In'
+    )
+      throw new Error(`${file}: expected a podSelector on pr-canary.dev/service In [...]`);
+    seqAt(services, 'values', file).add(entry.name);
+    const [rule] = isMap(spec) ? seqAt(spec, 'ingress', file).items : [];
+    const ports = isMap(rule) ? seqAt(rule, 'ports', file) : undefined;
+    if (ports === undefined) throw new Error(`${file}: expected an ingress rule with ports`);
+    if (!ports.items.some((port) => isMap(port) && port.get('port') === entry.port))
+      ports.add(node({ protocol: 'TCP', port: entry.port }));
   });
 
   if (edge) {

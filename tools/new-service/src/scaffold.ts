@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { MANIFESTS, renderManifests } from './manifests';
+import { canaryFile, MANIFESTS, renderManifests } from './manifests';
 import { assertNameIsFree, InvalidNameError, parseServiceName, type ServiceName } from './name';
 import {
   existingServices,
@@ -114,6 +114,7 @@ export function plan(options: ScaffoldOptions): Plan {
     ...(protocol === 'grpc' ? [`proto/${service.protoPackage}`] : []),
     `${MANIFESTS}/base/${service.name}`,
     `${MANIFESTS}/pr-canary/${service.short}`,
+    canaryFile(service),
   ].filter((file) => existsSync(path.join(root, file)));
   if (inTheWay.length > 0) {
     throw new ScaffoldRefusedError(

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PROTOCOL_GATES } from '@pr-canary/canary-analysis/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { renderManifests } from '../src/manifests';
@@ -86,5 +87,50 @@ describe('the manifests a new service adds', () => {
       'GRPCRoute',
     ]);
     expect(appSet.spec.template.spec.destination.namespace).toBe('fx-rates-canary-pr-{{.number}}');
+  });
+
+  it("gives each service production's progressive delivery: its Canary at its hop, with its protocol's gates", () => {
+    const { add, written } = workspace();
+    add('billing-service', 'http');
+    add('fx-rates-service', 'grpc');
+    const delivery = 'manifests/components/progressive-delivery';
+    const kustomization = parse(written.get(`${delivery}/kustomization.yaml`) ?? '');
+    expect(kustomization.resources).toEqual(
+      expect.arrayContaining(['canary-billing-service.yaml', 'canary-fx-rates-service.yaml']),
+    );
+    const targets = kustomization.patches.map((p: { target: { kind: string; name: string } }) => p.target);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        { version: 'v1', kind: 'Service', name: 'billing-service' },
+        { version: 'v1', kind: 'Service', name: 'fx-rates-service' },
+        { group: 'traefik.io', kind: 'IngressRoute', name: 'billing-service' },
+      ]),
+    );
+    expect(targets).not.toContainEqual(
+      expect.objectContaining({ kind: 'IngressRoute', name: 'fx-rates-service' }),
+    );
+    const policy = parse(written.get(`${delivery}/networkpolicy.yaml`) ?? '');
+    expect(policy.spec.podSelector.matchExpressions[0].values).toEqual(
+      expect.arrayContaining(['api-service', 'store-service', 'billing-service', 'fx-rates-service']),
+    );
+    for (const [name, protocol, provider] of [
+      ['billing-service', 'http', 'traefik'],
+      ['fx-rates-service', 'grpc', 'gatewayapi:v1'],
+    ] as const) {
+      const canary = parse(written.get(`${delivery}/canary-${name}.yaml`) ?? '');
+      expect(canary).toMatchObject({ kind: 'Canary', metadata: { name }, spec: { provider } });
+      const gates = PROTOCOL_GATES[protocol];
+      expect(
+        canary.spec.analysis.metrics.map(
+          (m: { templateRef: { name: string }; thresholdRange: { max: number } }) => [
+            m.templateRef.name,
+            m.thresholdRange.max,
+          ],
+        ),
+      ).toEqual([
+        [gates.errorRate.template, gates.errorRate.maxPercent],
+        [gates.latencyP99.template, gates.latencyP99.maxMs],
+      ]);
+    }
   });
 });

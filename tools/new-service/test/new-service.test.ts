@@ -361,6 +361,26 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       }
     });
 
+    it("production rolls each out through its own Flagger Canary at its hop, valid against Flagger's CRD", async () => {
+      const production = overlays.production ?? [];
+      for (const [service, provider] of [
+        [HTTP_SERVICE, 'traefik'],
+        [GRPC_SERVICE, 'gatewayapi:v1'],
+      ] as const) {
+        const canaries = production.filter((o) => o.kind === 'Canary' && o.metadata.name === service.name);
+        expect(canaries.map((c) => c.spec.provider)).toEqual([provider]);
+        expect(await verify.objectProblems(canaries, crds)).toEqual([]);
+        // Flagger writes the Service of its name; production ships none of its own.
+        expect(production.filter((o) => o.kind === 'Service' && o.metadata.name === service.name)).toEqual(
+          [],
+        );
+      }
+      const route = production.find(
+        (o) => o.kind === 'IngressRoute' && o.metadata.name === HTTP_SERVICE.name,
+      );
+      expect(route?.spec.routes[0].services).toEqual([{ kind: 'TraefikService', name: HTTP_SERVICE.name }]);
+    });
+
     it('every policy and routing check passes on the whole corpus', async () => {
       const context = await verify.loadCheckContext(corpus);
       const violations = Object.entries(verify.CHECKS).flatMap(([name, check]) =>
@@ -378,6 +398,22 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       expect(yaml.length).toBeGreaterThan(10);
       expect(await verify.yamllintFindings(yaml)).toBe('');
     });
+  });
+
+  // The gates, one place: canary-analysis' FLAGGER_GATES follow the copy's registry, and its agreement
+  // test holds every Canary file of progressive-delivery (the scaffolded ones too) to them.
+  it("their Canaries' gates agree with the verdict's (canary-analysis' agreement test, in the copy)", async () => {
+    const result = await node(
+      [VITEST, 'run', '--reporter=verbose', 'test/agreement.test.ts'],
+      path.join(repo.root, 'packages/canary-analysis'),
+    );
+    expectSuccess(result, 'the agreement test');
+    for (const service of [HTTP_SERVICE, GRPC_SERVICE]) {
+      expect(result.stdout).toContain(
+        `canary-${service.name}.yaml: the Canary's analysis is its service's gates`,
+      );
+      expect(result.stdout).toContain(`${service.name}: Flagger's MetricTemplates count errors and latency`);
+    }
   });
 
   it('CI picks both up: the image matrix, their canary labels from a change, the release bump', async () => {
