@@ -13,7 +13,16 @@
 import * as path from 'node:path';
 import { PROTOCOL_GATES } from '@pr-canary/canary-analysis/metrics';
 import { canaryLabel, canaryNamespace } from '@pr-canary/contracts/services';
-import { type Document, isMap, isSeq, parse, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isSeq,
+  parse,
+  parseDocument,
+  stringify,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import type { RegistryEntry } from './registry';
 import type { FileSet } from './templates';
 
@@ -411,89 +420,86 @@ function flaggerCanary({ entry, config }: Service): string {
   const gates = PROTOCOL_GATES[entry.protocol];
   const canaryHost = `${entry.name}-canary.${config.stableNamespace}`;
   const edge = entry.hop === 'edge';
-  const webhooks = edge
-    ? {
-        acceptance: `curl -sf http://${canaryHost}/readyz`,
-        loadType: '',
-        load: `hey -z 1m -q 10 -c 2 http://${canaryHost}/api/${entry.short}/hello`,
-      }
-    : {
-        acceptance: `grpc_health_probe -addr=${canaryHost}:80 -service=${entry.grpcService}`,
-        loadType: '          type: cmd\n',
-        load: `ghz -z 1m -r 10 --insecure --call grpc.health.v1.Health/Check ${canaryHost}:80`,
-      };
-  return `${
-    edge
-      ? `# ${entry.name}: weight shifted at the Traefik edge (Flagger writes TraefikService ${entry.name}).`
-      : `# ${entry.name}: weight shifted in the mesh. Flagger writes an HTTPRoute whose parent is the
-# ${entry.name} Service (Gateway API on Linkerd); Linkerd applies it to gRPC (HTTP/2) requests.`
-  }
+  const loadtester = 'http://flagger-loadtester.flagger-system/';
+  const gate = (template: string, max: number) => ({
+    name: template,
+    templateRef: { name: template },
+    thresholdRange: { max },
+    interval: '1m',
+  });
+  const canary = {
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: entry.name, annotations: { 'argocd.argoproj.io/sync-wave': '1' } },
+    spec: {
+      provider: edge ? 'traefik' : 'gatewayapi:v1',
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: entry.name },
+      autoscalerRef: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: entry.name },
+      progressDeadlineSeconds: 600,
+      service: {
+        port: 80,
+        targetPort: entry.port,
+        portName: entry.protocol,
+        ...(edge
+          ? {}
+          : {
+              gatewayRefs: [
+                {
+                  group: 'core',
+                  kind: 'Service',
+                  name: entry.name,
+                  namespace: config.stableNamespace,
+                  port: 80,
+                },
+              ],
+            }),
+      },
+      analysis: {
+        interval: '1m',
+        threshold: 5,
+        maxWeight: 50,
+        stepWeight: 10,
+        metrics: [
+          gate(gates.errorRate.template, gates.errorRate.maxPercent),
+          gate(gates.latencyP99.template, gates.latencyP99.maxMs),
+        ],
+        webhooks: [
+          {
+            name: 'acceptance',
+            type: 'pre-rollout',
+            url: loadtester,
+            timeout: '30s',
+            metadata: {
+              type: 'bash',
+              cmd: edge
+                ? `curl -sf http://${canaryHost}/readyz`
+                : `grpc_health_probe -addr=${canaryHost}:80 -service=${entry.grpcService}`,
+            },
+          },
+          {
+            name: 'load',
+            type: 'rollout',
+            url: loadtester,
+            timeout: '5s',
+            metadata: edge
+              ? { cmd: `hey -z 1m -q 10 -c 2 http://${canaryHost}/api/${entry.short}/hello` }
+              : {
+                  type: 'cmd',
+                  cmd: `ghz -z 1m -r 10 --insecure --call grpc.health.v1.Health/Check ${canaryHost}:80`,
+                },
+          },
+        ],
+      },
+    },
+  };
+  const where = edge
+    ? `# ${entry.name}: weight shifted at the Traefik edge (Flagger writes TraefikService ${entry.name}).`
+    : `# ${entry.name}: weight shifted in the mesh. Flagger writes an HTTPRoute whose parent is the
+# ${entry.name} Service (Gateway API on Linkerd); Linkerd applies it to gRPC (HTTP/2) requests.`;
+  return `${where}
 # Its thresholds are its protocol's gates (@pr-canary/canary-analysis PROTOCOL_GATES; the agreement test
-# holds them). The load webhook calls ${edge ? `its scaffolded route: point it at the routes it serves` : 'its health service: point it at the calls it serves'}.
-apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: ${entry.name}
-  annotations:
-    argocd.argoproj.io/sync-wave: "1"
-spec:
-  provider: ${edge ? 'traefik' : 'gatewayapi:v1'}
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: ${entry.name}
-  autoscalerRef:
-    apiVersion: autoscaling/v2
-    kind: HorizontalPodAutoscaler
-    name: ${entry.name}
-  progressDeadlineSeconds: 600
-  service:
-    port: 80
-    targetPort: ${entry.port}
-    portName: ${entry.protocol}
-${
-  edge
-    ? ''
-    : `    gatewayRefs:
-      - group: core
-        kind: Service
-        name: ${entry.name}
-        namespace: ${config.stableNamespace}
-        port: 80
-`
-}  analysis:
-    interval: 1m
-    threshold: 5
-    maxWeight: 50
-    stepWeight: 10
-    metrics:
-      - name: ${gates.errorRate.template}
-        templateRef:
-          name: ${gates.errorRate.template}
-        thresholdRange:
-          max: ${gates.errorRate.maxPercent}
-        interval: 1m
-      - name: ${gates.latencyP99.template}
-        templateRef:
-          name: ${gates.latencyP99.template}
-        thresholdRange:
-          max: ${gates.latencyP99.maxMs}
-        interval: 1m
-    webhooks:
-      - name: acceptance
-        type: pre-rollout
-        url: http://flagger-loadtester.flagger-system/
-        timeout: 30s
-        metadata:
-          type: bash
-          cmd: ${webhooks.acceptance}
-      - name: load
-        type: rollout
-        url: http://flagger-loadtester.flagger-system/
-        timeout: 5s
-        metadata:
-${webhooks.loadType}          cmd: ${webhooks.load}
-`;
+# holds them). The load webhook calls ${edge ? 'its scaffolded route' : 'its health service'}: point it at what it serves.
+${stringify(canary, { lineWidth: 0 })}`;
 }
 
 /** `text` (a file of several YAML documents) with `document` appended as the last one. */
