@@ -5,9 +5,9 @@
  * dashboard and the PromQL below use these names and error matchers; tests check that they agree.
  */
 import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
-import { nodeServices } from '@pr-canary/contracts/services';
+import { nodeServices, type Protocol } from '@pr-canary/contracts/services';
 
-export type Protocol = 'http' | 'grpc';
+export type { Protocol };
 
 export interface MetricFamily {
   protocol: Protocol;
