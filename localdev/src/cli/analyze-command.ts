@@ -6,7 +6,7 @@ import {
   exitCodeFor,
   judge,
   observeCluster,
-  type PrometheusQuery,
+  PrometheusError,
   prometheusHttp,
   renderMarkdown,
   renderText,
@@ -15,6 +15,7 @@ import {
 } from '@pr-canary/canary-analysis';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { safeText } from '@pr-canary/service-kit/safe-text';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
@@ -114,12 +115,13 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
         .map(pathService),
     );
     const hops = await observeCluster({
-      query: prometheusQuery(httpUrl(values.prometheus, '--prometheus')),
+      query: prometheusHttp(httpUrl(values.prometheus, '--prometheus')),
       pr,
       window: values.window,
       services: PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) })),
     }).catch((error: unknown) => {
       if (error instanceof RangeError) throw new CliUsageError(error.message);
+      if (error instanceof PrometheusError) throw prometheusFailure(error);
       throw error;
     });
     verdict = judge({ pr, mode: `prometheus ${values.window}`, hops, thresholds });
@@ -250,33 +252,10 @@ function fsReason(error: unknown): string {
   return code ?? 'unknown error';
 }
 
-/**
- * Prometheus' HTTP API at `base`, with its failures said in a sentence: nothing answering (or not
- * within 30 s), and an answer that is not a successful query result (not Prometheus, or a refusal).
- */
-function prometheusQuery(base: string): PrometheusQuery {
-  const query = prometheusHttp(base, (input, init) =>
-    fetch(input, { ...init, signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
-      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-      const why =
-        (error as Error).name === 'TimeoutError' ? 'no answer within 30 s' : String(cause ?? 'unreachable');
-      throw new AnalyzeError(`no Prometheus answers at ${base} (${why}); --prometheus points elsewhere?`);
-    }),
-  );
-  return async (text) => {
-    const answer = await query(text);
-    if (answer.status !== 'success' || answer.data?.resultType !== 'vector') {
-      const why = typeof answer.error === 'string' ? printable(answer.error) : 'not a query result';
-      throw new AnalyzeError(`${base} did not answer a Prometheus query: ${why}`);
-    }
-    return answer;
-  };
-}
-
-/** Someone else's text, safe for a terminal: printable ASCII only, at most 200 characters. */
-function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+/** A Prometheus failure for the terminal: its text cleaned (`?` where a control character was), and where to look. */
+function prometheusFailure(error: PrometheusError): AnalyzeError {
+  const hint = error.kind === 'unreachable' ? '; --prometheus points elsewhere?' : '';
+  return new AnalyzeError(`${safeText(error.message, 300, '?')}${hint}`);
 }
 
 function decimal(value: string, flag: string, min: number, max: number): number {

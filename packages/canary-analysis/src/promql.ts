@@ -46,17 +46,65 @@ interface QueryAnswer {
 
 export type PrometheusQuery = (query: string) => Promise<QueryAnswer>;
 
-/** A query function over Prometheus' HTTP API at `baseUrl` (GET /api/v1/query). */
-export function prometheusHttp(baseUrl: string, fetchFn: typeof fetch = fetch): PrometheusQuery {
+/**
+ * What went wrong talking to Prometheus, in a sentence: nothing answering at the address (or not in
+ * time: `unreachable`), or an answer that is not a query result (not Prometheus, or its refusal:
+ * `refused`). The message carries the server's own error text as it came: clean it for a terminal.
+ */
+export class PrometheusError extends Error {
+  override name = 'PrometheusError';
+
+  constructor(
+    readonly kind: 'unreachable' | 'refused',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long one query may take before Prometheus counts as not answering. */
+export const PROMETHEUS_TIMEOUT_MS = 30_000;
+
+/** Why an answer is no instant vector (Prometheus' own error, else what it is not); undefined when it is one. */
+function notAVector(answer: QueryAnswer): string | undefined {
+  if (answer.status === 'success' && answer.data?.resultType === 'vector') return undefined;
+  return typeof answer.error === 'string' ? answer.error : 'not a query result';
+}
+
+/**
+ * A query function over Prometheus' HTTP API at `baseUrl` (GET /api/v1/query); every failure is a
+ * {@link PrometheusError} naming `baseUrl`.
+ */
+export function prometheusHttp(
+  baseUrl: string,
+  fetchFn: typeof fetch = fetch,
+  timeoutMs = PROMETHEUS_TIMEOUT_MS,
+): PrometheusQuery {
   return async (query) => {
     const url = new URL('api/v1/query', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     url.searchParams.set('query', query);
-    const response = await fetchFn(url, { headers: { accept: 'application/json' } });
+    const response = await fetchFn(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      const why =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : typeof cause === 'string'
+            ? cause
+            : 'unreachable';
+      throw new PrometheusError('unreachable', `no Prometheus answers at ${baseUrl} (${why})`);
+    });
     const body = (await response
       .json()
       .catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as QueryAnswer;
-    if (!response.ok && body.status !== 'error') return { status: 'error', error: `HTTP ${response.status}` };
-    return body;
+    const answer: QueryAnswer =
+      !response.ok && body.status !== 'error' ? { status: 'error', error: `HTTP ${response.status}` } : body;
+    const why = notAVector(answer);
+    if (why !== undefined)
+      throw new PrometheusError('refused', `${baseUrl} did not answer a Prometheus query: ${why}`);
+    return answer;
   };
 }
 
@@ -65,8 +113,9 @@ async function vector(
   text: string,
 ): Promise<{ metric: Record<string, string>; value: number }[]> {
   const answer = await query(text);
-  if (answer.status !== 'success' || !answer.data || answer.data.resultType !== 'vector')
-    throw new Error(`Prometheus refused a query: ${answer.error ?? 'not a vector'}`);
+  const why = notAVector(answer);
+  if (why !== undefined || !answer.data)
+    throw new PrometheusError('refused', `Prometheus refused a query: ${why ?? 'not a query result'}`);
   return answer.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
 

@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { hopQueries, observeCluster, type PrometheusQuery } from '../src/promql';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  hopQueries,
+  observeCluster,
+  PrometheusError,
+  type PrometheusQuery,
+  prometheusHttp,
+} from '../src/promql';
 
 describe('hopQueries', () => {
   it('writes the increase of the same series Flagger and Grafana read', () => {
@@ -73,5 +81,67 @@ describe('observeCluster', () => {
         services: [{ name: 'api-service', short: 'api', protocol: 'http', hasCanary: false }],
       }),
     ).rejects.toThrow(/Prometheus refused a query: parse error/);
+  });
+});
+
+describe('prometheusHttp (a real HTTP server)', () => {
+  /** A server answering every request with `answer` (none: it never answers); closed after the test. */
+  async function serve(answer?: { status: number; body: string }): Promise<string> {
+    const server = http.createServer((_req, res) => {
+      if (answer) res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+    onTestFinished(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async function failure(query: Promise<unknown>): Promise<PrometheusError> {
+    const error = await query.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(PrometheusError);
+    return error as PrometheusError;
+  }
+
+  it('returns an instant vector Prometheus answered', async () => {
+    const vector = { status: 'success', data: { resultType: 'vector', result: [] } };
+    const base = await serve({ status: 200, body: JSON.stringify(vector) });
+    expect(await prometheusHttp(base)('up')).toEqual(vector);
+  });
+
+  it('says in a sentence that nothing answers, naming the address and why', async () => {
+    const closing = http.createServer();
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    const closed = `http://127.0.0.1:${(closing.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closing.close(resolve));
+    expect(await failure(prometheusHttp(closed)('up'))).toMatchObject({
+      kind: 'unreachable',
+      message: `no Prometheus answers at ${closed} (ECONNREFUSED)`,
+    });
+    const silent = await serve();
+    expect(await failure(prometheusHttp(silent, fetch, 50)('up'))).toMatchObject({
+      kind: 'unreachable',
+      message: `no Prometheus answers at ${silent} (no answer within 0.05 s)`,
+    });
+  });
+
+  it('says that a server is not Prometheus, or passes on what Prometheus refused', async () => {
+    const notPrometheus = await serve({ status: 404, body: '{"code":"ROUTE_NOT_FOUND"}' });
+    expect(await failure(prometheusHttp(notPrometheus)('up'))).toMatchObject({
+      kind: 'refused',
+      message: `${notPrometheus} did not answer a Prometheus query: HTTP 404`,
+    });
+    const html = await serve({ status: 200, body: '<html>' });
+    expect((await failure(prometheusHttp(html)('up'))).message).toBe(
+      `${html} did not answer a Prometheus query: HTTP 200`,
+    );
+    const refusing = await serve({ status: 400, body: '{"status":"error","error":"parse error at char 3"}' });
+    expect((await failure(prometheusHttp(refusing)('up('))).message).toBe(
+      `${refusing} did not answer a Prometheus query: parse error at char 3`,
+    );
   });
 });

@@ -1,17 +1,19 @@
 /**
- * The one sanitiser for text that may carry someone else's input on its way into a log line or an
- * error body: control characters (C0, DEL, C1), line/paragraph separators and bidi controls become
- * spaces, runs of whitespace collapse, and the result is cut to `maxLength` characters with "…".
+ * The one sanitiser for text that may carry someone else's input on its way into a log line, an error
+ * body or a terminal: control characters (C0, DEL, C1), line/paragraph separators and bidi controls
+ * become `unsafeAs` (a space unless told: `?` shows a terminal's reader where something was), runs of
+ * whitespace collapse to one space, and the result is cut to `maxLength` characters with "…".
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\s]+/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const WHITESPACE = /\s+/g;
 
 /** Longest text a log field carries (library messages, error messages). */
 export const LOG_TEXT_MAX_LENGTH = 512;
 
-export function safeText(value: string, maxLength: number = LOG_TEXT_MAX_LENGTH): string {
+export function safeText(value: string, maxLength: number = LOG_TEXT_MAX_LENGTH, unsafeAs = ' '): string {
   // Cut before cleaning too, so a megabyte of input costs no more than a few kilobytes of work.
   const bounded = value.length > maxLength * 4 ? value.slice(0, maxLength * 4) : value;
-  const cleaned = bounded.replace(UNSAFE, ' ').trim();
+  const cleaned = bounded.replace(UNSAFE, unsafeAs).replace(WHITESPACE, ' ').trim();
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned;
 }
