@@ -259,7 +259,8 @@ class StackRunner {
     // The mesh services (the callees) need dynalite when they keep a table; the edge services only
     // need the router's gRPC entry, so both start at once (the edge's boot overlaps the mesh's). An
     // edge service's readiness (its callees reachable through the router) is polled only once the mesh
-    // services are routable, so a healthy start logs no failed readiness check.
+    // services are routable, so its first check finds them there (on a busy machine that first call,
+    // which opens the connections, can still miss the service's readiness deadline: README).
     const startHop = (hop: Hop, wiring: Omit<ServiceWiring, 'grpcPort'>) =>
       Promise.all(
         plan
