@@ -4,7 +4,7 @@
 // channel and the parent-watch preload, so it stops (and stops the stack) even when this shim is killed
 // with SIGKILL.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -82,32 +82,41 @@ export function runTypeScript(relativeEntry, commandName) {
 }
 
 /**
- * Runs a short TypeScript entry from source with this process's arguments and stdio, and resolves to
- * its exit code and the last message it sent over the IPC channel (undefined when it sent none).
+ * Runs a short entry with this process's arguments and resolves to its exit code and the last message
+ * it sent over the IPC channel (undefined when it sent none).
  */
-export function askTypeScript(relativeEntry, commandName) {
-  const child = spawn(
-    process.execPath,
-    [
-      ...typeScriptNodeArgs(commandName, []),
-      fileURLToPath(new URL(relativeEntry, import.meta.url)),
-      ...process.argv.slice(2),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+function ask(nodeArgs, entry, commandName, output) {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...process.argv.slice(2)], {
+    stdio: ['ignore', output, output, 'ipc'],
+  });
   let answer;
   child.on('message', (message) => {
     answer = message;
   });
   return new Promise((resolve) => {
     child.once('error', (error) => {
-      process.stderr.write(`${commandName}: ${error.message}\n`);
+      if (output === 'inherit') process.stderr.write(`${commandName}: ${error.message}\n`);
       resolve({ code: 1, answer: undefined });
     });
     child.once('close', (code, signal) =>
       resolve({ code: code ?? 128 + (constants.signals[signal] ?? 0), answer }),
     );
   });
+}
+
+/** {@link ask} for a TypeScript entry from source (tsx), with this process's stdio. */
+export function askTypeScript(relativeEntry, commandName) {
+  const entry = fileURLToPath(new URL(relativeEntry, import.meta.url));
+  return ask(typeScriptNodeArgs(commandName, []), entry, commandName, 'inherit');
+}
+
+/**
+ * {@link ask} for the compiled form of an entry, silently (its output is not shown); undefined when
+ * there is no build of it yet. What it says may be stale (built from older sources).
+ */
+export function askCompiledQuietly(relativeEntry, commandName) {
+  const entry = fileURLToPath(new URL(relativeEntry, import.meta.url));
+  return existsSync(entry) ? ask([], entry, commandName, 'ignore') : Promise.resolve(undefined);
 }
 
 /**

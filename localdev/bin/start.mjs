@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm start`: checks its command line (src/cli/start-check.ts, from source: `--help`, a typo or a bad
-// value is answered before any build), builds what the stack runs (turbo → tsc, and vite for the web UI
+// `npm start`: checks its command line (src/cli/start-check.ts, before any build: `--help`, a typo or a bad
+// value is answered at once), builds what the stack runs (turbo → tsc, and vite for the web UI
 // it serves: incremental and cached, so a no-op when nothing changed), then runs the compiled
 // localdev/dist/cli/start.js. The stack spawns every service as compiled JavaScript (dist/server.js), as
 // the images do.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
+  askCompiledQuietly,
   askTypeScript,
   resolveDependencies,
   runCompiled,
@@ -55,7 +56,15 @@ function build({ buildWeb }) {
 }
 
 // The check answers `--help` and refusals itself (exit code without a plan); a plan says what to build.
-const check = await askTypeScript('../src/cli/start-check.ts', COMMAND);
+// The last build's check answers first (~0.1 s, where tsx takes 0.35–0.7 s) and only a plan is taken
+// from it: `--help`, a refusal, a crash or no build at all are answered from the sources, so a build
+// older than them never refuses what they accept (and what they refuse, the fresh runner refuses
+// after the build).
+const built = await askCompiledQuietly('../dist/cli/start-check.js', COMMAND);
+const check =
+  built?.code === 0 && built.answer !== undefined
+    ? built
+    : await askTypeScript('../src/cli/start-check.ts', COMMAND);
 const code = check.code === 0 && check.answer ? await build(check.answer) : check.code;
 if (check.answer && code === 0) {
   // Node's on-disk compile cache, for the runner and (through the environment) every service it starts:

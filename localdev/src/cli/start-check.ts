@@ -1,5 +1,6 @@
 /**
- * Run by `npm start`'s bin (from source, through tsx) before it builds: answers `--help` and refuses a
+ * Run by `npm start`'s bin before it builds (its last build's compiled form first, the sources through tsx
+ * when that does not accept the command line): answers `--help` and refuses a
  * command line it cannot run, as the runner would, without waiting for — or being stopped by — the
  * build. A command line that can run is handed back over the IPC channel as what to build (exit 0).
  */

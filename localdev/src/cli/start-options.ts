@@ -1,6 +1,6 @@
 /**
  * `npm start`'s options: the one place that defines, documents (`--help`) and checks them. The bin
- * runs this from source before it builds anything (start-check.ts), so a typo or `--help` is answered
+ * runs this before it builds anything (start-check.ts), so a typo or `--help` is answered
  * at once; the compiled runner (start.ts) parses the same way after the build.
  */
 import * as path from 'node:path';

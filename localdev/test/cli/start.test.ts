@@ -58,11 +58,16 @@ function runStart(
  * The real bin and the real sources, in a tree whose `turbo` is a stand-in build that leaves a mark and
  * fails: whether (and when) the bin builds shows.
  */
-function binWithBrokenBuild(): { bin: string; built(): boolean } {
+function binWithBrokenBuild(lastBuildsCheck?: (root: string) => string): { bin: string; built(): boolean } {
   const root = mkdtempSync(path.join(tmpdir(), 'localdev-broken-build-'));
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   const mark = path.join(root, 'built');
   mkdirSync(path.join(root, 'localdev/bin'), { recursive: true });
+  if (lastBuildsCheck) {
+    // What an earlier build left: the compiled check the bin asks first.
+    mkdirSync(path.join(root, 'localdev/dist/cli'), { recursive: true });
+    writeFileSync(path.join(root, 'localdev/dist/cli/start-check.js'), lastBuildsCheck(root));
+  }
   for (const file of ['start.mjs', 'run-ts.mjs'])
     copyFileSync(path.join(BIN_DIR, file), path.join(root, 'localdev/bin', file));
   symlinkSync(path.resolve(BIN_DIR, '../src'), path.join(root, 'localdev/src'));
@@ -248,6 +253,30 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(valid.stderr).toContain('npm start: the build failed (above)');
     expect(valid.code).toBe(1);
     expect(tree.built()).toBe(true);
+  });
+
+  it("asks the last build's check first but takes only a plan from it: a stale build never refuses what the sources accept", async () => {
+    // A build from older sources that refuses everything (an option added since, say).
+    const stale = binWithBrokenBuild(() => "console.error('stale check: refused'); process.exitCode = 2;\n");
+    const help = await runStart(['--help'], plainEnv(), stale.bin);
+    expect(help.stdout).toMatch(/^Usage: npm start -- \[options\]\n/);
+    expect(help.stderr).toBe('');
+    expect(help.code).toBe(0);
+    const valid = await runStart(['--no-web', '--in-memory'], plainEnv(), stale.bin);
+    expect(valid.stderr).not.toContain('stale check');
+    expect(valid.stderr).toContain('npm start: the build failed (above)');
+    expect(stale.built()).toBe(true);
+
+    // A build whose check answers a plan: taken as is (and the sources' check is not run).
+    const current = binWithBrokenBuild(
+      (root) =>
+        `require('node:fs').writeFileSync(${JSON.stringify(path.join(root, 'asked'))}, '');\n` +
+        'process.send({ buildWeb: false }, () => process.disconnect());\n',
+    );
+    const planned = await runStart(['--no-web', '--in-memory'], plainEnv(), current.bin);
+    expect(planned.stderr).toContain('npm start: the build failed (above)');
+    expect(current.built()).toBe(true);
+    expect(existsSync(path.join(path.dirname(path.dirname(path.dirname(current.bin))), 'asked'))).toBe(true);
   });
 
   it('says to run `npm ci` when the dependencies are not installed', async () => {
