@@ -149,10 +149,12 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     : values.canary
       ? [parseCanaryFlags(values.canary, stableVersion), '--canary']
       : [loadCanaryFile(file, stableVersion), path.relative(process.cwd(), file)];
+  const ports = portOptions(values);
+  checkOwnPorts(ports, { web: !values['no-web'], traces: !values['no-traces'] });
   return {
     canaries,
     canariesSource,
-    ports: portOptions(values),
+    ports,
     faults: (values.fault ?? []).map(faultOption),
     web: !values['no-web'],
     webDev: values['web-dev'] === true,
@@ -185,6 +187,25 @@ function portOptions(values: Partial<Record<`${keyof StackPorts}-port`, string>>
   for (const name of PORT_NAMES)
     ports[name] = portOption(values[`${name}-port`], DEFAULT_PORTS[name], portFlag(name));
   return ports;
+}
+
+/**
+ * Two parts of the stack on one fixed port: the second could never listen (and was reported as a port
+ * "already in use" by the first). 0 — a free port for each — may repeat, and a part not started
+ * (`--no-web`, `--no-traces`) claims nothing.
+ */
+function checkOwnPorts(ports: StackPorts, started: { web: boolean; traces: boolean }): void {
+  const flagOf = new Map<number, string>();
+  for (const name of PORT_NAMES) {
+    const port = ports[name];
+    if (port === 0 || (name === 'web' && !started.web) || (name === 'traces' && !started.traces)) continue;
+    const first = flagOf.get(port);
+    if (first !== undefined)
+      throw new CanaryConfigError(
+        `${first} and ${portFlag(name)} are both ${port}: each part of the stack needs a port of its own`,
+      );
+    flagOf.set(port, portFlag(name));
+  }
 }
 
 function portOption(value: string | undefined, fallback: number, flag: string): number {

@@ -255,6 +255,25 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(tree.built()).toBe(true);
   });
 
+  it('refuses two parts on one fixed port before building, naming both flags (0 and a part left out may repeat)', async () => {
+    const tree = binWithBrokenBuild();
+    const same = await runStart(['--http-port', '9080', '--grpc-port', '9080'], plainEnv(), tree.bin);
+    expect(same.stderr).toBe(
+      'npm start: --http-port and --grpc-port are both 9080: each part of the stack needs a port of its own\n',
+    );
+    expect(same.code).toBe(1);
+    expect(tree.built()).toBe(false);
+
+    // The web UI's default port is free to take when there is no web UI; 0 is a free port for each.
+    const valid = await runStart(
+      ['--no-web', '--http-port', '5173', '--grpc-port', '0', '--control-port', '0'],
+      plainEnv(),
+      tree.bin,
+    );
+    expect(valid.stderr).toContain('npm start: the build failed (above)');
+    expect(tree.built()).toBe(true);
+  });
+
   it("asks the last build's check first but takes only a plan from it: a stale build never refuses what the sources accept", async () => {
     // A build from older sources that refuses everything (an option added since, say).
     const stale = binWithBrokenBuild(() => "console.error('stale check: refused'); process.exitCode = 2;\n");
