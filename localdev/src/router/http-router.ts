@@ -91,7 +91,8 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
     maxBodyBytes: limits.maxBodyBytes,
   };
-  const server = http.createServer((req, res) => admit(upstreams, req, res));
+  // A missing Host is refused by admit(), in the api's error shape (Node's own answer has no body).
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => admit(upstreams, req, res));
   server.on('clientError', answerClientError);
   // A CONNECT's socket leaves the server's connection list: kept here so that close() ends it too.
   const tunnelsAsked = new Set<Duplex>();
@@ -117,8 +118,45 @@ export function edgeServiceFor(host: string | undefined): ServiceEntry | undefin
   return EDGE_SERVICES.named(host) ?? EDGE_SERVICES.services[0];
 }
 
+/** Where a request is going: the Host it names and its path, as the service receives them. */
+interface RequestTarget {
+  host: string | undefined;
+  path: string;
+}
+
+/** `http://api.localhost:8080/api/route?x` → its authority (without userinfo) and the rest. */
+const ABSOLUTE_FORM = /^https?:\/\/(?:[^@/?#]*@)?([^/?#]*)(.*)$/i;
+
+/**
+ * The request's target as Go's net/http reads it under Traefik: an absolute-form target (what a client
+ * sends to a proxy: `GET http://billing.localhost/x`) names the host itself and overrides the Host
+ * header (RFC 9112 §3.2.2), and the service gets it in origin-form (`/x`, with that Host). A request
+ * with several Host headers, or HTTP/1.1 without one, is refused (RFC 9112 §3.2), as Go refuses it.
+ * Returns the reason for a refusal.
+ */
+function requestTarget(req: http.IncomingMessage): RequestTarget | string {
+  const hosts = req.headersDistinct.host;
+  if (hosts && hosts.length > 1) return 'the request has more than one Host header';
+  const url = req.url ?? '/';
+  if (url.startsWith('/') || url === '*') {
+    if (!hosts && req.httpVersion !== '1.0') return 'an HTTP/1.1 request needs a Host header';
+    return { host: hosts?.[0], path: url };
+  }
+  const absolute = ABSOLUTE_FORM.exec(url);
+  if (!absolute) return 'the request target is not a path or an http URL';
+  const rest = absolute[2] ?? '';
+  return { host: absolute[1], path: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const service = edgeServiceFor(req.headers.host);
+  const target = requestTarget(req);
+  if (typeof target === 'string') {
+    res.setHeader('connection', 'close');
+    sendError(res, 400, 'BAD_REQUEST', target);
+    req.resume();
+    return;
+  }
+  const service = edgeServiceFor(target.host);
   if (!service) {
     sendError(res, 404, 'NO_ROUTE', 'no edge service is registered');
     req.resume();
@@ -141,7 +179,7 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   const leaveQueue = upstreams.limiters.for(address).enter(
     (release) => {
       res.once('close', release);
-      proxy(upstreams, route, address, bodyLimit, req, res);
+      proxy(upstreams, route, address, bodyLimit, target, req, res);
     },
     (why) => {
       sendOverCapacity(res, route, why);
@@ -157,6 +195,7 @@ function proxy(
   route: ResolvedRoute,
   address: { host: string; port: number },
   bodyLimit: BodyLimit,
+  target: RequestTarget,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): void {
@@ -165,8 +204,8 @@ function proxy(
     host: address.host,
     port: address.port,
     method: req.method,
-    path: req.url,
-    headers: forwardedRequestHeaders(req),
+    path: target.path,
+    headers: forwardedRequestHeaders(req, target),
   });
   upstream.on('response', (upstreamRes) => {
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
@@ -235,13 +274,14 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: 
   req.resume();
 }
 
-function forwardedRequestHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+function forwardedRequestHeaders(req: http.IncomingMessage, target: RequestTarget): http.OutgoingHttpHeaders {
   const headers = withoutHopByHop(req.headers);
+  if (target.host !== undefined) headers.host = target.host;
   const clientAddress = req.socket.remoteAddress ?? '';
   const priorFor = req.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${clientAddress}` : clientAddress;
   headers['x-forwarded-proto'] = 'http';
-  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+  if (target.host) headers['x-forwarded-host'] = target.host;
   return headers;
 }
 

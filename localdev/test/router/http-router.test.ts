@@ -235,3 +235,61 @@ describe('HTTP dev router: CONNECT (used as a forward proxy)', () => {
     expect(socket.destroyed).toBe(false);
   });
 });
+
+describe('HTTP dev router: the request target and Host (as Go net/http, under Traefik, reads them)', () => {
+  /** The backend's echo of one raw request (answered 200), or the router's own answer. */
+  async function exchange(port: number, bytes: string) {
+    const answer = await rawExchange(port, bytes);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    // A proxied answer streams chunked: its chunks joined.
+    const chunked = /transfer-encoding: chunked/i.test(head);
+    const text = chunked ? body.split('\r\n').filter((_line, index) => index % 2 === 1).join('') : body;
+    return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(text) };
+  }
+
+  it('takes an absolute-form target as its Host and origin-form path, the Host header ignored (RFC 9112 §3.2.2)', async () => {
+    const { port } = await routedStack();
+    const answer = await exchange(
+      port,
+      'GET http://api.localhost:9999/api/items/a/../b?limit=2 HTTP/1.1\r\nHost: elsewhere.example\r\nX-Canary: 42\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ track: 'pr-42', url: '/api/items/a/../b?limit=2' });
+    expect(answer.body.headers).toMatchObject({
+      host: 'api.localhost:9999',
+      'x-forwarded-host': 'api.localhost:9999',
+    });
+    const bare = await exchange(
+      port,
+      'GET http://api.localhost HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(bare.body).toMatchObject({ url: '/', headers: { host: 'api.localhost' } });
+  });
+
+  it("refuses a request without a Host or with several, and a target it cannot read, in the api's error shape", async () => {
+    const { port } = await routedStack();
+    const cases: [string, string][] = [
+      ['GET /api/route HTTP/1.1\r\nX-Secret: sss\r\nConnection: close\r\n\r\n', 'needs a Host header'],
+      [
+        'GET /api/route HTTP/1.1\r\nHost: sss.localhost\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+        'more than one Host header',
+      ],
+      ['GET ftp://sss.example/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', 'not a path or an http URL'],
+    ];
+    for (const [bytes, message] of cases) {
+      const answer = await exchange(port, bytes);
+      expect(answer.status, message).toBe(400);
+      expect(answer.head).toContain('content-type: application/json');
+      expect(answer.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining(message),
+      });
+      expect(JSON.stringify(answer)).not.toContain('sss');
+    }
+    // HTTP/1.0 needs no Host: the registry's first edge service answers.
+    const old = await exchange(port, 'GET /api/route HTTP/1.0\r\n\r\n');
+    expect(old.body).toMatchObject({ track: 'stable', url: '/api/route' });
+  });
+});
