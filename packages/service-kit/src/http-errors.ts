@@ -82,6 +82,11 @@ export function validationMessage(context: string, issue: ValidationIssue): stri
     }
     case 'pattern':
       return `${field} is not in the expected format`;
+    case 'type':
+      // The query string gives a string, or an array when the parameter is repeated (`limit=1&limit=2`).
+      return context === 'querystring' && issue.params.type === 'string'
+        ? `${field} must be given once`
+        : `${field} ${issue.message ?? 'is invalid'}`;
     default:
       return `${field} ${issue.message ?? 'is invalid'}`;
   }

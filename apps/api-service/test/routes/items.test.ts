@@ -368,6 +368,22 @@ describe('listing with a cursor', () => {
     }
   });
 
+  it('says over HTTP that a query parameter given twice is given once, never echoing either value', async () => {
+    for (const [name, query] of [
+      ['limit', 'limit=1&limit=2'],
+      ['cursor', 'cursor=sss&cursor=ttt'],
+    ]) {
+      const response = await fetch(`${stack.current.api.baseUrl}/api/items?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(await response.json(), query).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION',
+        message: `querystring/${name} must be given once`,
+      });
+    }
+  });
+
   it('says what a cursor must be when it cannot be one', async () => {
     const response = await fetch(`${stack.current.api.baseUrl}/api/items?cursor=not%20a%20cursor`);
     expect(response.status).toBe(400);
