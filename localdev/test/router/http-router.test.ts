@@ -243,7 +243,12 @@ describe('HTTP dev router: the request target and Host (as Go net/http, under Tr
     const [head = '', body = ''] = answer.split('\r\n\r\n');
     // A proxied answer streams chunked: its chunks joined.
     const chunked = /transfer-encoding: chunked/i.test(head);
-    const text = chunked ? body.split('\r\n').filter((_line, index) => index % 2 === 1).join('') : body;
+    const text = chunked
+      ? body
+          .split('\r\n')
+          .filter((_line, index) => index % 2 === 1)
+          .join('')
+      : body;
     return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(text) };
   }
 
@@ -274,7 +279,10 @@ describe('HTTP dev router: the request target and Host (as Go net/http, under Tr
         'GET /api/route HTTP/1.1\r\nHost: sss.localhost\r\nHost: localhost\r\nConnection: close\r\n\r\n',
         'more than one Host header',
       ],
-      ['GET ftp://sss.example/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', 'not a path or an http URL'],
+      [
+        'GET ftp://sss.example/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+        'not a path or an http URL',
+      ],
     ];
     for (const [bytes, message] of cases) {
       const answer = await exchange(port, bytes);
