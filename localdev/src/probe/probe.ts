@@ -186,6 +186,16 @@ function countHop(hops: Record<string, HopCount[]>, hop: RouteReport['hops'][num
   else counts.push({ track: hop.track, version: hop.version, count: 1 });
 }
 
+/**
+ * Why an expectation cannot hold when the service answered no hop of any request that succeeded: the
+ * probe's one path (`GET /api/route`, the edge service and what it calls) does not reach it — e.g. an
+ * edge service of its own, reached by its Host.
+ */
+function offPath(result: ProbeResult, service: string): string {
+  if (result.succeeded === 0 || result.hops[service]) return '';
+  return `: no request passed through ${service} (GET /api/route reached ${Object.keys(result.hops).join(', ')})`;
+}
+
 /** Human-readable report. */
 export function formatProbe(result: ProbeResult): string {
   const keyText =
@@ -199,7 +209,7 @@ export function formatProbe(result: ProbeResult): string {
   for (const f of result.failures) lines.push(`  failed ×${f.count}: ${f.message}`);
   for (const e of result.expectations) {
     lines.push(
-      `  expect ${e.service}=${e.expected}: ${e.ok ? 'ok' : 'FAILED'} (${e.matched}/${result.count})`,
+      `  expect ${e.service}=${e.expected}: ${e.ok ? 'ok' : 'FAILED'} (${e.matched}/${result.count})${offPath(result, e.service)}`,
     );
   }
   if (result.lastTraceId)

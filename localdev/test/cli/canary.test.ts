@@ -33,6 +33,20 @@ describe('canary CLI', () => {
     expect(run.code).toBe(1);
   });
 
+  it("says when an expected service is on no request's path (a service GET /api/route never reaches)", async () => {
+    const url = await startJsonServer(() => ({
+      canary: null,
+      warning: null,
+      hops: [{ service: 'api-service', track: 'stable', version: '0.1.0' }],
+    }));
+    const run = await runCanaryInProcess(probeArgs(url, { count: 2, expect: 'api=stable,store=stable' }));
+    expect(run.stdout).toContain('expect api-service=stable: ok (2/2)\n');
+    expect(run.stdout).toContain(
+      'expect store-service=stable: FAILED (0/2): no request passed through store-service (GET /api/route reached api-service)\n',
+    );
+    expect(run.code).toBe(1);
+  });
+
   it('counts unreachable requests as failures with exit code 1', async () => {
     const run = await runCanaryInProcess(probeArgs('http://127.0.0.1:1', { count: 1, json: true }));
     // Port 1 is one fetch refuses itself: the reason says so rather than a bare "request failed".
