@@ -136,11 +136,21 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
   }
 }
 
+/** Options that undo each other, with what the first does: refused rather than one silently ignored. */
+const CONTRADICTIONS: readonly [keyof typeof OPTIONS, keyof typeof OPTIONS, string][] = [
+  ['web-dev', 'no-web', 'runs the web UI from its dev server'],
+  ['no-canaries', 'canary', 'runs stable only'],
+  ['no-canaries', 'canaries-file', 'runs stable only'],
+  ['canary', 'canaries-file', "runs the canaries it names instead of a file's"],
+  ['in-memory', 'data-dir', 'keeps DynamoDB data in memory, in no folder'],
+];
+
 export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCommand | 'help' {
   const values = parseOptions(argv, env);
   if (values.help) return 'help';
-  if (values['web-dev'] && values['no-web'])
-    throw new CliUsageError('--web-dev runs the web UI from its dev server; it cannot go with --no-web');
+  for (const [option, other, does] of CONTRADICTIONS)
+    if (values[option] !== undefined && values[other] !== undefined)
+      throw new CliUsageError(`--${option} ${does}; it cannot go with --${other}`);
   const stableVersion = values['stable-version'];
   checkStableVersion(stableVersion);
   const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
@@ -155,13 +165,28 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     canaries,
     canariesSource,
     ports,
-    faults: (values.fault ?? []).map(faultOption),
+    faults: faultOptions(values.fault ?? []),
     web: !values['no-web'],
     webDev: values['web-dev'] === true,
     traces: !values['no-traces'],
     dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
     stableVersion,
   };
+}
+
+/** Every `--fault`, at most one per instance (a second would silently replace the first). */
+function faultOptions(values: readonly string[]): InstanceFaults[] {
+  const faults = values.map(faultOption);
+  const seen = new Set<string>();
+  for (const { service, track } of faults) {
+    const instance = `${track}'s ${service}`;
+    if (seen.has(instance))
+      throw new CanaryConfigError(
+        `--fault names ${instance} twice: give it one SPEC, comma-separated (e.g. latency=100ms,error-rate=0.2)`,
+      );
+    seen.add(instance);
+  }
+  return faults;
 }
 
 /** `--fault 42:store:error-rate=0.2` → the instance and its spec; a bad one is named with the parser's reason. */

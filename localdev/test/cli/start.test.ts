@@ -274,6 +274,38 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(tree.built()).toBe(true);
   });
 
+  it('refuses options that undo each other and an instance faulted twice before building, rather than ignoring one', async () => {
+    const tree = binWithBrokenBuild();
+    const cases: [string[], string, number][] = [
+      [
+        ['--no-canaries', '--canary', '42=api'],
+        '--no-canaries runs stable only; it cannot go with --canary',
+        2,
+      ],
+      [
+        ['--canary', '42=api', '--canaries-file', 'x.json'],
+        "--canary runs the canaries it names instead of a file's; it cannot go with --canaries-file",
+        2,
+      ],
+      [
+        ['--in-memory', '--data-dir', '/tmp/x'],
+        '--in-memory keeps DynamoDB data in memory, in no folder; it cannot go with --data-dir',
+        2,
+      ],
+      [
+        ['--fault', '42:store:latency=1ms', '--fault', '42:store-service:error-rate=0.1'],
+        "--fault names pr-42's store-service twice: give it one SPEC, comma-separated (e.g. latency=100ms,error-rate=0.2)",
+        1,
+      ],
+    ];
+    for (const [args, message, code] of cases) {
+      const run = await runStart(args, plainEnv(), tree.bin);
+      expect(run.stderr, message).toBe(`npm start: ${message}\n`);
+      expect(run.code, message).toBe(code);
+    }
+    expect(tree.built()).toBe(false);
+  });
+
   it("asks the last build's check first but takes only a plan from it: a stale build never refuses what the sources accept", async () => {
     // A build from older sources that refuses everything (an option added since, say).
     const stale = binWithBrokenBuild(() => "console.error('stale check: refused'); process.exitCode = 2;\n");
