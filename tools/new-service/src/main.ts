@@ -28,7 +28,10 @@ function parseArguments(): ReturnType<typeof parseArgs<typeof OPTIONS>> {
   try {
     return parseArgs(OPTIONS);
   } catch (error) {
-    return usage((error as Error).message);
+    if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    // Node's first sentence names the culprit; its hint (put it after '--') is wrong under npm run.
+    const first = (error as Error).message.split('. ')[0];
+    return usage(`${first}; \`npm run new-service -- --help\` lists every option`);
   }
 }
 

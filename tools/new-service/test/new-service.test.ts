@@ -258,6 +258,12 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     const invalid = await newService(repo.root, ['Bad_Name', '--protocol', 'http']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('(try "bad-name")');
+    // Node's own hint (put it after '--') is wrong under npm run, which takes the first '--' itself.
+    const typo = await newService(repo.root, ['pay-service', '--protocl', 'http']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /^new-service: Unknown option '--protocl'; `npm run new-service -- --help` lists every option\n\nusage: /,
+    );
     expect(repo.changedFiles()).toEqual(before);
   });
 
