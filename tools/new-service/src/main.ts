@@ -3,7 +3,7 @@
  * or failed (nothing changed), 2 usage.
  */
 import { parseArgs } from 'node:util';
-import { ScaffoldRefusedError, scaffold } from './scaffold';
+import { GENERATED_PROTO, ScaffoldRefusedError, scaffold } from './scaffold';
 
 const USAGE = `usage: npm run new-service -- <name> --protocol http|grpc
 
@@ -35,6 +35,15 @@ function parseArguments(): ReturnType<typeof parseArgs<typeof OPTIONS>> {
   }
 }
 
+/** The files to show, one a line; the contract's generated types (git-ignored build output) as one line. */
+function listed(files: readonly string[]): string[] {
+  const generated = files.some((file) => file.startsWith(`${GENERATED_PROTO}/`));
+  return [
+    ...files.filter((file) => !file.startsWith(`${GENERATED_PROTO}/`)).map((file) => `  ${file}`),
+    ...(generated ? [`  ${GENERATED_PROTO}/ (its generated types; git-ignored)`] : []),
+  ];
+}
+
 function main(): void {
   const parsed = parseArguments();
   if (parsed.values.help) {
@@ -51,9 +60,9 @@ function main(): void {
       `new-service: ${result.service.name} (${result.protocol}) is ready.`,
       '',
       'created:',
-      ...result.created.map((file) => `  ${file}`),
+      ...listed(result.created),
       'updated:',
-      ...result.updated.map((file) => `  ${file}`),
+      ...listed(result.updated),
       '',
       'next:',
       `  npm test -w @pr-canary/${result.service.name}`,

@@ -27,7 +27,7 @@ import { type Lockfile, lockfileWithWorkspace, type RootManifest, workspaceManif
 /** The repository this generator belongs to (the folder above tools/). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const LOCKFILE = 'package-lock.json';
-const GENERATED_PROTO = 'proto/src/generated';
+export const GENERATED_PROTO = 'proto/src/generated';
 
 export interface ScaffoldOptions {
   name: string;

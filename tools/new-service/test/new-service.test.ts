@@ -208,6 +208,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       const result = await newService(repo.root, [service.name, '--protocol', service.protocol]);
       expectSuccess(result, `new-service ${service.name}`);
       expect(result.stdout).toContain(`${service.name} (${service.protocol}) is ready`);
+      // The generated types are git-ignored build output: one line, not every file the generator wrote.
+      expect(result.stdout).not.toMatch(/proto\/src\/generated\/\S/);
+      if (service.protocol === 'grpc')
+        expect(result.stdout).toContain('  proto/src/generated/ (its generated types; git-ignored)\n');
     }
   });
 
