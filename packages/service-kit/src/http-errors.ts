@@ -39,7 +39,9 @@ const FASTIFY_REQUEST_ERRORS: Readonly<
   FST_ERR_CTP_INVALID_JSON_BODY: {
     statusCode: 400,
     code: 'MALFORMED_JSON',
-    message: 'the request body is not valid JSON',
+    // Fastify's parser refuses a `__proto__` or `constructor.prototype` key (prototype poisoning) with
+    // the same error as broken JSON, its reason dropped: the message covers both.
+    message: 'the request body is not valid JSON, or has a __proto__ or constructor.prototype key',
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     statusCode: 400,

@@ -301,6 +301,19 @@ describe('request validation', () => {
     expect(response.json()).toMatchObject({ code: 'MALFORMED_JSON' });
   });
 
+  it('refuses a body with a __proto__ key saying so, not only "not valid JSON"', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"__proto__": {"admin": true}, "name": "n", "priceCents": 1}',
+    });
+    expectApiError(response, 400, {
+      code: 'MALFORMED_JSON',
+      message: 'the request body is not valid JSON, or has a __proto__ or constructor.prototype key',
+    });
+  });
+
   it('refuses a non-JSON body with 415', async () => {
     const response = await app().inject({
       method: 'POST',
