@@ -9,7 +9,6 @@ import {
   counterIncrease,
   type HopObservation,
   isHttpError,
-  judge,
   type LabelMatcher,
   METRIC_FAMILIES,
   type MetricSample,
@@ -21,6 +20,7 @@ import {
   type Verdict,
 } from '@pr-canary/canary-analysis';
 import { type Call, driveLoad, LOAD_PATHS } from './load';
+import { judgeReached } from './reached';
 
 /** An instance of the running stack as its control endpoint lists it. */
 export interface InstanceEndpoint {
@@ -99,47 +99,25 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
       pr: observe(side.pr, 'present', [was.pr, is.pr]),
     };
   });
-  // A service the load never reached on either side (one added beside the api → store path, say) is
-  // not on this load's path: more calls would not change that. Without a canary of PR N it is left
-  // out, and said so; with one, the PR's change there cannot be judged from this load.
-  const unreached = (hop: HopObservation) => hop.stable.calls === 0 && hop.pr.calls === 0;
-  const notOnPath = sides.filter(
-    (side, i) => side.pr === side.stable && unreached(serviceHops[i] as HopObservation),
-  );
-  const canaryNotReached = sides.filter(
-    (side, i) => side.pr !== side.stable && unreached(serviceHops[i] as HopObservation),
-  );
-  const edge: HopObservation = {
-    hop: 'edge',
-    protocol: 'client',
-    source: `${opts.requests} requests per side through the dev router${
-      notOnPath.length > 0
-        ? `; not on this load's path, so not judged: ${notOnPath.map((s) => s.service.name).join(', ')} (no calls on either side)`
-        : ''
-    }`,
-    stable: fromCalls('stable', load.stable),
-    pr: fromCalls(track, load.pr),
-  };
-  const verdict = judge({
+  return judgeReached({
     pr: opts.pr,
     mode: 'local load',
-    hops: [
-      edge,
-      ...serviceHops.flatMap((hop, i) => {
-        const side = sides[i] as (typeof sides)[number];
-        if (notOnPath.includes(side)) return [];
-        if (!canaryNotReached.includes(side)) return [hop];
-        return [{ ...hop, source: `${hop.source}; no calls on either side: not on this load's path` }];
-      }),
+    always: [
+      {
+        hop: 'edge',
+        protocol: 'client',
+        source: `${opts.requests} requests per side through the dev router`,
+        stable: fromCalls('stable', load.stable),
+        pr: fromCalls(track, load.pr),
+      },
     ],
+    services: serviceHops.map((observation, i) => ({
+      observation,
+      hasCanary: sides[i]?.pr !== sides[i]?.stable,
+    })),
+    traffic: `this load (${LOAD_PATHS.map((p) => `GET ${p}`).join(', ')} through the dev router)`,
     thresholds: opts.thresholds,
   });
-  if (canaryNotReached.length === 0 || verdict.outcome !== 'inconclusive') return verdict;
-  const names = canaryNotReached.map((s) => s.service.name).join(' and ');
-  return {
-    ...verdict,
-    summary: `Cannot tell whether PR ${opts.pr} is worse than stable: its ${names} canary got no calls — this load (${LOAD_PATHS.join(', ')} through the dev router) does not reach ${canaryNotReached.length > 1 ? 'them' : 'it'}, so more calls would not help; send ${canaryNotReached.length > 1 ? 'them' : 'it'} requests with X-Canary: ${opts.pr} yourself, or judge from the cluster's metrics (--prometheus)`,
-  };
 }
 
 function running(

@@ -4,7 +4,6 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   exitCodeFor,
-  judge,
   observeCluster,
   PrometheusError,
   prometheusHttp,
@@ -19,6 +18,7 @@ import { safeText } from '@pr-canary/service-kit/safe-text';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
+import { judgeReached } from '../analyze/reached';
 import { answeredHelp, CliUsageError, HELP_OPTION, wholeNumber } from './args';
 
 const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
@@ -114,17 +114,25 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
         .filter((s) => s !== '')
         .map(pathService),
     );
+    const services = PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) }));
     const hops = await observeCluster({
       query: prometheusHttp(httpUrl(values.prometheus, '--prometheus')),
       pr,
       window: values.window,
-      services: PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) })),
+      services,
     }).catch((error: unknown) => {
       if (error instanceof RangeError) throw new CliUsageError(error.message);
       if (error instanceof PrometheusError) throw prometheusFailure(error);
       throw error;
     });
-    verdict = judge({ pr, mode: `prometheus ${values.window}`, hops, thresholds });
+    verdict = judgeReached({
+      pr,
+      mode: `prometheus ${values.window}`,
+      always: [],
+      services: hops.map((observation, i) => ({ observation, hasCanary: services[i]?.hasCanary ?? false })),
+      traffic: `the traffic of the last ${values.window}`,
+      thresholds,
+    });
   } else {
     const control = loopbackOrigin(values.control);
     const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(

@@ -55,18 +55,19 @@ describe('analyze: a service the load does not reach', () => {
   it('without a canary of the PR, is left out of the verdict and named as not on the path', async () => {
     const verdict = await analyzeWith(['stable']);
     expect(verdict.hops.map((h) => h.hop)).toEqual(['edge']);
-    expect(verdict.hops[0]?.source).toContain("not on this load's path, so not judged: billing-service");
-    expect(verdict.summary).not.toContain('billing-service');
+    expect(verdict.summary).toMatch(
+      /\(not judged: billing-service, which this load \(GET \/api\/items\?limit=5 through the dev router\) did not reach on either side\)$/,
+    );
   });
 
   it('with a canary of the PR, is "cannot tell" because the load does not reach it — not "run more calls"', async () => {
     const verdict = await analyzeWith(['stable', 'pr-42']);
     expect(verdict.outcome).toBe('inconclusive');
     expect(verdict.summary).toContain('its billing-service canary got no calls');
-    expect(verdict.summary).toContain('does not reach it, so more calls would not help');
+    expect(verdict.summary).toContain('did not reach it, so more of it would not help');
     expect(verdict.summary).not.toContain('run more calls');
     const hop = verdict.hops.find((h) => h.hop === 'billing-service');
     expect(hop?.outcome).toBe('inconclusive');
-    expect(hop?.source).toContain("not on this load's path");
+    expect(hop?.source).toContain('no calls on either side');
   });
 });

@@ -87,6 +87,23 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     expect(await readdir(dir)).toEqual(['ro']);
   });
 
+  it('from Prometheus, leaves out a service no traffic reached and says why a canary nobody called cannot be judged', async () => {
+    // A Prometheus whose every query finds nothing: no calls to api-service or store-service in the window.
+    const prometheus = await startJsonServer(() => ({
+      status: 'success',
+      data: { resultType: 'vector', result: [] },
+    }));
+    const args = ['analyze', '--pr', '42', '--prometheus', prometheus, '--canaries', 'store', '--json', '-'];
+    const run = await runCanaryInProcess(args);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(3);
+    const verdict = JSON.parse(run.stdout) as { summary: string; hops: { hop: string }[] };
+    expect(verdict.hops.map((h) => h.hop)).toEqual(['store-service']);
+    expect(verdict.summary).toBe(
+      'Cannot tell whether PR 42 is worse than stable: its store-service canary got no calls — the traffic of the last 30m did not reach it, so more of it would not help; send it requests with X-Canary: 42 (not judged: api-service, which the traffic of the last 30m did not reach on either side)',
+    );
+  });
+
   it('says that nothing answers at --prometheus, and that a server there is not Prometheus', async () => {
     const port = await closedPort();
     const args = (url: string) => ['analyze', '--pr', '42', '--prometheus', url, '--canaries', 'store'];
