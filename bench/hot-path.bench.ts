@@ -137,7 +137,12 @@ async function main(): Promise<void> {
     port(apiOtel),
     port(bareHttp),
   ]);
-  const router = spawnBenchProcess('router', { API_PORT: String(apiPort), STORE_PORT: String(storePort) });
+  // The dev router as `npm start` runs it: compiled localdev.
+  const router = spawnBenchProcess(
+    'router',
+    { API_PORT: String(apiPort), STORE_PORT: String(storePort) },
+    { built: true },
+  );
   const bareH2Proxy = spawnBenchProcess('bare-h2-proxy', { STORE_PORT: String(storePort) });
   const [routerLine, bareH2ProxyPort] = await Promise.all([
     router.waitFor((line) => line.msg === 'listening'),
