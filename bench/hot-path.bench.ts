@@ -82,14 +82,11 @@ async function main(): Promise<void> {
   };
 
   log('starting dynalite, trace receiver, baselines and services');
-  const dynalite = spawnNode(
-    'dynalite',
-    ['--conditions=pr-canary-source', '--import', 'tsx', 'src/dynalite/main.ts'],
-    {
-      cwd: path.join(REPO_ROOT, 'localdev'),
-    },
-  );
-  const receiver = spawnBenchProcess('trace-receiver');
+  // Both as `npm start` runs them: compiled (localdev/dist, the receiver's @pr-canary/traces dist).
+  const dynalite = spawnNode('dynalite', ['--expose-gc', 'dist/dynalite/main.js'], {
+    cwd: path.join(REPO_ROOT, 'localdev'),
+  });
+  const receiver = spawnBenchProcess('trace-receiver', {}, { built: true });
   const dynamoPort = await port(dynalite);
   const endpoint = `http://127.0.0.1:${dynamoPort}`;
   const receiverUrl = `http://127.0.0.1:${await port(receiver)}`;
