@@ -2,7 +2,7 @@
  * Every error leaves the api here, as one JSON shape (service-kit's `ErrorBody`):
  * `{ statusCode, error, message, code }` — `code` is the gRPC status name when the store said no,
  * otherwise an api code such as `VALIDATION`. What the api maps itself is here (the store's answers,
- * `HttpError`, a value its schemas' pattern refused, said with the field's rule); Fastify's other
+ * `HttpError`, and its words for its fields' patterns, schemas.ts `PATTERN_RULES`); Fastify's
  * request errors and the 500 fallback are service-kit's
  * (`requestErrorReply`). 5xx bodies never carry internals; they are logged.
  */
@@ -94,22 +94,6 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
   return errorBody(statusCode, code, clientSafeDetails(err.details, reasonPhrase(statusCode)));
 }
 
-/** What of Fastify's schema validation error the api reads. */
-interface SchemaValidationError {
-  validation?: { keyword?: string; instancePath?: string }[];
-  validationContext?: string;
-}
-
-/** A value its field's pattern refused, said with that field's rule (schemas.ts `PATTERN_RULES`). */
-function patternRuleReply(err: unknown): ErrorReply | undefined {
-  const { validation, validationContext } = (err ?? {}) as SchemaValidationError;
-  const issue = validation?.[0];
-  if (issue?.keyword !== 'pattern' || validationContext === undefined) return undefined;
-  const field = `${validationContext}${issue.instancePath ?? ''}`;
-  const rule = PATTERN_RULES[field];
-  return rule ? { body: errorBody(400, 'VALIDATION', `${field} ${rule}`), internal: false } : undefined;
-}
-
 /** The reply for the errors the api raises or passes on; undefined for the rest (service-kit maps those). */
 function apiErrorReply(err: unknown): ErrorReply | undefined {
   if (err instanceof StoreCallError) {
@@ -118,8 +102,11 @@ function apiErrorReply(err: unknown): ErrorReply | undefined {
   }
   if (err instanceof HttpError)
     return { body: errorBody(err.statusCode, err.code, err.message), internal: false };
-  return patternRuleReply(err);
+  return undefined;
 }
+
+/** The api's part in answering errors: its own errors first, its words for its fields' patterns. */
+const API_ERRORS = { map: apiErrorReply, patternRules: PATTERN_RULES } as const;
 
 /** Logs internal failures with `{err}` and answers with the mapped body. */
 export function replyWithError(
@@ -128,10 +115,10 @@ export function replyWithError(
   err: unknown,
   extra: Record<string, unknown> = {},
 ) {
-  return replyWithMappedError(request, reply, err, apiErrorReply, extra);
+  return replyWithMappedError(request, reply, err, API_ERRORS, extra);
 }
 
 /** The one error handler and the JSON 404 for unknown routes. */
 export function installErrorHandling(app: FastifyInstance): void {
-  installHttpErrorHandling(app, apiErrorReply);
+  installHttpErrorHandling(app, API_ERRORS);
 }

@@ -70,8 +70,21 @@ export interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
+/**
+ * What a service says of its fields' `pattern`s, keyed by the field as a message names it
+ * (`{ 'querystring/limit': 'must be a whole number between 1 and 100' }`); a field without a rule is
+ * "not in the expected format".
+ */
+export type PatternRules = Readonly<Record<string, string>>;
+
+const NO_PATTERN_RULES: PatternRules = Object.freeze({});
+
 /** `body/priceCents must be >= 0`: names the field, never echoes the value. */
-export function validationMessage(context: string, issue: ValidationIssue): string {
+export function validationMessage(
+  context: string,
+  issue: ValidationIssue,
+  patternRules: PatternRules = NO_PATTERN_RULES,
+): string {
   const field = `${context}${issue.instancePath}`;
   switch (issue.keyword) {
     case 'required':
@@ -83,7 +96,7 @@ export function validationMessage(context: string, issue: ValidationIssue): stri
         : `${field} has a property that is not allowed`;
     }
     case 'pattern':
-      return `${field} is not in the expected format`;
+      return `${field} ${patternRules[field] ?? 'is not in the expected format'}`;
     case 'type':
       // The query string gives a string, or an array when the parameter is repeated (`limit=1&limit=2`).
       return context === 'querystring' && issue.params.type === 'string'
@@ -109,12 +122,12 @@ function codeFromReason(statusCode: number): string {
 }
 
 /** The reply for an error no service mapping claimed: Fastify's own 4xx with fixed text, else a 500. */
-export function requestErrorReply(err: unknown): ErrorReply {
+export function requestErrorReply(err: unknown, patternRules: PatternRules = NO_PATTERN_RULES): ErrorReply {
   const fastifyError = err as FastifyErrorLike | undefined;
   if (fastifyError?.validation) {
     const [issue] = fastifyError.validation;
     const message = issue
-      ? validationMessage(fastifyError.validationContext ?? 'request', issue as ValidationIssue)
+      ? validationMessage(fastifyError.validationContext ?? 'request', issue as ValidationIssue, patternRules)
       : 'the request is invalid';
     return { body: errorBody(400, 'VALIDATION', message), internal: false };
   }
@@ -143,29 +156,31 @@ export interface ErrorHandlingApp {
   setNotFoundHandler(handler: (request: unknown, reply: ReplyLike) => unknown): unknown;
 }
 
+/** A service's part in answering errors: its own errors first (`map`: undefined for errors it does not know), its words for its fields' patterns. */
+export interface HttpErrorMapping {
+  map?: (err: unknown) => ErrorReply | undefined;
+  patternRules?: PatternRules;
+}
+
 /**
- * Answers `err` with the service's own mapping (`map`, returning undefined for errors it does not
- * know) or `requestErrorReply`, logging internal failures with `{err}`; `extra` fields are added to
- * the body.
+ * Answers `err` with the service's own mapping or `requestErrorReply`, logging internal failures with
+ * `{err}`; `extra` fields are added to the body.
  */
 export function replyWithError(
   request: RequestLike,
   reply: ReplyLike,
   err: unknown,
-  map: (err: unknown) => ErrorReply | undefined = () => undefined,
+  { map, patternRules }: HttpErrorMapping = {},
   extra: Record<string, unknown> = {},
 ): unknown {
-  const { body, internal } = map(err) ?? requestErrorReply(err);
+  const { body, internal } = map?.(err) ?? requestErrorReply(err, patternRules);
   if (internal) request.log.error({ err }, 'request failed');
   return reply.code(body.statusCode).send({ ...body, ...extra });
 }
 
-/** The one error handler (the service's `map` first, then `requestErrorReply`) and a JSON 404 for unknown routes. */
-export function installHttpErrorHandling(
-  app: ErrorHandlingApp,
-  map?: (err: unknown) => ErrorReply | undefined,
-): void {
-  app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err, map));
+/** The one error handler (the service's mapping first, then `requestErrorReply`) and a JSON 404 for unknown routes. */
+export function installHttpErrorHandling(app: ErrorHandlingApp, mapping: HttpErrorMapping = {}): void {
+  app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err, mapping));
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
   );

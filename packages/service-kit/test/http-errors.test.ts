@@ -9,11 +9,12 @@ function app() {
   const logged: unknown[] = [];
   const server = Fastify({ bodyLimit: 64, logger: false });
   server.log.error = ((fields: unknown) => logged.push(fields)) as typeof server.log.error;
-  installHttpErrorHandling(server, (err) =>
-    err instanceof OutOfStockError
-      ? { body: errorBody(409, 'OUT_OF_STOCK', 'the item is out of stock'), internal: false }
-      : undefined,
-  );
+  installHttpErrorHandling(server, {
+    map: (err) =>
+      err instanceof OutOfStockError
+        ? { body: errorBody(409, 'OUT_OF_STOCK', 'the item is out of stock'), internal: false }
+        : undefined,
+  });
   server.post(
     '/items',
     { schema: { body: { type: 'object', properties: { priceCents: { type: 'integer', minimum: 0 } } } } },
@@ -84,5 +85,29 @@ describe('installHttpErrorHandling', () => {
     expect(response.json()).toEqual(errorBody(500, 'INTERNAL', 'internal error'));
     expect(response.body).not.toContain('hunter2');
     expect(logged).toEqual([{ err: expect.objectContaining({ message: 'db password is hunter2' }) }]);
+  });
+});
+
+describe("installHttpErrorHandling's pattern rules", () => {
+  it("says what a field's pattern asks for in the service's words, and 'not in the expected format' without a rule", async () => {
+    const server = Fastify({ logger: false });
+    installHttpErrorHandling(server, {
+      patternRules: { 'querystring/code': 'must be three capital letters' },
+    });
+    const pattern = { type: 'string', pattern: '^[A-Z]{3}$' };
+    server.get(
+      '/rates',
+      { schema: { querystring: { type: 'object', properties: { code: pattern, date: pattern } } } },
+      async () => ({ ok: true }),
+    );
+    onTestFinished(() => server.close());
+    const ruled = await server.inject('/rates?code=eur<script>');
+    expect(ruled.json()).toEqual(
+      errorBody(400, 'VALIDATION', 'querystring/code must be three capital letters'),
+    );
+    const unruled = await server.inject('/rates?date=2026');
+    expect(unruled.json()).toEqual(
+      errorBody(400, 'VALIDATION', 'querystring/date is not in the expected format'),
+    );
   });
 });
