@@ -7,7 +7,6 @@ import {
   bucketIncrease,
   bucketsOf,
   counterIncrease,
-  type HopObservation,
   isHttpError,
   type LabelMatcher,
   METRIC_FAMILIES,
@@ -20,7 +19,7 @@ import {
   type Verdict,
 } from '@pr-canary/canary-analysis';
 import { type Call, driveLoad, LOAD_PATHS } from './load';
-import { judgeReached } from './reached';
+import { judgeReached, type ServiceHop } from './reached';
 
 /** An instance of the running stack as its control endpoint lists it. */
 export interface InstanceEndpoint {
@@ -79,7 +78,7 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
     concurrency: opts.concurrency,
   });
   const after = await scrapeAll();
-  const serviceHops = sides.map((side, index): HopObservation => {
+  const services = sides.map((side, index): ServiceHop => {
     const family = METRIC_FAMILIES[side.service.protocol];
     const observe = (
       instance: InstanceEndpoint,
@@ -88,15 +87,18 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
     ) => increase(family, { ...side.service.filter, canary }, instance.track, scrapes);
     const was = before[index] as { stable: MetricSample[]; pr: MetricSample[] };
     const is = after[index] as { stable: MetricSample[]; pr: MetricSample[] };
+    const hasCanary = side.pr !== side.stable;
     return {
-      hop: side.service.name,
-      protocol: side.service.protocol,
-      source:
-        side.pr === side.stable
-          ? `${family.requests}: PR ${opts.pr} has no ${side.service.name} canary, so stable's instance served both`
-          : family.requests,
-      stable: observe(side.stable, 'absent', [was.stable, is.stable]),
-      pr: observe(side.pr, 'present', [was.pr, is.pr]),
+      hasCanary,
+      observation: {
+        hop: side.service.name,
+        protocol: side.service.protocol,
+        source: hasCanary
+          ? family.requests
+          : `${family.requests}: PR ${opts.pr} has no ${side.service.name} canary, so stable's instance served both`,
+        stable: observe(side.stable, 'absent', [was.stable, is.stable]),
+        pr: observe(side.pr, 'present', [was.pr, is.pr]),
+      },
     };
   });
   return judgeReached({
@@ -111,10 +113,7 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
         pr: fromCalls(track, load.pr),
       },
     ],
-    services: serviceHops.map((observation, i) => ({
-      observation,
-      hasCanary: sides[i]?.pr !== sides[i]?.stable,
-    })),
+    services,
     traffic: `this load (${LOAD_PATHS.map((p) => `GET ${p}`).join(', ')} through the dev router)`,
     thresholds: opts.thresholds,
   });

@@ -33,10 +33,10 @@ export function judgeReached(opts: {
       ...opts.always,
       ...opts.services
         .filter((s) => !notOnPath.includes(s))
-        .map(({ observation }) =>
-          canaryNotReached.some((s) => s.observation === observation)
-            ? { ...observation, source: `${observation.source}; no calls on either side` }
-            : observation,
+        .map((s) =>
+          canaryNotReached.includes(s)
+            ? { ...s.observation, source: `${s.observation.source}; no calls on either side` }
+            : s.observation,
         ),
     ],
     thresholds: opts.thresholds,

@@ -135,17 +135,28 @@ const ABSOLUTE_FORM = /^https?:\/\/(?:[^@/?#]*@)?([^/?#]*)(.*)$/i;
  * Returns the reason for a refusal.
  */
 function requestTarget(req: http.IncomingMessage): RequestTarget | string {
-  const hosts = req.headersDistinct.host;
-  if (hosts && hosts.length > 1) return 'the request has more than one Host header';
+  if (hostLines(req.rawHeaders) > 1) return 'the request has more than one Host header';
+  const host = req.headers.host;
   const url = req.url ?? '/';
   if (url.startsWith('/') || url === '*') {
-    if (!hosts && req.httpVersion !== '1.0') return 'an HTTP/1.1 request needs a Host header';
-    return { host: hosts?.[0], path: url };
+    if (host === undefined && req.httpVersion !== '1.0') return 'an HTTP/1.1 request needs a Host header';
+    return { host, path: url };
   }
   const absolute = ABSOLUTE_FORM.exec(url);
   if (!absolute) return 'the request target is not a path or an http URL';
   const rest = absolute[2] ?? '';
   return { host: absolute[1], path: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
+/**
+ * How many Host lines the request has. (Node keeps the first in `headers`; `headersDistinct` would
+ * build an array for every header of every request to tell.)
+ */
+function hostLines(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]?.length === 4 && rawHeaders[i]?.toLowerCase() === 'host') count++;
+  return count;
 }
 
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
