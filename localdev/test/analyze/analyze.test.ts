@@ -92,8 +92,8 @@ describe('pr-canary analyze on the real stack', () => {
   it('passes PR 42 once fixed (pr-canary fault 42:store:none), and the web UI gets the verdict', async () => {
     await fault('none');
     // A clean PR is never judged failing. "Cannot tell" (exit 3) is an honest answer on a loaded
-    // machine — with 130 calls a side, p99 rests on the slowest two, read inside a histogram bucket
-    // 25–100 ms wide — so the test asks again, as a user would, until the verdict is decided.
+    // machine — with 130 calls a side, p99 rests on the slowest two, and the histograms' buckets are
+    // 150 ms wide past 100 ms — so the test asks again, as a user would, until the verdict is decided.
     const attempts: Verdict[] = [];
     let result = await analyze();
     attempts.push(result.verdict);

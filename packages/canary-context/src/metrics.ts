@@ -198,15 +198,9 @@ function definition(name: MetricName): { name: string; help: string; labelNames:
   return { name: found.name, help: found.help, labelNames: [...found.labelNames] };
 }
 
-/**
- * The request-duration buckets (seconds): prom-client's defaults, with more bounds from 50 ms to 1 s,
- * where the rollout gates sit (Flagger's p99 ≤ 250 ms for gRPC, ≤ 500 ms for HTTP) and where a slow PR
- * shows. Any percentile read from a histogram (Prometheus' `histogram_quantile`, `pr-canary analyze`)
- * is interpolated inside one bucket: with the defaults' 100–250 ms bucket a store adding 100 ms read as
- * p50 175 ms and p99 248 ms, and two clean runs' p99 could differ by most of that bucket's width.
- */
+/** prom-client's default buckets (seconds), as its Histogram uses them. */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 
 type LabelValues = Readonly<Record<string, string>>;
