@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const dynalite = spawnNode('dynalite', ['--expose-gc', 'dist/dynalite/main.js'], {
     cwd: path.join(REPO_ROOT, 'localdev'),
   });
-  const receiver = spawnBenchProcess('trace-receiver', {}, { built: true });
+  const receiver = spawnBenchProcess('trace-receiver');
   const dynamoPort = await port(dynalite);
   const endpoint = `http://127.0.0.1:${dynamoPort}`;
   const receiverUrl = `http://127.0.0.1:${await port(receiver)}`;
@@ -135,11 +135,7 @@ async function main(): Promise<void> {
     port(bareHttp),
   ]);
   // The dev router as `npm start` runs it: compiled localdev.
-  const router = spawnBenchProcess(
-    'router',
-    { API_PORT: String(apiPort), STORE_PORT: String(storePort) },
-    { built: true },
-  );
+  const router = spawnBenchProcess('router', { API_PORT: String(apiPort), STORE_PORT: String(storePort) });
   const bareH2Proxy = spawnBenchProcess('bare-h2-proxy', { STORE_PORT: String(storePort) });
   const [routerLine, bareH2ProxyPort] = await Promise.all([
     router.waitFor((line) => line.msg === 'listening'),

@@ -11,8 +11,6 @@ export const BENCH_DIR = path.resolve(__dirname, '..');
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 const DIE_WITH_PARENT = path.join(BENCH_DIR, 'lib', 'die-with-parent.cjs');
 /** How the bench's own TypeScript processes run: workspace sources through the export condition. */
-const SOURCE_CONDITION = '--conditions=pr-canary-source';
-const TS_ARGS = [SOURCE_CONDITION, '--import', 'tsx'];
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 /** BENCH_CPU_PROF=api,store: those processes run with --cpu-prof, profiles in bench/results/profiles. */
@@ -153,19 +151,16 @@ export function spawnNode(name: string, args: readonly string[], options: SpawnO
 }
 
 /**
- * One of the bench's own scripts (bench/procs/*.ts). With `built`, the workspace packages it imports
- * resolve to their compiled `dist` (as `npm start` runs them) instead of their TypeScript sources
- * through tsx, whose transform (a `__name(…)` call for every named closure made, and more) the shipped
- * code never pays: the dev router from source cost 0.49–0.62 ms CPU per proxied gRPC call, compiled
- * 0.36–0.47 ms (Nov 2026, same session, against 0.33–0.46 ms for the bare Node HTTP/2 proxy).
+ * One of the bench's own scripts (bench/procs/*.ts: baselines, load generators, the router and the
+ * trace receiver), through tsx, with the workspace packages it imports resolved to their compiled
+ * `dist` (as `npm start` runs them), not to their TypeScript sources: tsx's transform (a `__name(…)`
+ * call for every named closure made, and more) costs what shipped code never pays — the dev router
+ * from source cost 0.49–0.62 ms CPU per proxied gRPC call, compiled 0.36–0.47 ms (Nov 2026, same
+ * session, against 0.33–0.46 ms for the bare Node HTTP/2 proxy). Baselines and loaders alike, so a
+ * baseline is not slowed by a transform its subject does not pay either.
  */
-export function spawnBenchProcess(
-  script: string,
-  env: Record<string, string | undefined> = {},
-  { built = false } = {},
-): Child {
-  const nodeArgs = built ? TS_ARGS.filter((arg) => arg !== SOURCE_CONDITION) : TS_ARGS;
-  return spawnNode(script, [...nodeArgs, path.join(BENCH_DIR, 'procs', `${script}.ts`)], { env });
+export function spawnBenchProcess(script: string, env: Record<string, string | undefined> = {}): Child {
+  return spawnNode(script, ['--import', 'tsx', path.join(BENCH_DIR, 'procs', `${script}.ts`)], { env });
 }
 
 /**
