@@ -11,10 +11,10 @@
  *   own `return503OnClosing` answer bypasses hooks and is turned off).
  */
 
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { parserErrorBody } from '@pr-canary/contracts/error-body';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ITEM_ID_MAX_LENGTH } from './schemas';
@@ -57,18 +57,6 @@ export function frameworkErrorHandler(opts: CanaryHeaderOptions) {
   };
 }
 
-function clientErrorBody(code: string | undefined): ErrorBody {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return errorBody(431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large');
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return errorBody(408, 'REQUEST_TIMEOUT', 'the request was not received in time');
-    default:
-      return errorBody(400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1');
-  }
-}
-
 /**
  * Fastify's `clientErrorHandler`: Node's parser refused the request. The error carries the raw bytes
  * (`rawPacket`), so only its code is logged. Like Node's own handler, it answers only when no response
@@ -77,7 +65,7 @@ function clientErrorBody(code: string | undefined): ErrorBody {
 export function clientErrorHandler(opts: CanaryHeaderOptions, log: () => FastifyBaseLogger) {
   return (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const body = clientErrorBody(err.code);
+    const body = parserErrorBody(err.code);
     log().debug({ code: err.code, statusCode: body.statusCode }, 'client error');
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
@@ -91,7 +79,7 @@ export function clientErrorHandler(opts: CanaryHeaderOptions, log: () => Fastify
       const head = Object.entries(headers)
         .map(([name, value]) => `${name}: ${value}\r\n`)
         .join('');
-      socket.write(`HTTP/1.1 ${body.statusCode} ${STATUS_CODES[body.statusCode]}\r\n${head}\r\n${json}`);
+      socket.write(`HTTP/1.1 ${body.statusCode} ${body.error}\r\n${head}\r\n${json}`);
       socket.destroySoon();
     } else {
       socket.destroy();

@@ -14,6 +14,7 @@ import {
 } from '@pr-canary/canary-analysis';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import type { ErrorBody } from '@pr-canary/contracts/error-body';
 import { safeText } from '@pr-canary/service-kit/safe-text';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
@@ -210,9 +211,11 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
   }).catch(() => {
     throw new AnalyzeError(`no local stack answers at ${control} (start it with npm start)`);
   });
-  const answer = (await response.json().catch(() => ({}))) as { faults?: string; error?: string };
+  const answer = (await response.json().catch(() => ({}))) as { faults?: string } & Partial<ErrorBody>;
   if (!response.ok) {
-    out.stderr(`pr-canary: ${answer.error ?? `HTTP ${response.status}`}\n`);
+    out.stderr(
+      `pr-canary: ${typeof answer.message === 'string' ? safeText(answer.message, 300, '?') : `HTTP ${response.status}`}\n`,
+    );
     return response.status === 400 || response.status === 404 ? 2 : 1;
   }
   out.stdout(`${service.name} ${target.track}: ${answer.faults}\n`);

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { type ErrorBody, errorBody, parserErrorBody } from '@pr-canary/contracts/error-body';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
@@ -331,11 +332,6 @@ function sendOverCapacity(res: http.ServerResponse, route: ResolvedRoute, why: R
   });
 }
 
-/** The api's JSON error shape: {statusCode, error, message, code}. */
-function errorJson(statusCode: number, code: string, message: string): string {
-  return JSON.stringify({ statusCode, error: http.STATUS_CODES[statusCode], message, code });
-}
-
 function sendError(
   res: http.ServerResponse,
   statusCode: number,
@@ -344,7 +340,7 @@ function sendError(
   headers: http.OutgoingHttpHeaders = {},
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const body = errorJson(statusCode, code, message);
+  const body = JSON.stringify(errorBody(statusCode, code, message));
   res.writeHead(statusCode, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
@@ -366,21 +362,15 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const [statusCode, code, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
-        : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
-  endWithError(socket, statusCode, code, message);
+  endWithError(socket, parserErrorBody(err.code));
 }
 
-/** Writes an error answer in the api's shape straight to the socket and closes the connection. */
-function endWithError(socket: Duplex, statusCode: number, code: string, message: string): void {
-  const body = errorJson(statusCode, code, message);
+/** Writes an error answer straight to the socket and closes the connection. */
+function endWithError(socket: Duplex, body: ErrorBody): void {
+  const json = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${body.statusCode} ${body.error}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
   );
 }
 
@@ -403,9 +393,11 @@ function refuseConnect(socket: Socket, open: Set<Duplex>): void {
   socket.setTimeout(CONNECT_LINGER_MS, () => socket.destroy());
   endWithError(
     socket,
-    501,
-    'NOT_IMPLEMENTED',
-    'the dev router is not a forward proxy and opens no CONNECT tunnels: send the request itself to it, e.g. GET /api/route',
+    errorBody(
+      501,
+      'NOT_IMPLEMENTED',
+      'the dev router is not a forward proxy and opens no CONNECT tunnels: send the request itself to it, e.g. GET /api/route',
+    ),
   );
 }
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
 import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { type ErrorBody, errorBody, statusErrorCode } from '@pr-canary/contracts/error-body';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { listen } from '../router/listen';
 
@@ -38,10 +39,12 @@ const MAX_BODY_BYTES = 1 << 20;
 const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_VERDICTS = 50;
 
+/** A refusal of the control endpoint: its status, words and (by default the status's) code. */
 export class ControlError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: string = statusErrorCode(status),
   ) {
     super(message);
   }
@@ -58,9 +61,10 @@ export async function startControlServer(opts: {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const known = error instanceof ControlError || error instanceof RequestBodyError;
-      const status = known ? error.status : 500;
-      const message = known ? error.message : 'control endpoint failed';
-      send(res, status, { error: message });
+      const body = known
+        ? errorBody(error.status, error.code, error.message)
+        : errorBody(500, 'INTERNAL', 'control endpoint failed');
+      send(res, body.statusCode, body);
     });
   });
 
@@ -107,7 +111,7 @@ export async function startControlServer(opts: {
       try {
         spec = formatFaultSpec(parseFaultSpec(await readRequestBody(req, { maxBytes: MAX_BODY_BYTES })));
       } catch (error) {
-        if (error instanceof FaultSpecError) throw new ControlError(400, error.message);
+        if (error instanceof FaultSpecError) throw new ControlError(400, error.message, 'BAD_FAULT_SPEC');
         throw error;
       }
     }
@@ -182,8 +186,9 @@ export async function putInstanceFaults(metricsPort: number, spec: string): Prom
     signal: AbortSignal.timeout(5_000),
   }).catch(() => undefined);
   if (!response) throw new ControlError(503, 'the instance did not answer');
-  const answer = (await response.json().catch(() => ({}))) as { faults?: string; error?: string };
-  if (response.status === 400 && typeof answer.error === 'string') throw new ControlError(400, answer.error);
+  const answer = (await response.json().catch(() => ({}))) as { faults?: string } & Partial<ErrorBody>;
+  if (response.status === 400 && typeof answer.message === 'string')
+    throw new ControlError(400, answer.message, answer.code ?? 'BAD_FAULT_SPEC');
   if (!response.ok || typeof answer.faults !== 'string')
     throw new ControlError(502, `the instance refused the faults (HTTP ${response.status})`);
   return answer.faults;

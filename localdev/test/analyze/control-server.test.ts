@@ -99,11 +99,20 @@ describe('the stack control endpoint', () => {
       body: 'fail=ListItems',
     });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: string }).error).toMatch(/does not serve/);
+    // The instance's refusal, passed on in the one error shape (@pr-canary/contracts/error-body).
+    expect(await refused.json()).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_FAULT_SPEC',
+      message: expect.stringMatching(/does not serve/),
+    });
     const bad = await fetch(`${url}/faults/pr-42/store-service`, { method: 'PUT', body: 'latency=fast' });
-    expect(((await bad.json()) as { error: string }).error).toBe(
-      'latency must be a duration such as 100ms or 1.5s',
-    );
+    expect(await bad.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_FAULT_SPEC',
+      message: 'latency must be a duration such as 100ms or 1.5s',
+    });
     const list = (await (await fetch(`${url}/faults`)).json()) as { instances: { faults: string }[] };
     expect(list.instances.map((i) => i.faults)).toEqual(['error-rate=0.2', 'starting']);
     expect((await fetch(`${url}/faults/pr-042/store-service`, { method: 'PUT', body: 'none' })).status).toBe(
@@ -135,7 +144,12 @@ describe('the stack control endpoint', () => {
     for (const path of ['/verdicts/42', '/faults/stable/store-service']) {
       const response = await fetch(`${url}${path}`, { method: 'PUT', body: big });
       expect(response.status, path).toBe(413);
-      expect(await response.json()).toEqual({ error: `a body may be at most ${1 << 20} bytes` });
+      expect(await response.json()).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        code: 'TOO_LARGE',
+        message: `a body may be at most ${1 << 20} bytes`,
+      });
     }
     expect((await fetch(`${url}/verdicts`)).status).toBe(200);
   });

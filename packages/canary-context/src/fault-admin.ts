@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody } from '@pr-canary/contracts/error-body';
 import type { FaultInjector } from './fault-injector';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from './faults';
 
@@ -8,8 +9,9 @@ const MAX_BODY_BYTES = 4096;
 
 /**
  * `GET /faults` (what is in force), `PUT /faults` (replace: the compact spec as text/plain or the JSON
- * form as application/json), `DELETE /faults` (clear). Answers JSON `{faults, spec}`, or 400
- * `{error}` saying what is wrong with the spec. Returns false for any other path, so the metrics
+ * form as application/json), `DELETE /faults` (clear). Answers JSON `{faults, spec}`, or the one error
+ * body (`@pr-canary/contracts/error-body`; 400 `BAD_FAULT_SPEC` with a message saying what is wrong with
+ * the spec). Returns false for any other path, so the metrics
  * server can answer it. Mounted only where faults are allowed (see `CANARY_FAULTS_ADMIN`).
  */
 export function handleFaultAdmin(
@@ -35,7 +37,7 @@ export function handleFaultAdmin(
   }
   if (req.method !== 'PUT') {
     res.setHeader('allow', 'GET, PUT, DELETE');
-    answer(405, { error: 'use GET, PUT or DELETE' });
+    answer(405, errorBody(405, 'METHOD_NOT_ALLOWED', 'use GET, PUT or DELETE'));
     return true;
   }
   const chunks: Buffer[] = [];
@@ -44,7 +46,8 @@ export function handleFaultAdmin(
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      if (!refused) answer(413, { error: `a fault spec is at most ${MAX_BODY_BYTES} bytes` });
+      if (!refused)
+        answer(413, errorBody(413, 'TOO_LARGE', `a fault spec is at most ${MAX_BODY_BYTES} bytes`));
       refused = true;
       return;
     }
@@ -57,7 +60,7 @@ export function handleFaultAdmin(
       answer(200, current());
     } catch (error) {
       if (!(error instanceof FaultSpecError)) throw error;
-      answer(400, { error: error.message });
+      answer(400, errorBody(400, 'BAD_FAULT_SPEC', error.message));
     }
   });
   return true;

@@ -180,7 +180,7 @@ describe('the faults admin endpoint over HTTP', () => {
     return { faults, base: `${server.url}/faults` };
   }
   const json = (response: Response) =>
-    response.json() as Promise<{ faults: string; spec: object; error: string }>;
+    response.json() as Promise<{ faults: string; spec: object; message: string }>;
 
   it('sets (compact or JSON), shows and clears the faults', async () => {
     const { faults, base } = await admin();
@@ -203,12 +203,19 @@ describe('the faults admin endpoint over HTTP', () => {
     const bad = await fetch(base, { method: 'PUT', body: 'error-rate=7' });
     expect(bad.status).toBe(400);
     expect(await json(bad)).toEqual({
-      error: 'error-rate must be a fraction from 0 to 1, or a percentage such as 20%',
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_FAULT_SPEC',
+      message: 'error-rate must be a fraction from 0 to 1, or a percentage such as 20%',
     });
     const unknown = await fetch(base, { method: 'PUT', body: 'fail=ListItems' });
-    expect((await json(unknown)).error).toMatch(/does not serve/);
-    expect((await fetch(base, { method: 'POST', body: 'x' })).status).toBe(405);
-    expect((await fetch(base, { method: 'PUT', body: 'x'.repeat(10_000) })).status).toBe(413);
+    expect((await json(unknown)).message).toMatch(/does not serve/);
+    const post = await fetch(base, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(await json(post)).toMatchObject({ statusCode: 405, code: 'METHOD_NOT_ALLOWED' });
+    const big = await fetch(base, { method: 'PUT', body: 'x'.repeat(10_000) });
+    expect(big.status).toBe(413);
+    expect(await json(big)).toMatchObject({ statusCode: 413, code: 'TOO_LARGE' });
     expect(faults.spec.errorRate).toBe(0);
     expect((await fetch(base.replace('/faults', '/other'))).status).toBe(404);
   });

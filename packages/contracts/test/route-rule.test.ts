@@ -1,4 +1,4 @@
-import { seededRandom } from '@pr-canary/test-support';
+import { seededRandom } from '@pr-canary/local-kit/seeded-random';
 import { describe, expect, it } from 'vitest';
 import {
   CANARY_ROUTE_PRIORITY,

@@ -5,14 +5,9 @@
  * request's own input. A service maps its own errors first (`installHttpErrorHandling`'s `map`);
  * anything nobody maps is a 500 with a fixed message, logged with `{err}`.
  */
-import { STATUS_CODES } from 'node:http';
+import { type ErrorBody, errorBody, reasonPhrase, statusErrorCode } from '@pr-canary/contracts/error-body';
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  code: string;
-}
+export { type ErrorBody, errorBody, reasonPhrase };
 
 /** A reply for an error: `internal` says it must be logged as a failure (5xx never carry internals). */
 export interface ErrorReply {
@@ -21,16 +16,6 @@ export interface ErrorReply {
 }
 
 export const INTERNAL_MESSAGE = 'internal error';
-
-/** The status line's reason phrase (`Not Found`); 499 is nginx's `Client Closed Request`. */
-export function reasonPhrase(statusCode: number): string {
-  return STATUS_CODES[statusCode] ?? (statusCode === 499 ? 'Client Closed Request' : 'Error');
-}
-
-/** The one error body shape. */
-export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
-  return { statusCode, error: reasonPhrase(statusCode), message, code };
-}
 
 /** Messages for Fastify's own request errors: fixed text, never the offending input. */
 const FASTIFY_REQUEST_ERRORS: Readonly<
@@ -115,12 +100,6 @@ interface FastifyErrorLike {
   validationContext?: string;
 }
 
-function codeFromReason(statusCode: number): string {
-  return reasonPhrase(statusCode)
-    .toUpperCase()
-    .replace(/[^A-Z]+/g, '_');
-}
-
 /** The reply for an error no service mapping claimed: Fastify's own 4xx with fixed text, else a 500. */
 export function requestErrorReply(err: unknown, patternRules: PatternRules = NO_PATTERN_RULES): ErrorReply {
   const fastifyError = err as FastifyErrorLike | undefined;
@@ -136,7 +115,7 @@ export function requestErrorReply(err: unknown, patternRules: PatternRules = NO_
   const statusCode = fastifyError?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
     return {
-      body: errorBody(statusCode, codeFromReason(statusCode), reasonPhrase(statusCode)),
+      body: errorBody(statusCode, statusErrorCode(statusCode), reasonPhrase(statusCode)),
       internal: false,
     };
   return { body: errorBody(500, 'INTERNAL', INTERNAL_MESSAGE), internal: true };

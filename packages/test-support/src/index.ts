@@ -1,5 +1,6 @@
 /** The one dynalite starter, shared with the local stack. */
 export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
+export { seededRandom } from '@pr-canary/local-kit/seeded-random';
 export { closedAfter } from './closed-after';
 export { freePort } from './free-port';
 export { logLines } from './log-lines';
@@ -11,7 +12,6 @@ export {
   SPAN_KIND_SERVER,
   startOtlpReceiver,
 } from './otlp-receiver';
-export { seededRandom } from './seeded-random';
 export {
   type LogLine,
   listeningPort,

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorBody } from '@pr-canary/contracts/error-body';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { TRACE_ID_PATTERN } from './model';
 import { decodeOtlpJson, OtlpFormatError } from './otlp-json';
@@ -62,7 +63,8 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
         error instanceof HttpError || error instanceof RequestBodyError
           ? error
           : new HttpError(500, 'INTERNAL', 'the receiver failed to answer');
-      if (!res.headersSent) sendJson(res, failure.status, { code: failure.code, message: failure.message });
+      if (!res.headersSent)
+        sendJson(res, failure.status, errorBody(failure.status, failure.code, failure.message));
       else res.destroy();
     });
   });

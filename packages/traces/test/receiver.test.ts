@@ -160,7 +160,15 @@ describe('trace receiver', () => {
     expect((await post(local.url, 'x'.repeat(20_000))).status).toBe(413);
     expect((await fetch(`${local.url}/v1/traces`)).status).toBe(405);
     expect((await fetch(`${local.url}/v1/metrics`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${local.url}/api/traces/not-a-trace`)).status).toBe(400);
+    // Every refusal in the one error shape of pr-canary's HTTP endpoints (@pr-canary/contracts/error-body).
+    const badId = await fetch(`${local.url}/api/traces/not-a-trace`);
+    expect(badId.status).toBe(400);
+    expect(await badId.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_TRACE_ID',
+      message: 'a trace id is 32 hexadecimal digits',
+    });
     expect((await fetch(`${local.url}/api/traces?limit=0`)).status).toBe(400);
 
     // Bad spans are refused one by one (partial success); good ones in the same export are kept.

@@ -1,0 +1,50 @@
+/**
+ * The one JSON error body of every HTTP endpoint pr-canary serves — the services, the dev router, the
+ * local stack's control endpoint and trace receiver, a service's fault admin:
+ * `{ statusCode, error, message, code }`. `error` is the status's reason phrase, `message` says what
+ * is wrong in words a person reads (never the request's own input), `code` is stable for programs.
+ * The readers (the web UI, the extension, the CLI) read this shape; only Node code makes one, so this
+ * module (unlike the rest of the package) uses `node:http` for the reason phrases.
+ */
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code: string;
+}
+
+/** The status line's reason phrase (`Not Found`); 499 is nginx's `Client Closed Request`. */
+export function reasonPhrase(statusCode: number): string {
+  return STATUS_CODES[statusCode] ?? (statusCode === 499 ? 'Client Closed Request' : 'Error');
+}
+
+/** The code of a status when nothing more specific is known: its reason phrase, `NOT_FOUND`. */
+export function statusErrorCode(statusCode: number): string {
+  return reasonPhrase(statusCode)
+    .toUpperCase()
+    .replace(/[^A-Z]+/g, '_');
+}
+
+export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, error: reasonPhrase(statusCode), message, code };
+}
+
+/**
+ * A request Node's HTTP parser refused (`clientError`: headers over its limit, a request that is not
+ * HTTP/1.1, one not received in time), as the error body a server answers before closing the socket —
+ * the api and the dev router in front of it answer alike. Only the error's code is read: the error
+ * carries the raw bytes, which are never echoed.
+ */
+export function parserErrorBody(nodeErrorCode: string | undefined): ErrorBody {
+  switch (nodeErrorCode) {
+    case 'HPE_HEADER_OVERFLOW':
+      return errorBody(431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return errorBody(408, 'REQUEST_TIMEOUT', 'the request was not received in time');
+    default:
+      return errorBody(400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1');
+  }
+}
