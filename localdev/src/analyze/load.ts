@@ -38,14 +38,14 @@ export class LoadUsageError extends Error {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The URL's origin if it is an http URL on this machine; else a LoadUsageError. */
-export function loopbackOrigin(raw: string): string {
-  if (!URL.canParse(raw)) throw new LoadUsageError('--url must be an absolute http URL');
+/** The URL's origin if it is an http URL on this machine; else a LoadUsageError naming `flag`, the option it came from. */
+export function loopbackOrigin(raw: string, flag = '--url'): string {
+  if (!URL.canParse(raw)) throw new LoadUsageError(`${flag} must be an absolute http URL`);
   const url = new URL(raw);
-  if (url.protocol !== 'http:') throw new LoadUsageError('--url must be http (the local stack)');
+  if (url.protocol !== 'http:') throw new LoadUsageError(`${flag} must be http (the local stack)`);
   if (!LOOPBACK_HOSTS.has(url.hostname))
     throw new LoadUsageError(
-      'analyze drives load only on this machine: --url must be 127.0.0.1, [::1] or localhost',
+      `analyze drives load only on this machine: ${flag} must be 127.0.0.1, [::1] or localhost`,
     );
   return url.origin;
 }

@@ -135,7 +135,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
       thresholds,
     });
   } else {
-    const control = loopbackOrigin(values.control);
+    const control = loopbackOrigin(values.control, '--control');
     const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(
       control,
       '/instances',
@@ -184,7 +184,7 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
     },
   });
   if (answeredHelp(values, FAULT_HELP, out)) return 0;
-  const control = loopbackOrigin(values.control);
+  const control = loopbackOrigin(values.control, '--control');
   if (values.list) {
     if (positionals.length > 0) throw new CliUsageError('--list takes no fault');
     const { instances } = await controlGet<{

@@ -1,6 +1,7 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
+import { safeText } from '@pr-canary/service-kit/safe-text';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { AnalyzeError } from '../analyze/analyze';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
@@ -66,13 +67,15 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
       out.stderr(`pr-canary: ${error.message}\n`);
       return 1;
     }
-    const usage =
-      error instanceof ProbeUsageError ||
-      isCliUsageError(error) ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const parseArgsError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    const usage = error instanceof ProbeUsageError || isCliUsageError(error) || parseArgsError;
     // A usage error or a stack that is not there is said in a sentence; anything else is a bug: its stack.
+    // Node's parseArgs text quotes the argument as typed, over several lines: one line, control characters as `?`.
     const said = usage || error instanceof AnalyzeError;
-    out.stderr(`pr-canary: ${said ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+    const message = (error as Error).message;
+    out.stderr(
+      `pr-canary: ${said ? (parseArgsError ? safeText(message.replaceAll('\n', ' '), 512, '?') : message) : String((error as Error)?.stack ?? error)}\n`,
+    );
     return usage ? 2 : 1;
   }
 }

@@ -78,10 +78,27 @@ describe('canary CLI', () => {
     [['probe', '-n', '0'], /--count must be a whole number/],
     [['probe', '--url', 'ftp://x'], /--url must be http or https/],
     [['deploy'], /unknown command/],
+    [['analyze', '--pr', '42', '--control', 'http://example.com'], /: --control must be 127\.0\.0\.1/],
+    [['fault', '--list', '--control', 'not-a-url'], /^pr-canary: --control must be an absolute http URL\n$/],
+    [
+      ['analyze', '--pr', '42', '--requests', '-5'],
+      /^pr-canary: Option '--requests' argument is ambiguous\. .*'--requests=-XYZ'\.\n$/,
+    ],
   ])('rejects %j with a usage error (exit 2)', async (args, message) => {
     const run = await runCanaryInProcess(args);
     expect(run.stderr).toMatch(message);
     expect(run.code).toBe(2);
+  });
+
+  it('answers an unknown option typed with control characters in one line, never echoing them (the real bin)', async () => {
+    for (const command of ['probe', 'fault']) {
+      const run = await runCanaryCli([command, '--x\u001b[2J\u0007y']);
+      expect(run.stderr).toMatch(/^pr-canary: Unknown option '--x\?\[2J\?y'/);
+      expect(run.stderr.trimEnd()).not.toContain('\n');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence is the point
+      expect(run.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      expect(run.code).toBe(2);
+    }
   });
 });
 
