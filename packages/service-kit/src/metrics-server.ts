@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FaultInjector, handleFaultAdmin, type ServiceMetrics } from '@pr-canary/canary-context';
+import { errorBody } from '@pr-canary/contracts/error-body';
 
 export interface MetricsServer {
   port: number;
@@ -9,7 +10,8 @@ export interface MetricsServer {
 
 /**
  * Serves `GET /metrics` from the instance's registry on its own port and, given `faults` (only where
- * CANARY_FAULTS_ADMIN allows it), the `/faults` admin endpoint; everything else is 404.
+ * CANARY_FAULTS_ADMIN allows it), the `/faults` admin endpoint; any other path is 404, another method
+ * on /metrics 405, both as contracts' JSON error body.
  */
 export async function startMetricsServer(opts: {
   metrics: ServiceMetrics;
@@ -20,8 +22,8 @@ export async function startMetricsServer(opts: {
   const server = createServer((req, res) => {
     if (opts.faults && handleFaultAdmin(opts.faults, req, res)) return;
     respond(opts.metrics, req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('metrics collection failed\n');
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'METRICS_FAILED', 'collecting the metrics failed');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -43,10 +45,21 @@ export async function startMetricsServer(opts: {
 
 async function respond(metrics: ServiceMetrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?', 1)[0];
-  if (req.method !== 'GET' || path !== '/metrics') {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    return;
+  if (path !== '/metrics')
+    return sendError(res, 404, 'NOT_FOUND', 'this port serves GET /metrics (and /faults where allowed)');
+  if (req.method !== 'GET') {
+    res.setHeader('allow', 'GET');
+    return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'metrics are read with GET');
   }
   const body = await metrics.registry.metrics();
   res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+}
+
+function sendError(res: ServerResponse, statusCode: number, code: string, message: string): void {
+  const body = JSON.stringify(errorBody(statusCode, code, message));
+  res.writeHead(statusCode, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }

@@ -28,11 +28,27 @@ describe('startMetricsServer', () => {
     expect(body).not.toMatch(/service="/);
   });
 
-  it('answers 404 for any other path or method', async () => {
+  it('answers any other path with 404 and another method with 405, in the one JSON error body', async () => {
     const { base } = await started();
-    expect((await fetch(`${base}/`)).status).toBe(404);
-    expect((await fetch(`${base}/metrics/x`)).status).toBe(404);
-    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
+    for (const [path, method, statusCode, code] of [
+      ['/', 'GET', 404, 'NOT_FOUND'],
+      ['/metrics/x', 'GET', 404, 'NOT_FOUND'],
+      ['/faults', 'PUT', 404, 'NOT_FOUND'], // no fault admin on this instance
+      ['/metrics', 'POST', 405, 'METHOD_NOT_ALLOWED'],
+      ['/metrics', 'DELETE', 405, 'METHOD_NOT_ALLOWED'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, { method });
+      expect(res.status).toBe(statusCode);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const body = await res.json();
+      expect(body).toEqual({
+        statusCode,
+        error: statusCode === 404 ? 'Not Found' : 'Method Not Allowed',
+        message: expect.stringMatching(/\S/),
+        code,
+      });
+      if (statusCode === 405) expect(res.headers.get('allow')).toBe('GET');
+    }
   });
 
   it('closes so the port stops answering', async () => {
