@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { errorBody } from '@pr-canary/contracts/error-body';
 import { listen } from '../router/listen';
 
 export interface StaticWebServer {
@@ -50,7 +51,8 @@ export class WebBuildMissingError extends Error {
 /**
  * Serves `root` (a `vite build` output folder) on host:port: GET and HEAD only, files below `root`
  * only (no traversal, no dot files, no directory listings), `/` → index.html, `/config.json` from
- * `config()`. Every answer is `no-cache`, so a rebuilt UI shows on the next reload.
+ * `config()`; errors (404, 405) in contracts' JSON error body. Every answer is `no-cache`, so a rebuilt
+ * UI shows on the next reload.
  */
 export async function startStaticWebServer(opts: {
   root: string;
@@ -66,7 +68,7 @@ export async function startStaticWebServer(opts: {
     );
   const server = createServer((req, res) => {
     serve(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'web UI server failed\n');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'the web UI server failed');
       else res.destroy();
     });
   });
@@ -74,7 +76,7 @@ export async function startStaticWebServer(opts: {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'the web UI is read with GET or HEAD');
     }
     const pathname = decodedPath(req.url ?? '/');
     if (pathname === '/config.json')
@@ -82,7 +84,7 @@ export async function startStaticWebServer(opts: {
     const file =
       pathname === undefined ? undefined : fileBelow(root, pathname === '/' ? '/index.html' : pathname);
     if (file === undefined || !(await isFile(file)))
-      return send(res, 404, 'text/plain; charset=utf-8', 'not found\n', req.method);
+      return sendError(res, 404, 'NOT_FOUND', 'no such file in the web UI build', req.method);
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
       'cache-control': 'no-cache',
@@ -131,6 +133,17 @@ async function isFile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** An error as contracts' one JSON error body, like every other endpoint of the stack. */
+function sendError(res: ServerResponse, status: number, code: string, message: string, method = 'GET'): void {
+  send(
+    res,
+    status,
+    CONTENT_TYPES['.json'] as string,
+    JSON.stringify(errorBody(status, code, message)),
+    method,
+  );
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, method = 'GET'): void {

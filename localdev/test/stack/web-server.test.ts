@@ -87,13 +87,26 @@ describe('the web UI static server (real sockets, a build folder on disk)', () =
   ])('refuses %s with a 404 (nothing outside the build, no dot files, no listings)', async (rawPath) => {
     const answer = await send(server.url, rawPath);
     expect(answer.status).toBe(404);
-    expect(answer.body).toBe('not found\n');
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(answer.body)).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'no such file in the web UI build',
+      code: 'NOT_FOUND',
+    });
   });
 
-  it('answers other methods with 405', async () => {
-    const answer = await send(server.url, '/', 'POST');
+  it.each(['POST', 'DELETE', 'PUT'])('answers %s with 405 in the one JSON error body', async (method) => {
+    const answer = await send(server.url, '/', method);
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('GET, HEAD');
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(answer.body)).toEqual({
+      statusCode: 405,
+      error: 'Method Not Allowed',
+      message: 'the web UI is read with GET or HEAD',
+      code: 'METHOD_NOT_ALLOWED',
+    });
   });
 
   it('refuses to start without a build, saying how to make one', async () => {
