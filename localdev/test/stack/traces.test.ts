@@ -1,5 +1,11 @@
 import { waitUntil } from '@pr-canary/test-support';
-import { parseTrace, startTraceReceiver, type Trace, type TraceReceiver } from '@pr-canary/traces';
+import {
+  parseTrace,
+  parseTraceList,
+  startTraceReceiver,
+  type Trace,
+  type TraceReceiver,
+} from '@pr-canary/traces';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../src/stack/stack';
 import { runCanaryInProcess } from '../helper';
@@ -61,6 +67,15 @@ describe('the stack traces every request to its own receiver', () => {
     expect(
       trace.spans.find((span) => span.name === 'DynamoDB.GetItem')?.attributes['aws.dynamodb.table_names'],
     ).toMatch(/^\["[a-z-]*items-pr-42"\]$/);
+  });
+
+  it("keeps the stores' own DynamoDB calls (table checks) out: every trace kept is a request's", async () => {
+    const { traceId } = await get(stack, MISSING_ITEM);
+    await traceWith(stack.urls.traces as string, traceId as string, 4);
+    // By now the stores' start-up DescribeTable (and any 5-second table check) went to the receiver too.
+    const list = parseTraceList(await (await fetch(`${stack.urls.traces}/api/traces?limit=300`)).json());
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.filter((summary) => !summary.root || summary.root.name.startsWith('DynamoDB.'))).toEqual([]);
   });
 
   it('prints the waterfall with `pr-canary trace <id>`, and lists it with `pr-canary traces`', async () => {

@@ -78,13 +78,20 @@ export function failSpan(span: Span, message: string): void {
 /**
  * Runs `fn` inside a client span named `name` (e.g. `DynamoDB.GetItem`): the span ends when the
  * promise settles, failed with the error's name and message if it rejects. Without tracing, just `fn()`.
+ *
+ * Only as part of a traced request: with no span active (a store's table check every 5 s, its start-up
+ * DescribeTable), just `fn()`. Each such call would otherwise be a one-span trace of its own, and they
+ * crowded the requests out of the local receiver's last few hundred traces and out of
+ * `pr-canary trace --last`.
  */
 export async function withClientSpan<T>(
   name: string,
   attributes: Attributes,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const { span, context: spanContext } = startClientSpan(name, attributes);
+  const parent = context.active();
+  if (trace.getSpan(parent) === undefined) return fn();
+  const { span, context: spanContext } = startClientSpan(name, attributes, parent);
   try {
     return await context.with(spanContext, fn);
   } catch (error) {
