@@ -139,6 +139,8 @@ function checked(spec: FaultSpec): FaultSpec {
     throw new FaultSpecError('error-rate must be between 0 and 1');
   if (!(spec.latencyRate >= 0 && spec.latencyRate <= 1))
     throw new FaultSpecError('latency-rate must be between 0 and 1');
+  if (spec.latencyRate !== 1 && spec.latencyMs === 0)
+    throw new FaultSpecError('latency-rate needs a latency to add, e.g. latency=100ms,latency-rate=0.5');
   if (!(Number.isInteger(spec.latencyMs) && spec.latencyMs >= 0 && spec.latencyMs <= MAX_FAULT_LATENCY_MS))
     throw new FaultSpecError(`latency must be a whole number of ms from 0 to ${MAX_FAULT_LATENCY_MS}`);
   if (spec.fail.length > MAX_FAIL_TARGETS)
@@ -229,5 +231,10 @@ export function parseFaultTarget(text: string): FaultTarget {
   else throw new FaultSpecError('a fault names a PR number (1-999999999) or stable before the first ":"');
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(service))
     throw new FaultSpecError('a fault names a service such as store or api-service');
-  return { track, service, spec: parseFaultSpec(text.slice(second + 1)) };
+  const spec = text.slice(second + 1);
+  if (spec.trim() === '')
+    throw new FaultSpecError(
+      'a fault gives its spec after the second ":" (none clears the faults), e.g. 42:store:none',
+    );
+  return { track, service, spec: parseFaultSpec(spec) };
 }

@@ -66,6 +66,10 @@ describe('parseFaultSpec', () => {
     ['{"errorRate":0.2,"x":1}', 'unknown field(s) in the fault spec'],
     ['{nope', 'not valid JSON'],
     ['[1]', 'every fault is key=value'],
+    // A rate of a delay that is not there would be accepted and do nothing.
+    ['latency-rate=0.5', 'latency-rate needs a latency'],
+    ['error-rate=0.1,latency-rate=0.5', 'latency-rate needs a latency'],
+    ['{"latencyRate":0.5}', 'latency-rate needs a latency'],
   ])('refuses %j with a clear message', (text, message) => {
     expect(() => parseFaultSpec(text)).toThrow(FaultSpecError);
     expect(() => parseFaultSpec(text)).toThrow(message);
@@ -99,6 +103,9 @@ describe('parseFaultTarget', () => {
     ['prod:store:error-rate=1', 'a fault names a PR number'],
     ['42:Store Service:error-rate=1', 'a fault names a service'],
     ['42:store:error-rate=2', 'error-rate must be a fraction'],
+    // Nothing after the second ":" is a typo, not "clear the faults" (that is `none`).
+    ['42:store:', 'a fault gives its spec after the second ":"'],
+    ['42:store:  ', 'a fault gives its spec after the second ":"'],
   ])('refuses %j', (text, message) => {
     expect(() => parseFaultTarget(text)).toThrow(message);
   });
