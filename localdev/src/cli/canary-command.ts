@@ -164,7 +164,7 @@ function formatTraceList(traces: Awaited<ReturnType<typeof listTraces>>): string
         : '(root not arrived)';
       const key = trace.canaryKey && trace.canaryKey !== 'absent' ? `  X-Canary ${trace.canaryKey}` : '';
       const errors = trace.errorCount > 0 ? `  ${trace.errorCount} error(s) ✗` : '';
-      return `${trace.traceId}  ${formatDuration(trace.durationMs).padStart(9)}  ${String(trace.spanCount).padStart(3)} spans  ${root.replace(/ +/g, ' ')}${key}${errors}`;
+      return `${trace.traceId}  ${formatDuration(trace.durationMs).padStart(9)}  ${String(trace.spanCount).padStart(3)} ${trace.spanCount === 1 ? 'span ' : 'spans'}  ${root.replace(/ +/g, ' ')}${key}${errors}`;
     })
     .join('\n');
 }

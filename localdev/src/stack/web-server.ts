@@ -68,7 +68,7 @@ export async function startStaticWebServer(opts: {
     );
   const server = createServer((req, res) => {
     serve(req, res).catch(() => {
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'the web UI server failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'the web UI server failed');
       else res.destroy();
     });
   });
