@@ -18,7 +18,7 @@ import {
   SERVED_BY_HEADER,
   TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
-import { createFaults, identityOf } from '@pr-canary/service-kit';
+import { createFaults, errorBody, identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -101,8 +101,25 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
   // No allowed origin, no CORS: a browser could read no response cross-origin anyway (preflights then
   // get the JSON 404 like any other unknown route), and no request pays for the headers.
   if (config.CORS_ALLOWED_ORIGINS.length > 0) {
+    // An OPTIONS request that is no preflight (no Origin or no Access-Control-Request-Method) gets the
+    // api's JSON error, where @fastify/cors' strict check answered plain text.
+    app.addHook('onRequest', (request, reply, done) => {
+      const { origin, 'access-control-request-method': method } = request.headers;
+      if (request.method !== 'OPTIONS' || (origin && method)) return done();
+      reply
+        .code(400)
+        .send(
+          errorBody(
+            400,
+            'BAD_PREFLIGHT',
+            'an OPTIONS request here is a CORS preflight: it names its Origin and Access-Control-Request-Method',
+          ),
+        );
+    });
     app.register(cors, {
       origin: [...config.CORS_ALLOWED_ORIGINS],
+      // The onRequest hook above refuses what is no preflight.
+      strictPreflight: false,
       // Joined once here: @fastify/cors joins an array on every response.
       methods: CORS_METHODS.join(', '),
       allowedHeaders: CORS_REQUEST_HEADERS.join(', '),

@@ -71,6 +71,16 @@ describe('CORS', () => {
     expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
   });
 
+  it('answers an OPTIONS request that is no preflight with the JSON error (not plain text)', async () => {
+    for (const headers of [{ origin: ALLOWED }, { 'access-control-request-method': 'PUT' }, {}]) {
+      const response = await fetch(url('/api/route'), { method: 'OPTIONS', headers });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toMatchObject({ statusCode: 400, code: 'BAD_PREFLIGHT' });
+      expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
+    }
+  });
+
   it('exposes the canary headers, the trace id, ETag and Location to an allowed origin on real requests', async () => {
     const response = await fetch(url('/api/route'), { headers: { origin: OTHER_ALLOWED, 'x-canary': '42' } });
     expect(response.headers.get('access-control-allow-origin')).toBe(OTHER_ALLOWED);
