@@ -139,6 +139,10 @@ function checked(spec: FaultSpec): FaultSpec {
     throw new FaultSpecError('error-rate must be between 0 and 1');
   if (!(spec.latencyRate >= 0 && spec.latencyRate <= 1))
     throw new FaultSpecError('latency-rate must be between 0 and 1');
+  if (spec.errorCode !== undefined && spec.errorRate === 0 && spec.fail.length === 0)
+    throw new FaultSpecError(
+      'error-code says what error-rate or fail= answer with: give one of them too, e.g. error-rate=0.2,error-code=INTERNAL',
+    );
   if (spec.latencyRate !== 1 && spec.latencyMs === 0)
     throw new FaultSpecError('latency-rate needs a latency to add, e.g. latency=100ms,latency-rate=0.5');
   if (!(Number.isInteger(spec.latencyMs) && spec.latencyMs >= 0 && spec.latencyMs <= MAX_FAULT_LATENCY_MS))

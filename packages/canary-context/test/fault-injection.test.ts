@@ -93,7 +93,7 @@ describe('faults in a gRPC server (real sockets)', () => {
   });
 
   it('refuses an HTTP status and RPCs the instance does not serve', () => {
-    expect(() => injector('error-code=503', 'grpc')).toThrow(/gRPC status/);
+    expect(() => injector('error-rate=0.1,error-code=503', 'grpc')).toThrow(/gRPC status/);
     const known = () => ['/test.v1.EchoService/Unary'];
     expect(() => injector('fail=GetItem', 'grpc', { knownCalls: known })).toThrow(
       new FaultSpecError(

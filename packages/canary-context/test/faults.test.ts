@@ -10,7 +10,7 @@ describe('parseFaultSpec', () => {
       latencyRate: 0.5,
       fail: [],
     });
-    expect(parseFaultSpec('latency=1.5s,error-code=INTERNAL')).toMatchObject({
+    expect(parseFaultSpec('latency=1.5s,error-rate=0.1,error-code=INTERNAL')).toMatchObject({
       latencyMs: 1500,
       errorCode: 'INTERNAL',
     });
@@ -18,7 +18,7 @@ describe('parseFaultSpec', () => {
       'GetItem',
       'GET /api/items/:id',
     ]);
-    expect(parseFaultSpec('error-code=500').errorCode).toBe('500');
+    expect(parseFaultSpec('fail=GetItem,error-code=500').errorCode).toBe('500');
   });
 
   it('reads the JSON form, and off is off', () => {
@@ -68,6 +68,8 @@ describe('parseFaultSpec', () => {
     ['[1]', 'every fault is key=value'],
     // A rate of a delay that is not there would be accepted and do nothing.
     ['latency-rate=0.5', 'latency-rate needs a latency'],
+    ['error-code=INTERNAL', 'error-code says what error-rate or fail= answer with'],
+    ['latency=100ms,error-code=500', 'error-code says what error-rate or fail= answer with'],
     ['error-rate=0.1,latency-rate=0.5', 'latency-rate needs a latency'],
     ['{"latencyRate":0.5}', 'latency-rate needs a latency'],
   ])('refuses %j with a clear message', (text, message) => {
