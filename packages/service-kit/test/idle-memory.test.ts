@@ -29,7 +29,9 @@ describe('idle memory reducer (a real process, V8 heap statistics)', () => {
     // The young generation alone grows to 2 × 16 MB; a memory-reducing collection releases most of it
     // (an ordinary full collection keeps the semi-spaces: ~15 % less at best).
     expect(report.afterStart).toBeLessThan(report.grownAtStart / 2);
-    expect(report.afterLoad).toBeLessThan(report.grownByLoad / 2);
+    // At least half of what the busy spell grew above the post-start heap is given back (how much load
+    // grows the heap varies with when V8's own collections ran; what was grown is what is judged).
+    expect(report.afterLoad).toBeLessThan(report.afterStart + (report.grownByLoad - report.afterStart) / 2);
     // Not at the first idle check: a heap reduced after load serves the next burst at 30–60 % more CPU
     // per request, so a pause between bursts must not trigger it. The check that saw the busy spell
     // end counts as busy, so the reduction comes a whole quiet spell after the last busy check.
