@@ -1,12 +1,15 @@
 /**
  * `pr-canary analyze` on the local stack: scrape every instance on PR N's path and stable's, drive the
- * bounded load, scrape again, and judge each hop — the edge from the load's own timings, each
- * service from the increase of its `pr_canary_*` series (the ones Flagger and Grafana read).
+ * bounded load in two halves with a scrape after each, and judge each hop — the edge from the load's
+ * own timings, each service from the increase of its `pr_canary_*` series (the ones Flagger and
+ * Grafana read) — over the whole run and over each half, so that a stall of one process in one half
+ * is not taken for a slower build.
  */
 import {
   bucketIncrease,
   bucketsOf,
   counterIncrease,
+  type HalfObservation,
   isHttpError,
   type LabelMatcher,
   METRIC_FAMILIES,
@@ -70,23 +73,27 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
   await driveLoad({ url: opts.url, pr: opts.pr, requests: WARM_UP_REQUESTS, concurrency: opts.concurrency });
   const scrapeAll = () =>
     Promise.all(sides.map(async (s) => ({ stable: await scrape(s.stable), pr: await scrape(s.pr) })));
-  const before = await scrapeAll();
-  const load = await driveLoad({
-    url: opts.url,
-    pr: opts.pr,
-    requests: opts.requests,
-    concurrency: opts.concurrency,
-  });
-  const after = await scrapeAll();
+  const drive = (requests: number) =>
+    driveLoad({ url: opts.url, pr: opts.pr, requests, concurrency: opts.concurrency });
+  const firstHalf = Math.floor(opts.requests / 2);
+  const start = await scrapeAll();
+  const first = await drive(firstHalf);
+  const middle = await scrapeAll();
+  const second = await drive(opts.requests - firstHalf);
+  const end = await scrapeAll();
   const services = sides.map((side, index): ServiceHop => {
     const family = METRIC_FAMILIES[side.service.protocol];
-    const observe = (
-      instance: InstanceEndpoint,
-      canary: 'absent' | 'present',
-      scrapes: [MetricSample[], MetricSample[]],
-    ) => increase(family, { ...side.service.filter, canary }, instance.track, scrapes);
-    const was = before[index] as { stable: MetricSample[]; pr: MetricSample[] };
-    const is = after[index] as { stable: MetricSample[]; pr: MetricSample[] };
+    const at = (scrapes: typeof start) => scrapes[index] as { stable: MetricSample[]; pr: MetricSample[] };
+    const between = (from: typeof start, to: typeof start): HalfObservation => ({
+      stable: increase(family, { ...side.service.filter, canary: 'absent' }, side.stable.track, [
+        at(from).stable,
+        at(to).stable,
+      ]),
+      pr: increase(family, { ...side.service.filter, canary: 'present' }, side.pr.track, [
+        at(from).pr,
+        at(to).pr,
+      ]),
+    });
     const hasCanary = side.pr !== side.stable;
     return {
       hasCanary,
@@ -96,10 +103,14 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
         source: hasCanary
           ? family.requests
           : `${family.requests}: PR ${opts.pr} has no ${side.service.name} canary, so stable's instance served both`,
-        stable: observe(side.stable, 'absent', [was.stable, is.stable]),
-        pr: observe(side.pr, 'present', [was.pr, is.pr]),
+        ...between(start, end),
+        halves: [between(start, middle), between(middle, end)],
       },
     };
+  });
+  const fromLoad = (calls: { stable: readonly Call[]; pr: readonly Call[] }): HalfObservation => ({
+    stable: fromCalls('stable', calls.stable),
+    pr: fromCalls(track, calls.pr),
   });
   return judgeReached({
     pr: opts.pr,
@@ -109,8 +120,8 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
         hop: 'edge',
         protocol: 'client',
         source: `${opts.requests} requests per side through the dev router`,
-        stable: fromCalls('stable', load.stable),
-        pr: fromCalls(track, load.pr),
+        ...fromLoad({ stable: [...first.stable, ...second.stable], pr: [...first.pr, ...second.pr] }),
+        halves: [fromLoad(first), fromLoad(second)],
       },
     ],
     services,

@@ -122,6 +122,8 @@ describe('pr-canary analyze on the real stack', () => {
     const latency = hop(verdict, 'store-service').checks.find((c) => c.kind === 'latency');
     expect(latency?.outcome).toBe('fail');
     expect(latency?.difference.p99Ms).toBeGreaterThan(50);
+    // A lasting change: both halves of the run show it (a stall of one process would show in one).
+    expect(latency?.halves?.map((half) => (half.p50Ms ?? 0) > 25)).toEqual([true, true]);
     expect(hop(verdict, 'store-service').checks.find((c) => c.kind === 'error-rate')?.outcome).toBe('pass');
   });
 

@@ -10,10 +10,12 @@ export function renderText(verdict: Verdict): string {
   for (const hop of verdict.hops) {
     lines.push(`${WORD[hop.outcome].padEnd(11)} ${hop.hop}  (${hop.source})`);
     lines.push(`    ${side(hop.stable)}`, `    ${side(hop.pr)}`);
-    for (const check of hop.checks)
+    for (const check of hop.checks) {
       lines.push(
         `    ${check.kind.padEnd(10)} ${WORD[check.outcome].padEnd(11)} ${check.reason}${tests(check)}`,
       );
+      if (check.halves) lines.push(`${' '.repeat(27)}${halves(check.halves)}`);
+    }
     for (const gate of hop.flagger)
       lines.push(
         `    flagger    ${gate.template}: ${gate.value === null ? '–' : `${gate.value} ${gate.unit}`} (max ${gate.max} ${gate.unit}) ${gate.pass === null ? 'no data' : gate.pass ? 'ok' : 'over'}`,
@@ -29,6 +31,13 @@ export function renderText(verdict: Verdict): string {
 
 function side(s: SideSummary): string {
   return `${s.track.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
+}
+
+/** "each half: p50 +2.3 / −1.5 ms, p99 +65 / +48.8 ms" — PR minus stable in the first / second half. */
+function halves(list: NonNullable<Check['halves']>): string {
+  const signed = (value: number | null) => (value === null ? '–' : value >= 0 ? `+${value}` : `−${-value}`);
+  const at = (key: 'p50Ms' | 'p99Ms') => list.map((half) => signed(half[key])).join(' / ');
+  return `each half, PR − stable: p50 ${at('p50Ms')} ms, p99 ${at('p99Ms')} ms`;
 }
 
 function tests(check: Check): string {

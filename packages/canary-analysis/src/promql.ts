@@ -23,18 +23,40 @@ export interface HopQueries {
 const WINDOW = /^[1-9][0-9]{0,4}[smh]$/;
 const LABEL_VALUE = /^[A-Za-z0-9._-]{1,63}$/;
 
-/** `[window]` must be a plain duration such as `30m`; label values are checked too (they go into the query). */
-export function hopQueries(protocol: Protocol, side: SeriesSide, window: string): HopQueries {
-  if (!WINDOW.test(window)) throw new RangeError('the window must be a duration such as 30m, 2h or 900s');
+/**
+ * The calls of the last `[window]`, or of the `[window]` that ended `offset` ago. Both must be plain
+ * durations such as `30m`; label values are checked too (they go into the query).
+ */
+export function hopQueries(
+  protocol: Protocol,
+  side: SeriesSide,
+  window: string,
+  offset?: string,
+): HopQueries {
+  for (const duration of offset === undefined ? [window] : [window, offset])
+    if (!WINDOW.test(duration)) throw new RangeError('the window must be a duration such as 30m, 2h or 900s');
   for (const value of [side.namespace, side.track, side.canary])
     if (!LABEL_VALUE.test(value)) throw new RangeError('namespace and track must be Kubernetes-style names');
   const family: MetricFamily = METRIC_FAMILIES[protocol];
   const selector = `namespace="${side.namespace}", track="${side.track}", canary="${side.canary}"`;
+  const range = offset === undefined ? `[${window}]` : `[${window}] offset ${offset}`;
   return {
-    calls: `sum(increase(${family.requests}{${selector}}[${window}]))`,
-    errors: `sum(increase(${family.requests}{${selector}, ${family.errorLabel}=~"${family.errorPattern}"}[${window}]))`,
-    buckets: `sum by (le) (increase(${family.duration}_bucket{${selector}}[${window}]))`,
+    calls: `sum(increase(${family.requests}{${selector}}${range}))`,
+    errors: `sum(increase(${family.requests}{${selector}, ${family.errorLabel}=~"${family.errorPattern}"}${range}))`,
+    buckets: `sum by (le) (increase(${family.duration}_bucket{${selector}}${range}))`,
   };
+}
+
+/** Windows shorter than this are not split in halves: a half would hold too few scrapes to count on. */
+export const MIN_SPLIT_WINDOW_SECONDS = 120;
+
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600 } as const;
+
+/** Half of a window such as `30m` as whole seconds (`900s`), or undefined when it is too short to split. */
+export function halfWindow(window: string): string | undefined {
+  if (!WINDOW.test(window)) throw new RangeError('the window must be a duration such as 30m, 2h or 900s');
+  const seconds = Number(window.slice(0, -1)) * SECONDS_PER_UNIT[window.slice(-1) as 's' | 'm' | 'h'];
+  return seconds < MIN_SPLIT_WINDOW_SECONDS ? undefined : `${Math.floor(seconds / 2)}s`;
 }
 
 /** The instant-vector answer of `/api/v1/query`, as far as these queries need it. */
@@ -125,8 +147,9 @@ export async function observeSide(
   protocol: Protocol,
   side: SeriesSide,
   window: string,
+  offset?: string,
 ): Promise<SideObservation> {
-  const q = hopQueries(protocol, side, window);
+  const q = hopQueries(protocol, side, window, offset);
   const [calls, errors, buckets] = await Promise.all([
     vector(query, q.calls),
     vector(query, q.errors),
@@ -152,7 +175,8 @@ export async function observeSide(
 /**
  * A PR's hops in a cluster: for each service, stable's instances in `apps` against the PR's canary in
  * `<short>-canary-pr-<N>` when it has one there, else against stable's own calls that carried a key
- * (`canary="present"` — any PR's key: the series do not say which).
+ * (`canary="present"` — any PR's key: the series do not say which). Over the whole window and, when
+ * it is long enough, over each half of it (the verdict fails latency only on a rise in both).
  */
 export async function observeCluster(opts: {
   query: PrometheusQuery;
@@ -168,16 +192,24 @@ export async function observeCluster(opts: {
       const prSide: SeriesSide = service.hasCanary
         ? { namespace: `${service.short}-canary-pr-${opts.pr}`, track: `pr-${opts.pr}`, canary: 'present' }
         : { namespace: stableNamespace, track: 'stable', canary: 'present' };
-      const [stable, pr] = await Promise.all([
-        observeSide(opts.query, service.protocol, stableSide, opts.window),
-        observeSide(opts.query, service.protocol, prSide, opts.window),
+      const observe = async (window: string, offset?: string) => {
+        const [stable, pr] = await Promise.all([
+          observeSide(opts.query, service.protocol, stableSide, window, offset),
+          observeSide(opts.query, service.protocol, prSide, window, offset),
+        ]);
+        return { stable, pr };
+      };
+      const half = halfWindow(opts.window);
+      const [whole, halves] = await Promise.all([
+        observe(opts.window),
+        half === undefined ? undefined : Promise.all([observe(half, half), observe(half)] as const),
       ]);
       return {
         hop: service.name,
         protocol: service.protocol,
         source: `prometheus ${opts.window}`,
-        stable,
-        pr,
+        ...whole,
+        ...(halves ? { halves } : {}),
       };
     }),
   );

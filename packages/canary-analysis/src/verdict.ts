@@ -1,9 +1,12 @@
 /**
  * PR-vs-stable verdict from what each hop saw on both sides: errors by Fisher's exact test, latency by
- * the Mann-Whitney U test plus a p99 tail test, all p-values Holm-adjusted together. A check fails
- * only when the PR is significantly worse *and* worse by more than its tolerance; it passes only when
- * there were enough calls to have seen a rise of the tolerance's size; otherwise it says it cannot
- * tell. Pure and browser-safe: the web UI imports this module to read a verdict.
+ * the Mann-Whitney U test (p50) plus a p99 tail test, all p-values Holm-adjusted together. A check
+ * fails only when the PR is significantly worse *and* worse by more than its tolerance — each
+ * percentile's tolerance backed by its own test — and, for latency, when the rise shows in both
+ * halves of the run where the observation has them (a lasting change does; a stall of one process
+ * does not). It passes only when there were enough calls to have seen a rise of the tolerance's size;
+ * otherwise it says it cannot tell. Pure and browser-safe: the web UI imports this module to read a
+ * verdict.
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { type Bucket, bucketTallies, histogramQuantile } from './exposition';
@@ -42,6 +45,16 @@ export interface HopObservation {
   protocol: Protocol | 'client';
   /** Where the numbers come from: the client's own timings or the service's series. */
   source: string;
+  stable: SideObservation;
+  pr: SideObservation;
+  /**
+   * The same calls split into the run's first and second half. With them, a latency rise fails only
+   * when it shows in both; without them (too short a window to split) the whole run decides.
+   */
+  halves?: readonly [HalfObservation, HalfObservation];
+}
+
+export interface HalfObservation {
   stable: SideObservation;
   pr: SideObservation;
 }
@@ -90,6 +103,8 @@ export interface Check {
   tests: { name: 'fisher-exact' | 'mann-whitney-u' | 'p99-tail'; p: number; adjustedP: number }[];
   /** PR minus stable: error-rate points (fraction) or ms at p50 / p99. */
   difference: Record<string, number | null>;
+  /** Latency only, when the observation had halves: PR minus stable at p50 / p99 in each half. */
+  halves?: { p50Ms: number | null; p99Ms: number | null }[];
 }
 
 export interface FlaggerGate {
@@ -199,7 +214,9 @@ interface DraftHop {
 }
 
 function draftHop(observation: HopObservation, thresholds: Thresholds): DraftHop {
-  for (const side of [observation.stable, observation.pr]) assertSide(side, observation.hop);
+  const halves = observation.halves ?? [];
+  for (const side of [observation.stable, observation.pr, ...halves.flatMap((h) => [h.stable, h.pr])])
+    assertSide(side, observation.hop);
   const stable = summarizeSide(observation.stable);
   const pr = summarizeSide(observation.pr);
   return {
@@ -329,12 +346,21 @@ function latencyCheck(
     const tail = tailTest(prLatencies, stableLatencies);
     if (tail !== undefined) tests.push({ name: 'p99-tail', p: tail, adjustedP: 1 });
   }
+  const halves = observation.halves?.map((half) => ({
+    p50Ms: diff(percentileMs(half.pr.latencies, 0.5), percentileMs(half.stable.latencies, 0.5)),
+    p99Ms: diff(percentileMs(half.pr.latencies, 0.99), percentileMs(half.stable.latencies, 0.99)),
+  }));
   return {
     tests,
     decide(thresholds) {
       const p50 = diff(pr.p50Ms, stable.p50Ms);
       const p99 = diff(pr.p99Ms, stable.p99Ms);
-      const base = { kind: 'latency' as const, tests, difference: { p50Ms: p50, p99Ms: p99 } };
+      const base = {
+        kind: 'latency' as const,
+        tests,
+        difference: { p50Ms: p50, p99Ms: p99 },
+        ...(halves ? { halves } : {}),
+      };
       const shown = `p50 ${ms(pr.p50Ms)} / p99 ${ms(pr.p99Ms)} on ${pr.track} vs ${ms(stable.p50Ms)} / ${ms(stable.p99Ms)} on ${stable.track}`;
       if (tests.length === 0)
         return {
@@ -348,13 +374,31 @@ function latencyCheck(
       const tail = tests.find((t) => t.name === 'p99-tail');
       const slowerOverall = (rank?.adjustedP ?? 1) < thresholds.alpha;
       const slowerTail = (tail?.adjustedP ?? 1) < thresholds.alpha;
-      const p50Over = p50 !== null && p50 > thresholds.maxP50IncreaseMs;
-      const p99Over = p99 !== null && p99 > thresholds.maxP99IncreaseMs;
-      if ((slowerOverall && (p50Over || p99Over)) || (slowerTail && p99Over))
+      const over = (value: number | null, tolerance: number) => value !== null && value > tolerance;
+      const p50Over = over(p50, thresholds.maxP50IncreaseMs);
+      const p99Over = over(p99, thresholds.maxP99IncreaseMs);
+      // Each percentile's rise is backed by the test of that part of the distribution: the rank test
+      // for the middle, the tail test for p99 (a rank test over a small shift says nothing of p99).
+      const p50Rise = slowerOverall && p50Over;
+      const p99Rise = slowerTail && p99Over;
+      // …and it must last: both halves of the run over the same tolerance.
+      const inBothHalves = (key: 'p50Ms' | 'p99Ms', tolerance: number) =>
+        halves === undefined || halves.every((half) => over(half[key], tolerance));
+      const p50Lasting = p50Rise && inBothHalves('p50Ms', thresholds.maxP50IncreaseMs);
+      const p99Lasting = p99Rise && inBothHalves('p99Ms', thresholds.maxP99IncreaseMs);
+      const by = (atP99: boolean) =>
+        atP99 ? `${thresholds.maxP99IncreaseMs} ms at p99` : `${thresholds.maxP50IncreaseMs} ms at p50`;
+      if (p50Lasting || p99Lasting)
         return {
           ...base,
           outcome: 'fail',
-          reason: `${shown}: slower by more than ${p99Over ? `${thresholds.maxP99IncreaseMs} ms at p99` : `${thresholds.maxP50IncreaseMs} ms at p50`}, and not by chance`,
+          reason: `${shown}: slower by more than ${by(p99Lasting)}, and not by chance`,
+        };
+      if (p50Rise || p99Rise)
+        return {
+          ...base,
+          outcome: 'inconclusive',
+          reason: `${shown}: slower by more than ${by(p99Rise)}, but in one half of the run only — a stall, not a lasting change, or one that comes and goes: run again`,
         };
       if (n < thresholds.minLatencySamples)
         return {

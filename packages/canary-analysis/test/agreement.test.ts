@@ -122,12 +122,12 @@ describe('one set of series for verdicts, Flagger and Grafana', () => {
   });
 
   it("the cluster verdict's PromQL is valid and selects the same series", () => {
-    for (const family of Object.values(METRIC_FAMILIES)) {
-      const q = hopQueries(
-        family.protocol,
-        { namespace: 'store-canary-pr-42', track: 'pr-42', canary: 'present' },
-        '30m',
-      );
+    const side = { namespace: 'store-canary-pr-42', track: 'pr-42', canary: 'present' } as const;
+    // The whole window, and its first half (the same range, ended half a window ago).
+    for (const [family, offset] of Object.values(METRIC_FAMILIES).flatMap((f) =>
+      [undefined, '900s'].map((o) => [f, o] as const),
+    )) {
+      const q = hopQueries(family.protocol, side, offset === undefined ? '30m' : '900s', offset);
       expect(readPromql(q.calls).metrics).toEqual([family.requests]);
       expect(readPromql(q.errors).matchers).toContainEqual({
         label: family.errorLabel,

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  halfWindow,
   hopQueries,
   observeCluster,
   PrometheusError,
@@ -25,10 +26,20 @@ describe('hopQueries', () => {
     expect(q.buckets).toMatch(/^sum by \(le\) \(increase\(pr_canary_grpc_server_handling_seconds_bucket\{/);
   });
 
+  it('splits a window of 2 minutes or more in halves of whole seconds, and no shorter one', () => {
+    expect(halfWindow('30m')).toBe('900s');
+    expect(halfWindow('2h')).toBe('3600s');
+    expect(halfWindow('125s')).toBe('62s');
+    expect(halfWindow('119s')).toBeUndefined();
+    expect(halfWindow('1m')).toBeUndefined();
+    expect(() => halfWindow('5d')).toThrow(/window/);
+  });
+
   it('refuses a window or label value that could change the query', () => {
     const side = { namespace: 'apps', track: 'stable', canary: 'absent' as const };
     expect(() => hopQueries('http', side, '30m]) or vector(1')).toThrow(/window/);
     expect(() => hopQueries('http', { ...side, namespace: 'a"}' }, '5m')).toThrow(/names/);
+    expect(() => hopQueries('http', side, '5m', '5m] or vector(1')).toThrow(/window/);
   });
 });
 
@@ -55,7 +66,13 @@ describe('observeCluster', () => {
       window: '30m',
       services: [{ name: 'store-service', short: 'store', protocol: 'grpc', hasCanary: true }],
     });
-    expect(asked).toHaveLength(6);
+    // Three queries a side over the whole window, and over each half: the last 15 minutes and the
+    // 15 before them.
+    expect(asked).toHaveLength(18);
+    expect(asked.filter((q) => q.includes('[30m]'))).toHaveLength(6);
+    expect(asked.filter((q) => q.includes('[900s] offset 900s'))).toHaveLength(6);
+    expect(asked.filter((q) => q.includes('[900s])'))).toHaveLength(6);
+    expect(hop?.halves?.map((half) => half.pr.calls)).toEqual([100, 100]);
     expect(hop?.pr).toEqual({
       track: 'pr-42',
       calls: 100,

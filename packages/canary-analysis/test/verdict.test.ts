@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown, renderText } from '../src/format';
-import { exitCodeFor, type HopObservation, judge, parseVerdict, type SideObservation } from '../src/verdict';
+import {
+  exitCodeFor,
+  type HopObservation,
+  judge,
+  parseVerdict,
+  type SideObservation,
+  type Verdict,
+} from '../src/verdict';
 
 /** Deterministic latencies: a spread around `center` ms (a fixed pseudo-random walk, no clock). */
 function latencies(n: number, center: number, seed = 1): number[] {
@@ -48,6 +55,53 @@ describe('judge', () => {
     expect(latency?.outcome).toBe('fail');
     expect(latency?.difference.p99Ms).toBeGreaterThan(90);
     expect(verdict.outcome).toBe('fail');
+  });
+
+  it('does not fail p99 on a rank test: a small shift plus two slow calls is "cannot tell"', () => {
+    // The faster half of the calls 3 ms slower (the rank test sees it), the tail as stable's but for
+    // two calls 200 ms late (the tail test cannot tell two from chance): p99 is over 50 ms, p50 is
+    // not — and nothing backs a claim about p99.
+    const shifted = latencies(150, 8, 7).map((v, i) => (v < 10 ? v + 3 : v) + (i % 75 === 0 ? 200 : 0));
+    const verdict = judgePr42(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 0, shifted));
+    const latency = verdict.hops[0]?.checks.find((c) => c.kind === 'latency');
+    expect(latency?.tests.find((t) => t.name === 'mann-whitney-u')?.adjustedP).toBeLessThan(0.05);
+    expect(latency?.tests.find((t) => t.name === 'p99-tail')?.adjustedP).toBeGreaterThan(0.05);
+    expect(latency?.difference.p99Ms).toBeGreaterThan(50);
+    expect(latency?.outcome).toBe('inconclusive');
+  });
+
+  it('fails a latency rise only when both halves of the run show it', () => {
+    const stable = latencies(150, 8);
+    const halvesOf = (s: number[], p: number[]) =>
+      [
+        { stable: side('stable', 75, 0, s.slice(0, 75)), pr: side('pr-42', 75, 0, p.slice(0, 75)) },
+        { stable: side('stable', 75, 0, s.slice(75)), pr: side('pr-42', 75, 0, p.slice(75)) },
+      ] as const;
+    const judgeWithHalves = (pr: number[]) =>
+      judge({
+        pr: '42',
+        mode: 'test',
+        now,
+        hops: [
+          {
+            ...edge(side('stable', 150, 0, stable), side('pr-42', 150, 0, pr)),
+            halves: halvesOf(stable, pr),
+          },
+        ],
+      });
+    const latencyOf = (verdict: Verdict) => verdict.hops[0]?.checks.find((c) => c.kind === 'latency');
+    // 100 ms slower throughout: a lasting change.
+    const lasting = latencyOf(judgeWithHalves(latencies(150, 8, 7).map((v) => v + 100)));
+    expect(lasting?.outcome).toBe('fail');
+    expect(lasting?.halves?.every((h) => (h.p50Ms ?? 0) > 90)).toBe(true);
+    // 100 ms slower in the first half only (a process stalled, then caught up): significant over the
+    // whole run, yet not a property of the build.
+    const stallVerdict = judgeWithHalves(latencies(150, 8, 7).map((v, i) => (i < 75 ? v + 100 : v)));
+    const stall = latencyOf(stallVerdict);
+    expect(stall?.tests.find((t) => t.name === 'mann-whitney-u')?.adjustedP).toBeLessThan(0.05);
+    expect(stall?.outcome).toBe('inconclusive');
+    expect(stall?.reason).toMatch(/in one half of the run only/);
+    expect(renderText(stallVerdict)).toMatch(/each half, PR − stable: p50 \+\d+(\.\d+)? \/ [+−]\d/);
   });
 
   it('passes a clean PR with enough calls, and exits 0', () => {
