@@ -14,7 +14,7 @@
 import type { Socket } from 'node:net';
 import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
-import { parserErrorBody } from '@pr-canary/contracts/error-body';
+import { parserErrorBody, rawErrorResponse } from '@pr-canary/contracts/error-body';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ITEM_ID_MAX_LENGTH } from './schemas';
@@ -69,17 +69,7 @@ export function clientErrorHandler(opts: CanaryHeaderOptions, log: () => Fastify
     log().debug({ code: err.code, statusCode: body.statusCode }, 'client error');
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const json = JSON.stringify(body);
-      const headers = {
-        ...canaryResponseHeaders(undefined, opts),
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': String(Buffer.byteLength(json)),
-        connection: 'close',
-      };
-      const head = Object.entries(headers)
-        .map(([name, value]) => `${name}: ${value}\r\n`)
-        .join('');
-      socket.write(`HTTP/1.1 ${body.statusCode} ${body.error}\r\n${head}\r\n${json}`);
+      socket.write(rawErrorResponse(body, canaryResponseHeaders(undefined, opts)));
       socket.destroySoon();
     } else {
       socket.destroy();

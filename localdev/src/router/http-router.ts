@@ -2,7 +2,13 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
-import { type ErrorBody, errorBody, parserErrorBody } from '@pr-canary/contracts/error-body';
+import {
+  type ErrorBody,
+  errorBody,
+  parserErrorBody,
+  rawErrorResponse,
+  sendErrorBody,
+} from '@pr-canary/contracts/error-body';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
@@ -339,14 +345,7 @@ function sendError(
   message: string,
   headers: http.OutgoingHttpHeaders = {},
 ): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify(errorBody(statusCode, code, message));
-  res.writeHead(statusCode, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
+  sendErrorBody(res, errorBody(statusCode, code, message), headers);
 }
 
 /**
@@ -367,11 +366,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 
 /** Writes an error answer straight to the socket and closes the connection. */
 function endWithError(socket: Duplex, body: ErrorBody): void {
-  const json = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${body.statusCode} ${body.error}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
-  );
+  socket.end(rawErrorResponse(body));
 }
 
 /** How long a refused CONNECT's client may keep its side open after the answer (as long as an upstream may stay silent). */

@@ -6,7 +6,7 @@
  * The readers (the web UI, the extension, the CLI) read this shape; only Node code makes one, so this
  * module (unlike the rest of the package) uses `node:http` for the reason phrases.
  */
-import { STATUS_CODES } from 'node:http';
+import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 
 export interface ErrorBody {
   statusCode: number;
@@ -47,4 +47,39 @@ export function parserErrorBody(nodeErrorCode: string | undefined): ErrorBody {
     default:
       return errorBody(400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1');
   }
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Answers `res` with the error body, as the services' framework does (JSON, utf-8, a length) — unless
+ * a response is already under way or the client has gone, when there is nothing left to say.
+ */
+export function sendErrorBody(res: ServerResponse, body: ErrorBody, headers: OutgoingHttpHeaders = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const json = JSON.stringify(body);
+  res.writeHead(body.statusCode, {
+    ...headers,
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(json),
+  });
+  res.end(json);
+}
+
+/**
+ * The whole HTTP/1.1 response carrying the error body, for a socket no response object owns (a
+ * request Node's parser refused, a CONNECT): `headers` first, then the body's type and length, and
+ * `connection: close` — the caller closes the socket after writing it.
+ */
+export function rawErrorResponse(body: ErrorBody, headers: Readonly<Record<string, string>> = {}): string {
+  const json = JSON.stringify(body);
+  const head = Object.entries({
+    ...headers,
+    'content-type': JSON_TYPE,
+    'content-length': String(Buffer.byteLength(json)),
+    connection: 'close',
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 ${body.statusCode} ${body.error}\r\n${head}\r\n${json}`;
 }

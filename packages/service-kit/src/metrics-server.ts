@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FaultInjector, handleFaultAdmin, type ServiceMetrics } from '@pr-canary/canary-context';
-import { errorBody } from '@pr-canary/contracts/error-body';
+import { errorBody, sendErrorBody } from '@pr-canary/contracts/error-body';
 
 export interface MetricsServer {
   port: number;
@@ -56,10 +56,5 @@ async function respond(metrics: ServiceMetrics, req: IncomingMessage, res: Serve
 }
 
 function sendError(res: ServerResponse, statusCode: number, code: string, message: string): void {
-  const body = JSON.stringify(errorBody(statusCode, code, message));
-  res.writeHead(statusCode, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
+  sendErrorBody(res, errorBody(statusCode, code, message));
 }

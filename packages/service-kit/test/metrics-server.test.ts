@@ -39,7 +39,7 @@ describe('startMetricsServer', () => {
     ] as const) {
       const res = await fetch(`${base}${path}`, { method });
       expect(res.status).toBe(statusCode);
-      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
       const body = await res.json();
       expect(body).toEqual({
         statusCode,
