@@ -105,7 +105,17 @@ export async function startControlServer(opts: {
     const [track, service] = rest;
     if (rest.length !== 2 || !track || !service || !isTrack(track) || !SERVICE.test(service))
       throw new ControlError(404, 'faults of one instance are at /faults/<stable|pr-N>/<service>');
-    if (method !== 'PUT' && method !== 'DELETE') throw new ControlError(405, 'use PUT or DELETE');
+    if (method === 'GET') {
+      const instance = opts.target.instances().find((i) => i.service === service && i.track === track);
+      if (!instance) throw new ControlError(404, `this stack runs no ${service} on ${track}`);
+      return send(res, 200, {
+        service,
+        track,
+        state: instance.state,
+        faults: await instanceFaults(instance),
+      });
+    }
+    if (method !== 'PUT' && method !== 'DELETE') throw new ControlError(405, 'use GET, PUT or DELETE');
     let spec = 'none';
     if (method === 'PUT') {
       try {

@@ -118,6 +118,29 @@ describe('the stack control endpoint', () => {
     expect((await fetch(`${url}/faults/pr-042/store-service`, { method: 'PUT', body: 'none' })).status).toBe(
       404,
     );
+    // One instance's faults where they are set; an instance the stack does not run is not found.
+    const one = await fetch(`${url}/faults/pr-42/store-service`);
+    expect(await one.json()).toEqual({
+      service: 'store-service',
+      track: 'pr-42',
+      state: 'running',
+      faults: 'error-rate=0.2',
+    });
+    const unknown = await fetch(`${url}/faults/pr-7/store-service`);
+    expect([unknown.status, await unknown.json()]).toEqual([
+      404,
+      {
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'NOT_FOUND',
+        message: 'this stack runs no store-service on pr-7',
+      },
+    ]);
+    const post = await fetch(`${url}/faults/pr-42/store-service`, { method: 'POST', body: 'none' });
+    expect([post.status, ((await post.json()) as { message: string }).message]).toEqual([
+      405,
+      'use GET, PUT or DELETE',
+    ]);
   });
 
   it('keeps the latest verdict per PR for the web UI (CORS for its origin only), and refuses anything else', async () => {
