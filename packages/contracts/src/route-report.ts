@@ -1,8 +1,9 @@
 /**
  * The `GET /api/route` report: where a request landed at every hop. The api answers it; the `pr-canary
  * probe` CLI, the web UI's route inspector and the extension's "check" button read it. One schema
- * (zod/mini: small and tree-shakable, the web UI and the extension bundle it), from which the api also
- * derives the JSON Schema its response is serialized with ({@link routeReportJsonSchema}).
+ * (zod/mini: small and tree-shakable, the web UI and the extension bundle it), from which the JSON
+ * Schema the api serializes its response with is derived ({@link deriveRouteReportJsonSchema}, written
+ * to `route-report.schema.json` so that the api does not load zod to start).
  *
  * Everything in it is safe to print: the canary is a PR number, the warning and every hop field
  * printable ASCII of bounded length, so no escape sequence or line break from a server reaches a
@@ -46,12 +47,14 @@ export const routeReportSchema = z.object({
 
 /**
  * The JSON Schema (draft-07, what Fastify's Ajv speaks) of {@link routeReportSchema}, for the api's
- * response serialization. A function, so bundles that only read reports leave zod's converter out.
+ * response serialization: `npm run write-schema -w @pr-canary/contracts` writes it to
+ * `src/route-report.schema.json`, which the api reads (`./route-report-json-schema`), and a test
+ * checks the two are equal. A function, so bundles that only read reports leave zod's converter out.
  * Nullable fields are written as a type list (`type: ["string", "null"]`), not zod's `anyOf` of the
  * two: the same values, but fast-json-stringify picks an `anyOf` branch by running a validator on
  * every response, and a type list by `typeof`.
  */
-export function routeReportJsonSchema(): Record<string, unknown> {
+export function deriveRouteReportJsonSchema(): Record<string, unknown> {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(routeReportSchema, {
     target: 'draft-7',
     unrepresentable: 'any',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatCanaryWarning, parseCanaryKey } from '../src/canary-key';
-import { parseRouteHops, parseRouteReport, routeReportJsonSchema } from '../src/route-report';
+import { deriveRouteReportJsonSchema, parseRouteHops, parseRouteReport } from '../src/route-report';
+import { routeReportJsonSchema } from '../src/route-report-json-schema';
 import { MAX_SERVED_BY_ENTRIES } from '../src/served-by';
 
 const api = { service: 'api-service', track: 'pr-42', version: '0.4.0' };
@@ -73,7 +74,13 @@ describe('hops on their own', () => {
 });
 
 describe('the JSON Schema the api serializes with', () => {
-  it('is derived from the same schema and keeps its bounds', () => {
+  it('is the one derived from the zod schema (else: npm run write-schema -w @pr-canary/contracts)', () => {
+    expect(routeReportJsonSchema(), 'src/route-report.schema.json is out of date').toEqual(
+      deriveRouteReportJsonSchema(),
+    );
+  });
+
+  it("keeps the schema's bounds", () => {
     const json = routeReportJsonSchema() as {
       required: string[];
       properties: { canary: unknown; hops: { maxItems: number; items: { required: string[] } } };

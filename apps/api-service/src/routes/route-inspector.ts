@@ -4,7 +4,8 @@
  * ends up in the scope next to the api's own entry.
  */
 import { formatCanaryWarning, type InstanceIdentity, servedByChain } from '@pr-canary/canary-context';
-import { type RouteReport, routeReportJsonSchema } from '@pr-canary/contracts/route-report';
+import type { RouteReport } from '@pr-canary/contracts/route-report';
+import { routeReportJsonSchema } from '@pr-canary/contracts/route-report-json-schema';
 import type { FastifyInstance } from 'fastify';
 import { replyWithError } from '../errors';
 import type { StoreClient } from '../store-client';
