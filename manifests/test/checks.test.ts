@@ -948,7 +948,7 @@ describe('service env contract', () => {
     expect([...(env['store-service']?.required ?? [])]).toContain('DYNAMODB_TABLE');
   });
 
-  it('rejects values the services would refuse at start-up (from their configSchema)', async () => {
+  it('rejects values the services would refuse at start-up (from their configVariables)', async () => {
     const broken = await brokenCopy((ctx) => {
       setEnv(deploymentOf(overlay(ctx, 'staging'), 'api-service'), 'LOG_LEVEL', 'verbose');
       setEnv(deploymentOf(overlay(ctx, 'staging'), 'store-service'), 'DYNAMODB_ENDPOINT', 'dynamodb.local');

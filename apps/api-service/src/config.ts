@@ -1,9 +1,14 @@
 /**
  * api-service configuration: parsed once from the environment, validated, frozen. The only module
- * that knows the variable names (manifests and Dockerfile checks import `configSchema` for them).
+ * that knows the variable names (manifests and Dockerfile checks import `configVariables` for them).
  */
-import { defineServiceConfig, millisecondsVariable } from '@pr-canary/service-kit';
-import { z } from 'zod';
+import {
+  type ConfigOf,
+  defineServiceConfig,
+  envVariable,
+  InvalidValue,
+  millisecondsVariable,
+} from '@pr-canary/service-kit';
 
 const HOST_PORT =
   /^(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(?<port>[0-9]{1,5})$/;
@@ -12,7 +17,7 @@ const ORIGIN_SHAPE = /^https?:\/\/[^/?#@*\s]+$/i;
 
 /** A deadline: at least 1 ms (a zero deadline would fail every call before it starts). */
 function deadlineVariable(defaultMs: number) {
-  return millisecondsVariable(defaultMs).refine((ms) => ms >= 1, 'must be at least 1 (milliseconds)');
+  return millisecondsVariable(defaultMs, 1);
 }
 
 function isValidPort(value: string): boolean {
@@ -21,13 +26,13 @@ function isValidPort(value: string): boolean {
 }
 
 /** `host:port` of a gRPC server (DNS name, IPv4, or bracketed IPv6); no scheme, no path. */
-const storeAddr = z
-  .string()
-  .trim()
-  .refine((value) => {
-    const match = HOST_PORT.exec(value);
-    return match?.groups?.port !== undefined && isValidPort(match.groups.port);
-  }, 'must be host:port, e.g. store-service:80');
+const storeAddr = envVariable((text) => {
+  const value = text.trim();
+  const match = HOST_PORT.exec(value);
+  if (match?.groups?.port === undefined || !isValidPort(match.groups.port))
+    throw new InvalidValue('must be host:port, e.g. store-service:80');
+  return value;
+});
 
 /** The browser's serialisation of `value` (lowercased host, default port dropped), or undefined. */
 function normaliseOrigin(value: string): string | undefined {
@@ -39,35 +44,32 @@ function normaliseOrigin(value: string): string | undefined {
  * Comma-separated list of exact browser origins (`scheme://host[:port]`). A wildcard is refused on
  * purpose: a canary header must only be sent from origins someone chose.
  */
-const corsOrigins = z
-  .string()
-  .default('')
-  .transform((value, ctx) => {
-    const entries = value
+const corsOrigins = envVariable(
+  (text): readonly string[] => {
+    const entries = text
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry.length > 0);
     const origins: string[] = [];
     for (const [index, entry] of entries.entries()) {
       const origin = normaliseOrigin(entry);
-      if (origin === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `entry ${index + 1} must be an origin like https://app.example.com (scheme://host[:port], no path, no *)`,
-        });
-        return z.NEVER;
-      }
+      if (origin === undefined)
+        throw new InvalidValue(
+          `entry ${index + 1} must be an origin like https://app.example.com (scheme://host[:port], no path, no *)`,
+        );
       origins.push(origin);
     }
     return Object.freeze([...new Set(origins)]);
-  });
+  },
+  Object.freeze([]) as readonly string[],
+);
 
-/** The api's own variables; service-kit's `commonEnvSchema` adds those every service reads. */
-export const { configSchema, loadConfig } = defineServiceConfig({
+/** The api's own variables; service-kit's `commonEnvVariables` adds those every service reads. */
+export const { configVariables, loadConfig } = defineServiceConfig({
   STORE_ADDR: storeAddr,
   STORE_DEADLINE_MS: deadlineVariable(2000),
   READINESS_DEADLINE_MS: deadlineVariable(500),
   CORS_ALLOWED_ORIGINS: corsOrigins,
 });
 
-export type ApiConfig = z.infer<typeof configSchema>;
+export type ApiConfig = ConfigOf<typeof configVariables>;

@@ -1,5 +1,5 @@
 export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
-export { type ApiConfig, configSchema, loadConfig } from './config';
+export { type ApiConfig, configVariables, loadConfig } from './config';
 export { GRPC_TO_HTTP_STATUS } from './errors';
 export { startService } from './service';
 export {

@@ -1,5 +1,5 @@
 export { type AppDependencies, buildApp, createHealth, identityFromConfig, SERVICE_NAME } from './app';
-export { configSchema, loadConfig, type StoreConfig } from './config';
+export { configVariables, loadConfig, type StoreConfig } from './config';
 export { createDocumentClient, type DynamoClientOptions } from './dynamodb-client';
 export {
   type HandlerLogger,

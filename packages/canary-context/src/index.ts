@@ -33,7 +33,6 @@ export {
   canaryResponseHeaders,
 } from './fastify-plugin';
 export { FAULTS_PATH, handleFaultAdmin } from './fault-admin';
-export { faultsVariable } from './fault-config';
 export { type FaultPluginOptions, faultFastifyPlugin } from './fault-fastify';
 export { faultServerInterceptor } from './fault-grpc';
 export {

@@ -5,7 +5,7 @@
  * everything else uses: localdev (which instances run, where each router sends what), manifests
  * (bases, PR sources, routes), CI (`.github/scripts/services.mjs`: build matrix, labels, release notes).
  *
- * A service's config schema stays in its own package (`package`, which exports `configSchema`):
+ * A service's config schema stays in its own package (`package`, which exports `configVariables`):
  * contracts sits below every app and imports none.
  */
 import registry from './services.json';
@@ -23,7 +23,7 @@ export interface ServiceEntry {
   readonly short: string;
   /** npm workspace folder, e.g. `apps/store-service` (`apps/<name>` for Node services: the root Dockerfile builds it). */
   readonly workspace: string;
-  /** npm package name; a `node` service's package exports its zod `configSchema`. */
+  /** npm package name; a `node` service's package exports its `configVariables` (service-kit's `defineServiceConfig`). */
   readonly package: string;
   readonly runtime: Runtime;
   readonly protocol: Protocol;

@@ -2,13 +2,12 @@ import * as net from 'node:net';
 import { freePort } from '@pr-canary/test-support';
 import Fastify from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { z } from 'zod';
-import { defineServiceConfig } from '../src/config';
+import { defineServiceConfig, envVariable } from '../src/config';
 import { createLogger } from '../src/logger';
 import { fastifyServer } from '../src/service-server';
 import { wireService } from '../src/wire-service';
 
-const { loadConfig } = defineServiceConfig({ GREETING: z.string().default('hello') });
+const { loadConfig } = defineServiceConfig({ GREETING: envVariable((text) => text, 'hello') });
 
 function config(env: Record<string, string> = {}) {
   return loadConfig({ HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', ...env });

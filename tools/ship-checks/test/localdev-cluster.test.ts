@@ -304,7 +304,7 @@ describe('telepresence intercept.sh --dry-run', () => {
   });
 
   it.each(CANARY_SERVICES.map((s) => s.name))(
-    'overrides only variables %s’s config schema reads, with values it accepts',
+    'overrides only variables %s’s config reads, with values it accepts',
     async (service) => {
       const result = dryRun(INTERCEPT, ['--dry-run', service, '42']);
       const intercept = result.stdout.split('\n').find((line) => line.startsWith('+ telepresence intercept'));
@@ -315,13 +315,13 @@ describe('telepresence intercept.sh --dry-run', () => {
           .split(' ') ?? [];
       expect(overrides.length).toBeGreaterThanOrEqual(3);
       const configModule = pathToFileURL(repoPath('apps', service, 'src', 'config.ts')).href;
-      const { configSchema } = (await import(/* @vite-ignore */ configModule)) as {
-        configSchema: { shape: Record<string, { safeParse(value: unknown): { success: boolean } }> };
+      const { configVariables } = (await import(/* @vite-ignore */ configModule)) as {
+        configVariables: Record<string, { read(text: string | undefined): unknown }>;
       };
       for (const [name, value] of overrides.map((pair) => pair.split('='))) {
-        const field = configSchema.shape[name as string];
-        expect(field, `${name} is not read by ${service}`).toBeDefined();
-        expect(field?.safeParse(value).success, `${name}=${value}`).toBe(true);
+        const variable = configVariables[name as string];
+        expect(variable, `${name} is not read by ${service}`).toBeDefined();
+        expect(() => variable?.read(value), `${name}=${value}`).not.toThrow();
       }
     },
   );

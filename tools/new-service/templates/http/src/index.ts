@@ -1,3 +1,3 @@
 export { type AppDependencies, buildApp, identityFromConfig, SERVICE_NAME } from './app';
-export { type __Pascal__Config, configSchema, loadConfig } from './config';
+export { type __Pascal__Config, configVariables, loadConfig } from './config';
 export { startService } from './service';
