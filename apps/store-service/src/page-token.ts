@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { InvalidPageTokenError } from './errors';
 import { isItemId } from './ids';
 
@@ -23,12 +22,16 @@ export function decodePageToken(token: string, pk: string): ListKey {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
     throw new InvalidPageTokenError();
   }
-  const schema = z.strictObject({ pk: z.literal(pk), sk: z.string().refine(isItemId) });
-  const parsed = schema.safeParse(parseJson(Buffer.from(token, 'base64url').toString('utf8')));
-  if (!parsed.success) {
-    throw new InvalidPageTokenError();
-  }
-  return parsed.data;
+  const key = parseJson(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!isListKey(key, pk)) throw new InvalidPageTokenError();
+  return { pk: key.pk, sk: key.sk };
+}
+
+/** Exactly `{pk, sk}` (no other key), `pk` this partition, `sk` an item id. */
+function isListKey(value: unknown, pk: string): value is ListKey {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { pk: partition, sk, ...rest } = value as Record<string, unknown>;
+  return Object.keys(rest).length === 0 && partition === pk && typeof sk === 'string' && isItemId(sk);
 }
 
 function parseJson(text: string): unknown {

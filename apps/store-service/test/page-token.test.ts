@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidPageTokenError } from '../src/errors';
+import { newItemId } from '../src/ids';
+import { decodePageToken, encodePageToken } from '../src/page-token';
+
+const token = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+describe('page tokens', () => {
+  it('give back the key they were made from', () => {
+    const key = { pk: 'ITEM', sk: newItemId() };
+    expect(decodePageToken(encodePageToken(key), 'ITEM')).toEqual(key);
+  });
+
+  it.each([
+    ['another partition', { pk: 'OTHER', sk: newItemId() }],
+    ['a sort key that is no item id', { pk: 'ITEM', sk: 'x' }],
+    ['a key DynamoDB would not return (an extra attribute)', { pk: 'ITEM', sk: newItemId(), gsi: 'x' }],
+    ['a missing sort key', { pk: 'ITEM' }],
+    ['an array', ['ITEM', newItemId()]],
+    ['a number', 7],
+    ['null', null],
+  ])('refuses a token of %s before it reaches DynamoDB', (_what, value) => {
+    expect(() => decodePageToken(token(value), 'ITEM')).toThrow(InvalidPageTokenError);
+  });
+
+  it('refuses text that is no token at all', () => {
+    expect(() => decodePageToken('not base64url!', 'ITEM')).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken(Buffer.from('{').toString('base64url'), 'ITEM')).toThrow(
+      InvalidPageTokenError,
+    );
+    expect(() => decodePageToken('A'.repeat(513), 'ITEM')).toThrow(InvalidPageTokenError);
+  });
+});
