@@ -315,16 +315,8 @@ export async function createTable(
   }
 }
 
-interface StoredItem {
-  pk: typeof LIST_PARTITION;
-  sk: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An item as the table holds it: keyed by partition and id (`sk`), the rest as the item itself. */
+type StoredItem = Omit<Item, 'id'> & { pk: typeof LIST_PARTITION; sk: string };
 
 function toItem(record: Record<string, unknown> | undefined): Item {
   // Every GetItem reads through here: a loop that allocates nothing while the record is good.
