@@ -151,10 +151,14 @@ export function isTrack(value: string): value is Track {
   return value === 'stable' || (value.startsWith('pr-') && PR_NUMBER_PATTERN.test(value.slice(3)));
 }
 
+/** What a track must be, in words (never quoting a refused value). */
+export const TRACK_RULE =
+  'a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)';
+
 /** Parses an instance's own track (`CANARY_TRACK`): `stable` or `pr-<PR number>`; throws otherwise. */
 export function parseTrack(value: string): Track {
   if (isTrack(value)) return value;
-  throw new Error('a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)');
+  throw new Error(TRACK_RULE);
 }
 
 /** The track a request with this key is meant for. */

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { FaultSpecError, hasFaults, NO_FAULTS, parseFaultSpec } from '@pr-canary/canary-context';
-import { isTrack, type Track } from '@pr-canary/contracts/canary-key';
+import { isTrack, TRACK_RULE, type Track } from '@pr-canary/contracts/canary-key';
 import { SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE } from '@pr-canary/contracts/served-by';
 
 /** Thrown when the environment does not satisfy a service's variables; names every bad variable. */
@@ -115,10 +115,7 @@ export function booleanVariable(defaultValue: boolean): EnvVariable<boolean> {
 }
 
 const trackVariable = envVariable((text): Track => {
-  if (!isTrack(text))
-    throw new InvalidValue(
-      'a track must be "stable" or "pr-<PR number>" (PR number 1-999999999, no leading zeros)',
-    );
+  if (!isTrack(text)) throw new InvalidValue(TRACK_RULE);
   return text;
 }, 'stable' as Track);
 
