@@ -72,10 +72,13 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
     // A usage error or a stack that is not there is said in a sentence; anything else is a bug: its stack.
     // Node's parseArgs text quotes the argument as typed, over several lines: one line, control characters as `?`.
     const said = usage || error instanceof AnalyzeError;
-    const message = (error as Error).message;
-    out.stderr(
-      `pr-canary: ${said ? (parseArgsError ? safeText(message.replaceAll('\n', ' '), 512, '?') : message) : String((error as Error)?.stack ?? error)}\n`,
-    );
+    const message = (error as Error)?.message;
+    const text = !said
+      ? String((error as Error)?.stack ?? error)
+      : parseArgsError
+        ? safeText(message.replaceAll('\n', ' '), 512, '?')
+        : message;
+    out.stderr(`pr-canary: ${text}\n`);
     return usage ? 2 : 1;
   }
 }
