@@ -4,19 +4,11 @@
  * dependencies), each at the exact version the lockfile already pins, so a template never drifts
  * from the repository's versions and `npm ci` accepts the result without fetching anything.
  */
-import { builtinModules } from 'node:module';
+import { packageOf } from '@pr-canary/ship-checks/package-name';
 import type { ServiceName } from './name';
 import type { FileSet, Protocol } from './templates';
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g;
-
-/** The package an import specifier names: `@grpc/grpc-js`, `fastify`, or undefined for relative/builtin. */
-export function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier))
-    return undefined;
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
 
 function importsOf(files: Iterable<[string, string]>): Set<string> {
   const found = new Set<string>();

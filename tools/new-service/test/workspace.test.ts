@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockfileWithWorkspace, packageOf, type WorkspaceManifest } from '../src/workspace';
+import { lockfileWithWorkspace, type WorkspaceManifest } from '../src/workspace';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -27,19 +27,5 @@ describe('the new workspace in package-lock.json', () => {
       dependencies: {},
     } as WorkspaceManifest;
     expect(() => lockfileWithWorkspace(text, 'tools/new-service', manifest)).toThrow(/already has/);
-  });
-});
-
-describe('dependencies from imports', () => {
-  it.each([
-    ['@grpc/grpc-js', '@grpc/grpc-js'],
-    ['@pr-canary/proto/generated/x/v1/Y', '@pr-canary/proto'],
-    ['fastify', 'fastify'],
-    ['zod/v4', 'zod'],
-    ['./config', undefined],
-    ['node:path', undefined],
-    ['path', undefined],
-  ])('%s is the package %s', (specifier, name) => {
-    expect(packageOf(specifier)).toBe(name);
   });
 });

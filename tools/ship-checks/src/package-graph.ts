@@ -5,10 +5,16 @@
  * that is not declared is a hidden dependency; a path through declared and hidden edges back to where it
  * started is a cycle. Imports are read with TypeScript's own pre-processor (static and dynamic `import`,
  * `export … from`, `require`, `import x = require`), so comments and strings do not count.
+ *
+ * The same reading checks third-party packages: a file may import only what its own package.json or
+ * the root's (the repository-wide tools: vitest, typescript, tsx, playwright-core) declares. One that
+ * merely happens to be installed, hoisted there for another workspace, is an undeclared dependency:
+ * it works until that workspace drops it or pins another version.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { packageOf } from './package-name';
 
 export interface WorkspaceInfo {
   name: string;
@@ -37,6 +43,18 @@ const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies'
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 /** Folders holding generated or installed code, never a workspace's own source. */
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.turbo', '.data']);
+/**
+ * Left out of the third-party check: a new service's files (tools/new-service/templates), whose
+ * imports become that service's own package.json (derived from them: tools/new-service/src/workspace.ts).
+ */
+const TEMPLATE_DIRS = new Set([...SKIPPED_DIRS, 'templates']);
+
+/** Every package name a package.json declares, in any dependency field. */
+export function declaredPackages(manifest: Record<string, unknown>): Set<string> {
+  return new Set(
+    DEPENDENCY_FIELDS.flatMap((field) => Object.keys((manifest[field] as object | undefined) ?? {})),
+  );
+}
 
 /** Reads the graph of the workspaces under `root` (as listed by the root package.json `workspaces`). */
 export function readPackageGraph(root: string, workspaceDirs: readonly string[]): PackageGraph {
@@ -51,11 +69,7 @@ export function readPackageGraph(root: string, workspaceDirs: readonly string[])
   const workspaces: WorkspaceInfo[] = manifests.map(({ dir, manifest }) => ({
     name: String(manifest.name),
     dir,
-    declared: new Set(
-      DEPENDENCY_FIELDS.flatMap((field) => Object.keys((manifest[field] as object | undefined) ?? {})).filter(
-        (dependency) => names.has(dependency),
-      ),
-    ),
+    declared: new Set([...declaredPackages(manifest)].filter((dependency) => names.has(dependency))),
   }));
   const imports = workspaces.flatMap((workspace) =>
     sourceFiles(path.join(root, workspace.dir)).flatMap((file) =>
@@ -65,10 +79,10 @@ export function readPackageGraph(root: string, workspaceDirs: readonly string[])
   return { workspaces, imports };
 }
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, skipped: ReadonlySet<string> = SKIPPED_DIRS): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return SKIPPED_DIRS.has(entry.name) ? [] : sourceFiles(full);
+    if (entry.isDirectory()) return skipped.has(entry.name) ? [] : sourceFiles(full, skipped);
     return entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
   });
 }
@@ -106,6 +120,34 @@ function workspaceAt(relativePath: string, workspaces: readonly WorkspaceInfo[])
   return workspaces
     .filter((workspace) => relativePath === workspace.dir || relativePath.startsWith(`${workspace.dir}/`))
     .sort((a, b) => b.dir.length - a.dir.length)[0];
+}
+
+export interface PackageImport {
+  /** The package imported (`fastify` for `fastify/types/…`). */
+  name: string;
+  /** Importing file, relative to the repository root. */
+  file: string;
+  specifier: string;
+}
+
+/**
+ * The third-party packages the source files under `dir` (relative to `root`) import that `declared`
+ * does not name. Pass what the folder's package.json declares, the root's, and the workspaces' names
+ * (those are the workspace graph's to check).
+ */
+export function undeclaredPackageImports(
+  root: string,
+  dir: string,
+  declared: ReadonlySet<string>,
+): PackageImport[] {
+  return sourceFiles(path.join(root, dir), TEMPLATE_DIRS).flatMap((file) =>
+    importSpecifiers(readFileSync(file, 'utf8')).flatMap((specifier) => {
+      const name = packageOf(specifier);
+      return name === undefined || declared.has(name)
+        ? []
+        : [{ name, file: toPosix(path.relative(root, file)), specifier }];
+    }),
+  );
 }
 
 /** Imports of a workspace its package.json does not declare. */

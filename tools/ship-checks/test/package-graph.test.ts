@@ -4,13 +4,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readWorkspaces } from '../../../.github/scripts/changed-services.mjs';
 import {
+  declaredPackages,
   edgesBetween,
   hiddenDependencies,
   importSpecifiers,
   type PackageGraph,
   packageCycles,
   readPackageGraph,
+  undeclaredPackageImports,
 } from '../src/package-graph';
+import { packageOf } from '../src/package-name';
 import { REPO_ROOT, readRepoJson } from '../src/repo';
 
 const graph = readPackageGraph(
@@ -45,6 +48,27 @@ describe('the workspace package graph of this repository', () => {
 
   it('has no cycle, declared or hidden', () => {
     expect(describeCycles(graph)).toEqual([]);
+  });
+
+  it('declares every third-party package a file imports, in its own package.json or the root one', () => {
+    const rootPackages = declaredPackages(readRepoJson('package.json'));
+    const workspaceNames = graph.workspaces.map((workspace) => workspace.name);
+    const undeclared = [
+      ...graph.workspaces.flatMap((workspace) =>
+        undeclaredPackageImports(
+          REPO_ROOT,
+          workspace.dir,
+          new Set([
+            ...declaredPackages(readRepoJson(`${workspace.dir}/package.json`)),
+            ...rootPackages,
+            ...workspaceNames,
+          ]),
+        ),
+      ),
+      // The workflows' scripts run on the root install (`npm ci` at the root).
+      ...undeclaredPackageImports(REPO_ROOT, '.github/scripts', rootPackages),
+    ].map((found) => `${found.file} imports ${found.specifier} (${found.name} is not declared)`);
+    expect(undeclared).toEqual([]);
   });
 
   it('keeps manifests off localdev: the route rule and every other contract come from @pr-canary/contracts', () => {
@@ -175,6 +199,55 @@ describe('the checks above can fail', () => {
     expect(hiddenDependencies(clean)).toEqual([]);
     expect(packageCycles(clean)).toEqual([]);
   });
+
+  it('reports a third-party package a workspace imports without declaring it, and only that', () => {
+    breakFor(
+      'packages/tool',
+      { name: '@x/tool', dependencies: { '@x/base': '1', fastify: '5' } },
+      {
+        'src/server.ts': [
+          "import type { FastifyInstance } from 'fastify/types/instance';",
+          "import { readFile } from 'node:fs/promises';",
+          "import { join } from 'path';",
+          "import { describe } from 'vitest';",
+          "import padStart from 'left-pad';",
+          "const { client } = await import('@aws-sdk/client-dynamodb/dist-cjs');",
+        ].join('\n'),
+        // A scaffold's files: their imports become the new workspace's package.json, not this one's.
+        'templates/src/app.ts': "import padStart from 'left-pad';\n",
+      },
+    );
+    const declared = new Set([...declaredPackages(readPackageJson('packages/tool')), 'vitest']);
+    expect(undeclaredPackageImports(root, 'packages/tool', declared)).toEqual([
+      { name: 'left-pad', file: 'packages/tool/src/server.ts', specifier: 'left-pad' },
+      {
+        name: '@aws-sdk/client-dynamodb',
+        file: 'packages/tool/src/server.ts',
+        specifier: '@aws-sdk/client-dynamodb/dist-cjs',
+      },
+    ]);
+  });
+
+  it.each([
+    ['@grpc/grpc-js', '@grpc/grpc-js'],
+    ['@grpc/grpc-js/build/src/x', '@grpc/grpc-js'],
+    ['@pr-canary/proto/generated/x/v1/Y', '@pr-canary/proto'],
+    ['yaml', 'yaml'],
+    ['zod/v4', 'zod'],
+    ['./config', undefined],
+    ['../b', undefined],
+    ['/c', undefined],
+    ['node:path', undefined],
+    ['path', undefined],
+    ['fs/promises', undefined],
+    ['file:///d.js', undefined],
+  ])('reads %s as the package %s', (specifier, name) => {
+    expect(packageOf(specifier)).toBe(name);
+  });
+
+  function readPackageJson(dir: string): Record<string, unknown> {
+    return JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  }
 
   it('reads imports the way TypeScript does: static, dynamic, require, re-exports; not comments or strings', () => {
     expect(
