@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { METRIC_DEFINITIONS } from '@pr-canary/canary-context';
+import { DURATION_BUCKETS, METRIC_DEFINITIONS } from '@pr-canary/canary-context';
 import { readPromql } from '@pr-canary/ship-checks/promql';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -67,6 +67,15 @@ describe('one set of series for verdicts, Flagger and Grafana', () => {
   // Every Canary file of the component, the registry's services' and any other: one per service that
   // has gates, and each runs exactly its protocol's MetricTemplates with exactly its protocol's maxima.
   const canaryFiles = readdirSync(DELIVERY).filter((file) => /^canary-.+\.yaml$/.test(file));
+
+  it("every p99 gate is a bound of the services' duration buckets, so it is read exactly", () => {
+    // histogram_quantile interpolates inside a bucket: with the gate on a bound, p99 ≤ gate exactly
+    // when 99 % of calls took at most that long; inside a bucket it would depend on the interpolation.
+    const offBounds = FLAGGER_GATES.filter(
+      (gates) => !DURATION_BUCKETS.includes(gates.latencyP99.maxMs / 1000),
+    ).map((gates) => `${gates.service}: ${gates.latencyP99.maxMs} ms`);
+    expect(offBounds).toEqual([]);
+  });
 
   it('there is a Canary for every service with gates, and none for any other', () => {
     expect(canaryFiles.sort()).toEqual(FLAGGER_GATES.map((gates) => `canary-${gates.service}.yaml`).sort());

@@ -72,6 +72,7 @@ export {
   type CanaryLabel,
   canaryLabel,
   createServiceMetrics,
+  DURATION_BUCKETS,
   type GrpcObservation,
   type HttpObservation,
   METRIC_DEFINITIONS,

@@ -198,9 +198,19 @@ function definition(name: MetricName): { name: string; help: string; labelNames:
   return { name: found.name, help: found.help, labelNames: [...found.labelNames] };
 }
 
-/** prom-client's default buckets (seconds), as its Histogram uses them. */
+/**
+ * The duration histograms' bucket bounds (seconds): prom-client's defaults plus bounds between 50 and
+ * 500 ms. A quantile read from a histogram (`histogram_quantile`, the verdict, Flagger's p99 gates)
+ * is interpolated inside one bucket. With the defaults alone, every call between 100 and 250 ms fell
+ * in one 150 ms-wide bucket: a store 100 ms slower showed p50 175 ms and p99 248.5 ms, while the edge
+ * in front of it measured 114 ms, and the verdict's 25 ms (p50) and 50 ms (p99) tolerances were
+ * finer than the buckets they were read from. Now no bucket up to 250 ms is wider than 25 ms, and
+ * none up to 500 ms wider than 100 ms. The Flagger gates (250 ms gRPC, 500 ms HTTP p99) stay bounds,
+ * so a gate's p99 is within it exactly when 99 % of calls were (canary-analysis
+ * test/agreement.test.ts). 19 bounds instead of 11.
+ */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 1, 2.5, 5, 10,
 ]);
 
 type LabelValues = Readonly<Record<string, string>>;

@@ -48,7 +48,12 @@ describe('KeyedHistogram', () => {
     const definition = { name: 'pr_canary_test_seconds', help: 'A test histogram' };
     const labelNames = ['method', 'route', 'track'];
     const reference = new Registry();
-    const theirs = new Histogram({ ...definition, labelNames, registers: [reference] });
+    const theirs = new Histogram({
+      ...definition,
+      labelNames,
+      buckets: [...DURATION_BUCKETS],
+      registers: [reference],
+    });
     const registry = new Registry();
     const ours = new KeyedHistogram(definition, registry);
     const sets = [
