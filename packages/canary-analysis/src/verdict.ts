@@ -386,19 +386,23 @@ function latencyCheck(
         halves === undefined || halves.every((half) => over(half[key], tolerance));
       const p50Lasting = p50Rise && inBothHalves('p50Ms', thresholds.maxP50IncreaseMs);
       const p99Lasting = p99Rise && inBothHalves('p99Ms', thresholds.maxP99IncreaseMs);
-      const by = (atP99: boolean) =>
-        atP99 ? `${thresholds.maxP99IncreaseMs} ms at p99` : `${thresholds.maxP50IncreaseMs} ms at p50`;
+      // Every percentile that rose, not just one: "at p50 and … at p99".
+      const by = (atP50: boolean, atP99: boolean) =>
+        [
+          ...(atP50 ? [`${thresholds.maxP50IncreaseMs} ms at p50`] : []),
+          ...(atP99 ? [`${thresholds.maxP99IncreaseMs} ms at p99`] : []),
+        ].join(' and ');
       if (p50Lasting || p99Lasting)
         return {
           ...base,
           outcome: 'fail',
-          reason: `${shown}: slower by more than ${by(p99Lasting)}, and not by chance`,
+          reason: `${shown}: slower by more than ${by(p50Lasting, p99Lasting)}, and not by chance`,
         };
       if (p50Rise || p99Rise)
         return {
           ...base,
           outcome: 'inconclusive',
-          reason: `${shown}: slower by more than ${by(p99Rise)}, but in one half of the run only — a stall, not a lasting change, or one that comes and goes: run again`,
+          reason: `${shown}: slower by more than ${by(p50Rise, p99Rise)}, but in one half of the run only — a stall, not a lasting change, or one that comes and goes: run again`,
         };
       if (n < thresholds.minLatencySamples)
         return {

@@ -68,6 +68,7 @@ describe('judge', () => {
     expect(latency?.tests.find((t) => t.name === 'p99-tail')?.adjustedP).toBeGreaterThan(0.05);
     expect(latency?.difference.p99Ms).toBeGreaterThan(50);
     expect(latency?.outcome).toBe('inconclusive');
+    expect(latency?.reason).not.toMatch(/slower by more than/);
   });
 
   it('fails a latency rise only when both halves of the run show it', () => {
@@ -94,6 +95,8 @@ describe('judge', () => {
     const lasting = latencyOf(judgeWithHalves(latencies(150, 8, 7).map((v) => v + 100)));
     expect(lasting?.outcome).toBe('fail');
     expect(lasting?.halves?.every((h) => (h.p50Ms ?? 0) > 90)).toBe(true);
+    // Both percentiles rose past their tolerances: the reason names both, not just one.
+    expect(lasting?.reason).toMatch(/slower by more than 25 ms at p50 and 50 ms at p99, and not by chance$/);
     // 100 ms slower in the first half only (a process stalled, then caught up): significant over the
     // whole run, yet not a property of the build.
     const stallVerdict = judgeWithHalves(latencies(150, 8, 7).map((v, i) => (i < 75 ? v + 100 : v)));
