@@ -1,7 +1,7 @@
 import { mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../vitest.shared';
+import { SHARED_WORKER, sharedConfig } from '../vitest.shared';
 
-export default mergeConfig(sharedConfig, {
+export default mergeConfig(mergeConfig(sharedConfig, SHARED_WORKER), {
   // The global setup (which renders the corpus once) runs in vitest's own `__vitest__` environment,
   // which takes neither `resolve` nor `ssr.resolve`: give it the workspace source condition too, so
   // it can read @pr-canary/contracts (the service registry) like the tests do.
