@@ -79,7 +79,8 @@ export function readPackageGraph(root: string, workspaceDirs: readonly string[])
   return { workspaces, imports };
 }
 
-function sourceFiles(dir: string, skipped: ReadonlySet<string> = SKIPPED_DIRS): string[] {
+/** The source files under `dir` (JavaScript and TypeScript, no .d.ts), generated and installed folders left out. */
+export function sourceFiles(dir: string, skipped: ReadonlySet<string> = SKIPPED_DIRS): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return skipped.has(entry.name) ? [] : sourceFiles(full, skipped);

@@ -4,10 +4,11 @@
  * no test changes process state another file could see: the environment, globals, timers, mocks, the
  * working folder. This holds their tests (and test helpers) to it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWorkspaces } from '../../../.github/scripts/changed-services.mjs';
+import { sourceFiles } from '../src/package-graph';
 import { REPO_ROOT } from '../src/repo';
 
 /** What changes state beyond one test file, with what to do instead. */
@@ -32,15 +33,6 @@ function stateChanges(file: string, source: string): string[] {
         ({ what }) => `${file}:${i + 1}: ${what}`,
       ),
     );
-}
-
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(full);
-    // Browser suites run under their own config (one file at a time), not in the shared worker.
-    return /\.[cm]?[jt]s$/.test(entry.name) && !entry.name.includes('.browser.') ? [full] : [];
-  });
 }
 
 const sharing = readWorkspaces(REPO_ROOT)
@@ -68,8 +60,10 @@ describe('workspaces whose test files share one worker', () => {
 
   it('change no process state in a test or a test helper', () => {
     const found = sharing.flatMap((dir: string) =>
-      testFiles(path.join(REPO_ROOT, dir, 'test'))
+      sourceFiles(path.join(REPO_ROOT, dir, 'test'))
         .map((file) => path.relative(REPO_ROOT, file))
+        // Browser suites run under their own config (one file at a time), not in the shared worker.
+        .filter((file) => !file.includes('.browser.'))
         // This file: its examples below are text, not calls.
         .filter((file) => file !== 'tools/ship-checks/test/test-isolation.test.ts')
         .flatMap((file) => stateChanges(file, readFileSync(path.join(REPO_ROOT, file), 'utf8'))),
