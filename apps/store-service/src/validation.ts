@@ -52,6 +52,9 @@ const priceCents = rule(
 );
 const version = (min: number) =>
   rule((v) => Number.isSafeInteger(v) && (v as number) >= min, `must be an integer of at least ${min}`);
+/** An update names the version it read (items start at 1); a delete may name 0 ("whatever it is"). */
+const updateVersion = version(1);
+const deleteVersion = version(0);
 const pageSize = rule(
   (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= PAGE_SIZE_MAX,
   `must be 0 to ${PAGE_SIZE_MAX}`,
@@ -102,7 +105,7 @@ export function validateUpdate(request: UpdateItemRequest__Output): {
       description: request.description,
       price_cents: request.priceCents,
     },
-    { id, expected_version: version(1), name, description, price_cents: priceCents },
+    { id, expected_version: updateVersion, name, description, price_cents: priceCents },
   );
   return {
     id: request.id,
@@ -112,6 +115,9 @@ export function validateUpdate(request: UpdateItemRequest__Output): {
 }
 
 export function validateDelete(request: DeleteItemRequest__Output): { id: string; expectedVersion: number } {
-  check({ id: request.id, expected_version: request.expectedVersion }, { id, expected_version: version(0) });
+  check(
+    { id: request.id, expected_version: request.expectedVersion },
+    { id, expected_version: deleteVersion },
+  );
   return { id: request.id, expectedVersion: request.expectedVersion };
 }
