@@ -1,7 +1,9 @@
 /**
  * The item table going away, seen through the api: the real store (startService, with its
  * table monitor) over a real dynalite. Data calls answer 503 with a message that says why, /readyz
- * answers 503, and within 2 s of the table or the database coming back, calls succeed again.
+ * answers 503, and once the table or the database is back, calls succeed again. The store's
+ * while-ready check is pushed out past every wait here, so recovery is the store's own doing
+ * (a failing call, then its while-not-ready checks): no assertion reads a clock.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -16,7 +18,8 @@ import { closedAfter, startDynalite, storeServiceEnv, waitUntil } from '@pr-cana
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { apiConfig, expectApiError, type RunningApi, startApi, TEST_VERSION } from './helper';
 
-const RECOVERY_BUDGET_MS = 2_000;
+/** Longer than any waitUntil: the store's while-ready tick never fires during a test. */
+const NO_READY_TICK = { whileReadyMs: 3_600_000 };
 /** A dynalite closed after the test (a test may close it earlier, to take it down). */
 const dynalite = (port?: number) => closedAfter(onTestFinished, startDynalite({ port }));
 
@@ -31,6 +34,7 @@ async function stack(endpoint: string, table: string, ownsTable: boolean): Promi
         identity: { service: 'store-service', track: 'stable', version: TEST_VERSION },
         level: 'silent',
       }),
+      tableChecks: NO_READY_TICK,
     },
   );
   const api = await startApi(
@@ -47,7 +51,7 @@ const status = async (api: RunningApi, url: string) =>
   (await api.app.inject({ method: 'GET', url })).statusCode;
 
 describe('the item table goes away and comes back', () => {
-  it('dropped table: 503 naming the missing table, /readyz 503, then 200 within 2 s of it being re-created', async () => {
+  it('dropped table: 503 naming the missing table, /readyz 503, then 200 once it is re-created', async () => {
     const db = await dynalite();
     const table = `items-${randomUUID()}`;
     const admin = createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint });
@@ -64,16 +68,15 @@ describe('the item table goes away and comes back', () => {
       message: 'the store is unavailable: its item table does not exist; try again shortly',
     });
     expect(response.headers['x-served-by']).toMatch(/, store-service;track="stable"/);
-    await waitUntil(async () => (await status(api, '/readyz')) === 503, 1_000);
+    await waitUntil(async () => (await status(api, '/readyz')) === 503);
 
     await createTable();
-    const took = await waitUntil(
+    await waitUntil(
       async () => (await status(api, '/api/items')) === 200 && (await status(api, '/readyz')) === 200,
     );
-    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
   });
 
-  it('dynalite restarted in memory: 503 while down, then the store re-creates its table and POST works within 2 s', async () => {
+  it('dynalite restarted in memory: 503 while down, then the store re-creates its table and POST works', async () => {
     const db = await dynalite();
     const api = await stack(db.endpoint, `items-${randomUUID()}`, true);
     const post = () =>
@@ -86,11 +89,10 @@ describe('the item table goes away and comes back', () => {
     expect(down.json().message).toBe(
       'the store is unavailable: its database cannot be reached; try again shortly',
     );
-    await waitUntil(async () => (await status(api, '/readyz')) === 503, 2_000);
+    await waitUntil(async () => (await status(api, '/readyz')) === 503);
 
     await dynalite(db.port);
-    const took = await waitUntil(async () => (await post()).statusCode === 201);
-    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    await waitUntil(async () => (await post()).statusCode === 201);
     expect(await status(api, '/readyz')).toBe(200);
   });
 });

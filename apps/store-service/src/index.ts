@@ -18,7 +18,7 @@ export {
   type ItemsRepository,
   type ItemsRepositoryDeps,
 } from './items-repository';
-export { startService } from './service';
+export { type StoreStartOptions, startService } from './service';
 export {
   createTableMonitor,
   type TableMonitor,

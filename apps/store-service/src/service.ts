@@ -13,13 +13,24 @@ import { buildApp, createHealth, identityFromConfig, SERVICE_NAME } from './app'
 import type { StoreConfig } from './config';
 import { createDocumentClient } from './dynamodb-client';
 import { createItemsRepository } from './items-repository';
-import { createTableMonitor } from './table-monitor';
+import { createTableMonitor, type TableChecks } from './table-monitor';
 
 /** The calls a `fail=` fault may name: every ItemsService method. */
 const ITEMS_CALLS = Object.values(itemsServiceDefinition()).map((method) => method.path);
 
-export function startService(config: StoreConfig, options: StartOptions = {}): Promise<RunningService> {
-  const wiring = { name: SERVICE_NAME, protocol: 'grpc', knownCalls: () => ITEMS_CALLS, ...options } as const;
+export interface StoreStartOptions extends StartOptions {
+  /** The table monitor's cadence, where not TABLE_CHECKS (tests that tell its checks apart). */
+  tableChecks?: Partial<TableChecks>;
+}
+
+export function startService(config: StoreConfig, options: StoreStartOptions = {}): Promise<RunningService> {
+  const { tableChecks, ...kitOptions } = options;
+  const wiring = {
+    name: SERVICE_NAME,
+    protocol: 'grpc',
+    knownCalls: () => ITEMS_CALLS,
+    ...kitOptions,
+  } as const;
   return wireService(config, wiring, async (kit) => {
     const client = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
     kit.onClose(() => client.destroy());
@@ -30,6 +41,7 @@ export function startService(config: StoreConfig, options: StartOptions = {}): P
       ownsTable: config.DYNAMODB_CREATE_TABLE,
       health,
       logger: kit.logger,
+      checks: tableChecks,
     });
     await table.start();
     kit.onClose(() => table.stop());

@@ -3,20 +3,31 @@
  * and keeps grpc.health.v1 in step: SERVING only while the table is ACTIVE (or UPDATING, which still
  * serves). When the table is missing, or DynamoDB cannot be reached, the store reports NOT_SERVING —
  * so api-service's /readyz fails and data calls answer UNAVAILABLE — and checks again every
- * RECOVERY_CHECK_MS until it is back. Where the store owns its table (DYNAMODB_CREATE_TABLE=true) it
+ * `whileNotReadyMs` until it is back. Where the store owns its table (DYNAMODB_CREATE_TABLE=true) it
  * creates it again, so an in-memory dynalite that restarted is usable again within about a second.
  *
- * While ready it checks every READY_CHECK_MS (a dropped table is noticed without traffic), and at
+ * While ready it checks every `whileReadyMs` (a dropped table is noticed without traffic), and at
  * once when a data call reports the table missing or DynamoDB down (`suspect`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GrpcHealth } from '@pr-canary/service-kit/grpc';
 import { createTable, describeTableStatus, ensureTable } from './items-repository';
 
-const READY_CHECK_MS = 5_000;
-const RECOVERY_CHECK_MS = 250;
-/** One check never waits longer than this for DynamoDB (a hung endpoint must not stall readiness). */
-const CHECK_TIMEOUT_MS = 1_000;
+/** How often the table is checked, and for how long one check may wait. */
+export interface TableChecks {
+  /** While serving: rare, since a failing data call triggers a check at once. */
+  whileReadyMs: number;
+  /** While not serving: often, so the store is back soon after its table or DynamoDB is. */
+  whileNotReadyMs: number;
+  /** One check never waits longer than this for DynamoDB (a hung endpoint must not stall readiness). */
+  timeoutMs: number;
+}
+
+export const TABLE_CHECKS: Readonly<TableChecks> = {
+  whileReadyMs: 5_000,
+  whileNotReadyMs: 250,
+  timeoutMs: 1_000,
+};
 /** Statuses in which a table serves reads and writes. */
 const SERVING_STATUSES = new Set(['ACTIVE', 'UPDATING']);
 
@@ -42,6 +53,8 @@ export interface TableMonitorDeps {
   ownsTable: boolean;
   health: GrpcHealth;
   logger: TableMonitorLogger;
+  /** TABLE_CHECKS unless given (tests set a cadence to tell which check brought the table back). */
+  checks?: Partial<TableChecks>;
 }
 
 export interface TableMonitor {
@@ -59,6 +72,8 @@ export interface TableMonitor {
 
 export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
   const { client, table, ownsTable, health, logger } = deps;
+  const checks: TableChecks = { ...TABLE_CHECKS, ...deps.checks };
+  const nextCheckMs = () => (state === 'ready' ? checks.whileReadyMs : checks.whileNotReadyMs);
   let state: TableState = 'ready';
   let timer: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
@@ -81,7 +96,7 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
   }
 
   async function check(): Promise<TableState> {
-    const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+    const signal = AbortSignal.timeout(checks.timeoutMs);
     try {
       let status = await describeTableStatus(client, table, signal);
       if (status === undefined && ownsTable) {
@@ -110,7 +125,7 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
     checking = check().then((next) => {
       checking = undefined;
       enter(next);
-      schedule(state === 'ready' ? READY_CHECK_MS : RECOVERY_CHECK_MS);
+      schedule(nextCheckMs());
     });
   }
 
@@ -130,7 +145,7 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
           logger.warn({ table, reason: NOT_READY_REASONS[first], recreating: false }, 'item table not ready');
         }
       }
-      schedule(state === 'ready' ? READY_CHECK_MS : RECOVERY_CHECK_MS);
+      schedule(nextCheckMs());
     },
     suspect: runCheck,
     stop() {

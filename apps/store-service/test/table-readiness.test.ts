@@ -1,8 +1,11 @@
 /**
  * Readiness covers the item table, against a real dynalite: a dropped table or a dynalite that
  * restarted empty makes data calls UNAVAILABLE (reason `table_missing`, never INTERNAL) and health
- * NOT_SERVING, and the store recovers by itself within 2 s of the table or the database coming back —
- * re-creating the table where it owns it (DYNAMODB_CREATE_TABLE=true).
+ * NOT_SERVING, and the store recovers by itself once the table or the database is back — re-creating
+ * the table where it owns it (DYNAMODB_CREATE_TABLE=true).
+ *
+ * The while-ready check is pushed out past every wait here, so a change of health can only come from
+ * a failing data call (`suspect`) or the while-not-ready checks: no assertion reads a clock.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -23,14 +26,15 @@ import { ensureTable } from '../src/items-repository';
 import { startService } from '../src/service';
 import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
 
-const RECOVERY_BUDGET_MS = 2_000;
+/** Longer than any waitUntil: the monitor's while-ready tick never fires during a test. */
+const NO_READY_TICK = { whileReadyMs: 3_600_000 };
 /** A dynalite closed after the test (a test may close it earlier, to take it down). */
 const dynalite = (port?: number) => closedAfter(onTestFinished, startDynalite({ port }));
 
 async function startStore(endpoint: string, table: string, ownsTable: boolean) {
   const store: RunningService = await startService(
     loadConfig(storeServiceEnv({ endpoint, table, createTable: ownsTable })),
-    { logger: createLogger({ identity: TEST_IDENTITY, level: 'silent' }) },
+    { logger: createLogger({ identity: TEST_IDENTITY, level: 'silent' }), tableChecks: NO_READY_TICK },
   );
   const address = `127.0.0.1:${store.port}`;
   const items = new (itemsServiceClientConstructor())(address, grpc.credentials.createInsecure());
@@ -61,7 +65,7 @@ function tableAdmin(endpoint: string) {
 const anItem = { name: 'kettle', description: '', priceCents: 1 };
 
 describe('a table the store does not own (DYNAMODB_CREATE_TABLE=false)', () => {
-  it('starts NOT_SERVING while the table is missing and serves within 2 s of it being created', async () => {
+  it('starts NOT_SERVING while the table is missing and serves once it has been created', async () => {
     const db = await dynalite();
     const table = `items-${randomUUID()}`;
     const { api, status } = await startStore(db.endpoint, table, false);
@@ -70,12 +74,11 @@ describe('a table the store does not own (DYNAMODB_CREATE_TABLE=false)', () => {
     expect(error.details).toBe('the item table does not exist; retry once the store reports SERVING again');
 
     await tableAdmin(db.endpoint).create(table);
-    const took = await waitUntil(async () => (await status()) === 'SERVING');
-    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    await waitUntil(async () => (await status()) === 'SERVING');
     expect((await api.create({ ...anItem })).item?.version).toBe(1);
   });
 
-  it('a dropped table: UNAVAILABLE table_missing (not INTERNAL), NOT_SERVING, then back within 2 s', async () => {
+  it('a dropped table: UNAVAILABLE table_missing (not INTERNAL), NOT_SERVING, then back once re-created', async () => {
     const db = await dynalite();
     const table = `items-${randomUUID()}`;
     const admin = tableAdmin(db.endpoint);
@@ -88,17 +91,16 @@ describe('a table the store does not own (DYNAMODB_CREATE_TABLE=false)', () => {
     const error = await expectStatus(api.get({ id: created.item?.id ?? '' }), grpc.status.UNAVAILABLE);
     expect(error.metadata.get(UNAVAILABLE_REASON_KEY)).toEqual(['table_missing']);
     // The failed call told the monitor: readiness follows without waiting for its next tick.
-    await waitUntil(async () => (await status()) === 'NOT_SERVING', 1_000);
+    await waitUntil(async () => (await status()) === 'NOT_SERVING');
 
     await admin.create(table);
-    const took = await waitUntil(async () => (await status()) === 'SERVING');
-    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
+    await waitUntil(async () => (await status()) === 'SERVING');
     expect((await api.list({ pageSize: 0, pageToken: '' })).items).toEqual([]);
   });
 });
 
 describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
-  it('dynalite restarted in memory: UNAVAILABLE while down, then the table is re-created and calls succeed within 2 s', async () => {
+  it('dynalite restarted in memory: UNAVAILABLE while down, then the table is re-created and calls succeed', async () => {
     const db = await dynalite();
     const table = `items-${randomUUID()}`;
     const { api, status } = await startStore(db.endpoint, table, true);
@@ -107,14 +109,13 @@ describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
     await db.close();
     const down = await expectStatus(api.list({ pageSize: 0, pageToken: '' }), grpc.status.UNAVAILABLE);
     expect(down.metadata.get(UNAVAILABLE_REASON_KEY)).toEqual(['unavailable']);
-    await waitUntil(async () => (await status()) === 'NOT_SERVING', 2_000);
+    await waitUntil(async () => (await status()) === 'NOT_SERVING');
 
     await dynalite(db.port);
-    const took = await waitUntil(async () => {
+    await waitUntil(async () => {
       await api.create({ ...anItem });
       return (await status()) === 'SERVING';
     });
-    expect(took).toBeLessThan(RECOVERY_BUDGET_MS);
     // A fresh, empty table: the store made it again (the restarted dynalite had none).
     expect((await api.list({ pageSize: 0, pageToken: '' })).items.length).toBeGreaterThanOrEqual(1);
   });
@@ -125,14 +126,12 @@ describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
     const { api, status } = await startStore(db.endpoint, table, true);
     const created = await api.create({ ...anItem });
     await tableAdmin(db.endpoint).drop(table);
-    const dropped = Date.now();
     await waitUntil(async () => {
       await api.get({ id: created.item?.id ?? '' }).catch((error: grpc.ServiceError) => {
         if (error.code !== grpc.status.NOT_FOUND) throw error;
       });
       return (await status()) === 'SERVING';
     });
-    expect(Date.now() - dropped).toBeLessThan(RECOVERY_BUDGET_MS);
     await expectStatus(api.get({ id: created.item?.id ?? '' }), grpc.status.NOT_FOUND);
   });
 });

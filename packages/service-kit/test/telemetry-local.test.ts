@@ -224,10 +224,9 @@ describe('LocalExportProcessor', () => {
     expect(processor.droppedSpans).toBe(3);
     await waitUntil(async () => failures.includes('local trace export failed'));
     expect(failures.filter((message) => message.includes('queue is full'))).toHaveLength(1);
-    // The two that waited go out once the stuck export has failed; shutdown waits for that export too.
-    const started = performance.now();
+    // The two that waited go out once the stuck export has failed; shutdown waits for that export too,
+    // but not for the 10-minute delay (the test's own timeout would end it first).
     await processor.shutdown();
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('sends a lone span after the short delay, and under load at most once per interval', () => {
