@@ -109,7 +109,7 @@ function tryItSection(pr, apiUrl) {
     '<details open><summary><b>Try it with curl</b></summary>',
     '',
     '```sh',
-    `# which track served each hop (${CANARY_SERVICES.map((service) => service.short).join(' → ')})`,
+    '# which track served each hop of the call (hops in the body)',
     `curl -sS -H 'X-Canary: ${pr}' ${api}/api/route`,
     '# the same call, with the X-Served-By response header',
     `curl -sS -i -H 'X-Canary: ${pr}' ${api}/api/items`,

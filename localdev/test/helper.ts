@@ -177,10 +177,11 @@ export interface ProbeFlags {
   pr?: string;
   count: number;
   expect?: string;
+  skipUnreached?: boolean;
   json?: boolean;
 }
 
-/** `probe --url URL [--pr N] -n COUNT [--expect …] [--json]` as an argv for the `canary` CLI. */
+/** `probe --url URL [--pr N] -n COUNT [--expect …] [--skip-unreached] [--json]` as an argv for the `canary` CLI. */
 export function probeArgs(url: string, flags: ProbeFlags): string[] {
   return [
     'probe',
@@ -190,6 +191,7 @@ export function probeArgs(url: string, flags: ProbeFlags): string[] {
     '-n',
     String(flags.count),
     ...(flags.expect === undefined ? [] : ['--expect', flags.expect]),
+    ...(flags.skipUnreached ? ['--skip-unreached'] : []),
     ...(flags.json ? ['--json'] : []),
   ];
 }

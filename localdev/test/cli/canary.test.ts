@@ -47,6 +47,27 @@ describe('canary CLI', () => {
     expect(run.code).toBe(1);
   });
 
+  it('with --skip-unreached, does not check a service off the path, and still checks those on it (as CI probes)', async () => {
+    const url = await startJsonServer(() => ({
+      canary: '42',
+      warning: null,
+      hops: [{ service: 'api-service', track: 'pr-42', version: '0.1.0' }],
+    }));
+    const passing = await runCanaryInProcess(
+      probeArgs(url, { pr: '42', count: 2, expect: 'api=pr-42,store=stable', skipUnreached: true }),
+    );
+    expect(passing.stdout).toContain('expect api-service=pr-42: ok (2/2)\n');
+    expect(passing.stdout).toContain(
+      'expect store-service=stable: not checked (0/2): no request passed through store-service (GET /api/route reached api-service)\n',
+    );
+    expect(passing.code).toBe(0);
+    const failing = await runCanaryInProcess(
+      probeArgs(url, { pr: '42', count: 2, expect: 'api=stable,store=stable', skipUnreached: true }),
+    );
+    expect(failing.stdout).toContain('expect api-service=stable: FAILED (0/2)\n');
+    expect(failing.code).toBe(1);
+  });
+
   it('counts unreachable requests as failures with exit code 1', async () => {
     const run = await runCanaryInProcess(probeArgs('http://127.0.0.1:1', { count: 1, json: true }));
     // Port 1 is one fetch refuses itself: the reason says so rather than a bare "request failed".
