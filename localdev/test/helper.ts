@@ -128,6 +128,7 @@ export async function startHttpBackend(track: Track): Promise<{ port: number; st
           method: req.method,
           url: req.url,
           headers: req.headers,
+          canaryLines: req.headersDistinct['x-canary'] ?? [],
           body: Buffer.concat(chunks).toString(),
         }),
       );

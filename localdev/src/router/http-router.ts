@@ -180,8 +180,10 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
     req.resume();
     return;
   }
-  // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas).
-  const route = upstreams.routes.resolve(service.name, req.headersDistinct[CANARY_HEADER]);
+  // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas) —
+  // and as forwarded: a key the request's Connection header names is dropped on the way (hop-by-hop),
+  // so it routes nowhere; routed on, a PR canary would serve the request without its key.
+  const route = upstreams.routes.resolve(service.name, forwardedCanaryLines(req));
   const address = route.address;
   if (!address) {
     sendError(res, 503, 'UNAVAILABLE', route.unavailable);
@@ -292,8 +294,18 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: 
   req.resume();
 }
 
+/** The request's `X-Canary` lines the router passes on: none when `Connection` names the header. */
+function forwardedCanaryLines(req: http.IncomingMessage): string[] | undefined {
+  const lines = req.headersDistinct[CANARY_HEADER];
+  return lines === undefined || connectionListed(req.headers).has(CANARY_HEADER) ? undefined : lines;
+}
+
 function forwardedRequestHeaders(req: http.IncomingMessage, target: RequestTarget): http.OutgoingHttpHeaders {
   const headers = withoutHopByHop(req.headers);
+  // Line by line, as Traefik passes them on (Node's `headers` joins repeated lines with ", ", which the
+  // services read as one line holding a list).
+  const canary = forwardedCanaryLines(req);
+  if (canary !== undefined) headers[CANARY_HEADER] = canary;
   if (target.host !== undefined) headers.host = target.host;
   const clientAddress = req.socket.remoteAddress ?? '';
   const priorFor = req.headers['x-forwarded-for'];
@@ -307,13 +319,18 @@ function responseHeaders(res: http.IncomingMessage): http.OutgoingHttpHeaders {
   return withoutHopByHop(res.headers);
 }
 
-function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const listed = new Set(
+/** The header names a message's `Connection` header lists (hop-by-hop, never forwarded). */
+function connectionListed(headers: http.IncomingHttpHeaders): Set<string> {
+  return new Set(
     String(headers.connection ?? '')
       .split(',')
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean),
   );
+}
+
+function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const listed = connectionListed(headers);
   const result: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;

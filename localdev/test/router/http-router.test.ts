@@ -16,23 +16,35 @@ async function routedStack() {
   return { routes, pr42, url: `http://127.0.0.1:${router.port}`, port: router.port };
 }
 
-/** GET /api/route with these `X-Canary` lines, each sent as its own header line. */
-function trackForLines(port: number, lines: readonly string[]): Promise<string> {
+/** What the test backend saw: its track and the `X-Canary` lines that reached it. */
+interface BackendSaw {
+  track: string;
+  canaryLines: string[];
+}
+
+/** GET /api/route with these `X-Canary` lines, each sent as its own header line (plus `extra` lines). */
+function routeLines(
+  port: number,
+  lines: readonly string[],
+  extra: readonly string[] = [],
+): Promise<BackendSaw> {
   return new Promise((resolve, reject) => {
-    const headers = ['Host', `127.0.0.1:${port}`, ...lines.flatMap((line) => ['X-Canary', line])];
+    const headers = ['Host', `127.0.0.1:${port}`, ...lines.flatMap((line) => ['X-Canary', line]), ...extra];
     const request = http.request({ host: '127.0.0.1', port, path: '/api/route', headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const body = Buffer.concat(chunks).toString();
         if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}: ${body}`));
-        else resolve((JSON.parse(body) as { track: string }).track);
+        else resolve(JSON.parse(body) as BackendSaw);
       });
     });
     request.on('error', reject);
     request.end();
   });
 }
+
+const trackForLines = async (port: number, lines: readonly string[]) => (await routeLines(port, lines)).track;
 
 async function trackFor(url: string, init?: RequestInit): Promise<string> {
   const response = await fetch(`${url}/api/route`, init);
@@ -58,6 +70,22 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
       expect(await trackForLines(port, ['42', second]), second).toBe('stable');
       expect(await trackForLines(port, [second, '42']), second).toBe('stable');
     }
+  });
+
+  it('passes X-Canary on line by line, as received (joined, two lines would read as one line holding a list)', async () => {
+    const { port } = await routedStack();
+    expect(await routeLines(port, ['42', '42'])).toMatchObject({ track: 'pr-42', canaryLines: ['42', '42'] });
+    expect(await routeLines(port, ['42', '7'])).toMatchObject({ track: 'stable', canaryLines: ['42', '7'] });
+  });
+
+  it('routes a key the Connection header names (dropped as hop-by-hop) as no key: stable, never a PR without its key', async () => {
+    const { port } = await routedStack();
+    for (const connection of ['X-Canary', 'keep-alive, x-canary']) {
+      expect(await routeLines(port, ['42'], ['Connection', connection]), connection).toEqual(
+        expect.objectContaining({ track: 'stable', canaryLines: [] }),
+      );
+    }
+    expect(await routeLines(port, ['42'], ['Connection', 'keep-alive'])).toMatchObject({ track: 'pr-42' });
   });
 
   it('routes random sets of X-Canary lines to PR 42 only when every line is exactly 42 (fuzz, real sockets)', async () => {
