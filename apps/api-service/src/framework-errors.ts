@@ -12,8 +12,11 @@
  */
 
 import type { Socket } from 'node:net';
-import { type CanaryHeaderOptions, canaryResponseHeaders } from '@pr-canary/canary-context';
-import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import {
+  type CanaryHeaderOptions,
+  canaryHeaderLines,
+  canaryResponseHeaders,
+} from '@pr-canary/canary-context';
 import { parserErrorBody, rawErrorResponse } from '@pr-canary/contracts/error-body';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -52,7 +55,7 @@ export function frameworkErrorHandler(opts: CanaryHeaderOptions) {
     request.log.debug({ code: error.code, statusCode: body.statusCode }, 'framework error');
     return reply
       .code(body.statusCode)
-      .headers(canaryResponseHeaders(request.headers[CANARY_HEADER], opts))
+      .headers(canaryResponseHeaders(canaryHeaderLines(request.raw), opts))
       .send(body);
   };
 }

@@ -175,7 +175,7 @@ function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeRe
   return {
     url: options.url,
     key: options.key ?? null,
-    keyKind: parseCanaryKey(options.key).kind,
+    keyKind: parseCanaryKey(options.key, { lines: true }).kind,
     count: options.count,
     succeeded,
     failures: [...failures.values()],

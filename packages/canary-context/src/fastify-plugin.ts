@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { context, defaultTextMapGetter, type Span } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
@@ -53,8 +54,8 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     const scoped = request as ScopedRequest;
     let scope = scoped[SCOPE];
     if (!scope) {
-      const raw = opts.trustHeader ? request.headers[CANARY_HEADER] : undefined;
-      const key = raw === undefined ? ABSENT_KEY : parseCanaryKey(raw);
+      const lines = opts.trustHeader ? canaryHeaderLines(request.raw) : undefined;
+      const key = lines === undefined ? ABSENT_KEY : parseCanaryKey(lines, { lines: true });
       if (key.kind === 'invalid') opts.metrics.countInvalidKey('http', key.reason);
       scope = createScope(key);
       scoped[SCOPE] = scope;
@@ -157,16 +158,33 @@ export interface CanaryHeaderOptions {
 }
 
 /**
+ * The request's `X-Canary` lines as received, or undefined when it sent none. Node joins repeated
+ * lines with ", " in `headers`, which would make two lines `42` read like the one line `42, 42` —
+ * which the edge's route rule does not route to PR 42 — so the key is read from the raw lines.
+ */
+export function canaryHeaderLines(request: IncomingMessage): string[] | undefined {
+  if (request.headers[CANARY_HEADER] === undefined) return undefined;
+  const raw = request.rawHeaders;
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === CANARY_HEADER.length && name.toLowerCase() === CANARY_HEADER)
+      lines.push(raw[i + 1] as string);
+  }
+  return lines;
+}
+
+/**
  * The headers the plugin adds to every response, for responses written outside Fastify's request
  * lifecycle, where no hook runs: Fastify's framework errors (bad URL encoding, an over-long path
- * parameter) and a server's `clientError` answers (unparseable requests, where `rawKey` is unknown).
+ * parameter) and a server's `clientError` answers (unparseable requests, where the lines are unknown).
  * No downstream hop can have answered there, so X-Served-By is this instance's own entry.
  */
 export function canaryResponseHeaders(
-  rawKey: string | string[] | undefined,
+  lines: readonly string[] | undefined,
   opts: CanaryHeaderOptions,
 ): Record<string, string> {
-  const key = opts.trustHeader ? parseCanaryKey(rawKey) : ABSENT_KEY;
+  const key = opts.trustHeader ? parseCanaryKey(lines, { lines: true }) : ABSENT_KEY;
   const headers: Record<string, string> = {
     [SERVED_BY_HEADER]: formatServedBy([identityEntry(opts.identity)]),
     vary: CANARY_HEADER_CANONICAL,

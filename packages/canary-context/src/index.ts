@@ -30,6 +30,7 @@ export {
   type CanaryHeaderOptions,
   type CanaryPluginOptions,
   canaryFastifyPlugin,
+  canaryHeaderLines,
   canaryResponseHeaders,
 } from './fastify-plugin';
 export { FAULTS_PATH, handleFaultAdmin } from './fault-admin';

@@ -29,7 +29,8 @@ export type InvalidReason =
   | 'too_long'
   | 'whitespace'
   | 'control_chars'
-  | 'conflicting_values';
+  | 'conflicting_values'
+  | 'list';
 
 export type CanaryKey =
   | { kind: 'absent' }
@@ -39,7 +40,7 @@ export type CanaryKey =
 /** An instance's track: `stable`, or `pr-<PR number>` for a PR canary. */
 export type Track = 'stable' | `pr-${string}`;
 
-/** Longest input (all values together) that is scanned at all; longer input is `too_long` at once. */
+/** Longest single value (between commas) that is scanned at all; a longer one is `too_long` at once. */
 export const MAX_RAW_KEY_LENGTH = 64;
 /** The most digits a PR number has (the grammar below allows no more). */
 export const MAX_PR_DIGITS = 9;
@@ -60,6 +61,7 @@ const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
   whitespace: 'the canary key must not contain whitespace',
   control_chars: 'the canary key must not contain control characters',
   conflicting_values: 'several different canary keys were sent',
+  list: 'an X-Canary line must hold one PR number, not a comma-separated list',
 };
 
 /** The key of a request that sent none (and of every request when the header is not trusted). */
@@ -69,23 +71,35 @@ function invalid(reason: InvalidReason): CanaryKey {
   return { kind: 'invalid', reason, message: INVALID_MESSAGES[reason] };
 }
 
+export interface ParseOptions {
+  /**
+   * The values are HTTP header lines as received, one per line: each must hold one PR number, as the
+   * edge's route rule reads them (`42, 42` on one line is a `list`, routed to stable there). Without
+   * it (gRPC metadata, whose repeated entries Node's HTTP/2 joins with ", "), a comma-separated list
+   * of equal numbers is that number.
+   */
+  lines?: boolean;
+}
+
 /**
  * Parses the raw `X-Canary` header value(s) (or gRPC metadata values).
  * - `undefined`, `null` or no values → absent.
- * - Several values (an array, or one value folded with commas by a proxy) must all be equal.
+ * - Several values (an array, or — unless `lines` — one value folded with commas by a proxy) must
+ *   all be equal: any number of equal values is that key, as the route rule routes it (the transport's
+ *   header limits bound how many arrive).
  * - Leading/trailing spaces and tabs are trimmed; inner whitespace is invalid.
- * - Input longer than {@link MAX_RAW_KEY_LENGTH} characters in total (or with more values than that)
- *   is `too_long` without being scanned.
+ * - A single value longer than {@link MAX_RAW_KEY_LENGTH} characters is `too_long` without being scanned.
  */
-export function parseCanaryKey(raw: string | readonly string[] | undefined | null): CanaryKey {
+export function parseCanaryKey(
+  raw: string | readonly string[] | undefined | null,
+  options: ParseOptions = {},
+): CanaryKey {
   if (raw === undefined || raw === null) return ABSENT_KEY;
   const values: readonly string[] = typeof raw === 'string' ? [raw] : raw;
   if (values.length === 0) return ABSENT_KEY;
-  if (values.length > MAX_RAW_KEY_LENGTH || totalLengthExceeds(values, MAX_RAW_KEY_LENGTH)) {
-    return invalid('too_long');
-  }
   let pr: string | undefined;
   for (const value of values) {
+    if (options.lines && value.includes(',')) return invalid('list');
     for (const element of value.split(',')) {
       const result = classifyElement(element);
       if (result.kind !== 'valid') return result;
@@ -96,16 +110,8 @@ export function parseCanaryKey(raw: string | readonly string[] | undefined | nul
   return pr === undefined ? ABSENT_KEY : { kind: 'valid', pr };
 }
 
-function totalLengthExceeds(values: readonly string[], limit: number): boolean {
-  let total = 0;
-  for (const value of values) {
-    total += value.length;
-    if (total > limit) return true;
-  }
-  return false;
-}
-
 function classifyElement(element: string): CanaryKey {
+  if (element.length > MAX_RAW_KEY_LENGTH) return invalid('too_long');
   const trimmed = trimOptionalWhitespace(element);
   if (trimmed.length === 0) return invalid('empty');
   const offending = firstOffendingReason(trimmed);

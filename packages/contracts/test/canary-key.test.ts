@@ -29,8 +29,30 @@ describe('parseCanaryKey', () => {
     [['42', '42'], '42'],
     ['42, 42', '42'],
     [['7,7', ' 7 '], '7'],
+    // As the route rule routes any number of equal lines to the PR, the key is that PR however many.
+    [Array.from({ length: 40 }, () => '42'), '42'],
+    [Array.from({ length: 40 }, () => '42').join(', '), '42'],
   ])('accepts %j as PR %s', (raw, pr) => {
     expect(parseCanaryKey(raw)).toEqual(valid(pr));
+  });
+
+  describe('header lines as received (lines: true), read as the edge route rule reads them', () => {
+    it('accepts one PR number per line, on any number of equal lines', () => {
+      expect(parseCanaryKey(['42'], { lines: true })).toEqual(valid('42'));
+      expect(parseCanaryKey(['42', '42'], { lines: true })).toEqual(valid('42'));
+      expect(
+        parseCanaryKey(
+          Array.from({ length: 17 }, () => '42'),
+          { lines: true },
+        ),
+      ).toEqual(valid('42'));
+    });
+
+    it('refuses a comma-separated list on one line, even of equal numbers', () => {
+      for (const line of ['42, 42', '42,42', '42,', '1, 2'])
+        expect(parseCanaryKey([line], { lines: true })).toMatchObject({ kind: 'invalid', reason: 'list' });
+      expect(parseCanaryKey(['42', '42,42'], { lines: true })).toMatchObject({ reason: 'list' });
+    });
   });
 
   it.each<[string, string | string[], InvalidReason]>([
@@ -54,8 +76,8 @@ describe('parseCanaryKey', () => {
     ['comma-folded different values', '1, 2', 'conflicting_values'],
     ['a valid and an invalid value', ['42', 'x'], 'not_digits'],
     ['a 65 character value', '1'.repeat(65), 'too_long'],
-    ['many short values adding up past the limit', Array.from({ length: 40 }, () => '42'), 'too_long'],
-    ['a flood of empty values', Array.from({ length: 100_000 }, () => ''), 'too_long'],
+    ['a 65 character value among short ones', ['42', ` ${'1'.repeat(64)}`], 'too_long'],
+    ['a flood of empty values (stops at the first)', Array.from({ length: 100_000 }, () => ''), 'empty'],
   ])('rejects %s as %s', (_label, raw, reason) => {
     const key = parseCanaryKey(raw);
     expect(key).toMatchObject({ kind: 'invalid', reason });
