@@ -53,7 +53,7 @@ export const FAULT_HELP = `Usage: pr-canary fault <PR|stable>:<service>:<spec> [
        pr-canary fault --list [--control URL]
 
 Sets the faults of one instance of the running local stack (npm start), e.g.
-  pr-canary fault 42:store:error-rate=0.2            every fifth call of PR 42's store fails (UNAVAILABLE)
+  pr-canary fault 42:store:error-rate=0.2            1 call in 5 of PR 42's store fails, at random (UNAVAILABLE)
   pr-canary fault 42:store:latency=100ms             every call of PR 42's store takes 100 ms longer
   pr-canary fault 42:store:fail=GetItem              GetItem always fails
   pr-canary fault '42:api:fail=GET /api/items/:id'   that route always answers 503 (quoted: a space)

@@ -3,6 +3,7 @@
  * runs this before it builds anything (start-check.ts), so a typo or `--help` is answered
  * at once; the compiled runner (start.ts) parses the same way after the build.
  */
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
@@ -169,9 +170,22 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     web: !values['no-web'],
     webDev: values['web-dev'] === true,
     traces: !values['no-traces'],
-    dataDir: values['in-memory'] ? undefined : path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    dataDir: values['in-memory'] ? undefined : dataDirOption(values['data-dir']),
     stableVersion,
   };
+}
+
+/**
+ * `--data-dir`: a folder, made when missing. Empty would put the database files in the current folder;
+ * a file there would crash dynalite at every start.
+ */
+function dataDirOption(value: string | undefined): string {
+  if (value !== undefined && value.trim() === '')
+    throw new CliUsageError('--data-dir must name a folder (or use --in-memory)');
+  const dir = path.resolve(value ?? DEFAULT_DATA_DIR);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new CliUsageError('--data-dir names a file, not a folder');
+  return dir;
 }
 
 /** Every `--fault`, at most one per instance (a second would silently replace the first). */

@@ -169,6 +169,19 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.code).toBe(1);
   });
 
+  it('refuses a --data-dir that is empty or a file, before starting anything', async () => {
+    const quiet = ['--no-web', '--no-canaries'];
+    const empty = await runStart(['--data-dir', '', ...quiet]);
+    expect(empty.stderr).toBe('npm start: --data-dir must name a folder (or use --in-memory)\n');
+    expect(empty.code).toBe(2);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pr-canary-data-')), 'not-a-folder');
+    writeFileSync(file, '');
+    onTestFinished(() => rmSync(path.dirname(file), { recursive: true, force: true }));
+    const aFile = await runStart(['--data-dir', file, ...quiet]);
+    expect(aFile.stderr).toBe('npm start: --data-dir names a file, not a folder\n');
+    expect(aFile.code).toBe(2);
+  });
+
   it('rejects a malformed --canary with a message naming the rule', async () => {
     const run = await runStart(['--canary', '042=api', '--no-web', '--in-memory']);
     expect(run.stderr).toContain(
