@@ -39,6 +39,20 @@ const MAX_BODY_BYTES = 1 << 20;
 const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_VERDICTS = 50;
 
+/**
+ * Whether a request's Host names this machine's loopback (or the address the endpoint listens on). A
+ * web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) can reach a loopback port, but
+ * its requests still carry its own name: they must not set faults or verdicts.
+ */
+export function addressedToThisMachine(host: string | undefined, listenHost: string): boolean {
+  if (host === undefined) return false;
+  const name = (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0])
+    ?.toLowerCase()
+    .replace(/\.$/, '');
+  const own = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || name === own;
+}
+
 /** A refusal of the control endpoint: its status, words and (by default the status's) code. */
 export class ControlError extends Error {
   constructor(
@@ -69,6 +83,11 @@ export async function startControlServer(opts: {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!addressedToThisMachine(req.headers.host, opts.host))
+      throw new ControlError(
+        403,
+        'the control endpoint answers requests addressed to localhost only (Host names another machine)',
+      );
     const origin = req.headers.origin;
     if (origin && opts.corsOrigins().includes(origin)) {
       res.setHeader('access-control-allow-origin', origin);

@@ -1,12 +1,17 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { judge } from '@pr-canary/canary-analysis';
 import { createServiceMetrics, FaultInjector } from '@pr-canary/canary-context';
 import { startMetricsServer } from '@pr-canary/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { driveLoad, LoadUsageError, loopbackOrigin } from '../../src/analyze/load';
-import { type ControlInstance, putInstanceFaults, startControlServer } from '../../src/stack/control-server';
+import {
+  addressedToThisMachine,
+  type ControlInstance,
+  putInstanceFaults,
+  startControlServer,
+} from '../../src/stack/control-server';
 
 /** An instance's metrics server (service-kit's, the one every service runs) with its faults admin. */
 async function adminPort(): Promise<{ port: number; faults: FaultInjector }> {
@@ -159,6 +164,42 @@ describe('the stack control endpoint', () => {
     );
     expect((await fetch(`${url}/verdicts/7`, { method: 'PUT', body: '{"schema":1}' })).status).toBe(400);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+
+  it('refuses a request whose Host names another machine (DNS rebinding): no fault set, 403 in its error shape', async () => {
+    const url = await control([]);
+    const put = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${url}/verdicts/42`, { method: 'PUT', headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(verdict));
+      });
+    const port = new URL(url).port;
+    const refused = await put(`evil.example:${port}`);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+    expect((await fetch(`${url}/verdicts/42`)).status).toBe(404);
+    expect((await put(`localhost:${port}`)).status).toBe(200);
+    expect((await fetch(`${url}/verdicts/42`)).status).toBe(200);
+  });
+
+  it.each([
+    ['localhost:8090', true],
+    ['LOCALHOST', true],
+    ['127.0.0.1:8090', true],
+    ['[::1]:8090', true],
+    ['localhost.:8090', true],
+    ['evil.example:8090', false],
+    ['127.0.0.1.nip.io', false],
+    ['', false],
+  ])('Host %j is this machine: %s', (host, expected) => {
+    expect(addressedToThisMachine(host, '127.0.0.1')).toBe(expected);
   });
 
   it('answers a body over 1 MiB with 413 in its error shape (a verdict or a fault spec), and keeps serving', async () => {
