@@ -76,6 +76,7 @@ export class ProbeUsageError extends Error {
 export function parseExpectation(value: string): Partial<Record<RoutedService, string>> {
   const expectation: Partial<Record<RoutedService, string>> = {};
   for (const part of value.split(',')) {
+    if (!part.includes('=')) throw new ProbeUsageError('--expect: write <service>=<track>, e.g. store=pr-42');
     const [name = '', track = ''] = part.split('=').map((s) => s.trim());
     const service = serviceByShortOrName(name);
     if (service?.runtime !== 'node')
@@ -85,6 +86,8 @@ export function parseExpectation(value: string): Partial<Record<RoutedService, s
           .join(', ')} (or their full names)`,
       );
     if (!isTrack(track)) throw new ProbeUsageError('--expect: a track is stable or pr-<N>');
+    if (expectation[service.name] !== undefined)
+      throw new ProbeUsageError(`--expect: ${service.short} is expected twice; give each service once`);
     expectation[service.name] = track;
   }
   return expectation;

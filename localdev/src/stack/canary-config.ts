@@ -27,12 +27,13 @@ const serviceSchema = z.string().transform((text, ctx): RoutedService => {
   });
   return z.NEVER;
 });
-const canarySchema = z.object({
+// Strict: a misspelt field (`versoin`) is refused, not silently ignored.
+const canarySchema = z.strictObject({
   pr: prSchema,
   services: z.array(serviceSchema).min(1),
   version: z.string().regex(SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE).optional(),
 });
-const canaryFileSchema = z.object({
+const canaryFileSchema = z.strictObject({
   $comment: z.string().optional(),
   canaries: z.array(canarySchema),
 });

@@ -44,4 +44,12 @@ describe('canary config', () => {
     const file = writeConfig({ canaries: [{ pr: 0, services: ['api-service'] }] });
     expect(() => loadCanaryFile(file, '0.1.0')).toThrow(/canaries\.0\.pr: a PR number/);
   });
+
+  it('refuses a field it does not know (a misspelt version is not silently ignored)', () => {
+    const file = writeConfig({ canaries: [{ pr: 42, services: ['api-service'], versoin: '1.0.0' }] });
+    expect(() => loadCanaryFile(file, '0.1.0')).toThrow(/canaries\.0: Unrecognized key: "versoin"/);
+    expect(() => loadCanaryFile(writeConfig({ canaries: [], extra: 1 }), '0.1.0')).toThrow(
+      /Unrecognized key/,
+    );
+  });
 });
