@@ -177,6 +177,15 @@ export function assertFaultsAllowed(
     );
 }
 
+/** The service and its metrics server cannot share a port (0, any free port, is two different ones). */
+export function assertPortsDistinct(config: Pick<CommonEnv, 'PORT' | 'METRICS_PORT'>): void {
+  if (config.PORT !== 0 && config.PORT === config.METRICS_PORT)
+    throw new ConfigError(
+      `invalid configuration: PORT and METRICS_PORT must differ (both are ${config.PORT}): the metrics server needs a port of its own`,
+      ['PORT', 'METRICS_PORT'],
+    );
+}
+
 /**
  * A service's config, from its own variables on top of `commonEnvVariables`: `configVariables` (what
  * manifests and checks read the variable names from) and `loadConfig(env)`, which parses once
@@ -188,6 +197,7 @@ export function defineServiceConfig<Own extends EnvVariables>(own: Own) {
   function loadConfig(env: Record<string, string | undefined>): ConfigOf<typeof configVariables> {
     const config = parseEnv(configVariables, env);
     assertFaultsAllowed(config as unknown as CommonEnv);
+    assertPortsDistinct(config as unknown as CommonEnv);
     return config;
   }
   return { configVariables, loadConfig };

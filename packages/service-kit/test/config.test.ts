@@ -153,4 +153,16 @@ describe('defineServiceConfig', () => {
     );
     expect(error.variables).toEqual(['CANARY_FAULTS_ADMIN']);
   });
+
+  it('refuses one port for the service and its metrics (instead of failing later with EADDRINUSE); 0 is two free ports', () => {
+    const error = configError(() => loadConfig({ TABLE: 'items', PORT: '18080', METRICS_PORT: '18080' }));
+    expect(error.variables).toEqual(['PORT', 'METRICS_PORT']);
+    expect(error.message).toBe(
+      'invalid configuration: PORT and METRICS_PORT must differ (both are 18080): the metrics server needs a port of its own',
+    );
+    expect(loadConfig({ TABLE: 'items', PORT: '0', METRICS_PORT: '0' })).toMatchObject({
+      PORT: 0,
+      METRICS_PORT: 0,
+    });
+  });
 });
