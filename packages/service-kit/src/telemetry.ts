@@ -51,6 +51,7 @@ export function startTelemetry(opts: TelemetryOptions): boolean {
     processDetector,
     resourceFromAttributes,
   } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  for (const problem of samplerEnvProblems(opts.env)) warn(problem);
   const track = trackFromEnv(opts.env.CANARY_TRACK, warn);
   const version = opts.env.SERVICE_VERSION?.trim();
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the env detector, merged last) override these.
@@ -67,7 +68,7 @@ export function startTelemetry(opts: TelemetryOptions): boolean {
     idGenerator: new PooledIdGenerator(),
     spanProcessors: [
       new CanarySpanProcessor(track),
-      ...exportingProcessors(opts.env.OTEL_TRACES_EXPORTER, warn),
+      ...exportingProcessors(opts.env, warn),
       ...localReceiverProcessors(opts.env[LOCAL_TRACES_URL_VARIABLE], warn),
       ...(opts.spanProcessors ?? []),
     ],
@@ -115,19 +116,62 @@ function trackFromEnv(value: string | undefined, warn: (message: string) => void
   }
 }
 
+/** The samplers the SDK builds from `OTEL_TRACES_SAMPLER` (it falls back to parentbased_always_on). */
+const SAMPLERS = new Set([
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+]);
+
+/**
+ * The SDK reads `OTEL_TRACES_SAMPLER(_ARG)` itself and falls back quietly (its diag logger is silent
+ * unless `OTEL_LOG_LEVEL` is set): a typo would change what is sampled without a word. Said here.
+ */
+export function samplerEnvProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (sampler && !SAMPLERS.has(sampler))
+    problems.push(
+      `OTEL_TRACES_SAMPLER is not a sampler the SDK has (${[...SAMPLERS].join(', ')}); it samples parentbased_always_on`,
+    );
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (sampler?.endsWith('traceidratio') && !(ratio && Number(ratio) >= 0 && Number(ratio) <= 1))
+    problems.push(
+      'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for a traceidratio sampler; the SDK samples 1',
+    );
+  return problems;
+}
+
+/** `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, where set, must be an http(s) URL: the exporter silently sends to localhost:4318 otherwise. */
+export function otlpEndpointProblems(env: Record<string, string | undefined>): string[] {
+  return ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].flatMap((variable) => {
+    const url = env[variable]?.trim();
+    return url && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))
+      ? [`${variable} is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318`]
+      : [];
+  });
+}
+
 /**
  * Exporters named by `OTEL_TRACES_EXPORTER` (default `otlp`, like the SDK): `otlp` (OTLP/HTTP JSON,
  * endpoint from `OTEL_EXPORTER_OTLP_*`), `console`, `none`. Export failures go to the OTel diag
  * logger, which is silent unless `OTEL_LOG_LEVEL` is set, so a missing collector costs no log spam.
  */
-function exportingProcessors(value: string | undefined, warn: (message: string) => void): SpanProcessor[] {
-  const names = listFromEnv(value);
+function exportingProcessors(
+  env: Record<string, string | undefined>,
+  warn: (message: string) => void,
+): SpanProcessor[] {
+  const names = listFromEnv(env.OTEL_TRACES_EXPORTER);
   const chosen = names.length === 0 ? ['otlp'] : names;
   if (chosen.includes('none')) return [];
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } =
     require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   return chosen.flatMap((name): SpanProcessor[] => {
     if (name === 'otlp') {
+      for (const problem of otlpEndpointProblems(env)) warn(problem);
       // Loaded only here: a service that exports only to the local receiver never loads it.
       const { OTLPTraceExporter } =
         require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');

@@ -1,0 +1,74 @@
+/**
+ * Standard OTEL_* variables the SDK reads itself and falls back from without a word (its diag logger
+ * is silent by default): startTelemetry says so, naming the variable, never echoing its value.
+ */
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  otlpEndpointProblems,
+  samplerEnvProblems,
+  shutdownTelemetry,
+  startTelemetry,
+} from '../src/telemetry';
+
+// The SDK reads the sampler from the process environment, as a service starts.
+Object.assign(process.env, {
+  OTEL_TRACES_SAMPLER: 'traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: '1.5',
+});
+const exporter = new InMemorySpanExporter();
+const processor = new SimpleSpanProcessor(exporter);
+const warnings: string[] = [];
+startTelemetry({
+  env: {
+    ...process.env,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'not-a-url',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector:4318',
+  },
+  warn: (message) => warnings.push(message),
+  spanProcessors: [processor],
+});
+afterAll(() => shutdownTelemetry());
+
+describe('startTelemetry with OTEL_* values the SDK would fall back from quietly', () => {
+  it('warns about an OTLP endpoint that is no http(s) URL and a ratio outside 0..1, naming the variable only', () => {
+    expect(warnings).toEqual([
+      'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for a traceidratio sampler; the SDK samples 1',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318',
+      'OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318',
+    ]);
+    expect(warnings.join('\n')).not.toMatch(/not-a-url|ftp:|1\.5/);
+  });
+
+  it('samples as the warning says (ratio 1: every trace)', async () => {
+    for (let i = 0; i < 5; i++) trace.getTracer('test').startSpan(`root-${i}`).end();
+    await processor.forceFlush();
+    expect(exporter.getFinishedSpans()).toHaveLength(5);
+  });
+});
+
+describe('the OTEL_* values checked', () => {
+  it.each([
+    [{ OTEL_TRACES_SAMPLER: 'always_on' }, 0],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, 0],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, 0],
+    [{}, 0],
+    [{ OTEL_TRACES_SAMPLER: 'bogus' }, 1],
+    [{ OTEL_TRACES_SAMPLER: 'Always_On' }, 1],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio' }, 1],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' }, 1],
+  ])('sampler %j: %i problem(s)', (env, count) => {
+    expect(samplerEnvProblems(env)).toHaveLength(count);
+  });
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo.monitoring:4318' }, 0],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/v1/traces' }, 0],
+    [{}, 0],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'tempo:4318' }, 1],
+  ])('endpoint %j: %i problem(s)', (env, count) => {
+    expect(otlpEndpointProblems(env)).toHaveLength(count);
+  });
+});
