@@ -9,7 +9,7 @@ export function renderText(verdict: Verdict): string {
   const lines = [`${WORD[verdict.outcome]}  ${verdict.summary}`, ''];
   for (const hop of verdict.hops) {
     lines.push(`${WORD[hop.outcome].padEnd(11)} ${hop.hop}  (${hop.source})`);
-    lines.push(`    ${side(hop.stable)}`, `    ${side(hop.pr)}`);
+    lines.push(`    ${side('stable', hop.stable)}`, `    ${side(`pr-${verdict.pr}`, hop.pr)}`);
     for (const check of hop.checks) {
       lines.push(
         `    ${check.kind.padEnd(10)} ${WORD[check.outcome].padEnd(11)} ${check.reason}${tests(check)}`,
@@ -29,8 +29,13 @@ export function renderText(verdict: Verdict): string {
   return `${lines.join('\n')}\n`;
 }
 
-function side(s: SideSummary): string {
-  return `${s.track.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
+/**
+ * One side's line, named by the side; where the PR has no canary of the hop's service its side is
+ * served by stable too, and says so (`pr-7 (stable)`), so the two lines never read alike.
+ */
+function side(name: string, s: SideSummary): string {
+  const label = s.track === name ? name : `${name} (${s.track})`;
+  return `${label.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
 }
 
 /** "each half: p50 +2.3 / −1.5 ms, p99 +65 / +48.8 ms" — PR minus stable in the first / second half. */

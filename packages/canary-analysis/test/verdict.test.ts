@@ -241,4 +241,15 @@ describe('verdict JSON and text', () => {
     expect(text).toContain('fisher-exact p=<0.0001');
     expect(renderMarkdown(verdict)).toContain('| edge | ❌ fail | 20.0 % vs 0.0 % |');
   });
+
+  it("names each side's line by its side, and says when stable serves the PR's side", () => {
+    const text = renderText(verdict);
+    expect(text).toMatch(/^ {4}stable +150 calls/m);
+    expect(text).toMatch(/^ {4}pr-42 +150 calls/m);
+    const noCanary = judgePr42(
+      side('stable', 150, 0, latencies(150, 8)),
+      side('stable', 150, 0, latencies(150, 8)),
+    );
+    expect(renderText(noCanary)).toMatch(/^ {4}pr-42 \(stable\) +150 calls/m);
+  });
 });
