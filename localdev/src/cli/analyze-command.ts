@@ -21,6 +21,7 @@ import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
 import { judgeReached } from '../analyze/reached';
 import { answeredHelp, CliUsageError, HELP_OPTION, wholeNumber } from './args';
+import { DEFAULT_CONTROL_URL } from './port-options';
 
 const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
 
@@ -38,7 +39,7 @@ asks Prometheus what the services saw over the last WINDOW.
   --pr N                  the PR number
   --requests N            requests per side (default 200, 20-5000)
   --concurrency N         requests in flight (default 4, 1-64)
-  --control URL           the local stack's control endpoint (default http://127.0.0.1:8090)
+  --control URL           the local stack's control endpoint (default ${DEFAULT_CONTROL_URL})
   --prometheus URL        judge from Prometheus instead (a cluster; e.g. a port-forward)
   --canaries LIST         with --prometheus: the services PR N has canaries of (${SHORT_NAMES.join(', ')})
   --window DURATION       with --prometheus: how far back to look (default 30m)
@@ -67,8 +68,6 @@ export interface Output {
   stderr(text: string): void;
 }
 
-const DEFAULT_CONTROL = 'http://127.0.0.1:8090';
-
 export async function runAnalyze(args: readonly string[], out: Output): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
@@ -76,7 +75,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
       pr: { type: 'string' },
       requests: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '4' },
-      control: { type: 'string', default: DEFAULT_CONTROL },
+      control: { type: 'string', default: DEFAULT_CONTROL_URL },
       prometheus: { type: 'string' },
       canaries: { type: 'string' },
       window: { type: 'string', default: '30m' },
@@ -178,7 +177,7 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
     args: [...args],
     allowPositionals: true,
     options: {
-      control: { type: 'string', default: DEFAULT_CONTROL },
+      control: { type: 'string', default: DEFAULT_CONTROL_URL },
       list: { type: 'boolean', default: false },
       ...HELP_OPTION,
     },

@@ -10,6 +10,9 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = {
   control: 8090,
 };
 
+/** The control endpoint of a stack on the default ports: where `pr-canary analyze` and `fault` look unless given `--control`. */
+export const DEFAULT_CONTROL_URL = `http://127.0.0.1:${DEFAULT_PORTS.control}`;
+
 /** The option that sets one of the stack's ports. */
 export const portFlag = (name: keyof StackPorts) => `--${name}-port` as const;
 

@@ -14,7 +14,8 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { everyPortOption } from '../../src/cli/port-options';
+import { DEFAULT_CONTROL_URL, everyPortOption } from '../../src/cli/port-options';
+import { runCanaryCli } from '../helper';
 
 // Every port the stack claims, so the tests never collide with each other or with a running `npm start`.
 const ALL_PORTS_FREE = everyPortOption();
@@ -356,14 +357,33 @@ describe('npm start (localdev/bin/start.mjs)', () => {
   });
 
   it('prints one prefix per instance and a ready banner, and stops every child on SIGTERM', async () => {
-    const started = await startUntilReady(STABLE_ONLY);
+    // PR 7 has a store canary only; the control endpoint is on a port of the OS's choosing, not 8090.
+    const started = await startUntilReady([
+      ...ALL_PORTS_FREE,
+      '--no-web',
+      '--in-memory',
+      '--canary',
+      '7=store',
+    ]);
     const stdout = started.output();
     expect(stdout).toMatch(/^store stable +│ INFO: listening \{"port":\d+/m);
     expect(stdout).toMatch(/^api stable +│ INFO: listening \{"port":\d+/m);
+    expect(stdout).toMatch(/^store pr-7 +│ INFO: listening \{"port":\d+/m);
     expect(stdout).toMatch(/pr-canary local stack is ready in [0-9.]+ s/);
     const apiUrl = /curl -i (http:\/\/localhost:\d+)\/api\/route/.exec(stdout)?.[1];
     expect(apiUrl).toBeDefined();
     expect((await fetch(`${apiUrl}/api/route`)).status).toBe(200);
+    // The fault it suggests works as printed against this stack: a service PR 7 has, this control port.
+    const fault = /^ {3}npx pr-canary (fault \S+ --control \S+)/m.exec(stdout)?.[1];
+    expect(fault).toMatch(/^fault 7:store:error-rate=0\.2 --control http:\/\/127\.0\.0\.1:\d+$/);
+    const control = fault?.split(' ').at(-1) as string;
+    expect(control).not.toBe(DEFAULT_CONTROL_URL);
+    expect(/^ {3}npx pr-canary analyze --pr 7 --control (\S+)/m.exec(stdout)?.[1]).toBe(control);
+    const applied = await runCanaryCli((fault as string).split(' '));
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    const listed = await runCanaryCli(['fault', '--list', '--control', control]);
+    expect(listed.stdout).toMatch(/^store-service +pr-7 +error-rate=0\.2/m);
     const { runner, children } = stackProcesses(started.child);
     // The runner only starts dynalite as a process: its LevelDB addon is not loaded into the runner.
     expect(readFileSync(`/proc/${runner}/maps`, 'utf8')).not.toMatch(/classic-level|leveldown/);
