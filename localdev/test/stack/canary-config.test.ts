@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { canaryServices } from '@pr-canary/contracts/services';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCanaryFile, parseCanaryFlags } from '../../src/stack/canary-config';
 
@@ -29,10 +30,24 @@ describe('canary config', () => {
     ]);
   });
 
+  // The services to use instead: every canary service of the registry by its short name (api, store
+  // and any that `npm run new-service` added).
+  const canaryShorts = canaryServices()
+    .map((service) => service.short)
+    .join(', ');
+
+  it('offers the canary services by short name: api and store, then any added since', () => {
+    expect(canaryShorts).toMatch(/^api, store(, [a-z][a-z0-9-]*)*$/);
+  });
+
   it.each([
     ['a leading zero', ['042=api'], /PR number/],
-    ['an unknown service', ['42=cart'], /unknown service; use one of api, store \(or their full names\)/],
-    ['a service without canaries', ['42=web'], /no PR canaries for that service; use one of api, store/],
+    ['an unknown service', ['42=cart'], `unknown service; use one of ${canaryShorts} (or their full names)`],
+    [
+      'a service without canaries',
+      ['42=web'],
+      `no PR canaries for that service; use one of ${canaryShorts} (`,
+    ],
     ['no services', ['42='], /PR=services/],
     ['a duplicate PR', ['42=api', '42=store'], /listed twice/],
     ['a version with spaces', ['42=api@1 0'], /version/],

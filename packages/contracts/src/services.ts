@@ -52,6 +52,22 @@ export interface ServiceEntry {
 const NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 /** `<short>-canary-pr-<N>` must stay a 63-character label for the largest PR number (9 digits). */
 const MAX_SHORT_LENGTH = 63 - '-canary-pr-'.length - 9;
+/** GitHub refuses a label name longer than this ("name is too long (maximum is 50 characters)"). */
+export const GITHUB_LABEL_MAX_LENGTH = 50;
+/** The longest service name whose pull-request label (`canary/<name>`, {@link canaryLabel}) GitHub accepts. */
+export const MAX_SERVICE_NAME_LENGTH = GITHUB_LABEL_MAX_LENGTH - canaryLabel({ name: '' }).length;
+/**
+ * First DNS labels that name this machine itself (`localhost:8080`, `ip6-localhost`): the local dev
+ * routers pick a service by the Host's (or `:authority`'s) first label and send any other label to the
+ * first service of the hop, so a service named or short-named like one of these would take over
+ * every request to the local edge that the README and `npm start` show. (A numeric label such as
+ * `127` of 127.0.0.1 is no name: names start with a letter.)
+ */
+export const LOOPBACK_HOST_LABELS: readonly string[] = Object.freeze([
+  'localhost',
+  'ip6-localhost',
+  'ip6-loopback',
+]);
 const GRPC_SERVICE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const PACKAGE = /^@[a-z0-9-]+\/[a-z0-9-]+$/;
 const WORKSPACE = /^[a-z0-9-]+(?:\/[a-z0-9-]+)*$/;
@@ -130,10 +146,20 @@ function checkEntry(raw: unknown, index: number): ServiceEntry {
     return value as number;
   };
   const name = text('name', NAME, 'must be a lower-case RFC 1035 label');
-  if (name.length > 63) fail('name', 'must be at most 63 characters');
+  if (name.length > MAX_SERVICE_NAME_LENGTH)
+    fail(
+      'name',
+      `must be at most ${MAX_SERVICE_NAME_LENGTH} characters (its PR label canary/<name> within GitHub's ${GITHUB_LABEL_MAX_LENGTH})`,
+    );
   const short = text('short', NAME, 'must be a lower-case RFC 1035 label');
   if (short.length > MAX_SHORT_LENGTH)
     fail('short', `must be at most ${MAX_SHORT_LENGTH} characters (namespace <short>-canary-pr-<N>)`);
+  for (const [field, value] of [
+    ['name', name],
+    ['short', short],
+  ] as const)
+    if (LOOPBACK_HOST_LABELS.includes(value))
+      fail(field, `"${value}" names this machine (a Host of ${value}:<port> reaches the local edge itself)`);
   const service: ServiceEntry = {
     name,
     short,

@@ -7,6 +7,8 @@ import {
   canaryNamespace,
   canaryServices,
   defineServices,
+  GITHUB_LABEL_MAX_LENGTH,
+  MAX_SERVICE_NAME_LENGTH,
   nodeServices,
   SERVICES,
   ServiceRegistryError,
@@ -69,14 +71,27 @@ describe('the registered services', () => {
 
   it('answers the lookups the rest of the repository uses', () => {
     expect(serviceNamed('store-service').grpcService).toBe('store.v1.ItemsService');
+    // The message names every registered service (a scaffolded one too), in registry order.
     expect(() => serviceNamed('cart-service')).toThrow(
-      /unknown service "cart-service" \(registered: api-service, store-service, web\)/,
+      `unknown service "cart-service" (registered: ${SERVICES.map((service) => service.name).join(', ')})`,
     );
     expect(serviceByShortOrName('api')?.name).toBe('api-service');
     expect(serviceByShortOrName('api-service')?.name).toBe('api-service');
     expect(serviceByShortOrName('nope')).toBeUndefined();
-    expect(canaryServices().map((service) => service.name)).toEqual(['api-service', 'store-service']);
-    expect(nodeServices().map((service) => service.name)).toEqual(['api-service', 'store-service']);
+    // The shipped services by name; a service `npm run new-service` adds joins both lists (its rule).
+    expect(
+      canaryServices()
+        .slice(0, 2)
+        .map((service) => service.name),
+    ).toEqual(['api-service', 'store-service']);
+    expect(canaryServices()).toEqual(SERVICES.filter((service) => service.canary));
+    expect(
+      nodeServices()
+        .slice(0, 2)
+        .map((service) => service.name),
+    ).toEqual(['api-service', 'store-service']);
+    expect(nodeServices()).toEqual(SERVICES.filter((service) => service.runtime === 'node'));
+    expect(nodeServices().map((service) => service.name)).not.toContain('web');
     expect(serviceForGrpc('store.v1.ItemsService')?.name).toBe('store-service');
     expect(serviceForGrpc('grpc.health.v1.Health')).toBeUndefined();
     expect(canaryNamespace(serviceNamed('store-service'), '42')).toBe('store-canary-pr-42');
@@ -114,6 +129,21 @@ describe('defineServices', () => {
       'a short too long for a canary namespace',
       { services: [{ ...store, short: 'a'.repeat(44) }] },
       /short must be at most 43 characters/,
+    ],
+    [
+      'a name whose PR label is longer than GitHub takes',
+      { services: [{ ...store, name: `${'a'.repeat(36)}-service`, image: 'x' }] },
+      /aaaa-service: name must be at most 43 characters \(its PR label canary\/<name> within GitHub's 50\)/,
+    ],
+    [
+      'a name that names this machine',
+      { services: [{ ...store, name: 'localhost' }] },
+      /localhost: name "localhost" names this machine/,
+    ],
+    [
+      'a short name that names this machine',
+      { services: [{ ...store, short: 'ip6-localhost' }] },
+      /store-service: short "ip6-localhost" names this machine/,
     ],
     ['a port out of range', { services: [{ ...store, port: 70_000 }] }, /port must be a port number/],
     [
@@ -173,5 +203,11 @@ describe('defineServices', () => {
 
   it('accepts a well-formed entry as it is', () => {
     expect(defineServices({ services: [store] })).toEqual([store]);
+  });
+
+  it('accepts the longest name whose PR label GitHub takes (50 characters)', () => {
+    const name = `${'a'.repeat(MAX_SERVICE_NAME_LENGTH - '-service'.length)}-service`;
+    expect(canaryLabel({ name })).toHaveLength(GITHUB_LABEL_MAX_LENGTH);
+    expect(defineServices({ services: [{ ...store, name }] })[0]?.name).toBe(name);
   });
 });

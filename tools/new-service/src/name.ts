@@ -5,48 +5,52 @@
  * is checked once, here, against the strictest of them, with a message that says what to type instead.
  */
 import { MAX_PR_DIGITS } from '@pr-canary/contracts/canary-key';
+import {
+  canaryLabel,
+  GITHUB_LABEL_MAX_LENGTH,
+  LOOPBACK_HOST_LABELS,
+  MAX_SERVICE_NAME_LENGTH,
+} from '@pr-canary/contracts/services';
 
 /** RFC 1035 label, as Kubernetes checks Service names: lower case, starts with a letter, ends alphanumeric. */
 const DNS_LABEL = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
 /** `<short>-canary-pr-<N>` must fit a 63-character namespace name for every valid PR number. */
 export const MAX_SHORT_LENGTH = 63 - '-canary-pr-'.length - MAX_PR_DIGITS;
-/** A Service name is a DNS label; with the `-service` suffix that leaves the same room as the short name. */
-export const MAX_NAME_LENGTH = MAX_SHORT_LENGTH + '-service'.length;
+/** The PR label `canary/<name>` must fit GitHub's 50 characters (the registry refuses a longer name too). */
+export const MAX_NAME_LENGTH = MAX_SERVICE_NAME_LENGTH;
 
+const NAMESPACE = 'names a namespace in the cluster';
+const PROTO = 'names a proto package in use';
 /**
- * Names that are taken by something other than a service in the registry: namespaces the platform
- * runs in, the repository's own workspaces, and proto packages that already exist.
+ * Names that are taken by something other than a service in the registry, and why: namespaces the
+ * platform runs in, top-level folders, proto packages that already exist, and the host names of this
+ * machine (which the local edge answers as itself). The repository's workspace packages are taken
+ * too: workspace.ts's `assertNotAWorkspace` reads them from the repository.
  */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+export const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   // namespaces in the cluster (manifests/platform, localdev/cluster) and Kubernetes' own
-  'apps',
-  'default',
-  'argocd',
-  'cert-manager',
-  'flagger',
-  'linkerd',
-  'monitoring',
-  'traefik',
-  'platform',
-  // workspaces and top-level folders that are not services
-  'web',
-  'bench',
-  'contracts',
-  'canary-context',
-  'service-kit',
-  'test-support',
-  'localdev',
-  'manifests',
-  'proto',
-  'tools',
-  'new-service',
-  'ship-checks',
-  'table-janitor',
-  'extension-canary',
+  ...[
+    'apps',
+    'default',
+    'argocd',
+    'cert-manager',
+    'flagger',
+    'linkerd',
+    'monitoring',
+    'traefik',
+    'platform',
+  ].map((name) => [name, NAMESPACE] as const),
+  // top-level folders that are no workspace
+  ...['packages', 'tools'].map((name) => [name, 'names a folder of the repository'] as const),
   // proto packages in use or owned by others (grpc.health.v1, google.protobuf)
-  'grpc',
-  'google',
-  'health',
+  ...['grpc', 'google', 'health'].map((name) => [name, PROTO] as const),
+  ...LOOPBACK_HOST_LABELS.map(
+    (name) =>
+      [
+        name,
+        `names this machine: the local edge answers a Host of ${name}:<port> with its default service (npm start prints http://localhost:8080), and a service called that would take those requests over`,
+      ] as const,
+  ),
 ]);
 
 export interface ServiceName {
@@ -91,15 +95,19 @@ export function parseServiceName(input: string): ServiceName {
   }
   const short = input.endsWith('-service') ? input.slice(0, -'-service'.length) : input;
   if (short.length === 0) throw new InvalidNameError(`${shown} needs a word before -service`);
+  if (input.length > MAX_NAME_LENGTH) {
+    throw new InvalidNameError(
+      `${shown} is too long: a service name may have at most ${MAX_NAME_LENGTH} characters, so that its pull-request label ${canaryLabel({ name: '<name>' })} fits GitHub's limit of ${GITHUB_LABEL_MAX_LENGTH} characters for a label`,
+    );
+  }
   if (short.length > MAX_SHORT_LENGTH) {
     throw new InvalidNameError(
       `${shown} is too long: the part before -service may have at most ${MAX_SHORT_LENGTH} characters, so that its PR namespaces (${short.slice(0, 8)}…-canary-pr-<N>) fit Kubernetes' 63`,
     );
   }
-  if (RESERVED_NAMES.has(input) || RESERVED_NAMES.has(short) || short.startsWith('kube-')) {
-    throw new InvalidNameError(
-      `${shown} is reserved: "${RESERVED_NAMES.has(input) ? input : short}" already names a namespace, a workspace or a proto package here (kube-* belongs to Kubernetes)`,
-    );
+  for (const word of new Set([input, short])) {
+    const why = word.startsWith('kube-') ? 'belongs to Kubernetes (kube-*)' : RESERVED_NAMES.get(word);
+    if (why) throw new InvalidNameError(`${shown} is reserved: "${word}" ${why}`);
   }
   const words = short.split('-');
   const pascal = words.map((word) => word[0]?.toUpperCase() + word.slice(1)).join('');

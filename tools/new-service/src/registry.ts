@@ -5,6 +5,7 @@
  */
 import type { ExistingService, ServiceName } from './name';
 import type { Protocol } from './templates';
+import { packageNameOf } from './workspace';
 
 export const REGISTRY_FILE = 'packages/contracts/src/services.json';
 
@@ -56,7 +57,7 @@ export function registryEntry(
     name: service.name,
     short: service.short,
     workspace,
-    package: `@pr-canary/${service.name}`,
+    package: packageNameOf(service.name),
     runtime: 'node',
     protocol,
     hop: protocol === 'http' ? 'edge' : 'mesh',

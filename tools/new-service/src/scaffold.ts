@@ -22,7 +22,15 @@ import {
 } from './registry';
 import { type FileSet, PROTOCOLS, type Protocol, renderService } from './templates';
 import { Transaction } from './transaction';
-import { type Lockfile, lockfileWithWorkspace, type RootManifest, workspaceManifest } from './workspace';
+import {
+  assertNotAWorkspace,
+  type Lockfile,
+  lockfileWithWorkspace,
+  packageNameOf,
+  type RootManifest,
+  workspaceManifest,
+  workspacePackages,
+} from './workspace';
 
 /** The repository this generator belongs to (the folder above tools/). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -83,6 +91,7 @@ export function plan(options: ScaffoldOptions): Plan {
     service = parseServiceName(options.name);
     registryText = read(root, REGISTRY_FILE);
     assertNameIsFree(service, existingServices(parseRegistry(registryText)));
+    assertNotAWorkspace(service, workspacePackages(root));
   } catch (error) {
     if (error instanceof InvalidNameError) throw new ScaffoldRefusedError(error.message);
     throw error;
@@ -213,7 +222,7 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     for (const [file, content] of planned.files) tx.write(file, content, { mustBeNew: true });
     for (const [file, content] of planned.updates) tx.write(file, content);
     // What `npm install` would do for a new workspace, without a network or a reinstall.
-    tx.link(`node_modules/@pr-canary/${planned.service.name}`, planned.workspace);
+    tx.link(`node_modules/${packageNameOf(planned.service.name)}`, planned.workspace);
     if (planned.protocol === 'grpc') generateProtoTypes(root, tx);
     format(root, [...tx.created, ...tx.updated]);
     validateRegistry(root);

@@ -4,9 +4,60 @@
  * dependencies), each at the exact version the lockfile already pins, so a template never drifts
  * from the repository's versions and `npm ci` accepts the result without fetching anything.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { packageOf } from '@pr-canary/ship-checks/package-name';
-import type { ServiceName } from './name';
+import { InvalidNameError, type ServiceName } from './name';
 import type { FileSet, Protocol } from './templates';
+
+/** The new workspace's package name: `@pr-canary/<name>`. */
+export const packageNameOf = (name: string): string => `@pr-canary/${name}`;
+
+/** The workspace folders of the repository at `root` (its package.json `workspaces`: folders and `folder/*`). */
+export function workspaceDirs(root: string): string[] {
+  const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  return workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*')
+      ? readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
+      : [pattern],
+  );
+}
+
+/** A package of the repository's own workspaces. */
+export interface WorkspacePackage {
+  /** The package name, e.g. `@pr-canary/traces`. */
+  name: string;
+  /** Its folder, e.g. `packages/traces`. */
+  dir: string;
+}
+
+/** Every workspace package of the repository at `root`, read from each workspace's package.json. */
+export function workspacePackages(root: string): WorkspacePackage[] {
+  return workspaceDirs(root)
+    .filter((dir) => existsSync(path.join(root, dir, 'package.json')))
+    .map((dir) => ({
+      name: String(JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')).name),
+      dir,
+    }));
+}
+
+/**
+ * Refuses a name (or its short form) that an existing workspace package of the repository has: the new
+ * workspace would be that package (`@pr-canary/<name>`), or a second spelling of it.
+ */
+export function assertNotAWorkspace(service: ServiceName, workspaces: readonly WorkspacePackage[]): void {
+  for (const word of new Set([service.name, service.short])) {
+    const existing = workspaces.find((workspace) => workspace.name === packageNameOf(word));
+    if (existing)
+      throw new InvalidNameError(
+        `"${service.name}" is taken: ${word === service.name ? 'it' : `its short name "${word}"`} is an existing package of this repository (${existing.name} in ${existing.dir}/); choose another name`,
+      );
+  }
+}
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g;
 
@@ -78,7 +129,7 @@ export function workspaceManifest(
   const pin = (names: Iterable<string>) =>
     sorted(Object.fromEntries([...names].map((name) => [name, pinnedVersion(name, lock)])));
   const manifest: WorkspaceManifest = {
-    name: `@pr-canary/${service.name}`,
+    name: packageNameOf(service.name),
     version: '0.1.0',
     private: true,
     description:

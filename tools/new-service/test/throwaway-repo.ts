@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { workspaceDirs } from '../src/workspace';
 
 export const SOURCE_ROOT = path.resolve(__dirname, '../../..');
 /**
@@ -65,20 +66,6 @@ export function sweepAbandoned(): string[] {
     removed.push(dir);
   }
   return removed;
-}
-
-function workspaceDirs(root: string): string[] {
-  const { workspaces } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    workspaces: string[];
-  };
-  return workspaces.flatMap((pattern) =>
-    pattern.endsWith('/*')
-      ? fs
-          .readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
-          .filter((entry) => entry.isDirectory())
-          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
-      : [pattern],
-  );
 }
 
 function copyFile(source: string, target: string): void {

@@ -15,6 +15,31 @@ import { run } from '../src/tools';
 
 const workspaces = readWorkspaces(REPO_ROOT);
 const changed = (...files: string[]) => changedServices({ files, workspaces });
+/**
+ * The expectations follow the registry where a rule decides (every Node service, whatever depends on a
+ * package): a service `npm run new-service` adds must keep this file green.
+ */
+const NODE_CANARIES = CANARY_SERVICES.filter((service) => service.runtime === 'node').map((s) => s.name);
+/** Canary services whose own package.json lists `pkg` as a runtime dependency. */
+const dependentsOf = (pkg: string) =>
+  CANARY_SERVICES.filter(
+    (service) => JSON.parse(readRepoFile(`${service.workspace}/package.json`)).dependencies?.[pkg],
+  ).map((service) => service.name);
+
+/** A plan's `expect` (`api=pr-7,store=stable`) as short name → track. */
+const tracks = (expectText: string) =>
+  Object.fromEntries(expectText.split(',').map((pair) => pair.split('=') as [string, string]));
+
+/**
+ * `expect` says `given` for the services a test is about; every other service it lists (one added
+ * since) is neither changed nor labelled there, so it is expected on stable.
+ */
+function expectTracks(expectText: string, given: Record<string, string>): void {
+  const listed = tracks(expectText);
+  expect(listed).toMatchObject(given);
+  for (const [short, track] of Object.entries(listed))
+    if (!(short in given)) expect(track, short).toBe('stable');
+}
 
 describe('which canary services a diff changes', () => {
   it('counts a file of the service’s own workspace for that service only', () => {
@@ -23,17 +48,22 @@ describe('which canary services a diff changes', () => {
   });
 
   it('counts a shared runtime dependency for every service that ships it', () => {
-    expect(changed('packages/contracts/src/canary-key.ts')).toEqual(['api-service', 'store-service']);
-    expect(changed('proto/store/v1/store.proto')).toEqual(['api-service', 'store-service']);
+    // Every Node service ships contracts (service-kit, which each is built on, depends on it).
+    expect(changed('packages/contracts/src/canary-key.ts')).toEqual(NODE_CANARIES);
+    expect(dependentsOf('@pr-canary/proto')).toEqual(
+      expect.arrayContaining(['api-service', 'store-service']),
+    );
+    expect(changed('proto/store/v1/store.proto')).toEqual(dependentsOf('@pr-canary/proto'));
   });
 
   it('counts the lockfile and the compiler settings for every service', () => {
-    expect(changed('package-lock.json')).toEqual(['api-service', 'store-service']);
-    expect(changed('tsconfig.base.json')).toEqual(['api-service', 'store-service']);
+    expect(NODE_CANARIES).toEqual(expect.arrayContaining(['api-service', 'store-service']));
+    expect(changed('package-lock.json')).toEqual(NODE_CANARIES);
+    expect(changed('tsconfig.base.json')).toEqual(NODE_CANARIES);
   });
 
   it('counts the root Dockerfile, the Node services’ one recipe, for every Node service', () => {
-    expect(changed('Dockerfile')).toEqual(['api-service', 'store-service']);
+    expect(changed('Dockerfile')).toEqual(NODE_CANARIES);
     expect(changed('apps/web/Dockerfile')).toEqual([]);
   });
 
@@ -65,19 +95,21 @@ describe('which canary services a diff changes', () => {
 
 describe('the canary plan for a PR', () => {
   it('builds and labels what changed and expects the rest on stable', () => {
-    expect(canaryPlan({ pr: '42', changed: ['store-service'], labels: [] })).toEqual({
+    const plan = canaryPlan({ pr: '42', changed: ['store-service'], labels: [] });
+    expect(plan).toEqual({
       changed: ['store-service'],
       build: ['store-service'],
       add_labels: ['canary/store-service'],
-      expect: 'api=stable,store=pr-42',
+      expect: expect.stringMatching(/^api=stable,store=pr-42(,|$)/),
     });
+    expectTracks(plan.expect, { api: 'stable', store: 'pr-42' });
   });
 
   it('keeps building an already labelled service that a later push no longer touches', () => {
     const plan = canaryPlan({ pr: '7', changed: ['api-service'], labels: ['canary/store-service', 'bug'] });
     expect(plan.build).toEqual(['api-service', 'store-service']);
     expect(plan.add_labels).toEqual(['canary/api-service']);
-    expect(plan.expect).toBe('api=pr-7,store=pr-7');
+    expectTracks(plan.expect, { api: 'pr-7', store: 'pr-7' });
   });
 
   it('plans nothing for a PR that changes no service', () => {
@@ -91,14 +123,16 @@ describe('the canary plan for a PR', () => {
   });
 
   it('writes GitHub step outputs as one line each, arrays as JSON', () => {
-    const outputs = toStepOutputs(canaryPlan({ pr: '5', changed: ['api-service'], labels: [] }));
+    const plan = canaryPlan({ pr: '5', changed: ['api-service'], labels: [] });
+    const outputs = toStepOutputs(plan);
     expect(outputs.split('\n')).toEqual([
       'changed=["api-service"]',
       'build=["api-service"]',
       'add_labels=["canary/api-service"]',
-      'expect=api=pr-5,store=stable',
+      `expect=${plan.expect}`,
       '',
     ]);
+    expectTracks(plan.expect, { api: 'pr-5', store: 'stable' });
   });
 });
 
@@ -120,14 +154,15 @@ describe('changed-services.mjs as the workflow runs it', () => {
         '--github-output',
         outputFile,
       ],
-      { cwd: REPO_ROOT, input: 'proto/store/v1/store.proto\n' },
+      { cwd: REPO_ROOT, input: 'apps/store-service/src/handlers.ts\n' },
     );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ add_labels: ['canary/store-service'] });
-    expect(readFileSync(outputFile, 'utf8')).toContain(
-      'earlier=1\nchanged=["api-service","store-service"]\n',
-    );
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      build: ['api-service', 'store-service'],
+      add_labels: ['canary/store-service'],
+    });
+    expect(readFileSync(outputFile, 'utf8')).toContain('earlier=1\nchanged=["store-service"]\n');
   });
 
   it('fails with a clear message on labels that are not a JSON array of strings', () => {
@@ -153,6 +188,9 @@ describe('changed-services.mjs as the workflow runs it', () => {
     write('apps/api-service/package.json', { name: 'api', dependencies: { util: '1' } });
     write('apps/store-service/package.json', { name: 'store' });
     write('libs/util/package.json', { name: 'util' });
+    // Every other registered canary service gets a workspace too (the plan looks at each): none depends on util.
+    for (const service of CANARY_SERVICES.filter((s) => !['api-service', 'store-service'].includes(s.name)))
+      write(`${service.workspace}/package.json`, { name: service.package });
     const result = run(
       'node',
       [repoPath('.github/scripts/changed-services.mjs'), '--pr', '1', '--root', root],
