@@ -78,19 +78,15 @@ describe('the registered services', () => {
     expect(serviceByShortOrName('api')?.name).toBe('api-service');
     expect(serviceByShortOrName('api-service')?.name).toBe('api-service');
     expect(serviceByShortOrName('nope')).toBeUndefined();
-    // The shipped services by name; a service `npm run new-service` adds joins both lists (its rule).
-    expect(
-      canaryServices()
-        .slice(0, 2)
-        .map((service) => service.name),
-    ).toEqual(['api-service', 'store-service']);
-    expect(canaryServices()).toEqual(SERVICES.filter((service) => service.canary));
-    expect(
-      nodeServices()
-        .slice(0, 2)
-        .map((service) => service.name),
-    ).toEqual(['api-service', 'store-service']);
-    expect(nodeServices()).toEqual(SERVICES.filter((service) => service.runtime === 'node'));
+    // The shipped services first by name; a service `npm run new-service` adds joins the lists by rule.
+    const names = (services: { name: string }[]) => services.map((service) => service.name);
+    for (const [list, rule] of [
+      [canaryServices(), (service: (typeof SERVICES)[number]) => service.canary],
+      [nodeServices(), (service: (typeof SERVICES)[number]) => service.runtime === 'node'],
+    ] as const) {
+      expect(names(list).slice(0, 2)).toEqual(['api-service', 'store-service']);
+      expect(list).toEqual(SERVICES.filter(rule));
+    }
     expect(nodeServices().map((service) => service.name)).not.toContain('web');
     expect(serviceForGrpc('store.v1.ItemsService')?.name).toBe('store-service');
     expect(serviceForGrpc('grpc.health.v1.Health')).toBeUndefined();

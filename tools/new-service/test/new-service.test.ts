@@ -543,7 +543,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     "the repository's tests that read the registry pass in the copy: %s %s",
     async (workspace, file, ...filter) => {
       const config = path.join(repo.root, '.git/registry-tests.config.ts');
-      writeFileSync(config, "import { sharedConfig } from '../vitest.shared';\nexport default sharedConfig;\n");
+      writeFileSync(
+        config,
+        "import { sharedConfig } from '../vitest.shared';\nexport default sharedConfig;\n",
+      );
       expectSuccess(
         await node(
           [VITEST, 'run', '--config', config, '--root', path.join(repo.root, workspace), file, ...filter],
