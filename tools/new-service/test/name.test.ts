@@ -86,6 +86,10 @@ describe('service names', () => {
     },
   );
 
+  it('cannot be the first label of 127.0.0.1 either: a name starts with a letter', () => {
+    expect(() => parseServiceName('127')).toThrow(/starting with a letter/);
+  });
+
   it('refuses a name or short name that a registered service already uses', () => {
     expect(() => assertNameIsFree(parseServiceName('store-service'), REGISTERED)).toThrow(
       /"store-service" already exists/,
