@@ -9,7 +9,6 @@ import {
   rawErrorResponse,
   sendErrorBody,
 } from '@pr-canary/contracts/error-body';
-import { keyDroppedOnTheWay } from '@pr-canary/contracts/route-rule';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
@@ -295,13 +294,10 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: 
   req.resume();
 }
 
-/**
- * The request's `X-Canary` lines the router passes on: none when `Connection` names the header (the
- * route rule's `keyDroppedOnTheWay`, which the edge rule refuses in the cluster too).
- */
+/** The request's `X-Canary` lines the router passes on: none when `Connection` names the header. */
 function forwardedCanaryLines(req: http.IncomingMessage): string[] | undefined {
   const lines = req.headersDistinct[CANARY_HEADER];
-  return lines === undefined || keyDroppedOnTheWay(req.headersDistinct.connection) ? undefined : lines;
+  return lines === undefined || connectionListed(req.headers).has(CANARY_HEADER) ? undefined : lines;
 }
 
 function forwardedRequestHeaders(req: http.IncomingMessage, target: RequestTarget): http.OutgoingHttpHeaders {

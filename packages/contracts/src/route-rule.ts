@@ -142,25 +142,10 @@ export function otherValuePattern(pr: string): string {
   return `^(?:${rest})`;
 }
 
-/**
- * A `Connection` header line that names `X-Canary` (any case, among other names). A proxy routes on
- * the request's headers, then drops every header `Connection` names as hop-by-hop (RFC 9110 §7.6.1;
- * Go's ReverseProxy, which Traefik forwards with, does): such a request would reach the PR's canary
- * without its key, and the canary would serve it as stable traffic. So the edge rule refuses it
- * ({@link keyDroppedOnTheWay}). Written in the syntax RE2 and JavaScript share (no `(?i)`).
- */
-export const CONNECTION_NAMES_KEY_PATTERN = '(?:^|,)[ \\t]*[xX]-[cC][aA][nN][aA][rR][yY][ \\t]*(?:,|$)';
-const CONNECTION_NAMES_KEY = new RegExp(CONNECTION_NAMES_KEY_PATTERN);
-
-/** Whether these `Connection` header lines name `X-Canary`: a proxy drops the key on the way. */
-export function keyDroppedOnTheWay(connectionLines: readonly string[] | undefined): boolean {
-  return connectionLines?.some((line) => CONNECTION_NAMES_KEY.test(line)) ?? false;
-}
-
 /** The Traefik v3 rule of PR `pr`'s edge route on `host`. */
 export function edgeRule(host: string, route: Pick<HeaderRoute, 'match'>): string {
   const { header, value, otherValuePattern: others } = route.match;
-  return `Host(\`${host}\`) && Header(\`${header}\`, \`${value}\`) && !HeaderRegexp(\`${header}\`, \`${others}\`) && !HeaderRegexp(\`Connection\`, \`${CONNECTION_NAMES_KEY_PATTERN}\`)`;
+  return `Host(\`${host}\`) && Header(\`${header}\`, \`${value}\`) && !HeaderRegexp(\`${header}\`, \`${others}\`)`;
 }
 
 const compiledPatterns = new Map<string, RegExp>();

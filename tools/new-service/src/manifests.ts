@@ -283,7 +283,7 @@ ${trackPatch(service)}
                 - op: replace
                   path: /spec/routes/0/match
                   # Every X-Canary value must be N (see pr-api-service.yaml).
-                  value: 'Host(\`${host(service, config.domains[PR_ENVIRONMENT])}\`) && Header(\`X-Canary\`, \`{{.number}}\`) && !HeaderRegexp(\`X-Canary\`, \`^(?:{{ regexReplaceAll "(\\\\d)" .number "$$|[^\${1}]|\${1}(?:" }}[\\s\\S]{{ regexReplaceAll "\\\\d" .number ")" }})\`) && !HeaderRegexp(\`Connection\`, \`(?:^|,)[ \\t]*[xX]-[cC][aA][nN][aA][rR][yY][ \\t]*(?:,|$)\`)'
+                  value: 'Host(\`${host(service, config.domains[PR_ENVIRONMENT])}\`) && Header(\`X-Canary\`, \`{{.number}}\`) && !HeaderRegexp(\`X-Canary\`, \`^(?:{{ regexReplaceAll "(\\\\d)" .number "$$|[^\${1}]|\${1}(?:" }}[\\s\\S]{{ regexReplaceAll "\\\\d" .number ")" }})\`)'
       # yamllint enable rule:line-length
 `
     : `        # No \`namespace\` option (it would move the route): the workload objects have no namespace and
