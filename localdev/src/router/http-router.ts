@@ -181,8 +181,9 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
     return;
   }
   // One entry per header line, as received (Node, like Go's net/http, never splits a line at commas) —
-  // and as forwarded: a key the request's Connection header names is dropped on the way (hop-by-hop),
-  // so it routes nowhere; routed on, a PR canary would serve the request without its key.
+  // and as forwarded: a key the request's Connection header names is dropped (hop-by-hop) before it is
+  // routed, as Traefik's entrypoints do since 3.1.3 (pkg/middlewares/forwardedheaders); routed on, it
+  // would bring a PR canary the request without its key.
   const route = upstreams.routes.resolve(service.name, forwardedCanaryLines(req));
   const address = route.address;
   if (!address) {
