@@ -24,7 +24,7 @@ import {
   separateTables,
 } from './policy/pr-canaries';
 import { progressiveDelivery } from './policy/progressive-delivery';
-import { applicationNames, projectPermissions } from './policy/projects';
+import { applicationNames, projectPermissions, projectWaves } from './policy/projects';
 import {
   corsOrigins,
   edgeCertificates,
@@ -61,6 +61,7 @@ export const CHECKS = {
   syncRetry,
   flaggerOwnedFields,
   projectPermissions,
+  projectWaves,
   applicationNames,
   prNamespaceGuardrails,
   immutablePrImages,

@@ -263,6 +263,26 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'projectWaves',
+    mistake: 'AppProjects in the default wave, after the platform apps of wave -1 that name them',
+    expected:
+      /Application argocd\/pr-canary-platform-staging: sync wave -1 is not after its AppProject pr-canary's \(0\)/,
+    mutate: (ctx) => {
+      for (const project of ctx.corpus.argo.filter((o) => o.kind === 'AppProject'))
+        delete project.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+    },
+  },
+  {
+    check: 'projectWaves',
+    mistake: 'a PR ApplicationSet in the same wave as its AppProject',
+    expected:
+      /ApplicationSet argocd\/pr-canary-api-service: sync wave -2 is not after its AppProject pr-canary-previews-api/,
+    mutate: (ctx) => {
+      const set = appSet(ctx, 'pr-canary-api-service');
+      set.metadata.annotations = { ...set.metadata.annotations, 'argocd.argoproj.io/sync-wave': '-2' };
+    },
+  },
+  {
     check: 'applicationNames',
     mistake: 'a production app named after the raw cluster name (an EKS ARN)',
     expected:

@@ -102,3 +102,7 @@ export function edgeOrigins(objects: readonly KubeObject[], service: string): st
       });
   });
 }
+
+/** An object's Argo CD sync wave (`argocd.argoproj.io/sync-wave`, 0 when unset). */
+export const syncWave = (o: KubeObject): number =>
+  Number.parseInt(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0', 10);

@@ -7,8 +7,8 @@ import {
   isGroupKindPermitted,
 } from '../argo-project';
 import type { Application } from '../argocd';
-import { isClusterScoped, type KubeObject, ref } from '../objects';
-import { type Check, type Violation, violation } from './common';
+import { isClusterScoped, type KubeObject, ofKind, ref } from '../objects';
+import { type Check, syncWave, type Violation, violation } from './common';
 
 /**
  * The Application's destination (server or name, and namespace — "" when unset) is matched by its
@@ -79,3 +79,29 @@ export const applicationNames: Check = ({ corpus }) =>
         'is not a valid object name (use {{.nameNormalized}} for cluster names)',
       ),
     );
+
+/**
+ * The root app (manifests/argocd) creates every AppProject in an earlier sync wave than each
+ * Application and ApplicationSet that names it. An Application whose project does not exist yet
+ * has health Unknown, the restored Application health check (install/argocd-cm.yaml) passes that
+ * through, and the root app's multi-wave sync waits at that wave forever.
+ */
+export const projectWaves: Check = ({ corpus }) => {
+  const projects = new Map(ofKind(corpus.argo, 'AppProject').map((p) => [p.metadata.name, p]));
+  return corpus.argo.flatMap((o) => {
+    const project =
+      o.kind === 'Application'
+        ? o.spec.project
+        : o.kind === 'ApplicationSet'
+          ? o.spec.template?.spec?.project
+          : undefined;
+    const defined = projects.get(project);
+    if (defined === undefined || syncWave(o) > syncWave(defined)) return [];
+    return [
+      violation(
+        ref(o),
+        `sync wave ${syncWave(o)} is not after its AppProject ${project}'s (${syncWave(defined)}): created before its project, it stays health Unknown and the root app's sync never leaves that wave`,
+      ),
+    ];
+  });
+};

@@ -338,6 +338,9 @@ kind: AppProject
 metadata:
   name: ${project(service)}
   namespace: argocd
+  annotations:
+    # Before the ApplicationSet naming it (the manifests check projectWaves).
+    argocd.argoproj.io/sync-wave: "-2"
 spec:
   description: pr-canary PR ${entry.short} canaries (one Application per PR)
   sourceRepos:
