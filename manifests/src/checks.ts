@@ -23,7 +23,7 @@ import {
   prSharedNamespaces,
   separateTables,
 } from './policy/pr-canaries';
-import { progressiveDelivery } from './policy/progressive-delivery';
+import { canaryWaves, progressiveDelivery } from './policy/progressive-delivery';
 import { applicationNames, projectPermissions, projectWaves } from './policy/projects';
 import {
   corsOrigins,
@@ -78,6 +78,7 @@ export const CHECKS = {
   opaqueStorePorts,
   flaggerMeshConflict,
   progressiveDelivery,
+  canaryWaves,
   productionStripsCanaryHeader,
   edgeCertificates,
   corsOrigins,

@@ -7,7 +7,7 @@
 import { type KubeObject, ofKind, podTemplate, ref } from '../objects';
 import { connectionAllowed, type Endpoint, namespaceLabels } from '../reachability';
 import { nodeServices, type ServiceEntry } from '../services';
-import { type Check, type Violation, violation } from './common';
+import { type Check, renders, syncWave, type Violation, violation } from './common';
 
 /** Where flagger-loadtester runs the analysis webhooks (the component README's requirement). */
 const LOADTESTER: Endpoint = {
@@ -137,3 +137,25 @@ function loadtesterReaches(deployment: KubeObject, service: ServiceEntry, object
   };
   return connectionAllowed(LOADTESTER, pod, { port: service.port }, cluster);
 }
+
+/**
+ * No Canary is in a later sync wave than a Deployment it ships with. Flagger creates the traffic
+ * Services (`<name>`, `-primary`, `-canary`) from the Canary, and the component deletes ours; a
+ * Deployment whose readiness needs another service's Service (the api needs the store's) would never
+ * become healthy in an earlier wave, so Argo CD would never reach the Canary's wave. Flagger waits for
+ * its target Deployment by itself.
+ */
+export const canaryWaves: Check = ({ corpus }) =>
+  renders(corpus).flatMap(({ where, objects }) => {
+    const deployments = ofKind(objects, 'Deployment');
+    return ofKind(objects, 'Canary').flatMap((canary) => {
+      const earlier = deployments.filter((d) => syncWave(d) < syncWave(canary));
+      if (earlier.length === 0) return [];
+      return [
+        violation(
+          ref(canary),
+          `sync wave ${syncWave(canary)} is after Deployment ${earlier.map((d) => `${d.metadata.name} (${syncWave(d)})`).join(', ')}: Flagger creates the Services only from the Canary, a Deployment that needs one (the api the store's) never becomes healthy, and the first sync never reaches the Canary (${where})`,
+        ),
+      ];
+    });
+  });

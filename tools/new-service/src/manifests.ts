@@ -433,7 +433,9 @@ function flaggerCanary({ entry, config }: Service): string {
   const canary = {
     apiVersion: 'flagger.app/v1beta1',
     kind: 'Canary',
-    metadata: { name: entry.name, annotations: { 'argocd.argoproj.io/sync-wave': '1' } },
+    // No sync wave: in the Deployments' wave (the manifests check canaryWaves) — Flagger creates the
+    // Services from the Canary, and waits for its target Deployment by itself.
+    metadata: { name: entry.name },
     spec: {
       provider: edge ? 'traefik' : 'gatewayapi:v1',
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: entry.name },
