@@ -634,6 +634,17 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'progressiveDelivery',
+    mistake: 'a gRPC load webhook calling ghz without --proto (the services register no reflection)',
+    expected: /Canary apps\/store-service: webhook load: ghz without --proto needs server reflection/,
+    mutate: (ctx) => {
+      const canary = find(overlay(ctx, 'production'), 'Canary', 'store-service');
+      const load = canary.spec.analysis.webhooks.find((w: { name: string }) => w.name === 'load');
+      load.metadata.cmd =
+        'ghz -z 1m -r 10 --insecure --call grpc.health.v1.Health/Check store-service-canary.apps:80';
+    },
+  },
+  {
     check: 'canaryWaves',
     mistake:
       'Canaries in a wave after the Deployments (the api waits for a store Service only Flagger creates)',

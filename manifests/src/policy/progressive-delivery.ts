@@ -113,6 +113,15 @@ function canaryProblems(
     out.push(
       bad(`Service ${service.name} is shipped too: Flagger generates it (delete it in the component)`),
     );
+  for (const hook of canary.spec.analysis?.webhooks ?? []) {
+    const cmd = String(hook.metadata?.cmd ?? '');
+    if (/(^|\s)ghz\s/.test(cmd) && !/\s--proto(set)?[=\s]/.test(cmd))
+      out.push(
+        bad(
+          `webhook ${hook.name}: ghz without --proto needs server reflection, which the services do not register; use --proto=/tmp/ghz/health.proto (shipped in flagger-loadtester)`,
+        ),
+      );
+  }
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service.name);
   if (deployment && !loadtesterReaches(deployment, service, objects))
     out.push(bad(`flagger-loadtester cannot reach ${service.name}:${service.port} for the webhooks`));

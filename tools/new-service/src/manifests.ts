@@ -490,7 +490,8 @@ function flaggerCanary({ entry, config }: Service): string {
               ? { cmd: `hey -z 1m -q 10 -c 2 http://${canaryHost}/api/${entry.short}/hello` }
               : {
                   type: 'cmd',
-                  cmd: `ghz -z 1m -r 10 --insecure --call grpc.health.v1.Health/Check ${canaryHost}:80`,
+                  // No server reflection in the services: the health proto flagger-loadtester ships.
+                  cmd: `ghz -z 1m -r 10 --insecure --proto=/tmp/ghz/health.proto --call=grpc.health.v1.Health/Check ${canaryHost}:80`,
                 },
           },
         ],
@@ -501,10 +502,11 @@ function flaggerCanary({ entry, config }: Service): string {
     ? `# ${entry.name}: weight shifted at the Traefik edge (Flagger writes TraefikService ${entry.name}).`
     : `# ${entry.name}: weight shifted in the mesh. Flagger writes an HTTPRoute whose parent is the
 # ${entry.name} Service (Gateway API on Linkerd); Linkerd applies it to gRPC (HTTP/2) requests.`;
+  // lineWidth folds long webhook commands (plain multi-line scalars, the same string) under yamllint's 120.
   return `${where}
 # Its thresholds are its protocol's gates (@pr-canary/canary-analysis PROTOCOL_GATES; the agreement test
 # holds them). The load webhook calls ${edge ? 'its scaffolded route' : 'its health service'}: point it at what it serves.
-${stringify(canary, { lineWidth: 0 })}`;
+${stringify(canary, { lineWidth: 100 })}`;
 }
 
 /** `text` (a file of several YAML documents) with `document` appended as the last one. */
