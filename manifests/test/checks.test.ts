@@ -953,6 +953,25 @@ const BREAKAGES: Breakage[] = [
   },
   {
     check: 'metricTemplates',
+    mistake: 'an error count without a fallback (no errors = no values = a failed check, a rollback)',
+    expected: /MetricTemplate apps\/http-error-rate: the errors \(status_code=~"5.."\) do not fall back to 0/,
+    mutate: (ctx) => {
+      const t = find(overlay(ctx, 'production'), 'MetricTemplate', 'http-error-rate');
+      t.spec.query = t.spec.query.replace('100 * (sum(', '100 * sum(').replace(' or on() vector(0))', '');
+    },
+  },
+  {
+    check: 'metricTemplates',
+    mistake: 'the whole ratio falling back to 0 (no traffic would pass as 0 % errors)',
+    expected:
+      /MetricTemplate apps\/grpc-error-rate: the errors \(grpc_code=~"UNKNOWN.*"\) do not fall back to 0/,
+    mutate: (ctx) => {
+      const t = find(overlay(ctx, 'production'), 'MetricTemplate', 'grpc-error-rate');
+      t.spec.query = `${t.spec.query.replace('100 * (sum(', '100 * sum(').replace(' or on() vector(0))', '')} or on() vector(0)`;
+    },
+  },
+  {
+    check: 'metricTemplates',
     mistake: 'a query Prometheus cannot parse',
     expected: /grpc-latency-p99: query is not PromQL: cannot read PromQL/,
     mutate: (ctx) => {

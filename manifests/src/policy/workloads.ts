@@ -3,6 +3,7 @@
  * code say (Dockerfiles, probes, env), the web UI's api URL, and the analysis queries.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { METRIC_FAMILIES } from '@pr-canary/canary-analysis/metrics';
 import { readPromql, type Selector } from '@pr-canary/ship-checks/promql';
 import type { ImageFacts } from '../image-facts';
 import { ENVIRONMENTS } from '../layout';
@@ -368,6 +369,9 @@ export const serviceEnv: Check = ({ corpus, env }) =>
   );
 
 /** Analysis queries only the series the services export, with their label names. */
+/** The labels that mark a request as failed (status_code, grpc_code), canary-analysis' METRIC_FAMILIES. */
+const ERROR_LABELS: readonly string[] = Object.values(METRIC_FAMILIES).map((family) => family.errorLabel);
+
 export const metricTemplates: Check = ({ corpus, metrics }) =>
   ENVIRONMENTS.flatMap((env) =>
     ofKind(corpus.overlays[env], 'MetricTemplate').flatMap((t) => {
@@ -393,6 +397,16 @@ export const metricTemplates: Check = ({ corpus, metrics }) =>
               out.push(violation(ref(t), `${series} has no label ${label}`));
           }
         }
+        const errors = selector.matchers.find(
+          (m) => ERROR_LABELS.includes(m.label) && (m.op === '=' || m.op === '=~'),
+        );
+        if (errors !== undefined && selector.fallback !== 0)
+          out.push(
+            violation(
+              ref(t),
+              `the errors (${errors.label}${errors.op}"${errors.value}") do not fall back to 0: with no error series the sum is empty, Flagger counts "no values" as a failed check and rolls a healthy release back; write (sum(rate(…)) or on() vector(0))`,
+            ),
+          );
       }
       return out;
     }),

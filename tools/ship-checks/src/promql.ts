@@ -25,6 +25,12 @@ export interface Selector {
   metrics: string[];
   /** Its label matchers, `__name__` excluded. */
   matchers: Matcher[];
+  /**
+   * The number its operand falls back to when it selects nothing: set when the selector's own
+   * operand (the selector with the functions, aggregation and parentheses around it, up to the
+   * first binary operator) is the left side of `… or on() vector(N)`.
+   */
+  fallback?: number;
 }
 
 export interface PromqlUse {
@@ -52,6 +58,24 @@ function stringValue(literal: string): string {
     }
   }
   return literal.slice(1, -1);
+}
+
+/** `N` when the operand around `selector` is the left side of `… or on() vector(N)`. */
+function zeroFallback(selector: SyntaxNode, text: (node: SyntaxNode) => string): number | undefined {
+  let operand = selector;
+  while (operand.parent && operand.parent.name !== 'BinaryExpr' && operand.parent.name !== 'PromQL')
+    operand = operand.parent;
+  const binary = operand.parent;
+  if (binary?.name !== 'BinaryExpr' || binary.firstChild?.from !== operand.from) return undefined;
+  const modifier = binary.getChild('MatchingModifierClause');
+  const right = binary.lastChild;
+  const onNothing =
+    modifier !== null &&
+    modifier.getChild('On') !== null &&
+    modifier.getChild('GroupingLabels')?.getChildren('LabelName').length === 0;
+  if (binary.getChild('Or') === null || !onNothing || right?.name !== 'FunctionCall') return undefined;
+  const call = /^vector\s*\(\s*([0-9.]+)\s*\)$/.exec(text(right));
+  return call ? Number(call[1]) : undefined;
 }
 
 export function readPromql(expression: string): PromqlUse {
@@ -95,7 +119,8 @@ export function readPromql(expression: string): PromqlUse {
           if (matcher.label !== '__name__') matchers.push(matcher);
           else if (matcher.op === '=' || matcher.op === '=~') metrics.push(...matcher.value.split('|'));
         }
-        selectors.push({ metrics, matchers });
+        const fallback = zeroFallback(node, text);
+        selectors.push(fallback === undefined ? { metrics, matchers } : { metrics, matchers, fallback });
       }
       if (ref.name === 'AggregateModifier' || ref.name === 'MatchingModifierClause') {
         const labels = node

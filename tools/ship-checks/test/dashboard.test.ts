@@ -240,6 +240,21 @@ describe('canary vs stable dashboard', () => {
     expect(() => readPromql('sum by (le (rate(x[1m]))')).toThrow(/cannot read PromQL/);
     expect(() => readPromql('x{a="b",,}')).toThrow(/cannot read PromQL/);
   });
+
+  it("reads a selector's fallback only where its own operand is `… or on() vector(N)`", () => {
+    const fallbacks = (expr: string) => readPromql(expr).selectors.map((s) => s.fallback);
+    expect(fallbacks('100 * (sum(rate(e{c=~"5.."}[1m])) or on() vector(0)) / sum(rate(e[1m]))')).toEqual([
+      0,
+      undefined,
+    ]);
+    // The whole ratio falling back is not the numerator falling back (no traffic would read as 0 %).
+    expect(fallbacks('100 * sum(rate(e{c=~"5.."}[1m])) / sum(rate(e[1m])) or on() vector(0)')).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(fallbacks('sum(e{c="x"}) or on(job) vector(0)')).toEqual([undefined]);
+    expect(fallbacks('vector(0) or on() sum(e{c="x"})')).toEqual([undefined]);
+  });
 });
 
 const kubectl = externalTool('kubectl', ['version', '--client']);
