@@ -38,6 +38,7 @@ import {
 } from './policy/routing';
 import {
   hardenedPods,
+  hpaContainerMetrics,
   imageContract,
   metricTemplates,
   pinnedImages,
@@ -89,6 +90,7 @@ export const CHECKS = {
   hardenedPods,
   imageContract,
   probes,
+  hpaContainerMetrics,
   serviceEnv,
   metricTemplates,
   serviceBases,

@@ -109,7 +109,14 @@ const SHAPES: Record<string, Shape> = {
       minReplicas: LEAF,
       maxReplicas: LEAF,
       metrics: list(
-        fields({ type: LEAF, resource: fields({ name: LEAF, target: obj('type', 'averageUtilization') }) }),
+        fields({
+          type: LEAF,
+          containerResource: fields({
+            name: LEAF,
+            container: LEAF,
+            target: obj('type', 'averageUtilization'),
+          }),
+        }),
       ),
     }),
   }),

@@ -802,6 +802,33 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'hpaContainerMetrics',
+    mistake: "an HPA on the pod's CPU (the Linkerd proxy has no CPU request)",
+    expected:
+      /HorizontalPodAutoscaler apps\/api-service: scales on the pod's CPU \(type Resource\).*\(overlay production\)/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'production'), 'HorizontalPodAutoscaler', 'api-service').spec.metrics = [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ];
+    },
+  },
+  {
+    check: 'hpaContainerMetrics',
+    mistake: 'a per-container CPU metric naming a container the Deployment does not have',
+    expected:
+      /HorizontalPodAutoscaler store-canary-pr-7\/store-service: ContainerResource container SERVICE is not a container of Deployment store-service \(store-service\)/,
+    mutate: (ctx) => {
+      find(
+        prApp(ctx, 'store-service').objects,
+        'HorizontalPodAutoscaler',
+        'store-service',
+      ).spec.metrics[0].containerResource.container = 'SERVICE';
+    },
+  },
+  {
     check: 'pinnedImages',
     mistake: 'a :latest image',
     expected: /ghcr.io\/pr-canary\/web:latest is not pinned/,

@@ -463,3 +463,49 @@ export const serviceBases: Check = ({ corpus }) => [
     ];
   }),
 ];
+
+/**
+ * Every HorizontalPodAutoscaler scales on the CPU of a container of its target Deployment
+ * (`ContainerResource`), never on the pod's (`Resource`): Linkerd's injected proxy has no CPU request
+ * with the default chart, and a pod-wide utilisation then cannot be computed (FailedGetResourceMetric,
+ * the HPA Degraded in Argo CD). Flagger copies these metrics to the -primary HPA, whose Deployment has
+ * the same containers.
+ */
+export const hpaContainerMetrics: Check = ({ corpus }) =>
+  renders(corpus).flatMap(({ where, objects }) =>
+    ofKind(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
+      const target = objects.find(
+        (o) =>
+          o.kind === hpa.spec.scaleTargetRef?.kind &&
+          o.metadata.name === hpa.spec.scaleTargetRef?.name &&
+          o.metadata.namespace === hpa.metadata.namespace,
+      );
+      const names = target === undefined ? [] : containers(target).map((c) => c.name);
+      const metrics: {
+        type: string;
+        resource?: { name: string };
+        containerResource?: { name: string; container: string };
+      }[] = hpa.spec.metrics ?? [];
+      const out: Violation[] = [];
+      for (const metric of metrics) {
+        if (metric.type === 'Resource' && metric.resource?.name === 'cpu')
+          out.push(
+            violation(
+              ref(hpa),
+              `scales on the pod's CPU (type Resource): the Linkerd proxy has no CPU request, so utilisation cannot be computed; use ContainerResource on its own container (${where})`,
+            ),
+          );
+        const container = metric.containerResource?.container;
+        if (metric.type === 'ContainerResource' && !names.includes(container ?? ''))
+          out.push(
+            violation(
+              ref(hpa),
+              `ContainerResource container ${container} is not a container of ${hpa.spec.scaleTargetRef?.kind} ${hpa.spec.scaleTargetRef?.name} (${names.join(', ') || 'not found'}) (${where})`,
+            ),
+          );
+      }
+      if (!metrics.some((m) => m.type === 'ContainerResource' && m.containerResource?.name === 'cpu'))
+        out.push(violation(ref(hpa), `has no per-container CPU metric (${where})`));
+      return out;
+    }),
+  );
