@@ -204,7 +204,21 @@ describe('PR canary workflow order', () => {
     const matrix = run('node', [repoPath('.github/scripts/services.mjs'), 'matrix']);
     expect(JSON.parse(matrix.stdout)).toEqual(SERVICES.map((service) => service.name));
   });
+
+  it('bumps every overlay that pins stable images (integration-001 follows releases too)', () => {
+    const release = parseYaml(readRepoFile(`${WORKFLOW_DIR}/release.yml`)) as Workflow;
+    const overlays = readdirSync(repoPath('manifests/overlays')).filter((overlay) => {
+      const kustomization = parseYaml(readRepoFile(`manifests/overlays/${overlay}/kustomization.yaml`)) as {
+        images?: { newTag?: string }[];
+      };
+      return (kustomization.images ?? []).some((image) => image.newTag !== undefined);
+    });
+    expect(overlays.length).toBeGreaterThan(0);
+    const bumped = release.jobs['bump-overlays']?.strategy?.matrix?.environment as string[];
+    expect([...bumped].sort()).toEqual(overlays.sort());
+  });
 });
+
 
 describe('Node versions tell one story: the images’ release everywhere', () => {
   const root = readRepoJson<{ engines: { node: string }; devDependencies: Record<string, string> }>(
