@@ -219,6 +219,29 @@ describe('PR canary workflow order', () => {
   });
 });
 
+describe('workflows on closed pull requests', () => {
+  // Checkout's default ref on a pull_request event is refs/pull/N/merge: gone after close
+  // (actions/checkout#1982) and never there for a conflicted PR.
+  const onClosed = workflows.filter(([, workflow]) =>
+    JSON.stringify(
+      (workflow.on as { pull_request?: { types?: string[] } }).pull_request?.types ?? [],
+    ).includes('closed'),
+  );
+
+  it('exist (the check below can fail)', () => {
+    expect(onClosed.map(([file]) => file)).toContain('cleanup-pr-images.yml');
+  });
+
+  it.each(onClosed)('%s checks out the default branch in every job', (_file, workflow) => {
+    const checkouts = Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.filter((step) => step.uses?.startsWith('actions/checkout@')),
+    );
+    expect(checkouts.length).toBeGreaterThan(0);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    for (const step of checkouts)
+      expect(step.with?.ref).toBe('${{ github.event.repository.default_branch }}');
+  });
+});
 
 describe('Node versions tell one story: the images’ release everywhere', () => {
   const root = readRepoJson<{ engines: { node: string }; devDependencies: Record<string, string> }>(
