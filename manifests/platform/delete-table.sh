@@ -1,10 +1,21 @@
 #!/bin/sh
-# Deletes a PR canary's DynamoDB table after its Argo CD Application is gone. Idempotent: a table
-# that is already gone counts as deleted. Refuses any name that is not a PR canary table, so a bad
-# parameter can never delete the stable table.
+# Deletes a PR canary's DynamoDB table after its Argo CD Application is gone (the PostDelete hook
+# pr-canary/store/cleanup-job.yaml). Idempotent: a table that is already gone counts as deleted.
+# Refuses any name that is not a PR canary table, so a bad parameter can never delete the stable
+# table (exit 1: a manifests bug, which the manifests tests rule out).
+#
+# Bounded on purpose: an AWS error (the janitor role's ARN, its trust policy, throttling) is retried
+# DELETE_ATTEMPTS times, then the script gives up *successfully*, saying the table is left for the
+# table janitor (tools/table-janitor lists the tables of closed PRs): Argo CD deletes and re-creates
+# a failed PostDelete hook, keeping the Application Terminating (REFERENCE.md), so the hook does not
+# fail for that. The wait for the deletion is bounded too (DynamoDB finishes a deletion it accepted);
+# at the defaults the whole run stays under the Job's activeDeadlineSeconds (300).
 set -eu
 
 : "${TABLE_NAME:?TABLE_NAME must name the PR canary table}"
+attempts="${DELETE_ATTEMPTS:-3}"
+pause="${RETRY_PAUSE_SECONDS:-20}"
+polls="${GONE_POLLS:-8}"
 
 case "$TABLE_NAME" in
   pr-canary-items-pr-[1-9]*) ;;
@@ -15,13 +26,31 @@ case "$TABLE_NAME" in
 esac
 
 errors="$(mktemp)"
-if aws dynamodb delete-table --table-name "$TABLE_NAME" >/dev/null 2>"$errors"; then
-  echo "deleting table $TABLE_NAME"
-  aws dynamodb wait table-not-exists --table-name "$TABLE_NAME"
-  echo "deleted table $TABLE_NAME"
-elif grep -q ResourceNotFoundException "$errors"; then
-  echo "table $TABLE_NAME is already gone"
-else
+attempt=1
+while ! aws dynamodb delete-table --table-name "$TABLE_NAME" >/dev/null 2>"$errors"; do
+  if grep -q ResourceNotFoundException "$errors"; then
+    echo "table $TABLE_NAME is already gone"
+    exit 0
+  fi
+  echo "attempt $attempt/$attempts to delete table $TABLE_NAME failed:" >&2
   cat "$errors" >&2
-  exit 1
-fi
+  if [ "$attempt" -ge "$attempts" ]; then
+    echo "giving up: table $TABLE_NAME is left for the table janitor (tools/table-janitor)"
+    exit 0
+  fi
+  attempt=$((attempt + 1))
+  sleep "$pause"
+done
+
+echo "deleting table $TABLE_NAME"
+poll=0
+while [ "$poll" -lt "$polls" ]; do
+  if ! aws dynamodb describe-table --table-name "$TABLE_NAME" >/dev/null 2>"$errors" &&
+    grep -q ResourceNotFoundException "$errors"; then
+    echo "deleted table $TABLE_NAME"
+    exit 0
+  fi
+  poll=$((poll + 1))
+  sleep "$pause"
+done
+echo "table $TABLE_NAME is still being deleted (DynamoDB finishes it; the table janitor lists it if not)"

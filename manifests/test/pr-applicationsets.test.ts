@@ -178,7 +178,7 @@ describe.each(SAMPLE_PULL_REQUESTS)('PR $number (head $headSha)', ({ number, hea
     });
   });
 
-  it('store route and cleanup: exact x-canary match to its own namespace, a bounded, visible hook', async () => {
+  it('store route and cleanup: exact x-canary match to its own namespace, a hook bounded by its script and its deadline', async () => {
     const { objects } = await forPr('store-service');
     expect(find(objects, 'GRPCRoute', `store-service-pr-${n}`).spec).toEqual({
       parentRefs: [{ group: 'core', kind: 'Service', name: 'store-service', port: 80 }],
