@@ -33,7 +33,8 @@ function createManifest(version) {
       'activeTab',
       'scripting',
     ],
-    optional_host_permissions: ['http://*/*', 'https://*/*'],
+    // ws/wss: Chrome only adds the header to a WebSocket handshake with access to its ws(s):// URL.
+    optional_host_permissions: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'],
     background: { service_worker: 'background.js' },
     action: { default_popup: 'popup.html', default_title: 'PR Canary: off', default_icon: icons },
     icons,

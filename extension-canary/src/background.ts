@@ -5,7 +5,7 @@
  * (all but the webRequest one, which Chrome only accepts once a host is granted; see below).
  */
 import { type PopupResponse, parsePopupRequest, type View } from './messages';
-import { entryCovers, originOfUrl, permissionPatternFor } from './origin';
+import { entryCovers, originOfUrl, unusedPermissionPatterns } from './origin';
 import { INJECTED_RESOURCE_TYPES, rulesForState } from './rules';
 import {
   chainFromHeaders,
@@ -145,14 +145,14 @@ async function scheduleExpiry(state: CanaryState, injecting: boolean): Promise<v
 }
 
 /**
- * Host access granted at runtime is kept for exactly the chosen origins: access to an origin the tester
- * removed (or replaced) is given back. Origins the manifest grants at install cannot be given back.
+ * Host access granted at runtime is kept for exactly the chosen origins (and their WebSocket schemes):
+ * access to an origin the tester removed (or replaced) is given back, ws(s):// included. Origins the
+ * manifest grants at install cannot be given back.
  */
 async function revokeUnusedHostAccess(state: CanaryState): Promise<void> {
-  const required = new Set(chrome.runtime.getManifest().host_permissions ?? []);
-  const wanted = new Set(state.origins.map(permissionPatternFor));
+  const required = chrome.runtime.getManifest().host_permissions ?? [];
   const granted = (await chrome.permissions.getAll()).origins ?? [];
-  const unused = granted.filter((pattern) => !wanted.has(pattern) && !required.has(pattern));
+  const unused = unusedPermissionPatterns(granted, required, state.origins);
   if (unused.length > 0) await chrome.permissions.remove({ origins: unused });
 }
 

@@ -1,9 +1,13 @@
 /**
  * Origins the tester chooses. An entry is either one origin, `scheme://host[:port]` as the browser
  * serialises it (lowercase host, default port omitted), or a wildcard `scheme://*.domain[:port]` for a
- * domain and all its subdomains (Chrome's match-pattern meaning of `*.`). http and https only. One entry =
- * one injection rule and one host permission; the port is part of the identity: `http://localhost:3000`
- * is not `http://localhost:8080`, and a wildcard without a port covers the scheme's default port only.
+ * domain and all its subdomains (Chrome's match-pattern meaning of `*.`). http and https only. The port
+ * is part of the identity: `http://localhost:3000` is not `http://localhost:8080`, and a wildcard without
+ * a port covers the scheme's default port only.
+ *
+ * An entry also covers its WebSocket twin (http → ws, https → wss; same host and port): Chrome matches
+ * a WebSocket handshake by its ws:// or wss:// URL, and only changes it with host access to that URL.
+ * So one entry = one injection rule and one host permission per scheme of `schemesOf`.
  */
 
 export type OriginResult =
@@ -132,11 +136,34 @@ export function describeWildcard(entry: string): string {
 }
 
 /**
- * The host-permission match pattern for an entry. Chrome match patterns carry the port when there is
- * one; without a port they match every port of the host (the rules stay narrower than the permission).
+ * The entry as its page origin and as its WebSocket origin: `http://a:8080` → `ws://a:8080`,
+ * `https://*.example.com` → `wss://*.example.com`. ws and wss have the same default ports (80, 443) as
+ * http and https, so host and port carry over as written.
  */
-export function permissionPatternFor(entry: string): string {
-  return `${entry}/*`;
+export function schemesOf(entry: string): [page: string, webSocket: string] {
+  const webSocket = entry.replace(/^http(s?):\/\//, 'ws$1://');
+  if (webSocket === entry) throw new Error('not an http(s) entry');
+  return [entry, webSocket];
+}
+
+/**
+ * The host-permission match patterns for an entry, its page and its WebSocket scheme (Chrome match
+ * patterns accept ws and wss). They carry the port when there is one; without a port they match every
+ * port of the host (the rules stay narrower than the permission).
+ */
+export function permissionPatternsFor(entry: string): [page: string, webSocket: string] {
+  const [page, webSocket] = schemesOf(entry);
+  return [`${page}/*`, `${webSocket}/*`];
+}
+
+/** Which of the `granted` patterns no entry needs any more (`required` ones cannot be given back). */
+export function unusedPermissionPatterns(
+  granted: readonly string[],
+  required: readonly string[],
+  entries: readonly string[],
+): string[] {
+  const keep = new Set([...required, ...entries.flatMap(permissionPatternsFor)]);
+  return granted.filter((pattern) => !keep.has(pattern));
 }
 
 /**
@@ -148,7 +175,10 @@ export function urlFilterFor(origin: string): string {
   return `|${origin}/`;
 }
 
-/** The condition part of a rule that selects the URLs of an entry (exact origin or wildcard). */
+/**
+ * The condition part of a rule that selects the URLs of an entry (exact origin or wildcard), for one
+ * scheme: call it with each of `schemesOf(entry)`.
+ */
 export function urlConditionFor(
   entry: string,
 ): Pick<chrome.declarativeNetRequest.RuleCondition, 'urlFilter' | 'regexFilter' | 'requestDomains'> {

@@ -13,7 +13,8 @@ import {
   isWildcard,
   normalizeOrigin,
   originOfUrl,
-  permissionPatternFor,
+  permissionPatternsFor,
+  schemesOf,
 } from './origin';
 import { checkRoute, type RouteReport } from './route-check';
 import {
@@ -191,17 +192,29 @@ function button(label: string, className: string, onClick: () => Promise<unknown
   return created;
 }
 
-/** Flags an origin whose access was taken away (chrome://extensions): its rule is then ignored. */
+/**
+ * Flags an origin the extension cannot reach (access taken away on chrome://extensions), or cannot
+ * reach over WebSockets (added by a version that did not ask for ws:// access): Chrome then ignores
+ * that rule.
+ */
 async function markMissingAccess(origin: string): Promise<void> {
-  const granted = await chrome.permissions.contains({ origins: [permissionPatternFor(origin)] });
+  const [page, webSocket] = await Promise.all(
+    permissionPatternsFor(origin).map((pattern) => chrome.permissions.contains({ origins: [pattern] })),
+  );
   const row = [...element('origins').children].find(
     (child) => (child as HTMLElement).dataset.origin === origin,
   );
-  if (granted || !row) return;
+  if ((page && webSocket) || !row) return;
   const note = document.createElement('span');
   note.className = 'no-access';
-  note.textContent = 'no access';
-  note.title = 'Chrome no longer lets the extension reach this origin: remove it and add it again';
+  if (page) {
+    const [, webSocketOrigin] = schemesOf(origin);
+    note.textContent = 'no WebSocket access';
+    note.title = `WebSockets to ${webSocketOrigin} get no X-Canary: remove this origin and add it again to allow them`;
+  } else {
+    note.textContent = 'no access';
+    note.title = 'Chrome no longer lets the extension reach this origin: remove it and add it again';
+  }
   row.append(note);
 }
 
@@ -357,11 +370,11 @@ async function turnOn(): Promise<void> {
 }
 
 /**
- * Asks for access to exactly these origins, in one prompt; the prompt needs the click or key press that
- * got us here.
+ * Asks for access to exactly these origins and their WebSocket schemes, in one prompt; the prompt needs
+ * the click or key press that got us here.
  */
 async function requestAccess(origins: readonly string[]): Promise<boolean> {
-  const granted = await chrome.permissions.request({ origins: origins.map(permissionPatternFor) });
+  const granted = await chrome.permissions.request({ origins: origins.flatMap(permissionPatternsFor) });
   if (!granted) showMessage(`Access to ${origins.join(', ')} was not granted, so nothing will be sent there`);
   return granted;
 }

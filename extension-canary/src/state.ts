@@ -9,7 +9,11 @@ import { normalizeOrigin } from './origin';
 export const DEFAULT_EXPIRY_HOURS = 8;
 /** A week: long enough for any test session, short enough that a forgotten canary ends. */
 const MAX_EXPIRY_HOURS = 24 * 7;
-/** declarativeNetRequest allows many more rules; a tester never needs more origins than this. */
+/**
+ * A tester never needs more origins than this. Each takes two session rules (its page scheme and its
+ * WebSocket scheme), so at most 40 rules, 40 of them regex rules when all are wildcards: far below
+ * Chrome's limits (5000 session rules, 1000 regex rules; the load browser test installs that many).
+ */
 export const MAX_ORIGINS = 20;
 const HOUR_MS = 60 * 60 * 1000;
 

@@ -78,10 +78,13 @@ describe('expiry and restarts', () => {
     await restartBrowser();
     await expect.poll(() => badgeText(browser)).toBe('7');
     expect(await canaryOnPage()).toBe('7');
-    // Re-derived from the stored state at start, as a session rule: nothing was kept on disk.
-    expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toHaveLength(
-      1,
-    );
+    // Re-derived from the stored state at start, as session rules (the origin's http:// and ws://):
+    // nothing was kept on disk.
+    const rules = await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules());
+    expect(rules.map((rule) => rule.condition.urlFilter)).toEqual([
+      `|${origin}/`,
+      `|${origin.replace(/^http:/, 'ws:')}/`,
+    ]);
     expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getDynamicRules())).toEqual([]);
     const reopened = await openPopup(browser);
     expect(await reopened.locator('#status').getAttribute('data-state')).toBe('on');

@@ -3,7 +3,9 @@ import {
   entryCovers,
   normalizeOrigin,
   originOfUrl,
-  permissionPatternFor,
+  permissionPatternsFor,
+  schemesOf,
+  unusedPermissionPatterns,
   urlConditionFor,
   urlFilterFor,
 } from '../src/origin';
@@ -61,9 +63,49 @@ describe('normalizeOrigin', () => {
 });
 
 describe('per-origin filters', () => {
-  it('keeps the port in the permission pattern', () => {
-    expect(permissionPatternFor('http://localhost:3000')).toBe('http://localhost:3000/*');
-    expect(permissionPatternFor('https://api.example.com')).toBe('https://api.example.com/*');
+  it('pairs each entry with its WebSocket scheme: http with ws, https with wss, same host and port', () => {
+    expect(schemesOf('http://localhost:3000')).toEqual(['http://localhost:3000', 'ws://localhost:3000']);
+    expect(schemesOf('https://api.example.com')).toEqual([
+      'https://api.example.com',
+      'wss://api.example.com',
+    ]);
+    expect(schemesOf('https://*.example.com:8443')).toEqual([
+      'https://*.example.com:8443',
+      'wss://*.example.com:8443',
+    ]);
+    // A host that merely contains "http" is left alone.
+    expect(schemesOf('http://http.example')).toEqual(['http://http.example', 'ws://http.example']);
+    expect(() => schemesOf('ws://localhost:3000')).toThrow();
+  });
+
+  it('asks for the page and the WebSocket scheme, keeping the port', () => {
+    expect(permissionPatternsFor('http://localhost:3000')).toEqual([
+      'http://localhost:3000/*',
+      'ws://localhost:3000/*',
+    ]);
+    expect(permissionPatternsFor('https://api.example.com')).toEqual([
+      'https://api.example.com/*',
+      'wss://api.example.com/*',
+    ]);
+  });
+
+  it('gives back both schemes of a removed entry, and nothing required or still chosen', () => {
+    const granted = [
+      'http://localhost:3000/*',
+      'ws://localhost:3000/*',
+      'https://api.example.com/*',
+      'wss://api.example.com/*',
+      'http://127.0.0.1:8080/*',
+    ];
+    expect(unusedPermissionPatterns(granted, [], ['https://api.example.com'])).toEqual([
+      'http://localhost:3000/*',
+      'ws://localhost:3000/*',
+      'http://127.0.0.1:8080/*',
+    ]);
+    expect(unusedPermissionPatterns(granted, ['http://127.0.0.1:8080/*'], ['http://localhost:3000'])).toEqual(
+      ['https://api.example.com/*', 'wss://api.example.com/*'],
+    );
+    expect(unusedPermissionPatterns(granted, [], [])).toEqual(granted);
   });
 
   it('anchors the URL filter on scheme, host and port, closed by the path slash', () => {
@@ -80,7 +122,18 @@ describe('per-origin filters', () => {
       regexFilter: '^http://([a-z0-9_-]+\\.)*localhost:8080/',
     });
     expect(urlConditionFor('http://127.0.0.1:8080')).toEqual({ urlFilter: '|http://127.0.0.1:8080/' });
-    expect(permissionPatternFor('https://*.example.com')).toBe('https://*.example.com/*');
+    expect(permissionPatternsFor('https://*.example.com')).toEqual([
+      'https://*.example.com/*',
+      'wss://*.example.com/*',
+    ]);
+  });
+
+  it('selects WebSocket URLs by their own scheme', () => {
+    expect(urlConditionFor('ws://127.0.0.1:8080')).toEqual({ urlFilter: '|ws://127.0.0.1:8080/' });
+    expect(urlConditionFor('wss://*.example.com')).toEqual({
+      requestDomains: ['example.com'],
+      regexFilter: '^wss://([a-z0-9_-]+\\.)*example\\.com/',
+    });
   });
 
   it('says which request origins an entry covers', () => {

@@ -8,9 +8,15 @@ import * as path from 'node:path';
 import { launchChromiumContext, newProfileDir } from '@pr-canary/test-support/chromium';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { expect } from 'vitest';
+import { permissionPatternsFor } from '../../src/origin';
 import { type RecordedRequest, startTestServer, type TestServer } from './server';
 
 export const BUILD_DIR = path.resolve(__dirname, '../../build');
+
+export interface GrantOptions {
+  /** Origins granted without their ws(s):// scheme, as a version before WebSocket support asked. */
+  withoutWebSocket?: readonly string[];
+}
 
 export interface ExtensionCopy {
   dir: string;
@@ -19,16 +25,24 @@ export interface ExtensionCopy {
 
 /**
  * Copies the built extension. `grantedOrigins` stand in for the tester accepting Chrome's permission
- * prompt (which a headless test cannot click): they are added to the copy's `host_permissions`,
- * so `chrome.permissions.request` from the popup resolves to granted without a prompt. Empty = the real build.
+ * prompt (which a headless test cannot click): their patterns (page and WebSocket scheme, what the popup
+ * asks for) are added to the copy's `host_permissions`, so `chrome.permissions.request` from the popup
+ * resolves to granted without a prompt. Empty = the real build.
  */
-export async function copyExtension(grantedOrigins: readonly string[] = []): Promise<ExtensionCopy> {
+export async function copyExtension(
+  grantedOrigins: readonly string[] = [],
+  options: GrantOptions = {},
+): Promise<ExtensionCopy> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pr-canary-ext-'));
   await cp(BUILD_DIR, dir, { recursive: true });
-  if (grantedOrigins.length > 0) {
+  const pageOnly = options.withoutWebSocket ?? [];
+  if (grantedOrigins.length > 0 || pageOnly.length > 0) {
     const manifestPath = path.join(dir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
-    manifest.host_permissions = grantedOrigins.map((origin) => `${origin}/*`);
+    manifest.host_permissions = [
+      ...grantedOrigins.flatMap(permissionPatternsFor),
+      ...pageOnly.map((origin) => permissionPatternsFor(origin)[0]),
+    ];
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
   }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
@@ -65,8 +79,9 @@ export async function launchWithExtension(
  */
 export async function launchFreshExtension(
   grantedOrigins: readonly string[] = [],
+  options: GrantOptions = {},
 ): Promise<ExtensionBrowser> {
-  const extension = await copyExtension(grantedOrigins);
+  const extension = await copyExtension(grantedOrigins, options);
   const profile = await newProfileDir();
   const removeBoth = () => Promise.all([extension.remove(), profile.remove()]).then(() => {});
   try {
