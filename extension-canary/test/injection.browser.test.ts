@@ -5,10 +5,12 @@ import {
   browsePage,
   type ExtensionBrowser,
   type ExtensionRig,
+  type FourOrigins,
   openPopup,
   reattachWorker,
-  startExtensionRig,
+  startFourOriginRig,
   stopServiceWorker,
+  turnOff,
 } from './browser/browser';
 import type { RecordedRequest, TestServer } from './browser/server';
 
@@ -22,19 +24,12 @@ let originCOtherHost: string;
 let originW: string;
 let browser: ExtensionBrowser;
 let page: Page;
-let rig: ExtensionRig;
+let rig: ExtensionRig & { origins: FourOrigins };
 
 beforeAll(async () => {
-  rig = await startExtensionRig((one, two) => {
-    serverOne = one;
-    serverTwo = two;
-    originA = serverOne.origin('127.0.0.1');
-    originBOtherPort = serverTwo.origin('127.0.0.1');
-    originCOtherHost = serverOne.origin('localhost');
-    originW = serverTwo.origin('localhost');
-    return [originA, originBOtherPort, originCOtherHost, originW];
-  });
-  ({ browser, page } = rig);
+  rig = await startFourOriginRig();
+  ({ one: serverOne, two: serverTwo, browser, page } = rig);
+  ({ api: originA, otherPort: originBOtherPort, otherHost: originCOtherHost, page: originW } = rig.origins);
 });
 
 afterAll(() => rig?.close());
@@ -228,8 +223,7 @@ describe('X-Canary injection in Chromium', () => {
 
   it('turning off removes the header everywhere and clears the badge', async () => {
     const popup = await openPopup(browser, page);
-    await popup.locator('#turn-off').click();
-    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+    await turnOff(popup);
     expect(await badgeText(browser)).toBe('');
     expect(await browser.worker.evaluate(() => chrome.declarativeNetRequest.getSessionRules())).toEqual([]);
     await popup.close();

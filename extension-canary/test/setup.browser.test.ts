@@ -9,6 +9,7 @@ import {
   openPopup,
   startExtensionRig,
   tabBadge,
+  turnOff,
   turnOn,
 } from './browser/browser';
 import type { TestServer } from './browser/server';
@@ -83,8 +84,7 @@ describe('setting PR Canary up in Chromium', () => {
 
   it('warns when the page’s requests carry an X-Canary that PR Canary did not set', async () => {
     const popup = await openPopup(browser, page);
-    await popup.locator('#turn-off').click();
-    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+    await turnOff(popup);
     await popup.close();
 
     // The page sets its own key (as the web UI does for the PR picked in it).

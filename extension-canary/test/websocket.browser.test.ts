@@ -5,38 +5,29 @@ import {
   chosenOrigins,
   type ExtensionBrowser,
   type ExtensionRig,
+  type FourOrigins,
   launchFreshExtension,
   openPopup,
-  startExtensionRig,
+  startFourOriginRig,
+  turnOff,
   turnOn,
 } from './browser/browser';
 import { startTestServer, type TestServer } from './browser/server';
 
-// A page on W (server two as localhost) opens WebSockets to its API A (server one as 127.0.0.1), as a
-// live-updating UI would. Chrome matches a handshake by its ws:// URL, not the http:// one, so the
-// header only reaches it when the extension has a ws:// rule *and* ws:// host access for A. B (A's host,
-// server two's port) and C (A's port, host name localhost) are granted too, so only the rules decide.
-let api: TestServer;
-let web: TestServer;
-let apiOrigin: string;
-let pageOrigin: string;
-let otherPortOrigin: string;
-let otherHostOrigin: string;
+// A page on W opens WebSockets to its API A, as a live-updating UI would (the four origins of
+// `startFourOriginRig`: B is A's host on another port, C A's port under another host name; all granted).
+// Chrome matches a handshake by its ws:// URL, not the http:// one, so the header only reaches it when
+// the extension has a ws:// rule *and* ws:// host access for A.
+let rig: ExtensionRig & { origins: FourOrigins };
 let browser: ExtensionBrowser;
 let page: Page;
-let rig: ExtensionRig;
+let apiOrigin: string;
+let pageOrigin: string;
 
 beforeAll(async () => {
-  rig = await startExtensionRig((one, two) => {
-    api = one;
-    web = two;
-    apiOrigin = api.origin('127.0.0.1');
-    pageOrigin = web.origin('localhost');
-    otherPortOrigin = web.origin('127.0.0.1');
-    otherHostOrigin = api.origin('localhost');
-    return [apiOrigin, pageOrigin, otherPortOrigin, otherHostOrigin];
-  });
+  rig = await startFourOriginRig();
   ({ browser, page } = rig);
+  ({ api: apiOrigin, page: pageOrigin } = rig.origins);
 });
 
 afterAll(() => rig?.close());
@@ -51,7 +42,7 @@ const wsOf = (origin: string) => origin.replace(/^http:/, 'ws:');
 async function handshakeKey(
   origin: string,
   on: Page = page,
-  servers: readonly TestServer[] = [api, web],
+  servers: readonly TestServer[] = [rig.one, rig.two],
 ): Promise<string | null> {
   for (const server of servers) server.requests.length = 0;
   await on.evaluate(
@@ -106,8 +97,8 @@ describe('X-Canary on WebSocket handshakes in Chromium', () => {
     // Chrome lists them as written, which is what giving access back compares against.
     const granted = await browser.worker.evaluate(async () => (await chrome.permissions.getAll()).origins);
     expect(granted).toEqual(expect.arrayContaining([`${wsOf(apiOrigin)}/*`, `${apiOrigin}/*`]));
-    expect(await handshakeKey(otherPortOrigin)).toBeNull();
-    expect(await handshakeKey(otherHostOrigin)).toBeNull();
+    expect(await handshakeKey(rig.origins.otherPort)).toBeNull();
+    expect(await handshakeKey(rig.origins.otherHost)).toBeNull();
   });
 
   it('stops when the origin is removed, and starts again when it is added back', async () => {
@@ -124,8 +115,7 @@ describe('X-Canary on WebSocket handshakes in Chromium', () => {
 
   it('stops when the PR is turned off', async () => {
     const popup = await openPopup(browser, page);
-    await popup.locator('#turn-off').click();
-    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+    await turnOff(popup);
     await popup.close();
     expect(await handshakeKey(apiOrigin)).toBeNull();
   });

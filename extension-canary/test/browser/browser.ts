@@ -182,6 +182,12 @@ export async function turnOn(popup: Page, pr: string, expiryHours?: string): Pro
   await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
 }
 
+/** Clicks Turn off in the popup and waits until it says off. */
+export async function turnOff(popup: Page): Promise<void> {
+  await popup.locator('#turn-off').click();
+  await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+}
+
 /** Accepts the popup's "Add this page and the API it calls" offer, after checking that it names both. */
 export async function addPageAndItsApi(
   popup: Page,
@@ -237,4 +243,31 @@ export async function startExtensionRig(
       await Promise.all([one.close(), two.close()]);
     },
   };
+}
+
+/**
+ * Four origins on the two servers: A, the API (server one as 127.0.0.1); B, A's host on another port
+ * (server two as 127.0.0.1); C, A's port under another host name (server one as localhost); W, the page
+ * (server two as localhost).
+ */
+export interface FourOrigins {
+  api: string;
+  otherPort: string;
+  otherHost: string;
+  page: string;
+}
+
+function fourOrigins(one: TestServer, two: TestServer): FourOrigins {
+  return {
+    api: one.origin('127.0.0.1'),
+    otherPort: two.origin('127.0.0.1'),
+    otherHost: one.origin('localhost'),
+    page: two.origin('localhost'),
+  };
+}
+
+/** The rig with all four origins granted, so it is the extension's rules alone that decide. */
+export async function startFourOriginRig(): Promise<ExtensionRig & { origins: FourOrigins }> {
+  const rig = await startExtensionRig((one, two) => Object.values(fourOrigins(one, two)));
+  return { ...rig, origins: fourOrigins(rig.one, rig.two) };
 }

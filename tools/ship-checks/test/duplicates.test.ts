@@ -29,10 +29,6 @@ const NOT_YET_MENDED: readonly KnownPair[] = [
     files: ['bench/startup.bench.ts', 'localdev/test/cli/start.test.ts'],
     why: 'both run the npm start shim',
   },
-  {
-    files: ['extension-canary/test/injection.browser.test.ts', 'extension-canary/test/setup.browser.test.ts'],
-    why: 'the module-level declarations around startExtensionRig',
-  },
 ];
 
 const samePair = (clone: Clone, { files: [x, y] }: KnownPair) => {
