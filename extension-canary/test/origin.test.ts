@@ -63,30 +63,19 @@ describe('normalizeOrigin', () => {
 });
 
 describe('per-origin filters', () => {
-  it('pairs each entry with its WebSocket scheme: http with ws, https with wss, same host and port', () => {
-    expect(schemesOf('http://localhost:3000')).toEqual(['http://localhost:3000', 'ws://localhost:3000']);
-    expect(schemesOf('https://api.example.com')).toEqual([
-      'https://api.example.com',
-      'wss://api.example.com',
-    ]);
-    expect(schemesOf('https://*.example.com:8443')).toEqual([
-      'https://*.example.com:8443',
-      'wss://*.example.com:8443',
-    ]);
-    // A host that merely contains "http" is left alone.
-    expect(schemesOf('http://http.example')).toEqual(['http://http.example', 'ws://http.example']);
-    expect(() => schemesOf('ws://localhost:3000')).toThrow();
+  // http pairs with ws, https with wss, same host and port; a host that merely contains "http" is left alone.
+  it.each([
+    ['http://localhost:3000', 'ws://localhost:3000'],
+    ['https://api.example.com', 'wss://api.example.com'],
+    ['https://*.example.com:8443', 'wss://*.example.com:8443'],
+    ['http://http.example', 'ws://http.example'],
+  ])('pairs %s with its WebSocket scheme %s, in the rules and the permissions asked for', (entry, ws) => {
+    expect(schemesOf(entry)).toEqual([entry, ws]);
+    expect(permissionPatternsFor(entry)).toEqual([`${entry}/*`, `${ws}/*`]);
   });
 
-  it('asks for the page and the WebSocket scheme, keeping the port', () => {
-    expect(permissionPatternsFor('http://localhost:3000')).toEqual([
-      'http://localhost:3000/*',
-      'ws://localhost:3000/*',
-    ]);
-    expect(permissionPatternsFor('https://api.example.com')).toEqual([
-      'https://api.example.com/*',
-      'wss://api.example.com/*',
-    ]);
+  it('has no WebSocket twin for anything but http(s)', () => {
+    expect(() => schemesOf('ws://localhost:3000')).toThrow();
   });
 
   it('gives back both schemes of a removed entry, and nothing required or still chosen', () => {
