@@ -76,7 +76,8 @@ export class ProbeUsageError extends Error {
 export function parseExpectation(value: string): Partial<Record<RoutedService, string>> {
   const expectation: Partial<Record<RoutedService, string>> = {};
   for (const part of value.split(',')) {
-    if (!part.includes('=')) throw new ProbeUsageError('--expect: write <service>=<track>, e.g. store=pr-42');
+    if (!part.includes('='))
+      throw new ProbeUsageError(`--expect: write <service>=<track>, e.g. ${nodeServices()[0]?.short}=pr-42`);
     const [name = '', track = ''] = part.split('=').map((s) => s.trim());
     const service = serviceByShortOrName(name);
     if (service?.runtime !== 'node')
