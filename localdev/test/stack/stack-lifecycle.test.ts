@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { nodeServices } from '@pr-canary/contracts/services';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Stack, StackError, type StackOptions, startStack } from '../../src/stack/stack';
 
@@ -143,7 +144,13 @@ describe('local stack lifecycle', () => {
 
     expect(failure).toBeInstanceOf(StackError);
     const message = (failure as Error).message;
-    expect(message).toMatch(/^(store|api) stable exited \(exit code 1\) before it reported a listening port/);
+    // Whichever Node service of the registry (api, store or one added since) exits first.
+    const shorts = nodeServices().map((service) => service.short);
+    expect(message).toMatch(
+      new RegExp(
+        `^(${shorts.join('|')}) stable exited \\(exit code 1\\) before it reported a listening port`,
+      ),
+    );
     expect(message).toMatch(/its last lines:\n {2}\| .*invalid configuration: LOG_LEVEL/);
     expect(output.join('\n')).toContain('invalid configuration: LOG_LEVEL');
   });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
-import { canaryServices, type ServiceEntry, serviceNamed, tableFor } from '@pr-canary/contracts/services';
+import {
+  canaryServices,
+  nodeServices,
+  type ServiceEntry,
+  serviceNamed,
+  tableFor,
+} from '@pr-canary/contracts/services';
 import {
   type ExportItemsResponse__Output,
   healthClientConstructor,
@@ -102,13 +108,21 @@ async function callAtHop(
   }
 }
 
+/** Who answers `service` for key `pr`: PR `pr`'s canary of it where the demo canaries run one, else stable. */
+function demoTrack(service: ServiceEntry, pr: string | undefined): string {
+  const canary = DEMO_CANARIES.find((candidate) => candidate.pr === pr);
+  return canary?.services.includes(service.name) ? `pr-${pr}` : 'stable';
+}
+
 describe('every registered service, reached at its hop', () => {
   const cases = canaryServices().flatMap((service) =>
-    [...DEMO_CANARIES.map((canary) => canary.pr), undefined].map((pr) => {
-      const canary = DEMO_CANARIES.find((candidate) => candidate.pr === pr);
-      const track = canary?.services.includes(service.name) ? `pr-${pr}` : 'stable';
-      return { service, name: service.name, hop: service.hop, key: pr, track };
-    }),
+    [...DEMO_CANARIES.map((canary) => canary.pr), undefined].map((pr) => ({
+      service,
+      name: service.name,
+      hop: service.hop,
+      key: pr,
+      track: demoTrack(service, pr),
+    })),
   );
   it.each(cases)('$name ($hop) with X-Canary $key is answered by $track', async ({ service, key, track }) => {
     expect(await callAtHop(service, key)).toEqual({ service: service.name, track });
@@ -119,7 +133,7 @@ describe('every registered service, reached at its hop', () => {
     async (service) => {
       expect(await callAtHop(service, '42', `${service.name}.apps.svc.cluster.local:80`)).toEqual({
         service: service.name,
-        track: 'pr-42',
+        track: demoTrack(service, '42'),
       });
     },
   );
@@ -194,12 +208,17 @@ describe('local stack routing matrix (dev router = Traefik + Linkerd)', () => {
         .instances()
         .map((i) => `${i.service}@${i.track}`)
         .sort(),
-    ).toEqual([
-      'api-service@pr-42',
-      'api-service@stable',
-      'store-service@pr-42',
-      'store-service@pr-7',
-      'store-service@stable',
+    ).toEqual(
+      // Stable of every Node service (one added since too) and the demo canaries: PR 42's api and
+      // store, PR 7's store.
+      [
+        ...nodeServices().map((service) => `${service.name}@stable`),
+        ...DEMO_CANARIES.flatMap((canary) => canary.services.map((name) => `${name}@pr-${canary.pr}`)),
+      ].sort(),
+    );
+    expect(DEMO_CANARIES.map((canary) => [canary.pr, canary.services])).toEqual([
+      ['42', ['api-service', 'store-service']],
+      ['7', ['store-service']],
     ]);
   });
 });

@@ -27,10 +27,13 @@ const GRPC_SERVICE = { name: 'fx-rates-service', short: 'fx-rates', protocol: 'g
 const PR = '42';
 /** What the stack build changes in the copy: the registry and the new services (see "builds …"). */
 const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_SERVICE.name}`];
-/** Test files elsewhere in the repository whose expectations follow the registry (workspace, file, filter). */
+/**
+ * Test files elsewhere in the repository that a new service reaches (workspace, vitest arguments): their
+ * expectations follow the registry, and the repeated-code check holds two services from one template.
+ */
 const REGISTRY_DEPENDENT_TESTS = [
   ['packages/contracts', 'test/services.test.ts'],
-  ['tools/ship-checks', 'test/changed-services.test.ts'],
+  ['tools/ship-checks', 'test/changed-services.test.ts', 'test/duplicates.test.ts'],
   ['localdev', 'test/stack/canary-config.test.ts'],
   ['manifests', 'test/kustomize-builds.test.ts', '-t', 'patch-target check'],
 ];
@@ -535,13 +538,16 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
 
   // The repository's own tests that know the registered services, run in the copy as they are: with
   // two more services registered they must still pass, so none may hard-code the shipped services
-  // where a rule over the registry decides (a scaffold once broke four of them). kustomize-builds runs
-  // only its part that names services (its builds are the manifests checks above). Under the shared
+  // where a rule over the registry decides (a scaffold once broke four of them), and the repeated-code
+  // check must take two services filled in from one template for what they are. kustomize-builds runs
+  // only its part that names services (its builds are the manifests checks above). localdev's stack
+  // tests that follow the registry too (stack.test.ts, stack-lifecycle.test.ts) start whole stacks
+  // (~15 s, ~3 s): the stack step below stands for them. Under the shared
   // vitest config without the workspaces' global setups, which these files do not use: localdev's
   // would rebuild the copy's workspaces, manifests' renders the whole corpus (each > 18 s here).
   it.each(REGISTRY_DEPENDENT_TESTS)(
     "the repository's tests that read the registry pass in the copy: %s %s",
-    async (workspace, file, ...filter) => {
+    async (workspace, ...args) => {
       const config = path.join(repo.root, '.git/registry-tests.config.ts');
       writeFileSync(
         config,
@@ -549,10 +555,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       );
       expectSuccess(
         await node(
-          [VITEST, 'run', '--config', config, '--root', path.join(repo.root, workspace), file, ...filter],
+          [VITEST, 'run', '--config', config, '--root', path.join(repo.root, workspace), ...args],
           repo.root,
         ),
-        `${workspace} ${file}`,
+        `${workspace} ${args.join(' ')}`,
       );
     },
   );
