@@ -545,9 +545,11 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
   // (~15 s, ~3 s): the stack step below stands for them. Under the shared
   // vitest config without the workspaces' global setups, which these files do not use: localdev's
   // would rebuild the copy's workspaces, manifests' renders the whole corpus (each > 18 s here).
-  it.each(REGISTRY_DEPENDENT_TESTS)(
-    "the repository's tests that read the registry pass in the copy: %s %s",
-    async (workspace, ...args) => {
+  it.each(
+    REGISTRY_DEPENDENT_TESTS.map(([workspace = '', ...args]) => ({ workspace, args, shown: args.join(' ') })),
+  )(
+    "the repository's tests that read the registry pass in the copy: $workspace $shown",
+    async ({ workspace, args }) => {
       const config = path.join(repo.root, '.git/registry-tests.config.ts');
       writeFileSync(
         config,
