@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { PATH_SERVICES } from '../../src/analyze/path';
 import { FAULT_HELP } from '../../src/cli/analyze-command';
 import { type ControlInstance, startControlServer } from '../../src/stack/control-server';
 import { runCanaryCli, runCanaryInProcess, startJsonServer } from '../helper';
@@ -99,8 +100,11 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     expect(run.code).toBe(3);
     const verdict = JSON.parse(run.stdout) as { summary: string; hops: { hop: string }[] };
     expect(verdict.hops.map((h) => h.hop)).toEqual(['store-service']);
+    // Every other service of the path is named as not judged: api-service, and any added since.
+    const notJudged = PATH_SERVICES.map((service) => service.name).filter((name) => name !== 'store-service');
+    expect(notJudged[0]).toBe('api-service');
     expect(verdict.summary).toBe(
-      'Cannot tell whether PR 42 is worse than stable: its store-service canary got no calls — the traffic of the last 30m did not reach it, so more of it would not help; send it requests with X-Canary: 42 (not judged: api-service, which the traffic of the last 30m did not reach on either side)',
+      `Cannot tell whether PR 42 is worse than stable: its store-service canary got no calls — the traffic of the last 30m did not reach it, so more of it would not help; send it requests with X-Canary: 42 (not judged: ${notJudged.join(' and ')}, which the traffic of the last 30m did not reach on either side)`,
     );
   });
 

@@ -34,7 +34,7 @@ const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_S
 const REGISTRY_DEPENDENT_TESTS = [
   ['packages/contracts', 'test/services.test.ts'],
   ['tools/ship-checks', 'test/changed-services.test.ts', 'test/duplicates.test.ts'],
-  ['localdev', 'test/stack/canary-config.test.ts'],
+  ['localdev', 'test/stack/canary-config.test.ts', 'test/cli/analyze-cli.test.ts'],
   ['manifests', 'test/kustomize-builds.test.ts', '-t', 'patch-target check'],
 ];
 const fromSource = createRequire(path.join(SOURCE_ROOT, 'package.json'));
