@@ -2,8 +2,6 @@
  * Standard OTEL_* variables the SDK reads itself and falls back from without a word (its diag logger
  * is silent by default): startTelemetry says so, naming the variable, never echoing its value.
  */
-import { trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   otlpEndpointProblems,
@@ -17,8 +15,6 @@ Object.assign(process.env, {
   OTEL_TRACES_SAMPLER: 'traceidratio',
   OTEL_TRACES_SAMPLER_ARG: '1.5',
 });
-const exporter = new InMemorySpanExporter();
-const processor = new SimpleSpanProcessor(exporter);
 const warnings: string[] = [];
 startTelemetry({
   env: {
@@ -28,8 +24,8 @@ startTelemetry({
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector:4318',
   },
   warn: (message) => warnings.push(message),
-  spanProcessors: [processor],
 });
+// No span is made here: shutting down, the OTLP exporter has nothing to send to localhost:4318.
 afterAll(() => shutdownTelemetry());
 
 describe('startTelemetry with OTEL_* values the SDK would fall back from quietly', () => {
@@ -40,12 +36,6 @@ describe('startTelemetry with OTEL_* values the SDK would fall back from quietly
       'OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318',
     ]);
     expect(warnings.join('\n')).not.toMatch(/not-a-url|ftp:|1\.5/);
-  });
-
-  it('samples as the warning says (ratio 1: every trace)', async () => {
-    for (let i = 0; i < 5; i++) trace.getTracer('test').startSpan(`root-${i}`).end();
-    await processor.forceFlush();
-    expect(exporter.getFinishedSpans()).toHaveLength(5);
   });
 });
 
