@@ -368,10 +368,13 @@ export const serviceEnv: Check = ({ corpus, env }) =>
     ),
   );
 
-/** Analysis queries only the series the services export, with their label names. */
 /** The labels that mark a request as failed (status_code, grpc_code), canary-analysis' METRIC_FAMILIES. */
 const ERROR_LABELS: readonly string[] = Object.values(METRIC_FAMILIES).map((family) => family.errorLabel);
 
+/**
+ * Analysis queries only the series the services export, with their label names, and its error counts
+ * fall back to 0 when no call failed.
+ */
 export const metricTemplates: Check = ({ corpus, metrics }) =>
   ENVIRONMENTS.flatMap((env) =>
     ofKind(corpus.overlays[env], 'MetricTemplate').flatMap((t) => {

@@ -61,7 +61,7 @@ function stringValue(literal: string): string {
 }
 
 /** `N` when the operand around `selector` is the left side of `… or on() vector(N)`. */
-function zeroFallback(selector: SyntaxNode, text: (node: SyntaxNode) => string): number | undefined {
+function fallbackOf(selector: SyntaxNode, text: (node: SyntaxNode) => string): number | undefined {
   let operand = selector;
   while (operand.parent && operand.parent.name !== 'BinaryExpr' && operand.parent.name !== 'PromQL')
     operand = operand.parent;
@@ -119,7 +119,7 @@ export function readPromql(expression: string): PromqlUse {
           if (matcher.label !== '__name__') matchers.push(matcher);
           else if (matcher.op === '=' || matcher.op === '=~') metrics.push(...matcher.value.split('|'));
         }
-        const fallback = zeroFallback(node, text);
+        const fallback = fallbackOf(node, text);
         selectors.push(fallback === undefined ? { metrics, matchers } : { metrics, matchers, fallback });
       }
       if (ref.name === 'AggregateModifier' || ref.name === 'MatchingModifierClause') {
