@@ -699,7 +699,7 @@ class StackRunner {
     if (track === 'stable')
       throw new StackError('only canaries can be killed; stop the stack to stop stable');
     const { restarts } = instance.supervisor;
-    await instance.supervisor.stop(STOP_GRACE_MS);
+    await this.#stopPart(instance.supervisor);
     this.#routes.update(service, track, { state: 'stopped', restarts });
     this.#say(
       `${instance.supervisor.child?.name ?? service} stopped on request; X-Canary ${track.slice('pr-'.length)} now gets 503 from ${service} until the stack restarts`,
@@ -716,8 +716,18 @@ class StackRunner {
     for (const role of STOP_ORDER) {
       if (role === 'dynamodb') await Promise.all(this.#closers.map((close) => close()));
       const parts = this.#parts.filter((entry) => entry.role === role);
-      await Promise.all(parts.map(({ supervisor }) => supervisor.stop(STOP_GRACE_MS)));
+      await Promise.all(parts.map(({ supervisor }) => this.#stopPart(supervisor)));
     }
+  }
+
+  /** Stops one part for good, and says so when it had to be killed (it ignored SIGTERM for the whole grace). */
+  async #stopPart(supervisor: Supervisor<unknown>): Promise<void> {
+    await supervisor.stop(STOP_GRACE_MS);
+    const child = supervisor.child;
+    if (child?.forceKilled)
+      this.#say(
+        `${child.name} did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killed it (SIGKILL), so it ran no shutdown of its own`,
+      );
   }
 
   #print(name: string, line: ParsedLine): void {

@@ -64,6 +64,7 @@ export class WatchedChild<L = string> {
   readonly exited: Promise<ChildExit>;
   readonly #waiters = new Set<(event: ChildEvent<L>) => void>();
   #exit: ChildExit | undefined;
+  #forceKilled = false;
 
   constructor(spec: WatchedChildSpec<L>) {
     installExitHook();
@@ -113,6 +114,11 @@ export class WatchedChild<L = string> {
     return this.#exit === undefined;
   }
 
+  /** Whether `stop` had to SIGKILL it: it had not exited within the grace after SIGTERM. */
+  get forceKilled(): boolean {
+    return this.#forceKilled;
+  }
+
   /**
    * Resolves with the first output line or IPC message, from now on, for which `pick` returns a value;
    * rejects when the child exits first or `timeoutMs` passes (naming the child and `what`).
@@ -146,7 +152,9 @@ export class WatchedChild<L = string> {
 
   /**
    * SIGTERM the process group, then SIGKILL it if it has not exited after `graceMs` (at once with
-   * `graceMs` 0). Resolves once it has exited.
+   * `graceMs` 0). Resolves once it has exited. SIGCONT follows the SIGTERM, as systemd does: a
+   * stopped child (`kill -STOP`, a job suspended in a terminal) would otherwise hold its SIGTERM
+   * pending for the whole grace and be SIGKILLed without running its shutdown.
    */
   async stop(graceMs: number): Promise<ChildExit> {
     if (this.#exit) return this.#exit;
@@ -155,7 +163,12 @@ export class WatchedChild<L = string> {
       return this.exited;
     }
     this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    this.kill('SIGCONT');
+    const timer = setTimeout(() => {
+      if (this.#exit) return;
+      this.#forceKilled = true;
+      this.kill('SIGKILL');
+    }, graceMs);
     const exit = await this.exited;
     clearTimeout(timer);
     return exit;

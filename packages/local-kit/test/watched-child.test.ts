@@ -82,7 +82,18 @@ describe('WatchedChild', () => {
     );
     await child.waitFor((event) => (event.kind === 'message' ? true : undefined), 'hello', 10_000);
     expect(await child.stop(300)).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(child.forceKilled).toBe(true);
     await expect.poll(() => isAlive(Number(grandchild)), { timeout: 5_000, interval: 50 }).toBe(false);
+  });
+
+  it('stop: a stopped child (SIGSTOP) is continued, so it runs its own SIGTERM handler instead of waiting out the grace', async () => {
+    const { child, lines } = start({ EXIT_CODE: '4' });
+    await child.waitFor((event) => (event.kind === 'message' ? true : undefined), 'hello', 10_000);
+    process.kill(child.pid as number, 'SIGSTOP');
+    // Without the SIGCONT the SIGTERM stays pending, and the grace ends in a SIGKILL.
+    expect(await child.stop(10_000)).toEqual({ code: 4, signal: null });
+    expect(child.forceKilled).toBe(false);
+    expect(lines.at(-1)).toEqual({ stream: 'stdout', text: 'stopped' });
   });
 
   it('dies with its parent, even when the parent is SIGKILLed (parent-watch)', async () => {
