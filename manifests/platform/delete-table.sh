@@ -6,9 +6,9 @@
 #
 # Bounded on purpose: an AWS error (the janitor role's ARN, its trust policy, throttling) is retried
 # DELETE_ATTEMPTS times, then the script gives up *successfully*, saying the table is left for the
-# table janitor (tools/table-janitor lists the tables of closed PRs): Argo CD deletes and re-creates
-# a failed PostDelete hook, keeping the Application Terminating (REFERENCE.md), so the hook does not
-# fail for that. The wait for the deletion is bounded too (DynamoDB finishes a deletion it accepted);
+# table janitor (tools/table-janitor lists the tables of closed PRs): Argo CD 3.3+ deletes and
+# re-creates a failed PostDelete hook, keeping the Application Terminating, and 3.0-3.2 drop the app
+# and leave the failed Job (manifests/README.md), so the hook does not fail for that. The wait for the deletion is bounded too (DynamoDB finishes a deletion it accepted);
 # at the defaults the whole run stays under the Job's activeDeadlineSeconds (300).
 set -eu
 
