@@ -184,7 +184,8 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   // and as forwarded: a key the request's Connection header names is dropped (hop-by-hop) before it is
   // routed, as Traefik's entrypoints do since 3.1.3 (pkg/middlewares/forwardedheaders); routed on, it
   // would bring a PR canary the request without its key.
-  const route = upstreams.routes.resolve(service.name, forwardedCanaryLines(req));
+  const forwarded = forwardedRequest(req, target);
+  const route = upstreams.routes.resolve(service.name, forwarded.canary);
   const address = route.address;
   if (!address) {
     sendError(res, 503, 'UNAVAILABLE', route.unavailable);
@@ -200,7 +201,7 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   const leaveQueue = upstreams.limiters.for(address).enter(
     (release) => {
       res.once('close', release);
-      proxy(upstreams, route, address, bodyLimit, target, req, res);
+      proxy(upstreams, route, address, bodyLimit, forwarded, req, res);
     },
     (why) => {
       sendOverCapacity(res, route, why);
@@ -216,7 +217,7 @@ function proxy(
   route: ResolvedRoute,
   address: { host: string; port: number },
   bodyLimit: BodyLimit,
-  target: RequestTarget,
+  forwarded: ForwardedRequest,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): void {
@@ -225,8 +226,8 @@ function proxy(
     host: address.host,
     port: address.port,
     method: req.method,
-    path: target.path,
-    headers: forwardedRequestHeaders(req, target),
+    path: forwarded.path,
+    headers: forwarded.headers,
   });
   upstream.on('response', (upstreamRes) => {
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
@@ -295,17 +296,21 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: 
   req.resume();
 }
 
-/** The request's `X-Canary` lines the router passes on: none when `Connection` names the header. */
-function forwardedCanaryLines(req: http.IncomingMessage): string[] | undefined {
-  const lines = req.headersDistinct[CANARY_HEADER];
-  return lines === undefined || connectionListed(req.headers).has(CANARY_HEADER) ? undefined : lines;
+/** What the router sends upstream, worked out once: the request is routed on the key it forwards. */
+interface ForwardedRequest {
+  path: string;
+  headers: http.OutgoingHttpHeaders;
+  /** The `X-Canary` lines among `headers`: none when the request has none or `Connection` names the header. */
+  canary: string[] | undefined;
 }
 
-function forwardedRequestHeaders(req: http.IncomingMessage, target: RequestTarget): http.OutgoingHttpHeaders {
-  const headers = withoutHopByHop(req.headers);
+function forwardedRequest(req: http.IncomingMessage, target: RequestTarget): ForwardedRequest {
+  const listed = connectionListed(req.headers);
+  const headers = withoutHopByHop(req.headers, listed);
   // Line by line, as Traefik passes them on (Node's `headers` joins repeated lines with ", ", which the
   // services read as one line holding a list).
-  const canary = forwardedCanaryLines(req);
+  const lines = req.headersDistinct[CANARY_HEADER];
+  const canary = lines === undefined || listed.has(CANARY_HEADER) ? undefined : lines;
   if (canary !== undefined) headers[CANARY_HEADER] = canary;
   if (target.host !== undefined) headers.host = target.host;
   const clientAddress = req.socket.remoteAddress ?? '';
@@ -313,7 +318,7 @@ function forwardedRequestHeaders(req: http.IncomingMessage, target: RequestTarge
   headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${clientAddress}` : clientAddress;
   headers['x-forwarded-proto'] = 'http';
   if (target.host) headers['x-forwarded-host'] = target.host;
-  return headers;
+  return { path: target.path, headers, canary };
 }
 
 function responseHeaders(res: http.IncomingMessage): http.OutgoingHttpHeaders {
@@ -330,8 +335,10 @@ function connectionListed(headers: http.IncomingHttpHeaders): Set<string> {
   );
 }
 
-function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const listed = connectionListed(headers);
+function withoutHopByHop(
+  headers: http.IncomingHttpHeaders,
+  listed: ReadonlySet<string> = connectionListed(headers),
+): http.OutgoingHttpHeaders {
   const result: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
