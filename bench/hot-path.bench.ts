@@ -8,7 +8,15 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_TRACES_URL_VARIABLE } from '@pr-canary/service-kit/local-traces';
-import { type Child, cpuMs, REPO_ROOT, spawnBenchProcess, spawnNode, spawnService } from './lib/children';
+import {
+  type Child,
+  cpuMs,
+  REPO_ROOT,
+  runBenchScript,
+  spawnBenchProcess,
+  spawnNode,
+  spawnService,
+} from './lib/children';
 import type { LoadCommand, LoadResult } from './lib/load-protocol';
 import type { BenchCheck, BenchResult } from './lib/result';
 import { median, round } from './lib/stats';
@@ -465,7 +473,4 @@ function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchR
   return { title: 'Hot path against bare baselines', checks, markdown, details };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`hot-path bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchScript('hot-path bench', main);

@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT, spawnNode, spawnService } from './lib/children';
+import { REPO_ROOT, runBenchScript, spawnNode, spawnService } from './lib/children';
 import type { BenchCheck, BenchResult } from './lib/result';
 import { median, round } from './lib/stats';
 
@@ -275,7 +275,4 @@ async function main(): Promise<void> {
   else process.stdout.write(`${markdown}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`startup bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchScript('startup bench', main);

@@ -190,3 +190,18 @@ export function cpuMs(child: Child): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
+
+/**
+ * Runs a bench script's `main`, then exits: 0 once it is done, 1 with the error if it failed. Exiting
+ * (not waiting for the event loop to empty) kills any child still running: a child the script forgot
+ * to stop kept the bench alive through its stdio pipes, without end, after the results were written.
+ */
+export function runBenchScript(title: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${title} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
