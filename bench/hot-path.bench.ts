@@ -145,9 +145,11 @@ async function main(): Promise<void> {
   // The dev router as `npm start` runs it: compiled localdev.
   const router = spawnBenchProcess('router', { API_PORT: String(apiPort), STORE_PORT: String(storePort) });
   const bareH2Proxy = spawnBenchProcess('bare-h2-proxy', { STORE_PORT: String(storePort) });
-  const [routerLine, bareH2ProxyPort] = await Promise.all([
+  const bareTcpRelay = spawnBenchProcess('bare-tcp-relay', { STORE_PORT: String(storePort) });
+  const [routerLine, bareH2ProxyPort, bareTcpRelayPort] = await Promise.all([
     router.waitFor((line) => line.msg === 'listening'),
     port(bareH2Proxy),
+    port(bareTcpRelay),
   ]);
   const loaders: Record<Loader, Child> = {
     http: spawnBenchProcess('load-http'),
@@ -269,6 +271,17 @@ async function main(): Promise<void> {
           ),
           goal: { kind: 'p50-delta' },
         },
+        // What the extra process and sockets cost without HTTP/2 parsed: the floor under any proxy.
+        {
+          ...grpcCall(
+            'via bare TCP relay',
+            `127.0.0.1:${bareTcpRelayPort}`,
+            'health',
+            [store, bareTcpRelay],
+            1,
+          ),
+          goal: { kind: 'p50-delta' },
+        },
       ],
     },
     {
@@ -371,6 +384,7 @@ async function main(): Promise<void> {
       bareGrpc,
       router,
       bareH2Proxy,
+      bareTcpRelay,
       ...Object.values(loaders),
     ].map((c) => c.stop()),
   );
