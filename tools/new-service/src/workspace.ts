@@ -4,28 +4,13 @@
  * dependencies), each at the exact version the lockfile already pins, so a template never drifts
  * from the repository's versions and `npm ci` accepts the result without fetching anything.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { packageOf } from '@pr-canary/ship-checks/package-name';
+import { readWorkspaces } from '../../../.github/scripts/changed-services.mjs';
 import { InvalidNameError, type ServiceName } from './name';
 import type { FileSet, Protocol } from './templates';
 
 /** The new workspace's package name: `@pr-canary/<name>`. */
 export const packageNameOf = (name: string): string => `@pr-canary/${name}`;
-
-/** The workspace folders of the repository at `root` (its package.json `workspaces`: folders and `folder/*`). */
-export function workspaceDirs(root: string): string[] {
-  const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    workspaces: string[];
-  };
-  return workspaces.flatMap((pattern) =>
-    pattern.endsWith('/*')
-      ? readdirSync(path.join(root, pattern.slice(0, -2)), { withFileTypes: true })
-          .filter((entry) => entry.isDirectory())
-          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
-      : [pattern],
-  );
-}
 
 /** A package of the repository's own workspaces. */
 export interface WorkspacePackage {
@@ -35,14 +20,12 @@ export interface WorkspacePackage {
   dir: string;
 }
 
-/** Every workspace package of the repository at `root`, read from each workspace's package.json. */
+/**
+ * Every workspace package of the repository at `root`, as CI's changed-services script reads them
+ * (the root package.json `workspaces`: folders and `folder/*`, each with its package.json).
+ */
 export function workspacePackages(root: string): WorkspacePackage[] {
-  return workspaceDirs(root)
-    .filter((dir) => existsSync(path.join(root, dir, 'package.json')))
-    .map((dir) => ({
-      name: String(JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')).name),
-      dir,
-    }));
+  return readWorkspaces(root).map(({ name, dir }) => ({ name, dir }));
 }
 
 /**

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { workspaceDirs } from '../src/workspace';
+import { workspacePackages } from '../src/workspace';
 
 export const SOURCE_ROOT = path.resolve(__dirname, '../../..');
 /**
@@ -92,7 +92,7 @@ function linkModules(source: string, root: string): void {
     if (fs.lstatSync(link).isSymbolicLink())
       fs.symlinkSync(fs.readlinkSync(link), path.join(modules, '@pr-canary', entry));
   }
-  for (const workspace of workspaceDirs(source)) {
+  for (const { dir: workspace } of workspacePackages(source)) {
     const nested = path.join(source, workspace, 'node_modules');
     if (fs.existsSync(nested) && fs.existsSync(path.join(root, workspace)))
       fs.symlinkSync(nested, path.join(root, workspace, 'node_modules'));
@@ -112,7 +112,7 @@ export function createThrowawayRepo(source = SOURCE_ROOT): ThrowawayRepo {
       .split('\0')
       .filter((file) => file.length > 0);
     for (const file of files) copyFile(path.join(source, file), path.join(root, file));
-    for (const workspace of workspaceDirs(source)) {
+    for (const { dir: workspace } of workspacePackages(source)) {
       const dist = path.join(source, workspace, 'dist');
       if (fs.existsSync(dist) && fs.existsSync(path.join(root, workspace)))
         fs.cpSync(dist, path.join(root, workspace, 'dist'), { recursive: true, preserveTimestamps: true });
