@@ -38,6 +38,7 @@ export interface TelemetryOptions {
 export function startTelemetry(opts: TelemetryOptions): boolean {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'CanaryTelemetryWarning'));
   if (opts.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || runningTelemetry()) return false;
+  for (const problem of generalEnvProblems(opts.env)) warn(problem);
   const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const logLevel = opts.env.OTEL_LOG_LEVEL?.trim();
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: core.diagLogLevelFromString(logLevel) });
@@ -142,6 +143,53 @@ export function samplerEnvProblems(env: Record<string, string | undefined>): str
     problems.push(
       'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for a traceidratio sampler; the SDK samples 1',
     );
+  return problems;
+}
+
+/** The SDK's diag log levels (`OTEL_LOG_LEVEL`). */
+const LOG_LEVELS = new Set(['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL']);
+
+/** Variables the SDK reads as counts or milliseconds, where it has them (tracer provider, batch processor, exporter). */
+const WHOLE_NUMBER_VARIABLES = [
+  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_LINK_COUNT_LIMIT',
+  'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+] as const;
+
+/**
+ * What the SDK would read quietly otherwise (tracing on): `OTEL_SDK_DISABLED` other than true/false
+ * (the specification reads it as false, and asks for a warning), an `OTEL_LOG_LEVEL` it does not know
+ * (its diag logger stays silent), and limits, delays and timeouts that are not whole numbers (it drops
+ * what it cannot read and takes a negative one as it is).
+ */
+export function generalEnvProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
+  if (disabled && disabled !== 'false')
+    problems.push('OTEL_SDK_DISABLED must be true or false; it is read as false, so tracing is on');
+  const logLevel = env.OTEL_LOG_LEVEL?.trim();
+  if (logLevel && !LOG_LEVELS.has(logLevel.toUpperCase()))
+    problems.push(
+      `OTEL_LOG_LEVEL is not a level the SDK has (${[...LOG_LEVELS].join(', ')}); it logs nothing`,
+    );
+  for (const variable of WHOLE_NUMBER_VARIABLES) {
+    const value = env[variable]?.trim();
+    if (value && !/^\d{1,15}$/.test(value))
+      problems.push(
+        `${variable} must be a whole number of 0 or more; the SDK ignores or misreads this value`,
+      );
+  }
   return problems;
 }
 
