@@ -70,10 +70,39 @@ const loaded = new Map<string, grpc.GrpcObject>();
 export function loadProto<T>(file: string): T {
   let grpcObject = loaded.get(file);
   if (!grpcObject) {
-    grpcObject = grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS));
+    grpcObject = grpc.loadPackageDefinition(withStrictDecoding(protoLoader.loadSync(file, LOADER_OPTIONS)));
     loaded.set(file, grpcObject);
   }
   return grpcObject as unknown as T;
+}
+
+/**
+ * Every method's messages decoded strictly. Given a Node Buffer, protobufjs reads strings with its
+ * BufferReader, which cuts a string whose declared length runs past the end of the message down to
+ * what is there: a truncated CreateItem (`name` claiming 16 bytes, 1 present) was taken and stored.
+ * Given the same bytes as a plain Uint8Array it uses its base Reader, which refuses that (as it refuses
+ * such a `bytes` field either way); grpc-js then answers INTERNAL "Error deserializing request".
+ */
+function withStrictDecoding(definition: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
+  for (const entry of Object.values(definition)) {
+    if (!isServiceDefinition(entry)) continue;
+    for (const method of Object.values(entry)) {
+      const { requestDeserialize, responseDeserialize } = method;
+      method.requestDeserialize = (bytes) => requestDeserialize(asPlainBytes(bytes));
+      method.responseDeserialize = (bytes) => responseDeserialize(asPlainBytes(bytes));
+    }
+  }
+  return definition;
+}
+
+/** Message and enum types carry a `format`; a service is a map of its methods. */
+function isServiceDefinition(entry: protoLoader.AnyDefinition): entry is protoLoader.ServiceDefinition {
+  return !('format' in entry);
+}
+
+/** The same memory, seen as a Uint8Array rather than a Buffer (no copy). */
+function asPlainBytes(bytes: Buffer): Buffer {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Buffer;
 }
 
 /** Loads the store contract once and returns its typed gRPC package object. */

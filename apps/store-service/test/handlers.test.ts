@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ExportItemsResponse__Output } from '@pr-canary/proto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { newItemId } from '../src/ids';
 import { failingDynamoEndpoint } from './failing-endpoint';
 import { buildStore, expectStatus, unreachableEndpoint } from './helper';
@@ -156,6 +156,26 @@ describe('ItemsService over gRPC', () => {
       expect(error.details).toContain('price_cents:');
       expect(error.details).not.toContain('<script>');
     });
+  });
+
+  it('refuses a request whose string field runs past the end of the message, and stores nothing', async () => {
+    const { address, api } = await buildStore();
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    onTestFinished(() => raw.close());
+    // CreateItemRequest: name "abc", price_cents 5, then description claiming 16 bytes with 1 present.
+    const truncated = Buffer.from('0a036162631805121041', 'hex');
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      raw.makeUnaryRequest(
+        '/store.v1.ItemsService/CreateItem',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        truncated,
+        (err) => resolve(err),
+      ),
+    );
+    expect(error?.code).toBe(grpc.status.INTERNAL);
+    expect(error?.details).toMatch(/deserializing request/i);
+    expect((await api.list({ pageSize: 10 })).items).toEqual([]);
   });
 
   it('rejects a malformed page token with INVALID_ARGUMENT', async () => {
