@@ -15,11 +15,11 @@ function writeConfig(content: unknown): string {
 }
 
 describe('canary config', () => {
-  it('reads the committed demo file: PR 42 with api + store, PR 7 with store only', () => {
-    const canaries = loadCanaryFile(path.resolve(__dirname, '../../canaries.json'), '0.1.0');
+  it('reads the committed demo file: PR 42 with api + store, PR 7 with store only, versioned after stable', () => {
+    const canaries = loadCanaryFile(path.resolve(__dirname, '../../canaries.json'), '0.3.0');
     expect(canaries).toEqual([
-      { pr: '42', services: ['api-service', 'store-service'], version: '0.1.0-pr42' },
-      { pr: '7', services: ['store-service'], version: '0.1.0-pr7' },
+      { pr: '42', services: ['api-service', 'store-service'], version: '0.3.0-pr42' },
+      { pr: '7', services: ['store-service'], version: '0.3.0-pr7' },
     ]);
   });
 
