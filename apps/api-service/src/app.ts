@@ -67,6 +67,21 @@ const CORS_EXPOSED_HEADERS = [
 ];
 const CORS_MAX_AGE_SECONDS = 600;
 
+/**
+ * Node's HTTP server options for a request timeout of `requestTimeoutMs`: a request whose headers or
+ * body stop arriving is answered 408 (by `clientErrorHandler`, in the error shape) and closed.
+ * Fastify 5 defaults the timeout to 0 (never). Node only looks for expired requests every
+ * `connectionsCheckingInterval` (30 s by default), so that is a tenth of the timeout here (at most
+ * 1 s): a stalled request is answered at most 10 % (or 1 s) late. `headersTimeout` is then Node's
+ * default, min(60 s, requestTimeout).
+ */
+export function requestTimeoutOptions(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeoutMs / 10)),
+  } as const;
+}
+
 export function identityFromConfig(config: ApiConfig): InstanceIdentity {
   return identityOf(SERVICE_NAME, config);
 }
@@ -80,6 +95,9 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     logController: new RouteTemplateLogController(),
     childLoggerFactory: lazyRequestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify sets the server's requestTimeout after creating it, so it is given twice.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: requestTimeoutOptions(config.REQUEST_TIMEOUT_MS),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler(headerOptions),
     clientErrorHandler: clientErrorHandler(headerOptions, () => app.log),

@@ -69,6 +69,8 @@ export const { configVariables, loadConfig } = defineServiceConfig({
   STORE_ADDR: storeAddr,
   STORE_DEADLINE_MS: deadlineVariable(2000),
   READINESS_DEADLINE_MS: deadlineVariable(500),
+  /** How long one request (headers and body) may take to arrive; Node answers 408 after it. */
+  REQUEST_TIMEOUT_MS: deadlineVariable(30_000),
   CORS_ALLOWED_ORIGINS: corsOrigins,
 });
 

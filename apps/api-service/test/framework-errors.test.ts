@@ -207,3 +207,37 @@ describe('while the server closes', () => {
     expect(response.headers.connection).toBe('close');
   });
 });
+
+describe('a request that stops arriving', () => {
+  let api: RunningApi;
+
+  beforeAll(async () => {
+    // No store call is made: the requests never get that far.
+    api = await startApi(apiConfig({ STORE_ADDR: '127.0.0.1:9', REQUEST_TIMEOUT_MS: '300' }));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('the default timeout is bounded, and Node checks for it often enough', () => {
+    const { server } = stack.current.api.app;
+    expect(stack.current.api.config.REQUEST_TIMEOUT_MS).toBe(30_000);
+    expect(server.requestTimeout).toBe(30_000);
+    expect(server.headersTimeout).toBeLessThanOrEqual(30_000);
+  });
+
+  it.each([
+    [
+      'its body stops',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`,
+    ],
+    ['its headers stop', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-${MARKER}: 1\r\n`],
+  ])('%s → 408 REQUEST_TIMEOUT in the error shape, then the connection is closed', async (_case, request) => {
+    // rawExchange resolves when the server closes the connection; without a request timeout it never does.
+    const response = await rawExchange(api.baseUrl, request);
+    expectContract(response, 408, 'REQUEST_TIMEOUT');
+    expect(response.headers.connection).toBe('close');
+    expect(api.logLines.join('\n')).not.toContain(MARKER);
+  });
+});
