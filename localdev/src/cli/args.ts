@@ -1,4 +1,5 @@
-/** What every `pr-canary` command parses the same way. */
+/** What every `pr-canary` command (and `npm start`) parses and prints the same way. */
+import { safeText } from '@pr-canary/service-kit/safe-text';
 
 /** A command line that cannot be run as typed (exit code 2). */
 export class CliUsageError extends Error {
@@ -23,4 +24,20 @@ export function wholeNumber(value: string, flag: string, min: number, max: numbe
   if (!/^[0-9]+$/.test(value) || n < min || n > max)
     throw new CliUsageError(`${flag} must be a whole number ${min}-${max}`);
   return n;
+}
+
+/**
+ * A message for the terminal on one line, through service-kit's `safeText`: control characters (a line
+ * break too) as `?`, so an argument or a file name echoed in it never drives the terminal.
+ */
+export function terminalLine(message: string): string {
+  return safeText(message, 2_000, '?');
+}
+
+/** A message of several lines (a child's last lines, a list of ports): each line as `terminalLine`, indentation kept. */
+export function terminalText(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => `${/^ */.exec(line)?.[0] ?? ''}${terminalLine(line)}`)
+    .join('\n');
 }

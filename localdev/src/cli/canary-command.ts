@@ -1,13 +1,12 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
-import { safeText } from '@pr-canary/service-kit/safe-text';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { AnalyzeError } from '../analyze/analyze';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
 import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
 import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
-import { answeredHelp, HELP_OPTION, wholeNumber } from './args';
+import { answeredHelp, HELP_OPTION, terminalLine, wholeNumber } from './args';
 
 /** `api=pr-42,store=stable`: the registry's first two services, the first on PR 42, the second stable. */
 const EXPECT_EXAMPLE = nodeServices()
@@ -81,7 +80,7 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
     const text = !said
       ? String((error as Error)?.stack ?? error)
       : parseArgsError
-        ? safeText(message.replaceAll('\n', ' '), 512, '?')
+        ? terminalLine(message.replaceAll('\n', ' '))
         : message;
     out.stderr(`pr-canary: ${text}\n`);
     return usage ? 2 : 1;

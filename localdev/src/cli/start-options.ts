@@ -18,7 +18,7 @@ import {
   parseCanaryFlags,
 } from '../stack/canary-config';
 import type { InstanceFaults, StackPorts } from '../stack/stack';
-import { CliUsageError, HELP_OPTION } from './args';
+import { CliUsageError, HELP_OPTION, terminalLine } from './args';
 import { DEFAULT_PORTS, portFlag } from './port-options';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
@@ -69,7 +69,10 @@ receiver (the route inspector's waterfall, npx pr-canary trace <id>). OTEL_* var
 e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that collector as well
 (with --no-traces: instead); OTEL_SDK_DISABLED=true turns tracing off.
 A part that crashes is restarted with backoff. Ctrl-C, SIGTERM or closing the terminal (SIGHUP)
-stops everything; press Ctrl-C again after a second to force.`;
+stops everything; press Ctrl-C again after a second to force.
+
+Exit code: 0 stopped on request; 2 a command line it cannot run (refused before building); 1 a
+canaries file it cannot use, a failed build, a port in use or a part that cannot start.`;
 
 const PORT_NAMES = Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[];
 /** `--http-port N`, … : one option per port of the stack. */
@@ -124,7 +127,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
   const swallowed = optionsSwallowedByNpm(env);
   if (swallowed.length > 0) {
     throw new CliUsageError(
-      `npm kept ${swallowed.join(' ')} for itself: options for the stack go after "--", e.g.\n  npm start -- ${swallowed.join(' ')}${swallowed.some((flag) => OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'string') ? ' <value>' : ''}`,
+      `npm kept ${swallowed.join(' ')} for itself: options for the stack go after "--", e.g. npm start -- ${swallowed.join(' ')}${swallowed.some((flag) => OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'string') ? ' <value>' : ''}`,
     );
   }
   try {
@@ -132,7 +135,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
   } catch (error) {
     if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
     // Node's own text ("Unknown option '--x'. To specify a positional argument…") names the culprit.
-    const first = (error as Error).message.split('. ')[0];
+    const first = (error as Error).message.split('. ')[0] as string;
     throw new CliUsageError(`${first}; \`npm start -- --help\` lists every option`);
   }
 }
@@ -153,12 +156,12 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     if (values[option] !== undefined && values[other] !== undefined)
       throw new CliUsageError(`--${option} ${does}; it cannot go with --${other}`);
   const stableVersion = values['stable-version'];
-  checkStableVersion(stableVersion);
+  asUsage(() => checkStableVersion(stableVersion));
   const file = path.resolve(values['canaries-file'] ?? DEFAULT_CANARIES_FILE);
   const [canaries, canariesSource] = values['no-canaries']
     ? [[], '--no-canaries']
     : values.canary
-      ? [parseCanaryFlags(values.canary, stableVersion), '--canary']
+      ? [asUsage(() => parseCanaryFlags(values.canary ?? [], stableVersion)), '--canary']
       : [loadCanaryFile(file, stableVersion), path.relative(process.cwd(), file)];
   const ports = portOptions(values);
   checkOwnPorts(ports, { web: !values['no-web'], traces: !values['no-traces'] });
@@ -173,6 +176,16 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     dataDir: values['in-memory'] ? undefined : dataDirOption(values['data-dir']),
     stableVersion,
   };
+}
+
+/** What canary-config refuses in a flag's value (`--canary`, `--stable-version`) is a usage error. */
+function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof CanaryConfigError) throw new CliUsageError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -195,7 +208,7 @@ function faultOptions(values: readonly string[]): InstanceFaults[] {
   for (const { service, track } of faults) {
     const instance = `${track}'s ${service}`;
     if (seen.has(instance))
-      throw new CanaryConfigError(
+      throw new CliUsageError(
         `--fault names ${instance} twice: give it one SPEC, comma-separated (e.g. latency=100ms,error-rate=0.2)`,
       );
     seen.add(instance);
@@ -215,7 +228,7 @@ function faultOption(value: string): InstanceFaults {
     };
   } catch (error) {
     if (error instanceof FaultSpecError || error instanceof UnknownServiceError)
-      throw new CanaryConfigError(`--fault: ${error.message}`);
+      throw new CliUsageError(`--fault: ${error.message}`);
     throw error;
   }
 }
@@ -240,7 +253,7 @@ function checkOwnPorts(ports: StackPorts, started: { web: boolean; traces: boole
     if (port === 0 || (name === 'web' && !started.web) || (name === 'traces' && !started.traces)) continue;
     const first = flagOf.get(port);
     if (first !== undefined)
-      throw new CanaryConfigError(
+      throw new CliUsageError(
         `${first} and ${portFlag(name)} are both ${port}: each part of the stack needs a port of its own`,
       );
     flagOf.set(port, portFlag(name));
@@ -251,13 +264,16 @@ function portOption(value: string | undefined, fallback: number, flag: string): 
   if (value === undefined) return fallback;
   const port = Number(value);
   if (!/^[0-9]{1,5}$/.test(value) || port > 65_535)
-    throw new CanaryConfigError(`${flag} must be a port number 0-65535`);
+    throw new CliUsageError(`${flag} must be a port number 0-65535`);
   return port;
 }
 
-/** What `npm start` answers a command line it refuses with: the message and the exit code (2 usage, 1 config). */
+/**
+ * What `npm start` answers a command line it refuses with: the message, cleaned for the terminal, and the
+ * exit code (2 a command line it cannot run, 1 a canaries file it cannot use).
+ */
 export function refusal(error: unknown): { message: string; exitCode: 1 | 2 } | undefined {
-  if (error instanceof CliUsageError) return { message: error.message, exitCode: 2 };
-  if (error instanceof CanaryConfigError) return { message: error.message, exitCode: 1 };
+  if (error instanceof CliUsageError) return { message: terminalLine(error.message), exitCode: 2 };
+  if (error instanceof CanaryConfigError) return { message: terminalLine(error.message), exitCode: 1 };
   return undefined;
 }

@@ -5,6 +5,7 @@
 import { startIdleMemoryReducer } from '@pr-canary/service-kit/idle-memory';
 import { PortInUseError } from '../stack/ports';
 import { StackError, startStack } from '../stack/stack';
+import { terminalText } from './args';
 import { banner } from './start-banner';
 import { parseStartCommand, refusal, START_HELP } from './start-options';
 
@@ -76,7 +77,8 @@ main().then(
     const refused = refusal(error);
     const known = error instanceof PortInUseError || error instanceof StackError;
     const message =
-      refused?.message ?? (known ? (error as Error).message : String((error as Error)?.stack ?? error));
+      refused?.message ??
+      terminalText(known ? (error as Error).message : String((error as Error)?.stack ?? error));
     process.stderr.write(`npm start: ${message}\n`);
     process.exitCode = refused?.exitCode ?? 1;
   },

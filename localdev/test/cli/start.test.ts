@@ -188,7 +188,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.stderr).toContain(
       'invalid --canary value: pr: a PR number is 1-999999999 without leading zeros',
     );
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
   });
 
   it('refuses a version no service would start with before starting anything, naming the flag', async () => {
@@ -200,7 +200,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
       'npm start: --stable-version must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234 (1-64 of 0-9 A-Z a-z . + _ -)\n',
     );
     expect(badStable.stdout).toBe('');
-    expect(badStable.code).toBe(1);
+    expect(badStable.code).toBe(2);
 
     const long = '1.0.0-'.padEnd(60, 'x');
     const tooLong = await runStart(['--stable-version', long, '--canary', '42=store', ...quiet]);
@@ -208,7 +208,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
       `npm start: PR 42's canary would run as version ${long}-pr42, over 64 characters: give it its own (42=SERVICES@VERSION) or a shorter --stable-version\n`,
     );
     expect(tooLong.stdout).toBe('');
-    expect(tooLong.code).toBe(1);
+    expect(tooLong.code).toBe(2);
   });
 
   it('answers an unknown option with what to type, not a stack trace', async () => {
@@ -217,6 +217,29 @@ describe('npm start (localdev/bin/start.mjs)', () => {
       "npm start: Unknown option '--no-webb'; `npm start -- --help` lists every option\n",
     );
     expect(run.code).toBe(2);
+  });
+
+  it('never echoes a control character it was given: an option or a file name with one gets `?` in its place', async () => {
+    const tree = binWithBrokenBuild();
+    const cases: [string[], RegExp, number][] = [
+      [['--bo\u001b[31mgus'], /^npm start: Unknown option '--bo\?\[31mgus'; /, 2],
+      [
+        ['--canaries-file', '/nonexist\u001b[31m\ny'],
+        /^npm start: cannot read canaries file \/nonexist\?\[31m\?y: /,
+        1,
+      ],
+      [['--canary', '42=api\u0007'], /^npm start: invalid --canary value: /, 2],
+      [['--fault', '42:st\u001bre:latency=1s'], /^npm start: --fault: /, 2],
+    ];
+    for (const [args, message, code] of cases) {
+      const run = await runStart(args, plainEnv(), tree.bin);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.stderr.trimEnd(), args.join(' ')).not.toContain('\n');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence is the point
+      expect(run.stderr, args.join(' ')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(run.code, args.join(' ')).toBe(code);
+    }
+    expect(tree.built()).toBe(false);
   });
 
   it('refuses --web-dev with --no-web, saying why', async () => {
@@ -231,8 +254,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     // What npm hands the script for `npm start --no-web --in-memory`: no argv, two npm_config_* variables.
     const run = await runStart([], plainEnv({ npm_config_web: '', npm_config_in_memory: 'true' }));
     expect(run.stderr).toBe(
-      'npm start: npm kept --no-web --in-memory for itself: options for the stack go after "--", e.g.\n' +
-        '  npm start -- --no-web --in-memory\n',
+      'npm start: npm kept --no-web --in-memory for itself: options for the stack go after "--", e.g. npm start -- --no-web --in-memory\n',
     );
     expect(run.stdout).toBe('');
     expect(run.code).toBe(2);
@@ -254,11 +276,11 @@ describe('npm start (localdev/bin/start.mjs)', () => {
 
     const badPort = await runStart(['--http-port', '80800'], plainEnv(), tree.bin);
     expect(badPort.stderr).toBe('npm start: --http-port must be a port number 0-65535\n');
-    expect(badPort.code).toBe(1);
+    expect(badPort.code).toBe(2);
 
     const badFault = await runStart(['--fault', '42:nope:latency=1s'], plainEnv(), tree.bin);
     expect(badFault.stderr).toMatch(/^npm start: --fault: unknown service \(known: /);
-    expect(badFault.code).toBe(1);
+    expect(badFault.code).toBe(2);
     expect(tree.built()).toBe(false);
 
     // A command line that can run goes on to the build: here the stand-in, whose failure is reported.
@@ -275,7 +297,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(same.stderr).toBe(
       'npm start: --http-port and --grpc-port are both 9080: each part of the stack needs a port of its own\n',
     );
-    expect(same.code).toBe(1);
+    expect(same.code).toBe(2);
     expect(tree.built()).toBe(false);
 
     // The web UI's default port is free to take when there is no web UI; 0 is a free port for each.
@@ -309,7 +331,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
       [
         ['--fault', '42:store:latency=1ms', '--fault', '42:store-service:error-rate=0.1'],
         "--fault names pr-42's store-service twice: give it one SPEC, comma-separated (e.g. latency=100ms,error-rate=0.2)",
-        1,
+        2,
       ],
     ];
     for (const [args, message, code] of cases) {
