@@ -15,12 +15,12 @@ import {
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import type { ErrorBody } from '@pr-canary/contracts/error-body';
-import { safeText } from '@pr-canary/service-kit/safe-text';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
 import { judgeReached } from '../analyze/reached';
-import { answeredHelp, CliUsageError, HELP_OPTION, wholeNumber } from './args';
+import { CONTROL_CODES } from '../stack/control-server';
+import { answeredHelp, CliUsageError, HELP_OPTION, terminalLine, wholeNumber } from './args';
 import { DEFAULT_CONTROL_URL } from './port-options';
 
 const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
@@ -210,15 +210,24 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
   }).catch(() => {
     throw new AnalyzeError(`no local stack answers at ${control} (start it with npm start)`);
   });
-  const answer = (await response.json().catch(() => ({}))) as { faults?: string } & Partial<ErrorBody>;
-  if (!response.ok) {
-    out.stderr(
-      `pr-canary: ${typeof answer.message === 'string' ? safeText(answer.message, 300, '?') : `HTTP ${response.status}`}\n`,
-    );
-    return response.status === 400 || response.status === 404 ? 2 : 1;
+  const answer = (await response.json().catch(() => ({}))) as { faults?: unknown } & Partial<ErrorBody>;
+  if (response.ok && typeof answer.faults === 'string') {
+    out.stdout(`${service.name} ${target.track}: ${terminalLine(answer.faults)}\n`);
+    return 0;
   }
-  out.stdout(`${service.name} ${target.track}: ${answer.faults}\n`);
-  return 0;
+  // The control endpoint's own refusals (an instance it does not run, a spec refused, an instance not
+  // running) are said in its words; any other answer — another server on that port — is not trusted.
+  const own = Object.values(CONTROL_CODES) as string[];
+  if (typeof answer.code !== 'string' || !own.includes(answer.code) || typeof answer.message !== 'string')
+    throw controlFailure(response.status);
+  const usage = answer.code === CONTROL_CODES.noSuchInstance || answer.code === CONTROL_CODES.badFaultSpec;
+  out.stderr(`pr-canary: ${terminalLine(answer.message)}\n`);
+  return usage ? 2 : 1;
+}
+
+/** What a control endpoint that answered something else than expected (or is not one) is reported as. */
+function controlFailure(status: number): AnalyzeError {
+  return new AnalyzeError(`the stack's control endpoint answered HTTP ${status}`);
 }
 
 async function controlGet<T>(control: string, path: string): Promise<T> {
@@ -227,7 +236,7 @@ async function controlGet<T>(control: string, path: string): Promise<T> {
       `no local stack answers at ${control} (start it with npm start, or give --control)`,
     );
   });
-  if (!response.ok) throw new AnalyzeError(`the stack's control endpoint answered HTTP ${response.status}`);
+  if (!response.ok) throw controlFailure(response.status);
   return (await response.json()) as T;
 }
 
@@ -265,7 +274,7 @@ function fsReason(error: unknown): string {
 /** A Prometheus failure for the terminal: its text cleaned (`?` where a control character was), and where to look. */
 function prometheusFailure(error: PrometheusError): AnalyzeError {
   const hint = error.kind === 'unreachable' ? '; --prometheus points elsewhere?' : '';
-  return new AnalyzeError(`${safeText(error.message, 300, '?')}${hint}`);
+  return new AnalyzeError(`${terminalLine(error.message)}${hint}`);
 }
 
 function decimal(value: string, flag: string, min: number, max: number): number {

@@ -53,6 +53,19 @@ export function addressedToThisMachine(host: string | undefined, listenHost: str
   return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || name === own;
 }
 
+/**
+ * The codes of the control endpoint's refusals a client acts on (`pr-canary fault`: a usage error): they
+ * tell its answer from another server's 404 or 400 on that port.
+ */
+export const CONTROL_CODES = {
+  /** 404: the stack runs no such instance. */
+  noSuchInstance: 'NO_SUCH_INSTANCE',
+  /** 400: the spec is malformed, or the instance refused it. */
+  badFaultSpec: 'BAD_FAULT_SPEC',
+  /** 409: the instance is not running (yet): its faults cannot be set now. */
+  notRunning: 'INSTANCE_NOT_RUNNING',
+} as const;
+
 /** A refusal of the control endpoint: its status, words and (by default the status's) code. */
 export class ControlError extends Error {
   constructor(
@@ -124,9 +137,19 @@ export async function startControlServer(opts: {
     const [track, service] = rest;
     if (rest.length !== 2 || !track || !service || !isTrack(track) || !SERVICE.test(service))
       throw new ControlError(404, 'faults of one instance are at /faults/<stable|pr-N>/<service>');
+    /** The instance the path names: not found (the control endpoint's own code) when the stack runs none. */
+    const named = (): ControlInstance => {
+      const found = opts.target.instances().find((i) => i.service === service && i.track === track);
+      if (!found)
+        throw new ControlError(
+          404,
+          `this stack runs no ${service} on ${track}`,
+          CONTROL_CODES.noSuchInstance,
+        );
+      return found;
+    };
     if (method === 'GET') {
-      const instance = opts.target.instances().find((i) => i.service === service && i.track === track);
-      if (!instance) throw new ControlError(404, `this stack runs no ${service} on ${track}`);
+      const instance = named();
       return send(res, 200, {
         service,
         track,
@@ -140,10 +163,12 @@ export async function startControlServer(opts: {
       try {
         spec = formatFaultSpec(parseFaultSpec(await readRequestBody(req, { maxBytes: MAX_BODY_BYTES })));
       } catch (error) {
-        if (error instanceof FaultSpecError) throw new ControlError(400, error.message, 'BAD_FAULT_SPEC');
+        if (error instanceof FaultSpecError)
+          throw new ControlError(400, error.message, CONTROL_CODES.badFaultSpec);
         throw error;
       }
     }
+    named();
     const inForce = await opts.target.setFaults(service, track, spec);
     send(res, 200, { service, track, faults: inForce });
   }
@@ -217,7 +242,7 @@ export async function putInstanceFaults(metricsPort: number, spec: string): Prom
   if (!response) throw new ControlError(503, 'the instance did not answer');
   const answer = (await response.json().catch(() => ({}))) as { faults?: string } & Partial<ErrorBody>;
   if (response.status === 400 && typeof answer.message === 'string')
-    throw new ControlError(400, answer.message, answer.code ?? 'BAD_FAULT_SPEC');
+    throw new ControlError(400, answer.message, CONTROL_CODES.badFaultSpec);
   if (!response.ok || typeof answer.faults !== 'string')
     throw new ControlError(502, `the instance refused the faults (HTTP ${response.status})`);
   return answer.faults;

@@ -17,7 +17,7 @@ import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
 import { type CanarySpec, loadCanaryFile } from './canary-config';
-import { ControlError, putInstanceFaults, startControlServer } from './control-server';
+import { CONTROL_CODES, ControlError, putInstanceFaults, startControlServer } from './control-server';
 import type { ParsedLine } from './log-format';
 import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
@@ -442,10 +442,15 @@ class StackRunner {
   /** Sets a running instance's faults through its admin port; they also hold for its restarts. */
   async #setFaults(service: string, track: string, spec: string): Promise<string> {
     const instance = this.#instances.find((i) => i.service.name === service && i.track === track);
-    if (!instance) throw new ControlError(404, `this stack runs no ${service} on ${track}`);
+    if (!instance)
+      throw new ControlError(404, `this stack runs no ${service} on ${track}`, CONTROL_CODES.noSuchInstance);
     const info = this.#instanceInfo(instance);
     if (info.metricsPort === undefined)
-      throw new ControlError(409, `${service} on ${track} is ${info.state}; set its faults once it runs`);
+      throw new ControlError(
+        409,
+        `${service} on ${track} is ${info.state}; set its faults once it runs`,
+        CONTROL_CODES.notRunning,
+      );
     const inForce = await putInstanceFaults(info.metricsPort, spec);
     this.#faults.set(`${service} ${track}`, inForce);
     this.#say(`faults of ${instance.service.short} ${track}: ${inForce}`);

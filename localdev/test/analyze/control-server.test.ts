@@ -137,7 +137,7 @@ describe('the stack control endpoint', () => {
       {
         statusCode: 404,
         error: 'Not Found',
-        code: 'NOT_FOUND',
+        code: 'NO_SUCH_INSTANCE',
         message: 'this stack runs no store-service on pr-7',
       },
     ]);

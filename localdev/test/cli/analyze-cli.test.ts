@@ -8,8 +8,9 @@ import { parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PATH_SERVICES } from '../../src/analyze/path';
 import { FAULT_HELP } from '../../src/cli/analyze-command';
+import { LiveRoutes } from '../../src/routing/live-routes';
 import { type ControlInstance, startControlServer } from '../../src/stack/control-server';
-import { runCanaryCli, runCanaryInProcess, startJsonServer } from '../helper';
+import { runCanaryCli, runCanaryInProcess, startJsonServer, startTestHttpRouter } from '../helper';
 
 /** A port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -141,6 +142,49 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       'pr-canary: this stack runs no canary of PR 99, so there is nothing to compare with stable (its canaries: pr-42)\n',
     );
     expect(run.code).toBe(2);
+  });
+});
+
+describe('pr-canary fault: a refusal is the control endpoint’s only when it came from it', () => {
+  it('says the same as fault --list and analyze when --control points at the dev router or the api, exit 1', async () => {
+    const router = await startTestHttpRouter(new LiveRoutes());
+    // What api-service answers a path it has no route for (the reviewer's `--control http://127.0.0.1:8080`).
+    const api = await startJsonServer(
+      () => ({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'NOT_FOUND',
+        message: 'no route matches this method and path',
+      }),
+      404,
+    );
+    for (const [url, status] of [
+      [`http://127.0.0.1:${router.port}`, 503],
+      [api, 404],
+    ] as const) {
+      for (const args of [
+        ['fault', '42:store:none', '--control', url],
+        ['fault', '--list', '--control', url],
+        ['analyze', '--pr', '42', '--control', url],
+      ]) {
+        const run = await runCanaryInProcess(args);
+        expect([run.stderr, run.code], args.join(' ')).toEqual([
+          `pr-canary: the stack's control endpoint answered HTTP ${status}\n`,
+          1,
+        ]);
+      }
+    }
+  });
+
+  it('passes on what the real control endpoint refuses as a usage error: an instance it does not run, a bad spec', async () => {
+    const url = await control();
+    const unknown = await runCanaryInProcess(['fault', '7:store:none', '--control', url]);
+    expect([unknown.stderr, unknown.code]).toEqual([
+      'pr-canary: this stack runs no store-service on pr-7\n',
+      2,
+    ]);
+    const bad = await runCanaryInProcess(['fault', '42:store:latency=1s', '--control', url]);
+    expect([bad.stdout, bad.code]).toEqual(['store-service pr-42: none\n', 0]);
   });
 });
 
