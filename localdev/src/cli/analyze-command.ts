@@ -1,9 +1,9 @@
 /** `pr-canary analyze` and `pr-canary fault`: the verdict on a PR, and faults to make one fail on purpose. */
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   exitCodeFor,
+  halfWindow,
   observeCluster,
   PrometheusError,
   prometheusHttp,
@@ -20,13 +20,20 @@ import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
 import { judgeReached } from '../analyze/reached';
 import { CONTROL_CODES } from '../stack/control-server';
-import { answeredHelp, CliUsageError, HELP_OPTION, terminalLine, wholeNumber } from './args';
+import {
+  answeredHelp,
+  CliUsageError,
+  HELP_OPTION,
+  parseCommandArgs,
+  terminalLine,
+  wholeNumber,
+} from './args';
 import { DEFAULT_CONTROL_URL } from './port-options';
 
 const SHORT_NAMES = PATH_SERVICES.map((s) => s.short);
 
-export const ANALYZE_HELP = `Usage: pr-canary analyze --pr N [--requests 200] [--concurrency 4] [--json FILE] [--control URL]
-       pr-canary analyze --pr N --prometheus URL --canaries ${SHORT_NAMES.join(',')} [--window 30m] [--json FILE]
+export const ANALYZE_HELP = `Usage: pr-canary analyze --pr N [--requests 200] [--concurrency 4] [--control URL] [--json FILE] [--markdown FILE]
+       pr-canary analyze --pr N --prometheus URL --canaries ${SHORT_NAMES.join(',')} [--window 30m] [--json FILE] [--markdown FILE]
 
 Compares PR N with stable at every hop — error rate (Fisher's exact test) and latency (Mann-Whitney U,
 p99 tail) — from the same pr_canary_* series the Flagger MetricTemplates and the Grafana dashboard
@@ -37,18 +44,21 @@ with more --requests). Locally it drives REQUESTS requests through stable and as
 asks Prometheus what the services saw over the last WINDOW.
 
   --pr N                  the PR number
-  --requests N            requests per side (default 200, 20-5000)
-  --concurrency N         requests in flight (default 4, 1-64)
-  --control URL           the local stack's control endpoint (default ${DEFAULT_CONTROL_URL})
+  --requests N            locally: requests per side (default 200, 20-5000)
+  --concurrency N         locally: requests in flight (default 4, 1-64)
+  --control URL           locally: the stack's control endpoint (default ${DEFAULT_CONTROL_URL})
   --prometheus URL        judge from Prometheus instead (a cluster; e.g. a port-forward)
   --canaries LIST         with --prometheus: the services PR N has canaries of (${SHORT_NAMES.join(', ')})
   --window DURATION       with --prometheus: how far back to look (default 30m)
   --max-error-increase F  error-rate points the PR may add (default 0.05)
   --max-p50-increase MS   (default 25)     --max-p99-increase MS   (default 50)
   --json FILE             also write the verdict as JSON (- for stdout instead of text)
-  --markdown FILE         also write it as markdown (the PR comment's verdict table)
+  --markdown FILE         also write it as markdown, the PR comment's verdict table (- for stdout
+                          instead of text; not with --json -)
 
-Exit code: 0 pass, 1 fail, 3 cannot tell, 2 usage error.`;
+A flag of the other way of judging (--window locally, --requests with --prometheus) is a usage error.
+Exit code: 0 pass, 1 fail, 3 cannot tell, 2 usage error (every flag is checked before the stack or
+Prometheus is asked).`;
 
 export const FAULT_HELP = `Usage: pr-canary fault <PR|stable>:<service>:<spec> [--control URL]
        pr-canary fault --list [--control URL]
@@ -69,16 +79,16 @@ export interface Output {
 }
 
 export async function runAnalyze(args: readonly string[], out: Output): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args: [...args],
     options: {
       pr: { type: 'string' },
-      requests: { type: 'string', default: '200' },
-      concurrency: { type: 'string', default: '4' },
-      control: { type: 'string', default: DEFAULT_CONTROL_URL },
+      requests: { type: 'string' },
+      concurrency: { type: 'string' },
+      control: { type: 'string' },
       prometheus: { type: 'string' },
       canaries: { type: 'string' },
-      window: { type: 'string', default: '30m' },
+      window: { type: 'string' },
       'max-error-increase': { type: 'string' },
       'max-p50-increase': { type: 'string' },
       'max-p99-increase': { type: 'string' },
@@ -88,6 +98,7 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
     },
   });
   if (answeredHelp(values, ANALYZE_HELP, out)) return 0;
+  // Every flag is checked before anything is asked of the stack or of Prometheus.
   if (values.pr === undefined || !PR_NUMBER_PATTERN.test(values.pr))
     throw new CliUsageError('--pr must be a PR number (1-999999999)');
   const pr = values.pr;
@@ -103,77 +114,136 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
     thresholds.maxP50IncreaseMs = decimal(values['max-p50-increase'], '--max-p50-increase', 0, 60_000);
   if (values['max-p99-increase'] !== undefined)
     thresholds.maxP99IncreaseMs = decimal(values['max-p99-increase'], '--max-p99-increase', 0, 60_000);
-  // Checked before the load: a typo in a path must not cost a whole analysis (nor end it with a stack trace).
-  if (values.json !== '-') await checkWritable(values.json, '--json');
-  await checkWritable(values.markdown, '--markdown');
-  let verdict: Verdict;
-  if (values.prometheus !== undefined) {
-    const canaries = new Set(
-      (values.canaries ?? '')
-        .split(',')
-        .filter((s) => s !== '')
-        .map(pathService),
-    );
-    const services = PATH_SERVICES.map((s) => ({ ...s, hasCanary: canaries.has(s) }));
-    const hops = await observeCluster({
-      query: prometheusHttp(httpUrl(values.prometheus, '--prometheus')),
-      pr,
-      window: values.window,
-      services,
-    }).catch((error: unknown) => {
-      if (error instanceof RangeError) throw new CliUsageError(error.message);
-      if (error instanceof PrometheusError) throw prometheusFailure(error);
-      throw error;
-    });
-    verdict = judgeReached({
-      pr,
-      mode: `prometheus ${values.window}`,
-      always: [],
-      services: hops.map((observation, i) => ({ observation, hasCanary: services[i]?.hasCanary ?? false })),
-      traffic: `the traffic of the last ${values.window}`,
-      thresholds,
-    });
-  } else {
-    const control = loopbackOrigin(values.control, '--control');
-    const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(
-      control,
-      '/instances',
-    );
-    const track = `pr-${pr}`;
-    if (!instances.some((i) => i.track === track)) {
-      const prs = [...new Set(instances.map((i) => i.track).filter((t) => t !== 'stable'))];
-      throw new CliUsageError(
-        `this stack runs no canary of PR ${pr}, so there is nothing to compare with stable (its canaries: ${
-          prs.length > 0 ? prs.join(', ') : 'none'
-        })`,
-      );
-    }
-    verdict = await analyzeLocal({
-      url: apiUrl,
-      pr,
-      requests: wholeNumber(values.requests, '--requests', 20, 5_000),
-      concurrency: wholeNumber(values.concurrency, '--concurrency', 1, 64),
-      instances,
-      path: PATH_SERVICES,
-      thresholds,
-    });
-    // The web UI shows the latest verdict per PR; failing to hand it over does not change the verdict.
-    await fetch(`${control}/verdicts/${pr}`, { method: 'PUT', body: JSON.stringify(verdict) }).catch(
-      () => undefined,
-    );
-  }
-  if (values.json === '-') out.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
-  else {
-    out.stdout(renderText(verdict));
-    if (values.json !== undefined)
-      await writeOut(values.json, '--json', `${JSON.stringify(verdict, null, 2)}\n`);
-  }
-  if (values.markdown !== undefined) await writeOut(values.markdown, '--markdown', renderMarkdown(verdict));
+  if (values.json === '-' && values.markdown === '-')
+    throw new CliUsageError('--json - and --markdown - both want stdout: write one of them to a FILE');
+  const mode = values.prometheus === undefined ? localMode(values) : prometheusMode(values);
+  // A typo in a path must not cost a whole analysis (nor end it with a stack trace).
+  for (const flag of ['json', 'markdown'] as const)
+    if (values[flag] !== '-') await checkWritable(values[flag], `--${flag}`);
+  const verdict = await (mode.kind === 'prometheus'
+    ? analyzePrometheus(pr, mode, thresholds)
+    : analyzeStack(pr, mode, thresholds));
+  const json = `${JSON.stringify(verdict, null, 2)}\n`;
+  const markdown = renderMarkdown(verdict);
+  out.stdout(values.json === '-' ? json : values.markdown === '-' ? markdown : renderText(verdict));
+  if (values.json !== undefined && values.json !== '-') await writeOut(values.json, '--json', json);
+  if (values.markdown !== undefined && values.markdown !== '-')
+    await writeOut(values.markdown, '--markdown', markdown);
   return exitCodeFor(verdict.outcome);
 }
 
+type AnalyzeValues = Partial<
+  Record<'requests' | 'concurrency' | 'control' | 'prometheus' | 'canaries' | 'window', string>
+>;
+
+/** The flags that apply to one way of judging only: refused with the other, not silently ignored. */
+const LOCAL_ONLY = ['requests', 'concurrency', 'control'] as const;
+const PROMETHEUS_ONLY = ['canaries', 'window'] as const;
+
+interface LocalMode {
+  kind: 'local';
+  control: string;
+  requests: number;
+  concurrency: number;
+}
+
+interface PrometheusMode {
+  kind: 'prometheus';
+  url: string;
+  window: string;
+  canaries: Set<(typeof PATH_SERVICES)[number]>;
+}
+
+function localMode(values: AnalyzeValues): LocalMode {
+  for (const flag of PROMETHEUS_ONLY)
+    if (values[flag] !== undefined) throw new CliUsageError(`--${flag} applies only with --prometheus`);
+  return {
+    kind: 'local',
+    control: loopbackOrigin(values.control ?? DEFAULT_CONTROL_URL, '--control'),
+    requests: wholeNumber(values.requests ?? '200', '--requests', 20, 5_000),
+    concurrency: wholeNumber(values.concurrency ?? '4', '--concurrency', 1, 64),
+  };
+}
+
+function prometheusMode(values: AnalyzeValues): PrometheusMode {
+  for (const flag of LOCAL_ONLY)
+    if (values[flag] !== undefined)
+      throw new CliUsageError(`--${flag} applies to the local stack only, not with --prometheus`);
+  const window = values.window ?? '30m';
+  try {
+    halfWindow(window);
+  } catch (error) {
+    if (error instanceof RangeError) throw new CliUsageError(`--window: ${error.message}`);
+    throw error;
+  }
+  const canaries = (values.canaries ?? '').split(',').filter((s) => s !== '');
+  return {
+    kind: 'prometheus',
+    url: httpUrl(values.prometheus ?? '', '--prometheus'),
+    window,
+    canaries: new Set(canaries.map(pathService)),
+  };
+}
+
+async function analyzePrometheus(
+  pr: string,
+  mode: PrometheusMode,
+  thresholds: Partial<Thresholds>,
+): Promise<Verdict> {
+  const services = PATH_SERVICES.map((s) => ({ ...s, hasCanary: mode.canaries.has(s) }));
+  const hops = await observeCluster({
+    query: prometheusHttp(mode.url),
+    pr,
+    window: mode.window,
+    services,
+  }).catch((error: unknown) => {
+    if (error instanceof RangeError) throw new CliUsageError(error.message);
+    if (error instanceof PrometheusError) throw prometheusFailure(error);
+    throw error;
+  });
+  return judgeReached({
+    pr,
+    mode: `prometheus ${mode.window}`,
+    always: [],
+    services: hops.map((observation, i) => ({ observation, hasCanary: services[i]?.hasCanary ?? false })),
+    traffic: `the traffic of the last ${mode.window}`,
+    thresholds,
+  });
+}
+
+async function analyzeStack(pr: string, mode: LocalMode, thresholds: Partial<Thresholds>): Promise<Verdict> {
+  const { control } = mode;
+  const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(
+    control,
+    '/instances',
+  );
+  const track = `pr-${pr}`;
+  if (!instances.some((i) => i.track === track)) {
+    const prs = [...new Set(instances.map((i) => i.track).filter((t) => t !== 'stable'))];
+    throw new CliUsageError(
+      `this stack runs no canary of PR ${pr}, so there is nothing to compare with stable (its canaries: ${
+        prs.length > 0 ? prs.join(', ') : 'none'
+      })`,
+    );
+  }
+  const verdict = await analyzeLocal({
+    url: apiUrl,
+    pr,
+    requests: mode.requests,
+    concurrency: mode.concurrency,
+    instances,
+    path: PATH_SERVICES,
+    thresholds,
+  });
+  // The web UI shows the latest verdict per PR; failing to hand it over does not change the verdict.
+  await fetch(`${control}/verdicts/${pr}`, { method: 'PUT', body: JSON.stringify(verdict) }).catch(
+    () => undefined,
+  );
+  return verdict;
+}
+
 export async function runFault(args: readonly string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args: [...args],
     allowPositionals: true,
     options: {

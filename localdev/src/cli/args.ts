@@ -1,4 +1,5 @@
 /** What every `pr-canary` command (and `npm start`) parses and prints the same way. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { safeText } from '@pr-canary/service-kit/safe-text';
 
 /** A command line that cannot be run as typed (exit code 2). */
@@ -17,6 +18,23 @@ export function answeredHelp(
 ): boolean {
   if (values.help) out.stdout(`${help}\n`);
   return values.help === true;
+}
+
+/**
+ * Node's `parseArgs`, refusing an option that takes one value given twice (parseArgs would keep the last
+ * silently): `--pr 42 --pr 7` is a usage error, not PR 7.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const { tokens = [] } = parseArgs({ ...config, tokens: true });
+  const given = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = config.options?.[token.name];
+    if (option?.type !== 'string' || option.multiple) continue;
+    if (given.has(token.name)) throw new CliUsageError(`--${token.name} is given twice: give it once`);
+    given.add(token.name);
+  }
+  return parseArgs(config);
 }
 
 export function wholeNumber(value: string, flag: string, min: number, max: number): number {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -133,6 +134,65 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       `pr-canary: ${refusing} did not answer a Prometheus query: parse error?[2J?at char 3\n`,
     );
     expect(refusal.code).toBe(1);
+  });
+
+  it('checks every flag before asking anyone: a bad value, a flag of the other way of judging, a flag twice (exit 2)', async () => {
+    // Nothing answers at either address: a check that came after the first request would say so instead.
+    const nobody = `http://127.0.0.1:${await closedPort()}`;
+    const local = ['analyze', '--pr', '42', '--control', nobody];
+    const prometheus = ['analyze', '--pr', '42', '--prometheus', nobody];
+    const cases: [string[], string][] = [
+      [[...local, '--requests', 'abc'], '--requests must be a whole number 20-5000'],
+      [[...local, '--requests', '1'], '--requests must be a whole number 20-5000'],
+      [[...local, '--concurrency', '0'], '--concurrency must be a whole number 1-64'],
+      [[...local, '--window', 'xyz'], '--window applies only with --prometheus'],
+      [[...local, '--canaries', 'store'], '--canaries applies only with --prometheus'],
+      [[...prometheus, '--window', 'xyz'], '--window: the window must be a duration such as 30m, 2h or 900s'],
+      [
+        [...prometheus, '--canaries', 'nosuch'],
+        expect.stringMatching(/^unknown service/) as unknown as string,
+      ],
+      [
+        [...prometheus, '--requests', '300'],
+        '--requests applies to the local stack only, not with --prometheus',
+      ],
+      [[...local, '--pr', '7'], '--pr is given twice: give it once'],
+      [
+        [...local, '--json', '-', '--markdown', '-'],
+        '--json - and --markdown - both want stdout: write one of them to a FILE',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCanaryInProcess(args);
+      const said = run.stderr.replace(/^pr-canary: /, '').trimEnd();
+      expect([said, run.code], args.join(' ')).toEqual([message, 2]);
+    }
+  });
+
+  it('writes the markdown verdict to stdout for --markdown - (no file named -)', async () => {
+    const prometheus = await startJsonServer(() => ({
+      status: 'success',
+      data: { resultType: 'vector', result: [] },
+    }));
+    const dash = path.resolve('-');
+    onTestFinished(() => rm(dash, { force: true }));
+    const run = await runCanaryInProcess([
+      'analyze',
+      '--pr',
+      '42',
+      '--prometheus',
+      prometheus,
+      '--canaries',
+      'store',
+      '--markdown',
+      '-',
+    ]);
+    expect(run.stderr).toBe('');
+    // The markdown (the PR comment's verdict table), not the text verdict.
+    expect(run.stdout).toMatch(/^\*\*Verdict:\*\* ❔ CANNOT TELL — /);
+    expect(run.stdout).toMatch(/\n\|.*\|\n/);
+    expect(existsSync(dash)).toBe(false);
+    expect(run.code).toBe(3);
   });
 
   it('refuses to judge a PR the local stack runs no canary of, naming the ones it runs', async () => {
