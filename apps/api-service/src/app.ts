@@ -28,6 +28,7 @@ import {
   installClosingAnswer,
   MAX_PARAM_LENGTH,
 } from './framework-errors';
+import { installStrictJsonParser } from './json-body';
 import { BODY_LIMIT_BYTES } from './limits';
 import { lazyRequestLogger, RouteTemplateLogController } from './request-log';
 import { type Readiness, registerHealthRoutes } from './routes/health';
@@ -109,6 +110,8 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
 
   // A JSON API: any other body type is 415, not a string that then fails schema validation.
   app.removeContentTypeParser('text/plain');
+  // Bodies decoded strictly: invalid UTF-8 or a lone surrogate is a 400, never stored as U+FFFD.
+  installStrictJsonParser(app);
   app.decorate('markNotReady', () => {
     readiness.accepting = false;
   });

@@ -460,3 +460,81 @@ describe('unknown routes', () => {
     expect(text).not.toContain(MISSING_ID);
   });
 });
+
+describe('text that is not Unicode', () => {
+  const createCalls = () => stack.current.tap.seen.filter((call) => call.path.endsWith('/CreateItem')).length;
+
+  /** POSTs `body` as is over a real socket (fetch sends a byte array unchanged). */
+  async function postBytes(body: Uint8Array) {
+    const before = createCalls();
+    const response = await fetch(`${stack.current.api.baseUrl}/api/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const json = await response.json();
+    // Refused before any store call: nothing was stored.
+    expect(createCalls()).toBe(before);
+    return { statusCode: response.status, json: () => json };
+  }
+
+  it.each([
+    ['a two-byte sequence cut short', [0xc3, 0x28]],
+    ['a lone continuation byte', [0x80]],
+    ['an overlong encoding of "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated four-byte sequence', [0xf0, 0x9f, 0x98]],
+  ])('refuses a body with invalid UTF-8 (%s) with 400 MALFORMED_JSON', async (_case, bytes) => {
+    const body = Buffer.concat([
+      Buffer.from('{"name":"ok'),
+      Buffer.from(bytes),
+      Buffer.from('","priceCents":1}'),
+    ]);
+    expectApiError(await postBytes(body), 400, {
+      code: 'MALFORMED_JSON',
+      message: 'the request body is not valid UTF-8',
+    });
+  });
+
+  it.each([
+    ['a lone high surrogate in the name', '{"name":"ok\\ud800","priceCents":1}', 'body/name'],
+    [
+      'a lone low surrogate in the description',
+      '{"name":"ok","description":"\\udc00x","priceCents":1}',
+      'body/description',
+    ],
+    ['a reversed pair', '{"name":"\\udc00\\ud800","priceCents":1}', 'body/name'],
+    ['a lone surrogate in a property name', '{"name":"ok","priceCents":1,"\\ud800":1}', 'body'],
+  ])('refuses %s with 400 VALIDATION naming the field', async (_case, text, field) => {
+    expectApiError(await postBytes(Buffer.from(text)), 400, {
+      code: 'VALIDATION',
+      message: `${field} must be well-formed Unicode text (no lone surrogate)`,
+    });
+  });
+
+  it('refuses a lone surrogate on PUT too, before If-Match is even looked at', async () => {
+    const created = await createItem(app());
+    const response = await app().inject({
+      method: 'PUT',
+      url: `/api/items/${created.id}`,
+      headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+      payload: '{"name":"\\ud83d","priceCents":1}',
+    });
+    expectApiError(response, 400, {
+      code: 'VALIDATION',
+      message: 'body/name must be well-formed Unicode text (no lone surrogate)',
+    });
+    expect((await app().inject({ method: 'GET', url: `/api/items/${created.id}` })).json().version).toBe(1);
+  });
+
+  it('stores well-formed text outside the BMP, escaped or as UTF-8 bytes', async () => {
+    const response = await app().inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      payload: Buffer.from('{"name":"lamp \\ud83d\\udca1 💡 é","priceCents":1}'),
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.json().name).toBe('lamp 💡 💡 é');
+  });
+});

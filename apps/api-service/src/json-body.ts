@@ -1,0 +1,67 @@
+/**
+ * The api's JSON body parser: Fastify's own (body limit, prototype-poisoning refusal, empty-body
+ * error) on text decoded strictly. Fastify's default decodes the bytes leniently, so invalid UTF-8
+ * became U+FFFD and a lone surrogate escape (`"\ud800"`) became a string no Unicode encoding can
+ * carry — both were stored as replacement characters. Here either is a 400 and nothing is stored:
+ * bytes that are not UTF-8 are no JSON text (RFC 8259 §8.1) → `MALFORMED_JSON`; a string anywhere in
+ * the body (values and property names) that is not well-formed Unicode → `VALIDATION` naming the field.
+ */
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from './errors';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A property name a message may show (the same rule as service-kit's validation messages). */
+const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+export const NOT_UTF8_MESSAGE = 'the request body is not valid UTF-8';
+export const ILL_FORMED_TEXT_RULE = 'must be well-formed Unicode text (no lone surrogate)';
+
+/**
+ * The field (`body/name`, `body/tags/2`) of the first string in `value`, value or property name,
+ * that is not well-formed Unicode; `body` alone when its path holds a name a message must not show;
+ * undefined when every string is well-formed.
+ */
+export function illFormedTextField(value: unknown): string | undefined {
+  // Iterative: a 16 KiB body can nest thousands of levels deep.
+  const pending: { value: unknown; path: string | undefined }[] = [{ value, path: 'body' }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: current, path } = next;
+    if (typeof current === 'string') {
+      if (!current.isWellFormed()) return path ?? 'body';
+    } else if (Array.isArray(current)) {
+      current.forEach((element, index) => {
+        pending.push({ value: element, path: path === undefined ? undefined : `${path}/${index}` });
+      });
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, element] of Object.entries(current)) {
+        if (!key.isWellFormed()) return path ?? 'body';
+        const shown = path !== undefined && SAFE_PROPERTY_NAME.test(key);
+        pending.push({ value: element, path: shown ? `${path}/${key}` : undefined });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Replaces Fastify's `application/json` parser with the strict one. */
+export function installStrictJsonParser(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      done(new HttpError(400, 'MALFORMED_JSON', NOT_UTF8_MESSAGE), undefined);
+      return;
+    }
+    parseJson(request, text, (err, parsed) => {
+      if (err) return done(err, undefined);
+      const field = illFormedTextField(parsed);
+      if (field !== undefined)
+        return done(new HttpError(400, 'VALIDATION', `${field} ${ILL_FORMED_TEXT_RULE}`), undefined);
+      done(null, parsed);
+    });
+  });
+}
