@@ -1,12 +1,17 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
-import { parseArgs } from 'node:util';
 import { nodeServices } from '@pr-canary/contracts/services';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { AnalyzeError } from '../analyze/analyze';
 import { formatProbe, ProbeUsageError, parseExpectation, probe } from '../probe/probe';
-import { DEFAULT_TRACES_URL, fetchTrace, listTraces, TraceLookupError } from '../trace/trace-client';
+import {
+  DEFAULT_TRACES_URL,
+  fetchTrace,
+  listTraces,
+  type TraceLookup,
+  TraceLookupError,
+} from '../trace/trace-client';
 import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
-import { answeredHelp, HELP_OPTION, terminalLine, wholeNumber } from './args';
+import { answeredHelp, HELP_OPTION, parseCommandArgs, terminalLine, wholeNumber } from './args';
 
 /** `api=pr-42,store=stable`: the registry's first two services, the first on PR 42, the second stable. */
 const EXPECT_EXAMPLE = nodeServices()
@@ -14,15 +19,13 @@ const EXPECT_EXAMPLE = nodeServices()
   .map((service, index) => `${service.short}=${index === 0 ? 'pr-42' : 'stable'}`)
   .join(',');
 
-const PROBE_HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--skip-unreached] [--json]
-       pr-canary trace <TRACE-ID | --last> [--url URL] [--wait MS] [--json]
-       pr-canary traces [-n COUNT] [--url URL] [--json]
+const PROBE_HELP = `Usage: pr-canary probe [--url URL] [--pr N] [-n COUNT] [--expect ${EXPECT_EXAMPLE}] [--skip-unreached] [--timeout MS] [--json]
 
 Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and prints where each hop
 landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
 failed requests.
 
-  --url URL        the edge (default http://localhost:8080, the dev router)
+  --url URL        the edge, an origin without a path (default http://localhost:8080, the dev router)
   --pr N           value of X-Canary; sent as is, so invalid keys can be probed too
   -n, --count N    number of requests (default 10, at most 1000)
   --expect LIST    expected track per hop (a service's short name), e.g. ${EXPECT_EXAMPLE}
@@ -33,19 +36,33 @@ failed requests.
   --json           machine-readable result on stdout
 
 Exit code: 0 when every request succeeded and every checked --expect held; 1 otherwise; 2 for usage
-errors.
+errors (an unknown flag, a flag given twice).`;
 
-trace prints a trace's waterfall from the local trace receiver (npm start runs it): one line per span
-with service, track, version, a bar, duration, status (errors marked ✗) and the canary attributes.
+const TRACE_OPTIONS = `  --url URL        the trace receiver, an origin without a path (default ${DEFAULT_TRACES_URL})
+  --timeout MS     per-request timeout (default 5000)
+  --json           as JSON`;
+
+const TRACE_HELP = `Usage: pr-canary trace <TRACE-ID | --last> [--url URL] [--wait MS] [--timeout MS] [--json]
+
+Prints a trace's waterfall from the local trace receiver (npm start runs it): one line per span with
+service, track, version, a bar, duration, status (errors marked ✗) and the canary attributes.
 TRACE-ID is a response's X-Trace-Id (also in every log line as trace_id); --last takes the newest.
-traces lists the newest traces.
 
-  --url URL        trace receiver (default ${DEFAULT_TRACES_URL})
+  --last           the newest trace instead of a TRACE-ID
   --wait MS        wait this long for spans still arriving (default 3000)
-  -n, --count N    traces to list (default 20, at most 300)
-  --json           the trace (or list) as JSON
+${TRACE_OPTIONS}
 
 Exit code: 0 found; 1 not found or the receiver is unreachable; 2 for usage errors.`;
+
+const TRACES_HELP = `Usage: pr-canary traces [-n COUNT] [--url URL] [--timeout MS] [--json]
+
+Lists the newest traces of the local trace receiver (npm start runs it), newest first: trace id,
+duration, spans, root span, X-Canary and errors. pr-canary trace <TRACE-ID> prints one.
+
+  -n, --count N    traces to list (default 20, at most 300)
+${TRACE_OPTIONS}
+
+Exit code: 0 listed; 1 the receiver is unreachable; 2 for usage errors.`;
 
 const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --help for each)
 
@@ -98,7 +115,7 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
   if (command === 'fault') return runFault(rest, out);
   if (command !== 'probe')
     throw new ProbeUsageError('unknown command; the commands are probe, trace, traces, analyze and fault');
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args: rest,
     options: {
       url: { type: 'string', default: 'http://localhost:8080' },
@@ -124,34 +141,45 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
   return result.ok ? 0 : 1;
 }
 
-async function runTrace(command: 'trace' | 'traces', argv: readonly string[], out: CommandOutput) {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: command === 'trace',
-    options: {
-      url: { type: 'string', default: DEFAULT_TRACES_URL },
-      last: { type: 'boolean', default: false },
-      wait: { type: 'string', default: '3000' },
-      count: { type: 'string', short: 'n', default: '20' },
-      timeout: { type: 'string', default: '5000' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    out.stdout(`${HELP}\n`);
-    return 0;
-  }
-  const lookup = {
+/** What trace and traces both take; each refuses the other's own options (parseArgs: unknown option). */
+const TRACE_RECEIVER_OPTIONS = {
+  url: { type: 'string', default: DEFAULT_TRACES_URL },
+  timeout: { type: 'string', default: '5000' },
+  json: { type: 'boolean', default: false },
+  ...HELP_OPTION,
+} as const;
+
+function traceLookup(values: { url: string; timeout: string }, waitMs: number): TraceLookup {
+  return {
     url: parseUrl(values.url),
     timeoutMs: wholeNumber(values.timeout, '--timeout', 1, 600_000),
-    waitMs: wholeNumber(values.wait, '--wait', 0, 600_000),
+    waitMs,
   };
+}
+
+async function runTrace(command: 'trace' | 'traces', argv: readonly string[], out: CommandOutput) {
   if (command === 'traces') {
+    const { values } = parseCommandArgs({
+      args: [...argv],
+      options: { ...TRACE_RECEIVER_OPTIONS, count: { type: 'string', short: 'n', default: '20' } },
+    });
+    if (answeredHelp(values, TRACES_HELP, out)) return 0;
+    const lookup = traceLookup(values, 0);
     const traces = await listTraces(lookup, wholeNumber(values.count, '--count', 1, 300));
     out.stdout(`${values.json ? JSON.stringify(traces, null, 2) : formatTraceList(traces)}\n`);
     return 0;
   }
+  const { values, positionals } = parseCommandArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      ...TRACE_RECEIVER_OPTIONS,
+      last: { type: 'boolean', default: false },
+      wait: { type: 'string', default: '3000' },
+    },
+  });
+  if (answeredHelp(values, TRACE_HELP, out)) return 0;
+  const lookup = traceLookup(values, wholeNumber(values.wait, '--wait', 0, 600_000));
   if (positionals.length + (values.last ? 1 : 0) !== 1)
     throw new ProbeUsageError('trace takes one trace id, or --last');
   const given = positionals[0]?.trim().toLowerCase();
@@ -183,6 +211,9 @@ function parseUrl(value: string): string {
   const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ProbeUsageError('--url must be http or https');
+  // The paths asked are fixed (/api/route, the receiver's /api/traces): a path given would be dropped.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+    throw new ProbeUsageError(`--url is an origin, without a path (e.g. ${url.origin})`);
   return url.origin;
 }
 

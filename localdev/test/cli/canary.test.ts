@@ -101,6 +101,15 @@ describe('canary CLI', () => {
     [['probe', '-n', '0'], /--count must be a whole number/],
     [['probe', '--url', 'ftp://x'], /--url must be http or https/],
     [['deploy'], /unknown command/],
+    [['probe', '--pr', '42', '--pr', '7'], /^pr-canary: --pr is given twice: give it once\n$/],
+    [
+      ['probe', '--url', 'http://localhost:8080/api'],
+      /^pr-canary: --url is an origin, without a path \(e\.g\. http:\/\/localhost:8080\)\n$/,
+    ],
+    [['traces', '--wait', '5'], /^pr-canary: Unknown option '--wait'/],
+    [['traces', '--last'], /^pr-canary: Unknown option '--last'/],
+    [['trace', '--last', '-n', '5'], /^pr-canary: Unknown option '-n'/],
+    [['trace', '--last', '--url', 'http://127.0.0.1:1/x'], /^pr-canary: --url is an origin, without a path/],
     [['analyze', '--pr', '42', '--control', 'http://example.com'], /: --control must be 127\.0\.0\.1/],
     [['fault', '--list', '--control', 'not-a-url'], /^pr-canary: --control must be an absolute http URL\n$/],
     [
@@ -111,6 +120,26 @@ describe('canary CLI', () => {
     const run = await runCanaryInProcess(args);
     expect(run.stderr).toMatch(message);
     expect(run.code).toBe(2);
+  });
+
+  it('answers trace --help and traces --help with their own usage, each naming every option it takes', async () => {
+    const general = await runCanaryInProcess(['--help']);
+    const trace = await runCanaryInProcess(['trace', '--help']);
+    const traces = await runCanaryInProcess(['traces', '-h']);
+    expect(trace.stdout).toMatch(
+      /^Usage: pr-canary trace <TRACE-ID \| --last> \[--url URL\] \[--wait MS\] \[--timeout MS\] \[--json\]\n/,
+    );
+    expect(traces.stdout).toMatch(
+      /^Usage: pr-canary traces \[-n COUNT\] \[--url URL\] \[--timeout MS\] \[--json\]\n/,
+    );
+    for (const [run, flags] of [
+      [trace, ['--last', '--wait', '--url', '--timeout', '--json']],
+      [traces, ['--count', '--url', '--timeout', '--json']],
+    ] as const) {
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toBe(general.stdout);
+      for (const flag of flags) expect(run.stdout).toMatch(new RegExp(`\\n  (-n, )?${flag} `));
+    }
   });
 
   it('answers an unknown option typed with control characters in one line, never echoing them (the real bin)', async () => {
