@@ -18,15 +18,16 @@ import {
   canaryResponseHeaders,
 } from '@pr-canary/canary-context';
 import { parserErrorBody, rawErrorResponse } from '@pr-canary/contracts/error-body';
+import { ITEM_ID_LENGTH } from '@pr-canary/contracts/item-id';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ITEM_ID_MAX_LENGTH } from './schemas';
+import { PATTERN_RULES } from './schemas';
 
 /**
- * The router's limit on a path parameter is the id schema's limit: the only path parameter is an
- * item id, so an id the schema accepts is always routed, and a longer one gets the schema's 400.
+ * The router's limit on a path parameter is an item id's length: the only path parameter is an item
+ * id, so every id is routed, and a longer one gets the schema's 400 from the router.
  */
-export const MAX_PARAM_LENGTH = ITEM_ID_MAX_LENGTH;
+export const MAX_PARAM_LENGTH = ITEM_ID_LENGTH;
 
 function frameworkErrorBody(code: string | undefined): ErrorBody {
   switch (code) {
@@ -36,12 +37,7 @@ function frameworkErrorBody(code: string | undefined): ErrorBody {
       return errorBody(
         400,
         'VALIDATION',
-        validationMessage('params', {
-          keyword: 'maxLength',
-          instancePath: '/id',
-          message: `must NOT have more than ${MAX_PARAM_LENGTH} characters`,
-          params: { limit: MAX_PARAM_LENGTH },
-        }),
+        validationMessage('params', { keyword: 'pattern', instancePath: '/id', params: {} }, PATTERN_RULES),
       );
     default:
       return errorBody(500, 'INTERNAL', 'internal error');

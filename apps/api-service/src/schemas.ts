@@ -3,6 +3,7 @@
  * `routeReportJsonSchema`). Unknown properties are refused (the app's
  * Ajv runs with removeAdditional off), and no type coercion happens: query strings stay strings.
  */
+import { ITEM_ID_RULE, ITEM_ID_SOURCE } from '@pr-canary/contracts/item-id';
 
 const ITEM_NAME_MAX = 200;
 const ITEM_DESCRIPTION_MAX = 2000;
@@ -10,15 +11,8 @@ export const PAGE_SIZE_DEFAULT = 20;
 /** The largest page `limit` asks for (and the smallest is 1). */
 export const PAGE_SIZE_MAX = 100;
 
-/** Longest item id a request may name (the router's `maxParamLength` is this too, see framework-errors.ts). */
-export const ITEM_ID_MAX_LENGTH = 128;
-
-const itemId = {
-  type: 'string',
-  minLength: 1,
-  maxLength: ITEM_ID_MAX_LENGTH,
-  pattern: '^[A-Za-z0-9_-]+$',
-} as const;
+/** The store's id rule (the contracts'): an id it could never have made is refused before calling it. */
+const itemId = { type: 'string', pattern: ITEM_ID_SOURCE } as const;
 
 export const itemParamsSchema = {
   type: 'object',
@@ -85,5 +79,5 @@ export const CURSOR_RULE = 'is not a nextCursor this api returned';
 export const PATTERN_RULES: Readonly<Record<string, string>> = {
   'querystring/limit': `must be a whole number between 1 and ${PAGE_SIZE_MAX}`,
   'querystring/cursor': CURSOR_RULE,
-  'params/id': `must be 1-${ITEM_ID_MAX_LENGTH} of the characters A-Z a-z 0-9 _ -`,
+  'params/id': ITEM_ID_RULE,
 };

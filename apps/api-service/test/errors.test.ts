@@ -24,11 +24,15 @@ const STORE_IDENTITY: InstanceIdentity = {
 const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
   callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test server' });
 
-/** GetItem(id = "<STATUS_NAME>") fails with that status; details are a would-be leak for 5xx. */
+/** An item id (the ids the api lets through) that carries the number of a gRPC status in its last digits. */
+const idFor = (name: keyof typeof grpc.status) =>
+  `00000000-0000-7000-8000-${String(grpc.status[name]).padStart(12, '0')}`;
+
+/** GetItem(id = idFor(STATUS_NAME)) fails with that status; details are a would-be leak for 5xx. */
 const statusHandlers: ItemsServiceHandlers = {
   GetItem(call, callback) {
-    const code = grpc.status[call.request.id as keyof typeof grpc.status];
-    const details = `${call.request.id.toLowerCase()} details; ${SECRET_DETAIL}`;
+    const code = Number(call.request.id.slice(-12)) as grpc.status;
+    const details = `${String(grpc.status[code]).toLowerCase()} details; ${SECRET_DETAIL}`;
     callback({ code, details });
   },
   ListItems: unimplemented,
@@ -96,7 +100,7 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
   it.each(EXPECTED)(
     'a store answering %s becomes HTTP %i with the status name as code',
     async (name, httpStatus) => {
-      const response = await api.app.inject({ method: 'GET', url: `/api/items/${name}` });
+      const response = await api.app.inject({ method: 'GET', url: `/api/items/${idFor(name)}` });
       expect(response.statusCode).toBe(httpStatus);
       const body = response.json();
       expect(body).toMatchObject({ statusCode: httpStatus, code: name });
@@ -113,8 +117,8 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
 
   it('logs a 5xx with its error, and a 4xx not as an error', async () => {
     const before = api.logLines.length;
-    await api.app.inject({ method: 'GET', url: '/api/items/DATA_LOSS' });
-    await api.app.inject({ method: 'GET', url: '/api/items/NOT_FOUND' });
+    await api.app.inject({ method: 'GET', url: `/api/items/${idFor('DATA_LOSS')}` });
+    await api.app.inject({ method: 'GET', url: `/api/items/${idFor('NOT_FOUND')}` });
     const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
     const failures = lines.filter((line) => line.msg === 'request failed');
     expect(failures).toHaveLength(1);

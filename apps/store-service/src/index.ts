@@ -9,7 +9,6 @@ export {
   StoreUnavailableError,
   VersionConflictError,
 } from './errors';
-export { isItemId } from './ids';
 export {
   createItemsRepository,
   ensureTable,

@@ -1,5 +1,5 @@
+import { isItemId } from '@pr-canary/contracts/item-id';
 import { InvalidPageTokenError } from './errors';
-import { isItemId } from './ids';
 
 /**
  * ListItems page tokens are base64url(JSON(LastEvaluatedKey)). They are opaque to clients but

@@ -1,3 +1,4 @@
+import { ITEM_ID_RULE, isItemId } from '@pr-canary/contracts/item-id';
 import type {
   CreateItemRequest__Output,
   DeleteItemRequest__Output,
@@ -5,7 +6,6 @@ import type {
   ListItemsRequest__Output,
   UpdateItemRequest__Output,
 } from '@pr-canary/proto';
-import { isItemId } from './ids';
 import type { ItemFields } from './items-repository';
 
 /**
@@ -34,7 +34,7 @@ const rule =
   (value) =>
     test(value) ? undefined : description;
 
-const id = rule((v) => typeof v === 'string' && isItemId(v), 'must be an item id (a lower-case UUIDv7)');
+const id = rule((v) => typeof v === 'string' && isItemId(v), ITEM_ID_RULE);
 /** Judged trimmed: the name stored is the trimmed one. */
 const name: Check = (value) => {
   if (typeof value !== 'string') return 'must be text';

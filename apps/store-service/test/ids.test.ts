@@ -1,5 +1,6 @@
+import { isItemId } from '@pr-canary/contracts/item-id';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isItemId, newItemId } from '../src/ids';
+import { newItemId } from '../src/ids';
 
 describe('item ids', () => {
   beforeEach(() => {
@@ -9,7 +10,7 @@ describe('item ids', () => {
     vi.useRealTimers();
   });
 
-  it('are lower-case UUIDv7 strings', () => {
+  it('are lower-case UUIDv7 strings, the ids the contracts accept', () => {
     const id = newItemId();
     expect(isItemId(id)).toBe(true);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -36,16 +37,5 @@ describe('item ids', () => {
     vi.setSystemTime(Date.UTC(2032, 0, 1));
     const ids = Array.from({ length: 5000 }, () => newItemId());
     expect([...ids].sort()).toEqual(ids);
-  });
-
-  it.each([
-    '',
-    'abc',
-    '01a2011f-418a-4000-a208-faabfd7a653c',
-    '01A2011F-418A-7000-A208-FAABFD7A653C',
-    '01a2011f-418a-7000-c208-faabfd7a653c',
-    'ffffffff-ffff-ffff-ffff-ffffffffffff',
-  ])('rejects %j as an id', (value) => {
-    expect(isItemId(value)).toBe(false);
   });
 });
