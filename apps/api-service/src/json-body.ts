@@ -14,6 +14,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** A property name a message may show (the same rule as service-kit's validation messages). */
 const SAFE_PROPERTY_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
+/**
+ * `String.prototype.isWellFormed` (ES2024, in every Node this runs on), typed here: the repository's
+ * TypeScript lib is ES2023, and other workspaces type-check this file too.
+ */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 export const NOT_UTF8_MESSAGE = 'the request body is not valid UTF-8';
 export const ILL_FORMED_TEXT_RULE = 'must be well-formed Unicode text (no lone surrogate)';
 
@@ -28,14 +35,14 @@ export function illFormedTextField(value: unknown): string | undefined {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: current, path } = next;
     if (typeof current === 'string') {
-      if (!current.isWellFormed()) return path ?? 'body';
+      if (!isWellFormed(current)) return path ?? 'body';
     } else if (Array.isArray(current)) {
       current.forEach((element, index) => {
         pending.push({ value: element, path: path === undefined ? undefined : `${path}/${index}` });
       });
     } else if (current !== null && typeof current === 'object') {
       for (const [key, element] of Object.entries(current)) {
-        if (!key.isWellFormed()) return path ?? 'body';
+        if (!isWellFormed(key)) return path ?? 'body';
         const shown = path !== undefined && SAFE_PROPERTY_NAME.test(key);
         pending.push({ value: element, path: shown ? `${path}/${key}` : undefined });
       }
