@@ -127,12 +127,17 @@ interface RequestLike {
 }
 interface ReplyLike {
   code(statusCode: number): { send(body: unknown): unknown };
+  header(name: string, value: string): ReplyLike;
 }
 
 /** The part of a Fastify instance `installHttpErrorHandling` uses. */
 export interface ErrorHandlingApp {
   setErrorHandler(handler: (err: unknown, request: RequestLike, reply: ReplyLike) => unknown): unknown;
-  setNotFoundHandler(handler: (request: unknown, reply: ReplyLike) => unknown): unknown;
+  setNotFoundHandler(
+    handler: (request: { method: string; url: string }, reply: ReplyLike) => unknown,
+  ): unknown;
+  /** Fastify's route lookup for a concrete method and URL (null when none matches). */
+  findRoute(options: { method: string; url: string }): unknown;
 }
 
 /** A service's part in answering errors: its own errors first (`map`: undefined for errors it does not know), its words for its fields' patterns. */
@@ -157,10 +162,33 @@ export function replyWithError(
   return reply.code(body.statusCode).send({ ...body, ...extra });
 }
 
-/** The one error handler (the service's mapping first, then `requestErrorReply`) and a JSON 404 for unknown routes. */
+/**
+ * The methods a 405's `Allow` may list: those with a route at the requested path. OPTIONS is left
+ * out: it is a CORS preflight, which a service without CORS answers with the 404 (and one with CORS
+ * answers for every path).
+ */
+const ALLOWABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods that have a route at `url`, in `Allow` order. */
+function allowedMethods(app: Pick<ErrorHandlingApp, 'findRoute'>, url: string): string[] {
+  return ALLOWABLE_METHODS.filter((method) => app.findRoute({ method, url }) !== null);
+}
+
+/**
+ * The one error handler (the service's mapping first, then `requestErrorReply`), and for a request no
+ * route matches: 405 `METHOD_NOT_ALLOWED` with `Allow` when the path has routes for other methods
+ * (RFC 9110 §15.5.6), else the JSON 404. Neither echoes the method or path.
+ */
 export function installHttpErrorHandling(app: ErrorHandlingApp, mapping: HttpErrorMapping = {}): void {
   app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err, mapping));
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path')),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = request.method === 'OPTIONS' ? [] : allowedMethods(app, request.url);
+    if (allowed.length === 0)
+      return reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', 'no route matches this method and path'));
+    const allow = allowed.join(', ');
+    return reply
+      .header('allow', allow)
+      .code(405)
+      .send(errorBody(405, 'METHOD_NOT_ALLOWED', `this path is served with ${allow} only`));
+  });
 }

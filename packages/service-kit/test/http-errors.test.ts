@@ -78,6 +78,27 @@ describe('installHttpErrorHandling', () => {
     });
   });
 
+  it.each([
+    ['DELETE', '/items', 'POST'],
+    ['POST', '/stock?x=<script>', 'GET, HEAD'],
+  ])(
+    'answers %s %s, a path with routes for other methods, with 405 and Allow: %s',
+    async (method, url, allow) => {
+      const response = await app().server.inject({ method: method as 'POST', url });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.json()).toEqual(
+        errorBody(405, 'METHOD_NOT_ALLOWED', `this path is served with ${allow} only`),
+      );
+    },
+  );
+
+  it('keeps the 404 for OPTIONS (a CORS preflight where there is no CORS)', async () => {
+    const response = await app().server.inject({ method: 'OPTIONS', url: '/items' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers.allow).toBeUndefined();
+  });
+
   it('answers anything else with a fixed 500, and logs the error instead', async () => {
     const { server, logged } = app();
     const response = await server.inject('/boom');

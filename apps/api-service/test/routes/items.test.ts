@@ -455,6 +455,29 @@ describe('unknown routes', () => {
     expect(response.headers['x-served-by']).toMatch(/^api-service;track="stable"/);
   });
 
+  it.each([
+    ['PATCH', `/api/items/${MISSING_ID}`, 'GET, HEAD, PUT, DELETE'],
+    ['POST', `/api/items/${MISSING_ID}`, 'GET, HEAD, PUT, DELETE'],
+    ['DELETE', '/api/items?limit=<script>', 'GET, HEAD, POST'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ])(
+    'answers %s %s, a path served with other methods, with 405 and Allow: %s',
+    async (method, url, allow) => {
+      const calls = stack.current.tap.seen.length;
+      const response = await fetch(`${stack.current.api.baseUrl}${url}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(response.headers.get('x-served-by')).toMatch(/^api-service;track="stable"/);
+      expect(await response.json()).toEqual({
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        code: 'METHOD_NOT_ALLOWED',
+        message: `this path is served with ${allow} only`,
+      });
+      expect(stack.current.tap.seen.length).toBe(calls);
+    },
+  );
+
   it('logs requests by route template, never the raw URL', async () => {
     const { logLines } = stack.current.api;
     const before = logLines.length;
