@@ -25,16 +25,17 @@ export function answeredHelp(
  * silently): `--pr 42 --pr 7` is a usage error, not PR 7.
  */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  const { tokens = [] } = parseArgs({ ...config, tokens: true });
+  const parsed = parseArgs({ ...config, tokens: true });
   const given = new Set<string>();
-  for (const token of tokens) {
+  for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const option = config.options?.[token.name];
     if (option?.type !== 'string' || option.multiple) continue;
     if (given.has(token.name)) throw new CliUsageError(`--${token.name} is given twice: give it once`);
     given.add(token.name);
   }
-  return parseArgs(config);
+  // The same values and positionals; the tokens asked for here come along unused.
+  return parsed as ReturnType<typeof parseArgs<T>>;
 }
 
 export function wholeNumber(value: string, flag: string, min: number, max: number): number {
