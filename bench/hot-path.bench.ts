@@ -25,13 +25,15 @@ import { median, round } from './lib/stats';
  * Many short rounds rather than a few long ones: on a 2-core machine a round's ratio moves with
  * whatever else the machine does for a second or two (in one quiet run `/healthz` went 0.94, 0.61,
  * 0.76 over three rounds), and the median of seven same-round ratios shrugs off three bad rounds
- * where the median of three shrugs off one. 19 variants × (1.5 s + 7 × 1.5 s) ≈ 3.8 min of load; with
+ * where the median of three shrugs off one. 20 variants × (1.5 s + 7 × 1.5 s) = 4 min of load; with
  * start-up and each run's own overhead the whole `npm run bench` takes about 5 min on a quiet machine.
  */
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
 const SECONDS = positiveNumber(process.env.BENCH_SECONDS, 1.5);
 /** Per variant, before its scenario's first round (JIT, connections, V8 growing its young generation). */
 const WARMUP_SECONDS = positiveNumber(process.env.BENCH_WARMUP_SECONDS, 1.5);
+/** The warm-up, in this many rotated turns per variant. */
+const WARMUP_TURNS = 3;
 const HTTP_CONNECTIONS = 16;
 const GRPC_CONCURRENCY = 16;
 const SDK_CONCURRENCY = 10;
@@ -118,12 +120,17 @@ async function main(): Promise<void> {
   // The telemetry check compares a traced api + store with an untraced pair of its own, started alike:
   // `api` and `store` serve every other check first, and warm they cost ~30 % less CPU per request
   // than processes that served nothing yet — against them the traced pair would pay for being new.
+  // A second untraced pair, the check's A/A control: two pairs started alike differ by several per cent
+  // with nothing between them (separate processes, two cores shared by five), and its figure says by
+  // how much in this run — how far the traced pair's figure can be trusted.
   const storeOff = spawnService('store-off', 'apps/store-service', storeEnv(telemetryOff));
+  const storeOffAgain = spawnService('store-off-2', 'apps/store-service', storeEnv(telemetryOff));
   const storeOtel = spawnService('store-otel', 'apps/store-service', storeEnv(telemetryOn));
   const bareGrpc = spawnBenchProcess('bare-grpc', { DYNAMODB_ENDPOINT: endpoint, DYNAMODB_TABLE: TABLE });
-  const [storePort, storeOffPort, storeOtelPort, bareGrpcPort] = await Promise.all([
+  const [storePort, storeOffPort, storeOffAgainPort, storeOtelPort, bareGrpcPort] = await Promise.all([
     port(store),
     port(storeOff),
+    port(storeOffAgain),
     port(storeOtel),
     port(bareGrpc),
   ]);
@@ -134,11 +141,13 @@ async function main(): Promise<void> {
   });
   const api = spawnService('api', 'apps/api-service', apiEnv(storePort, telemetryOff));
   const apiOff = spawnService('api-off', 'apps/api-service', apiEnv(storeOffPort, telemetryOff));
+  const apiOffAgain = spawnService('api-off-2', 'apps/api-service', apiEnv(storeOffAgainPort, telemetryOff));
   const apiOtel = spawnService('api-otel', 'apps/api-service', apiEnv(storeOtelPort, telemetryOn));
   const bareHttp = spawnBenchProcess('bare-http', { GRPC_ADDR: `127.0.0.1:${bareGrpcPort}` });
-  const [apiPort, apiOffPort, apiOtelPort, bareHttpPort] = await Promise.all([
+  const [apiPort, apiOffPort, apiOffAgainPort, apiOtelPort, bareHttpPort] = await Promise.all([
     port(api),
     port(apiOff),
+    port(apiOffAgain),
     port(apiOtel),
     port(bareHttp),
   ]);
@@ -163,6 +172,7 @@ async function main(): Promise<void> {
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const apiOffUrl = `http://127.0.0.1:${apiOffPort}`;
+  const apiOffAgainUrl = `http://127.0.0.1:${apiOffAgainPort}`;
   const apiOtelUrl = `http://127.0.0.1:${apiOtelPort}`;
   const bareUrl = `http://127.0.0.1:${bareHttpPort}`;
   const routerUrl = `http://127.0.0.1:${routerLine.port}`;
@@ -244,6 +254,14 @@ async function main(): Promise<void> {
           dynalite,
           receiver,
         ]),
+        {
+          ...http('telemetry off again (A/A control)', `${apiOffAgainUrl}/api/items/${id}`, [
+            apiOffAgain,
+            storeOffAgain,
+            dynalite,
+          ]),
+          goal: { kind: 'ratio' },
+        },
       ],
     },
     {
@@ -362,13 +380,16 @@ async function main(): Promise<void> {
 
   for (const scenario of chosen) {
     log(scenario.name);
-    for (const variant of scenario.variants) await runLoad(variant, WARMUP_SECONDS);
+    // Rotate who goes first, so drift over time does not favour one side.
+    const order = (r: number) => scenario.variants.map((_, i) => (i + r) % scenario.variants.length);
+    // Warm-up rotates too, in short turns: warmed one after the other, the first of two identical pairs
+    // went on to cost 6–11 % less CPU per request than the second (fixed-rate A/A trials, Dec 2026);
+    // warmed in rotated turns, 1–5 %, within the noise.
+    for (let r = 0; r < WARMUP_TURNS; r++)
+      for (const i of order(r)) await runLoad(scenario.variants[i] as Variant, WARMUP_SECONDS / WARMUP_TURNS);
     const samples: Sample[][] = scenario.variants.map(() => []);
-    for (let r = 0; r < ROUNDS; r++) {
-      // Rotate who goes first, so drift over time does not favour one side.
-      const order = scenario.variants.map((_, i) => (i + r) % scenario.variants.length);
-      for (const i of order) samples[i]?.push(await runLoad(scenario.variants[i] as Variant, SECONDS));
-    }
+    for (let r = 0; r < ROUNDS; r++)
+      for (const i of order(r)) samples[i]?.push(await runLoad(scenario.variants[i] as Variant, SECONDS));
     measured.push({ scenario, samples });
   }
 
@@ -376,9 +397,11 @@ async function main(): Promise<void> {
     [
       api,
       apiOff,
+      apiOffAgain,
       apiOtel,
       store,
       storeOff,
+      storeOffAgain,
       storeOtel,
       bareHttp,
       bareGrpc,
