@@ -329,6 +329,27 @@ describe('production ApplicationSet (cluster generator × parts)', () => {
     { part: 'apps', path: 'manifests/overlays/production' },
   ];
 
+  it('leaves production running when its ApplicationSet is deleted or a cluster loses its label', async () => {
+    const { corpus } = await realContext();
+    const cascade = (finalizers: unknown) =>
+      ((finalizers ?? []) as string[]).filter((f) => f.startsWith('resources-finalizer.argocd.argoproj.io'));
+    // preserveResourcesOnDeletion only stops the controller adding the cascade finalizer: one the
+    // template sets still deletes every resource of an Application the ApplicationSet deletes.
+    for (const set of corpus.argo.filter((o) => o.kind === 'ApplicationSet'))
+      if (set.spec.syncPolicy?.preserveResourcesOnDeletion === true)
+        expect(cascade(set.spec.template.metadata.finalizers), set.metadata.name).toEqual([]);
+    const set = applicationSet(corpus.argo, 'pr-canary-production');
+    expect(set.spec.syncPolicy.preserveResourcesOnDeletion).toBe(true);
+    for (const part of parts) {
+      const app = renderApplication(set, {
+        ...clusters[1],
+        metadata: { labels: { 'pr-canary.dev/environment': 'production' } },
+        ...part,
+      });
+      expect(cascade(app.metadata.finalizers), app.metadata.name).toEqual([]);
+    }
+  });
+
   it('renders one platform and one apps Application per labelled cluster, built from this repo', async () => {
     const { corpus } = await realContext();
     const set = applicationSet(corpus.argo, 'pr-canary-production');
