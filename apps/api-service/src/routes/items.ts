@@ -189,14 +189,17 @@ export function registerItemRoutes(app: FastifyInstance, store: StoreClient): vo
     { schema: { params: itemParamsSchema, body: itemBodySchema, response: { 200: itemSchema } } },
     async (request, reply) => {
       const ifMatch = ifMatchOf(request.headers['if-match']);
+      const { id } = request.params;
       if (ifMatch.kind === 'absent') {
+        // 404 before 428, as before 412: a missing item is a 404 whatever the request's conditions
+        // (README, Conditional writes). getItem throws NOT_FOUND for it; the read is on this error path only.
+        await store.getItem(id);
         throw new HttpError(
           428,
           'PRECONDITION_REQUIRED',
           'send If-Match with the ETag of the version you are replacing, e.g. If-Match: "3"',
         );
       }
-      const { id } = request.params;
       const item = await writeIfMatch(store, id, ifMatch, 'update', (version) =>
         store.updateItem(id, version, request.body),
       );

@@ -180,8 +180,8 @@ describe('updates with If-Match', () => {
     expect(await current(created.id)).toMatchObject({ version: 1 });
   });
 
-  it.each([['"1"'], ['*'], ['"1", "2"'], ['"stale-0"']])(
-    'answers 404 for an item that does not exist, whatever the If-Match (%s)',
+  it.each([['"1"'], ['*'], ['"1", "2"'], ['"stale-0"'], [undefined]])(
+    'answers 404 for an item that does not exist, whatever the If-Match (%s), even none',
     async (ifMatch) => {
       const response = await put(MISSING_ID, ifMatch);
       expect(response.statusCode).toBe(404);
