@@ -100,6 +100,20 @@ describe('telemetry across api and store processes', () => {
       expect(storeServer.attributes['rpc.grpc.status_code']).toBe('5'); // NOT_FOUND
       expect(apiServer.attributes['http.response.status_code']).toBe('404');
 
+      // Placed to the microsecond, not the millisecond the SDK's Date.now() start gives: within each
+      // process a child lies inside its parent (it could seem to end after it), and starts are not
+      // all on millisecond boundaries (each is, with the SDK's default start time).
+      const start = (span: (typeof spans)[number]) => BigInt(span.startUnixNano);
+      const end = (span: (typeof spans)[number]) => start(span) + BigInt(Math.round(span.durationMs * 1e6));
+      for (const [parent, child] of [
+        [apiServer, grpcClient],
+        [storeServer, dynamo],
+      ] as const) {
+        expect(start(child) >= start(parent), `${child.name} starts in ${parent.name}`).toBe(true);
+        expect(end(child) <= end(parent), `${child.name} ends in ${parent.name}`).toBe(true);
+      }
+      expect(spans.filter((span) => start(span) % 1_000_000n !== 0n).length).toBeGreaterThan(0);
+
       // Logs carry the same id (the shared logger stamps the active span's trace on every line).
       await waitUntil(async () => api.logs.some((line) => line.trace_id === traceId), TRACE_WAIT_MS);
       expect(api.logs.filter((line) => line.trace_id === traceId).map((line) => line.msg)).toContain(

@@ -18,7 +18,7 @@ import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry, servedByFormatter } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
-import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute, failSpan, startServerSpan } from './spans';
+import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute, endSpan, failSpan, startServerSpan } from './spans';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -92,7 +92,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
   }
 
   /** Ends the request's span once (a response, or the client going away first). */
-  function endSpan(request: FastifyRequest, statusCode: number | undefined): void {
+  function endRequestSpan(request: FastifyRequest, statusCode: number | undefined): void {
     const scoped = request as ScopedRequest;
     const span = scoped[SPAN];
     if (!span) return;
@@ -102,7 +102,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
       span.setAttribute('http.response.status_code', statusCode);
       if (statusCode >= 500) failSpan(span, `HTTP ${statusCode}`);
     }
-    span.end();
+    endSpan(span);
   }
 
   app.decorateRequest(SCOPE, null);
@@ -128,12 +128,12 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
       canary: canaryLabel(scopeOf(request).key),
       seconds: reply.elapsedTime / 1000,
     });
-    endSpan(request, reply.statusCode);
+    endRequestSpan(request, reply.statusCode);
     done();
   });
   if (tracing) {
     app.addHook('onRequestAbort', (request, done) => {
-      endSpan(request, undefined);
+      endRequestSpan(request, undefined);
       done();
     });
   }

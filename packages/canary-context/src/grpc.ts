@@ -26,6 +26,7 @@ import {
 import {
   CANARY_KEY_ATTRIBUTE,
   canaryKeyAttribute,
+  endSpan,
   failSpan,
   startClientSpan,
   startServerSpan,
@@ -72,7 +73,7 @@ function rpcAttributes(service: string, method: string, key: CanaryKey) {
 function endRpcSpan(span: Span, code: grpc.status, details: string | undefined): void {
   span.setAttribute('rpc.grpc.status_code', code);
   if (code !== grpc.status.OK) failSpan(span, details ? `${statusName(code)}: ${details}` : statusName(code));
-  span.end();
+  endSpan(span);
 }
 
 export interface CanaryClientInterceptorOptions {

@@ -23,6 +23,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { CanaryKey } from '@pr-canary/contracts/canary-key';
+import { spanClock } from './span-clock';
 
 export const CANARY_KEY_ATTRIBUTE = 'canary.key';
 export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
@@ -48,13 +49,21 @@ export function startServerSpan<C>(
   attributes: Attributes,
 ): { span: Span; context: Context } {
   const parent = propagation.extract(ROOT_CONTEXT, carrier, getter);
-  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const span = tracer().startSpan(
+    name,
+    { kind: SpanKind.SERVER, attributes, startTime: spanClock.now() },
+    parent,
+  );
   return { span, context: trace.setSpan(parent, span) };
 }
 
 /** A client span under the active context; `inject` writes its traceparent (and baggage) into `carrier`. */
 export function startClientSpan(name: string, attributes: Attributes, parent: Context = context.active()) {
-  const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+  const span = tracer().startSpan(
+    name,
+    { kind: SpanKind.CLIENT, attributes, startTime: spanClock.now() },
+    parent,
+  );
   const spanContext = trace.setSpan(parent, span);
   return {
     span,
@@ -63,6 +72,14 @@ export function startClientSpan(name: string, attributes: Attributes, parent: Co
       propagation.inject(spanContext, carrier, setter);
     },
   };
+}
+
+/**
+ * Ends a span made here. Always this, never `span.end()`: a span given its start time takes its end
+ * from `Date.now()` unless given one too (span-clock.ts).
+ */
+export function endSpan(span: Span): void {
+  span.end(spanClock.now());
 }
 
 const STATUS_MESSAGE_MAX_LENGTH = 512;
@@ -99,6 +116,6 @@ export async function withClientSpan<T>(
     failSpan(span, `${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`);
     throw error;
   } finally {
-    span.end();
+    endSpan(span);
   }
 }

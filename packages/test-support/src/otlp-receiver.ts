@@ -9,6 +9,9 @@ export interface ReceivedSpan {
   name: string;
   /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
   kind: number;
+  /** Start, Unix nanoseconds as a decimal string. */
+  startUnixNano: string;
+  durationMs: number;
   attributes: Record<string, string>;
 }
 
@@ -48,6 +51,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
         name: span.name,
         kind: KIND_NUMBERS[span.kind],
+        startUnixNano: span.startUnixNano,
+        durationMs: span.durationMs,
         attributes: Object.fromEntries(Object.entries(span.attributes).map(([k, v]) => [k, String(v)])),
       }));
     },
