@@ -23,7 +23,7 @@ import { createNotices, type Notices } from './ui/notices';
 import { createPrPicker } from './ui/pr-picker';
 import { createVerdictView } from './ui/verdict-view';
 import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
-import { fetchVerdict, resolveStackUrl } from './verdict-source';
+import { fetchVerdict, resolveStackUrl, type VerdictLookup } from './verdict-source';
 
 /** How often the verdict view asks the stack for the chosen PR's latest verdict. */
 const VERDICT_POLL_MS = 2_000;
@@ -31,7 +31,7 @@ const VERDICT_POLL_MS = 2_000;
 async function resolveApi(
   search: URLSearchParams,
   notices: Notices,
-): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null; stackUrl: string }> {
+): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null; stackUrl: string | null }> {
   let runtimeConfig: RuntimeConfig | undefined;
   try {
     runtimeConfig = await loadRuntimeConfig(new URL('config.json', document.baseURI));
@@ -59,6 +59,7 @@ async function resolveApi(
     search.get('stack'),
     runtimeConfig?.stackUrl,
     import.meta.env.VITE_STACK_URL,
+    runtimeConfig !== undefined,
   );
   return { api: resolved, tracesUrl: traces.url, stackUrl };
 }
@@ -135,7 +136,8 @@ async function main(): Promise<void> {
   async function refreshVerdict(): Promise<void> {
     const pr = canaryHeaderValue(choice);
     if (pr === null) return verdictView.show(null, null);
-    const lookup = await fetchVerdict(stackUrl, pr);
+    const lookup: VerdictLookup =
+      stackUrl === null ? { kind: 'unreachable' } : await fetchVerdict(stackUrl, pr);
     if (canaryHeaderValue(choice) === pr) verdictView.show(pr, lookup);
   }
 

@@ -34,6 +34,13 @@ export interface BrowserSuiteOptions {
   onStackStarted?: (stack: Stack) => Promise<void>;
 }
 
+const pageConsoleErrors = new WeakMap<Page, string[]>();
+
+/** What the page logged as console errors since it opened (a failed fetch logs one, a 404 too). */
+export function consoleErrors(page: Page): readonly string[] {
+  return pageConsoleErrors.get(page) ?? [];
+}
+
 export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite {
   const withStack = options.stack ?? true;
   let outDir: string | undefined;
@@ -66,7 +73,7 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
       // The deploy-time config mechanism, exactly as a cluster would mount it.
       await writeFile(
         path.join(built, 'config.json'),
-        JSON.stringify({ apiUrl: urls.api, tracesUrl: stack.urls.traces }),
+        JSON.stringify({ apiUrl: urls.api, tracesUrl: stack.urls.traces, stackUrl: stack.urls.control }),
       );
     }
   });
@@ -95,6 +102,11 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       contexts.push(context);
       const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
+      });
+      pageConsoleErrors.set(page, errors);
       await page.goto(new URL(pathAndQuery, urls.web).toString());
       return page;
     },

@@ -34,26 +34,39 @@ const verdict = judge({
 
 describe('resolveStackUrl', () => {
   it('takes ?stack=, then config.json, then VITE_STACK_URL, then the default; never a non-http value', () => {
-    expect(resolveStackUrl('http://127.0.0.1:9999/', 'http://127.0.0.1:2', 'http://127.0.0.1:1')).toBe(
+    expect(resolveStackUrl('http://127.0.0.1:9999/', 'http://127.0.0.1:2', 'http://127.0.0.1:1', true)).toBe(
       'http://127.0.0.1:9999',
     );
-    expect(resolveStackUrl(null, 'http://127.0.0.1:2', 'http://127.0.0.1:1')).toBe('http://127.0.0.1:2');
-    expect(resolveStackUrl(null, undefined, 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1');
-    expect(resolveStackUrl('javascript:alert(1)', 'data:x', undefined)).toBe(DEFAULT_STACK_URL);
+    expect(resolveStackUrl(null, 'http://127.0.0.1:2', 'http://127.0.0.1:1', true)).toBe(
+      'http://127.0.0.1:2',
+    );
+    expect(resolveStackUrl(null, undefined, 'http://127.0.0.1:1', true)).toBe('http://127.0.0.1:1');
+    expect(resolveStackUrl('javascript:alert(1)', 'data:x', undefined, false)).toBe(DEFAULT_STACK_URL);
+  });
+
+  it('never calls localhost from a deployed page: with a config.json naming no stack there is none', () => {
+    expect(resolveStackUrl(null, undefined, undefined, true)).toBeNull();
+    expect(resolveStackUrl('javascript:alert(1)', undefined, undefined, true)).toBeNull();
   });
 });
 
 describe('fetchVerdict over HTTP', () => {
   it('reads a verdict, a missing one, a malformed one and an absent stack', async () => {
+    const asked: string[] = [];
     const url = await serve((req, res) => {
-      if (req.url === '/verdicts/42')
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(verdict));
-      else if (req.url === '/verdicts/7') res.writeHead(404).end('{}');
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"schema":"other"}');
+      asked.push(req.url ?? '');
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/verdicts') json({ verdicts: [{ pr: '42' }, { pr: '9' }] });
+      else if (req.url === '/verdicts/42') json(verdict);
+      else if (req.url === '/verdicts/9') json({ schema: 'other' });
+      else res.writeHead(404).end('{}');
     });
     expect(await fetchVerdict(url, '42')).toEqual({ kind: 'verdict', verdict });
     expect(await fetchVerdict(url, '7')).toEqual({ kind: 'none', message: 'No verdict for PR 7 yet.' });
     expect(await fetchVerdict(url, '9')).toEqual({ kind: 'invalid' });
+    // A PR without a verdict is told by the list: no 404 (a console error in a browser) for it.
+    expect(asked).not.toContain('/verdicts/7');
     expect(await fetchVerdict('http://127.0.0.1:1', '42')).toEqual({ kind: 'unreachable' });
   });
 });

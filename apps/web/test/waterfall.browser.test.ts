@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { useBrowserSuite } from './browser-helper';
+import { consoleErrors, useBrowserSuite } from './browser-helper';
 
 /**
  * The route inspector's waterfall in Chromium, against the real stack and its trace receiver. Each
@@ -48,6 +48,8 @@ describe('waterfall of the last request', () => {
   it('draws one bar per span for PR 42: service, track, version, duration, canary key, parents first', async () => {
     const page = await suite.openPage('/?pr=42');
     await expect.poll(() => shownSpans(page), { timeout: 20_000 }).toHaveLength(4);
+    // The trace was waited for, not polled into 404s (each one a console error).
+    expect(consoleErrors(page)).toEqual([]);
     const spans = await shownSpans(page);
     expect(spans.map((span) => [span.service, span.spanKind, span.kind])).toEqual([
       ['api-service', 'server', 'canary'],

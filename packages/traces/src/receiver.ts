@@ -5,6 +5,9 @@
  *
  *   GET /api/traces?limit=N   newest first, summaries
  *   GET /api/traces/<id>      one trace, every span named by service, track and version
+ *   GET /api/traces/<id>?waitMs=N   the same, but a trace that has not arrived is waited for, up to
+ *                             N ms (at most 10 s), before the 404: a page that just made a request
+ *                             asks once instead of polling into 404s (each one a console error)
  *
  * Loopback by default; reads are allowed cross-origin only from the given origins (the web UI's).
  */
@@ -41,6 +44,9 @@ export const OTLP_TRACES_PATH = '/v1/traces';
 const API_PATH = '/api/traces';
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_LIST_LIMIT = 50;
+const MAX_WAIT_MS = 10_000;
+/** Reads waiting for a trace at once; later ones are answered at once. */
+const MAX_WAITING_READS = 256;
 
 class HttpError extends Error {
   constructor(
@@ -56,6 +62,38 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
   const store = new TraceStore(options);
   const origins = new Set(options.allowedOrigins ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  /** Reads waiting for a trace to arrive, by trace id: each is woken once, by a span or its timer. */
+  const waiting = new Map<string, Set<() => void>>();
+  let waitingCount = 0;
+
+  function waitForTrace(traceId: string, waitMs: number, res: ServerResponse): Promise<void> {
+    if (waitMs === 0 || waitingCount >= MAX_WAITING_READS) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        res.off('close', wake);
+        waitingCount--;
+        const set = waiting.get(traceId);
+        set?.delete(wake);
+        if (set?.size === 0) waiting.delete(traceId);
+        resolve();
+      };
+      const timer = setTimeout(wake, waitMs);
+      res.on('close', wake);
+      waitingCount++;
+      let set = waiting.get(traceId);
+      if (!set) {
+        set = new Set();
+        waiting.set(traceId, set);
+      }
+      set.add(wake);
+    });
+  }
+
+  function wakeReaders(spans: readonly { traceId: string }[]): void {
+    if (waiting.size === 0) return;
+    for (const { traceId } of spans) for (const wake of waiting.get(traceId) ?? []) wake();
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -84,6 +122,9 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
       const traceId = url.pathname.slice(API_PATH.length + 1).toLowerCase();
       if (!TRACE_ID_PATTERN.test(traceId))
         throw new HttpError(400, 'BAD_TRACE_ID', 'a trace id is 32 hexadecimal digits');
+      const waitMs = waitParameter(url);
+      if (!store.get(traceId)) await waitForTrace(traceId, waitMs, res);
+      if (res.destroyed) return;
       const trace = store.get(traceId);
       if (!trace)
         throw new HttpError(
@@ -122,6 +163,7 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
       throw error;
     }
     store.add(decoded.spans);
+    wakeReaders(decoded.spans);
     // ExportTraceServiceResponse; partial success names how many spans were refused and why.
     sendJson(
       res,
@@ -175,6 +217,14 @@ function listLimit(url: URL): number {
   if (!/^[0-9]{1,4}$/.test(raw) || limit < 1 || limit > 1000)
     throw new HttpError(400, 'BAD_LIMIT', 'limit is a whole number from 1 to 1000');
   return limit;
+}
+
+function waitParameter(url: URL): number {
+  const raw = url.searchParams.get('waitMs');
+  if (raw === null) return 0;
+  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) > MAX_WAIT_MS)
+    throw new HttpError(400, 'BAD_WAIT', `waitMs is a whole number of milliseconds from 0 to ${MAX_WAIT_MS}`);
+  return Number(raw);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

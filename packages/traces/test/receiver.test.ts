@@ -148,6 +148,45 @@ describe('trace receiver', () => {
     expect((await fetch(`${local.url}/api/traces/${hex(1, 32)}`)).status).toBe(404);
   });
 
+  it('waits for a trace that has not arrived when asked to (waitMs), and answers as soon as it does', async () => {
+    const local = await receiver();
+    const traceId = hex(0xabc, 32);
+    const reading = fetch(`${local.url}/api/traces/${traceId}?waitMs=10000`);
+    // The read is held (no 404 yet) until a span of the trace arrives.
+    const early = await Promise.race([
+      reading.then(() => 'answered'),
+      post(local.url, '{}').then(() => 'held'),
+    ]);
+    expect(early).toBe('held');
+    expect((await post(local.url, JSON.stringify(otlpBody([rawSpan(traceId, hex(1, 16))])))).status).toBe(
+      200,
+    );
+    const response = await reading;
+    expect(response.status).toBe(200);
+    expect(parseTrace(await response.json()).spans).toHaveLength(1);
+    // A trace already there is answered at once; one that never comes is a 404 when the wait is over.
+    expect((await fetch(`${local.url}/api/traces/${traceId}?waitMs=10000`)).status).toBe(200);
+    expect((await fetch(`${local.url}/api/traces/${hex(0xdef, 32)}?waitMs=50`)).status).toBe(404);
+    for (const bad of ['-1', '10001', '1.5', 'soon'])
+      expect((await fetch(`${local.url}/api/traces/${traceId}?waitMs=${bad}`)).status, bad).toBe(400);
+  });
+
+  it('lets go of a waiting read whose client went away, and answers the next one', async () => {
+    const local = await receiver();
+    const traceId = hex(0x123, 32);
+    const controller = new AbortController();
+    const reading = fetch(`${local.url}/api/traces/${traceId}?waitMs=10000`, {
+      signal: controller.signal,
+    }).catch(() => 'aborted');
+    await post(local.url, '{}');
+    controller.abort();
+    expect(await reading).toBe('aborted');
+    expect((await post(local.url, JSON.stringify(otlpBody([rawSpan(traceId, hex(1, 16))])))).status).toBe(
+      200,
+    );
+    expect((await fetch(`${local.url}/api/traces/${traceId}?waitMs=10000`)).status).toBe(200);
+  });
+
   it('refuses what it cannot read with the OTLP status codes, and names why', async () => {
     const local = await receiver({ maxBodyBytes: 10_000 });
     const protobuf = await post(local.url, Buffer.from([0x0a, 0x00]), {

@@ -1,8 +1,10 @@
 /**
  * Reads one trace from the trace receiver (`GET <tracesUrl>/api/traces/<id>`). Spans reach the
- * receiver from every process a moment after the response (each exports in small batches), so this
- * polls until the trace is whole — a root, no span whose parent is missing, and a server span for every
- * hop the response's X-Served-By named — or the wait is over, then returns what is there.
+ * receiver from every process a moment after the response (each exports in small batches). Until the
+ * trace is there, the receiver holds the read (`?waitMs=`) rather than answering 404s a page would log
+ * as console errors; then this polls until the trace is whole — a root, no span whose parent is
+ * missing, and a server span for every hop the response's X-Served-By named — or the wait is over,
+ * and returns what is there.
  */
 import { layoutWaterfall, parseTrace, type Trace, TraceFormatError } from '@pr-canary/traces/model';
 import { ApiError } from './errors';
@@ -26,6 +28,9 @@ export interface LoadedTrace {
   whole: boolean;
 }
 
+/** The longest wait the receiver takes (`?waitMs=`). */
+const MAX_RECEIVER_WAIT_MS = 10_000;
+
 export function isWhole(trace: Trace, expectServices: readonly string[]): boolean {
   const waterfall = layoutWaterfall(trace);
   if (waterfall.rows.length === 0 || waterfall.orphanCount > 0) return false;
@@ -39,11 +44,14 @@ export async function loadTrace(options: TraceLoadOptions): Promise<LoadedTrace>
   const deadline = Date.now() + (options.waitMs ?? 6_000);
   const pollMs = options.pollMs ?? 200;
   const url = `${options.tracesUrl}/api/traces/${options.traceId}`;
+  let seen = false;
   for (;;) {
     options.signal?.throwIfAborted();
+    // Not there yet: the receiver waits for it, up to what is left of ours (at most its 10 s).
+    const waitMs = seen ? 0 : Math.max(0, Math.min(MAX_RECEIVER_WAIT_MS, deadline - Date.now()));
     let response: Response;
     try {
-      response = await fetchFn(url, {
+      response = await fetchFn(waitMs > 0 ? `${url}?waitMs=${waitMs}` : url, {
         headers: { accept: 'application/json' },
         mode: 'cors',
         cache: 'no-store',
@@ -65,6 +73,7 @@ export async function loadTrace(options: TraceLoadOptions): Promise<LoadedTrace>
         const what = error instanceof TraceFormatError ? error.message : 'invalid JSON';
         throw new ApiError(0, 'BAD_RESPONSE', `The trace receiver sent an unexpected trace: ${what}.`);
       }
+      seen = true;
       if (isWhole(trace, options.expectServices)) return { trace, whole: true };
     } else if (response.status !== 404) {
       await response.body?.cancel();
