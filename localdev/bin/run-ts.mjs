@@ -2,7 +2,7 @@
 // `pr-canary-source` condition), or compiled JavaScript in place of this process (process.execve) —
 // forwarding arguments, stdio and signals, and exiting with the child's exit code. A child gets an IPC
 // channel and the parent-watch preload, so it stops (and stops the stack) even when this shim is killed
-// with SIGKILL.
+// with SIGKILL; an exec'd entry gets the preload too, watching the processes that started it.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -129,10 +129,17 @@ export function askCompiledQuietly(relativeEntry, commandName) {
  */
 export function runCompiled(relativeEntry, commandName) {
   const entry = fileURLToPath(new URL(relativeEntry, import.meta.url));
+  const { parentWatch } = resolveDependencies(commandName, {
+    parentWatch: '@pr-canary/local-kit/parent-watch',
+  });
   const nodeArgs = [
     '--expose-gc', // service-kit's idle memory reducer takes `gc` (and removes the global)
     '--import',
     new URL('./own-source-maps.mjs', import.meta.url).href,
+    // Exec'd, the entry has no IPC channel to a shim: parent-watch then watches its ancestors (npm,
+    // and the `sh -c` npm runs it in), so a signal to npm alone, or npm killed, still stops it.
+    '--import',
+    parentWatch,
   ];
   if (typeof process.execve === 'function') {
     process.execve(
@@ -141,8 +148,5 @@ export function runCompiled(relativeEntry, commandName) {
       process.env,
     );
   }
-  const { parentWatch } = resolveDependencies(commandName, {
-    parentWatch: '@pr-canary/local-kit/parent-watch',
-  });
-  runChild(entry, [...nodeArgs, '--import', parentWatch]);
+  runChild(entry, nodeArgs);
 }

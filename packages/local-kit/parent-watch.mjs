@@ -1,16 +1,24 @@
-// Preload (`node --import @pr-canary/local-kit/parent-watch …`) for a child that must not outlive
+// Preload (`node --import @pr-canary/local-kit/parent-watch …`) for a process that must not outlive
 // the process that started it, even when that process is killed with SIGKILL and cannot clean up.
 //
-// The parent spawns the child with an IPC channel (stdio 'ipc'); the operating system closes that
-// channel when the parent dies, however it dies, and Node then emits 'disconnect' here. The child
-// then stops the way a SIGTERM stops it (the service's own graceful shutdown). A dead parent no
-// longer reads our stdout/stderr, so log writes fail with EPIPE — and pino's exit-time flush
-// (sonic-boom flushSync) retries a failed write forever, blocking the main thread inside
-// process.exit() where no timer or signal handler of ours can run. So a watchdog on its own thread
-// SIGKILLs the process if it is still there PARENT_GONE_EXIT_MS later.
+// With an IPC channel (a child the stack spawned with stdio 'ipc'): the operating system closes the
+// channel when the parent dies, however it dies, and Node then emits 'disconnect' here.
 //
-// Without an IPC channel this does nothing. Plain JavaScript on purpose: it is loaded before any
-// TypeScript loader, by services, dynalite, Vite and the stack runner alike.
+// Without one (the stack runner, which `npm start` reaches through `sh -c`, and which execs into
+// itself): its ancestors are watched instead, twice a second. A parent that dies leaves this process
+// to init (`process.ppid` changes); when the parent is a shell, its own parent is watched too — npm
+// forwards SIGTERM to its `sh -c`, and sh dies without passing it on; npm killed outright leaves the sh
+// waiting. Linux tells a process's parent in /proc/<pid>/stat; elsewhere only the parent is watched.
+//
+// Either way the process then stops the way a SIGTERM stops it (the service's own graceful shutdown,
+// the stack's stop). A dead parent no longer reads our stdout/stderr, so log writes fail with EPIPE —
+// and pino's exit-time flush (sonic-boom flushSync) retries a failed write forever, blocking the main
+// thread inside process.exit() where no timer or signal handler of ours can run. So a watchdog on its
+// own thread SIGKILLs the process if it is still there PARENT_GONE_EXIT_MS later.
+//
+// Plain JavaScript on purpose: it is loaded before any TypeScript loader, by services, dynalite, Vite
+// and the stack runner alike.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 const PARENT_GONE_EXIT_MS = 3_000;
@@ -25,12 +33,47 @@ function startWatchdog() {
   watchdog.unref();
 }
 
+function parentGone() {
+  startWatchdog();
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  process.kill(process.pid, 'SIGTERM');
+}
+
+const ANCESTOR_POLL_MS = 500;
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'ksh']);
+
+/** The parent of `pid` and its command name, from /proc (undefined where there is none). */
+function procEntry(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid …; comm may hold spaces and parentheses.
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function watchAncestors() {
+  const parent = process.ppid;
+  if (parent <= 1) return; // started by init (a container's entrypoint): nothing to outlive
+  const entry = procEntry(parent);
+  const grandparent = entry && SHELLS.has(entry.comm) && entry.ppid > 1 ? entry.ppid : undefined;
+  const timer = setInterval(() => {
+    const gone =
+      process.ppid !== parent || (grandparent !== undefined && procEntry(parent)?.ppid !== grandparent);
+    if (gone) {
+      clearInterval(timer);
+      parentGone();
+    }
+  }, ANCESTOR_POLL_MS);
+  timer.unref();
+}
+
 if (typeof process.send === 'function' && process.channel) {
-  process.once('disconnect', () => {
-    startWatchdog();
-    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-    process.kill(process.pid, 'SIGTERM');
-  });
+  process.once('disconnect', parentGone);
   // The channel alone must not keep the process alive.
   process.channel.unref();
-}
+} else watchAncestors();

@@ -154,6 +154,39 @@ async function startUntilReady(args: readonly string[], env = plainEnv()): Promi
   return started;
 }
 
+/**
+ * The real bin as `npm start` runs it: a stand-in npm process runs `sh -c '<node> start.mjs …'` (npm's
+ * own way, a shell that stays), until the ready banner. Returns the stand-in npm, the shell and the
+ * runner (the bin exec'd into it, the shell's child).
+ */
+async function startUnderNpm(args: readonly string[]) {
+  const command = [process.execPath, START_BIN, ...args].map((word) => `'${word}'`).join(' ');
+  const npm = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const c = require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(command)}], { stdio: 'inherit' });
+       c.on('exit', (code) => process.exit(code ?? 1));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv() },
+  );
+  let output = '';
+  for (const stream of [npm.stdout, npm.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk));
+  onTestFinished(() => {
+    const pids = npm.pid === undefined ? [] : descendants(npm.pid);
+    npm.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  await expect.poll(() => output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
+  const below = descendants(npm.pid ?? Number.NaN);
+  const runner = below.find((pid) =>
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/cli/start.js'),
+  );
+  const shell = below.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sh\0-c'));
+  if (runner === undefined || shell === undefined) throw new Error(`no runner or shell under npm: ${below}`);
+  return { npm, shell, runner, children: descendants(runner) };
+}
+
 /** The runner (the bin's own process, which exec'd into it) and the stack's children below it. */
 function stackProcesses(bin: ChildProcess): { runner: number; children: number[] } {
   const runner = bin.pid ?? Number.NaN;
@@ -426,6 +459,19 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     started.child.kill('SIGHUP');
     await started.exited;
     await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+  });
+
+  it.each([
+    ['npm forwards SIGTERM to its `sh -c`, which dies without passing it on', 'shell'],
+    ['npm itself is killed with SIGKILL, its `sh -c` left waiting', 'npm'],
+  ] as const)('stops the whole stack when what npm start ran in goes away: %s', async (_, victim) => {
+    const started = await startUnderNpm(STABLE_ONLY);
+    expect(started.children.length).toBeGreaterThanOrEqual(3);
+    if (victim === 'shell') process.kill(started.shell, 'SIGTERM');
+    else started.npm.kill('SIGKILL');
+    await expect
+      .poll(() => [started.runner, ...started.children].filter(alive), { timeout: 20_000 })
+      .toEqual([]);
   });
 
   it('leaves no child behind when the stack runner is killed with SIGKILL', async () => {
