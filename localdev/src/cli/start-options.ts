@@ -64,7 +64,8 @@ Other:
   --stable-version V       SERVICE_VERSION of stable (default 0.1.0)
   -h, --help               this text
 
-Environment: LOG_LEVEL is passed to every service. Every request is traced to the local trace
+Environment: LOG_LEVEL is passed to every service; CANARY_HEADER_TRUSTED is refused (the key is
+trusted locally). Every request is traced to the local trace
 receiver (the route inspector's waterfall, npx pr-canary trace <id>). OTEL_* variables are passed on:
 e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that collector as well
 (with --no-traces: instead); OTEL_SDK_DISABLED=true turns tracing off.
@@ -152,6 +153,7 @@ const CONTRADICTIONS: readonly [keyof typeof OPTIONS, keyof typeof OPTIONS, stri
 export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartCommand | 'help' {
   const values = parseOptions(argv, env);
   if (values.help) return 'help';
+  checkInheritedEnvironment(env);
   for (const [option, other, does] of CONTRADICTIONS)
     if (values[option] !== undefined && values[other] !== undefined)
       throw new CliUsageError(`--${option} ${does}; it cannot go with --${other}`);
@@ -176,6 +178,19 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
     dataDir: values['in-memory'] ? undefined : dataDirOption(values['data-dir']),
     stableVersion,
   };
+}
+
+/**
+ * The stack passes its environment on to every instance; a variable that decides how an instance
+ * treats the canary key must not ride along. `CANARY_HEADER_TRUSTED=false` would make every instance
+ * refuse the faults admin the stack turns on, and ignore the key that reaches PRs locally: refused
+ * here, naming the variable (never its value).
+ */
+function checkInheritedEnvironment(env: NodeJS.ProcessEnv): void {
+  if (env.CANARY_HEADER_TRUSTED !== undefined && env.CANARY_HEADER_TRUSTED !== 'true')
+    throw new CliUsageError(
+      'CANARY_HEADER_TRUSTED is set in the environment: the local stack trusts the canary key (it is how a PR’s instances are reached, and faults need it); unset it. To see a service ignore the key, run that service alone with it (its README)',
+    );
 }
 
 /** What canary-config refuses in a flag's value (`--canary`, `--stable-version`) is a usage error. */

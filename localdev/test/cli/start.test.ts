@@ -224,6 +224,23 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(run.code).toBe(2);
   });
 
+  it('refuses CANARY_HEADER_TRUSTED in its environment before starting anything, naming it but not its value', async () => {
+    // Every port free: were the check missing, the stack would start (and every instance then refuse).
+    const ports = ['http', 'grpc', 'dynamodb', 'traces', 'control'].flatMap((p) => [`--${p}-port`, '0']);
+    for (const value of ['false', 'no\u001b[31m']) {
+      const run = await runStart(
+        ['--no-web', '--in-memory', '--no-canaries', ...ports],
+        plainEnv({ CANARY_HEADER_TRUSTED: value }),
+      );
+      expect(run.stderr).toMatch(
+        /^npm start: CANARY_HEADER_TRUSTED is set in the environment: the local stack trusts the canary key .*; unset it\./,
+      );
+      expect(run.stderr).not.toContain(value);
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(2);
+    }
+  });
+
   it('refuses a version no service would start with before starting anything, naming the flag', async () => {
     // Every port free: were the check missing, the stack would start (and its services then fail).
     const ports = ['http', 'grpc', 'dynamodb', 'traces', 'control'].flatMap((p) => [`--${p}-port`, '0']);
