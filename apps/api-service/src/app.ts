@@ -87,6 +87,25 @@ export function identityFromConfig(config: ApiConfig): InstanceIdentity {
   return identityOf(SERVICE_NAME, config);
 }
 
+/**
+ * What @fastify/cors adds to a real (not preflight) request's response, for the answers Fastify gives
+ * before the plugin's hook runs (frameworkErrors): the allowed origin, the exposed headers, and
+ * `Vary: Origin` whenever any origin is allowed.
+ */
+function corsHeadersFor(allowedOrigins: readonly string[]) {
+  const allowed = new Set(allowedOrigins);
+  const exposed = CORS_EXPOSED_HEADERS.join(', ');
+  return (origin: string | undefined): Record<string, string> => {
+    if (allowed.size === 0) return {};
+    if (origin === undefined || !allowed.has(origin)) return { vary: 'Origin' };
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': exposed,
+      vary: 'Origin',
+    };
+  };
+}
+
 export function buildApp({ config, store, logger, metrics, faults }: AppDependencies): FastifyInstance {
   const identity = identityFromConfig(config);
   const readiness: Readiness = { accepting: true };
@@ -100,7 +119,7 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: requestTimeoutOptions(config.REQUEST_TIMEOUT_MS),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler(headerOptions),
+    frameworkErrors: frameworkErrorHandler(headerOptions, corsHeadersFor(config.CORS_ALLOWED_ORIGINS)),
     clientErrorHandler: clientErrorHandler(headerOptions, () => app.log),
     // Fastify's own 503 while closing skips every hook; installClosingAnswer sends ours instead.
     return503OnClosing: false,

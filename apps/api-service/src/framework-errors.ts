@@ -44,14 +44,24 @@ function frameworkErrorBody(code: string | undefined): ErrorBody {
   }
 }
 
-/** Fastify's `frameworkErrors` option. */
-export function frameworkErrorHandler(opts: CanaryHeaderOptions) {
+/**
+ * Fastify's `frameworkErrors` option. `corsHeaders` gives what the CORS plugin would have added for
+ * the request's Origin (its hook never runs for these): without it a browser reads a network error,
+ * not the 400.
+ */
+export function frameworkErrorHandler(
+  opts: CanaryHeaderOptions,
+  corsHeaders: (origin: string | undefined) => Record<string, string> = () => ({}),
+) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const body = frameworkErrorBody(error.code);
     request.log.debug({ code: error.code, statusCode: body.statusCode }, 'framework error');
+    const canary = canaryResponseHeaders(canaryHeaderLines(request.raw), opts);
+    const cors = corsHeaders(request.headers.origin);
+    const vary = [cors.vary, canary.vary].filter(Boolean).join(', ');
     return reply
       .code(body.statusCode)
-      .headers(canaryResponseHeaders(canaryHeaderLines(request.raw), opts))
+      .headers({ ...canary, ...cors, ...(vary ? { vary } : {}) })
       .send(body);
   };
 }

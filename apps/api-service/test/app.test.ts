@@ -97,6 +97,19 @@ describe('CORS', () => {
     expect(response.headers.get('x-canary')).toBe('42');
   });
 
+  it('lets an allowed origin read the errors answered before any hook runs (an over-long id, a bad URL)', async () => {
+    const reference = await fetch(url('/api/items/not-an-id'), { headers: { origin: ALLOWED } });
+    expect(reference.status).toBe(400);
+    for (const path of [`/api/items/${'a'.repeat(100)}`, '/api/items/%E0%A4%A']) {
+      const response = await fetch(url(path), { headers: { origin: ALLOWED } });
+      expect(response.status, path).toBe(400);
+      for (const header of ['access-control-allow-origin', 'access-control-expose-headers', 'vary'])
+        expect(response.headers.get(header), `${path} ${header}`).toBe(reference.headers.get(header));
+      const other = await fetch(url(path), { headers: { origin: 'https://evil.example.net' } });
+      expect(other.headers.get('access-control-allow-origin'), path).toBeNull();
+    }
+  });
+
   it('gives a disallowed origin no Access-Control-Allow-Origin on real requests', async () => {
     const response = await fetch(url('/api/route'), { headers: { origin: 'https://evil.example.net' } });
     expect(response.status).toBe(200);
