@@ -38,6 +38,28 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnTy
   return parsed as ReturnType<typeof parseArgs<T>>;
 }
 
+/**
+ * Node's `parseArgs` refusal (ERR_PARSE_ARGS_*) as one sentence of ours, naming the option as typed
+ * (terminal-safe); undefined for any other error. Node's own text runs over several lines and tells
+ * a positional to go after `--`, which no command here takes.
+ */
+export function parseArgsUsageError(error: unknown): CliUsageError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return undefined;
+  const message = String((error as Error).message);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option = quoted.split(' ')[0] ?? quoted;
+  let text: string;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') text = `unknown option ${option}`;
+  else if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') text = `unexpected argument ${quoted}`;
+  else if (message.includes('ambiguous'))
+    text = `${option} needs a value (one that starts with "-" is written ${option}=<value>)`;
+  else if (message.includes('does not take an argument')) text = `${option} takes no value`;
+  else if (message.includes('argument missing')) text = `${option} needs a value`;
+  else text = message.split('\n')[0] ?? message;
+  return new CliUsageError(terminalLine(text));
+}
+
 export function wholeNumber(value: string, flag: string, min: number, max: number): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || n < min || n > max)

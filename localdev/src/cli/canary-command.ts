@@ -11,7 +11,13 @@ import {
   TraceLookupError,
 } from '../trace/trace-client';
 import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
-import { answeredHelp, HELP_OPTION, parseCommandArgs, terminalLine, wholeNumber } from './args';
+import {
+  answeredHelp,
+  HELP_OPTION,
+  parseArgsUsageError,
+  parseCommandArgs,
+  wholeNumber,
+} from './args';
 
 /** `api=pr-42,store=stable`: the registry's first two services, the first on PR 42, the second stable. */
 const EXPECT_EXAMPLE = nodeServices()
@@ -88,17 +94,13 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
       out.stderr(`pr-canary: ${error.message}\n`);
       return 1;
     }
-    const parseArgsError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
-    const usage = error instanceof ProbeUsageError || isCliUsageError(error) || parseArgsError;
+    const parseArgsError = parseArgsUsageError(error);
+    const usage = error instanceof ProbeUsageError || isCliUsageError(error) || parseArgsError !== undefined;
     // A usage error or a stack that is not there is said in a sentence; anything else is a bug: its stack.
-    // Node's parseArgs text quotes the argument as typed, over several lines: one line, control characters as `?`.
     const said = usage || error instanceof AnalyzeError;
-    const message = (error as Error)?.message;
     const text = !said
       ? String((error as Error)?.stack ?? error)
-      : parseArgsError
-        ? terminalLine(message.replaceAll('\n', ' '))
-        : message;
+      : (parseArgsError?.message ?? (error as Error)?.message);
     out.stderr(`pr-canary: ${text}\n`);
     return usage ? 2 : 1;
   }

@@ -18,7 +18,7 @@ import {
   parseCanaryFlags,
 } from '../stack/canary-config';
 import type { InstanceFaults, StackPorts } from '../stack/stack';
-import { CliUsageError, HELP_OPTION, terminalLine } from './args';
+import { CliUsageError, HELP_OPTION, parseArgsUsageError, terminalLine } from './args';
 import { DEFAULT_PORTS, portFlag } from './port-options';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
@@ -134,10 +134,9 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS }).values;
   } catch (error) {
-    if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw error;
-    // Node's own text ("Unknown option '--x'. To specify a positional argument…") names the culprit.
-    const first = (error as Error).message.split('. ')[0] as string;
-    throw new CliUsageError(`${first}; \`npm start -- --help\` lists every option`);
+    const usage = parseArgsUsageError(error);
+    if (!usage) throw error;
+    throw new CliUsageError(`${usage.message}; \`npm start -- --help\` lists every option`);
   }
 }
 

@@ -264,7 +264,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
   it('answers an unknown option with what to type, not a stack trace', async () => {
     const run = await runStart(['--no-webb']);
     expect(run.stderr).toBe(
-      "npm start: Unknown option '--no-webb'; `npm start -- --help` lists every option\n",
+      'npm start: unknown option --no-webb; `npm start -- --help` lists every option\n',
     );
     expect(run.code).toBe(2);
   });
@@ -272,7 +272,12 @@ describe('npm start (localdev/bin/start.mjs)', () => {
   it('never echoes a control character it was given: an option or a file name with one gets `?` in its place', async () => {
     const tree = binWithBrokenBuild();
     const cases: [string[], RegExp, number][] = [
-      [['--bo\u001b[31mgus'], /^npm start: Unknown option '--bo\?\[31mgus'; /, 2],
+      [['--bo\u001b[31mgus'], /^npm start: unknown option --bo\?\[31mgus; /, 2],
+      [
+        ['--http-port', '-1'],
+        /^npm start: --http-port needs a value \(one that starts with "-" is written --http-port=<value>\); /,
+        2,
+      ],
       [
         ['--canaries-file', '/nonexist\u001b[31m\ny'],
         /^npm start: cannot read canaries file \/nonexist\?\[31m\?y: /,
@@ -320,7 +325,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
 
     const typo = await runStart(['--in-memroy'], plainEnv(), tree.bin);
     expect(typo.stderr).toBe(
-      "npm start: Unknown option '--in-memroy'; `npm start -- --help` lists every option\n",
+      'npm start: unknown option --in-memroy; `npm start -- --help` lists every option\n',
     );
     expect(typo.code).toBe(2);
 
