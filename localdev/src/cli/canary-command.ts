@@ -16,6 +16,7 @@ import {
   HELP_OPTION,
   parseArgsUsageError,
   parseCommandArgs,
+  terminalLine,
   wholeNumber,
 } from './args';
 
@@ -75,9 +76,8 @@ const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --hel
   probe     where X-Canary N lands at every hop (any stack, local or a cluster)
   analyze   PR N against stable at every hop: errors and latency, with a verdict (CI exit codes)
   fault     make one instance of the local stack misbehave on purpose (errors, latency, a failing call)
-  trace     a request's waterfall from the local trace receiver (traces: the newest ones)
-
-${PROBE_HELP}`;
+  trace     a request's waterfall from the local trace receiver
+  traces    the newest traces the local trace receiver keeps`;
 
 const MAX_KEY_LENGTH = 256;
 
@@ -116,7 +116,9 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
   if (command === 'analyze') return runAnalyze(rest, out);
   if (command === 'fault') return runFault(rest, out);
   if (command !== 'probe')
-    throw new ProbeUsageError('unknown command; the commands are probe, trace, traces, analyze and fault');
+    throw new ProbeUsageError(
+      terminalLine(`unknown command ${command}; the commands are probe, analyze, fault, trace and traces`),
+    );
   const { values } = parseCommandArgs({
     args: rest,
     options: {

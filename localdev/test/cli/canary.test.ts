@@ -100,7 +100,11 @@ describe('canary CLI', () => {
     [['probe', '--expect', 'api=pr-42,api-service=stable'], /--expect: api is expected twice/],
     [['probe', '-n', '0'], /--count must be a whole number/],
     [['probe', '--url', 'ftp://x'], /--url must be http or https/],
-    [['deploy'], /unknown command/],
+    [
+      ['deploy'],
+      /^pr-canary: unknown command deploy; the commands are probe, analyze, fault, trace and traces\n$/,
+    ],
+    [['de\u001b[2Jploy'], /^pr-canary: unknown command de\?\[2Jploy; /],
     [['probe', '--pr', '42', '--pr', '7'], /^pr-canary: --pr is given twice: give it once\n$/],
     [
       ['probe', '--url', 'http://localhost:8080/api'],
@@ -122,6 +126,13 @@ describe('canary CLI', () => {
     const run = await runCanaryInProcess(args);
     expect(run.stderr).toMatch(message);
     expect(run.code).toBe(2);
+  });
+
+  it('answers --help with one line per command, each command’s options left to its own --help', async () => {
+    const general = await runCanaryInProcess(['--help']);
+    for (const command of ['probe', 'analyze', 'fault', 'trace', 'traces'])
+      expect(general.stdout).toMatch(new RegExp(`\\n  ${command} +\\S`));
+    expect(general.stdout).not.toContain('Usage: pr-canary probe');
   });
 
   it('answers trace --help and traces --help with their own usage, each naming every option it takes', async () => {
