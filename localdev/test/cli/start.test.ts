@@ -172,13 +172,18 @@ async function startUnderNpm(args: readonly string[]) {
   );
   let output = '';
   for (const stream of [npm.stdout, npm.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk));
+  // What was seen below npm while it lived: a runner orphaned by the test (the check failing) is no
+  // longer npm's descendant, and must not outlive the test either.
+  const seen = new Set<number>();
   onTestFinished(() => {
-    const pids = npm.pid === undefined ? [] : descendants(npm.pid);
+    for (const pid of npm.pid === undefined ? [] : descendants(npm.pid)) seen.add(pid);
     npm.kill('SIGKILL');
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of seen)
+      for (const below of [pid, ...descendants(pid)]) if (alive(below)) process.kill(below, 'SIGKILL');
   });
   await expect.poll(() => output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
   const below = descendants(npm.pid ?? Number.NaN);
+  for (const pid of below) seen.add(pid);
   const runner = below.find((pid) =>
     readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/cli/start.js'),
   );
