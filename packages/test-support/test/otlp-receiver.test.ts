@@ -55,6 +55,8 @@ describe('startOtlpReceiver', () => {
         parentSpanId: 'c'.repeat(16),
         name: 'GET /api/route',
         kind: SPAN_KIND_SERVER,
+        startUnixNano: '1700000000000000000',
+        durationMs: 1,
         attributes: { 'canary.key': '42', 'http.status_code': '200' },
       },
     ]);
