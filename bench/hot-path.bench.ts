@@ -127,13 +127,13 @@ async function main(): Promise<void> {
   const storeOffAgain = spawnService('store-off-2', 'apps/store-service', storeEnv(telemetryOff));
   const storeOtel = spawnService('store-otel', 'apps/store-service', storeEnv(telemetryOn));
   const bareGrpc = spawnBenchProcess('bare-grpc', { DYNAMODB_ENDPOINT: endpoint, DYNAMODB_TABLE: TABLE });
-  const [storePort, storeOffPort, storeOffAgainPort, storeOtelPort, bareGrpcPort] = await Promise.all([
-    port(store),
-    port(storeOff),
-    port(storeOffAgain),
-    port(storeOtel),
-    port(bareGrpc),
-  ]);
+  const [storePort, storeOffPort, storeOffAgainPort, storeOtelPort, bareGrpcPort] = await ports(
+    store,
+    storeOff,
+    storeOffAgain,
+    storeOtel,
+    bareGrpc,
+  );
   const apiEnv = (storePortNumber: number, telemetry: Record<string, string>) => ({
     ...commonEnv,
     ...telemetry,
@@ -144,13 +144,13 @@ async function main(): Promise<void> {
   const apiOffAgain = spawnService('api-off-2', 'apps/api-service', apiEnv(storeOffAgainPort, telemetryOff));
   const apiOtel = spawnService('api-otel', 'apps/api-service', apiEnv(storeOtelPort, telemetryOn));
   const bareHttp = spawnBenchProcess('bare-http', { GRPC_ADDR: `127.0.0.1:${bareGrpcPort}` });
-  const [apiPort, apiOffPort, apiOffAgainPort, apiOtelPort, bareHttpPort] = await Promise.all([
-    port(api),
-    port(apiOff),
-    port(apiOffAgain),
-    port(apiOtel),
-    port(bareHttp),
-  ]);
+  const [apiPort, apiOffPort, apiOffAgainPort, apiOtelPort, bareHttpPort] = await ports(
+    api,
+    apiOff,
+    apiOffAgain,
+    apiOtel,
+    bareHttp,
+  );
   // The dev router as `npm start` runs it: compiled localdev.
   const router = spawnBenchProcess('router', { API_PORT: String(apiPort), STORE_PORT: String(storePort) });
   const bareH2Proxy = spawnBenchProcess('bare-h2-proxy', { STORE_PORT: String(storePort) });
@@ -418,6 +418,11 @@ async function main(): Promise<void> {
   const file = process.env.BENCH_RESULT_FILE;
   if (file) writeFileSync(file, JSON.stringify(result, null, 2));
   else process.stdout.write(`${result.markdown}\n`);
+}
+
+/** The listening ports of `children`, in order. */
+function ports<const T extends readonly Child[]>(...children: T): Promise<{ [K in keyof T]: number }> {
+  return Promise.all(children.map(port)) as Promise<{ [K in keyof T]: number }>;
 }
 
 async function port(child: Child): Promise<number> {

@@ -133,24 +133,25 @@ interface RunningStart {
   exited: Promise<number | null>;
 }
 
+/** Everything `child` writes to stdout and stderr, as it arrives. */
+function collectedOutput(child: ChildProcess): () => string {
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk));
+  return () => output;
+}
+
 /** The real bin, started like `npm start -- …` would, until its ready banner. */
 async function startUntilReady(args: readonly string[], env = plainEnv()): Promise<RunningStart> {
   const child = spawn(process.execPath, [START_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const output = collectedOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = { child, output: () => output, exited };
+  const started = { child, output, exited };
   onTestFinished(async () => {
     const pids = child.pid === undefined ? [] : descendants(child.pid);
     child.kill('SIGKILL');
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
-  await expect.poll(() => output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
+  await expect.poll(output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
   return started;
 }
 
@@ -170,8 +171,7 @@ async function startUnderNpm(args: readonly string[]) {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv() },
   );
-  let output = '';
-  for (const stream of [npm.stdout, npm.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk));
+  const output = collectedOutput(npm);
   // What was seen below npm while it lived: a runner orphaned by the test (the check failing) is no
   // longer npm's descendant, and must not outlive the test either.
   const seen = new Set<number>();
@@ -181,7 +181,7 @@ async function startUnderNpm(args: readonly string[]) {
     for (const pid of seen)
       for (const below of [pid, ...descendants(pid)]) if (alive(below)) process.kill(below, 'SIGKILL');
   });
-  await expect.poll(() => output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
+  await expect.poll(output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
   const below = descendants(npm.pid ?? Number.NaN);
   for (const pid of below) seen.add(pid);
   const runner = below.find((pid) =>
