@@ -25,7 +25,7 @@ import { median, round } from './lib/stats';
  * Many short rounds rather than a few long ones: on a 2-core machine a round's ratio moves with
  * whatever else the machine does for a second or two (in one quiet run `/healthz` went 0.94, 0.61,
  * 0.76 over three rounds), and the median of seven same-round ratios shrugs off three bad rounds
- * where the median of three shrugs off one. 20 variants × (1.5 s + 7 × 1.5 s) = 4 min of load; with
+ * where the median of three shrugs off one. 22 variants × (1.5 s + 7 × 1.5 s) = 4.4 min of load; with
  * start-up and each run's own overhead the whole `npm run bench` takes about 5 min on a quiet machine.
  */
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);

@@ -22,19 +22,24 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 const PARENT_GONE_EXIT_MS = 3_000;
+/**
+ * Without an IPC channel (the stack runner) the terminal is still there, so no log write blocks; the
+ * watchdog then only bounds a stop that hangs, after the stack's own 8 s grace per child.
+ */
+const ANCESTOR_GONE_EXIT_MS = 15_000;
 
-function startWatchdog() {
+function startWatchdog(ms) {
   const watchdog = new Worker(
     `const { workerData } = require('node:worker_threads');
      setTimeout(() => process.kill(workerData.pid, 'SIGKILL'), workerData.ms);`,
-    { eval: true, workerData: { pid: process.pid, ms: PARENT_GONE_EXIT_MS }, stdout: true, stderr: true },
+    { eval: true, workerData: { pid: process.pid, ms }, stdout: true, stderr: true },
   );
   // It must never keep the process alive by itself.
   watchdog.unref();
 }
 
-function parentGone() {
-  startWatchdog();
+function parentGone(watchdogMs) {
+  startWatchdog(watchdogMs);
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   process.kill(process.pid, 'SIGTERM');
 }
@@ -66,14 +71,14 @@ function watchAncestors() {
       process.ppid !== parent || (grandparent !== undefined && procEntry(parent)?.ppid !== grandparent);
     if (gone) {
       clearInterval(timer);
-      parentGone();
+      parentGone(ANCESTOR_GONE_EXIT_MS);
     }
   }, ANCESTOR_POLL_MS);
   timer.unref();
 }
 
 if (typeof process.send === 'function' && process.channel) {
-  process.once('disconnect', parentGone);
+  process.once('disconnect', () => parentGone(PARENT_GONE_EXIT_MS));
   // The channel alone must not keep the process alive.
   process.channel.unref();
 } else watchAncestors();

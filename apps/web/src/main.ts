@@ -33,9 +33,13 @@ async function resolveApi(
   notices: Notices,
 ): Promise<{ api: ResolvedApiUrl; tracesUrl: string | null; stackUrl: string | null }> {
   let runtimeConfig: RuntimeConfig | undefined;
+  /** A config.json was served (even a broken one): a deployment, which never calls localhost. */
+  let configured = false;
   try {
     runtimeConfig = await loadRuntimeConfig(new URL('config.json', document.baseURI));
+    configured = runtimeConfig !== undefined;
   } catch (error) {
+    configured = true;
     const reason =
       error instanceof Error && error.name === 'RuntimeConfigError' ? error.message : 'network error';
     notices.error(`Ignored config.json: ${reason}.`);
@@ -59,7 +63,7 @@ async function resolveApi(
     search.get('stack'),
     runtimeConfig?.stackUrl,
     import.meta.env.VITE_STACK_URL,
-    runtimeConfig !== undefined,
+    configured,
   );
   return { api: resolved, tracesUrl: traces.url, stackUrl };
 }

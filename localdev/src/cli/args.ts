@@ -47,11 +47,19 @@ export function parseArgsUsageError(error: unknown): CliUsageError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return undefined;
   const message = String((error as Error).message);
-  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
-  const option = quoted.split(' ')[0] ?? quoted;
+  // Node names a known option by its forms ('-n, --count <value>'): the long one says it best.
+  // (an ambiguous value names the short form only, and the long one in its hint: '--count=-XYZ').
+  const forms = /^Option '([^']*)'/.exec(message)?.[1] ?? '';
+  const option =
+    /use '(--[^=']+)=/.exec(message)?.[1] ??
+    forms.match(/--[^\s,<]+/g)?.at(-1) ??
+    forms.split(/[\s,]/)[0] ??
+    forms;
   let text: string;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') text = `unknown option ${option}`;
-  else if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') text = `unexpected argument ${quoted}`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    text = `unknown option ${/^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)?.[1] ?? ''}`;
+  else if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    text = `unexpected argument ${/^Unexpected argument '(.*?)'(?:\. This command|$)/s.exec(message)?.[1] ?? ''}`;
   else if (message.includes('ambiguous'))
     text = `${option} needs a value (one that starts with "-" is written ${option}=<value>)`;
   else if (message.includes('does not take an argument')) text = `${option} takes no value`;

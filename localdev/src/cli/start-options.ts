@@ -64,8 +64,8 @@ Other:
   --stable-version V       SERVICE_VERSION of stable (default 0.1.0)
   -h, --help               this text
 
-Environment: LOG_LEVEL is passed to every service; CANARY_HEADER_TRUSTED is refused (the key is
-trusted locally). Every request is traced to the local trace
+Environment: LOG_LEVEL is passed to every service; CANARY_HEADER_TRUSTED other than true is
+refused (the key is trusted locally). Every request is traced to the local trace
 receiver (the route inspector's waterfall, npx pr-canary trace <id>). OTEL_* variables are passed on:
 e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that collector as well
 (with --no-traces: instead); OTEL_SDK_DISABLED=true turns tracing off.
@@ -186,7 +186,8 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
  * here, naming the variable (never its value).
  */
 function checkInheritedEnvironment(env: NodeJS.ProcessEnv): void {
-  if (env.CANARY_HEADER_TRUSTED !== undefined && env.CANARY_HEADER_TRUSTED !== 'true')
+  // Unset, empty (the services read it as unset) or `true`: what the stack sets anyway.
+  if (![undefined, '', 'true'].includes(env.CANARY_HEADER_TRUSTED))
     throw new CliUsageError(
       'CANARY_HEADER_TRUSTED is set in the environment: the local stack trusts the canary key (it is how a PR’s instances are reached, and faults need it); unset it. To see a service ignore the key, run that service alone with it (its README)',
     );

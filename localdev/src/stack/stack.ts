@@ -495,7 +495,9 @@ class StackRunner {
       CANARY_TRACK: track,
       SERVICE_VERSION: version,
       SHUTDOWN_DRAIN_MS: '1',
-      // Local instances take faults and serve /faults on their metrics port (loopback only).
+      // The key reaches PRs locally (npm start refuses an environment that says otherwise), and local
+      // instances take faults and serve /faults on their metrics port (loopback only).
+      CANARY_HEADER_TRUSTED: 'true',
       CANARY_FAULTS_ADMIN: 'true',
     };
     for (const callee of nodeServices())

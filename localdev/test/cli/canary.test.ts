@@ -115,6 +115,13 @@ describe('canary CLI', () => {
     [['trace', '--last', '-n', '5'], /^pr-canary: unknown option -n\n$/],
     [['trace', '--json=yes', '--last'], /^pr-canary: --json takes no value\n$/],
     [['analyze', '--pr'], /^pr-canary: --pr needs a value\n$/],
+    [['probe', '-n'], /^pr-canary: --count needs a value\n$/],
+    [
+      ['probe', '-n', '-5'],
+      /^pr-canary: --count needs a value \(one that starts with "-" is written --count=<value>\)\n$/,
+    ],
+    [['probe', '--help=yes'], /^pr-canary: --help takes no value\n$/],
+    [['probe', "--x'y"], /^pr-canary: unknown option --x'y\n$/],
     [['trace', '--last', '--url', 'http://127.0.0.1:1/x'], /^pr-canary: --url is an origin, without a path/],
     [['analyze', '--pr', '42', '--control', 'http://example.com'], /: --control must be 127\.0\.0\.1/],
     [['fault', '--list', '--control', 'not-a-url'], /^pr-canary: --control must be an absolute http URL\n$/],

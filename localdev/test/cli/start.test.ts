@@ -184,10 +184,16 @@ async function startUnderNpm(args: readonly string[]) {
   await expect.poll(output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
   const below = descendants(npm.pid ?? Number.NaN);
   for (const pid of below) seen.add(pid);
-  const runner = below.find((pid) =>
-    readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/cli/start.js'),
-  );
-  const shell = below.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sh\0-c'));
+  const cmdline = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return ''; // gone meanwhile
+    }
+  };
+  const runner = below.find((pid) => cmdline(pid).includes('dist/cli/start.js'));
+  // Debian's sh (dash) stays between npm and the command, as it does under npm itself.
+  const shell = below.find((pid) => cmdline(pid).startsWith('sh\0-c'));
   if (runner === undefined || shell === undefined) throw new Error(`no runner or shell under npm: ${below}`);
   return { npm, shell, runner, children: descendants(runner) };
 }

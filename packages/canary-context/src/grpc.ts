@@ -227,7 +227,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
     // The OTel context (server span, baggage `canary`) of this call, built once its key is known.
     let callContext: Context | undefined;
     let span: Span | undefined;
-    const endSpan = (code: grpc.status, details?: string) => {
+    const endCallSpan = (code: grpc.status, details?: string) => {
       if (span) endRpcSpan(span, code, details);
       span = undefined;
     };
@@ -283,7 +283,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
           },
           onCancel() {
             record(statusName(grpc.status.CANCELLED));
-            endSpan(grpc.status.CANCELLED, 'cancelled by the client');
+            endCallSpan(grpc.status.CANCELLED, 'cancelled by the client');
           },
         });
       },
@@ -295,7 +295,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
         const trailers = status.metadata ?? new grpc.Metadata();
         trailers.set(SERVED_BY_HEADER, servedBy());
         record(statusName(status.code));
-        endSpan(status.code, status.details);
+        endCallSpan(status.code, status.details);
         next({ ...status, metadata: trailers });
       },
     });

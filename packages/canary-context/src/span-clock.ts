@@ -8,8 +8,9 @@
  * The anchor (wall time minus monotonic time) is measured once, at the first span: `Date.now()`
  * truncates, so a single reading is up to 1 ms off; read at the moment it ticks over to the next
  * millisecond (a spin of at most 1 ms, once per process), it is exact to within the spin's period.
- * Later readings only check it: one more than 1 ms below it, or above it, means the wall clock was
- * set (a step; NTP's slewing moves both clocks alike), and the anchor is measured again.
+ * Later readings only check it: one that strays over a millisecond further than truncation explains
+ * means the wall clock was set (a step; NTP's slewing moves both clocks alike), and the anchor is
+ * measured again.
  */
 import type { HrTime } from '@opentelemetry/api';
 
@@ -21,8 +22,12 @@ export interface SpanClock {
   now(): HrTime;
 }
 
-/** How far a reading may sit above the anchor (the wall clock is read just after the monotonic one). */
-const ABOVE_TOLERANCE_MS = 0.05;
+/**
+ * How far a reading may stray from the anchor before it counts as the wall clock being set: above it
+ * by the time between the two reads (a GC pause there, say), below it by Date.now()'s truncation too.
+ * Measuring again spins up to 1 ms on a request's path, so only a jump of over a millisecond does it.
+ */
+const TOLERANCE_MS = 1;
 
 export function createSpanClock(
   wallMillis: () => number = Date.now,
@@ -43,11 +48,7 @@ export function createSpanClock(
     now() {
       const monotonic = monotonicMillis();
       const reading = wallMillis() - monotonic;
-      if (
-        anchor === undefined ||
-        reading > anchor + ABOVE_TOLERANCE_MS ||
-        reading < anchor - 1 - ABOVE_TOLERANCE_MS
-      )
+      if (anchor === undefined || reading > anchor + TOLERANCE_MS || reading < anchor - 1 - TOLERANCE_MS)
         anchor = measureAnchor();
       const millis = anchor + monotonic;
       const seconds = Math.floor(millis / MILLIS_PER_SECOND);

@@ -6,6 +6,8 @@
 
 /** A trace id as the `X-Trace-Id` response header carries it (`TRACE_ID_HEADER` in contracts). */
 export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+/** The longest a trace read waits for a trace that has not arrived (`GET /api/traces/<id>?waitMs=`). */
+export const MAX_TRACE_WAIT_MS = 10_000;
 export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 /** Span attributes that say how a span relates to the canary (stamped by the services). */

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { errorBody } from '@pr-canary/contracts/error-body';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
-import { TRACE_ID_PATTERN } from './model';
+import { MAX_TRACE_WAIT_MS, TRACE_ID_PATTERN } from './model';
 import { decodeOtlpJson, OtlpFormatError } from './otlp-json';
 import { TraceStore, type TraceStoreOptions } from './trace-store';
 
@@ -37,6 +37,8 @@ export interface TraceReceiver {
   store: TraceStore;
   /** Allows one more browser origin to read traces (e.g. a web server whose port was not known yet). */
   allowOrigin(origin: string): void;
+  /** Reads waiting for a trace to arrive now (`?waitMs=`). */
+  readonly waitingReads: number;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,6 @@ export const OTLP_TRACES_PATH = '/v1/traces';
 const API_PATH = '/api/traces';
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_LIST_LIMIT = 50;
-const MAX_WAIT_MS = 10_000;
 /** Reads waiting for a trace at once; later ones are answered at once. */
 const MAX_WAITING_READS = 256;
 
@@ -202,6 +203,9 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
     port,
     store,
     allowOrigin: (origin) => void origins.add(origin),
+    get waitingReads() {
+      return waitingCount;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -222,8 +226,12 @@ function listLimit(url: URL): number {
 function waitParameter(url: URL): number {
   const raw = url.searchParams.get('waitMs');
   if (raw === null) return 0;
-  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) > MAX_WAIT_MS)
-    throw new HttpError(400, 'BAD_WAIT', `waitMs is a whole number of milliseconds from 0 to ${MAX_WAIT_MS}`);
+  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) > MAX_TRACE_WAIT_MS)
+    throw new HttpError(
+      400,
+      'BAD_WAIT',
+      `waitMs is a whole number of milliseconds from 0 to ${MAX_TRACE_WAIT_MS}`,
+    );
   return Number(raw);
 }
 

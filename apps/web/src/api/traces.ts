@@ -6,7 +6,13 @@
  * missing, and a server span for every hop the response's X-Served-By named — or the wait is over,
  * and returns what is there.
  */
-import { layoutWaterfall, parseTrace, type Trace, TraceFormatError } from '@pr-canary/traces/model';
+import {
+  layoutWaterfall,
+  MAX_TRACE_WAIT_MS,
+  parseTrace,
+  type Trace,
+  TraceFormatError,
+} from '@pr-canary/traces/model';
 import { ApiError } from './errors';
 
 export interface TraceLoadOptions {
@@ -28,9 +34,6 @@ export interface LoadedTrace {
   whole: boolean;
 }
 
-/** The longest wait the receiver takes (`?waitMs=`). */
-const MAX_RECEIVER_WAIT_MS = 10_000;
-
 export function isWhole(trace: Trace, expectServices: readonly string[]): boolean {
   const waterfall = layoutWaterfall(trace);
   if (waterfall.rows.length === 0 || waterfall.orphanCount > 0) return false;
@@ -48,7 +51,7 @@ export async function loadTrace(options: TraceLoadOptions): Promise<LoadedTrace>
   for (;;) {
     options.signal?.throwIfAborted();
     // Not there yet: the receiver waits for it, up to what is left of ours (at most its 10 s).
-    const waitMs = seen ? 0 : Math.max(0, Math.min(MAX_RECEIVER_WAIT_MS, deadline - Date.now()));
+    const waitMs = seen ? 0 : Math.max(0, Math.min(MAX_TRACE_WAIT_MS, deadline - Date.now()));
     let response: Response;
     try {
       response = await fetchFn(waitMs > 0 ? `${url}?waitMs=${waitMs}` : url, {
