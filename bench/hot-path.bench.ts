@@ -120,9 +120,8 @@ async function main(): Promise<void> {
   // The telemetry check compares a traced api + store with an untraced pair of its own, started alike:
   // `api` and `store` serve every other check first, and warm they cost ~30 % less CPU per request
   // than processes that served nothing yet — against them the traced pair would pay for being new.
-  // A second untraced pair, the check's A/A control: two pairs started alike differ by several per cent
-  // with nothing between them (separate processes, two cores shared by five), and its figure says by
-  // how much in this run — how far the traced pair's figure can be trusted.
+  // A second untraced pair, the check's A/A control: its figure says how far two pairs started alike
+  // differ in this run, so how far the traced pair's can be trusted (bench/README.md).
   const storeOff = spawnService('store-off', 'apps/store-service', storeEnv(telemetryOff));
   const storeOffAgain = spawnService('store-off-2', 'apps/store-service', storeEnv(telemetryOff));
   const storeOtel = spawnService('store-otel', 'apps/store-service', storeEnv(telemetryOn));
@@ -383,8 +382,7 @@ async function main(): Promise<void> {
     // Rotate who goes first, so drift over time does not favour one side.
     const order = (r: number) => scenario.variants.map((_, i) => (i + r) % scenario.variants.length);
     // Warm-up rotates too, in short turns: warmed one after the other, the first of two identical pairs
-    // went on to cost 6–11 % less CPU per request than the second (fixed-rate A/A trials, Dec 2026);
-    // warmed in rotated turns, 1–5 %, within the noise.
+    // went on to cost less CPU per request than the second (bench/README.md).
     for (let r = 0; r < WARMUP_TURNS; r++)
       for (const i of order(r)) await runLoad(scenario.variants[i] as Variant, WARMUP_SECONDS / WARMUP_TURNS);
     const samples: Sample[][] = scenario.variants.map(() => []);

@@ -65,15 +65,18 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   /** Reads waiting for a trace to arrive, by trace id: each is woken once, by a span or its timer. */
   const waiting = new Map<string, Set<() => void>>();
-  let waitingCount = 0;
+  const waitingReads = () => {
+    let count = 0;
+    for (const readers of waiting.values()) count += readers.size;
+    return count;
+  };
 
   function waitForTrace(traceId: string, waitMs: number, res: ServerResponse): Promise<void> {
-    if (waitMs === 0 || waitingCount >= MAX_WAITING_READS) return Promise.resolve();
+    if (waitMs === 0 || waitingReads() >= MAX_WAITING_READS) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         res.off('close', wake);
-        waitingCount--;
         const set = waiting.get(traceId);
         set?.delete(wake);
         if (set?.size === 0) waiting.delete(traceId);
@@ -81,7 +84,6 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
       };
       const timer = setTimeout(wake, waitMs);
       res.on('close', wake);
-      waitingCount++;
       let set = waiting.get(traceId);
       if (!set) {
         set = new Set();
@@ -204,7 +206,7 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
     store,
     allowOrigin: (origin) => void origins.add(origin),
     get waitingReads() {
-      return waitingCount;
+      return waitingReads();
     },
     close: () =>
       new Promise((resolve) => {
