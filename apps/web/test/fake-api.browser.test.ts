@@ -55,10 +55,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
       'access-control-allow-headers': 'x-canary, baggage, content-type, if-match',
     });
   }
-  // PR 42's api canary is down: the router answers itself (no X-Served-By), as the dev router does.
+  // PR 42's api canary is down: the router answers itself (no X-Served-By, CORS for the page), as the dev router does.
   if (canary === '42') return send(req, res, 503, error(503, 'UNAVAILABLE', API_42_DOWN));
-  // PR 43's too, but this router's own answer has no CORS headers (as Traefik's 503 has none): the
-  // page cannot read it at all.
+  // PR 43's too, but this router's own answer has no CORS headers (as a gateway's 503 may have none):
+  // the page cannot read it at all.
   if (canary === '43') {
     res.writeHead(503, { 'content-type': 'application/json' });
     return res.end(JSON.stringify(error(503, 'UNAVAILABLE', 'no CORS on this one')));

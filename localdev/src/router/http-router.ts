@@ -77,10 +77,18 @@ export interface HttpRouterOptions {
   port: number;
   host?: string;
   limits?: Partial<HttpRouterLimits>;
+  /**
+   * The origins the edge services allow (their `CORS_ALLOWED_ORIGINS`): the router's own answers (503
+   * for a canary that is not running, 413, over capacity, 502, 504) carry `Access-Control-Allow-Origin`
+   * for them, so a page on one of them (the web UI) can read why its request failed. Cross-origin is a
+   * local matter: in a cluster the UI and the api share the edge's host.
+   */
+  corsOrigins?: () => readonly string[];
 }
 
 interface Upstreams {
   routes: LiveRoutes;
+  corsOrigins: () => readonly string[];
   agent: http.Agent;
   limiters: BackendLimiters;
   upstreamTimeoutMs: number;
@@ -93,6 +101,7 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   const agent = new http.Agent({ keepAlive: true, maxSockets: limits.maxActive });
   const upstreams: Upstreams = {
     routes: options.routes,
+    corsOrigins: options.corsOrigins ?? (() => []),
     agent,
     limiters: new BackendLimiters(limits),
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
@@ -170,13 +179,13 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   const target = requestTarget(req);
   if (typeof target === 'string') {
     res.setHeader('connection', 'close');
-    sendError(res, 400, 'BAD_REQUEST', target);
+    sendError(upstreams, res, 400, 'BAD_REQUEST', target);
     req.resume();
     return;
   }
   const service = edgeServiceFor(target.host);
   if (!service) {
-    sendError(res, 404, 'NO_ROUTE', 'no edge service is registered');
+    sendError(upstreams, res, 404, 'NO_ROUTE', 'no edge service is registered');
     req.resume();
     return;
   }
@@ -188,14 +197,14 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
   const route = upstreams.routes.resolve(service.name, forwarded.canary);
   const address = route.address;
   if (!address) {
-    sendError(res, 503, 'UNAVAILABLE', route.unavailable);
+    sendError(upstreams, res, 503, 'UNAVAILABLE', route.unavailable);
     req.resume();
     return;
   }
   const bodyLimit = { service: service.name, bytes: upstreams.maxBodyBytes ?? service.bodyLimitBytes };
   const declaredLength = Number(req.headers['content-length']);
   if (bodyLimit.bytes !== undefined && declaredLength > bodyLimit.bytes) {
-    refuseBody(req, res, bodyLimit);
+    refuseBody(upstreams, req, res, bodyLimit);
     return;
   }
   const leaveQueue = upstreams.limiters.for(address).enter(
@@ -204,7 +213,7 @@ function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.Server
       proxy(upstreams, route, address, bodyLimit, forwarded, req, res);
     },
     (why) => {
-      sendOverCapacity(res, route, why);
+      sendOverCapacity(upstreams, res, route, why);
       req.resume();
     },
   );
@@ -236,12 +245,12 @@ function proxy(
   });
   upstream.setTimeout(upstreams.upstreamTimeoutMs, () => {
     if (res.headersSent) res.destroy();
-    else sendError(res, 504, 'UPSTREAM_TIMEOUT', `${describe(route)} did not answer in time`);
+    else sendError(upstreams, res, 504, 'UPSTREAM_TIMEOUT', `${describe(route)} did not answer in time`);
     upstream.destroy();
   });
   upstream.on('error', () => {
     if (res.headersSent) res.destroy();
-    else if (!res.writableEnded) sendBadGateway(res, route);
+    else if (!res.writableEnded) sendBadGateway(upstreams, res, route);
   });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
@@ -257,7 +266,7 @@ function proxy(
     upstream.removeAllListeners('error');
     upstream.on('error', () => {});
     upstream.destroy();
-    refuseBody(req, res, bodyLimit);
+    refuseBody(upstreams, req, res, bodyLimit);
   };
   req.on('data', countBody);
   req.pipe(upstream);
@@ -270,9 +279,15 @@ interface BodyLimit {
 }
 
 /** Reads the rest of an oversize body (up to a bound) and answers 413 in the services' error shape. */
-function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, limit: BodyLimit): void {
+function refuseBody(
+  upstreams: Upstreams,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  limit: BodyLimit,
+): void {
   const answer = () =>
     sendError(
+      upstreams,
       res,
       413,
       'BODY_TOO_LARGE',
@@ -351,26 +366,56 @@ function describe(route: ResolvedRoute): string {
   return `${route.backend.service} (${route.backend.track})`;
 }
 
-function sendBadGateway(res: http.ServerResponse, route: ResolvedRoute): void {
-  sendError(res, 502, 'UPSTREAM_UNAVAILABLE', `${describe(route)} is not reachable through the dev router`);
+function sendBadGateway(upstreams: Upstreams, res: http.ServerResponse, route: ResolvedRoute): void {
+  sendError(
+    upstreams,
+    res,
+    502,
+    'UPSTREAM_UNAVAILABLE',
+    `${describe(route)} is not reachable through the dev router`,
+  );
 }
 
-function sendOverCapacity(res: http.ServerResponse, route: ResolvedRoute, why: Rejection): void {
+function sendOverCapacity(
+  upstreams: Upstreams,
+  res: http.ServerResponse,
+  route: ResolvedRoute,
+  why: Rejection,
+): void {
   const reason =
     why === 'queue timeout' ? 'waited too long for a free slot' : 'has too many requests waiting';
-  sendError(res, 503, 'OVER_CAPACITY', `${describe(route)} ${reason} in the dev router; retry shortly`, {
-    'retry-after': '1',
-  });
+  sendError(
+    upstreams,
+    res,
+    503,
+    'OVER_CAPACITY',
+    `${describe(route)} ${reason} in the dev router; retry shortly`,
+    {
+      'retry-after': '1',
+    },
+  );
 }
 
+/** The router's own answer, in the services' error shape, readable by the pages the edge services allow. */
 function sendError(
+  upstreams: Upstreams,
   res: http.ServerResponse,
   statusCode: number,
   code: string,
   message: string,
   headers: http.OutgoingHttpHeaders = {},
 ): void {
-  sendErrorBody(res, errorBody(statusCode, code, message), headers);
+  sendErrorBody(res, errorBody(statusCode, code, message), {
+    ...headers,
+    ...corsHeaders(upstreams.corsOrigins(), res.req.headers.origin),
+  });
+}
+
+/** As the api's CORS plugin answers a request from `origin`: allowed, the origin echoed; and `Vary: Origin` whenever any is allowed. */
+function corsHeaders(allowed: readonly string[], origin: string | undefined): http.OutgoingHttpHeaders {
+  if (allowed.length === 0) return {};
+  if (origin === undefined || !allowed.includes(origin)) return { vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, vary: 'Origin' };
 }
 
 /**

@@ -274,7 +274,7 @@ class StackRunner {
     const mesh = startHop('mesh', { dynamodb });
     markHandled(mesh);
     this.#webOriginList = await this.#webOrigins(web);
-    const corsOrigins = [...this.#webOriginList, ...(this.#options.corsOrigins ?? [])];
+    const corsOrigins = this.#corsOrigins();
     // The web UI (and the test pages given in corsOrigins) read the waterfall from the receiver.
     for (const origin of corsOrigins) this.#traces?.allowOrigin(origin);
     const edge = startHop('edge', { dynamodb, corsOrigins, calleesUp: mesh });
@@ -355,8 +355,21 @@ class StackRunner {
 
   async #startRouters(): Promise<{ httpPort: number; grpcPort: number }> {
     const claims = this.#portClaims();
-    const http = await this.#startRouter(startHttpRouter, this.#ports.http, claims.http);
-    const grpc = await this.#startRouter(startGrpcRouter, this.#ports.grpc, claims.grpc);
+    const routes = this.#routes;
+    const http = await this.#startRouter(
+      () =>
+        startHttpRouter({
+          routes,
+          port: this.#ports.http,
+          host: LOOPBACK,
+          corsOrigins: () => this.#corsOrigins(),
+        }),
+      claims.http,
+    );
+    const grpc = await this.#startRouter(
+      () => startGrpcRouter({ routes, port: this.#ports.grpc, host: LOOPBACK }),
+      claims.grpc,
+    );
     const shorts = (hop: Hop) =>
       nodeServices()
         .filter((service) => service.hop === hop)
@@ -390,13 +403,17 @@ class StackRunner {
     );
   }
 
+  /** The pages that may read the stack's answers: the web UI's origins and the ones the options add. */
+  #corsOrigins(): string[] {
+    return [...this.#webOriginList, ...(this.#options.corsOrigins ?? [])];
+  }
+
   /** Starts one router entry on loopback; a taken port becomes a PortInUseError naming it. */
   async #startRouter(
-    start: typeof startHttpRouter | typeof startGrpcRouter,
-    port: number,
+    start: () => Promise<{ port: number; close(): Promise<void> }>,
     claim: PortClaim,
   ): Promise<{ port: number }> {
-    const router = await start({ routes: this.#routes, port, host: LOOPBACK }).catch((error: unknown) => {
+    const router = await start().catch((error: unknown) => {
       throw explainListenError(error, claim);
     });
     this.#closers.push(() => router.close());
@@ -415,7 +432,7 @@ class StackRunner {
     const control = await startControlServer({
       port: this.#ports.control,
       host: LOOPBACK,
-      corsOrigins: () => [...this.#webOriginList, ...(this.#options.corsOrigins ?? [])],
+      corsOrigins: () => this.#corsOrigins(),
       target: {
         apiUrl: () => `http://${LOOPBACK}:${httpPort}`,
         instances: () =>

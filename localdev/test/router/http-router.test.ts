@@ -168,6 +168,43 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     expect(await trackFor(url)).toBe('stable');
   });
 
+  it('makes its own answers readable to the pages the edge allows (CORS), and leaves routed answers as the service sent them', async () => {
+    const stable = await startHttpBackend('stable');
+    const routes = new LiveRoutes();
+    declareRunning(routes, 'api-service', 'stable', stable.port);
+    routes.declare('api-service', 'pr-42');
+    const page = 'http://localhost:5173';
+    const router = await startHttpRouter({
+      routes,
+      port: 0,
+      corsOrigins: () => [page],
+      limits: { maxBodyBytes: 4 },
+    });
+    onTestFinished(() => router.close());
+    const url = `http://127.0.0.1:${router.port}/api/route`;
+
+    const down = await fetch(url, { headers: { 'X-Canary': '42', Origin: page } });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('access-control-allow-origin')).toBe(page);
+    expect(down.headers.get('vary')).toBe('Origin');
+    const elsewhere = await fetch(url, { headers: { 'X-Canary': '42', Origin: 'http://evil.test' } });
+    expect(elsewhere.status).toBe(503);
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    expect(elsewhere.headers.get('vary')).toBe('Origin');
+    const tooLarge = await fetch(url, {
+      method: 'POST',
+      headers: { Origin: page },
+      body: 'more than four bytes',
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe(page);
+
+    const routed = await fetch(url, { headers: { Origin: page } });
+    expect(routed.status).toBe(200);
+    expect(routed.headers.get('x-track')).toBe('stable');
+    expect(routed.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers 503 while stable is not running and 502 when it is not reachable', async () => {
     const routes = new LiveRoutes();
     routes.declare('api-service', 'stable');

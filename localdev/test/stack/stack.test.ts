@@ -27,11 +27,18 @@ import { probeArgs, runCanaryCli, runCanaryInProcess } from '../helper';
 
 let stack: Stack;
 let dataDir: string;
+/** A page the stack's edge allows (as it allows the web UI's origin). */
+const PAGE_ORIGIN = 'http://page.test:5173';
 const output: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'localdev-stack-'));
-  stack = await startStack({ dataDir, log: (line) => output.push(line), readyTimeoutMs: 15_000 });
+  stack = await startStack({
+    dataDir,
+    log: (line) => output.push(line),
+    readyTimeoutMs: 15_000,
+    corsOrigins: [PAGE_ORIGIN],
+  });
 });
 
 afterAll(async () => {
@@ -373,9 +380,13 @@ describe('a canary that is declared but not running', () => {
     const killed = instance('api-service', 'pr-42');
     process.kill(killed?.pid ?? Number.NaN, 'SIGKILL');
     await expect.poll(() => instance('api-service', 'pr-42')?.state).not.toBe('running');
-    const whileDown = await fetch(`${stack.urls.api}/healthz`, { headers: { 'X-Canary': '42' } });
+    const whileDown = await fetch(`${stack.urls.api}/healthz`, {
+      headers: { 'X-Canary': '42', Origin: PAGE_ORIGIN },
+    });
     if (instance('api-service', 'pr-42')?.state !== 'running') {
       expect(whileDown.status).toBe(503);
+      // The router's own answer, readable by the pages the api allows (the web UI shows its message).
+      expect(whileDown.headers.get('access-control-allow-origin')).toBe(PAGE_ORIGIN);
       expect(((await whileDown.json()) as { message: string }).message).toMatch(
         /^PR 42's api-service canary is declared but not running \(restarting/,
       );

@@ -136,8 +136,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   /**
    * A request with X-Canary failed at the network level. If the same API answers without the key, the
    * key's route failed before any api-service (which always answers CORS): something in front of it, a
-   * router or gateway, answered itself without CORS headers, so the page cannot read why. Locally that
-   * is the dev router's 503 for an api canary that is declared but not running.
+   * router or gateway, answered itself without CORS headers, so the page cannot read why: a gateway's
+   * 503 for a route with no ready endpoints, where the page and the API are on different origins. (The
+   * local dev router's own answers carry CORS headers for the web UI: the page reads those.)
    */
   async function failedOnlyWithKey(key: string): Promise<ApiError | undefined> {
     try {
