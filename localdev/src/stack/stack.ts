@@ -399,7 +399,7 @@ class StackRunner {
     const receiver = this.#traces;
     this.#closers.push(() => receiver.close());
     this.#say(
-      `trace receiver: OTLP/HTTP ${receiver.url}/v1/traces, every request traced (last ${receiver.store.maxTraces} traces kept; npx pr-canary trace <X-Trace-Id>)`,
+      `trace receiver: OTLP/HTTP ${receiver.url}/v1/traces, every request traced (last ${receiver.store.maxTraces} traces kept; npx pr-canary trace <X-Trace-Id> --url ${receiver.url})`,
     );
   }
 
