@@ -45,7 +45,7 @@ export function loopbackOrigin(raw: string, flag = '--url'): string {
   if (url.protocol !== 'http:') throw new LoadUsageError(`${flag} must be http (the local stack)`);
   if (!LOOPBACK_HOSTS.has(url.hostname))
     throw new LoadUsageError(
-      `analyze drives load only on this machine: ${flag} must be 127.0.0.1, [::1] or localhost`,
+      `the local stack is on this machine: ${flag} must be 127.0.0.1, [::1] or localhost`,
     );
   return url.origin;
 }

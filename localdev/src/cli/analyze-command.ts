@@ -19,6 +19,7 @@ import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/an
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
 import { judgeReached } from '../analyze/reached';
+import { readJsonCapped } from '../read-json';
 import { CONTROL_CODES } from '../stack/control-server';
 import {
   answeredHelp,
@@ -213,10 +214,7 @@ async function analyzePrometheus(
 
 async function analyzeStack(pr: string, mode: LocalMode, thresholds: Partial<Thresholds>): Promise<Verdict> {
   const { control } = mode;
-  const { apiUrl, instances } = await controlGet<{ apiUrl: string; instances: InstanceEndpoint[] }>(
-    control,
-    '/instances',
-  );
+  const { apiUrl, instances } = await controlGet(control, '/instances', parseInstancesAnswer);
   const track = `pr-${pr}`;
   if (!instances.some((i) => i.track === track)) {
     const prs = [...new Set(instances.map((i) => i.track).filter((t) => t !== 'stable'))];
@@ -256,10 +254,11 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
   const control = loopbackOrigin(values.control, '--control');
   if (values.list) {
     if (positionals.length > 0) throw new CliUsageError('--list takes no fault');
-    const { instances } = await controlGet<{
-      instances: { service: string; track: string; faults: string }[];
-    }>(control, '/faults');
-    for (const i of instances) out.stdout(`${i.service.padEnd(14)} ${i.track.padEnd(8)} ${i.faults}\n`);
+    const { instances } = await controlGet(control, '/faults', parseFaultsAnswer);
+    for (const i of instances)
+      out.stdout(
+        `${terminalLine(i.service).padEnd(14)} ${terminalLine(i.track).padEnd(8)} ${terminalLine(i.faults)}\n`,
+      );
     return 0;
   }
   if (positionals.length !== 1)
@@ -300,14 +299,63 @@ function controlFailure(status: number): AnalyzeError {
   return new AnalyzeError(`the stack's control endpoint answered HTTP ${status}`);
 }
 
-async function controlGet<T>(control: string, path: string): Promise<T> {
+/** The most a control endpoint's answer may be (its lists name a few instances). */
+const MAX_CONTROL_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * GETs a control path and reads its answer with `parse` (undefined: not what a pr-canary control
+ * endpoint answers — another server on that port, or another version of it).
+ */
+async function controlGet<T>(
+  control: string,
+  path: string,
+  parse: (body: unknown) => T | undefined,
+): Promise<T> {
   const response = await fetch(`${control}${path}`, { signal: AbortSignal.timeout(10_000) }).catch(() => {
     throw new AnalyzeError(
       `no local stack answers at ${control} (start it with npm start, or give --control)`,
     );
   });
   if (!response.ok) throw controlFailure(response.status);
-  return (await response.json()) as T;
+  const parsed = parse(await readJsonCapped(response, MAX_CONTROL_ANSWER_BYTES).catch(() => undefined));
+  if (parsed === undefined)
+    throw new AnalyzeError(`what answers at ${control}${path} is not a pr-canary stack's control endpoint`);
+  return parsed;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `GET /instances`: the api's URL and every instance with its state and metrics port. */
+function parseInstancesAnswer(body: unknown): { apiUrl: string; instances: InstanceEndpoint[] } | undefined {
+  if (!isRecord(body) || typeof body.apiUrl !== 'string' || !Array.isArray(body.instances)) return undefined;
+  const instances: InstanceEndpoint[] = [];
+  for (const entry of body.instances) {
+    if (!isRecord(entry)) return undefined;
+    const { service, track, metricsPort, state } = entry;
+    if (typeof service !== 'string' || typeof track !== 'string' || typeof state !== 'string')
+      return undefined;
+    if (metricsPort !== null && !(Number.isInteger(metricsPort) && (metricsPort as number) > 0))
+      return undefined;
+    instances.push({ service, track, state, metricsPort: metricsPort as number | null });
+  }
+  return { apiUrl: body.apiUrl, instances };
+}
+
+/** `GET /faults`: every instance's faults, as a spec. */
+function parseFaultsAnswer(
+  body: unknown,
+): { instances: { service: string; track: string; faults: string }[] } | undefined {
+  if (!isRecord(body) || !Array.isArray(body.instances)) return undefined;
+  const instances: { service: string; track: string; faults: string }[] = [];
+  for (const entry of body.instances) {
+    if (!isRecord(entry)) return undefined;
+    const { service, track, faults } = entry;
+    if (typeof service !== 'string' || typeof track !== 'string' || typeof faults !== 'string')
+      return undefined;
+    instances.push({ service, track, faults });
+  }
+  return { instances };
 }
 
 /** Refuses a --json/--markdown FILE that cannot be written: a directory, a missing or read-only folder. */

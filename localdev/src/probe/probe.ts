@@ -5,6 +5,7 @@ import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { nodeServices, serviceByShortOrName } from '@pr-canary/contracts/services';
 import { TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { z } from 'zod';
+import { readJsonCapped } from '../read-json';
 
 /**
  * `canary probe`: sends N requests to `GET /api/route` (optionally with `X-Canary`), counts where each
@@ -105,6 +106,9 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult> {
   return summarize(options, outcomes);
 }
 
+/** The largest `/api/route` answer read (the api's is a few hundred bytes). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
 async function requestOnce(options: ProbeOptions): Promise<Outcome> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.key !== undefined) headers[CANARY_HEADER] = options.key;
@@ -113,7 +117,7 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
       headers,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const body: unknown = await response.json().catch(() => undefined);
+    const body: unknown = await readJsonCapped(response, MAX_ANSWER_BYTES).catch(() => undefined);
     const parsed = parseRouteReport(body);
     const header = response.headers.get(TRACE_ID_HEADER) ?? '';
     const traced = TRACE_ID_PATTERN.test(header) ? { traceId: header } : {};

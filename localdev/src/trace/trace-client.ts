@@ -9,8 +9,10 @@ import {
   parseTraceList,
   TRACE_ID_PATTERN,
   type Trace,
+  TraceFormatError,
   type TraceSummary,
 } from '@pr-canary/traces/model';
+import { readJsonCapped } from '../read-json';
 
 export const DEFAULT_TRACES_URL = 'http://localhost:4318';
 const POLL_MS = 150;
@@ -40,14 +42,30 @@ async function getJson(url: string, timeoutMs: number): Promise<{ status: number
       `no trace receiver answers at ${new URL(url).origin}${cause ? ` (${cause})` : ''}: is the stack running (npm start)? --url points elsewhere`,
     );
   }
-  const body: unknown = await response.json().catch(() => undefined);
+  const body: unknown = await readJsonCapped(response, MAX_ANSWER_BYTES).catch(() => undefined);
   return { status: response.status, body };
 }
 
+/** The largest answer read: a trace of the receiver's most spans, with room to spare. */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** Checks a receiver's answer with `parse`; what does not parse is not a pr-canary trace receiver's answer. */
+function readAnswer<T>(parse: (body: unknown) => T, body: unknown, url: string): T {
+  try {
+    return parse(body);
+  } catch (error) {
+    if (!(error instanceof TraceFormatError)) throw error;
+    throw new TraceLookupError(
+      `what answers at ${new URL(url).origin} is not a pr-canary trace receiver (${error.message})`,
+    );
+  }
+}
+
 export async function listTraces(lookup: TraceLookup, limit: number): Promise<TraceSummary[]> {
-  const { status, body } = await getJson(`${lookup.url}/api/traces?limit=${limit}`, lookup.timeoutMs);
+  const url = `${lookup.url}/api/traces?limit=${limit}`;
+  const { status, body } = await getJson(url, lookup.timeoutMs);
   if (status !== 200) throw new TraceLookupError(`the trace receiver answered HTTP ${status}`);
-  return parseTraceList(body);
+  return readAnswer(parseTraceList, body, url);
 }
 
 export async function fetchTrace(lookup: TraceLookup, traceId: string): Promise<Trace> {
@@ -56,10 +74,11 @@ export async function fetchTrace(lookup: TraceLookup, traceId: string): Promise<
     throw new TraceLookupError('a trace id is 32 hexadecimal digits (the X-Trace-Id response header)');
   const deadline = Date.now() + lookup.waitMs;
   for (;;) {
-    const { status, body } = await getJson(`${lookup.url}/api/traces/${id}`, lookup.timeoutMs);
+    const url = `${lookup.url}/api/traces/${id}`;
+    const { status, body } = await getJson(url, lookup.timeoutMs);
     if (status !== 200 && status !== 404)
       throw new TraceLookupError(`the trace receiver answered HTTP ${status}`);
-    const trace = status === 200 ? parseTrace(body) : undefined;
+    const trace = status === 200 ? readAnswer(parseTrace, body, url) : undefined;
     if (trace && layoutWaterfall(trace).orphanCount === 0) return trace;
     if (Date.now() >= deadline) {
       if (trace) return trace;

@@ -226,7 +226,7 @@ describe('the analyze load', () => {
     expect(() => loopbackOrigin('https://api.example.com')).toThrow(/http \(the local stack\)/);
     await expect(
       driveLoad({ url: 'http://example.com', pr: '1', requests: 1, concurrency: 1 }),
-    ).rejects.toThrow(/only on this machine/);
+    ).rejects.toThrow(/the local stack is on this machine: --url must be 127.0.0.1/);
   });
 
   it('interleaves the sides and sends X-Canary only on the PR side', async () => {

@@ -236,6 +236,34 @@ describe('pr-canary fault: a refusal is the control endpoint’s only when it ca
     }
   });
 
+  it('says a server answering 200 with something else is not a control endpoint, never a stack trace (exit 1)', async () => {
+    for (const body of [{}, 42, '[]', 'not json', { instances: 'x' }, { apiUrl: 1, instances: [{}] }]) {
+      const url = await startJsonServer(() => body);
+      for (const args of [
+        ['fault', '--list', '--control', url],
+        ['analyze', '--pr', '42', '--control', url, '--requests', '20'],
+      ]) {
+        const run = await runCanaryInProcess(args);
+        expect([run.stderr, run.code], `${args[0]} ${JSON.stringify(body)}`).toEqual([
+          `pr-canary: what answers at ${url}/${args[0] === 'fault' ? 'faults' : 'instances'} is not a pr-canary stack's control endpoint\n`,
+          1,
+        ]);
+      }
+    }
+  });
+
+  it('lists faults without passing on what could drive the terminal', async () => {
+    const url = await startJsonServer(() => ({
+      instances: [
+        { service: '\u001b[31mx', track: 'pr-1\u001b[2J', faults: '\u001b]0;title\u0007 \u202eevil' },
+      ],
+    }));
+    const run = await runCanaryInProcess(['fault', '--list', '--control', url]);
+    expect(run.code).toBe(0);
+    for (const unsafe of ['\u001b', '\u0007', '\u202e']) expect(run.stdout).not.toContain(unsafe);
+    expect(run.stdout).toContain('?[31mx');
+  });
+
   it('passes on what the real control endpoint refuses as a usage error: an instance it does not run, a bad spec', async () => {
     const url = await control();
     const unknown = await runCanaryInProcess(['fault', '7:store:none', '--control', url]);

@@ -135,6 +135,47 @@ describe('canary CLI', () => {
     expect(run.code).toBe(2);
   });
 
+  it('says a server that answers other JSON is not a trace receiver, and prints nothing of a receiver that could drive the terminal', async () => {
+    const id = 'ab'.repeat(16);
+    const wrong = await startJsonServer((req) =>
+      req.url?.startsWith('/api/traces/') ? { traceId: id, spans: 'x' } : {},
+    );
+    for (const args of [
+      ['traces', '--url', wrong],
+      ['trace', id, '--url', wrong, '--wait', '0'],
+    ]) {
+      const run = await runCanaryInProcess(args);
+      expect([run.stderr, run.code], args[0]).toEqual([
+        expect.stringMatching(
+          new RegExp(`^pr-canary: what answers at ${wrong} is not a pr-canary trace receiver \\(.+\\)\n$`),
+        ),
+        1,
+      ]);
+    }
+    const hostile = '\u001b]0;title\u0007 \u001b[2J \u202eevil';
+    const span = {
+      traceId: id,
+      spanId: 'cd'.repeat(8),
+      parentSpanId: null,
+      name: `GET ${hostile}`,
+      kind: 'server',
+      service: `api${hostile}`,
+      version: hostile,
+      track: null,
+      startUnixNano: '1764547200000000000',
+      durationMs: 1.5,
+      status: { code: 'error', message: hostile },
+      attributes: { [`k${hostile}`]: hostile },
+      events: [],
+    };
+    const receiver = await startJsonServer(() => ({ traceId: id, spans: [span] }));
+    const printed = await runCanaryInProcess(['trace', id, '--url', receiver, '--wait', '0']);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('evil');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not reach the terminal
+    expect(printed.stdout.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
   it('answers --help with one line per command, each command’s options left to its own --help', async () => {
     const general = await runCanaryInProcess(['--help']);
     for (const command of ['probe', 'analyze', 'fault', 'trace', 'traces'])

@@ -3,6 +3,7 @@
  * spans, each already named by its service, track and version, and the waterfall laid out from it.
  * Pure (no Node imports): the browser bundles this module.
  */
+import { replaceUnsafeCharacters } from '@pr-canary/contracts/unsafe-text';
 
 /** A trace id as the `X-Trace-Id` response header carries it (`TRACE_ID_HEADER` in contracts). */
 export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -89,10 +90,11 @@ function object(value: unknown, what: string): Json {
   return value as Json;
 }
 
+/** A string field, its unsafe characters replaced: what a receiver answers reaches a page or a terminal. */
 function text(fields: Json, key: string, what: string): string {
   const value = fields[key];
   if (typeof value !== 'string') throw new TraceFormatError(`${what}.${key} is not a string`);
-  return value;
+  return replaceUnsafeCharacters(value);
 }
 
 function nullableText(fields: Json, key: string, what: string): string | null {
@@ -125,7 +127,7 @@ function attributes(value: unknown, what: string): Record<string, AttributeValue
   for (const [key, item] of Object.entries(fields)) {
     if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean')
       throw new TraceFormatError(`${what}.${key} is not a string, number or boolean`);
-    result[key] = item;
+    result[replaceUnsafeCharacters(key)] = typeof item === 'string' ? replaceUnsafeCharacters(item) : item;
   }
   return result;
 }

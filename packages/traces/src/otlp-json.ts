@@ -4,6 +4,8 @@
  * lose control characters and are cut to size, attribute and event counts are capped. A span that
  * cannot be read is rejected (counted, never kept half-read).
  */
+import { isTrack } from '@pr-canary/contracts/canary-key';
+import { replaceUnsafeCharacters } from '@pr-canary/contracts/unsafe-text';
 import {
   type AttributeValue,
   CANARY_TRACK_ATTRIBUTE,
@@ -35,28 +37,18 @@ export class OtlpFormatError extends Error {
   override name = 'OtlpFormatError';
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Text from the wire, safe to show in a page or a terminal: no control characters, bounded. */
+/** Text from the wire, safe to show in a page or a terminal: no unsafe characters (contracts), bounded. */
 export function cleanText(value: string, max: number = LIMITS.textLength): string {
-  const clean = hasControlCharacter(value) ? value.replace(CONTROL_CHARACTERS, ' ') : value;
+  const clean = replaceUnsafeCharacters(value);
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
-/**
- * Whether `value` holds a character CONTROL_CHARACTERS matches. Almost no text from a service has one:
- * a scan that allocates nothing, where the global regex ran for every string of every span.
- */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-}
-
 type Json = Record<string, unknown>;
+
+/** A `canary.track` as the services stamp it (`stable`, `pr-<N>`); anything else names no track. */
+function trackOrNull(value: unknown): string | null {
+  return typeof value === 'string' && isTrack(value) ? value : null;
+}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -148,7 +140,7 @@ function resourceOf(value: unknown): Resource {
   return {
     service: cleanText(named('service.name') ?? 'unknown_service', LIMITS.nameLength),
     version: version === null ? null : cleanText(version, LIMITS.nameLength),
-    track: named(CANARY_TRACK_ATTRIBUTE),
+    track: trackOrNull(named(CANARY_TRACK_ATTRIBUTE)),
   };
 }
 
@@ -197,7 +189,7 @@ function decodeSpan(value: unknown, resource: Resource): TraceSpan | string {
     kind: SPAN_KIND_NAMES[kind] as SpanKindName,
     service: resource.service,
     version: resource.version,
-    track: typeof spanTrack === 'string' ? spanTrack : resource.track,
+    track: trackOrNull(spanTrack) ?? resource.track,
     startUnixNano: start.toString(),
     durationMs: Number(end - start) / 1e6,
     status: {

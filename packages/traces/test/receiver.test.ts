@@ -250,13 +250,16 @@ describe('trace receiver', () => {
     expect(local.store.size).toBe(1);
   });
 
-  it('reads gzip exports and strips control characters from what it keeps', async () => {
+  it('reads gzip exports and strips control, separator and bidi characters from what it keeps', async () => {
     const local = await receiver();
     const body = otlpBody(
       [
         rawSpan(hex(7, 32), hex(7, 16), {
-          name: 'GET \u001b[31m/evil\u0007',
-          attributes: [{ key: 'k', value: { stringValue: 'a\nb' } }],
+          name: 'GET \u001b[31m/evil\u0007\u202egnp.',
+          attributes: [
+            { key: 'k', value: { stringValue: 'a\nb\u2028c' } },
+            { key: 'canary.track', value: { stringValue: 'pr-\u001b]0;pwn' } },
+          ],
         }),
       ],
       'svc\u0000',
@@ -265,9 +268,11 @@ describe('trace receiver', () => {
     expect(response.status).toBe(200);
     const span = local.store.get(hex(7, 32))?.spans[0];
     expect(span).toMatchObject({
-      name: 'GET  [31m/evil ',
+      name: 'GET  [31m/evil  gnp.',
       service: 'svc ',
-      attributes: { k: 'a b' },
+      attributes: { k: 'a b c' },
+      // Not a track the services stamp: no track (the resource names none either).
+      track: null,
       durationMs: 5,
     });
   });
