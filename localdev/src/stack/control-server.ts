@@ -9,6 +9,7 @@ import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/canary-context/faults';
 import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { type ErrorBody, errorBody, statusErrorCode } from '@pr-canary/contracts/error-body';
+import { addressedToThisMachine } from '@pr-canary/contracts/local-host';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { listen } from '../router/listen';
 
@@ -38,20 +39,6 @@ export interface ControlServer {
 const MAX_BODY_BYTES = 1 << 20;
 const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_VERDICTS = 50;
-
-/**
- * Whether a request's Host names this machine's loopback (or the address the endpoint listens on). A
- * web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) can reach a loopback port, but
- * its requests still carry its own name: they must not set faults or verdicts.
- */
-export function addressedToThisMachine(host: string | undefined, listenHost: string): boolean {
-  if (host === undefined) return false;
-  const name = (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0])
-    ?.toLowerCase()
-    .replace(/\.$/, '');
-  const own = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
-  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || name === own;
-}
 
 /**
  * The codes of the control endpoint's refusals a client acts on (`pr-canary fault`: a usage error): they

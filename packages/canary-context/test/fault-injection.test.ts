@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { parseServedBy } from '@pr-canary/contracts/served-by';
 import { listenOnLoopback } from '@pr-canary/test-support';
@@ -168,6 +168,23 @@ describe('faults in a Fastify app', () => {
   });
 });
 
+/** One request with this Host (fetch cannot set it), its status and body. */
+function rawRequest(port: string, method: string, host: string, body: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const outgoing = request(
+      { host: '127.0.0.1', port, method, path: '/faults', headers: { host } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(method === 'PUT' ? body : undefined);
+  });
+}
+
 describe('the faults admin endpoint over HTTP', () => {
   async function admin() {
     const faults = injector('none', 'grpc', { knownCalls: () => ['/store.v1.ItemsService/GetItem'] });
@@ -181,6 +198,19 @@ describe('the faults admin endpoint over HTTP', () => {
   }
   const json = (response: Response) =>
     response.json() as Promise<{ faults: string; spec: object; message: string }>;
+
+  it('answers only requests addressed to this machine (a DNS-rebinding page gets 403 and changes nothing)', async () => {
+    const { faults, base } = await admin();
+    const port = new URL(base).port;
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const refused = await rawRequest(port, method, 'evil.example', 'error-rate=1');
+      expect(refused.status, method).toBe(403);
+      expect(JSON.parse(refused.body)).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+    }
+    expect(faults.spec.errorRate).toBe(0);
+    expect((await rawRequest(port, 'PUT', `localhost:${port}`, 'error-rate=1')).status).toBe(200);
+    expect(faults.spec.errorRate).toBe(1);
+  });
 
   it('sets (compact or JSON), shows and clears the faults', async () => {
     const { faults, base } = await admin();

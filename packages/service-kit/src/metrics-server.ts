@@ -20,7 +20,7 @@ export async function startMetricsServer(opts: {
   faults?: FaultInjector;
 }): Promise<MetricsServer> {
   const server = createServer((req, res) => {
-    if (opts.faults && handleFaultAdmin(opts.faults, req, res)) return;
+    if (opts.faults && handleFaultAdmin(opts.faults, req, res, opts.host)) return;
     respond(opts.metrics, req, res).catch(() => {
       if (res.headersSent) res.destroy();
       else sendError(res, 500, 'METRICS_FAILED', 'collecting the metrics failed');
