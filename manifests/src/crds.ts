@@ -1,7 +1,8 @@
 /**
  * The upstream CustomResourceDefinitions rendered custom resources are validated against. They are
- * not part of this repository: they live in `../shared/crds` beside the repository root (CI lays it
- * there; `scripts/fetch-crds.sh` downloads the same files from their upstream repositories). Every
+ * not part of this repository: they live in `../shared/crds` beside the repository root (`.ci/run`
+ * expects it there; `scripts/fetch-crds.sh` — run by GitHub CI's workflow — downloads the same files from
+ * their upstream repositories). Every
  * file is checked against its sha256 in `scripts/upstream-crds.txt` and, where the folder has one,
  * against the table in its `SOURCES.md` — a different or missing file fails the tests, never skips.
  */

@@ -33,6 +33,7 @@ function goStringLiteral(text: string): string {
 /** Go's Regexp.Expand for the supported subset: `$$` is `$`, `${1}` the group; any other `$` is refused. */
 function expandReplacement(template: string, group: string | undefined): string {
   if (/\$(?!\$|\{1\})/.test(template.replaceAll('$$', ''))) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, named in the message
     throw new TemplateError('regexReplaceAll: only $$ and ${1} are supported in the replacement');
   }
   return template.replace(/\$\$|\$\{1\}/g, (token) => (token === '$$' ? '$' : (group ?? '')));

@@ -37,7 +37,9 @@ describe('Go template subset (missingkey=error)', () => {
     }
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax in a test's name
   it('runs sprig regexReplaceAll as Go does, for literal/\\d regexps with one group and $$ / ${1} replacements', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a JS template
     expect(renderTemplateString('{{ regexReplaceAll "(\\\\d)" .number "<${1}>$$" }}', params)).toBe(
       '<4>$<2>$',
     );

@@ -151,6 +151,14 @@ describe('CI workflow', () => {
     expect(runs).toContain("npx turbo run test --concurrency=100% --filter='!@pr-canary/manifests'");
     expect(runs).toContain('npm test -w @pr-canary/manifests');
   });
+
+  it('fetches the upstream CRDs the manifests checks read (../shared/crds is not in a checkout) before any tests', () => {
+    const test = ci?.jobs.test?.steps.map((step) => step.run ?? '') ?? [];
+    const fetched = test.indexOf('manifests/scripts/fetch-crds.sh');
+    expect(fetched, 'a step runs manifests/scripts/fetch-crds.sh').toBeGreaterThanOrEqual(0);
+    const firstTests = test.findIndex((run) => /\b(turbo run test|npm test)\b/.test(run));
+    expect(fetched).toBeLessThan(firstTests);
+  });
 });
 
 describe('PR canary workflow order', () => {
@@ -237,9 +245,10 @@ describe('workflows on closed pull requests', () => {
       job.steps.filter((step) => step.uses?.startsWith('actions/checkout@')),
     );
     expect(checkouts.length).toBeGreaterThan(0);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-    for (const step of checkouts)
+    for (const step of checkouts) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
       expect(step.with?.ref).toBe('${{ github.event.repository.default_branch }}');
+    }
   });
 });
 
