@@ -19,7 +19,7 @@ import {
 import { byId } from './ui/dom';
 import { createInspector } from './ui/inspector';
 import { createItemsView } from './ui/items';
-import { createNotices, type Notices } from './ui/notices';
+import { createNotices, failureTopic, type Notices } from './ui/notices';
 import { createPrPicker } from './ui/pr-picker';
 import { createVerdictView } from './ui/verdict-view';
 import { createWaterfallView, SPAN_ANCHOR_PREFIX } from './ui/waterfall';
@@ -87,7 +87,34 @@ function storedChoice(): string | null {
   }
 }
 
+/**
+ * A link to a section of the page (`?pr=42#verdict`, as the README and the extension's popup link):
+ * the browser jumps to it at load, before the items and the inspector above it are drawn and push it
+ * down. Call the returned function once they are: it brings the section into view — once, and only if
+ * the user has not scrolled (or otherwise taken over) meanwhile.
+ */
+function watchLinkedSection(): () => void {
+  let id = '';
+  try {
+    id = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    // A malformed fragment names no section.
+  }
+  let userMoved = false;
+  const events = ['wheel', 'touchmove', 'keydown', 'mousedown'] as const;
+  const moved = () => {
+    userMoved = true;
+  };
+  for (const type of events) addEventListener(type, moved, { capture: true, passive: true });
+  return () => {
+    for (const type of events) removeEventListener(type, moved, { capture: true });
+    const section = id ? document.getElementById(id) : null;
+    if (section && !userMoved) section.scrollIntoView();
+  };
+}
+
 async function main(): Promise<void> {
+  const landOnLinkedSection = watchLinkedSection();
   const notices = createNotices({
     error: byId('notices-error', HTMLElement),
     info: byId('notices-info', HTMLElement),
@@ -132,10 +159,13 @@ async function main(): Promise<void> {
     else notices.error('Ignored the ?trace= parameter: a trace id is 32 hexadecimal digits.');
   }
   const items = createItemsView({ api: client, notices, choice: () => choice });
-  const verdictView = createVerdictView({
-    summary: byId('pr-verdict-summary', HTMLElement),
-    hops: byId('pr-verdict-hops', HTMLOListElement),
-  });
+  const verdictView = createVerdictView(
+    {
+      summary: byId('pr-verdict-summary', HTMLElement),
+      hops: byId('pr-verdict-hops', HTMLOListElement),
+    },
+    stackUrl,
+  );
   /** The verdict of the PR chosen now; a slower answer for an earlier choice is dropped. */
   async function refreshVerdict(): Promise<void> {
     const pr = canaryHeaderValue(choice);
@@ -158,8 +188,10 @@ async function main(): Promise<void> {
     checkRouteButton.disabled = true;
     try {
       await client.checkRoute(rawCanary === undefined ? {} : { rawCanary });
+      notices.clear('unreachable', 'route-check');
     } catch (error) {
-      notices.error(`Route check failed: ${asApiError(error).message}`);
+      const failure = asApiError(error);
+      notices.error(`Route check failed: ${failure.message}`, failureTopic(failure, 'route-check'));
     } finally {
       checkRouteButton.disabled = false;
     }
@@ -179,11 +211,13 @@ async function main(): Promise<void> {
   byId('reload-items', HTMLButtonElement).addEventListener('click', () => void items.reload());
   checkRouteButton.addEventListener('click', () => void checkRoute());
 
-  void refreshVerdict();
+  const firstVerdict = refreshVerdict();
   setInterval(() => {
     if (document.visibilityState === 'visible') void refreshVerdict();
   }, VERDICT_POLL_MS);
-  await items.reload();
+  // The first render of everything above a linked section: the items and the verdict itself.
+  await Promise.allSettled([items.reload(), firstVerdict]);
+  landOnLinkedSection();
 }
 
 void main();

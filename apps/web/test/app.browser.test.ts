@@ -170,6 +170,61 @@ describe('web UI in Chromium against the local stack', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('after a delete by keyboard, puts focus on the next row’s Delete button (else the previous row’s)', async () => {
+    const names = [uniqueName('Keyboard vase'), uniqueName('Keyboard bowl'), uniqueName('Keyboard jug')];
+    for (const name of names) {
+      const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+        canary: '42',
+        body: { name, description: '', priceCents: 100 },
+      });
+      expect(created.status).toBe(201);
+    }
+    const page = await suite.openPage('/?pr=42');
+    await expect.poll(() => loadedItemNames(page, 'PR 42')).toEqual(expect.arrayContaining(names));
+    const ids = () =>
+      page.$$eval('#items-list .item', (rows) => rows.map((r) => (r as HTMLElement).dataset.itemId));
+    const focused = () =>
+      page.evaluate(() => {
+        const active = document.activeElement;
+        return {
+          row: active?.closest<HTMLElement>('[data-item-id]')?.dataset.itemId ?? null,
+          label: active?.getAttribute('aria-label') ?? active?.id ?? active?.tagName ?? null,
+        };
+      });
+    async function deleteByKeyboard(id: string): Promise<void> {
+      await page.focus(`#items-list [data-item-id="${id}"] button:has-text("Delete")`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#delete-dialog[open]');
+      await page.keyboard.press('Tab'); // Cancel → Delete
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#delete-dialog', { state: 'hidden' });
+      await expect.poll(() => page.locator(`#items-list [data-item-id="${id}"]`).count()).toBe(0);
+    }
+
+    const before = await ids();
+    await deleteByKeyboard(before[0] ?? '');
+    await expect.poll(focused).toEqual({ row: before[1], label: expect.stringMatching(/^Delete /) });
+
+    const last = (await ids()).at(-1) ?? '';
+    const beforeLast = (await ids()).at(-2);
+    await deleteByKeyboard(last);
+    await expect.poll(focused).toEqual({ row: beforeLast, label: expect.stringMatching(/^Delete /) });
+  });
+
+  it('wraps a long unbroken item name in its notice instead of widening the page', async () => {
+    const page = await suite.openPage('/?pr=42', { width: 375, height: 800 });
+    await loadedItemNames(page, 'PR 42');
+    const name = 'a'.repeat(120);
+    await page.fill('#create-name', name);
+    await page.fill('#create-price', '1');
+    await page.click('#create-form button[type="submit"]');
+    const notice = page.locator('#notices [role="status"] .notice', { hasText: `Added “${name}”` });
+    await notice.waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    const dismiss = await notice.locator('button').boundingBox();
+    expect((dismiss?.x ?? 999) + (dismiss?.width ?? 0)).toBeLessThanOrEqual(375);
+  });
+
   it('warns when the chosen PR has no canary anywhere', async () => {
     const page = await suite.openPage('/?pr=99');
     await expect

@@ -16,8 +16,8 @@ export interface BrowserSuite {
   readonly webUrl: string;
   /** The dev router's HTTP entry: the "edge" the UI talks to ('' without a stack: pass `?api=`). */
   readonly apiUrl: string;
-  /** A fresh browser context (own localStorage) with one page at `path` of the web UI. */
-  openPage(pathAndQuery?: string): Promise<Page>;
+  /** A fresh browser context (own localStorage) with one page at `path` of the web UI (1280×900 unless told). */
+  openPage(pathAndQuery?: string, viewport?: { width: number; height: number }): Promise<Page>;
 }
 
 /**
@@ -97,9 +97,9 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
     get apiUrl() {
       return urls.api;
     },
-    async openPage(pathAndQuery = '/') {
+    async openPage(pathAndQuery = '/', viewport = { width: 1280, height: 900 }) {
       if (!browser) throw new Error('the browser suite is not started');
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await browser.newContext({ viewport });
       contexts.push(context);
       const page = await context.newPage();
       const errors: string[] = [];

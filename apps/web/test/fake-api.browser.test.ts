@@ -25,6 +25,8 @@ type FakeItem = Item;
 let api: ListeningServer | undefined;
 let apiUrl = '';
 let item: FakeItem;
+/** The API is "down": every connection is dropped without an answer (the page cannot reach it). */
+let down = false;
 const puts: (string | undefined)[] = [];
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra = {}) {
@@ -100,7 +102,7 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => {
       body += chunk.toString('utf8');
     });
-    req.on('end', () => handle(req, res, body));
+    req.on('end', () => (down ? req.socket.destroy() : handle(req, res, body)));
   });
   api = await listenOnLoopback(server);
   apiUrl = api.url;
@@ -120,6 +122,7 @@ beforeEach(() => {
     updatedAt: at,
   };
   puts.length = 0;
+  down = false;
 });
 
 function open(query: string): Promise<Page> {
@@ -226,6 +229,44 @@ describe('web UI in Chromium against a scripted API', () => {
       .toBe(`Items for PR 43 could not be loaded: ${explained}`);
     expect(await verdicts(page)).toEqual([`⚠The request failed: ${explained}`]);
     expect(await page.textContent('#route-request')).toContain('→ no response');
+  });
+
+  it('clears the notices about reaching the API and loading items once a later load succeeds', async () => {
+    // A notice about something else (a bad link) must stay.
+    const page = await open('pr=&trace=nope');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    const alerts = () => page.locator('#notices [role="alert"] .notice p').allTextContents();
+    const unreachable = `Could not reach the API at ${apiUrl}`;
+
+    down = true;
+    await page.click('#reload-items');
+    await page.click('#check-route');
+    await page.fill('#create-name', 'Teapot');
+    await page.fill('#create-price', '5');
+    await page.click('#create-form button[type="submit"]');
+    await expect
+      .poll(async () => (await alerts()).map((text) => text.replace(unreachable, '<unreachable>')).sort(), {
+        timeout: 15_000,
+      })
+      .toEqual([
+        expect.stringMatching(/^Could not add the item: <unreachable>/),
+        expect.stringMatching(/^Could not load items: <unreachable>/),
+        expect.stringContaining('Ignored the ?trace= parameter'),
+        expect.stringMatching(/^Route check failed: <unreachable>/),
+      ]);
+
+    down = false;
+    await page.click('#reload-items');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await expect.poll(alerts).toEqual([expect.stringContaining('Ignored the ?trace= parameter')]);
+
+    // The API's own reason a load failed goes too, once a later load works.
+    await page.fill('#pr-input', '7');
+    await page.press('#pr-input', 'Enter');
+    await expect.poll(alerts, { timeout: 15_000 }).toContain(`Could not load items: ${STORE_7_DOWN}`);
+    await page.click('#pr-clear');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await expect.poll(alerts).toEqual([expect.stringContaining('Ignored the ?trace= parameter')]);
   });
 
   it('after a 504 on save, checks the item: applied means saved, unchanged means say so', async () => {

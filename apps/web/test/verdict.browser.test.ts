@@ -43,6 +43,10 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
   it('draws a failing PR and where its failure starts', async () => {
     page = await suite.openPage(`/?pr=42&stack=${encodeURIComponent(stack?.urls.control ?? '')}#verdict`);
     await expect.poll(() => page.textContent('#pr-verdict-summary')).toContain('No verdict for PR 42 yet');
+    // The stack's control endpoint is not the CLI's default port: the command says which one to use.
+    expect(await page.textContent('#pr-verdict-summary')).toContain(
+      `Run npx pr-canary analyze --pr 42 --control ${stack?.urls.control}`,
+    );
 
     await setStoreFaults('error-rate=0.3');
     expect(await analyze()).toBe(1);
@@ -66,6 +70,13 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
     expect(await page.locator('#pr-verdict-hops li[data-hop="edge"]').getAttribute('data-outcome')).toBe(
       'fail',
     );
+
+    // The hop cards fit the narrowest phone: nothing sticks out sideways at 320 px.
+    await page.setViewportSize({ width: 320, height: 700 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const cardRight = await store.evaluate((card) => card.getBoundingClientRect().right);
+    expect(cardRight).toBeLessThanOrEqual(320);
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('turns the same page to pass once the PR is fixed and judged again', async () => {
@@ -74,6 +85,26 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
     await expect.poll(() => badge(page), { timeout: 10_000 }).toBe('Pass');
     expect(await page.locator('#pr-verdict-hops li[data-outcome="fail"]').count()).toBe(0);
     expect(await page.locator('.pr-verdict-origin').count()).toBe(0);
+  });
+
+  it('lands on the verdict section for ?pr=N#verdict, after the items and inspector pushed it down', async () => {
+    const page = await suite.openPage(
+      `/?pr=42&stack=${encodeURIComponent(stack?.urls.control ?? '')}#verdict`,
+      { width: 1280, height: 700 },
+    );
+    const headingInView = () =>
+      page.evaluate(() => {
+        const box = document.getElementById('verdict-heading')?.getBoundingClientRect();
+        return box !== undefined && box.top >= 0 && box.bottom <= innerHeight;
+      });
+    await expect.poll(() => page.textContent('#items-status'), { timeout: 15_000 }).toMatch(/on PR 42/);
+    await expect.poll(headingInView, { timeout: 10_000 }).toBe(true);
+    expect(await page.evaluate(() => scrollY)).toBeGreaterThan(100);
+
+    // Only once: the user scrolling away afterwards is left alone (the verdict keeps polling).
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.waitForTimeout(2_500);
+    expect(await page.evaluate(() => scrollY)).toBe(0);
   });
 
   it('says where verdicts come from when no stack answers', async () => {

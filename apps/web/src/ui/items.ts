@@ -7,7 +7,7 @@ import { choiceLabel, type PrChoice } from '../pr-choice';
 import { byId, el, query, showAlert, whileBusy } from './dom';
 import { createDeleteDialog, createEditDialog } from './item-dialogs';
 import { renderItemFields } from './item-fields';
-import type { Notices } from './notices';
+import { failureTopic, type Notices } from './notices';
 
 export interface ItemsContext {
   api: ApiClient;
@@ -37,6 +37,8 @@ export function createItemsView(context: ItemsContext): ItemsView {
   let source: DataSource | null = null;
   /** Bumped on every reload, so a page that arrives after the PR choice changed is dropped. */
   let generation = 0;
+  /** The row control that opened the last dialog, so focus can go to the same control of a neighbour. */
+  let lastAction: RowAction = 'delete';
 
   /** "PR 42" or "stable": the store that served this response, with why it is not the picked one. */
   function servedBy(route: RoutingObservation): DataSource {
@@ -59,15 +61,35 @@ export function createItemsView(context: ItemsContext): ItemsView {
       render();
     },
     onRemoved: (id: string) => {
+      const index = items.findIndex((existing) => existing.id === id);
       items = items.filter((existing) => existing.id !== id);
       render();
+      if (index >= 0) refocusAfterRemoval(index);
     },
   };
+
+  /**
+   * The dialog's opener went with its row, so focus would fall to <body>: move it to the same control
+   * of the row now in that place, else of the row before, else to the list's heading. Only when focus
+   * is lost (on <body>, or still on the closed dialog), never away from where the user put it.
+   */
+  function refocusAfterRemoval(index: number): void {
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected && !active.closest('dialog')) return;
+    const row = list.children[index] ?? list.children[index - 1];
+    const control = row?.querySelector<HTMLElement>(`[data-action="${lastAction}"]`);
+    (control ?? byId('items-heading', HTMLElement)).focus();
+  }
+
+  function open(action: RowAction, item: Item): void {
+    lastAction = action;
+    (action === 'edit' ? editDialog : deleteDialog).open(item);
+  }
   const editDialog = createEditDialog(dialogContext);
   const deleteDialog = createDeleteDialog(dialogContext);
 
   function render(): void {
-    list.replaceChildren(...items.map((item) => renderItem(item, editDialog.open, deleteDialog.open)));
+    list.replaceChildren(...items.map((item) => renderItem(item, open)));
     status.textContent = describeList(items.length, nextCursor !== null, source?.label ?? 'an unknown store');
     loadMore.hidden = nextCursor === null;
   }
@@ -82,12 +104,14 @@ export function createItemsView(context: ItemsContext): ItemsView {
       items = [...items, ...page.items.filter((item) => !known.has(item.id))];
       nextCursor = page.nextCursor;
       render();
+      // The API answered and the list is shown: earlier "could not load / reach" notices are over.
+      context.notices.clear('unreachable', 'items-load');
     } catch (error) {
       if (mine !== generation) return;
       const message = asApiError(error).message;
       if (cursor === null) showSource(null, 'not loaded');
       status.textContent = `Items for ${choiceLabel(context.choice())} could not be loaded: ${message}`;
-      context.notices.error(`Could not load items: ${message}`);
+      context.notices.error(`Could not load items: ${message}`, 'items-load');
     }
   }
 
@@ -126,7 +150,7 @@ export function createItemsView(context: ItemsContext): ItemsView {
       context.notices.info(`Added “${created.name}” to the ${where.label} store.${note}`);
     } catch (error) {
       const failure = asApiError(error);
-      context.notices.error(`Could not add the item: ${failure.message}`);
+      context.notices.error(`Could not add the item: ${failure.message}`, failureTopic(failure));
       // 504: it may have been created anyway (the API says so); the list shows whether it was.
       if (failure.status === 504) await reload();
     }
@@ -141,19 +165,21 @@ function describeList(count: number, more: boolean, track: string): string {
   return more ? `${items} on ${track} so far; more below.` : `${items} on ${track}.`;
 }
 
-function renderItem(item: Item, onEdit: (item: Item) => void, onDelete: (item: Item) => void): HTMLLIElement {
+type RowAction = 'edit' | 'delete';
+
+function renderItem(item: Item, onAction: (action: RowAction, item: Item) => void): HTMLLIElement {
   const edit = el(
     'button',
-    { type: 'button', class: 'secondary', 'aria-label': `Edit ${item.name}` },
+    { type: 'button', class: 'secondary', 'aria-label': `Edit ${item.name}`, 'data-action': 'edit' },
     'Edit',
   );
   const remove = el(
     'button',
-    { type: 'button', class: 'danger-outline', 'aria-label': `Delete ${item.name}` },
+    { type: 'button', class: 'danger-outline', 'aria-label': `Delete ${item.name}`, 'data-action': 'delete' },
     'Delete',
   );
-  edit.addEventListener('click', () => onEdit(item));
-  remove.addEventListener('click', () => onDelete(item));
+  edit.addEventListener('click', () => onAction('edit', item));
+  remove.addEventListener('click', () => onAction('delete', item));
   return el(
     'li',
     { class: 'item', 'data-item-id': item.id },

@@ -6,7 +6,7 @@
  */
 import type { HopVerdict, Outcome, SideSummary, Verdict } from '@pr-canary/canary-analysis/verdict';
 import { formatClock } from '../format';
-import type { VerdictLookup } from '../verdict-source';
+import { DEFAULT_STACK_URL, type VerdictLookup } from '../verdict-source';
 import { el } from './dom';
 
 const WORD: Record<Outcome, string> = { pass: 'Pass', fail: 'Fail', inconclusive: 'Cannot tell' };
@@ -15,8 +15,21 @@ export interface VerdictView {
   show(pr: string | null, lookup: VerdictLookup | null): void;
 }
 
-export function createVerdictView(elements: { summary: HTMLElement; hops: HTMLOListElement }): VerdictView {
+export function createVerdictView(
+  elements: { summary: HTMLElement; hops: HTMLOListElement },
+  /** The stack's control endpoint the page reads verdicts from (null: none, e.g. in a cluster). */
+  stackUrl: string | null,
+): VerdictView {
   let shown = '';
+  /** The command that makes a verdict this page will show: `--control` unless the CLI's default would do. */
+  const analyze = (pr: string) =>
+    el(
+      'code',
+      {},
+      stackUrl === null || stackUrl === DEFAULT_STACK_URL
+        ? `npx pr-canary analyze --pr ${pr}`
+        : `npx pr-canary analyze --pr ${pr} --control ${stackUrl}`,
+    );
   return {
     show(pr, lookup) {
       const key = JSON.stringify([
@@ -32,7 +45,7 @@ export function createVerdictView(elements: { summary: HTMLElement; hops: HTMLOL
       if (!lookup || lookup.kind === 'unreachable')
         return void elements.summary.replaceChildren(
           hint('No local stack control endpoint answers. Verdicts come from '),
-          el('code', {}, `npx pr-canary analyze --pr ${pr}`),
+          analyze(pr),
           hint(' on a local stack, or from the PR comment in a cluster.'),
         );
       if (lookup.kind === 'invalid')
@@ -40,10 +53,7 @@ export function createVerdictView(elements: { summary: HTMLElement; hops: HTMLOL
           hint('The stack answered something that is not a verdict.'),
         );
       if (lookup.kind === 'none')
-        return void elements.summary.replaceChildren(
-          hint(`${lookup.message} Run `),
-          el('code', {}, `npx pr-canary analyze --pr ${pr}`),
-        );
+        return void elements.summary.replaceChildren(hint(`${lookup.message} Run `), analyze(pr));
       const { verdict } = lookup;
       elements.summary.replaceChildren(summary(verdict));
       const scale = scaleOf(verdict);
