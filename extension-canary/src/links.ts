@@ -1,10 +1,20 @@
 /**
  * Where the popup sends a tester to look rather than read: the local web UI (what `npm start` serves)
  * with the PR chosen, scrolled to its PR-vs-stable verdict; the route inspector is on the same page.
+ * The one place for the local stack's default addresses; the web UI and trace receiver the tester
+ * actually uses (`npm start -- --web-port N`) come from the page (`describePage`) when it is known.
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { originOfUrl, parseUrl } from './origin';
 
+/** `npm start`'s web UI at its default port (`--web-port` changes it). */
 export const LOCAL_WEB_UI = 'http://localhost:5173';
+/** `npx pr-canary trace`'s default receiver (`--url`), `npm start`'s at its default port. */
+export const LOCAL_TRACE_RECEIVER = 'http://localhost:4318';
+
+const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+/** What the web UI reads a waterfall from: `GET <tracesUrl>/api/traces/<id>`. */
+const TRACE_READ_PATH = /^\/api\/traces\/[0-9a-f]{32}$/;
 
 /** The web UI's verdict view for a PR; undefined for anything that is not a PR number. */
 export function verdictLink(pr: string | null, webUi: string = LOCAL_WEB_UI): string | undefined {
@@ -13,4 +23,44 @@ export function verdictLink(pr: string | null, webUi: string = LOCAL_WEB_UI): st
   url.searchParams.set('pr', pr);
   url.hash = 'verdict';
   return url.toString();
+}
+
+/** Where the tester sees a trace's waterfall: the web UI's route inspector, which draws `?trace=`. */
+export function waterfallUrl(traceId: string, pr: string | null, webUi: string = LOCAL_WEB_UI): string {
+  const url = new URL(webUi);
+  url.searchParams.set('trace', traceId);
+  if (pr !== null) url.searchParams.set('pr', pr);
+  return url.toString();
+}
+
+/** The CLI line for a trace, naming the receiver (`--url`) when it is known and not the default. */
+export function traceCommand(traceId: string, receiver?: string): string {
+  if (!TRACE_ID_PATTERN.test(traceId)) return 'npx pr-canary trace';
+  const url = receiver === undefined || receiver === LOCAL_TRACE_RECEIVER ? '' : ` --url ${receiver}`;
+  return `npx pr-canary trace ${traceId}${url}`;
+}
+
+/** What the popup learnt about the page in the tab. */
+export interface PageFacts {
+  /** The page is the pr-canary web UI (it shows the API it calls in its header, `#api-url`). */
+  webUi: boolean;
+  /** The page's API: the web UI's `apiUrl`'s origin, when the page is the web UI. */
+  api: string | undefined;
+  /** The trace receiver the page read a waterfall from (`/api/traces/<id>`), when it did. */
+  traces: string | undefined;
+}
+
+/**
+ * Reads the page's facts from what the tab's one-off script returned: the text of the web UI's
+ * `#api-url` (the API it resolved from `?api=`, config.json's `apiUrl` or the build) and the URLs of
+ * its fetch/XHR calls. Only origins come out.
+ */
+export function describePage(apiUrlText: unknown, calledUrls: readonly unknown[]): PageFacts {
+  const api = typeof apiUrlText === 'string' ? originOfUrl(apiUrlText.trim()) : undefined;
+  let traces: string | undefined;
+  for (const url of calledUrls) {
+    const parsed = typeof url === 'string' ? parseUrl(url) : undefined;
+    if (parsed && TRACE_READ_PATH.test(parsed.pathname)) traces = originOfUrl(parsed.href) ?? traces;
+  }
+  return { webUi: api !== undefined, api, traces };
 }

@@ -2,7 +2,7 @@
  * Messages between the popup and the service worker. The worker checks every message's shape before
  * acting on it, even though only the extension's own pages can send one.
  */
-import type { CanaryState, Command } from './state';
+import { type CanaryState, type Command, parseWebUi } from './state';
 
 export type PopupRequest = { type: 'get-view' } | { type: 'command'; command: Command };
 
@@ -37,10 +37,13 @@ function parseCommand(raw: unknown): Command | undefined {
       return { type: 'turn-off' };
     case 'add-origin':
       return isText(raw.origin) ? { type: 'add-origin', origin: raw.origin } : undefined;
-    case 'add-origins':
-      return Array.isArray(raw.origins) && raw.origins.length <= MAX_BATCH && raw.origins.every(isText)
-        ? { type: 'add-origins', origins: [...raw.origins] }
-        : undefined;
+    case 'add-origins': {
+      if (!Array.isArray(raw.origins) || raw.origins.length > MAX_BATCH || !raw.origins.every(isText))
+        return undefined;
+      if (raw.webUi === undefined) return { type: 'add-origins', origins: [...raw.origins] };
+      const webUi = parseWebUi(raw.webUi);
+      return webUi ? { type: 'add-origins', origins: [...raw.origins], webUi } : undefined;
+    }
     case 'replace-origin':
       return isText(raw.from) && isText(raw.to)
         ? { type: 'replace-origin', from: raw.from, to: raw.to }

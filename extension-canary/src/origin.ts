@@ -67,7 +67,7 @@ function isLoopbackHostInput(text: string): boolean {
   );
 }
 
-function parseUrl(text: string): URL | undefined {
+export function parseUrl(text: string): URL | undefined {
   try {
     return new URL(text);
   } catch {

@@ -5,7 +5,7 @@
  * Anything that came from a server is written with textContent, never as HTML.
  */
 
-import { verdictLink } from './links';
+import { describePage, LOCAL_WEB_UI, type PageFacts, traceCommand, verdictLink, waterfallUrl } from './links';
 import type { PopupRequest, PopupResponse, View } from './messages';
 import {
   describeWildcard,
@@ -25,15 +25,16 @@ import {
   type ObservedChain,
   parseStoredChain,
   servedByStorageKey,
-  waterfallUrl,
 } from './served-by';
-import type { Command } from './state';
+import { type Command, prProblem, type WebUi } from './state';
 
 interface TargetTab {
   id: number;
   origin: string | undefined;
   /** Origins the page in the tab has called with fetch/XHR (its API), besides its own. */
   calledOrigins: string[];
+  /** Whether the page is the pr-canary web UI, and what it calls. */
+  page: PageFacts;
 }
 
 let view: View | undefined;
@@ -76,9 +77,14 @@ async function findTargetTab(): Promise<TargetTab | undefined> {
   const tab = window.tabs?.find((candidate) => candidate.active);
   if (tab?.id === undefined) return undefined;
   const origin = originOfUrl(tab.url);
-  const called = origin === undefined ? [] : await calledOrigins(tab.id);
-  return { id: tab.id, origin, calledOrigins: called.filter((candidate) => candidate !== origin) };
+  const { called, page } = origin === undefined ? NOTHING_READ : await readPage(tab.id);
+  return { id: tab.id, origin, calledOrigins: called.filter((candidate) => candidate !== origin), page };
 }
+
+const NOTHING_READ: { called: string[]; page: PageFacts } = {
+  called: [],
+  page: describePage(undefined, []),
+};
 
 /**
  * Which origins the page in the tab called with fetch, XHR, beacons or event streams: the page's own
@@ -86,15 +92,17 @@ async function findTargetTab(): Promise<TargetTab | undefined> {
  * was involved). Read with a one-off script in the extension's isolated world, which needs access to the
  * tab: `activeTab` gives it when the toolbar button opened the popup. webRequest cannot do this: it only
  * reports requests to origins the extension already has access to, which is the point of asking.
- * Nothing of the page is kept; only the origins of the URLs are used, and they are validated here.
+ * The same script reads the text of `#api-url`, where the pr-canary web UI shows the API it calls: that
+ * is how the popup knows the page is the web UI (on whichever port `npm start` serves it).
+ * Nothing of the page is kept; only origins are used (and whether a call read a trace), validated here.
  */
-async function calledOrigins(tabId: number): Promise<string[]> {
-  let urls: unknown;
+async function readPage(tabId: number): Promise<{ called: string[]; page: PageFacts }> {
+  let read: unknown;
   try {
     const [frame] = await chrome.scripting.executeScript({
       target: { tabId },
-      func: () =>
-        performance
+      func: () => ({
+        urls: performance
           .getEntriesByType('resource')
           .filter((entry) =>
             ['fetch', 'xmlhttprequest', 'beacon', 'eventsource'].includes(
@@ -103,18 +111,41 @@ async function calledOrigins(tabId: number): Promise<string[]> {
           )
           .map((entry) => entry.name)
           .slice(-500),
+        apiUrl: document.getElementById('api-url')?.textContent?.slice(0, 2048) ?? null,
+      }),
     });
-    urls = frame?.result;
+    read = frame?.result;
   } catch {
-    return []; // No access to this tab (a chrome:// page, or the popup was not opened from it).
+    return NOTHING_READ; // No access to this tab (a chrome:// page, or the popup was not opened from it).
   }
-  if (!Array.isArray(urls)) return [];
+  const { urls, apiUrl } = (typeof read === 'object' && read !== null ? read : {}) as Record<string, unknown>;
+  if (!Array.isArray(urls)) return NOTHING_READ;
   const origins: string[] = [];
   for (const url of urls) {
     const origin = typeof url === 'string' ? originOfUrl(url) : undefined;
     if (origin !== undefined && !origins.includes(origin)) origins.push(origin);
   }
-  return origins.slice(0, MAX_SUGGESTED_API_ORIGINS);
+  return { called: origins.slice(0, MAX_SUGGESTED_API_ORIGINS), page: describePage(apiUrl, urls) };
+}
+
+/**
+ * The web UI the tester uses: this tab when it is the web UI, else the one "Add this page and the API
+ * it calls" found; undefined when neither (the links then assume `npm start`'s default port).
+ */
+function knownWebUi(): WebUi | undefined {
+  const stored = view?.state.webUi ?? undefined;
+  if (target?.origin === undefined || !target.page.webUi) return stored;
+  const same = stored?.origin === target.origin ? stored : undefined;
+  return {
+    origin: target.origin,
+    api: target.page.api ?? same?.api ?? null,
+    traces: target.page.traces ?? same?.traces ?? null,
+  };
+}
+
+/** Said with a link to the web UI when the popup does not know where the tester's web UI is. */
+function defaultPortNote(webUi: WebUi | undefined): string | undefined {
+  return webUi ? undefined : `assumes its default port, ${new URL(LOCAL_WEB_UI).port}`;
 }
 
 // ---- rendering ---------------------------------------------------------------------------------
@@ -141,12 +172,14 @@ function renderStatus({ state, injecting }: View): void {
     status.dataset.state = 'off';
     status.textContent = 'Off: nothing is sent';
   }
-  const link = injecting ? verdictLink(state.pr) : undefined;
+  const webUi = knownWebUi();
+  const link = injecting ? verdictLink(state.pr, webUi?.origin) : undefined;
   element('verdict-link-box').hidden = link === undefined;
   const anchor = element<HTMLAnchorElement>('verdict-link');
   if (link) {
     anchor.href = link;
-    anchor.textContent = `PR ${state.pr}'s verdict and route in the local web UI`;
+    const note = defaultPortNote(webUi);
+    anchor.textContent = `PR ${state.pr}'s verdict and route in the local web UI${note ? ` (${note})` : ''}`;
   }
 }
 
@@ -178,7 +211,9 @@ function originRow(origin: string): HTMLLIElement {
   input.value = origin;
   input.setAttribute('aria-label', `Origin ${origin}`);
   const save = button('Save', 'save-origin', () => replaceOrigin(origin, input.value));
+  save.setAttribute('aria-label', `Save ${origin}`);
   const remove = button('Remove', 'remove-origin', () => runCommand({ type: 'remove-origin', origin }));
+  remove.setAttribute('aria-label', `Remove ${origin}`);
   row.append(input, save, remove);
   return row;
 }
@@ -275,8 +310,20 @@ function renderCheckOrigins(current: View): void {
       return option;
     }),
   );
-  if (origins.includes(previous)) select.value = previous;
+  const preferred = origins.includes(previous) ? previous : apiOriginAmong(origins);
+  if (preferred !== undefined) select.value = preferred;
   element<HTMLButtonElement>('check').disabled = origins.length === 0;
+}
+
+/**
+ * The origin /api/route is most likely asked on: the web UI's API, else one that is not the page in
+ * the tab, the web UI or its trace receiver (those answer 404), else the first.
+ */
+function apiOriginAmong(origins: readonly string[]): string | undefined {
+  const webUi = knownWebUi();
+  if (webUi?.api && origins.includes(webUi.api)) return webUi.api;
+  const notApis = [target?.origin, webUi?.origin, webUi?.traces, target?.page.traces];
+  return origins.find((origin) => !notApis.includes(origin)) ?? origins[0];
 }
 
 function renderHops(listId: string, hops: readonly HopView[], pr: string | null): void {
@@ -321,15 +368,17 @@ function renderTrace(chain: ObservedChain | undefined): void {
     line.replaceChildren();
     return;
   }
+  const webUi = knownWebUi();
   const link = document.createElement('a');
   link.id = 'served-by-trace-link';
-  link.href = waterfallUrl(chain.traceId, chain.sentCanary);
+  link.href = waterfallUrl(chain.traceId, chain.sentCanary, webUi?.origin);
   link.target = '_blank';
   link.rel = 'noopener';
   link.textContent = 'Waterfall of this request';
   const cli = document.createElement('code');
-  cli.textContent = `npx pr-canary trace ${chain.traceId}`;
-  line.replaceChildren(link, ' (local web UI) · ', cli);
+  cli.textContent = traceCommand(chain.traceId, webUi?.traces ?? undefined);
+  const note = defaultPortNote(webUi);
+  line.replaceChildren(link, ` (local web UI${note ? `, ${note}` : ''}) · `, cli);
 }
 
 /** Did the API get the key this extension set? From the API's `X-Canary` echo on that response. */
@@ -363,10 +412,30 @@ async function guard(action: () => Promise<unknown>): Promise<void> {
 }
 
 async function turnOn(): Promise<void> {
-  const pr = element<HTMLInputElement>('pr').value;
+  const field = element<HTMLInputElement>('pr');
+  const pr = field.value;
+  // Refused here too, so the field itself says so (as in the web UI); the worker checks it again.
+  const problem = prProblem(pr);
+  markInvalid(field, problem !== undefined);
+  if (problem !== undefined) {
+    showMessage(problem);
+    field.focus();
+    return;
+  }
   const expiryHours = Number(element<HTMLInputElement>('expiry-hours').value);
   const accepted = await runCommand({ type: 'turn-on', pr, expiryHours });
   if (accepted && view) fillSettings(view);
+}
+
+/** Flags a field as invalid, tied to the message that says why, or clears that. */
+function markInvalid(field: HTMLInputElement, invalid: boolean): void {
+  if (invalid) {
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', 'message');
+  } else {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
 }
 
 /**
@@ -405,7 +474,9 @@ async function addPageAndApi(): Promise<void> {
   const { page, apis } = originsToAdd(view);
   const origins = [...(page === undefined ? [] : [page]), ...apis];
   if (origins.length === 0 || !(await requestAccess(origins))) return;
-  if (await runCommand({ type: 'add-origins', origins })) {
+  const webUi = knownWebUi();
+  const isThisPage = webUi !== undefined && webUi.origin === target?.origin;
+  if (await runCommand({ type: 'add-origins', origins, ...(isThisPage ? { webUi } : {}) })) {
     showMessage(`Added ${origins.join(' and ')}.`, 'info');
   }
 }

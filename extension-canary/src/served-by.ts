@@ -70,8 +70,6 @@ export function echoFromHeaders(
 }
 
 const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
-/** The local web UI (`npm start`), whose route inspector draws a trace named in `?trace=`. */
-export const LOCAL_WEB_UI = 'http://localhost:5173/';
 
 /** The response's `X-Trace-Id` (32 lowercase hex digits), else null. */
 export function traceFromHeaders(
@@ -80,14 +78,6 @@ export function traceFromHeaders(
   const values = (headers ?? []).filter((header) => header.name.toLowerCase() === TRACE_ID_HEADER);
   const value = values.length === 1 ? values[0]?.value : undefined;
   return value !== undefined && TRACE_ID_PATTERN.test(value) ? value : null;
-}
-
-/** Where the tester sees a trace's waterfall: the local web UI's route inspector. */
-export function waterfallUrl(traceId: string, pr: string | null): string {
-  const url = new URL(LOCAL_WEB_UI);
-  url.searchParams.set('trace', traceId);
-  if (pr !== null) url.searchParams.set('pr', pr);
-  return url.toString();
 }
 
 /**

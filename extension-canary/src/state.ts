@@ -3,7 +3,7 @@
  * browser APIs live in background.ts. The service worker is the single writer; the popup sends commands.
  */
 import { parseCanaryKey } from '@pr-canary/contracts/canary-key';
-import { normalizeOrigin } from './origin';
+import { isWildcard, normalizeOrigin } from './origin';
 
 /** A working day. */
 export const DEFAULT_EXPIRY_HOURS = 8;
@@ -28,6 +28,17 @@ export interface CanaryState {
   expiresAt: number | null;
   /** When injection last turned itself off by expiry (epoch ms), cleared by turning on. */
   expiredAt: number | null;
+  /** The pr-canary web UI among the origins, when "Add this page and the API it calls" found it. */
+  webUi: WebUi | null;
+}
+
+/** The local web UI the tester uses (`npm start -- --web-port N`) and what it calls. */
+export interface WebUi {
+  origin: string;
+  /** Its API (config.json's `apiUrl`), null when unknown. */
+  api: string | null;
+  /** The trace receiver it read a waterfall from, null when unknown. */
+  traces: string | null;
 }
 
 export const INITIAL_STATE: CanaryState = Object.freeze({
@@ -37,13 +48,14 @@ export const INITIAL_STATE: CanaryState = Object.freeze({
   expiryHours: DEFAULT_EXPIRY_HOURS,
   expiresAt: null,
   expiredAt: null,
+  webUi: null,
 });
 
 export type Command =
   | { type: 'turn-on'; pr: string; expiryHours: number }
   | { type: 'turn-off' }
   | { type: 'add-origin'; origin: string }
-  | { type: 'add-origins'; origins: readonly string[] }
+  | { type: 'add-origins'; origins: readonly string[]; webUi?: WebUi }
   | { type: 'replace-origin'; from: string; to: string }
   | { type: 'remove-origin'; origin: string };
 
@@ -59,7 +71,7 @@ export function applyCommand(state: CanaryState, command: Command, now: number):
     case 'add-origin':
       return addOrigin(state, command.origin);
     case 'add-origins':
-      return addOrigins(state, command.origins);
+      return addOrigins(state, command.origins, command.webUi);
     case 'replace-origin':
       return replaceOrigin(state, command.from, command.to);
     case 'remove-origin':
@@ -69,8 +81,7 @@ export function applyCommand(state: CanaryState, command: Command, now: number):
 
 function turnOn(state: CanaryState, rawPr: string, expiryHours: number, now: number): CommandResult {
   const key = parseCanaryKey(rawPr);
-  if (key.kind !== 'valid')
-    return refuse(key.kind === 'invalid' ? `Invalid PR number: ${key.message}` : 'Enter a PR number');
+  if (key.kind !== 'valid') return refuse(prProblem(rawPr) ?? 'Enter a PR number');
   const hoursProblem = validateExpiryHours(expiryHours);
   if (hoursProblem) return refuse(hoursProblem);
   if (state.origins.length === 0) return refuse('Add at least one origin first');
@@ -84,6 +95,13 @@ function turnOn(state: CanaryState, rawPr: string, expiryHours: number, now: num
   });
 }
 
+/** What is wrong with a typed PR number (the services' rules and messages), else undefined. */
+export function prProblem(rawPr: string): string | undefined {
+  const key = parseCanaryKey(rawPr);
+  if (key.kind === 'valid') return undefined;
+  return key.kind === 'invalid' ? `Invalid PR number: ${key.message}` : 'Enter a PR number';
+}
+
 /** A fixed message when the hours are not usable, else undefined. Fractions are fine (0.5 = 30 minutes). */
 function validateExpiryHours(hours: number): string | undefined {
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_EXPIRY_HOURS) {
@@ -95,20 +113,26 @@ function validateExpiryHours(hours: number): string | undefined {
 function addOrigin(state: CanaryState, input: string): CommandResult {
   const result = normalizeOrigin(input);
   if (!result.ok) return refuse(result.message);
-  if (state.origins.includes(result.origin)) return accept(state);
+  if (state.origins.includes(result.origin)) return refuse(`${result.origin} is already in the list`);
   if (state.origins.length >= MAX_ORIGINS) return refuse(`At most ${MAX_ORIGINS} origins`);
   return accept({ ...state, origins: [...state.origins, result.origin] });
 }
 
-/** Several origins at once ("this page and the API it calls"): all of them, or none with the reason. */
-function addOrigins(state: CanaryState, inputs: readonly string[]): CommandResult {
+/**
+ * Several origins at once ("this page and the API it calls"): all of them (those already listed are
+ * kept), or none with the reason. `webUi` remembers which of them is the web UI, and what it calls.
+ */
+function addOrigins(state: CanaryState, inputs: readonly string[], webUi?: WebUi): CommandResult {
   let next = state;
   for (const input of inputs) {
+    const origin = normalizeOrigin(input);
+    if (origin.ok && next.origins.includes(origin.origin)) continue;
     const result = addOrigin(next, input);
     if (!result.ok) return result;
     next = result.state;
   }
-  return accept(next);
+  const known = webUi === undefined ? undefined : parseWebUi(webUi);
+  return accept(known && next.origins.includes(known.origin) ? { ...next, webUi: known } : next);
 }
 
 function replaceOrigin(state: CanaryState, from: string, input: string): CommandResult {
@@ -120,13 +144,14 @@ function replaceOrigin(state: CanaryState, from: string, input: string): Command
     return refuse('That origin is already in the list');
   }
   const origins = state.origins.map((origin, i) => (i === index ? result.origin : origin));
-  return accept({ ...state, origins });
+  return accept({ ...state, origins, webUi: state.webUi?.origin === from ? null : state.webUi });
 }
 
 function removeOrigin(state: CanaryState, origin: string): CommandResult {
   const origins = state.origins.filter((candidate) => candidate !== origin);
   const enabled = state.enabled && origins.length > 0;
-  return accept({ ...state, origins, enabled, expiresAt: enabled ? state.expiresAt : null });
+  const webUi = state.webUi?.origin === origin ? null : state.webUi;
+  return accept({ ...state, origins, enabled, expiresAt: enabled ? state.expiresAt : null, webUi });
 }
 
 /**
@@ -170,6 +195,7 @@ export function parseStoredState(raw: unknown): CanaryState {
       : DEFAULT_EXPIRY_HOURS;
   const expiresAt = finiteOrNull(record.expiresAt);
   const enabled = record.enabled === true && pr?.kind === 'valid' && origins.length > 0 && expiresAt !== null;
+  const webUi = parseWebUi(record.webUi);
   return {
     pr: pr?.kind === 'valid' ? pr.pr : null,
     origins,
@@ -177,7 +203,27 @@ export function parseStoredState(raw: unknown): CanaryState {
     expiryHours,
     expiresAt: enabled ? expiresAt : null,
     expiredAt: finiteOrNull(record.expiredAt),
+    webUi: webUi && origins.includes(webUi.origin) ? webUi : null,
   };
+}
+
+/** A web UI record: exact (not wildcard) origins, or undefined. */
+export function parseWebUi(raw: unknown): WebUi | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const record = raw as Record<string, unknown>;
+  const origin = exactOrigin(record.origin);
+  if (origin === undefined || origin === null) return undefined;
+  const api = exactOrigin(record.api);
+  const traces = exactOrigin(record.traces);
+  if (api === undefined || traces === undefined) return undefined;
+  return { origin, api, traces };
+}
+
+/** null for null, the origin for an exact origin, undefined for anything else. */
+function exactOrigin(raw: unknown): string | null | undefined {
+  if (raw === null) return null;
+  const result = typeof raw === 'string' ? normalizeOrigin(raw) : undefined;
+  return result?.ok && result.origin === raw && !isWildcard(result.origin) ? result.origin : undefined;
 }
 
 function parseStoredOrigins(raw: unknown): string[] {

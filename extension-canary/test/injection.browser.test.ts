@@ -70,6 +70,9 @@ describe('X-Canary injection in Chromium', () => {
     await typeInto(popup, '#origin-input', originA);
     await popup.locator('#add-origin').click();
     await expect.poll(() => popup.locator('#origins .origin-value').count()).toBe(1);
+    // Each row's buttons say which origin they act on.
+    expect(await popup.getByRole('button', { name: `Save ${originA}`, exact: true }).count()).toBe(1);
+    expect(await popup.getByRole('button', { name: `Remove ${originA}`, exact: true }).count()).toBe(1);
 
     for (const [input, text] of [
       ['12a', 'digits only'],
@@ -81,6 +84,11 @@ describe('X-Canary injection in Chromium', () => {
       await popup.locator('#turn-on').click();
       await expect.poll(() => popup.locator('#message').textContent()).toContain(text);
       expect(await popup.locator('#status').getAttribute('data-state')).toBe('off');
+      // As in the web UI: the field is marked invalid, tied to the message, and has the focus.
+      expect(await popup.locator('#pr').getAttribute('aria-invalid')).toBe('true');
+      expect(await popup.locator('#pr').getAttribute('aria-describedby')).toBe('message');
+      expect(await popup.evaluate(() => document.activeElement?.id)).toBe('pr');
+      await popup.locator('#turn-on').focus();
     }
     expect(await badgeText(browser)).toBe('');
     await expectNoKeyOn(originA);
@@ -99,6 +107,11 @@ describe('X-Canary injection in Chromium', () => {
     expect(await popup.locator('#verdict-link').getAttribute('href')).toBe(
       'http://localhost:5173/?pr=123#verdict',
     );
+    // This tab is not the web UI, and none was added: the link says it assumes npm start's default.
+    expect(await popup.locator('#verdict-link').textContent()).toBe(
+      "PR 123's verdict and route in the local web UI (assumes its default port, 5173)",
+    );
+    expect(await popup.locator('#pr').getAttribute('aria-invalid')).toBeNull();
     expect(await popup.locator('#verdict-link-box').isVisible()).toBe(true);
     await popup.close();
 

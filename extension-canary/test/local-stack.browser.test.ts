@@ -85,8 +85,25 @@ describe('the README recipe against the local stack (npm start)', () => {
     // 1. Open the web UI. 2. Open the popup: "Add this page and the API it calls".
     const popup = await openPopup(browser, page);
     await addPageAndItsApi(popup, webOrigin, apiOrigin, tracesOrigin);
+    // The check asks the API by default (the web UI and the trace receiver have no /api/route), and
+    // the menu is as wide as its origins.
+    expect(await popup.locator('#check-origin').inputValue()).toBe(apiOrigin);
+    const menu = await popup.locator('#check-origin').evaluate((select) => {
+      const natural = select.cloneNode(true) as HTMLSelectElement;
+      natural.style.cssText = 'position: absolute; width: auto; max-width: none';
+      document.body.append(natural);
+      const naturalWidth = natural.getBoundingClientRect().width;
+      natural.remove();
+      return { shown: select.getBoundingClientRect().width, natural: naturalWidth };
+    });
+    expect(menu.shown).toBeGreaterThanOrEqual(menu.natural);
     // 3. PR 42, Turn on, reload the page.
     await turnOnAs(popup, '42');
+    // The links go to this web UI (npm start -- --web-port N), not to the default port.
+    expect(await popup.locator('#verdict-link').getAttribute('href')).toBe(`${webOrigin}/?pr=42#verdict`);
+    expect(await popup.locator('#verdict-link').textContent()).toBe(
+      "PR 42's verdict and route in the local web UI",
+    );
     await popup.close();
     await openWebUi();
 
@@ -116,17 +133,27 @@ describe('the README recipe against the local stack (npm start)', () => {
         expect.stringMatching(/^api-service: pr-42 \S+ — on PR 42$/),
         expect.stringMatching(/^store-service: pr-42 \S+ — on PR 42$/),
       ]);
-    // The response named its trace: the popup links its waterfall in the (npm start) web UI.
-    expect(await reopened.locator('#served-by-trace-link').getAttribute('href')).toMatch(
-      /^http:\/\/localhost:5173\/\?trace=[0-9a-f]{32}&pr=42$/,
-    );
+    // The response named its trace: the popup links its waterfall in this web UI, and the CLI line
+    // names this stack's trace receiver (not on its default port here).
+    const traceLink = await reopened.locator('#served-by-trace-link').getAttribute('href');
+    expect(traceLink).toMatch(/\?trace=[0-9a-f]{32}&pr=42$/);
+    expect(traceLink?.startsWith(`${webOrigin}/?trace=`)).toBe(true);
     expect(await reopened.locator('#served-by-trace code').textContent()).toMatch(
-      /^npx pr-canary trace [0-9a-f]{32}$/,
+      new RegExp(`^npx pr-canary trace [0-9a-f]{32} --url ${tracesOrigin.replaceAll('.', '\\.')}$`),
     );
-    await reopened.locator('#check-origin').selectOption(apiOrigin);
+    expect(await reopened.locator('#check-origin').inputValue()).toBe(apiOrigin);
     await reopened.locator('#check').click();
     await expect.poll(() => reopened.locator('#check-summary').textContent()).toBe('2 of 2 hop(s) on PR 42');
     await reopened.close();
+
+    // On another tab the popup still knows the web UI the one-click add found.
+    const elsewhere = await browser.context.newPage();
+    const onOtherTab = await openPopup(browser, elsewhere);
+    expect(await onOtherTab.locator('#verdict-link').getAttribute('href')).toBe(
+      `${webOrigin}/?pr=42#verdict`,
+    );
+    await onOtherTab.close();
+    await elsewhere.close();
   });
 
   it('the typed recipe (the two origins by hand) works too: PR 7 goes through the stable api to its store', async () => {

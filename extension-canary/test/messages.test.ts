@@ -13,6 +13,9 @@ describe('parsePopupRequest', () => {
     expect(parsePopupRequest(replace)).toEqual(replace);
     const batch = { type: 'command', command: { type: 'add-origins', origins: ['http://a', 'http://b'] } };
     expect(parsePopupRequest(batch)).toEqual(batch);
+    const webUi = { origin: 'http://localhost:48173', api: 'http://127.0.0.1:48080', traces: null };
+    const withWebUi = { type: 'command', command: { type: 'add-origins', origins: ['http://a'], webUi } };
+    expect(parsePopupRequest(withWebUi)).toEqual(withWebUi);
   });
 
   it('drops extra fields', () => {
@@ -33,6 +36,7 @@ describe('parsePopupRequest', () => {
       { type: 'command', command: { type: 'add-origins', origins: 'http://a' } },
       { type: 'command', command: { type: 'add-origins', origins: [1] } },
       { type: 'command', command: { type: 'add-origins', origins: Array(33).fill('http://a') } },
+      { type: 'command', command: { type: 'add-origins', origins: [], webUi: { origin: 'http://*.a' } } },
     ]) {
       expect(parsePopupRequest(raw)).toBeUndefined();
     }

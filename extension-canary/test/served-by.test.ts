@@ -8,7 +8,6 @@ import {
   echoFromHeaders,
   parseStoredChain,
   traceFromHeaders,
-  waterfallUrl,
 } from '../src/served-by';
 
 const CHAIN = [
@@ -75,8 +74,6 @@ describe('served-by chain in the extension', () => {
       ]),
     ).toBeNull();
     expect(traceFromHeaders(undefined)).toBeNull();
-    expect(waterfallUrl(id, '42')).toBe(`http://localhost:5173/?trace=${id}&pr=42`);
-    expect(waterfallUrl(id, null)).toBe(`http://localhost:5173/?trace=${id}`);
   });
 });
 

@@ -115,6 +115,18 @@ describe('setting PR Canary up in Chromium', () => {
       `Added ${apiOrigin} (no scheme was given, so http:// was assumed).`,
     );
     expect(await popup.locator('#message').getAttribute('data-level')).toBe('info');
+    // Adding it again, typed either way, changes nothing and says so.
+    for (const input of [apiOrigin, `127.0.0.1:${api.port}`]) {
+      await popup.locator('#message').evaluate((message) => {
+        message.textContent = '';
+      });
+      await popup.locator('#origin-input').fill(input);
+      await popup.locator('#add-origin').click();
+      await expect
+        .poll(() => popup.locator('#message').textContent())
+        .toBe(`${apiOrigin} is already in the list`);
+      expect(await chosenOrigins(popup)).toEqual([apiOrigin]);
+    }
     await popup.locator(`#origins li[data-origin="${apiOrigin}"] .remove-origin`).click();
     await expect.poll(() => popup.locator('#origins li').count()).toBe(0);
     await popup.close();

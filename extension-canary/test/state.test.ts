@@ -74,11 +74,19 @@ describe('applyCommand', () => {
     expect(isInjecting(off, NOW)).toBe(false);
   });
 
-  it('adds normalised origins once, and refuses bad ones', () => {
-    const state = apply(withApi, { type: 'add-origin', origin: 'HTTPS://API.example.com/x' });
-    expect(state.origins).toEqual([API]);
+  it('adds normalised origins, and refuses bad ones', () => {
     expect(apply(INITIAL_STATE, { type: 'add-origin', origin: 'api.example.com' }).origins).toEqual([API]);
-    expect(refusal(state, { type: 'add-origin', origin: 'ftp://api.example.com' })).toContain('http://');
+    expect(refusal(withApi, { type: 'add-origin', origin: 'ftp://api.example.com' })).toContain('http://');
+  });
+
+  it('says an origin is already in the list, however it is typed', () => {
+    for (const origin of [API, 'HTTPS://API.example.com/x', 'api.example.com']) {
+      expect(refusal(withApi, { type: 'add-origin', origin })).toBe(`${API} is already in the list`);
+    }
+    const local = apply(INITIAL_STATE, { type: 'add-origin', origin: 'http://127.0.0.1:48080' });
+    expect(refusal(local, { type: 'add-origin', origin: '127.0.0.1:48080' })).toBe(
+      'http://127.0.0.1:48080 is already in the list',
+    );
   });
 
   it('adds the page and the API it calls in one command, or nothing when one is refused', () => {
@@ -87,6 +95,21 @@ describe('applyCommand', () => {
     expect(refusal(INITIAL_STATE, { type: 'add-origins', origins: [WEB, 'https://*'] })).toContain(
       'wildcard',
     );
+    expect(apply(withApi, { type: 'add-origins', origins: [WEB, API] }).origins).toEqual([API, WEB]);
+  });
+
+  it('remembers which added origin is the web UI, until it is removed or replaced', () => {
+    const webUi = { origin: WEB, api: API, traces: 'https://traces.example.com' };
+    const added = apply(INITIAL_STATE, { type: 'add-origins', origins: [WEB, API], webUi });
+    expect(added.webUi).toEqual(webUi);
+    expect(apply(added, { type: 'remove-origin', origin: API }).webUi).toEqual(webUi);
+    expect(apply(added, { type: 'remove-origin', origin: WEB }).webUi).toBeNull();
+    expect(apply(added, { type: 'replace-origin', from: WEB, to: 'https://x.example.com' }).webUi).toBeNull();
+    // Only an origin in the list can be the web UI.
+    expect(apply(INITIAL_STATE, { type: 'add-origins', origins: [API], webUi }).webUi).toBeNull();
+    expect(parseStoredState({ origins: [WEB], webUi }).webUi).toEqual(webUi);
+    expect(parseStoredState({ origins: [API], webUi }).webUi).toBeNull();
+    expect(parseStoredState({ origins: [WEB], webUi: { ...webUi, api: 'javascript:1' } }).webUi).toBeNull();
   });
 
   it(`holds at most ${MAX_ORIGINS} origins`, () => {
