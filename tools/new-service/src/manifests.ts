@@ -237,7 +237,7 @@ function prApplicationSet(service: Service): string {
   const ns = canaryNs(service, '{{.number}}');
   const head = `# One Application per open PR labelled ${canaryLabel(entry)}: the PR's ${entry.name} in its own namespace
 # ${canaryNs(service, '<N>')}, reached with ${edge ? 'X-Canary: <N> at the edge' : 'x-canary: <N> in the mesh'}. Deleted (with its namespace) when the PR
-# closes or loses the label. Template subset: {{.param}} only (see manifests/README.md).
+# closes or loses the label. Template subset: {{.param}} and sprig regexReplaceAll only (see manifests/README.md).
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata:

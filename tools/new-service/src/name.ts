@@ -44,6 +44,12 @@ export const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   ...['packages', 'tools'].map((name) => [name, 'names a folder of the repository'] as const),
   // proto packages in use or owned by others (grpc.health.v1, google.protobuf)
   ...['grpc', 'google', 'health'].map((name) => [name, PROTO] as const),
+  // the track of every stable instance (X-Served-By track="stable", --canary, probe --expect)
+  ['stable', 'is the track of every stable instance: a service called that would read as one'] as const,
+  // the local stack's own parts, named beside the services in its output, options and code
+  ...['router', 'edge', 'mesh', 'dynamodb', 'dynalite', 'control', 'traces'].map(
+    (name) => [name, 'names a part of the local stack (npm start) beside the services'] as const,
+  ),
   ...LOOPBACK_HOST_LABELS.map(
     (name) =>
       [

@@ -37,19 +37,19 @@ const redirectMatch = (text: string) =>
 describe('the manifests a new service adds', () => {
   it('keeps every YAML file it writes valid, and the lists in registry order (web last)', () => {
     const { add, written } = workspace();
-    add('billing-service', 'http');
-    add('fx-rates-service', 'grpc');
+    add('scaffold-http-service', 'http');
+    add('scaffold-grpc-service', 'grpc');
     for (const [file, text] of written)
       for (const doc of parseAllDocuments(text)) expect(doc.errors, file).toEqual([]);
     expect(parse(written.get('manifests/base/kustomization.yaml') ?? '').resources.slice(-3)).toEqual([
-      'billing-service',
-      'fx-rates-service',
+      'scaffold-http-service',
+      'scaffold-grpc-service',
       'web',
     ]);
     const images = parse(written.get('manifests/overlays/staging/kustomization.yaml') ?? '').images;
     expect(images.map((i: { name: string }) => i.name).slice(-3)).toEqual([
-      'ghcr.io/pr-canary/billing-service',
-      'ghcr.io/pr-canary/fx-rates-service',
+      'ghcr.io/pr-canary/scaffold-http-service',
+      'ghcr.io/pr-canary/scaffold-grpc-service',
       'ghcr.io/pr-canary/web',
     ]);
   });
@@ -60,15 +60,15 @@ describe('the manifests a new service adds', () => {
       base: redirectMatch(read('manifests/components/edge-tls/https-redirect.yaml')),
       staging: parse(read('manifests/overlays/staging/hosts-redirect.yaml'))[0].value,
     };
-    add('billing-service', 'http');
+    add('scaffold-http-service', 'http');
     add('ledger-service', 'http');
     const base = read('manifests/components/edge-tls/https-redirect.yaml');
     expect(redirectMatch(base)).toBe(
-      `${before.base} || Host(\`billing.example.com\`) || Host(\`ledger.example.com\`)`,
+      `${before.base} || Host(\`scaffold-http.example.com\`) || Host(\`ledger.example.com\`)`,
     );
     const staging = read('manifests/overlays/staging/hosts-redirect.yaml');
     expect(parse(staging)[0].value).toBe(
-      `${before.staging} || Host(\`billing.staging.example.com\`) || Host(\`ledger.staging.example.com\`)`,
+      `${before.staging} || Host(\`scaffold-http.staging.example.com\`) || Host(\`ledger.staging.example.com\`)`,
     );
     for (const text of [base, staging])
       for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
@@ -76,46 +76,53 @@ describe('the manifests a new service adds', () => {
 
   it('renders the PR ApplicationSet of a mesh service without a namespace option and with its route patches', () => {
     const { add } = workspace();
-    const plan = add('fx-rates-service', 'grpc');
-    const appSet = parse(plan.files.get('manifests/argocd/applicationsets/pr-fx-rates-service.yaml') ?? '');
+    const plan = add('scaffold-grpc-service', 'grpc');
+    const appSet = parse(
+      plan.files.get('manifests/argocd/applicationsets/pr-scaffold-grpc-service.yaml') ?? '',
+    );
     const source = appSet.spec.template.spec.source;
-    expect(source.path).toBe('manifests/pr-canary/fx-rates');
+    expect(source.path).toBe('manifests/pr-canary/scaffold-grpc');
     expect(source.kustomize.namespace).toBeUndefined();
     expect(source.kustomize.patches.map((p: { target: { kind: string } }) => p.target.kind)).toEqual([
       'Namespace',
       'Deployment',
       'GRPCRoute',
     ]);
-    expect(appSet.spec.template.spec.destination.namespace).toBe('fx-rates-canary-pr-{{.number}}');
+    expect(appSet.spec.template.spec.destination.namespace).toBe('scaffold-grpc-canary-pr-{{.number}}');
   });
 
   it("gives each service production's progressive delivery: its Canary at its hop, with its protocol's gates", () => {
     const { add, written } = workspace();
-    add('billing-service', 'http');
-    add('fx-rates-service', 'grpc');
+    add('scaffold-http-service', 'http');
+    add('scaffold-grpc-service', 'grpc');
     const delivery = 'manifests/components/progressive-delivery';
     const kustomization = parse(written.get(`${delivery}/kustomization.yaml`) ?? '');
     expect(kustomization.resources).toEqual(
-      expect.arrayContaining(['canary-billing-service.yaml', 'canary-fx-rates-service.yaml']),
+      expect.arrayContaining(['canary-scaffold-http-service.yaml', 'canary-scaffold-grpc-service.yaml']),
     );
     const targets = kustomization.patches.map((p: { target: { kind: string; name: string } }) => p.target);
     expect(targets).toEqual(
       expect.arrayContaining([
-        { version: 'v1', kind: 'Service', name: 'billing-service' },
-        { version: 'v1', kind: 'Service', name: 'fx-rates-service' },
-        { group: 'traefik.io', kind: 'IngressRoute', name: 'billing-service' },
+        { version: 'v1', kind: 'Service', name: 'scaffold-http-service' },
+        { version: 'v1', kind: 'Service', name: 'scaffold-grpc-service' },
+        { group: 'traefik.io', kind: 'IngressRoute', name: 'scaffold-http-service' },
       ]),
     );
     expect(targets).not.toContainEqual(
-      expect.objectContaining({ kind: 'IngressRoute', name: 'fx-rates-service' }),
+      expect.objectContaining({ kind: 'IngressRoute', name: 'scaffold-grpc-service' }),
     );
     const policy = parse(written.get(`${delivery}/networkpolicy.yaml`) ?? '');
     expect(policy.spec.podSelector.matchExpressions[0].values).toEqual(
-      expect.arrayContaining(['api-service', 'store-service', 'billing-service', 'fx-rates-service']),
+      expect.arrayContaining([
+        'api-service',
+        'store-service',
+        'scaffold-http-service',
+        'scaffold-grpc-service',
+      ]),
     );
     for (const [name, protocol, provider] of [
-      ['billing-service', 'http', 'traefik'],
-      ['fx-rates-service', 'grpc', 'gatewayapi:v1'],
+      ['scaffold-http-service', 'http', 'traefik'],
+      ['scaffold-grpc-service', 'grpc', 'gatewayapi:v1'],
     ] as const) {
       const canary = parse(written.get(`${delivery}/canary-${name}.yaml`) ?? '');
       expect(canary).toMatchObject({ kind: 'Canary', metadata: { name }, spec: { provider } });

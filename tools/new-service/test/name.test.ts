@@ -68,12 +68,20 @@ describe('service names', () => {
     );
   });
 
-  it.each(['apps', 'grpc', 'kube-system', 'default', 'argocd', 'tools'])(
-    'refuses the reserved name %s',
-    (name) => {
-      expect(() => parseServiceName(name)).toThrow(/reserved/);
-    },
-  );
+  it.each([
+    'apps',
+    'grpc',
+    'kube-system',
+    'default',
+    'argocd',
+    'tools',
+    'stable',
+    'stable-service',
+    'router',
+    'edge',
+  ])('refuses the reserved name %s', (name) => {
+    expect(() => parseServiceName(name)).toThrow(/reserved/);
+  });
 
   // The local edge picks a service by the Host's first label and answers any other with its default
   // service: `localhost:8080`, as npm start prints and the README curls, must stay the stack's edge.
@@ -98,6 +106,6 @@ describe('service names', () => {
       /clash with "store-service"/,
     );
     expect(() => assertNameIsFree(parseServiceName('api'), REGISTERED)).toThrow(/api-canary-pr-<N>/);
-    expect(() => assertNameIsFree(parseServiceName('billing-service'), REGISTERED)).not.toThrow();
+    expect(() => assertNameIsFree(parseServiceName('scaffold-http-service'), REGISTERED)).not.toThrow();
   });
 });

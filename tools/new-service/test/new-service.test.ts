@@ -22,8 +22,8 @@ import { parse } from 'yaml';
 import { pathPattern, pathsEditedByHand, pathsTheScaffoldWrites } from './readme-list';
 import { createThrowawayRepo, SOURCE_ROOT, type ThrowawayRepo } from './throwaway-repo';
 
-const HTTP_SERVICE = { name: 'billing-service', short: 'billing', protocol: 'http' } as const;
-const GRPC_SERVICE = { name: 'fx-rates-service', short: 'fx-rates', protocol: 'grpc' } as const;
+const HTTP_SERVICE = { name: 'scaffold-http-service', short: 'scaffold-http', protocol: 'http' } as const;
+const GRPC_SERVICE = { name: 'scaffold-grpc-service', short: 'scaffold-grpc', protocol: 'grpc' } as const;
 const PR = '42';
 /** What the stack build changes in the copy: the registry and the new services (see "builds …"). */
 const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_SERVICE.name}`];
@@ -273,9 +273,9 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     const again = await newService(repo.root, [HTTP_SERVICE.name, '--protocol', 'grpc']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`"${HTTP_SERVICE.name}" already exists`);
-    const clash = await newService(repo.root, ['fx-rates', '--protocol', 'http']);
+    const clash = await newService(repo.root, ['scaffold-grpc', '--protocol', 'http']);
     expect(clash.code).toBe(1);
-    expect(clash.stderr).toContain('would clash with "fx-rates-service"');
+    expect(clash.stderr).toContain('would clash with "scaffold-grpc-service"');
     const invalid = await newService(repo.root, ['Bad_Name', '--protocol', 'http']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('(try "bad-name")');
@@ -622,10 +622,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
 
   it(`the mesh routes x-canary ${PR} to the grpc service's canary, anything else to stable`, async () => {
     const contract = loadProto<Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>>(
-      path.join(repo.root, 'proto/fx_rates/v1/fx_rates.proto'),
+      path.join(repo.root, 'proto/scaffold_grpc/v1/scaffold_grpc.proto'),
     );
-    const method = contract.fx_rates?.v1?.FxRatesService?.service.SayHello;
-    if (!method) throw new Error('the contract has no fx_rates.v1.FxRatesService/SayHello');
+    const method = contract.scaffold_grpc?.v1?.ScaffoldGrpcService?.service.SayHello;
+    if (!method) throw new Error('the contract has no scaffold_grpc.v1.ScaffoldGrpcService/SayHello');
     const client = new grpc.Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure());
     const sayHello = (canary: string | undefined) =>
       new Promise<{ track: string; servedBy: string }>((resolve, reject) => {

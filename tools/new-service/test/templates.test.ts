@@ -13,14 +13,16 @@ const PLACEHOLDER_WORDS = /service_name|short_camel|proto_pkg|\b_*Pascal_*\b/;
 describe('templates', () => {
   for (const protocol of PROTOCOLS) {
     it(`fill in every placeholder of a ${protocol} service, none left in another form`, () => {
-      const service = parseServiceName('billing-service');
-      const files = renderService(service, protocol, 'apps/billing-service');
+      const service = parseServiceName('scaffold-http-service');
+      const files = renderService(service, protocol, 'apps/scaffold-http-service');
       for (const [file, text] of files) {
         expect(file).not.toMatch(PLACEHOLDER_WORDS);
         const left = text.split('\n').find((line) => PLACEHOLDER_WORDS.test(line));
         expect(left, `${file} keeps a placeholder`).toBeUndefined();
       }
-      expect(files.get('apps/billing-service/README.md')?.split('\n')[0]).toBe('# `billing-service`');
+      expect(files.get('apps/scaffold-http-service/README.md')?.split('\n')[0]).toBe(
+        '# `scaffold-http-service`',
+      );
     });
   }
 });

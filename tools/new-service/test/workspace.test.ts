@@ -91,6 +91,6 @@ describe("the repository's own workspace packages", () => {
   });
 
   it('takes a name no workspace has', () => {
-    expect(() => assertNotAWorkspace(parseServiceName('billing-service'), packages)).not.toThrow();
+    expect(() => assertNotAWorkspace(parseServiceName('scaffold-http-service'), packages)).not.toThrow();
   });
 });
