@@ -52,10 +52,22 @@ export function illFormedTextField(value: unknown): string | undefined {
 }
 
 /** Replaces Fastify's `application/json` parser with the strict one. */
+/** What an encoded request body is told (the coding itself is never echoed). */
+export const ENCODED_BODY_MESSAGE =
+  'the request body must not be encoded: send the JSON as it is, without Content-Encoding';
+
 export function installStrictJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // The body is read as sent: an encoded one (gzip, br) would be refused as bytes that are not UTF-8,
+    // and one merely labelled so would be taken as plain JSON. RFC 9110 §8.4.1: 415 for a coding the
+    // server does not take.
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      done(new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', ENCODED_BODY_MESSAGE), undefined);
+      return;
+    }
     let text: string;
     try {
       text = strictUtf8.decode(body as Buffer);

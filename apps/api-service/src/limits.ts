@@ -9,5 +9,10 @@ import { serviceNamed } from '@pr-canary/contracts/services';
 const { bodyLimitBytes } = serviceNamed('api-service');
 if (bodyLimitBytes === undefined) throw new Error('the service registry gives api-service no bodyLimitBytes');
 
-/** Items are at most ~2.3 KB of JSON, so the registry says 16 KiB: much bigger is not a legitimate request. */
+/**
+ * The registry says 32 KiB: the largest valid item (200 + 2,000 characters) written with every
+ * character escaped as JSON allows (`\uD83D\uDE00`, 12 bytes for one outside the BMP, as Python's
+ * `json.dumps` writes by default) is ~26.5 KB — a limit below that refused valid items. Much bigger is
+ * not a legitimate request.
+ */
 export const BODY_LIMIT_BYTES: number = bodyLimitBytes;

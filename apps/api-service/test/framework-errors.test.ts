@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { ITEM_ID_LENGTH, ITEM_ID_RULE } from '@pr-canary/contracts/item-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_LIMIT_BYTES } from '../src/limits';
 import { apiConfig, type RunningApi, startApi, TEST_VERSION, useStack } from './helper';
 
 const stack = useStack();
@@ -139,7 +140,13 @@ describe('framework errors keep the error contract', () => {
       'a body over the limit (413)',
       413,
       'BODY_TOO_LARGE',
-      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20000\r\nConnection: close\r\n\r\n{"name":"${MARKER}${'d'.repeat(19_980)}"}`,
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT_BYTES + 1}\r\nConnection: close\r\n\r\n{"name":"${MARKER}${'d'.repeat(BODY_LIMIT_BYTES + 1 - MARKER.length - 11)}"}`,
+    ],
+    [
+      'an encoded body (415: the api reads bodies as sent)',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{"name":"x","priceCents":450}`,
     ],
     [
       'a text body (415)',
@@ -155,6 +162,21 @@ describe('framework errors keep the error contract', () => {
     ],
   ])('%s keeps the shape and X-Served-By over a socket', async (_case, status, code, request) => {
     expectContract(await rawExchange(baseUrl(), request), status, code);
+  });
+
+  it('takes the largest valid item with every character escaped (12 bytes a character): under the body limit', async () => {
+    const escaped = (count: number) => '\\uD83D\\uDE00'.repeat(count);
+    const body = `{"name":"${escaped(200)}","description":"${escaped(2000)}","priceCents":450}`;
+    expect(body.length).toBeLessThanOrEqual(BODY_LIMIT_BYTES);
+    const response = await fetch(`${baseUrl()}/api/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(201);
+    const item = (await response.json()) as { name: string; description: string };
+    expect([...item.name]).toHaveLength(200);
+    expect(item.description).toBe('😀'.repeat(2000));
   });
 });
 
