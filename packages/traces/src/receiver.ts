@@ -165,18 +165,23 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
       if (error instanceof OtlpFormatError) throw new HttpError(400, 'BAD_REQUEST', error.message);
       throw error;
     }
-    store.add(decoded.spans);
+    const dropped = store.add(decoded.spans);
     wakeReaders(decoded.spans);
-    // ExportTraceServiceResponse; partial success names how many spans were refused and why.
+    // ExportTraceServiceResponse; partial success names how many spans were not kept and why: refused
+    // as unreadable, or over what the store keeps of one trace.
+    const why = [
+      ...(decoded.rejected > 0 ? [`${decoded.rejected} span(s) refused: ${decoded.firstRejection}`] : []),
+      ...(dropped > 0 ? [`${dropped} span(s) over the ${store.maxSpansPerTrace} kept of one trace`] : []),
+    ];
     sendJson(
       res,
       200,
-      decoded.rejected === 0
+      why.length === 0
         ? {}
         : {
             partialSuccess: {
-              rejectedSpans: String(decoded.rejected),
-              errorMessage: `${decoded.rejected} span(s) refused: ${decoded.firstRejection}`,
+              rejectedSpans: String(decoded.rejected + dropped),
+              errorMessage: why.join('; '),
             },
           },
     );

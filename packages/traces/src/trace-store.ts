@@ -36,7 +36,9 @@ export class TraceStore {
     return this.#traces.size;
   }
 
-  add(spans: readonly TraceSpan[]): void {
+  /** Keeps the spans; returns how many were dropped (their trace already held `maxSpansPerTrace`). */
+  add(spans: readonly TraceSpan[]): number {
+    const droppedBefore = this.#droppedSpans;
     for (const span of spans) {
       let trace = this.#traces.get(span.traceId);
       if (trace) this.#traces.delete(span.traceId);
@@ -49,6 +51,7 @@ export class TraceStore {
       if (this.#traces.size <= this.maxTraces) break;
       this.#traces.delete(traceId);
     }
+    return this.#droppedSpans - droppedBefore;
   }
 
   get(traceId: string): Trace | undefined {

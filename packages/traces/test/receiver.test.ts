@@ -137,10 +137,14 @@ describe('trace receiver', () => {
       local.url,
       JSON.stringify(otlpBody([rawSpan(hex(3, 32), hex(33, 16), { parentSpanId: hex(3, 16) })])),
     );
-    await post(
+    // Over the cap: the export's answer says so (a partial success), never a plain success.
+    const over = await post(
       local.url,
       JSON.stringify(otlpBody([rawSpan(hex(3, 32), hex(34, 16), { parentSpanId: hex(3, 16) })])),
     );
+    expect(await over.json()).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: '1 span(s) over the 2 kept of one trace' },
+    });
     const list = parseTraceList(await (await fetch(`${local.url}/api/traces`)).json());
     expect(list.map((summary) => summary.traceId)).toEqual([hex(3, 32), hex(5, 32), hex(4, 32)]);
     expect(list[0]?.spanCount).toBe(2);
