@@ -3,7 +3,8 @@
 //
 //   node canary-comment.mjs render --pr 42 --sha <40-hex> --owner acme --build '["api-service"]' \
 //        --probe passed|failed|skipped [--api-url https://api.example.com] [--web-url …] \
-//        [--run-url …] [--argocd-url …] [--grafana-url …] [--verdict verdict.md]  → markdown on stdout
+//        [--run-url …] [--argocd-url …] [--grafana-url …] [--verdict verdict.md] [--probe-result probe.json]
+//        → markdown on stdout (probe.json: what `pr-canary probe --json` printed; names the canaries it could not check)
 //   (verdict.md: what `pr-canary analyze --markdown` wrote — PR vs stable per hop)
 //   gh api --paginate repos/o/r/issues/42/comments --jq '.[] | {id, user: .user.login, body}' \
 //     | node canary-comment.mjs find-id                                → id of our comment, or nothing
@@ -68,7 +69,7 @@ export function checkVerdictMarkdown(markdown) {
 /**
  * @param {{ pr: string, sha: string, owner: string, build: string[], probe: ProbeOutcome,
  *   apiUrl?: string, webUrl?: string, runUrl?: string, argocdUrl?: string, grafanaUrl?: string,
- *   verdict?: string }} input
+ *   verdict?: string, unchecked?: string[] }} input
  */
 export function renderComment(input) {
   const pr = checkPrNumber(input.pr);
@@ -89,7 +90,7 @@ export function renderComment(input) {
         : `| ${service.name} | \`stable\` | unchanged by this PR |`,
     ),
     '',
-    `**Probe:** ${PROBE_TEXT[input.probe]}`,
+    `**Probe:** ${probeLine(input.probe, input.unchecked ?? [])}`,
     '',
     ...(input.verdict === undefined ? [] : [checkVerdictMarkdown(input.verdict), '']),
     ...tryItSection(pr, api),
@@ -97,6 +98,37 @@ export function renderComment(input) {
     ...linksSection(pr, input),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The probe's outcome; a pass that could not check every canary says which (a service `GET /api/route`
+ * does not pass through: nothing tells whether its canary is up).
+ * @param {ProbeOutcome} probe
+ * @param {string[]} unchecked
+ */
+function probeLine(probe, unchecked) {
+  if (probe !== 'passed' || unchecked.length === 0) return PROBE_TEXT[probe];
+  const names = unchecked.map((name) => serviceNamed(name).name).join(', ');
+  return `✅ every hop \`GET /api/route\` passes answered from the expected track · ⚠️ not checked: ${names} (the probe's request does not pass through it, so this run cannot tell whether its canary is up — try it directly)`;
+}
+
+/**
+ * The services whose expectation `pr-canary probe --json` could not check (no request passed them).
+ * @param {string} text what the probe printed with --json
+ * @returns {string[]}
+ */
+export function uncheckedServices(text) {
+  /** @type {unknown} */
+  const result = JSON.parse(text);
+  const expectations = /** @type {{ expectations?: unknown }} */ (result)?.expectations;
+  if (!Array.isArray(expectations))
+    throw new Error('--probe-result is not what pr-canary probe --json writes');
+  return expectations.flatMap((entry) => {
+    const { service, checked } = /** @type {{ service?: unknown, checked?: unknown }} */ (entry ?? {});
+    if (typeof service !== 'string' || typeof checked !== 'boolean')
+      throw new Error('--probe-result is not what pr-canary probe --json writes');
+    return checked ? [] : [serviceNamed(service).name];
+  });
 }
 
 /**
@@ -209,6 +241,7 @@ export function main(argv, readStdin) {
       'argocd-url': { type: 'string' },
       'grafana-url': { type: 'string' },
       verdict: { type: 'string' },
+      'probe-result': { type: 'string' },
     },
   });
   const probe = values.probe;
@@ -232,6 +265,10 @@ export function main(argv, readStdin) {
     argocdUrl: values['argocd-url'],
     grafanaUrl: values['grafana-url'],
     verdict: values.verdict === undefined ? undefined : readFileSync(values.verdict, 'utf8'),
+    unchecked:
+      values['probe-result'] === undefined
+        ? []
+        : uncheckedServices(readFileSync(values['probe-result'], 'utf8')),
   });
 }
 

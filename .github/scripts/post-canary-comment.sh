@@ -21,6 +21,7 @@ args=(render --pr "$PR" --sha "$HEAD_SHA" --owner "$OWNER" --build "${BUILD:-[]}
 [[ -z "${GRAFANA_URL:-}" ]] || args+=(--grafana-url "$GRAFANA_URL")
 [[ -z "${RUN_URL:-}" ]] || args+=(--run-url "$RUN_URL")
 [[ -z "${VERDICT_FILE:-}" || ! -s "${VERDICT_FILE}" ]] || args+=(--verdict "$VERDICT_FILE")
+[[ -z "${PROBE_FILE:-}" || ! -s "${PROBE_FILE}" || "$probe" != passed ]] || args+=(--probe-result "$PROBE_FILE")
 
 body_file="$(mktemp)"
 trap 'rm -f "$body_file"' EXIT

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   BOT_LOGIN,
   COMMENT_MARKER,
   findCommentId,
   renderComment,
   safeUrl,
+  uncheckedServices,
 } from '../../../.github/scripts/canary-comment.mjs';
 import { readRepoFile, repoPath } from '../src/repo';
 import { run } from '../src/tools';
@@ -63,6 +68,42 @@ describe('the canary comment body', () => {
     const skipped = renderComment({ ...base, probe: 'skipped', apiUrl: undefined });
     expect(skipped).toContain('**Probe:** ⏭️ not run');
     expect(skipped).toContain("curl -sS -H 'X-Canary: 42' https://api.<integration-domain>/api/route");
+  });
+
+  it('names the canaries a passing probe could not check, read from what `pr-canary probe --json` prints', async () => {
+    // A route whose request passes the api only: the store's expectation is skipped (--skip-unreached).
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          canary: '42',
+          warning: null,
+          hops: [{ service: 'api-service', track: 'pr-42', version: '1' }],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      repoPath('localdev/bin/pr-canary.mjs'),
+      ...['probe', '--url', url, '--pr', '42', '-n', '2', '--expect', 'api=pr-42,store=pr-42'],
+      ...['--skip-unreached', '--json'],
+    ]);
+    const unchecked = uncheckedServices(stdout);
+    expect(unchecked).toEqual(['store-service']);
+    const line = renderComment({ ...base, unchecked })
+      .split('\n')
+      .find((l) => l.startsWith('**Probe:**'));
+    expect(line).toContain('✅');
+    expect(line).toContain('⚠️ not checked: store-service');
+    // Nothing unchecked: the plain pass; a failed probe says only that.
+    expect(renderComment({ ...base, unchecked: [] })).not.toContain('not checked');
+    expect(renderComment({ ...base, probe: 'failed', unchecked })).not.toContain('not checked');
+    expect(() =>
+      uncheckedServices('{"expectations":[{"service":"nosuch-service","checked":false}]}'),
+    ).toThrow();
+    expect(() => uncheckedServices('{}')).toThrow(/not what pr-canary probe --json writes/);
   });
 
   it('links the run, the Argo CD applications and the dashboard filtered to this PR', () => {

@@ -180,14 +180,18 @@ describe('PR canary workflow order', () => {
     const probeStep = Object.values(workflow.jobs)
       .flatMap((job) => job.steps)
       .find((step) => step.run?.includes('pr-canary probe'));
-    const flags = [...(probeStep?.run ?? '').matchAll(/\s(--?[a-z][a-z-]*)/g)].map((match) => match[1]);
-    const probeFlags = flags.slice(flags.indexOf('--no-install') + 1);
+    // Each probe command of the step (the gate, then the same run as JSON for the comment).
+    const commands = (probeStep?.run ?? '').replaceAll('\\\n', ' ').split('pr-canary probe').slice(1);
+    expect(commands.length).toBeGreaterThan(0);
+    const flagsOf = (command: string) =>
+      [...(command.split('\n')[0] ?? '').matchAll(/\s(--?[a-z][a-z-]*)/g)].map((match) => match[1]);
+    const probeFlags = flagsOf(commands[0] ?? '');
     // The plan expects every canary service of the registry; GET /api/route reaches the edge service and
     // what it calls, so an expectation for a service off that path is skipped, not failed.
     expect(probeFlags).toEqual(['--url', '--pr', '-n', '--expect', '--skip-unreached']);
     const help = run('node', [repoPath('localdev/bin/pr-canary.mjs'), 'probe', '--help']);
     expect(help.status).toBe(0);
-    for (const flag of probeFlags)
+    for (const flag of commands.flatMap(flagsOf))
       expect(help.stdout, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));
   });
 
