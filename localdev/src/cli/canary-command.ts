@@ -223,9 +223,12 @@ function parseUrl(value: string): string {
 
 function parseKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: a header value cannot carry control characters
-  if (value.length > MAX_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new ProbeUsageError(`--pr must be at most ${MAX_KEY_LENGTH} printable characters`);
+  // What a header value can carry (HTTP sends Latin-1 bytes), less the control characters: any key, even
+  // an invalid one (the probe checks how invalid keys are answered), but nothing fetch would refuse to send.
+  if (value.length > MAX_KEY_LENGTH || /[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
+    throw new ProbeUsageError(
+      `--pr must be at most ${MAX_KEY_LENGTH} characters a header value can carry (printable ASCII or Latin-1)`,
+    );
   }
   return value;
 }

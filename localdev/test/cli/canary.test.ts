@@ -123,6 +123,14 @@ describe('canary CLI', () => {
     [['probe', '--help=yes'], /^pr-canary: --help takes no value\n$/],
     [['probe', "--x'y"], /^pr-canary: unknown option --x'y\n$/],
     [['trace', '--last', '--url', 'http://127.0.0.1:1/x'], /^pr-canary: --url is an origin, without a path/],
+    [
+      ['probe', '--pr', '42\u202e'],
+      /^pr-canary: --pr must be at most \d+ characters a header value can carry/,
+    ],
+    [
+      ['probe', '--pr', '4\u00072'],
+      /^pr-canary: --pr must be at most \d+ characters a header value can carry/,
+    ],
     [['analyze', '--pr', '42', '--control', 'http://example.com'], /: --control must be 127\.0\.0\.1/],
     [['fault', '--list', '--control', 'not-a-url'], /^pr-canary: --control must be an absolute http URL\n$/],
     [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BODY_LIMIT_BYTES } from '../../src/limits';
 import { createItem, expectApiError, useStack } from '../helper';
 
 const stack = useStack();
@@ -339,7 +340,7 @@ describe('request validation', () => {
     const response = await app().inject({
       method: 'POST',
       url: '/api/items',
-      payload: { name: 'n', description: 'd'.repeat(20_000), priceCents: 1 },
+      payload: { name: 'n', description: 'd'.repeat(BODY_LIMIT_BYTES), priceCents: 1 },
     });
     expect(response.statusCode).toBe(413);
   });
