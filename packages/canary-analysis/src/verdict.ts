@@ -518,8 +518,15 @@ function summarize(pr: string, outcome: Outcome, hops: readonly HopVerdict[], or
     return `PR ${pr} is worse than stable, starting at ${origin}: ${why}`;
   }
   if (outcome === 'inconclusive') {
-    const unsure = hops.filter((h) => h.outcome === 'inconclusive').map((h) => h.hop);
-    return `Cannot tell whether PR ${pr} is worse than stable (${unsure.join(', ')}): run more calls`;
+    const unsure = hops.filter((h) => h.outcome === 'inconclusive');
+    // Why, in the checks' own words: too few calls (run more) is one reason, a rise in one half of the
+    // run only (run again) another — one piece of advice for all would be wrong for some.
+    const why = [
+      ...new Set(
+        unsure.flatMap((h) => h.checks.filter((c) => c.outcome === 'inconclusive').map((c) => c.reason)),
+      ),
+    ].join('; ');
+    return `Cannot tell whether PR ${pr} is worse than stable (${unsure.map((h) => h.hop).join(', ')}): ${why || 'run more calls'}`;
   }
   return `PR ${pr} is no worse than stable at any hop`;
 }

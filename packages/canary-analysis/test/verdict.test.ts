@@ -104,6 +104,12 @@ describe('judge', () => {
     expect(stall?.tests.find((t) => t.name === 'mann-whitney-u')?.adjustedP).toBeLessThan(0.05);
     expect(stall?.outcome).toBe('inconclusive');
     expect(stall?.reason).toMatch(/in one half of the run only/);
+    // The headline gives the check's own reason (run again), not one advice for every doubt.
+    expect(stallVerdict.outcome).toBe('inconclusive');
+    expect(stallVerdict.summary).toMatch(
+      /^Cannot tell whether PR 42 is worse than stable \(.+\): .*in one half of the run only/,
+    );
+    expect(stallVerdict.summary).not.toContain('run more calls');
     expect(renderText(stallVerdict)).toMatch(/each half, PR − stable: p50 \+\d+(\.\d+)? \/ [+−]\d/);
   });
 
@@ -129,6 +135,7 @@ describe('judge', () => {
     expect(errors?.reason).toMatch(
       /too few calls to tell — ruling out a rise of 5.0 % needs 120 per side, had 10/,
     );
+    expect(verdict.summary).toContain('too few calls to tell');
     const oneError = judge({
       pr: '7',
       mode: 'test',

@@ -47,7 +47,7 @@ export const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   // the track of every stable instance (X-Served-By track="stable", --canary, probe --expect)
   ['stable', 'is the track of every stable instance: a service called that would read as one'] as const,
   // the local stack's own parts, named beside the services in its output, options and code
-  ...['router', 'edge', 'mesh', 'dynamodb', 'dynalite', 'control', 'traces'].map(
+  ...['router', 'edge', 'mesh', 'dynamodb', 'dynalite', 'control'].map(
     (name) => [name, 'names a part of the local stack (npm start) beside the services'] as const,
   ),
   ...LOOPBACK_HOST_LABELS.map(
