@@ -135,7 +135,13 @@ async function main(): Promise<void> {
     verdicts: byId('verdicts', HTMLElement),
   });
   const waterfall = createWaterfallView({
-    elements: { status: byId('trace-status', HTMLElement), spans: byId('trace-spans', HTMLOListElement) },
+    elements: {
+      heading: byId('trace-heading', HTMLElement),
+      intro: byId('trace-intro', HTMLElement),
+      status: byId('trace-status', HTMLElement),
+      spans: byId('trace-spans', HTMLOListElement),
+      showLast: byId('trace-show-last', HTMLButtonElement),
+    },
     tracesUrl,
     onDrawn: (sequence, drawn) =>
       inspector.linkHops(sequence, (service) => {
@@ -150,8 +156,9 @@ async function main(): Promise<void> {
     canary: () => canaryHeaderValue(choice),
     onObservation: (observation) => {
       inspector.observe(observation);
-      // The linked trace stays until the user makes a request of their own.
-      if (linkedTrace === undefined || observation.sequence > 1) waterfall.observe(observation);
+      // A linked trace stays until the user makes a request of their own (the page's first load is
+      // not one) or asks for the last request's waterfall (ui/waterfall.ts says which is shown).
+      waterfall.observe(observation, { keepLinked: observation.sequence === 1 });
     },
   });
   if (linkedTrace !== undefined) {

@@ -1,5 +1,13 @@
 import { parseTrack } from '@pr-canary/contracts/canary-key';
 import type { ServedByEntry } from '@pr-canary/contracts/served-by';
+import { nodeServices } from '@pr-canary/contracts/services';
+
+/** The registry's services behind the edge (the mesh): an API request that reached one reports it. */
+const MESH_SERVICES: ReadonlySet<string> = new Set(
+  nodeServices()
+    .filter((service) => service.hop === 'mesh')
+    .map((service) => service.name),
+);
 
 /** How a hop's track is shown: a PR canary (amber), stable (calm blue), or something unrecognised. */
 export type HopKind = 'canary' | 'stable' | 'unknown';
@@ -83,9 +91,22 @@ export function assessRoute(facts: RouteFacts): Verdict[] {
 function failureText(facts: RouteFacts): string {
   if (facts.status === 0) return `The request failed: ${facts.errorMessage ?? 'no response'}`;
   const reason = facts.errorMessage ? `: ${facts.errorMessage.replace(/[.\s]+$/, '')}` : '';
+  // Only when the chain is short: a store that failed on purpose still reports its hop, and then
+  // nothing is missing (the failure is the last hop's own answer).
   const chain =
-    facts.servedByPresent && facts.status >= 500 ? ' Hops after the failing one are missing.' : '';
+    facts.servedByPresent && facts.status >= 500 && hopsMissing(facts.hops)
+      ? ' Hops after the failing one are missing.'
+      : '';
   return `The request failed with HTTP ${facts.status}${reason}.${chain}`;
+}
+
+/**
+ * The chain stopped at the edge: no service behind it reported a hop. (Which services a request passes
+ * is not in the registry — a service added later may not be on this one's path — so "missing" is only
+ * said when none behind the edge answered.)
+ */
+function hopsMissing(hops: readonly ServedByEntry[]): boolean {
+  return !hops.some((hop) => MESH_SERVICES.has(hop.service));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Stack, startStack } from '@pr-canary/localdev';
+import { type InstanceFaults, type Stack, startStack } from '@pr-canary/localdev';
 import { launchChromium } from '@pr-canary/test-support/chromium';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
@@ -32,6 +32,8 @@ export interface BrowserSuiteOptions {
   stack?: boolean;
   /** Runs once the stack is up, before any page opens (e.g. to stop a canary). */
   onStackStarted?: (stack: Stack) => Promise<void>;
+  /** Faults the stack's instances start with (`npm start -- --fault 42:store:fail=ListItems`). */
+  faults?: readonly InstanceFaults[];
 }
 
 const pageConsoleErrors = new WeakMap<Page, string[]>();
@@ -67,7 +69,12 @@ export function useBrowserSuite(options: BrowserSuiteOptions = {}): BrowserSuite
     });
     urls.web = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
     if (withStack) {
-      stack = await startStack({ web: false, corsOrigins: [urls.web], readyTimeoutMs: 15_000 });
+      stack = await startStack({
+        web: false,
+        corsOrigins: [urls.web],
+        readyTimeoutMs: 15_000,
+        ...(options.faults ? { faults: options.faults } : {}),
+      });
       urls.api = stack.urls.api;
       await options.onStackStarted?.(stack);
       // The deploy-time config mechanism, exactly as a cluster would mount it.

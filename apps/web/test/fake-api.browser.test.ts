@@ -27,6 +27,11 @@ let apiUrl = '';
 let item: FakeItem;
 /** The API is "down": every connection is dropped without an answer (the page cannot reach it). */
 let down = false;
+/** How many of the next GETs of the item time out (504), as they do behind a slow store. */
+let slowReads = 0;
+/** The next DELETE times out (504) without deleting. */
+let slowDelete = false;
+let deleted = false;
 const puts: (string | undefined)[] = [];
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra = {}) {
@@ -73,6 +78,18 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
   const served = { 'x-served-by': STABLE_CHAIN };
   if (url.pathname === '/api/items' && req.method === 'GET') {
     return send(req, res, 200, { items: [item], nextCursor: null }, served);
+  }
+  if (url.pathname === `/api/items/${item.id}` && req.method === 'DELETE') {
+    if (slowDelete) {
+      slowDelete = false;
+      return send(req, res, 504, error(504, 'DEADLINE_EXCEEDED', UNCERTAIN), served);
+    }
+    deleted = true;
+    return send(req, res, 204, undefined, served);
+  }
+  if (url.pathname === `/api/items/${item.id}` && req.method === 'GET' && slowReads > 0) {
+    slowReads -= 1;
+    return send(req, res, 504, error(504, 'DEADLINE_EXCEEDED', 'the store did not answer in time'), served);
   }
   if (url.pathname === `/api/items/${item.id}` && req.method === 'GET') {
     return send(req, res, 200, item, { ...served, etag: `"${item.version}"` });
@@ -123,6 +140,9 @@ beforeEach(() => {
   };
   puts.length = 0;
   down = false;
+  slowReads = 0;
+  slowDelete = false;
+  deleted = false;
 });
 
 function open(query: string): Promise<Page> {
@@ -287,5 +307,65 @@ describe('web UI in Chromium against a scripted API', () => {
       'Saved “Desk lamp (slow)” (version 2): the API timed out, but the item now shows your change.',
     );
     expect(await page.textContent('#items-list [data-item-id="lamp-1"]')).toContain('v2');
+  });
+
+  it('after a 504 on save that cannot be checked either, says so in user terms and checks again on request', async () => {
+    const page = await open('pr=');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await page.click('#items-list [data-item-id="lamp-1"] button:has-text("Edit")');
+    expect(await page.isHidden('#edit-recheck')).toBe(true);
+    // The save is applied, but the API times out, and so does the GET that would tell.
+    slowReads = 1;
+    await page.fill('#edit-name', 'Desk lamp (slow)');
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-error:not([hidden])');
+    const said = (await page.textContent('#edit-error')) ?? '';
+    expect(said).toBe(
+      'Not confirmed: the server took too long, so your change may or may not have been saved, and the item could not be read back to find out. Your changes are still in the form: check again in a moment.',
+    );
+    // Instructions for API clients are not for the user.
+    expect(said).not.toMatch(/ETag|GET the item|retrying/);
+    expect(await page.inputValue('#edit-name')).toBe('Desk lamp (slow)');
+
+    await page.click('#edit-recheck');
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    expect(await page.textContent('#notices [role="status"] .notice p')).toBe(
+      'Saved “Desk lamp (slow)” (version 2): the API timed out, but the item now shows your change.',
+    );
+    expect(puts).toEqual(['"1"']);
+  });
+
+  it('checks again after an unconfirmed save and, if nothing was written, says to save again', async () => {
+    const page = await open('pr=');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await page.click('#items-list [data-item-id="lamp-1"] button:has-text("Edit")');
+    slowReads = 1;
+    await page.fill('#edit-name', 'Desk lamp (lost)');
+    await page.click('#edit-form button[type="submit"]');
+    await page.waitForSelector('#edit-recheck', { state: 'visible' });
+    await page.click('#edit-recheck');
+    await expect
+      .poll(() => page.textContent('#edit-error'))
+      .toBe('Not saved: the API timed out and the item is unchanged (still version 1). Save again.');
+    expect(await page.isHidden('#edit-recheck')).toBe(true);
+  });
+
+  it('after a 504 on delete that cannot be checked either, says so in user terms; deleting again works', async () => {
+    const page = await open('pr=');
+    await page.waitForSelector('#items-list [data-item-id="lamp-1"]');
+    await page.click('#items-list [data-item-id="lamp-1"] button:has-text("Delete")');
+    slowDelete = true;
+    slowReads = 1;
+    await page.click('#delete-form button[type="submit"]');
+    await page.waitForSelector('#delete-error:not([hidden])');
+    const said = (await page.textContent('#delete-error')) ?? '';
+    expect(said).toBe(
+      'Not confirmed: the server took too long, so the item may or may not have been deleted, and it could not be read back to find out. Delete again in a moment: if it is already gone, you will be told.',
+    );
+    expect(said).not.toMatch(/ETag|GET the item|retrying/);
+
+    await page.click('#delete-form button[type="submit"]');
+    await page.waitForSelector('#delete-dialog', { state: 'hidden' });
+    expect(deleted).toBe(true);
   });
 });

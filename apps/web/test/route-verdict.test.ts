@@ -90,6 +90,17 @@ describe('assessRoute', () => {
     ]);
   });
 
+  it('does not call hops missing when every hop of the request reported (the store itself failed)', () => {
+    // A store fault failing ListItems: the store answered (with an error) and said so in X-Served-By.
+    const message = 'the store failed: INTERNAL: injected fault (fail=ListItems)';
+    const verdicts = assessRoute({
+      ...facts('42', [api('pr-42'), store('pr-42')]),
+      status: 502,
+      errorMessage: message,
+    });
+    expect(verdicts).toEqual([{ level: 'warning', text: `The request failed with HTTP 502: ${message}.` }]);
+  });
+
   it('shows the message of an error the router answered itself (no X-Served-By), without blaming CORS', () => {
     const message = 'the PR 42 canary of api-service is declared but not running';
     const verdicts = assessRoute({

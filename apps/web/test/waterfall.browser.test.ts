@@ -102,6 +102,35 @@ describe('waterfall of the last request', () => {
       expect.stringContaining('grpc.health.v1.Health/Check'),
       expect.stringContaining('grpc.health.v1.Health/Check'),
     ]);
+    // The hops above are the page's own first request (GET /api/items), not this trace's: the waterfall
+    // says whose trace it shows, and the hops do not link into a trace they are not part of.
+    expect(await page.textContent('#route-request')).toContain('GET /api/items');
+    expect(await page.textContent('#trace-heading')).toBe('Waterfall of the linked trace');
+    const intro = await page.textContent('#trace-intro');
+    expect(intro).toBe(
+      `Trace ${traceId}, opened from a link: not a request of this page. The hops above are this page's last request, not this trace's.`,
+    );
+    expect(await page.locator('#hops .hop-trace').count()).toBe(0);
+
+    // Back to the last request's waterfall: its own trace, the hops linked to its spans.
+    await page.click('#trace-show-last');
+    await expect.poll(() => shownSpans(page), { timeout: 20_000 }).toHaveLength(4);
+    expect((await shownSpans(page))[0]?.text).toContain('GET /api/items');
+    expect(await page.textContent('#trace-heading')).toBe('Waterfall');
+    expect(await page.textContent('#trace-intro')).toContain("Every span of the last request's trace");
+    expect(await page.isHidden('#trace-show-last')).toBe(true);
+    await page.locator('#hops .hop[data-service="store-service"] .hop-trace').waitFor({ timeout: 20_000 });
+  });
+
+  it('says a linked trace the receiver does not have is not there, without blaming tracing', async () => {
+    const unknown = '0123456789abcdef0123456789abcdef';
+    const page = await suite.openPage(`/?trace=${unknown}`);
+    await expect
+      .poll(() => page.textContent('#trace-status'), { timeout: 20_000 })
+      .toBe(
+        `Trace ${unknown} is not in the trace receiver: it keeps only the most recent traces, so this one is older than that (or from before the stack restarted), or it comes from another stack.`,
+      );
+    expect(await page.textContent('#trace-heading')).toBe('Waterfall of the linked trace');
   });
 });
 

@@ -71,6 +71,8 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
   const form = byId('edit-form', HTMLFormElement);
   const meta = byId('edit-meta', HTMLElement);
   const errorBox = byId('edit-error', HTMLElement);
+  const recheckRow = byId('edit-recheck-row', HTMLElement);
+  const recheck = byId('edit-recheck', HTMLButtonElement);
   const conflict = byId('edit-conflict', HTMLElement);
   const conflictText = byId('edit-conflict-text', HTMLElement);
   const conflictCurrent = byId('edit-conflict-current', HTMLElement);
@@ -82,6 +84,13 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
   let current: Item | undefined;
   /** The version found on the server after a refused save, until the user decides what to do. */
   let newer: Item | undefined;
+  /** A save that timed out and could not be checked yet: what "Check again" checks. */
+  let unconfirmed: { item: Item; expectedVersion: number; input: ItemInput } | undefined;
+
+  function offerRecheck(attempt: typeof unconfirmed): void {
+    unconfirmed = attempt;
+    recheckRow.hidden = attempt === undefined;
+  }
 
   function load(item: Item): void {
     current = item;
@@ -113,6 +122,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
 
   async function save(item: Item, expectedVersion: number, input: ItemInput): Promise<void> {
     showAlert(errorBox, null);
+    offerRecheck(undefined);
     try {
       const { value: saved, route } = await whileBusy(form, () =>
         context.api.updateItem(item.id, expectedVersion, input),
@@ -151,22 +161,39 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
     void save(item, latest.version, input);
   });
 
+  recheck.addEventListener('click', () => {
+    if (unconfirmed)
+      void settleTimeout(unconfirmed.item, unconfirmed.expectedVersion, unconfirmed.input, true);
+  });
+
   /**
    * 504: the store did not answer in time, so the change may or may not have been applied. The API says
-   * how to find out (GET the item and compare); the dialog does exactly that instead of guessing.
+   * how to find out (GET the item and compare); the dialog does exactly that instead of guessing. When
+   * that GET fails too (a store still too slow), the API's own text is an instruction for API clients
+   * ("GET the item and compare its ETag…"): the user is told what it means for them instead, and gets
+   * a button that does the check again (`again`: that button asked).
    */
   async function settleTimeout(
     item: Item,
     expectedVersion: number,
     input: ItemInput,
-    error: ApiError,
+    again = false,
   ): Promise<void> {
+    const read = () => context.api.getItem(item.id);
     let latest: Item;
     try {
-      latest = (await context.api.getItem(item.id)).value;
+      // Only the read is busy: what follows may disable Save on purpose (the conflict view).
+      latest = (await (again ? whileBusy(form, read) : read())).value;
     } catch {
-      return showAlert(errorBox, `Not confirmed: ${error.message}`);
+      offerRecheck({ item, expectedVersion, input });
+      if (again) recheck.focus();
+      return showAlert(
+        errorBox,
+        'Not confirmed: the server took too long, so your change may or may not have been saved, and the item could not be read back to find out. Your changes are still in the form: check again in a moment.',
+      );
     }
+    offerRecheck(undefined);
+    showAlert(errorBox, null);
     context.onChanged(latest);
     if (latest.version > expectedVersion && sameContent(latest, input)) {
       dialog.close();
@@ -175,6 +202,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
       );
     }
     if (latest.version === expectedVersion) {
+      if (again) saveButton.focus();
       return showAlert(
         errorBox,
         `Not saved: the API timed out and the item is unchanged (still version ${latest.version}). Save again.`,
@@ -189,7 +217,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
     input: ItemInput,
     error: ApiError,
   ): Promise<void> {
-    if (error.status === 504) return settleTimeout(item, expectedVersion, input, error);
+    if (error.status === 504) return settleTimeout(item, expectedVersion, input);
     if (isStaleVersion(error)) {
       try {
         const { value: latest } = await context.api.getItem(item.id);
@@ -216,6 +244,7 @@ export function createEditDialog(context: ItemDialogContext): ItemDialog {
   return {
     open(item) {
       showAlert(errorBox, null);
+      offerRecheck(undefined);
       load(item);
       modal.show();
       fields.focusFirst();
@@ -253,8 +282,12 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
     }
   });
 
-  /** 504 on delete: the item may be gone anyway; a GET tells (404 means it was deleted). */
-  async function settleDeleteTimeout(item: Item, error: ApiError): Promise<void> {
+  /**
+   * 504 on delete: the item may be gone anyway; a GET tells (404 means it was deleted). When that GET
+   * fails too, the user is told what it means in their terms (not the API's instructions for clients);
+   * deleting again is safe either way: an item already gone gets a 404, said as "already gone".
+   */
+  async function settleDeleteTimeout(item: Item): Promise<void> {
     try {
       const { value: latest } = await context.api.getItem(item.id);
       context.onChanged(latest);
@@ -264,7 +297,12 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
       );
     } catch (checkError) {
       const check = asApiError(checkError);
-      if (check.status !== 404) return showAlert(errorBox, `Not confirmed: ${error.message}`);
+      if (check.status !== 404) {
+        return showAlert(
+          errorBox,
+          'Not confirmed: the server took too long, so the item may or may not have been deleted, and it could not be read back to find out. Delete again in a moment: if it is already gone, you will be told.',
+        );
+      }
       dialog.close();
       context.onRemoved(item.id);
       context.notices.info(`Deleted “${item.name}”: the API timed out, but the item is gone.`);
@@ -277,7 +315,7 @@ export function createDeleteDialog(context: ItemDialogContext): ItemDialog {
       context.onRemoved(item.id);
       return context.notices.info(`“${item.name}” was already gone from the ${context.sourceLabel()} store.`);
     }
-    if (error.status === 504) return settleDeleteTimeout(item, error);
+    if (error.status === 504) return settleDeleteTimeout(item);
     if (!isStaleVersion(error)) return showAlert(errorBox, `Not deleted: ${error.message}`);
     try {
       const { value: latest } = await context.api.getItem(item.id);
