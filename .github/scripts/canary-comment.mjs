@@ -265,11 +265,24 @@ export function main(argv, readStdin) {
     argocdUrl: values['argocd-url'],
     grafanaUrl: values['grafana-url'],
     verdict: values.verdict === undefined ? undefined : readFileSync(values.verdict, 'utf8'),
-    unchecked:
-      values['probe-result'] === undefined
-        ? []
-        : uncheckedServices(readFileSync(values['probe-result'], 'utf8')),
+    unchecked: values['probe-result'] === undefined ? [] : uncheckedOrNone(values['probe-result']),
   });
+}
+
+/**
+ * The unchecked services of a probe result file; a file that cannot be read costs the comment only
+ * that line (said on stderr, in the run's log), never the whole comment.
+ * @param {string} file
+ */
+function uncheckedOrNone(file) {
+  try {
+    return uncheckedServices(readFileSync(file, 'utf8'));
+  } catch (error) {
+    process.stderr.write(
+      `canary-comment: ${file}: ${/** @type {Error} */ (error).message}; no "not checked" line\n`,
+    );
+    return [];
+  }
 }
 
 runAsScript(import.meta.url, 'canary-comment', () =>

@@ -2,7 +2,7 @@
 # Renders the canary comment for this run and creates or edits it on the PR.
 # Env: PR, HEAD_SHA, OWNER, BUILD (JSON array), OUTCOME (success|failure|skipped|''), GITHUB_REPOSITORY,
 #      GH_TOKEN, and optional API_URL, WEB_URL, ARGOCD_URL, GRAFANA_URL, RUN_URL, VERDICT_FILE
-#      (the markdown of pr-canary analyze --markdown).
+#      (the markdown of pr-canary analyze --markdown), PROBE_FILE (what pr-canary probe --json printed).
 set -euo pipefail
 
 : "${PR:?PR is required}" "${HEAD_SHA:?HEAD_SHA is required}" "${OWNER:?OWNER is required}"

@@ -30,7 +30,7 @@ export const ILL_FORMED_TEXT_RULE = 'must be well-formed Unicode text (no lone s
  * undefined when every string is well-formed.
  */
 export function illFormedTextField(value: unknown): string | undefined {
-  // Iterative: a 16 KiB body can nest thousands of levels deep.
+  // Iterative: a body within the limit (BODY_LIMIT_BYTES) can nest thousands of levels deep.
   const pending: { value: unknown; path: string | undefined }[] = [{ value, path: 'body' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: current, path } = next;
@@ -51,11 +51,11 @@ export function illFormedTextField(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Replaces Fastify's `application/json` parser with the strict one. */
 /** What an encoded request body is told (the coding itself is never echoed). */
-export const ENCODED_BODY_MESSAGE =
+const ENCODED_BODY_MESSAGE =
   'the request body must not be encoded: send the JSON as it is, without Content-Encoding';
 
+/** Replaces Fastify's `application/json` parser with the strict one. */
 export function installStrictJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

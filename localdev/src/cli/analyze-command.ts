@@ -13,7 +13,7 @@ import {
   type Verdict,
 } from '@pr-canary/canary-analysis';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
-import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import type { ErrorBody } from '@pr-canary/contracts/error-body';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
@@ -279,7 +279,9 @@ export async function runFault(args: readonly string[], out: Output): Promise<nu
   }).catch(() => {
     throw new AnalyzeError(`no local stack answers at ${control} (start it with npm start)`);
   });
-  const answer = (await response.json().catch(() => ({}))) as { faults?: unknown } & Partial<ErrorBody>;
+  const answer = ((await readJsonCapped(response, MAX_CONTROL_ANSWER_BYTES).catch(() => null)) ?? {}) as {
+    faults?: unknown;
+  } & Partial<ErrorBody>;
   if (response.ok && typeof answer.faults === 'string') {
     out.stdout(`${service.name} ${target.track}: ${terminalLine(answer.faults)}\n`);
     return 0;
@@ -335,6 +337,8 @@ function parseInstancesAnswer(body: unknown): { apiUrl: string; instances: Insta
     const { service, track, metricsPort, state } = entry;
     if (typeof service !== 'string' || typeof track !== 'string' || typeof state !== 'string')
       return undefined;
+    // Said back to the user (its canaries, an instance's state): a track as the stack names one.
+    if (!isTrack(track)) return undefined;
     if (metricsPort !== null && !(Number.isInteger(metricsPort) && (metricsPort as number) > 0))
       return undefined;
     instances.push({ service, track, state, metricsPort: metricsPort as number | null });

@@ -17,6 +17,7 @@ import {
   parseArgsUsageError,
   parseCommandArgs,
   terminalLine,
+  terminalText,
   wholeNumber,
 } from './args';
 
@@ -90,8 +91,9 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
   try {
     return await run(argv, out);
   } catch (error) {
+    // Every message may carry what a server answered (a track, a state, a refusal): one terminal line.
     if (error instanceof TraceLookupError) {
-      out.stderr(`pr-canary: ${error.message}\n`);
+      out.stderr(`pr-canary: ${terminalText(error.message)}\n`);
       return 1;
     }
     const parseArgsError = parseArgsUsageError(error);
@@ -99,8 +101,8 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
     // A usage error or a stack that is not there is said in a sentence; anything else is a bug: its stack.
     const said = usage || error instanceof AnalyzeError;
     const text = !said
-      ? String((error as Error)?.stack ?? error)
-      : (parseArgsError?.message ?? (error as Error)?.message);
+      ? terminalText(String((error as Error)?.stack ?? error))
+      : terminalText(parseArgsError?.message ?? (error as Error)?.message ?? '');
     out.stderr(`pr-canary: ${text}\n`);
     return usage ? 2 : 1;
   }

@@ -237,7 +237,21 @@ describe('pr-canary fault: a refusal is the control endpoint’s only when it ca
   });
 
   it('says a server answering 200 with something else is not a control endpoint, never a stack trace (exit 1)', async () => {
-    for (const body of [{}, 42, '[]', 'not json', { instances: 'x' }, { apiUrl: 1, instances: [{}] }]) {
+    const hostileTrack = {
+      service: 'store-service',
+      track: 'pr-7\u001b]0;x\u0007',
+      metricsPort: 1,
+      state: 'running',
+    };
+    for (const body of [
+      {},
+      42,
+      '[]',
+      'not json',
+      { instances: 'x' },
+      { apiUrl: 1, instances: [{}] },
+      { apiUrl: 'http://127.0.0.1:1', instances: [hostileTrack] },
+    ]) {
       const url = await startJsonServer(() => body);
       for (const args of [
         ['fault', '--list', '--control', url],

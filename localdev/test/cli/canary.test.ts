@@ -176,6 +176,15 @@ describe('canary CLI', () => {
       attributes: { [`k${hostile}`]: hostile },
       events: [],
     };
+    // A refusal naming what the receiver sent (an attribute that is no scalar) is cleaned as well.
+    const refusing = await startJsonServer(() => ({
+      traceId: id,
+      spans: [{ ...span, attributes: { [`k${hostile}`]: {} } }],
+    }));
+    const refused = await runCanaryInProcess(['trace', id, '--url', refusing, '--wait', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is not a pr-canary trace receiver');
+    for (const unsafe of ['\u001b', '\u0007', '\u202e']) expect(refused.stderr).not.toContain(unsafe);
     const receiver = await startJsonServer(() => ({ traceId: id, spans: [span] }));
     const printed = await runCanaryInProcess(['trace', id, '--url', receiver, '--wait', '0']);
     expect(printed.code).toBe(0);

@@ -6,9 +6,12 @@
  * receiver replace them; the trace model replaces them in whatever a receiver answers.
  */
 
-export const UNSAFE_CHARACTERS =
+const UNSAFE_CHARACTERS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The same set as one character's pattern (no `g`: `.test()` keeps no state between calls). */
+export const UNSAFE_CHARACTER = new RegExp(UNSAFE_CHARACTERS.source);
 
 /** Whether `code` (a UTF-16 code unit) is one of {@link UNSAFE_CHARACTERS}. */
 export function isUnsafeCharCode(code: number): boolean {

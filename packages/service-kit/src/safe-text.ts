@@ -4,7 +4,7 @@
  * become `unsafeAs` (a space unless told: `?` shows a terminal's reader where something was), runs of
  * whitespace collapse to one space, and the result is cut to `maxLength` characters with "…".
  */
-import { UNSAFE_CHARACTERS } from '@pr-canary/contracts/unsafe-text';
+import { replaceUnsafeCharacters } from '@pr-canary/contracts/unsafe-text';
 
 const WHITESPACE = /\s+/g;
 
@@ -14,6 +14,6 @@ export const LOG_TEXT_MAX_LENGTH = 512;
 export function safeText(value: string, maxLength: number = LOG_TEXT_MAX_LENGTH, unsafeAs = ' '): string {
   // Cut before cleaning too, so a megabyte of input costs no more than a few kilobytes of work.
   const bounded = value.length > maxLength * 4 ? value.slice(0, maxLength * 4) : value;
-  const cleaned = bounded.replace(UNSAFE_CHARACTERS, unsafeAs).replace(WHITESPACE, ' ').trim();
+  const cleaned = replaceUnsafeCharacters(bounded, unsafeAs).replace(WHITESPACE, ' ').trim();
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned;
 }

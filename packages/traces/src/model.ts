@@ -126,7 +126,9 @@ function attributes(value: unknown, what: string): Record<string, AttributeValue
   const result: Record<string, AttributeValue> = {};
   for (const [key, item] of Object.entries(fields)) {
     if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean')
-      throw new TraceFormatError(`${what}.${key} is not a string, number or boolean`);
+      throw new TraceFormatError(
+        `${what}.${replaceUnsafeCharacters(key)} is not a string, number or boolean`,
+      );
     result[replaceUnsafeCharacters(key)] = typeof item === 'string' ? replaceUnsafeCharacters(item) : item;
   }
   return result;

@@ -172,6 +172,14 @@ describe('canary-comment.mjs command line', () => {
     expect(result).toMatchObject({ status: 0, stdout: '99\n' });
   });
 
+  it('posts the comment without the "not checked" line when the probe result cannot be read', () => {
+    const result = run('node', renderArgs('--probe', 'passed', '--probe-result', repoPath('package.json')));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('**Probe:** ✅');
+    expect(result.stdout).not.toContain('not checked');
+    expect(result.stderr).toContain('no "not checked" line');
+  });
+
   it('rejects an unknown probe outcome', () => {
     const result = run('node', renderArgs('--probe', 'maybe'));
     expect(result.status).toBe(2);

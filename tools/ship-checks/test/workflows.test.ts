@@ -191,6 +191,8 @@ describe('PR canary workflow order', () => {
     expect(probeFlags).toEqual(['--url', '--pr', '-n', '--expect', '--skip-unreached']);
     const help = run('node', [repoPath('localdev/bin/pr-canary.mjs'), 'probe', '--help']);
     expect(help.status).toBe(0);
+    // The JSON run is the gate's command again, only printed as JSON: the two cannot drift apart.
+    for (const command of commands.slice(1)) expect(flagsOf(command)).toEqual([...probeFlags, '--json']);
     for (const flag of commands.flatMap(flagsOf))
       expect(help.stdout, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));
   });

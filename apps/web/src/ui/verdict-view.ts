@@ -15,21 +15,27 @@ export interface VerdictView {
   show(pr: string | null, lookup: VerdictLookup | null): void;
 }
 
+/**
+ * ` --control <origin>` for a stack other than the CLI's default; nothing for the default, for none, or
+ * for a URL the CLI would refuse anyway (not http on this machine). Only the origin: the URL may come
+ * from `?stack=` in a link, and a path could carry shell syntax into a command the user copies.
+ */
+export function controlOption(stackUrl: string | null): string {
+  if (stackUrl === null || !URL.canParse(stackUrl)) return '';
+  const url = new URL(stackUrl);
+  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return '';
+  return url.origin === new URL(DEFAULT_STACK_URL).origin ? '' : ` --control ${url.origin}`;
+}
+
 export function createVerdictView(
   elements: { summary: HTMLElement; hops: HTMLOListElement },
   /** The stack's control endpoint the page reads verdicts from (null: none, e.g. in a cluster). */
   stackUrl: string | null,
 ): VerdictView {
   let shown = '';
+  const control = controlOption(stackUrl);
   /** The command that makes a verdict this page will show: `--control` unless the CLI's default would do. */
-  const analyze = (pr: string) =>
-    el(
-      'code',
-      {},
-      stackUrl === null || stackUrl === DEFAULT_STACK_URL
-        ? `npx pr-canary analyze --pr ${pr}`
-        : `npx pr-canary analyze --pr ${pr} --control ${stackUrl}`,
-    );
+  const analyze = (pr: string) => el('code', {}, `npx pr-canary analyze --pr ${pr}${control}`);
   return {
     show(pr, lookup) {
       const key = JSON.stringify([
