@@ -33,10 +33,22 @@ export function waterfallUrl(traceId: string, pr: string | null, webUi: string =
   return url.toString();
 }
 
+/** Loopback's names, which reach the same local port: the stack serves on 127.0.0.1, the CLI defaults to localhost. */
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether two origins are the same, a loopback name standing for any other (`127.0.0.1:4318` is `localhost:4318`). */
+function sameLocalOrigin(a: string, b: string): boolean {
+  if (!URL.canParse(a) || !URL.canParse(b)) return false;
+  const [x, y] = [new URL(a), new URL(b)];
+  const host = (url: URL) => (LOOPBACK_NAMES.has(url.hostname) ? 'loopback' : url.hostname);
+  return x.protocol === y.protocol && x.port === y.port && host(x) === host(y);
+}
+
 /** The CLI line for a trace, naming the receiver (`--url`) when it is known and not the default. */
 export function traceCommand(traceId: string, receiver?: string): string {
   if (!TRACE_ID_PATTERN.test(traceId)) return 'npx pr-canary trace';
-  const url = receiver === undefined || receiver === LOCAL_TRACE_RECEIVER ? '' : ` --url ${receiver}`;
+  const url =
+    receiver === undefined || sameLocalOrigin(receiver, LOCAL_TRACE_RECEIVER) ? '' : ` --url ${receiver}`;
   return `npx pr-canary trace ${traceId}${url}`;
 }
 

@@ -30,6 +30,9 @@ describe('traceCommand', () => {
   it('names the receiver with --url only when it is known and not the default', () => {
     expect(traceCommand(ID)).toBe(`npx pr-canary trace ${ID}`);
     expect(traceCommand(ID, 'http://localhost:4318')).toBe(`npx pr-canary trace ${ID}`);
+    // The stack serves its receiver on 127.0.0.1: the same port as the CLI's default localhost.
+    expect(traceCommand(ID, 'http://127.0.0.1:4318')).toBe(`npx pr-canary trace ${ID}`);
+    expect(traceCommand(ID, 'http://[::1]:4318')).toBe(`npx pr-canary trace ${ID}`);
     expect(traceCommand(ID, 'http://127.0.0.1:44318')).toBe(
       `npx pr-canary trace ${ID} --url http://127.0.0.1:44318`,
     );

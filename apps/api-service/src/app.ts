@@ -18,6 +18,7 @@ import {
   SERVED_BY_HEADER,
   TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import { corsResponseHeaders } from '@pr-canary/contracts/cors';
 import { createFaults, errorBody, identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
@@ -87,23 +88,12 @@ export function identityFromConfig(config: ApiConfig): InstanceIdentity {
   return identityOf(SERVICE_NAME, config);
 }
 
-/**
- * What @fastify/cors adds to a real (not preflight) request's response, for the answers Fastify gives
- * before the plugin's hook runs (frameworkErrors): the allowed origin, the exposed headers, and
- * `Vary: Origin` whenever any origin is allowed.
- */
+/** The CORS headers of the answers Fastify gives before the CORS plugin's hook runs (frameworkErrors). */
 function corsHeadersFor(allowedOrigins: readonly string[]) {
   const allowed = new Set(allowedOrigins);
   const exposed = CORS_EXPOSED_HEADERS.join(', ');
-  return (origin: string | undefined): Record<string, string> => {
-    if (allowed.size === 0) return {};
-    if (origin === undefined || !allowed.has(origin)) return { vary: 'Origin' };
-    return {
-      'access-control-allow-origin': origin,
-      'access-control-expose-headers': exposed,
-      vary: 'Origin',
-    };
-  };
+  return (origin: string | undefined): Record<string, string> =>
+    corsResponseHeaders(allowed, origin, exposed);
 }
 
 export function buildApp({ config, store, logger, metrics, faults }: AppDependencies): FastifyInstance {

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { corsResponseHeaders } from '@pr-canary/contracts/cors';
 import {
   type ErrorBody,
   errorBody,
@@ -407,15 +408,8 @@ function sendError(
 ): void {
   sendErrorBody(res, errorBody(statusCode, code, message), {
     ...headers,
-    ...corsHeaders(upstreams.corsOrigins(), res.req.headers.origin),
+    ...corsResponseHeaders(new Set(upstreams.corsOrigins()), res.req.headers.origin),
   });
-}
-
-/** As the api's CORS plugin answers a request from `origin`: allowed, the origin echoed; and `Vary: Origin` whenever any is allowed. */
-function corsHeaders(allowed: readonly string[], origin: string | undefined): http.OutgoingHttpHeaders {
-  if (allowed.length === 0) return {};
-  if (origin === undefined || !allowed.includes(origin)) return { vary: 'Origin' };
-  return { 'access-control-allow-origin': origin, vary: 'Origin' };
 }
 
 /**
