@@ -1,16 +1,17 @@
 /**
  * Where the popup sends a tester to look rather than read: the local web UI (what `npm start` serves)
  * with the PR chosen, scrolled to its PR-vs-stable verdict; the route inspector is on the same page.
- * The one place for the local stack's default addresses; the web UI and trace receiver the tester
- * actually uses (`npm start -- --web-port N`) come from the page (`describePage`) when it is known.
+ * The local stack's default addresses come from contracts (`./local-stack`); the web UI and trace
+ * receiver the tester actually uses (`npm start -- --web-port N`) come from the page (`describePage`) when it is known.
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { LOCAL_TRACES_URL, LOCAL_WEB_UI_URL } from '@pr-canary/contracts/local-stack';
 import { originOfUrl, parseUrl } from './origin';
 
 /** `npm start`'s web UI at its default port (`--web-port` changes it). */
-export const LOCAL_WEB_UI = 'http://localhost:5173';
+export const LOCAL_WEB_UI = LOCAL_WEB_UI_URL;
 /** `npx pr-canary trace`'s default receiver (`--url`), `npm start`'s at its default port. */
-export const LOCAL_TRACE_RECEIVER = 'http://localhost:4318';
+export const LOCAL_TRACE_RECEIVER = LOCAL_TRACES_URL;
 
 const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 /** What the web UI reads a waterfall from: `GET <tracesUrl>/api/traces/<id>`. */

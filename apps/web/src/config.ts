@@ -6,8 +6,9 @@
  * 4. {@link DEFAULT_API_URL}.
  * A value that is not an http(s) URL is ignored with a notice, never used.
  */
+import { LOCAL_API_URL } from '@pr-canary/contracts/local-stack';
 
-export const DEFAULT_API_URL = 'http://localhost:8080';
+export const DEFAULT_API_URL = LOCAL_API_URL;
 
 export type ApiUrlSource = 'query' | 'config.json' | 'VITE_API_URL' | 'default';
 

@@ -7,9 +7,10 @@
  * the PR comment, and the view says so), and a deployed page must not call its users' own localhost.
  */
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
+import { LOCAL_CONTROL_URL } from '@pr-canary/contracts/local-stack';
 import { parseApiUrl } from './config';
 
-export const DEFAULT_STACK_URL = 'http://127.0.0.1:8090';
+export const DEFAULT_STACK_URL = LOCAL_CONTROL_URL;
 
 export function resolveStackUrl(
   query: string | null,

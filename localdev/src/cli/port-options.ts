@@ -1,17 +1,11 @@
+import { LOCAL_CONTROL_URL, LOCAL_STACK_PORTS } from '@pr-canary/contracts/local-stack';
 import type { StackPorts } from '../stack/stack';
 
 /** The ports `npm start` claims by default, each set by its `--<name>-port` option. */
-export const DEFAULT_PORTS: Readonly<StackPorts> = {
-  http: 8080,
-  grpc: 8081,
-  dynamodb: 8000,
-  web: 5173,
-  traces: 4318,
-  control: 8090,
-};
+export const DEFAULT_PORTS: Readonly<StackPorts> = LOCAL_STACK_PORTS;
 
 /** The control endpoint of a stack on the default ports: where `pr-canary analyze` and `fault` look unless given `--control`. */
-export const DEFAULT_CONTROL_URL = `http://127.0.0.1:${DEFAULT_PORTS.control}`;
+export const DEFAULT_CONTROL_URL = LOCAL_CONTROL_URL;
 
 /** The option that sets one of the stack's ports. */
 export const portFlag = (name: keyof StackPorts) => `--${name}-port` as const;

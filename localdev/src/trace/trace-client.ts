@@ -3,6 +3,7 @@
  * `pr-canary traces`. A trace's spans arrive from several processes a moment after the response, so
  * `fetchTrace` waits (within `waitMs`) until the trace is there and no span's parent is missing.
  */
+import { LOCAL_TRACES_URL } from '@pr-canary/contracts/local-stack';
 import {
   layoutWaterfall,
   parseTrace,
@@ -14,7 +15,7 @@ import {
 } from '@pr-canary/traces/model';
 import { readJsonCapped } from '../read-json';
 
-export const DEFAULT_TRACES_URL = 'http://localhost:4318';
+export const DEFAULT_TRACES_URL = LOCAL_TRACES_URL;
 const POLL_MS = 150;
 
 export class TraceLookupError extends Error {
