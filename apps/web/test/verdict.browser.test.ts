@@ -100,10 +100,20 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
     await expect.poll(() => page.textContent('#items-status'), { timeout: 15_000 }).toMatch(/on PR 42/);
     await expect.poll(headingInView, { timeout: 10_000 }).toBe(true);
     expect(await page.evaluate(() => scrollY)).toBeGreaterThan(100);
+    // The inspector beside the items sticks while they scroll, but never over the verdict below them.
+    const overlap = await page.evaluate(() => {
+      const a = document.querySelector('.inspector')?.getBoundingClientRect();
+      const b = document.getElementById('verdict')?.getBoundingClientRect();
+      if (!a || !b) return null;
+      return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    });
+    expect(overlap).toBe(false);
 
-    // Only once: the user scrolling away afterwards is left alone (the verdict keeps polling).
+    // Only once: the user scrolling away afterwards is left alone while the verdict keeps polling.
     await page.evaluate(() => scrollTo(0, 0));
-    await page.waitForTimeout(2_500);
+    const verdictPoll = () => page.waitForRequest((request) => request.url().includes('/verdicts'));
+    await verdictPoll();
+    await verdictPoll();
     expect(await page.evaluate(() => scrollY)).toBe(0);
   });
 
