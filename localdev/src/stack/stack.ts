@@ -1,3 +1,4 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Track } from '@pr-canary/contracts/canary-key';
@@ -188,6 +189,27 @@ interface ServiceInstance {
   metricsPort: number | undefined;
 }
 
+/** In the data folder, the pid of the stack using it (removed when that stack stops). */
+const DATA_DIR_OWNER_FILE = 'stack.pid';
+
+/** The pid of the live process that claimed `dir`; undefined when none did or it is gone (a crash left the file). */
+function dataDirOwner(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dir, DATA_DIR_OWNER_FILE), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
 export class StackError extends Error {
   override name = 'StackError';
 }
@@ -233,6 +255,7 @@ class StackRunner {
   async start(): Promise<Stack> {
     const canaries = this.#options.canaries ?? DEMO_CANARIES;
     await assertPortsFree(Object.values(this.#portClaims()));
+    this.#assertDataDirFree();
     const stableVersion = this.#options.stableVersion ?? '0.1.0';
     const plan = nodeServices().map((service) => ({
       service,
@@ -474,6 +497,32 @@ class StackRunner {
     return inForce;
   }
 
+  /**
+   * A data folder one stack uses at a time: dynalite's LevelDB holds a lock on it, and a second stack's
+   * dynalite died on it with "Database is closed" and took that stack down with no word of why. Refused
+   * up front instead, naming the way out.
+   */
+  #assertDataDirFree(): void {
+    const dir = this.#options.dataDir;
+    if (dir === undefined) return;
+    const owner = dataDirOwner(dir);
+    if (owner !== undefined)
+      throw new StackError(
+        `the data folder ${dir} is in use by another local stack (pid ${owner}): stop that one, or start this one with --data-dir <another folder> or --in-memory`,
+      );
+  }
+
+  /** Marks the data folder as this stack's (once dynalite made it), until the stack stops. */
+  #claimDataDir(): void {
+    const dir = this.#options.dataDir;
+    if (dir === undefined) return;
+    const file = path.join(dir, DATA_DIR_OWNER_FILE);
+    writeFileSync(file, `${process.pid}\n`);
+    this.#closers.push(async () => {
+      if (dataDirOwner(dir) === process.pid) rmSync(file, { force: true });
+    });
+  }
+
   /** dynalite; a restart binds the port the first start got, which every service is configured with. */
   async #startDynalite(): Promise<number> {
     let port = this.#ports.dynamodb;
@@ -489,6 +538,7 @@ class StackRunner {
       onDown: () => {},
     });
     port = await supervisor.start();
+    this.#claimDataDir();
     return port;
   }
 

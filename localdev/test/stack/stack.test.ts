@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -342,6 +342,20 @@ describe('oversize bodies through the dev router', () => {
     }
     expect(statuses.filter((s) => !s.endsWith(' 413 BODY_TOO_LARGE'))).toEqual([]);
     expect(statuses).toHaveLength(60);
+  });
+});
+
+describe('the data folder', () => {
+  it('is one stack’s at a time: a second stack on it is refused before it starts anything, naming the way out', async () => {
+    expect(readFileSync(path.join(dataDir, 'stack.pid'), 'utf8').trim()).toBe(String(process.pid));
+    const second = startStack({ dataDir, log: () => {}, readyTimeoutMs: 15_000 });
+    // Were it not refused, it must not outlive the test (it would share dynalite's folder).
+    second.then((started) => started.stop()).catch(() => {});
+    await expect(second).rejects.toThrow(
+      `the data folder ${dataDir} is in use by another local stack (pid ${process.pid}): stop that one, or start this one with --data-dir <another folder> or --in-memory`,
+    );
+    // The first stack's dynalite still serves its table.
+    expect((await fetch(`${stack.urls.api}/api/items?limit=1`)).status).toBe(200);
   });
 });
 
