@@ -7,7 +7,7 @@
  * (`requestErrorReply`). 5xx bodies never carry internals; they are logged.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { isRouteUnavailableMessage } from '@pr-canary/canary-context';
+import { isInjectedFaultMessage, isRouteUnavailableMessage } from '@pr-canary/canary-context';
 import type { UnavailableReason } from '@pr-canary/proto';
 import {
   type ErrorBody,
@@ -88,6 +88,8 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
   // shape, so no other text from below reaches the client.
   if (err.grpcCode === GrpcStatus.UNAVAILABLE && isRouteUnavailableMessage(err.details))
     return errorBody(statusCode, code, err.details);
+  // A fault injected on purpose below (pr-canary fault): said as such, in its fixed text.
+  if (isInjectedFaultMessage(err.details)) return errorBody(statusCode, code, err.details);
   if (err.unavailableReason) return errorBody(statusCode, code, UNAVAILABLE_MESSAGES[err.unavailableReason]);
   if (statusCode >= 500)
     return errorBody(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);
@@ -98,7 +100,9 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
 function apiErrorReply(err: unknown): ErrorReply | undefined {
   if (err instanceof StoreCallError) {
     const body = storeErrorBody(err);
-    return { body, internal: body.statusCode >= 500 };
+    // An injected fault is no failure of the api's: the store logged it (WARN `injected fault`);
+    // logged here too, with a stack, it flooded the terminal of every `analyze` run against it.
+    return { body, internal: body.statusCode >= 500 && !isInjectedFaultMessage(err.details) };
   }
   if (err instanceof HttpError)
     return { body: errorBody(err.statusCode, err.code, err.message), internal: false };

@@ -7,6 +7,7 @@ import {
   canaryServerInterceptor,
   createServiceMetrics,
   type InstanceIdentity,
+  injectedFaultMessage,
 } from '@pr-canary/canary-context';
 import { type ItemsServiceHandlers, itemsServiceDefinition } from '@pr-canary/proto';
 import { bindOnLoopback } from '@pr-canary/test-support/grpc';
@@ -28,9 +29,17 @@ const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
 const idFor = (name: keyof typeof grpc.status) =>
   `00000000-0000-7000-8000-${String(grpc.status[name]).padStart(12, '0')}`;
 
+/** GetItem of this id answers as a store whose fault injector fired (`pr-canary fault …:error-rate=`). */
+const INJECTED_ID = '00000000-0000-7000-8000-999999999999';
+
 /** GetItem(id = idFor(STATUS_NAME)) fails with that status; details are a would-be leak for 5xx. */
 const statusHandlers: ItemsServiceHandlers = {
   GetItem(call, callback) {
+    if (call.request.id === INJECTED_ID)
+      return callback({
+        code: grpc.status.UNAVAILABLE,
+        details: injectedFaultMessage({ delayMs: 0, error: { code: 'UNAVAILABLE', kind: 'error' } }),
+      });
     const code = Number(call.request.id.slice(-12)) as grpc.status;
     const details = `${String(grpc.status[code]).toLowerCase()} details; ${SECRET_DETAIL}`;
     callback({ code, details });
@@ -123,6 +132,18 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
     const failures = lines.filter((line) => line.msg === 'request failed');
     expect(failures).toHaveLength(1);
     expect(JSON.stringify(failures[0]?.err)).toContain('DATA_LOSS');
+  });
+
+  it('says an injected fault below is one (its fixed text), and does not log it as a failure of its own', async () => {
+    const before = api.logLines.length;
+    const response = await api.app.inject({ method: 'GET', url: `/api/items/${INJECTED_ID}` });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'injected fault: error-rate (CANARY_FAULTS)',
+    });
+    const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
   });
 
   it('cuts an NDJSON export off (no clean end) when the store fails midway', async () => {

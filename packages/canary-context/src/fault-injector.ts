@@ -128,9 +128,18 @@ export class FaultInjector {
 
 /** The message an injected error carries, so a caller (and its logs) can tell it from a real one. */
 export function injectedFaultMessage(decision: FaultDecision): string {
-  return decision.error?.kind === 'fail'
-    ? 'injected fault: this call is set to fail (CANARY_FAULTS fail=)'
-    : 'injected fault: error-rate (CANARY_FAULTS)';
+  return decision.error?.kind === 'fail' ? INJECTED_FAIL_MESSAGE : INJECTED_ERROR_RATE_MESSAGE;
+}
+
+const INJECTED_FAIL_MESSAGE = 'injected fault: this call is set to fail (CANARY_FAULTS fail=)';
+const INJECTED_ERROR_RATE_MESSAGE = 'injected fault: error-rate (CANARY_FAULTS)';
+
+/**
+ * Whether a status message is exactly one an injected fault answers with: a caller may pass it on and
+ * log it as the fault it is, not as its own failure. Fixed text, so nothing else from below passes.
+ */
+export function isInjectedFaultMessage(text: string): boolean {
+  return text === INJECTED_FAIL_MESSAGE || text === INJECTED_ERROR_RATE_MESSAGE;
 }
 
 /** `GetItem`, `store.v1.ItemsService/GetItem` or `/store.v1.ItemsService/GetItem` target that call; `/api/items/:id` any method of that route. */

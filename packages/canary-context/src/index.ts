@@ -44,6 +44,7 @@ export {
   type FaultKind,
   type FaultProtocol,
   injectedFaultMessage,
+  isInjectedFaultMessage,
 } from './fault-injector';
 export {
   type FaultSpec,
