@@ -4,7 +4,7 @@
  * The local stack's default addresses come from contracts (`./local-stack`); the web UI and trace
  * receiver the tester actually uses (`npm start -- --web-port N`) come from the page (`describePage`) when it is known.
  */
-import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
+import { PR_NUMBER_PATTERN, TRACE_ID_PATTERN } from '@pr-canary/contracts/canary-key';
 import { LOCAL_TRACES_URL, LOCAL_WEB_UI_URL } from '@pr-canary/contracts/local-stack';
 import { originOfUrl, parseUrl } from './origin';
 
@@ -13,9 +13,8 @@ export const LOCAL_WEB_UI = LOCAL_WEB_UI_URL;
 /** `npx pr-canary trace`'s default receiver (`--url`), `npm start`'s at its default port. */
 export const LOCAL_TRACE_RECEIVER = LOCAL_TRACES_URL;
 
-const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 /** What the web UI reads a waterfall from: `GET <tracesUrl>/api/traces/<id>`. */
-const TRACE_READ_PATH = /^\/api\/traces\/[0-9a-f]{32}$/;
+const TRACE_READ_PATH = new RegExp(`^/api/traces/${TRACE_ID_PATTERN.source.slice(1, -1)}$`);
 
 /** The web UI's verdict view for a PR; undefined for anything that is not a PR number. */
 export function verdictLink(pr: string | null, webUi: string = LOCAL_WEB_UI): string | undefined {

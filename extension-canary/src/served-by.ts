@@ -9,6 +9,7 @@ import {
   parseCanaryKey,
   SERVED_BY_HEADER,
   TRACE_ID_HEADER,
+  TRACE_ID_PATTERN,
 } from '@pr-canary/contracts/canary-key';
 import { isServedByEntry, parseServedBy, type ServedByEntry } from '@pr-canary/contracts/served-by';
 import { normalizeOrigin } from './origin';
@@ -68,8 +69,6 @@ export function echoFromHeaders(
   const key = parseCanaryKey(values[0]?.value);
   return key.kind === 'valid' ? key.pr : null;
 }
-
-const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** The response's `X-Trace-Id` (32 lowercase hex digits), else null. */
 export function traceFromHeaders(

@@ -18,6 +18,8 @@ export const CANARY_WARNING_HEADER = 'x-canary-warning';
 export const SERVED_BY_HEADER = 'x-served-by';
 /** HTTP response header naming the request's trace: the W3C trace-id, 32 lowercase hex digits. */
 export const TRACE_ID_HEADER = 'x-trace-id';
+/** A trace id as that header carries it: 32 lower-case hex digits (W3C trace-context). */
+export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 /** W3C baggage entry carrying the PR number for deeper, generic hops. */
 export const CANARY_BAGGAGE_KEY = 'canary';
 

@@ -3,10 +3,11 @@
  * spans, each already named by its service, track and version, and the waterfall laid out from it.
  * Pure (no Node imports): the browser bundles this module.
  */
+import { TRACE_ID_PATTERN } from '@pr-canary/contracts/canary-key';
 import { replaceUnsafeCharacters } from '@pr-canary/contracts/unsafe-text';
 
-/** A trace id as the `X-Trace-Id` response header carries it (`TRACE_ID_HEADER` in contracts). */
-export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+/** A trace id as the `X-Trace-Id` response header carries it (contracts' canary-key). */
+export { TRACE_ID_PATTERN };
 /** The longest a trace read waits for a trace that has not arrived (`GET /api/traces/<id>?waitMs=`). */
 export const MAX_TRACE_WAIT_MS = 10_000;
 export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;

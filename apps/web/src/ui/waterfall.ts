@@ -59,14 +59,14 @@ export const SPAN_ANCHOR_PREFIX = 'span-';
  * (their spans are not in it), and a button goes back to the last request's waterfall. It stays until
  * then or until the user makes a request of their own: it is what they opened the page for.
  */
-const LAST_REQUEST = {
-  heading: 'Waterfall',
-  intro: "Every span of the last request's trace: where its time went and where an error came from.",
-  spans: 'Spans of the last request, parents first',
-};
-
 export function createWaterfallView(options: WaterfallViewOptions): WaterfallView {
   const { heading, intro, status, spans, showLast } = options.elements;
+  /** The last request's wording, as the page is served with it (index.html), to come back to from a linked trace. */
+  const lastRequest = {
+    heading: heading.textContent ?? '',
+    intro: intro.textContent ?? '',
+    spans: spans.getAttribute('aria-label') ?? '',
+  };
   /** The newest request whose trace is wanted (older responses arriving late are dropped). */
   let wanted = 0;
   /** Counts draws: a slower load for an earlier draw is dropped. */
@@ -80,14 +80,14 @@ export function createWaterfallView(options: WaterfallViewOptions): WaterfallVie
   function showWhose(traceId: string | null): void {
     linked = traceId;
     showLast.hidden = traceId === null;
-    heading.textContent = traceId === null ? LAST_REQUEST.heading : 'Waterfall of the linked trace';
+    heading.textContent = traceId === null ? lastRequest.heading : 'Waterfall of the linked trace';
     intro.textContent =
       traceId === null
-        ? LAST_REQUEST.intro
+        ? lastRequest.intro
         : `Trace ${traceId}, opened from a link: not a request of this page. The hops above are this page's last request, not this trace's.`;
     spans.setAttribute(
       'aria-label',
-      traceId === null ? LAST_REQUEST.spans : 'Spans of the linked trace, parents first',
+      traceId === null ? lastRequest.spans : 'Spans of the linked trace, parents first',
     );
   }
 
