@@ -60,22 +60,25 @@ export function chainFromHeaders(
   return values.length === 0 ? undefined : parseServedBy(values.join(', '));
 }
 
+type ResponseHeaders = readonly { name: string; value?: string }[] | undefined;
+
+/** The value of a header the response carries exactly once; undefined when it has none or several. */
+function singleHeader(headers: ResponseHeaders, name: string): string | undefined {
+  const values = (headers ?? []).filter((header) => header.name.toLowerCase() === name);
+  return values.length === 1 ? values[0]?.value : undefined;
+}
+
 /** The API's `X-Canary` echo in response headers: a valid PR number, else null. */
-export function echoFromHeaders(
-  headers: readonly { name: string; value?: string }[] | undefined,
-): string | null {
-  const values = (headers ?? []).filter((header) => header.name.toLowerCase() === CANARY_HEADER);
-  if (values.length !== 1) return null;
-  const key = parseCanaryKey(values[0]?.value);
+export function echoFromHeaders(headers: ResponseHeaders): string | null {
+  const value = singleHeader(headers, CANARY_HEADER);
+  if (value === undefined) return null;
+  const key = parseCanaryKey(value);
   return key.kind === 'valid' ? key.pr : null;
 }
 
 /** The response's `X-Trace-Id` (32 lowercase hex digits), else null. */
-export function traceFromHeaders(
-  headers: readonly { name: string; value?: string }[] | undefined,
-): string | null {
-  const values = (headers ?? []).filter((header) => header.name.toLowerCase() === TRACE_ID_HEADER);
-  const value = values.length === 1 ? values[0]?.value : undefined;
+export function traceFromHeaders(headers: ResponseHeaders): string | null {
+  const value = singleHeader(headers, TRACE_ID_HEADER);
   return value !== undefined && TRACE_ID_PATTERN.test(value) ? value : null;
 }
 
