@@ -19,6 +19,13 @@ beforeAll(async () => {
 });
 
 const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };
+/**
+ * Telepresence (integration-001 only, components/telepresence-access): the traffic agent an intercept
+ * injects listens on its own port and takes over the Service's target port, so an edge-facing pod
+ * is reached there too; the traffic manager serves its API in `ambassador`.
+ */
+const TRAFFIC_AGENT = { port: 9900, name: 'traffic-agent' };
+const INTERCEPTED_FROM_THE_EDGE = new Set(['api-service', 'web']);
 
 /** PR canaries run in integration-001 only. */
 const prsIn = (corpus: Corpus, env: Environment) =>
@@ -32,7 +39,16 @@ function clusterOf(corpus: Corpus, env: Environment): { cluster: Cluster; object
   ];
   const namespaces = namespaceLabels(
     objects.filter((o) => o.kind === 'Namespace'),
-    ['traefik', 'linkerd', 'linkerd-viz', 'kube-system', 'monitoring', 'observability', 'flagger-system'],
+    [
+      'traefik',
+      'linkerd',
+      'linkerd-viz',
+      'kube-system',
+      'monitoring',
+      'observability',
+      'flagger-system',
+      'ambassador',
+    ],
   );
   return { cluster: { namespaces, policies: objects.filter((o) => o.kind === 'NetworkPolicy') }, objects };
 }
@@ -44,6 +60,7 @@ function workload(
   name: string,
   service: string,
   namespace: string,
+  env: Environment,
 ): Endpoint {
   const deployment = objects.find(
     (o) => o.kind === 'Deployment' && o.metadata.name === service && o.metadata.namespace === namespace,
@@ -58,7 +75,13 @@ function workload(
     namespace,
     labels: deployment.spec.template.metadata.labels,
     ip: `10.42.0.${nextIp++}`,
-    ports: [...serving, LINKERD_INBOUND],
+    ports: [
+      ...serving,
+      LINKERD_INBOUND,
+      ...(env === 'integration-001' && namespace === 'apps' && INTERCEPTED_FROM_THE_EDGE.has(service)
+        ? [TRAFFIC_AGENT]
+        : []),
+    ],
     managed: true,
   };
 }
@@ -78,17 +101,17 @@ const platformPod = (
   ports: Object.entries(ports).map(([portName, port]) => ({ port, name: portName })),
 });
 
-function endpoints(prs: readonly string[], objects: readonly KubeObject[]): Endpoint[] {
+function endpoints(prs: readonly string[], objects: readonly KubeObject[], env: Environment): Endpoint[] {
   return [
     platformPod('traefik', 'traefik', { 'app.kubernetes.io/name': 'traefik' }, '10.42.1.2', {
       web: 8000,
       websecure: 8443,
     }),
-    workload(objects, 'api', 'api-service', 'apps'),
-    workload(objects, 'store', 'store-service', 'apps'),
-    workload(objects, 'web', 'web', 'apps'),
-    ...prs.map((n) => workload(objects, `api-pr-${n}`, 'api-service', `api-canary-pr-${n}`)),
-    ...prs.map((n) => workload(objects, `store-pr-${n}`, 'store-service', `store-canary-pr-${n}`)),
+    workload(objects, 'api', 'api-service', 'apps', env),
+    workload(objects, 'store', 'store-service', 'apps', env),
+    workload(objects, 'web', 'web', 'apps', env),
+    ...prs.map((n) => workload(objects, `api-pr-${n}`, 'api-service', `api-canary-pr-${n}`, env)),
+    ...prs.map((n) => workload(objects, `store-pr-${n}`, 'store-service', `store-canary-pr-${n}`, env)),
     platformPod(
       'flagger-loadtester',
       'flagger-system',
@@ -98,6 +121,7 @@ function endpoints(prs: readonly string[], objects: readonly KubeObject[]): Endp
         http: 8080,
       },
     ),
+    platformPod('traffic-manager', 'ambassador', { app: 'traffic-manager' }, '10.42.4.2', { api: 8081 }),
     // DynamoDB's regional endpoint, e.g. dynamodb.eu-west-1.amazonaws.com (a public address).
     { name: 'dynamodb', ip: '52.94.24.0', ports: [{ port: 443 }] },
     platformPod('linkerd', 'linkerd', { 'linkerd.io/control-plane-ns': 'linkerd' }, '10.42.2.2', {
@@ -114,7 +138,7 @@ async function matrix(
 ): Promise<Record<string, string>> {
   const real = corpus ?? (await realContext()).corpus;
   const { cluster, objects } = clusterOf(real, env);
-  return reachabilityMatrix(endpoints(prsIn(real, env), objects), cluster);
+  return reachabilityMatrix(endpoints(prsIn(real, env), objects, env), cluster);
 }
 
 /**
@@ -140,14 +164,27 @@ function expectedMatrix(env: Environment, prs: readonly string[]): Record<string
     ...prs.map((n) => `store-pr-${n} → dynamodb`),
     // every meshed pod's proxy reaches the Linkerd control plane
     ...meshed.map((w) => `${w} → linkerd`),
+    // integration-001's intercepts: a stable pod's traffic agent dials the traffic manager
+    ...(env === 'integration-001' ? ['api', 'store', 'web'].map((w) => `${w} → traffic-manager`) : []),
   ]);
-  const unmanaged = ['traefik', 'flagger-loadtester', 'dynamodb', 'linkerd'];
+  // …and the traffic manager dials the stable workloads' serving port for a local process's calls
+  // (not Linkerd's inbound port: it is not meshed).
+  const servingOnly: Record<string, string> =
+    env === 'integration-001'
+      ? {
+          'traffic-manager → api': 'only 8080',
+          'traffic-manager → store': 'only 8080',
+          'traffic-manager → web': 'only 8080',
+        }
+      : {};
+  const unmanaged = ['traefik', 'flagger-loadtester', 'dynamodb', 'linkerd', 'traffic-manager'];
   const names = [...unmanaged, ...meshed];
   const expected: Record<string, string> = {};
   for (const from of names)
     for (const to of names)
       if (from !== to && !(unmanaged.includes(from) && unmanaged.includes(to)))
-        expected[`${from} → ${to}`] = allowed.has(`${from} → ${to}`) ? 'allowed' : 'denied';
+        expected[`${from} → ${to}`] =
+          servingOnly[`${from} → ${to}`] ?? (allowed.has(`${from} → ${to}`) ? 'allowed' : 'denied');
   return expected;
 }
 
