@@ -112,7 +112,7 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
     stable: fromCalls('stable', calls.stable),
     pr: fromCalls(track, calls.pr),
   });
-  return judgeReached({
+  const verdict = judgeReached({
     pr: opts.pr,
     mode: 'local load',
     always: [
@@ -128,6 +128,41 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
     traffic: `this load (${LOAD_PATHS.map((p) => `GET ${p}`).join(', ')} through the dev router)`,
     thresholds: opts.thresholds,
   });
+  const sent = { stable: first.stable.length + second.stable.length, pr: first.pr.length + second.pr.length };
+  const foreign = foreignCalls(services, sent, opts.concurrency);
+  if (foreign.length === 0) return verdict;
+  const counted = foreign
+    .map(
+      (f) =>
+        `${f.hop} counted ${f.observed} ${f.side === 'pr' ? `PR ${opts.pr}` : 'stable'} calls where this run sent ${sent[f.side]}`,
+    )
+    .join(', ');
+  return {
+    ...verdict,
+    outcome: 'inconclusive',
+    origin: null,
+    summary: `Cannot tell whether PR ${opts.pr} is worse than stable: requests this run did not send reached the stack while it ran (${counted}) — another analyze, the web UI, curl — and its figures include them; run analyze again with the stack to itself`,
+  };
+}
+
+/**
+ * Calls an HTTP hop counted beyond what this run sent: every request of the load is one call at each
+ * HTTP service on its path, so more means someone else's requests landed in the same series (they are
+ * told apart only by the `canary` label). `slack`: the warm-up's last requests in flight may be
+ * counted after the first scrape.
+ */
+export function foreignCalls(
+  services: readonly ServiceHop[],
+  sent: { stable: number; pr: number },
+  slack: number,
+): { hop: string; side: 'stable' | 'pr'; observed: number }[] {
+  return services
+    .filter(({ observation }) => observation.protocol === 'http')
+    .flatMap(({ observation }) =>
+      (['stable', 'pr'] as const)
+        .filter((side) => observation[side].calls > sent[side] + slack)
+        .map((side) => ({ hop: observation.hop, side, observed: observation[side].calls })),
+    );
 }
 
 function running(
@@ -182,6 +217,8 @@ async function scrape(instance: InstanceEndpoint): Promise<MetricSample[]> {
   const url = `http://127.0.0.1:${instance.metricsPort}/metrics`;
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
   if (!response?.ok)
-    throw new AnalyzeError(`could not read the metrics of ${instance.service} ${instance.track}`);
+    throw new AnalyzeError(
+      `could not read the metrics of ${instance.service} ${instance.track} at :${instance.metricsPort}${response ? ` (HTTP ${response.status})` : ''}: did it restart during the run? Nothing was judged; run analyze again once the stack is steady`,
+    );
   return parseExposition(await response.text());
 }

@@ -1,4 +1,6 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
+
+import { NOT_JUDGED_EXIT_CODE } from '@pr-canary/canary-analysis';
 import { nodeServices } from '@pr-canary/contracts/services';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { AnalyzeError } from '../analyze/analyze';
@@ -104,7 +106,9 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
       ? terminalText(String((error as Error)?.stack ?? error))
       : terminalText(parseArgsError?.message ?? (error as Error)?.message ?? '');
     out.stderr(`pr-canary: ${text}\n`);
-    return usage ? 2 : 1;
+    if (usage) return 2;
+    // analyze's own code for "nothing was judged", which CI must not read as the FAIL verdict's 1.
+    return argv[0] === 'analyze' && error instanceof AnalyzeError ? NOT_JUDGED_EXIT_CODE : 1;
   }
 }
 

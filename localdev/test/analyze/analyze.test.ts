@@ -162,4 +162,27 @@ describe('pr-canary analyze on the real stack', () => {
     });
     await fault('none');
   });
+
+  it('cannot tell when requests it did not send reach the stack during the run, and says how many (exit 3)', async () => {
+    // Someone else's traffic on stable's side while analyze runs (the web UI, curl in a loop): the
+    // series are told apart by the canary label only, so the run's figures would include it.
+    let running = true;
+    const others = (async () => {
+      let sent = 0;
+      while (running) {
+        await (await fetch(`${stack.urls.api}/api/items?limit=1`)).arrayBuffer();
+        sent++;
+      }
+      return sent;
+    })();
+    const result = await analyze().finally(() => {
+      running = false;
+    });
+    expect(await others).toBeGreaterThan(10);
+    expect(result.code).toBe(3);
+    expect(result.verdict.outcome).toBe('inconclusive');
+    expect(result.verdict.summary).toMatch(
+      /^Cannot tell whether PR 42 is worse than stable: requests this run did not send reached the stack while it ran \(api-service counted \d+ stable calls where this run sent 130\)/,
+    );
+  });
 });

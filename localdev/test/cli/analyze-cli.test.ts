@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { NOT_JUDGED_EXIT_CODE } from '@pr-canary/canary-analysis';
 import { parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PATH_SERVICES } from '../../src/analyze/path';
@@ -110,19 +111,19 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     );
   });
 
-  it('says that nothing answers at --prometheus, and that a server there is not Prometheus', async () => {
+  it('says that nothing answers at --prometheus, and that a server there is not Prometheus (exit 4: not judged)', async () => {
     const port = await closedPort();
     const args = (url: string) => ['analyze', '--pr', '42', '--prometheus', url, '--canaries', 'store'];
     const refused = await runCanaryInProcess(args(`http://127.0.0.1:${port}`));
     expect(refused.stderr).toBe(
       `pr-canary: no Prometheus answers at http://127.0.0.1:${port} (ECONNREFUSED); --prometheus points elsewhere?\n`,
     );
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(NOT_JUDGED_EXIT_CODE);
 
     const notPrometheus = await startJsonServer(() => ({ code: 'ROUTE_NOT_FOUND' }), 404);
     const wrong = await runCanaryInProcess(args(notPrometheus));
     expect(wrong.stderr).toBe(`pr-canary: ${notPrometheus} did not answer a Prometheus query: HTTP 404\n`);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(NOT_JUDGED_EXIT_CODE);
 
     // Prometheus' own refusal is passed on, cleaned of anything that could drive a terminal.
     const refusing = await startJsonServer(
@@ -133,7 +134,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     expect(refusal.stderr).toBe(
       `pr-canary: ${refusing} did not answer a Prometheus query: parse error?[2J?at char 3\n`,
     );
-    expect(refusal.code).toBe(1);
+    expect(refusal.code).toBe(NOT_JUDGED_EXIT_CODE);
   });
 
   it('checks every flag before asking anyone: a bad value, a flag of the other way of judging, a flag twice (exit 2)', async () => {
@@ -206,7 +207,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
 });
 
 describe('pr-canary fault: a refusal is the control endpoint’s only when it came from it', () => {
-  it('says the same as fault --list and analyze when --control points at the dev router or the api, exit 1', async () => {
+  it('says the same as fault --list and analyze when --control points at the dev router or the api (exit 1; analyze 4: not judged)', async () => {
     const router = await startTestHttpRouter(new LiveRoutes());
     // What api-service answers a path it has no route for (the reviewer's `--control http://127.0.0.1:8080`).
     const api = await startJsonServer(
@@ -230,13 +231,13 @@ describe('pr-canary fault: a refusal is the control endpoint’s only when it ca
         const run = await runCanaryInProcess(args);
         expect([run.stderr, run.code], args.join(' ')).toEqual([
           `pr-canary: the stack's control endpoint answered HTTP ${status}\n`,
-          1,
+          args[0] === 'analyze' ? NOT_JUDGED_EXIT_CODE : 1,
         ]);
       }
     }
   });
 
-  it('says a server answering 200 with something else is not a control endpoint, never a stack trace (exit 1)', async () => {
+  it('says a server answering 200 with something else is not a control endpoint, never a stack trace (exit 1; analyze 4)', async () => {
     const hostileTrack = {
       service: 'store-service',
       track: 'pr-7\u001b]0;x\u0007',
@@ -260,7 +261,7 @@ describe('pr-canary fault: a refusal is the control endpoint’s only when it ca
         const run = await runCanaryInProcess(args);
         expect([run.stderr, run.code], `${args[0]} ${JSON.stringify(body)}`).toEqual([
           `pr-canary: what answers at ${url}/${args[0] === 'fault' ? 'faults' : 'instances'} is not a pr-canary stack's control endpoint\n`,
-          1,
+          args[0] === 'analyze' ? NOT_JUDGED_EXIT_CODE : 1,
         ]);
       }
     }

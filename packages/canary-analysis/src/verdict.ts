@@ -299,7 +299,7 @@ function errorCheck(observation: HopObservation, _thresholds: Thresholds): Draft
           reason: `no calls seen on ${pr.calls === 0 ? 'the PR' : 'stable'}`,
         };
       const significant = (tests[0]?.adjustedP ?? 1) < thresholds.alpha;
-      const rates = `${percent(prRate)} errors on ${pr.track} vs ${percent(stableRate)} on ${stable.track}`;
+      const rates = `${percent(prRate)} errors on ${prSideName(pr, stable)} vs ${percent(stableRate)} on ${stable.track}`;
       if (significant && increase > thresholds.maxErrorRateIncrease)
         return {
           ...base,
@@ -361,7 +361,7 @@ function latencyCheck(
         difference: { p50Ms: p50, p99Ms: p99 },
         ...(halves ? { halves } : {}),
       };
-      const shown = `p50 ${ms(pr.p50Ms)} / p99 ${ms(pr.p99Ms)} on ${pr.track} vs ${ms(stable.p50Ms)} / ${ms(stable.p99Ms)} on ${stable.track}`;
+      const shown = `p50 ${ms(pr.p50Ms)} / p99 ${ms(pr.p99Ms)} on ${prSideName(pr, stable)} vs ${ms(stable.p50Ms)} / ${ms(stable.p99Ms)} on ${stable.track}`;
       if (tests.length === 0)
         return {
           ...base,
@@ -521,24 +521,43 @@ function summarize(pr: string, outcome: Outcome, hops: readonly HopVerdict[], or
     const unsure = hops.filter((h) => h.outcome === 'inconclusive');
     // Why, in the checks' own words: too few calls (run more) is one reason, a rise in one half of the
     // run only (run again) another — one piece of advice for all would be wrong for some.
-    const why = [
-      ...new Set(
-        unsure.flatMap((h) => h.checks.filter((c) => c.outcome === 'inconclusive').map((c) => c.reason)),
-      ),
-    ].join('; ');
-    return `Cannot tell whether PR ${pr} is worse than stable (${unsure.map((h) => h.hop).join(', ')}): ${why || 'run more calls'}`;
+    // Each reason named by its hop: the same words can hold for one hop and not another.
+    const why = unsure
+      .map((h) => {
+        const reasons = [
+          ...new Set(h.checks.filter((c) => c.outcome === 'inconclusive').map((c) => c.reason)),
+        ];
+        return `${h.hop}: ${reasons.join('; ') || 'run more calls'}`;
+      })
+      .join(' — ');
+    return `Cannot tell whether PR ${pr} is worse than stable — ${why || 'run more calls'}`;
   }
   return `PR ${pr} is no worse than stable at any hop`;
+}
+
+/**
+ * The PR side in a check's sentence: its track, or — where the PR runs no canary of the hop's service
+ * and stable's instance served its calls too — says so, so that the sentence never reads "on stable vs
+ * on stable".
+ */
+function prSideName(pr: { track: string }, stable: { track: string }): string {
+  return pr.track === stable.track ? `the PR's calls (served by ${pr.track})` : pr.track;
 }
 
 function diff(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : round(a - b);
 }
 
-/** Exit code for CI: 0 pass, 1 fail, 3 cannot tell (2 is the CLI's usage error). */
+/** Exit code for CI: 0 pass, 1 fail, 3 cannot tell (2 is the CLI's usage error, 4 {@link NOT_JUDGED_EXIT_CODE}). */
 export function exitCodeFor(outcome: Outcome): 0 | 1 | 3 {
   return outcome === 'pass' ? 0 : outcome === 'fail' ? 1 : 3;
 }
+
+/**
+ * Exit code when no verdict was made (the stack or Prometheus did not answer, an instance restarted
+ * during the run): not 1, which CI reads as "the PR is worse than stable".
+ */
+export const NOT_JUDGED_EXIT_CODE = 4;
 
 /**
  * Reads a verdict someone else wrote (the web UI gets it over HTTP): checks the shape it renders and

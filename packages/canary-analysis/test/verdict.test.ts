@@ -48,6 +48,34 @@ describe('judge', () => {
     expect(exitCodeFor(verdict.outcome)).toBe(1);
   });
 
+  it('names the PR side by what served it where the PR runs no canary of the hop (never "stable vs stable")', () => {
+    const verdict = judgePr42(
+      side('stable', 150, 0, latencies(150, 8)),
+      side('stable', 150, 30, latencies(150, 8, 7)),
+    );
+    const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
+    expect(errors?.reason).toContain("20.0 % errors on the PR's calls (served by stable) vs 0.0 % on stable");
+    const latency = verdict.hops[0]?.checks.find((c) => c.kind === 'latency');
+    expect(latency?.reason).toContain("on the PR's calls (served by stable) vs");
+  });
+
+  it('says which hop each doubt is about when several hops cannot tell', () => {
+    const few = (track: string) => side(track, 12, 0, latencies(12, 8));
+    const verdict = judge({
+      pr: '42',
+      mode: 'test',
+      now,
+      hops: [
+        edge(few('stable'), few('pr-42')),
+        { ...edge(few('stable'), few('stable')), hop: 'api-service' },
+      ],
+    });
+    expect(verdict.outcome).toBe('inconclusive');
+    expect(verdict.summary).toMatch(
+      /^Cannot tell whether PR 42 is worse than stable — edge: .+ — api-service: .+/,
+    );
+  });
+
   it('fails a PR 100 ms slower, on the latency check', () => {
     const slower = latencies(150, 8, 7).map((v) => v + 100);
     const verdict = judgePr42(side('stable', 150, 0, latencies(150, 8)), side('pr-42', 150, 0, slower));
@@ -107,7 +135,7 @@ describe('judge', () => {
     // The headline gives the check's own reason (run again), not one advice for every doubt.
     expect(stallVerdict.outcome).toBe('inconclusive');
     expect(stallVerdict.summary).toMatch(
-      /^Cannot tell whether PR 42 is worse than stable \(.+\): .*in one half of the run only/,
+      /^Cannot tell whether PR 42 is worse than stable — edge: .*in one half of the run only/,
     );
     expect(stallVerdict.summary).not.toContain('run more calls');
     expect(renderText(stallVerdict)).toMatch(/each half, PR − stable: p50 \+\d+(\.\d+)? \/ [+−]\d/);
