@@ -64,7 +64,7 @@ export function banner(
         hop === 'edge' && index > 0
           ? address.replace('//localhost:', `//${service.short}.localhost:`)
           : address,
-        `${header}: N → ${service.short} canary of PR N if running, else stable`,
+        `${header}: N → PR N's ${service.short} canary if it has one (503 while that is down), else stable`,
       ]);
   const dynamodb: BannerRow[] = urls.dynamodb
     ? [
