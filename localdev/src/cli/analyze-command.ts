@@ -27,6 +27,7 @@ import {
   HELP_OPTION,
   parseCommandArgs,
   terminalLine,
+  terminalText,
   wholeNumber,
 } from './args';
 import { DEFAULT_CONTROL_URL } from './port-options';
@@ -59,7 +60,7 @@ asks Prometheus what the services saw over the last WINDOW.
 
 A flag of the other way of judging (--window locally, --requests with --prometheus) is a usage error.
 Exit code: 0 pass, 1 fail, 3 cannot tell, 2 usage error (every flag is checked before the stack or
-Prometheus is asked).`;
+Prometheus is asked), 4 nothing judged (the stack, an instance or Prometheus did not answer as needed).`;
 
 export const FAULT_HELP = `Usage: pr-canary fault <PR|stable>:<service>:<spec> [--control URL]
        pr-canary fault --list [--control URL]
@@ -127,9 +128,15 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
   const json = `${JSON.stringify(verdict, null, 2)}\n`;
   const markdown = renderMarkdown(verdict);
   out.stdout(values.json === '-' ? json : values.markdown === '-' ? markdown : renderText(verdict));
-  if (values.json !== undefined && values.json !== '-') await writeOut(values.json, '--json', json);
-  if (values.markdown !== undefined && values.markdown !== '-')
-    await writeOut(values.markdown, '--markdown', markdown);
+  // A file that cannot be written now (the disk filled since the check) is said, but the verdict made
+  // stands in the exit code: a FAIL must stay 1 for CI.
+  const written = [
+    values.json !== undefined && values.json !== '-' && (await writeOut(values.json, '--json', json)),
+    values.markdown !== undefined &&
+      values.markdown !== '-' &&
+      (await writeOut(values.markdown, '--markdown', markdown)),
+  ];
+  for (const problem of written) if (typeof problem === 'string') out.stderr(`pr-canary: ${problem}\n`);
   return exitCodeFor(verdict.outcome);
 }
 
@@ -378,10 +385,15 @@ async function checkWritable(file: string | undefined, flag: string): Promise<vo
   }
 }
 
-async function writeOut(file: string, flag: string, text: string): Promise<void> {
-  await writeFile(file, text).catch((error: unknown) => {
-    throw new AnalyzeError(`${flag}: could not write ${JSON.stringify(file)} (${fsReason(error)})`);
-  });
+/** Writes `text` to `file`; on failure, the sentence that says so (the caller prints it). */
+async function writeOut(file: string, flag: string, text: string): Promise<string | undefined> {
+  return writeFile(file, text).then(
+    () => undefined,
+    (error: unknown) =>
+      terminalText(
+        `${flag}: could not write ${JSON.stringify(file)} (${fsReason(error)}); the verdict above stands`,
+      ),
+  );
 }
 
 function fsReason(error: unknown): string {

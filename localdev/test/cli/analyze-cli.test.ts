@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,6 +89,34 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       expect(run.code).toBe(2);
     }
     expect(await readdir(dir)).toEqual(['ro']);
+  });
+
+  it('says a file it could not write after judging, and still exits with the verdict (a FAIL must stay 1)', async () => {
+    const dir = await tempDir();
+    const folder = path.join(dir, 'gone');
+    await mkdir(folder);
+    // The folder is there when the flags are checked and gone by the time the verdict is written.
+    const prometheus = await startJsonServer(() => {
+      rmSync(folder, { recursive: true, force: true });
+      return { status: 'success', data: { resultType: 'vector', result: [] } };
+    });
+    const file = path.join(folder, 'verdict.md');
+    const run = await runCanaryInProcess([
+      'analyze',
+      '--pr',
+      '42',
+      '--prometheus',
+      prometheus,
+      '--canaries',
+      'store',
+      '--markdown',
+      file,
+    ]);
+    expect(run.stdout).toMatch(/CANNOT TELL|Cannot tell/);
+    expect(run.stderr).toBe(
+      `pr-canary: --markdown: could not write ${JSON.stringify(file)} (no such folder); the verdict above stands\n`,
+    );
+    expect(run.code).toBe(3);
   });
 
   it('from Prometheus, leaves out a service no traffic reached and says why a canary nobody called cannot be judged', async () => {
