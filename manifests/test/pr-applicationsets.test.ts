@@ -36,6 +36,8 @@ const WORKLOAD = (service: string, ns: string) => [
   `NetworkPolicy ${ns}/allow-linkerd`,
   `NetworkPolicy ${ns}/allow-telemetry`,
   `NetworkPolicy ${ns}/default-deny`,
+  `NetworkPolicy ${ns}/telepresence-agent-to-manager`,
+  `NetworkPolicy ${ns}/telepresence-manager-to-workloads`,
   `PodDisruptionBudget ${ns}/${service}`,
   `ResourceQuota ${ns}/pr-canary`,
   `Service ${ns}/${service}`,

@@ -21,11 +21,10 @@ beforeAll(async () => {
 const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };
 /**
  * Telepresence (integration-001 only, components/telepresence-access): the traffic agent an intercept
- * injects listens on its own port and takes over the Service's target port, so an edge-facing pod
- * is reached there too; the traffic manager serves its API in `ambassador`.
+ * injects listens on its own port and takes over the Service's target port, so any workload there —
+ * stable or a PR's canary — may be reached on it; the traffic manager serves its API in `ambassador`.
  */
 const TRAFFIC_AGENT = { port: 9900, name: 'traffic-agent' };
-const INTERCEPTED_FROM_THE_EDGE = new Set(['api-service', 'web']);
 
 /** PR canaries run in integration-001 only. */
 const prsIn = (corpus: Corpus, env: Environment) =>
@@ -75,13 +74,7 @@ function workload(
     namespace,
     labels: deployment.spec.template.metadata.labels,
     ip: `10.42.0.${nextIp++}`,
-    ports: [
-      ...serving,
-      LINKERD_INBOUND,
-      ...(env === 'integration-001' && namespace === 'apps' && INTERCEPTED_FROM_THE_EDGE.has(service)
-        ? [TRAFFIC_AGENT]
-        : []),
-    ],
+    ports: [...serving, LINKERD_INBOUND, ...(env === 'integration-001' ? [TRAFFIC_AGENT] : [])],
     managed: true,
   };
 }
@@ -164,19 +157,14 @@ function expectedMatrix(env: Environment, prs: readonly string[]): Record<string
     ...prs.map((n) => `store-pr-${n} → dynamodb`),
     // every meshed pod's proxy reaches the Linkerd control plane
     ...meshed.map((w) => `${w} → linkerd`),
-    // integration-001's intercepts: a stable pod's traffic agent dials the traffic manager
-    ...(env === 'integration-001' ? ['api', 'store', 'web'].map((w) => `${w} → traffic-manager`) : []),
+    // integration-001's intercepts (stable or a PR's canary): the traffic agent dials the traffic manager
+    ...(env === 'integration-001' ? meshed.map((w) => `${w} → traffic-manager`) : []),
   ]);
-  // …and the traffic manager dials the stable workloads' serving port for a local process's calls
-  // (not Linkerd's inbound port: it is not meshed).
-  const servingOnly: Record<string, string> =
-    env === 'integration-001'
-      ? {
-          'traffic-manager → api': 'only 8080',
-          'traffic-manager → store': 'only 8080',
-          'traffic-manager → web': 'only 8080',
-        }
-      : {};
+  // …and the traffic manager dials a workload's serving port for a local process's calls (not
+  // Linkerd's inbound port, nor the agent's: it is not meshed, and calls the Service).
+  const servingOnly: Record<string, string> = Object.fromEntries(
+    env === 'integration-001' ? meshed.map((w) => [`traffic-manager → ${w}`, 'only 8080']) : [],
+  );
   const unmanaged = ['traefik', 'flagger-loadtester', 'dynamodb', 'linkerd', 'traffic-manager'];
   const names = [...unmanaged, ...meshed];
   const expected: Record<string, string> = {};

@@ -120,7 +120,8 @@ resources:
 
 function edgeNetworkPolicy({ entry }: Service): string {
   return `# Who reaches ${entry.name} (on top of components/network-guardrails' default deny): Traefik, on the
-# service's port, or Linkerd's inbound port 4143 when Traefik's proxy dials the pod's proxy.
+# service's port, or Linkerd's inbound port 4143 when Traefik's proxy dials the pod's proxy, or 9900
+# where a telepresence intercept's traffic agent took the serving port over (components/telepresence-access).
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -141,6 +142,8 @@ spec:
           port: ${entry.port}
         - protocol: TCP
           port: 4143
+        - protocol: TCP
+          port: 9900
 `;
 }
 
