@@ -59,6 +59,11 @@ async function control(): Promise<string> {
   return server.url;
 }
 
+/** `analyze --pr 42` of a PR with a store canary, from the Prometheus at `url`, with `more` flags. */
+function judgeStoreFrom(url: string, ...more: string[]): string[] {
+  return ['analyze', '--pr', '42', '--prometheus', url, '--canaries', 'store', ...more];
+}
+
 describe('pr-canary analyze: bad arguments and absent peers get a sentence, never a stack trace', () => {
   it('refuses a --json or --markdown file it cannot write before any load, through the real bin', async () => {
     const dir = await tempDir();
@@ -101,17 +106,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       return { status: 'success', data: { resultType: 'vector', result: [] } };
     });
     const file = path.join(folder, 'verdict.md');
-    const run = await runCanaryInProcess([
-      'analyze',
-      '--pr',
-      '42',
-      '--prometheus',
-      prometheus,
-      '--canaries',
-      'store',
-      '--markdown',
-      file,
-    ]);
+    const run = await runCanaryInProcess(judgeStoreFrom(prometheus, '--markdown', file));
     expect(run.stdout).toMatch(/CANNOT TELL|Cannot tell/);
     expect(run.stderr).toBe(
       `pr-canary: --markdown: could not write ${JSON.stringify(file)} (no such folder); the verdict above stands\n`,
@@ -125,7 +120,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       status: 'success',
       data: { resultType: 'vector', result: [] },
     }));
-    const args = ['analyze', '--pr', '42', '--prometheus', prometheus, '--canaries', 'store', '--json', '-'];
+    const args = judgeStoreFrom(prometheus, '--json', '-');
     const run = await runCanaryInProcess(args);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(3);
@@ -205,17 +200,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     }));
     const dash = path.resolve('-');
     onTestFinished(() => rm(dash, { force: true }));
-    const run = await runCanaryInProcess([
-      'analyze',
-      '--pr',
-      '42',
-      '--prometheus',
-      prometheus,
-      '--canaries',
-      'store',
-      '--markdown',
-      '-',
-    ]);
+    const run = await runCanaryInProcess(judgeStoreFrom(prometheus, '--markdown', '-'));
     expect(run.stderr).toBe('');
     // The markdown (the PR comment's verdict table), not the text verdict.
     expect(run.stdout).toMatch(/^\*\*Verdict:\*\* ❔ CANNOT TELL — /);
