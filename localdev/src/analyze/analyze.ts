@@ -151,7 +151,7 @@ export async function analyzeLocal(opts: AnalyzeOptions): Promise<Verdict> {
  * told apart only by the `canary` label). `slack`: the warm-up's last requests in flight may be
  * counted after the first scrape.
  */
-export function foreignCalls(
+function foreignCalls(
   services: readonly ServiceHop[],
   sent: { stable: number; pr: number },
   slack: number,

@@ -130,13 +130,15 @@ export async function runAnalyze(args: readonly string[], out: Output): Promise<
   out.stdout(values.json === '-' ? json : values.markdown === '-' ? markdown : renderText(verdict));
   // A file that cannot be written now (the disk filled since the check) is said, but the verdict made
   // stands in the exit code: a FAIL must stay 1 for CI.
-  const written = [
-    values.json !== undefined && values.json !== '-' && (await writeOut(values.json, '--json', json)),
-    values.markdown !== undefined &&
-      values.markdown !== '-' &&
-      (await writeOut(values.markdown, '--markdown', markdown)),
-  ];
-  for (const problem of written) if (typeof problem === 'string') out.stderr(`pr-canary: ${problem}\n`);
+  const files = [
+    ['--json', values.json, json],
+    ['--markdown', values.markdown, markdown],
+  ] as const;
+  for (const [flag, file, text] of files) {
+    if (file === undefined || file === '-') continue;
+    const problem = await writeOut(file, flag, text);
+    if (problem) out.stderr(`pr-canary: ${problem}\n`);
+  }
   return exitCodeFor(verdict.outcome);
 }
 

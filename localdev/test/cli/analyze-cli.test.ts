@@ -136,15 +136,14 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
 
   it('says that nothing answers at --prometheus, and that a server there is not Prometheus (exit 4: not judged)', async () => {
     const port = await closedPort();
-    const args = (url: string) => ['analyze', '--pr', '42', '--prometheus', url, '--canaries', 'store'];
-    const refused = await runCanaryInProcess(args(`http://127.0.0.1:${port}`));
+    const refused = await runCanaryInProcess(judgeStoreFrom(`http://127.0.0.1:${port}`));
     expect(refused.stderr).toBe(
       `pr-canary: no Prometheus answers at http://127.0.0.1:${port} (ECONNREFUSED); --prometheus points elsewhere?\n`,
     );
     expect(refused.code).toBe(NOT_JUDGED_EXIT_CODE);
 
     const notPrometheus = await startJsonServer(() => ({ code: 'ROUTE_NOT_FOUND' }), 404);
-    const wrong = await runCanaryInProcess(args(notPrometheus));
+    const wrong = await runCanaryInProcess(judgeStoreFrom(notPrometheus));
     expect(wrong.stderr).toBe(`pr-canary: ${notPrometheus} did not answer a Prometheus query: HTTP 404\n`);
     expect(wrong.code).toBe(NOT_JUDGED_EXIT_CODE);
 
@@ -153,7 +152,7 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       () => ({ status: 'error', error: 'parse error\u001b[2J\nat char 3' }),
       400,
     );
-    const refusal = await runCanaryInProcess(args(refusing));
+    const refusal = await runCanaryInProcess(judgeStoreFrom(refusing));
     expect(refusal.stderr).toBe(
       `pr-canary: ${refusing} did not answer a Prometheus query: parse error?[2J?at char 3\n`,
     );
