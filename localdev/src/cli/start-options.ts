@@ -292,3 +292,32 @@ export function refusal(error: unknown): { message: string; exitCode: 1 | 2 } | 
   if (error instanceof CanaryConfigError) return { message: terminalLine(error.message), exitCode: 1 };
   return undefined;
 }
+
+/** The bin's answer to a command line that can run: build and start the stack; the web UI's production build only when it is served. */
+export interface StartPlan {
+  buildWeb: boolean;
+}
+
+/** What `npm start` answers before it builds anything: what it prints, its exit code, and the plan when the stack is to be built and started. */
+export interface StartAnswer {
+  code: number;
+  stdout: string;
+  stderr: string;
+  plan?: StartPlan;
+}
+
+/**
+ * The bin's check (start-check.ts) of a command line, before any build: `--help` answered, a command
+ * line it cannot run refused with the runner's own words, anything else answered with what to build.
+ */
+export function answerStartCommand(argv: readonly string[], env: NodeJS.ProcessEnv): StartAnswer {
+  try {
+    const command = parseStartCommand(argv, env);
+    if (command === 'help') return { code: 0, stdout: `${START_HELP}\n`, stderr: '' };
+    return { code: 0, stdout: '', stderr: '', plan: { buildWeb: command.web && !command.webDev } };
+  } catch (error) {
+    const refused = refusal(error);
+    if (!refused) throw error;
+    return { code: refused.exitCode, stdout: '', stderr: `npm start: ${refused.message}\n` };
+  }
+}
