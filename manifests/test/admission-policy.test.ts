@@ -2,18 +2,15 @@
  * The platform's ValidatingAdmissionPolicies (platform/pr-canary-admission.yaml), their CEL evaluated
  * offline (src/admission.ts) against the routes the PR apps really render and against bad ones.
  */
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { admit } from '../src/admission';
-import { kustomizeBuild } from '../src/kustomize';
-import { MANIFESTS_DIR } from '../src/layout';
 import type { KubeObject } from '../src/objects';
 import { admissionProblems, admissionRequest } from '../src/verify';
-import { find, prApp, realContext } from './helper';
+import { find, prApp, realContext, renderedSource } from './helper';
 
 let platform: KubeObject[];
 beforeAll(async () => {
-  platform = await kustomizeBuild(path.join(MANIFESTS_DIR, 'platform'));
+  platform = await renderedSource('platform');
   await realContext();
 });
 

@@ -1,10 +1,13 @@
 /** Shared fixtures: the rendered corpus (once per test file) and helpers to break a copy of it. */
+import path from 'node:path';
 import { inject } from 'vitest';
 import type { CheckContext } from '../src/checks';
 import { loadCheckContext } from '../src/context';
 import type { PrApp } from '../src/corpus';
 import { type CrdIndex, indexCrds } from '../src/crd-validation';
 import { CrdsUnavailableError } from '../src/crds';
+import { kustomizeBuild } from '../src/kustomize';
+import { MANIFESTS_DIR } from '../src/layout';
 import type { KubeObject } from '../src/objects';
 
 let context: Promise<CheckContext> | undefined;
@@ -13,6 +16,21 @@ let context: Promise<CheckContext> | undefined;
 export function realContext(): Promise<CheckContext> {
   context ??= loadCheckContext(inject('corpus'));
   return context;
+}
+
+const renders = new Map<string, Promise<KubeObject[]>>();
+
+/**
+ * `kubectl kustomize manifests/<relDir>` of the real tree, built once for every test file of this
+ * workspace (they share one worker) and handed out as a copy each time, so a test can break its own.
+ */
+export async function renderedSource(relDir: string): Promise<KubeObject[]> {
+  let render = renders.get(relDir);
+  if (render === undefined) {
+    render = kustomizeBuild(path.join(MANIFESTS_DIR, relDir));
+    renders.set(relDir, render);
+  }
+  return structuredClone(await render);
 }
 
 let crds: CrdIndex | undefined;

@@ -4,18 +4,16 @@
  * a whole matrix: the edges the architecture needs are open, every other one is closed. This
  * replaced whole-object expectations on the policies, which a breakage could simply be copied into.
  */
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Corpus } from '../src/corpus';
-import { kustomizeBuild } from '../src/kustomize';
-import { type Environment, MANIFESTS_DIR } from '../src/layout';
+import type { Environment } from '../src/layout';
 import { containers, type KubeObject } from '../src/objects';
 import { type Cluster, type Endpoint, namespaceLabels, reachabilityMatrix } from '../src/reachability';
-import { brokenCopy, realContext } from './helper';
+import { brokenCopy, realContext, renderedSource } from './helper';
 
 let platform: KubeObject[];
 beforeAll(async () => {
-  [platform] = await Promise.all([kustomizeBuild(path.join(MANIFESTS_DIR, 'platform')), realContext()]);
+  [platform] = await Promise.all([renderedSource('platform'), realContext()]);
 });
 
 const LINKERD_INBOUND = { port: 4143, name: 'linkerd-proxy' };

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_PULL_REQUESTS } from '../src/corpus';
-import { kustomizeBuild } from '../src/kustomize';
-import { ENVIRONMENTS, MANIFESTS_DIR, scenarioDirs } from '../src/layout';
+import { ENVIRONMENTS, scenarioDirs } from '../src/layout';
 import type { KubeObject } from '../src/objects';
 import { reliedFieldErrors } from '../src/relied-fields';
 import { schemaErrors } from '../src/schemas';
 import { canaryServices } from '../src/services';
 import { objectProblems } from '../src/verify';
-import { crdIndex, find, realContext } from './helper';
+import { crdIndex, find, realContext, renderedSource } from './helper';
 
 // Importing the services' config schemas and metric definitions takes a few seconds.
 beforeAll(() => realContext());
@@ -37,12 +36,12 @@ describe('every rendered object validates against its schema (custom resources: 
 
   it('the Argo CD objects and the platform objects', async () => {
     const { corpus } = await realContext();
-    const platform = await kustomizeBuild(path.join(MANIFESTS_DIR, 'platform'));
+    const platform = await renderedSource('platform');
     expect(await problems([...corpus.argo, ...platform])).toEqual([]);
   });
 
   it.each(scenarioDirs().map((d) => path.basename(d)))('scenario tests/%s', async (name) => {
-    expect(await problems(await kustomizeBuild(path.join(MANIFESTS_DIR, 'tests', name)))).toEqual([]);
+    expect(await problems(await renderedSource(`tests/${name}`))).toEqual([]);
   });
 });
 
