@@ -3,7 +3,10 @@
  * the Applications Argo CD would render from what it recorded (the PR ApplicationSets' template
  * rendered with the pull request generator's and the git files generator's parameters).
  */
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '@pr-canary/ship-checks/tools';
@@ -121,5 +124,147 @@ describe('record-deployable.sh: CI says when a revision is deployable', () => {
     expect(jobs.label.needs).toContain('deployable');
     const cleanup = parseYaml(readRepoFile('.github/workflows/cleanup-pr-images.yml')).jobs;
     expect(cleanup['drop-deploy-records'].steps.at(-1).run).toContain('record-deployable.sh remove');
+    // Both push with the job's token (its `contents: write`), which the script's own clone needs.
+    for (const job of [jobs.deployable, cleanup['drop-deploy-records']]) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+      expect(job.steps.at(-1).env.GITHUB_TOKEN).toBe('${{ github.token }}');
+      expect(job.permissions.contents).toBe('write');
+    }
+  });
+});
+
+/**
+ * A remote as a forge serves one: git's smart HTTP (`git http-backend`, the CGI git ships) behind
+ * Basic authentication that lets in only `x-access-token:<token>`, GitHub's form for a job's token.
+ */
+async function remoteNeedingToken(
+  root: string,
+  token: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+  const server = http.createServer((request, response) => {
+    if (request.headers.authorization !== expected) {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://remote');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH,
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: request.method,
+        CONTENT_TYPE: request.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: request.headers['content-encoding'] ?? '',
+        REMOTE_USER: 'x-access-token', // authenticated: http-backend then accepts pushes
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    request.pipe(cgi.stdin);
+    // CGI: header lines (a `Status:` among them), a blank line, then the body.
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      cgi.stdout.off('data', onData);
+      let status = 200;
+      const headers: Record<string, string> = {};
+      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else headers[name] = value;
+      }
+      response.writeHead(status, headers);
+      response.write(head.subarray(end + 4));
+      cgi.stdout.pipe(response);
+    };
+    cgi.stdout.on('data', onData);
+    cgi.on('error', () => response.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/origin.git`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("record-deployable.sh pushes with the job's token: its clone has none of checkout's credentials", () => {
+  const TOKEN = 'ghs_jobToken0123456789';
+  let root: string;
+  let forge: Awaited<ReturnType<typeof remoteNeedingToken>>;
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'deploy-records-forge-'));
+    expect(run('git', ['init', '--quiet', '--bare', path.join(root, 'origin.git')]).status).toBe(0);
+    forge = await remoteNeedingToken(root, TOKEN);
+  });
+  afterAll(async () => {
+    await forge?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** The script as the workflow step runs it (asynchronously: the remote answers from this process). */
+  function recordOnForge(token: string | undefined, ...args: string[]) {
+    const { GITHUB_TOKEN: _inherited, ...inherited } = process.env;
+    return new Promise<{ code: number | null; output: string; stderr: string }>((resolve) => {
+      execFile(
+        'bash',
+        [SCRIPT, ...args],
+        {
+          env: {
+            ...inherited,
+            REMOTE: forge.url,
+            GIT_AUTHOR_NAME: 'ci',
+            GIT_AUTHOR_EMAIL: 'ci@example.com',
+            // No credential of this machine's git config may stand in for the token.
+            GIT_CONFIG_GLOBAL: '/dev/null',
+            GIT_CONFIG_NOSYSTEM: '1',
+            ...(token === undefined ? {} : { GITHUB_TOKEN: token }),
+          },
+          timeout: 18_000,
+        },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+            output: stdout + stderr,
+            stderr,
+          }),
+      );
+    });
+  }
+
+  it('with GITHUB_TOKEN it creates the branch and records, the token in no output', async () => {
+    const recorded = await recordOnForge(TOKEN, 'write', '21', FIRST, '["api-service"]');
+    expect(recorded.stderr).toBe('');
+    expect(recorded.code).toBe(0);
+    const shown = run('git', [
+      '--git-dir',
+      path.join(root, 'origin.git'),
+      'show',
+      'canary-deploy:deploy/pr-21/api-service.json',
+    ]);
+    expect(JSON.parse(shown.stdout).deployable.tag).toBe('pr-21-aaaaaaaa');
+    // And again on the branch that now exists (clone, commit, push), then the PR's close.
+    expect((await recordOnForge(TOKEN, 'write', '21', SECOND, '["api-service"]')).code).toBe(0);
+    const removed = await recordOnForge(TOKEN, 'remove', '21');
+    expect(removed.code).toBe(0);
+    expect(removed.output).not.toContain(TOKEN);
+  });
+
+  it('without it, or with a wrong one, it stops at once with what the remote said, not after five "moved" retries', async () => {
+    for (const token of [undefined, 'ghs_wrong']) {
+      const refused = await recordOnForge(token, 'write', '22', FIRST, '["api-service"]');
+      expect(refused.code, String(token)).toBe(1);
+      expect(refused.stderr, String(token)).toMatch(/could not read Username|Authentication failed/);
+      expect(refused.stderr, String(token)).toContain(
+        'record-deployable: could not record PR 22 on canary-deploy',
+      );
+      expect(refused.output, String(token)).not.toContain('trying again');
+      if (token) expect(refused.output).not.toContain(token);
+    }
   });
 });
