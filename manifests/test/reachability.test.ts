@@ -190,6 +190,30 @@ describe('reachability among the edge, stable apps, PR canaries, DynamoDB and Li
   );
 });
 
+describe("Linkerd's own calls into every meshed pod", () => {
+  // The proxy's admin server (metrics, readiness) and tap server, beside the serving ports above.
+  const ADMIN = { port: 4191, name: 'linkerd-admin' };
+  const TAP = { port: 4190, name: 'linkerd-tap' };
+
+  it.each(['integration-001', 'production', 'staging'] as const)(
+    '%s: the control plane reaches the admin port; linkerd-viz the admin port and tap (`linkerd viz tap`)',
+    async (env) => {
+      const { corpus } = await realContext();
+      const { cluster, objects } = clusterOf(corpus, env);
+      const meshed = endpoints(prsIn(corpus, env), objects, env)
+        .filter((e) => e.managed)
+        .map((e) => ({ ...e, ports: [ADMIN, TAP] }));
+      const controlPlane = platformPod('linkerd', 'linkerd', {}, '10.42.2.3', {});
+      const viz = platformPod('linkerd-viz', 'linkerd-viz', { component: 'tap' }, '10.42.5.2', {});
+      const reached = reachabilityMatrix([controlPlane, viz, ...meshed], cluster);
+      for (const to of meshed) {
+        expect(reached[`linkerd → ${to.name}`], to.name).toBe('only 4191');
+        expect(reached[`linkerd-viz → ${to.name}`], to.name).toBe('allowed');
+      }
+    },
+  );
+});
+
 describe('the matrix catches the breakages whole-object expectations let through', () => {
   const api7 = (ctx: { corpus: Corpus }) =>
     ctx.corpus.prApps.find((p) => p.kind === 'api-service' && p.number === '7');

@@ -157,10 +157,24 @@ describe('values files', () => {
     expect(sidecar.provider.foldersFromFilesStructure).toBe(true);
   });
 
-  it('Prometheus selects every ServiceMonitor in every namespace (PR canaries included)', () => {
+  /** The manifests README's add-on table row of `addOn`: what a cluster needs, as the local cluster installs it. */
+  const addOnRow = (addOn: string) =>
+    readRepoFile('manifests/README.md')
+      .split('\n')
+      .find((line) => line.startsWith(`| ${addOn} `)) ?? '';
+
+  it('Prometheus selects every ServiceMonitor in every namespace (PR canaries included), as the manifests README requires', () => {
     const spec = values('kube-prometheus-stack').prometheus.prometheusSpec;
     expect(spec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
     expect(spec.serviceMonitorNamespaceSelector).toEqual({});
+    const row = addOnRow('prometheus-operator');
+    expect(row).toContain('`serviceMonitorSelectorNilUsesHelmValues: false`');
+    expect(row).toContain('`serviceMonitorNamespaceSelector: {}`');
+  });
+
+  it('Traefik keeps the route of a Service with no ready endpoint (503), so a PR canary that is down never falls back to stable, as the manifests README requires', () => {
+    expect(values('traefik').providers.kubernetesCRD.allowEmptyServices).toBe(true);
+    expect(addOnRow('Traefik')).toContain('`providers.kubernetesCRD.allowEmptyServices: true`');
   });
 
   it('puts Argo CD settings where Argo CD reads them (argocd-cm keys under configs.cm)', () => {
