@@ -9,6 +9,7 @@
  * While ready it checks every `whileReadyMs` (a dropped table is noticed without traffic), and at
  * once when a data call reports the table missing or DynamoDB down (`suspect`).
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GrpcHealth } from '@pr-canary/service-kit/grpc';
 import { createTable, describeTableStatus, ensureTable } from './items-repository';
@@ -147,7 +148,11 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
       }
       schedule(nextCheckMs());
     },
-    suspect: runCheck,
+    // A data call suspects the table from inside its request: its canary scope and trace. The check
+    // (and every check it schedules after it) runs where the monitor was made, outside any request —
+    // else each later check's DescribeTable span joined that request's trace, and each log line
+    // carried its trace id and canary key, for as long as the store ran.
+    suspect: AsyncResource.bind(runCheck),
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -31,10 +31,20 @@ const NO_READY_TICK = { whileReadyMs: 3_600_000 };
 /** A dynalite closed after the test (a test may close it earlier, to take it down). */
 const dynalite = (port?: number) => closedAfter(onTestFinished, startDynalite({ port }));
 
-async function startStore(endpoint: string, table: string, ownsTable: boolean) {
+/** The store's log lines, parsed (level info), when a test reads them. */
+type LogLines = Record<string, unknown>[];
+
+async function startStore(endpoint: string, table: string, ownsTable: boolean, logLines?: LogLines) {
+  const logger = logLines
+    ? createLogger({
+        identity: TEST_IDENTITY,
+        level: 'info',
+        destination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+      })
+    : createLogger({ identity: TEST_IDENTITY, level: 'silent' });
   const store: RunningService = await startService(
     loadConfig(storeServiceEnv({ endpoint, table, createTable: ownsTable })),
-    { logger: createLogger({ identity: TEST_IDENTITY, level: 'silent' }), tableChecks: NO_READY_TICK },
+    { logger, tableChecks: NO_READY_TICK },
   );
   const address = `127.0.0.1:${store.port}`;
   const items = new (itemsServiceClientConstructor())(address, grpc.credentials.createInsecure());
@@ -118,6 +128,26 @@ describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
     });
     // A fresh, empty table: the store made it again (the restarted dynalite had none).
     expect((await api.list({ pageSize: 0, pageToken: '' })).items.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the checks a PR's failing call sets off run outside that call: none of them is logged under its canary key", async () => {
+    const db = await dynalite();
+    const lines: LogLines = [];
+    const { api, status } = await startStore(db.endpoint, `items-${randomUUID()}`, true, lines);
+
+    await db.close();
+    const metadata = new grpc.Metadata();
+    metadata.set('x-canary', '42');
+    await expectStatus(api.list({ pageSize: 0, pageToken: '' }, { metadata }), grpc.status.UNAVAILABLE);
+    await waitUntil(async () => (await status()) === 'NOT_SERVING');
+    await dynalite(db.port);
+    await waitUntil(async () => (await status()) === 'SERVING');
+
+    const checks = lines.filter((line) => /^item table (not )?ready$/.test(String(line.msg)));
+    // Down (unreachable, then maybe missing while it is re-created), then ready again.
+    expect(checks[0]?.msg).toBe('item table not ready');
+    expect(checks.at(-1)?.msg).toBe('item table ready');
+    for (const line of checks) expect(line).not.toHaveProperty('canary');
   });
 
   it('a dropped table is re-created by the store itself', async () => {
