@@ -99,6 +99,16 @@ describe('telemetry across api and store processes', () => {
       for (const span of spans) expect(span.attributes['canary.key'], span.name).toBe('42');
       expect(storeServer.attributes['rpc.grpc.status_code']).toBe('5'); // NOT_FOUND
       expect(apiServer.attributes['http.response.status_code']).toBe('404');
+      // OpenTelemetry's conventions: NOT_FOUND fails the client's span, not the server's (it answered
+      // the request), and a 404 is no HTTP server error.
+      expect(
+        Object.fromEntries(spans.map((span) => [`${span.service} ${span.kind} ${span.name}`, span.status])),
+      ).toEqual({
+        [`api-service ${SPAN_KIND_SERVER} GET /api/items/:id`]: 'unset',
+        [`api-service ${SPAN_KIND_CLIENT} store.v1.ItemsService/GetItem`]: 'error',
+        [`store-service ${SPAN_KIND_SERVER} store.v1.ItemsService/GetItem`]: 'unset',
+        [`store-service ${SPAN_KIND_CLIENT} DynamoDB.GetItem`]: 'unset',
+      });
 
       // Placed to the microsecond, not the millisecond the SDK's Date.now() start gives: within each
       // process a child lies inside its parent (it could seem to end after it), and starts are not

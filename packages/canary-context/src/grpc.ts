@@ -7,6 +7,7 @@ import {
   parseCanaryKey,
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
+import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
 import {
   formatServedBy,
   MAX_SERVED_BY_ENTRIES,
@@ -69,10 +70,24 @@ function rpcAttributes(service: string, method: string, key: CanaryKey) {
   };
 }
 
-/** Ends a call's span with its gRPC status (a failure named, never its peer-sent details unbounded). */
-function endRpcSpan(span: Span, code: grpc.status, details: string | undefined): void {
+const SERVER_FAULTS: ReadonlySet<string> = new Set(GRPC_SERVER_FAULT_CODES);
+
+/**
+ * Ends a call's span with its gRPC status (a failure named, never its peer-sent details unbounded).
+ * As OpenTelemetry's gRPC conventions say: a client span fails on any status but OK; a server span
+ * only on the server's own faults (GRPC_SERVER_FAULT_CODES, the set the verdict counts) — NOT_FOUND
+ * or INVALID_ARGUMENT is the server answering the request, not the server failing.
+ */
+function endRpcSpan(
+  span: Span,
+  kind: 'client' | 'server',
+  code: grpc.status,
+  details: string | undefined,
+): void {
   span.setAttribute('rpc.grpc.status_code', code);
-  if (code !== grpc.status.OK) failSpan(span, details ? `${statusName(code)}: ${details}` : statusName(code));
+  const name = statusName(code);
+  if (code !== grpc.status.OK && (kind === 'client' || SERVER_FAULTS.has(name)))
+    failSpan(span, details ? `${name}: ${details}` : name);
   endSpan(span);
 }
 
@@ -128,7 +143,7 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
               code: statusName(status.code),
               seconds: (performance.now() - started) / 1000,
             });
-            if (call) endRpcSpan(call.span, status.code, status.details);
+            if (call) endRpcSpan(call.span, 'client', status.code, status.details);
             inScope(scope, nextStatus, status);
           },
         });
@@ -228,7 +243,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
     let callContext: Context | undefined;
     let span: Span | undefined;
     const endCallSpan = (code: grpc.status, details?: string) => {
-      if (span) endRpcSpan(span, code, details);
+      if (span) endRpcSpan(span, 'server', code, details);
       span = undefined;
     };
     let recorded = false;

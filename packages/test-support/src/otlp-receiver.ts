@@ -13,6 +13,8 @@ export interface ReceivedSpan {
   startUnixNano: string;
   durationMs: number;
   attributes: Record<string, string>;
+  /** The span's status code: `unset`, `ok` or `error`. */
+  status: TraceSpan['status']['code'];
 }
 
 export const SPAN_KIND_SERVER = 2;
@@ -54,6 +56,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         startUnixNano: span.startUnixNano,
         durationMs: span.durationMs,
         attributes: Object.fromEntries(Object.entries(span.attributes).map(([k, v]) => [k, String(v)])),
+        status: span.status.code,
       }));
     },
     close: () => receiver.close(),

@@ -58,6 +58,7 @@ describe('startOtlpReceiver', () => {
         startUnixNano: '1700000000000000000',
         durationMs: 1,
         attributes: { 'canary.key': '42', 'http.status_code': '200' },
+        status: 'unset',
       },
     ]);
   });
