@@ -166,11 +166,13 @@ export function parseStartCommand(argv: readonly string[], env: NodeJS.ProcessEn
       : [loadCanaryFile(file, stableVersion), path.relative(process.cwd(), file)];
   const ports = portOptions(values);
   checkOwnPorts(ports, { web: !values['no-web'], traces: !values['no-traces'] });
+  const faults = faultOptions(values.fault ?? []);
+  checkFaultTargets(faults, canaries, canariesSource);
   return {
     canaries,
     canariesSource,
     ports,
-    faults: faultOptions(values.fault ?? []),
+    faults,
     web: !values['no-web'],
     webDev: values['web-dev'] === true,
     traces: !values['no-traces'],
@@ -229,6 +231,25 @@ function faultOptions(values: readonly string[]): InstanceFaults[] {
     seen.add(instance);
   }
   return faults;
+}
+
+/**
+ * Every `--fault` names an instance this stack runs: stable always runs, a PR's instance only where
+ * its canaries say so. Refused before anything is built or started (the stack checks it again).
+ */
+function checkFaultTargets(
+  faults: readonly InstanceFaults[],
+  canaries: readonly CanarySpec[],
+  canariesSource: string,
+): void {
+  for (const { service, track } of faults) {
+    if (track === 'stable') continue;
+    if (canaries.some((canary) => `pr-${canary.pr}` === track && canary.services.includes(service))) continue;
+    const running = canaries.map((canary) => `PR ${canary.pr}: ${canary.services.join(', ')}`).join('; ');
+    throw new CliUsageError(
+      `--fault names ${service} on ${track}, which this stack does not run (canaries from ${canariesSource}: ${running || 'none'})`,
+    );
+  }
 }
 
 /** `--fault 42:store:error-rate=0.2` → the instance and its spec; a bad one is named with the parser's reason. */

@@ -143,6 +143,26 @@ describe("npm start's answer before it builds", () => {
     ).toEqual({ buildWeb: false });
   });
 
+  it('refuses a --fault on an instance the stack will not run, naming what it runs', () => {
+    expect(answer(['--canary', '42=api', '--fault', '99:store:latency=5ms'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'npm start: --fault names store-service on pr-99, which this stack does not run (canaries from --canary: PR 42: api-service)\n',
+    });
+    expect(answer(['--canary', '42=api', '--fault', '42:store:latency=5ms']).code).toBe(2);
+    expect(answer(['--no-canaries', '--fault', '42:api:latency=5ms']).stderr).toBe(
+      'npm start: --fault names api-service on pr-42, which this stack does not run (canaries from --no-canaries: none)\n',
+    );
+    // Stable always runs; a PR's instance where its canaries run it.
+    expect(answer(['--no-canaries', '--no-web', '--fault', 'stable:store:latency=5ms']).plan).toEqual({
+      buildWeb: false,
+    });
+    expect(answer(['--canary', '42=api,store', '--no-web', '--fault', '42:store:latency=5ms']).plan).toEqual({
+      buildWeb: false,
+    });
+  });
+
   it('refuses options that undo each other and an instance faulted twice, rather than ignoring one', () => {
     const cases: [string[], string][] = [
       [
