@@ -1,5 +1,6 @@
 import { isRouteUnavailableMessage } from '@pr-canary/canary-context/route-unavailable';
 import { CANARY_HEADER, isTrack, parseCanaryKey, TRACE_ID_HEADER } from '@pr-canary/contracts/canary-key';
+import { LOCAL_API_URL } from '@pr-canary/contracts/local-stack';
 import { parseRouteReport, type RouteReport } from '@pr-canary/contracts/route-report';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { nodeServices, serviceByShortOrName } from '@pr-canary/contracts/services';
@@ -214,6 +215,17 @@ function offPath(result: ProbeResult, service: string): string {
 }
 
 /** Human-readable report. */
+/**
+ * How to look the trace up. `pr-canary trace` asks the default local receiver unless told otherwise:
+ * only a probe of the default local stack can print a command that works as it is; elsewhere the
+ * receiver is the stack's own (its start banner names it) or, in a cluster, the tracing backend.
+ */
+function traceHint(probedUrl: string, traceId: string): string {
+  return probedUrl === LOCAL_API_URL
+    ? `${traceId} (npx pr-canary trace ${traceId})`
+    : `${traceId} (npx pr-canary trace ${traceId} --url TRACES_URL, that stack's trace receiver as its npm start banner names it; in a cluster, look it up in your tracing backend)`;
+}
+
 export function formatProbe(result: ProbeResult): string {
   const keyText =
     result.key === null ? 'no X-Canary' : `X-Canary: ${JSON.stringify(result.key)} (${result.keyKind})`;
@@ -231,9 +243,7 @@ export function formatProbe(result: ProbeResult): string {
     );
   }
   if (result.lastTraceId)
-    lines.push(
-      `  trace of the last request: ${result.lastTraceId} (npx pr-canary trace ${result.lastTraceId})`,
-    );
+    lines.push(`  trace of the last request: ${traceHint(result.url, result.lastTraceId)}`);
   lines.push(result.ok ? 'ok' : 'FAILED');
   return lines.join('\n');
 }

@@ -291,6 +291,15 @@ describe('canary probe CLI against the running stack', () => {
     );
     expect(run.stdout).toContain('expect store-service=pr-7: ok (3/3)');
     expect(run.code).toBe(0);
+    // Not the default local stack: the hint says which receiver to ask, and with it the lookup works.
+    const hint = /trace of the last request: ([0-9a-f]{32}) \(npx pr-canary trace \1 --url TRACES_URL, /.exec(
+      run.stdout,
+    );
+    expect(hint, run.stdout).not.toBeNull();
+    const traceId = hint?.[1] ?? '';
+    await expect
+      .poll(async () => (await runCanaryInProcess(['trace', traceId, '--url', stack.urls.traces ?? ''])).code)
+      .toBe(0);
   });
 
   it('exits 1 and names the hop when --expect does not hold', async () => {
