@@ -6,9 +6,9 @@
 # Run after the images are pushed: Argo CD renders the recorded tag, so a push that is still
 # building keeps the canary on the last image that exists. Clones only that branch of REMOTE
 # (default: origin of the current repository), commits the PR's own files and pushes, retrying on
-# a race with another PR's run. With GITHUB_TOKEN set (the job's token, `contents: write`), every
-# command that talks to the remote authenticates with it: the fresh clone does not have the
-# credentials actions/checkout keeps in the checkout's own git config.
+# a lost race with another PR's run (or a remote that did not answer). With GITHUB_TOKEN set (the
+# job's token, `contents: write`), every command that talks to the remote authenticates with it: the
+# fresh clone does not have the credentials actions/checkout keeps in the checkout's own git config.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,16 +20,33 @@ branch="${DEPLOY_BRANCH:-canary-deploy}"
 remote="${REMOTE:-$(git remote get-url origin)}"
 
 # git, for the commands that reach the remote: never a prompt (CI has no terminal; a missing
-# credential is an error at once), and GITHUB_TOKEN, when set, as the password a credential helper
-# hands git — read from the environment by the helper, so the token is in no command line and no URL.
+# credential is an error at once — no askpass program either, whatever the shell set), and
+# GITHUB_TOKEN, when set, as the password a credential helper hands git — read from the environment
+# by the helper, so the token is in no command line and no URL.
 remote_git() {
   if [ -n "${GITHUB_TOKEN:-}" ]; then
     # shellcheck disable=SC2016 # expanded by the helper's shell, not here
-    GIT_TERMINAL_PROMPT=0 git -c credential.helper= \
+    GIT_TERMINAL_PROMPT=0 GIT_ASKPASS='' git -c credential.helper= \
       -c 'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\npassword=%s\n" "$GITHUB_TOKEN"; }; f' "$@"
   else
-    GIT_TERMINAL_PROMPT=0 git "$@"
+    GIT_TERMINAL_PROMPT=0 GIT_ASKPASS='' git "$@"
   fi
+}
+
+# What a remote says when it refuses us for good: no credential, a wrong one, no write access, no such
+# repository (GitHub: "Permission to o/r.git denied to …", "The requested URL returned error: 403").
+# Retrying cannot change these. Anything else — a lost race with another PR's run, a dropped
+# connection, a 5xx — is worth another attempt.
+REFUSED_PATTERN='Authentication failed|could not read (Username|Password)|Permission to .* denied|[Rr]epository not found|returned error: 40[134]'
+REFUSED_FOR_GOOD=100
+
+# Runs git against the remote, its messages on stderr. Its exit status is git's, or REFUSED_FOR_GOOD.
+reach() {
+  local said status=0
+  said="$(remote_git "$@" 2>&1 >/dev/null)" || status=$?
+  if [ -n "$said" ]; then echo "$said" >&2; fi
+  if [ "$status" -ne 0 ] && grep -qE "$REFUSED_PATTERN" <<<"$said"; then return "$REFUSED_FOR_GOOD"; fi
+  return "$status"
 }
 
 case "$command" in
@@ -54,25 +71,23 @@ trap 'rm -rf "$work"' EXIT
 # Refuse bad input once, up front (exit 2), rather than retrying it.
 node "${here}/deploy-record.mjs" "${edit[@]}" --dir "$work/check" >/dev/null
 
-# One attempt: the branch as it is now (or a new one), this PR's files, one commit, push. A push
-# that loses a race with another PR's run is retried from a fresh clone (each PR writes only
-# deploy/pr-<N>/, so redoing it on top of the other run's commit is always right — also when two
-# runs create the branch at once). Anything else the remote says (no access, no such repository) is
-# printed and ends the run: retrying cannot change it.
-RACE_LOST=3
+# One attempt: the branch as it is now (or a new one), this PR's files, one commit, push. An attempt
+# that fails — mostly a push that lost a race with another PR's run — is redone from a fresh clone
+# (each PR writes only deploy/pr-<N>/, so redoing it on top of the other run's commit is always right,
+# also when two runs create the branch at once); a remote that refuses us for good ends the run.
 attempt_once() {
   rm -rf "$work/repo"
-  # (errexit does not apply inside a function called from `if`: every step says so itself.)
+  # (errexit does not apply inside a function whose status is tested: every step says so itself.)
   local heads=0
-  remote_git ls-remote --exit-code --heads "$remote" "$branch" >/dev/null || heads=$?
-  if [ "$heads" -eq 0 ]; then
-    remote_git clone --quiet --single-branch --branch "$branch" --depth 1 "$remote" "$work/repo" || return 1
-  elif [ "$heads" -eq 2 ]; then # the remote answered: no such branch yet
-    git init --quiet -b "$branch" "$work/repo" || return 1
-    git -C "$work/repo" remote add origin "$remote" || return 1
-  else
-    return 1
-  fi
+  reach ls-remote --exit-code --heads "$remote" "$branch" || heads=$?
+  case "$heads" in
+    0) reach clone --quiet --single-branch --branch "$branch" --depth 1 "$remote" "$work/repo" || return $? ;;
+    2) # the remote answered: no such branch yet
+      git init --quiet -b "$branch" "$work/repo" || return 1
+      git -C "$work/repo" remote add origin "$remote" || return 1
+      ;;
+    *) return "$heads" ;;
+  esac
   git -C "$work/repo" config user.name "${GIT_AUTHOR_NAME:-pr-canary CI}" || return 1
   git -C "$work/repo" config user.email "${GIT_AUTHOR_EMAIL:-pr-canary-ci@users.noreply.github.com}" || return 1
   node "${here}/deploy-record.mjs" "${edit[@]}" --dir "$work/repo" || return 1
@@ -82,16 +97,7 @@ attempt_once() {
     return 0
   fi
   git -C "$work/repo" commit --quiet -m "$message" || return 1
-  local said
-  if said="$(remote_git -C "$work/repo" push --quiet origin "HEAD:refs/heads/${branch}" 2>&1)"; then
-    return 0
-  fi
-  # Another run pushed first: the ref moved under us (or was created meanwhile).
-  if grep -qE 'fetch first|non-fast-forward|\[rejected\]|cannot lock ref|failed to update ref' <<<"$said"; then
-    return "$RACE_LOST"
-  fi
-  echo "$said" >&2
-  return 1
+  reach -C "$work/repo" push --quiet origin "HEAD:refs/heads/${branch}"
 }
 
 for attempt in 1 2 3 4 5; do
@@ -101,11 +107,11 @@ for attempt in 1 2 3 4 5; do
     echo "record-deployable: ${message}"
     exit 0
   fi
-  if [ "$status" -ne "$RACE_LOST" ]; then
-    echo "record-deployable: could not record PR ${pr} on ${branch} (above)" >&2
+  if [ "$status" -eq "$REFUSED_FOR_GOOD" ]; then
+    echo "record-deployable: the remote refused PR ${pr}'s record on ${branch} (above); retrying cannot change that" >&2
     exit 1
   fi
-  echo "record-deployable: ${branch} moved (attempt ${attempt}), trying again"
+  echo "record-deployable: attempt ${attempt} failed (another run moved ${branch}, or the remote did not answer), trying again"
 done
-echo "record-deployable: could not push to ${branch}: it kept moving" >&2
+echo "record-deployable: could not record PR ${pr} on ${branch} in 5 attempts" >&2
 exit 1

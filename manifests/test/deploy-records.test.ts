@@ -139,15 +139,26 @@ describe('record-deployable.sh: CI says when a revision is deployable', () => {
  */
 async function remoteNeedingToken(
   root: string,
-  token: string,
+  tokens: { write: string; readOnly: string },
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+  const basic = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const server = http.createServer((request, response) => {
-    if (request.headers.authorization !== expected) {
+    const access =
+      request.headers.authorization === basic(tokens.write)
+        ? 'write'
+        : request.headers.authorization === basic(tokens.readOnly)
+          ? 'read'
+          : undefined;
+    if (access === undefined) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
       return;
     }
     const url = new URL(request.url ?? '/', 'http://remote');
+    // A token that may read but not write (a job with `contents: read`): pushing is forbidden.
+    if (access === 'read' && `${url.pathname}${url.search}`.includes('git-receive-pack')) {
+      response.writeHead(403).end();
+      return;
+    }
     const cgi = spawn('git', ['http-backend'], {
       env: {
         PATH: process.env.PATH,
@@ -195,12 +206,13 @@ async function remoteNeedingToken(
 
 describe("record-deployable.sh pushes with the job's token: its clone has none of checkout's credentials", () => {
   const TOKEN = 'ghs_jobToken0123456789';
+  const READ_ONLY_TOKEN = 'ghs_readOnly0123456789';
   let root: string;
   let forge: Awaited<ReturnType<typeof remoteNeedingToken>>;
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'deploy-records-forge-'));
     expect(run('git', ['init', '--quiet', '--bare', path.join(root, 'origin.git')]).status).toBe(0);
-    forge = await remoteNeedingToken(root, TOKEN);
+    forge = await remoteNeedingToken(root, { write: TOKEN, readOnly: READ_ONLY_TOKEN });
   });
   afterAll(async () => {
     await forge?.close();
@@ -220,12 +232,15 @@ describe("record-deployable.sh pushes with the job's token: its clone has none o
             REMOTE: forge.url,
             GIT_AUTHOR_NAME: 'ci',
             GIT_AUTHOR_EMAIL: 'ci@example.com',
-            // No credential of this machine's git config may stand in for the token.
+            // No credential of this machine's git config may stand in for the token, and no askpass
+            // program a desktop shell set may ask for one.
             GIT_CONFIG_GLOBAL: '/dev/null',
             GIT_CONFIG_NOSYSTEM: '1',
+            GIT_ASKPASS: '',
+            SSH_ASKPASS: '',
             ...(token === undefined ? {} : { GITHUB_TOKEN: token }),
           },
-          timeout: 18_000,
+          timeout: 6_000,
         },
         (error, stdout, stderr) =>
           resolve({
@@ -255,15 +270,38 @@ describe("record-deployable.sh pushes with the job's token: its clone has none o
     expect(removed.output).not.toContain(TOKEN);
   });
 
-  it('without it, or with a wrong one, it stops at once with what the remote said, not after five "moved" retries', async () => {
-    for (const token of [undefined, 'ghs_wrong']) {
+  it('tries a remote that does not answer five times, then says so', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        'bash',
+        [SCRIPT, 'write', '23', FIRST, '["api-service"]'],
+        { env: { ...env(), REMOTE: `http://127.0.0.1:${port}/origin.git` }, timeout: 6_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      ),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('attempt 5 failed');
+    expect(result.stderr).toContain(
+      'record-deployable: could not record PR 23 on canary-deploy in 5 attempts',
+    );
+  });
+
+  it('without it, with a wrong one, or with one that may only read, it stops at once with what the remote said, not after five attempts', async () => {
+    for (const token of [undefined, 'ghs_wrong', READ_ONLY_TOKEN]) {
       const refused = await recordOnForge(token, 'write', '22', FIRST, '["api-service"]');
       expect(refused.code, String(token)).toBe(1);
-      expect(refused.stderr, String(token)).toMatch(/could not read Username|Authentication failed/);
-      expect(refused.stderr, String(token)).toContain(
-        'record-deployable: could not record PR 22 on canary-deploy',
+      expect(refused.stderr, String(token)).toMatch(
+        /could not read Username|Authentication failed|error: 403/,
       );
-      expect(refused.output, String(token)).not.toContain('trying again');
+      expect(refused.stderr, String(token)).toContain(
+        "record-deployable: the remote refused PR 22's record on canary-deploy",
+      );
+      expect(refused.output, String(token)).not.toMatch(/attempt \d failed/);
       if (token) expect(refused.output).not.toContain(token);
     }
   });

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Corpus } from '../src/corpus';
-import type { Environment } from '../src/layout';
+import { ENVIRONMENTS, type Environment } from '../src/layout';
 import { containers, type KubeObject } from '../src/objects';
 import { type Cluster, type Endpoint, namespaceLabels, reachabilityMatrix } from '../src/reachability';
 import { brokenCopy, realContext, renderedSource } from './helper';
@@ -195,7 +195,7 @@ describe("Linkerd's own calls into every meshed pod", () => {
   const ADMIN = { port: 4191, name: 'linkerd-admin' };
   const TAP = { port: 4190, name: 'linkerd-tap' };
 
-  it.each(['integration-001', 'production', 'staging'] as const)(
+  it.each(ENVIRONMENTS)(
     '%s: the control plane reaches the admin port; linkerd-viz the admin port and tap (`linkerd viz tap`)',
     async (env) => {
       const { corpus } = await realContext();

@@ -1,6 +1,7 @@
 /** The `pr-canary` command: parses arguments, runs it, writes to the given streams, returns the exit code. */
 
 import { NOT_JUDGED_EXIT_CODE } from '@pr-canary/canary-analysis';
+import { LOCAL_API_URL } from '@pr-canary/contracts/local-stack';
 import { nodeServices } from '@pr-canary/contracts/services';
 import { formatDuration, formatWaterfallText, TRACE_ID_PATTERN } from '@pr-canary/traces/model';
 import { AnalyzeError } from '../analyze/analyze';
@@ -35,7 +36,7 @@ Sends COUNT requests to URL/api/route (with X-Canary: N when --pr is given) and 
 landed: track and version per service, warnings (an invalid key is served by stable with a warning) and
 failed requests.
 
-  --url URL        the edge, an origin without a path (default http://localhost:8080, the dev router)
+  --url URL        the edge, an origin without a path (default ${LOCAL_API_URL}, the dev router)
   --pr N           value of X-Canary; sent as is, so invalid keys can be probed too
   -n, --count N    number of requests (default 10, at most 1000)
   --expect LIST    expected track per hop (a service's short name), e.g. ${EXPECT_EXAMPLE}
@@ -128,7 +129,7 @@ async function run(argv: readonly string[], out: CommandOutput): Promise<number>
   const { values } = parseCommandArgs({
     args: rest,
     options: {
-      url: { type: 'string', default: 'http://localhost:8080' },
+      url: { type: 'string', default: LOCAL_API_URL },
       pr: { type: 'string' },
       count: { type: 'string', short: 'n', default: '10' },
       expect: { type: 'string' },

@@ -52,7 +52,7 @@ Ports:
 Faults on purpose (change them later with npx pr-canary fault; see npx pr-canary fault --help):
   --fault PR:SERVICE:SPEC  repeatable, e.g. --fault 42:store:error-rate=0.2 --fault 42:api:latency=100ms
                            (PR may be stable; SPEC: error-rate=F, error-code=C, latency=D, latency-rate=F,
-                           fail=RPC-or-route, comma-separated)
+                           fail=RPC-or-route, comma-separated); only on an instance the stack runs
 
 Other:
   --no-web                 do not serve the web UI

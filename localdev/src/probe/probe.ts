@@ -214,7 +214,6 @@ function offPath(result: ProbeResult, service: string): string {
   return `: no request passed through ${service} (GET /api/route reached ${Object.keys(result.hops).join(', ')})`;
 }
 
-/** Human-readable report. */
 /**
  * How to look the trace up. `pr-canary trace` asks the default local receiver unless told otherwise:
  * only a probe of the default local stack can print a command that works as it is; elsewhere the
@@ -226,6 +225,7 @@ function traceHint(probedUrl: string, traceId: string): string {
     : `${traceId} (npx pr-canary trace ${traceId} --url TRACES_URL, that stack's trace receiver as its npm start banner names it; in a cluster, look it up in your tracing backend)`;
 }
 
+/** Human-readable report. */
 export function formatProbe(result: ProbeResult): string {
   const keyText =
     result.key === null ? 'no X-Canary' : `X-Canary: ${JSON.stringify(result.key)} (${result.keyKind})`;
