@@ -1,6 +1,6 @@
 import { mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../vitest.shared';
+import { SHARED_WORKER, sharedConfig } from '../vitest.shared';
 
-export default mergeConfig(sharedConfig, {
+export default mergeConfig(mergeConfig(sharedConfig, SHARED_WORKER), {
   test: { globalSetup: ['../vitest.compiled.ts'] },
 });

@@ -1,4 +1,4 @@
 import { mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../../vitest.shared';
+import { SHARED_WORKER, sharedConfig } from '../../vitest.shared';
 
-export default mergeConfig(sharedConfig, {});
+export default mergeConfig(sharedConfig, SHARED_WORKER);

@@ -22,6 +22,10 @@ const STATE_CHANGES: readonly { pattern: RegExp; what: string }[] = [
   { pattern: /\bdelete\s+process\.env\b/, what: 'a delete from process.env' },
   { pattern: /\bObject\.assign\s*\(\s*process\.env\b/, what: 'Object.assign onto process.env' },
   { pattern: /\bglobalThis\.\w+\s*=(?!=)/, what: 'an assignment to globalThis' },
+  {
+    pattern: /\b(?:startTelemetry|setGlobalTracerProvider|setGlobalContextManager|setGlobalPropagator)\s*\(/,
+    what: 'a global OpenTelemetry provider, context manager or propagator',
+  },
 ];
 
 /** `file: what` for every line of `source` that changes process state. */
@@ -47,13 +51,18 @@ const sharing = readWorkspaces(REPO_ROOT)
   });
 
 describe('workspaces whose test files share one worker', () => {
-  it('are the pure ones (the registry, the manifests, the checks, the UIs, the verdict)', () => {
+  it('are every one whose tests leave process state alone (the services that set env, fake timers or start telemetry in-process stay isolated)', () => {
     expect(sharing.sort()).toEqual([
+      'apps/api-service',
       'apps/web',
       'extension-canary',
+      'localdev',
       'manifests',
       'packages/canary-analysis',
+      'packages/canary-context',
       'packages/contracts',
+      'packages/local-kit',
+      'packages/test-support',
       'tools/ship-checks',
     ]);
   });
@@ -82,6 +91,7 @@ describe('workspaces whose test files share one worker', () => {
       'delete process.env.CI;',
       'Object.assign(process.env, { CI: "1" });',
       'globalThis.fetch = undefined;',
+      'startTelemetry({ env: {} });',
       // Reads and comparisons are fine:
       "const ci = process.env.CI === 'true';",
       'const env = { ...process.env, CI: "1" };',
@@ -97,6 +107,7 @@ describe('workspaces whose test files share one worker', () => {
       'x.test.ts:7: a delete from process.env',
       'x.test.ts:8: Object.assign onto process.env',
       'x.test.ts:9: an assignment to globalThis',
+      'x.test.ts:10: a global OpenTelemetry provider, context manager or propagator',
     ]);
   });
 });
