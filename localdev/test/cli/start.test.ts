@@ -216,12 +216,8 @@ describe('npm start (localdev/bin/start.mjs)', () => {
 
   it('refuses CANARY_HEADER_TRUSTED in its environment before starting anything, naming it but not its value', async () => {
     // Every port free: were the check missing, the stack would start (and every instance then refuse).
-    const ports = ['http', 'grpc', 'dynamodb', 'traces', 'control'].flatMap((p) => [`--${p}-port`, '0']);
     const value = 'no\u001b[31m';
-    const run = await runStart(
-      ['--no-web', '--in-memory', '--no-canaries', ...ports],
-      plainEnv({ CANARY_HEADER_TRUSTED: value }),
-    );
+    const run = await runStart([...STABLE_ONLY], plainEnv({ CANARY_HEADER_TRUSTED: value }));
     expect(run.stderr).toMatch(
       /^npm start: CANARY_HEADER_TRUSTED is set in the environment: the local stack trusts the canary key .*; unset it\./,
     );

@@ -5,6 +5,7 @@
  * nobody mistakes it for a real failure.
  */
 import { trace } from '@opentelemetry/api';
+import { isGrpcServerFault } from '@pr-canary/contracts/grpc-faults';
 import {
   type FaultSpec,
   FaultSpecError,
@@ -78,7 +79,7 @@ export class FaultInjector {
 
   #validated(spec: FaultSpec): FaultSpec {
     if (spec.errorCode !== undefined) {
-      const grpcCode = (GRPC_FAULT_CODES as readonly string[]).includes(spec.errorCode);
+      const grpcCode = isGrpcServerFault(spec.errorCode);
       if (this.protocol === 'grpc' && !grpcCode)
         throw new FaultSpecError(
           `a gRPC service answers a gRPC status: error-code must be one of ${GRPC_FAULT_CODES.join(', ')}`,

@@ -5,7 +5,7 @@
  * Node imports. Error messages never echo the input, only the names this module knows.
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
-import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
+import { GRPC_SERVER_FAULT_CODES, isGrpcServerFault } from '@pr-canary/contracts/grpc-faults';
 
 export interface FaultSpec {
   /** Fraction of calls answered with an error (0 = none). */
@@ -180,7 +180,7 @@ function duration(value: string): number {
 }
 
 function errorCode(value: string): string {
-  if ((GRPC_FAULT_CODES as readonly string[]).includes(value)) return value;
+  if (isGrpcServerFault(value)) return value;
   if (/^5\d\d$/.test(value)) return value;
   throw new FaultSpecError(
     `error-code must be an HTTP status 500-599 or one of ${GRPC_FAULT_CODES.join(', ')}`,

@@ -7,7 +7,7 @@ import {
   parseCanaryKey,
   SERVED_BY_HEADER,
 } from '@pr-canary/contracts/canary-key';
-import { GRPC_SERVER_FAULT_CODES } from '@pr-canary/contracts/grpc-faults';
+import { isGrpcServerFault } from '@pr-canary/contracts/grpc-faults';
 import {
   formatServedBy,
   MAX_SERVED_BY_ENTRIES,
@@ -70,8 +70,6 @@ function rpcAttributes(service: string, method: string, key: CanaryKey) {
   };
 }
 
-const SERVER_FAULTS: ReadonlySet<string> = new Set(GRPC_SERVER_FAULT_CODES);
-
 /**
  * Ends a call's span with its gRPC status (a failure named, never its peer-sent details unbounded).
  * As OpenTelemetry's gRPC conventions say: a client span fails on any status but OK; a server span
@@ -86,7 +84,7 @@ function endRpcSpan(
 ): void {
   span.setAttribute('rpc.grpc.status_code', code);
   const name = statusName(code);
-  if (code !== grpc.status.OK && (kind === 'client' || SERVER_FAULTS.has(name)))
+  if (code !== grpc.status.OK && (kind === 'client' || isGrpcServerFault(name)))
     failSpan(span, details ? `${name}: ${details}` : name);
   endSpan(span);
 }

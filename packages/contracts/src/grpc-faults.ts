@@ -14,3 +14,8 @@ export const GRPC_SERVER_FAULT_CODES = [
 ] as const;
 
 export type GrpcServerFaultCode = (typeof GRPC_SERVER_FAULT_CODES)[number];
+
+/** Whether a gRPC status name is one of the server's own faults (the span, the verdict, a fault spec). */
+export function isGrpcServerFault(name: string): name is GrpcServerFaultCode {
+  return (GRPC_SERVER_FAULT_CODES as readonly string[]).includes(name);
+}
