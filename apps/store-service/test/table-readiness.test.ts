@@ -130,6 +130,7 @@ describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
     expect((await api.list({ pageSize: 0, pageToken: '' })).items.length).toBeGreaterThanOrEqual(1);
   });
 
+  // The trace half (no check becomes a span of the call's trace): table-monitor-trace.test.ts.
   it("the checks a PR's failing call sets off run outside that call: none of them is logged under its canary key", async () => {
     const db = await dynalite();
     const lines: LogLines = [];
