@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -70,6 +71,7 @@ const loaded = new Map<string, grpc.GrpcObject>();
 export function loadProto<T>(file: string): T {
   let grpcObject = loaded.get(file);
   if (!grpcObject) {
+    decodeStringsStrictly();
     grpcObject = grpc.loadPackageDefinition(withStrictDecoding(protoLoader.loadSync(file, LOADER_OPTIONS)));
     loaded.set(file, grpcObject);
   }
@@ -93,6 +95,38 @@ function withStrictDecoding(definition: protoLoader.PackageDefinition): protoLoa
     }
   }
   return definition;
+}
+
+/** protobufjs's UTF-8 codec, the one its Reader reads every string field with (at call time). */
+interface ProtobufUtf8 {
+  util: { utf8: { read(buffer: Uint8Array, start: number, end: number): string } };
+}
+const STRICT = Symbol.for('pr-canary.proto.strict-utf8');
+
+/**
+ * String fields decoded strictly too. protobufjs reads them with its own UTF-8 decoder, which takes any
+ * bytes: `61 ff 62` ("a", an invalid byte, "b") came out as "a\uFFFD" (the "b" lost without a word),
+ * an overlong form as U+FFFD, and an encoded surrogate (`ed a0 80`) as a lone surrogate, which the
+ * store kept and sent back in bytes a strict client (grpc-go) cannot decode. Proto3 requires a string
+ * field to be valid UTF-8, and grpc-go refuses a message that is not; so do we, in every process that
+ * loads a contract through here: such a message is not decoded, and grpc-js answers INTERNAL "Error
+ * deserializing request", as for a truncated one. A valid string is still read by protobufjs's decoder.
+ *
+ * The codec is protobufjs's, not ours to own, but it is one object shared by every Reader: patched
+ * once, here, for the protobufjs that @grpc/proto-loader (and so every definition) uses.
+ */
+function decodeStringsStrictly(): void {
+  const loaderDir = path.dirname(require.resolve('@grpc/proto-loader'));
+  const { utf8 } = (require(require.resolve('protobufjs', { paths: [loaderDir] })) as ProtobufUtf8).util;
+  const current = utf8.read as typeof utf8.read & { [STRICT]?: true };
+  if (current[STRICT]) return;
+  const strictRead = (buffer: Uint8Array, start: number, end: number): string => {
+    // Reader.string passes exactly the field's bytes (0 to length): checked without another view.
+    const field = start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
+    if (ArrayBuffer.isView(field) && !isUtf8(field)) throw new Error('a string field is not valid UTF-8');
+    return current(buffer, start, end);
+  };
+  utf8.read = Object.assign(strictRead, { [STRICT]: true as const });
 }
 
 /** Message and enum types carry a `format`; a service is a map of its methods. */

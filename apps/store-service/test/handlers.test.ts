@@ -178,6 +178,43 @@ describe('ItemsService over gRPC', () => {
     expect((await api.list({ pageSize: 10 })).items).toEqual([]);
   });
 
+  it.each([
+    ['an invalid byte', '61ff62'],
+    ['an overlong form', '61c0af62'],
+    ['an encoded surrogate', '61eda08062'],
+    ['a truncated sequence', '61e282'],
+  ])('refuses a string field that is not UTF-8 (%s), and stores nothing', async (_case, nameHex) => {
+    const { address, api } = await buildStore();
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    onTestFinished(() => raw.close());
+    // CreateItemRequest: name (field 1) with these bytes, price_cents (field 3) 1.
+    const name = Buffer.from(nameHex, 'hex');
+    const message = Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x18, 0x01])]);
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      raw.makeUnaryRequest(
+        '/store.v1.ItemsService/CreateItem',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        message,
+        (err) => resolve(err),
+      ),
+    );
+    expect(error?.code).toBe(grpc.status.INTERNAL);
+    expect(error?.details).toMatch(/deserializing request/i);
+    // A JavaScript client's lone surrogate goes out as an encoded surrogate: refused the same way.
+    await expectStatus(
+      api.create({ name: 'a\ud800b', description: '', priceCents: 1 }),
+      grpc.status.INTERNAL,
+    );
+    expect((await api.list({ pageSize: 10 })).items).toEqual([]);
+    // Well-formed text of every UTF-8 length still goes in and comes back exactly.
+    const text = 'a é € 😀';
+    const created = await api.create({ name: text, description: text, priceCents: 1 });
+    expect(await api.get({ id: created.item?.id ?? '' })).toMatchObject({
+      item: { name: text, description: text },
+    });
+  });
+
   it('rejects a malformed page token with INVALID_ARGUMENT', async () => {
     const { api } = await buildStore();
     const error = await expectStatus(
