@@ -26,8 +26,9 @@ import { installErrorHandling } from './errors';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
-  installClosingAnswer,
+  installOwnAnswers,
   MAX_PARAM_LENGTH,
+  NODE_ANSWER_OPTIONS,
 } from './framework-errors';
 import { installStrictJsonParser } from './json-body';
 import { BODY_LIMIT_BYTES } from './limits';
@@ -107,11 +108,11 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify sets the server's requestTimeout after creating it, so it is given twice.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    http: requestTimeoutOptions(config.REQUEST_TIMEOUT_MS),
+    http: { ...requestTimeoutOptions(config.REQUEST_TIMEOUT_MS), ...NODE_ANSWER_OPTIONS },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler(headerOptions, corsHeadersFor(config.CORS_ALLOWED_ORIGINS)),
     clientErrorHandler: clientErrorHandler(headerOptions, () => app.log),
-    // Fastify's own 503 while closing skips every hook; installClosingAnswer sends ours instead.
+    // Fastify's own 503 while closing skips every hook; installOwnAnswers sends ours instead.
     return503OnClosing: false,
     // Reject unknown properties instead of silently dropping them, and never coerce types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -127,7 +128,7 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
   app.register(canaryFastifyPlugin, { identity, trustHeader: config.CANARY_HEADER_TRUSTED, metrics });
   const injector = faults ?? createFaults({ protocol: 'http', config, logger, metrics });
   if (injector) app.register(faultFastifyPlugin, { faults: injector });
-  installClosingAnswer(app);
+  installOwnAnswers(app, headerOptions);
   // No allowed origin, no CORS: a browser could read no response cross-origin anyway (preflights then
   // get the JSON 404 like any other unknown route), and no request pays for the headers.
   if (config.CORS_ALLOWED_ORIGINS.length > 0) {

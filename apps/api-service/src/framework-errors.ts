@@ -9,15 +9,21 @@
  *   answered on the raw socket, since there is no request object.
  * - closing: while `app.close()` runs, new requests get 503 through the normal reply path (Fastify's
  *   own `return503OnClosing` answer bypasses hooks and is turned off).
+ * - what Node answers on its own with an empty body, or not at all: an `Expect` other than
+ *   100-continue (417), a CONNECT (the connection was dropped), an HTTP/1.1 request without a Host (400).
+ *   Behind Traefik none of these reaches the api; a client on the pod's port (port-forward,
+ *   telepresence) gets the contract's answer all the same.
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   type CanaryHeaderOptions,
   canaryHeaderLines,
   canaryResponseHeaders,
 } from '@pr-canary/canary-context';
-import { parserErrorBody, rawErrorResponse } from '@pr-canary/contracts/error-body';
+import { parserErrorBody, rawErrorResponse, sendErrorBody } from '@pr-canary/contracts/error-body';
 import { ITEM_ID_LENGTH } from '@pr-canary/contracts/item-id';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -87,19 +93,55 @@ export function clientErrorHandler(opts: CanaryHeaderOptions, log: () => Fastify
 }
 
 /**
- * Answers requests that arrive while the server closes with the API's 503 (through the reply, so
- * the canary headers are set by the plugin's onSend). Fastify adds `Connection: close` itself.
+ * Node's server options for the api: Node's own 400 for an HTTP/1.1 request without a Host has no
+ * body and no X-Served-By, so Node lets it through and `installOwnAnswers` refuses it.
  */
-export function installClosingAnswer(app: FastifyInstance): void {
+export const NODE_ANSWER_OPTIONS = { requireHostHeader: false } as const;
+
+const MISSING_HOST = errorBody(400, 'BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
+
+/**
+ * The api's answers where Fastify or Node would give their own:
+ * - requests that arrive while the server closes: 503 (Fastify adds `Connection: close` itself);
+ * - an HTTP/1.1 request without a Host: 400, as RFC 9112 §3.2 asks and the dev router answers.
+ * Both through the reply, so the canary headers are set by the plugin's onSend; one onRequest hook.
+ * - an `Expect` other than 100-continue: 417, and the connection closed (its body may follow);
+ * - a CONNECT: 501, the api opens no tunnels, and the connection closed.
+ */
+export function installOwnAnswers(app: FastifyInstance, opts: CanaryHeaderOptions): void {
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
     done();
   });
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done();
-    reply
-      .code(503)
-      .send(errorBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry the request'));
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing)
+      return reply
+        .code(503)
+        .send(errorBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry the request'));
+    if (request.headers.host === undefined && request.raw.httpVersion !== '1.0')
+      return reply.code(400).send(MISSING_HOST);
+    done();
+  });
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    sendErrorBody(
+      res,
+      errorBody(417, 'EXPECTATION_FAILED', 'the only expectation this server meets is 100-continue'),
+      { ...canaryResponseHeaders(canaryHeaderLines(req), opts), connection: 'close' },
+    );
+  });
+  // Node hands a plain HTTP server's sockets over as net.Sockets.
+  app.server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
+    const socket = duplex as Socket;
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      rawErrorResponse(
+        errorBody(501, 'NOT_IMPLEMENTED', 'this server opens no CONNECT tunnels'),
+        canaryResponseHeaders(canaryHeaderLines(req), opts),
+      ),
+    );
+    // Node's server lets a client half-close, and the socket has left its connection list: closed
+    // here once the answer is out, whatever the client does.
+    socket.destroySoon();
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Responses the framework writes on its own — bad URL encoding, over-long path parameters, requests
- * Node's HTTP parser refuses, 404/413/415/malformed JSON, and the 503s sent while the server closes —
+ * Node's HTTP parser refuses, what Node would answer bare (a missing Host, an unknown Expect, a
+ * CONNECT), 404/413/415/malformed JSON, and the 503s sent while the server closes —
  * all keep the API's contract over a real socket: the error shape, fixed text (never the input) and
  * X-Served-By. Raw TCP writes, so nothing between test and server fixes up the bytes.
  */
@@ -120,6 +121,36 @@ describe('framework errors keep the error contract', () => {
   ])('a request Node cannot parse (%s) → 400 BAD_REQUEST with X-Served-By', async (_case, request) => {
     const response = await rawExchange(baseUrl(), request);
     expectContract(response, 400, 'BAD_REQUEST');
+    expect(response.headers.connection).toBe('close');
+  });
+
+  it('HTTP/1.1 without a Host → 400 BAD_REQUEST in the shape (Node’s own has no body); HTTP/1.0 needs none', async () => {
+    const noHost = await rawExchange(
+      baseUrl(),
+      `GET /healthz?${MARKER} HTTP/1.1\r\nX-Canary: 42\r\nConnection: close\r\n\r\n`,
+    );
+    expect(expectContract(noHost, 400, 'BAD_REQUEST').message).toMatch(/Host/);
+    expect(noHost.headers['x-canary']).toBe('42');
+    expect((await rawExchange(baseUrl(), 'GET /healthz HTTP/1.0\r\n\r\n')).status).toBe(200);
+  });
+
+  it('an Expect other than 100-continue → 417 EXPECTATION_FAILED in the shape, and the connection closed', async () => {
+    const response = await rawExchange(baseUrl(), get('/healthz', `Expect: ${MARKER}\r\nX-Canary: 42\r\n`));
+    expectContract(response, 417, 'EXPECTATION_FAILED');
+    expect(response.headers['x-canary']).toBe('42');
+    expect(response.headers.connection).toBe('close');
+    // 100-continue is still Node's: the interim 100, then the answer.
+    expect((await rawExchange(baseUrl(), get('/healthz', 'Expect: 100-continue\r\n'))).raw).toMatch(
+      /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /,
+    );
+  });
+
+  it('a CONNECT → 501 NOT_IMPLEMENTED in the shape, and the connection closed (it was dropped unanswered)', async () => {
+    const response = await rawExchange(
+      baseUrl(),
+      `CONNECT ${MARKER}.example:443 HTTP/1.1\r\nHost: ${MARKER}.example:443\r\n\r\n`,
+    );
+    expectContract(response, 501, 'NOT_IMPLEMENTED');
     expect(response.headers.connection).toBe('close');
   });
 
