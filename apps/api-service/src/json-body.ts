@@ -55,6 +55,20 @@ export function illFormedTextField(value: unknown): string | undefined {
 const ENCODED_BODY_MESSAGE =
   'the request body must not be encoded: send the JSON as it is, without Content-Encoding';
 
+/** What a body declared in another charset is told (the charset itself is never echoed). */
+const CHARSET_MESSAGE =
+  'the request body must be UTF-8 JSON: declare no charset, or charset=utf-8 (RFC 8259 §8.1)';
+/** The `charset` parameter of a Content-Type, if any (a quoted value unquoted). */
+const CHARSET_PARAMETER = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
+
+/** Whether `contentType` declares a charset other than UTF-8. */
+export function declaresOtherCharset(contentType: string | undefined): boolean {
+  const match = contentType === undefined ? null : CHARSET_PARAMETER.exec(contentType);
+  if (!match) return false;
+  const charset = (match[1] ?? match[2] ?? '').toLowerCase();
+  return charset !== 'utf-8' && charset !== 'utf8';
+}
+
 /** Replaces Fastify's `application/json` parser with the strict one. */
 export function installStrictJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -66,6 +80,12 @@ export function installStrictJsonParser(app: FastifyInstance): void {
     const coding = request.headers['content-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
       done(new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', ENCODED_BODY_MESSAGE), undefined);
+      return;
+    }
+    // A body in another charset (Latin-1, UTF-16) would be refused as bytes that are not UTF-8: it is
+    // a media type the api does not take.
+    if (declaresOtherCharset(request.headers['content-type'])) {
+      done(new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', CHARSET_MESSAGE), undefined);
       return;
     }
     let text: string;

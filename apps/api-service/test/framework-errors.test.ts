@@ -180,6 +180,15 @@ describe('framework errors keep the error contract', () => {
       `POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{"name":"x","priceCents":450}`,
     ],
     [
+      'a body declared in another charset (415, not "not UTF-8")',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      Buffer.from(
+        'POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=iso-8859-1\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{"name":"caf\xe9","priceCents":1}',
+        'latin1',
+      ),
+    ],
+    [
       'a text body (415)',
       415,
       'UNSUPPORTED_MEDIA_TYPE',
@@ -193,6 +202,17 @@ describe('framework errors keep the error contract', () => {
     ],
   ])('%s keeps the shape and X-Served-By over a socket', async (_case, status, code, request) => {
     expectContract(await rawExchange(baseUrl(), request), status, code);
+  });
+
+  it('a body declared UTF-8 in any spelling is taken', async () => {
+    for (const contentType of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
+      const response = await fetch(`${baseUrl()}/api/items`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: JSON.stringify({ name: 'café', priceCents: 1 }),
+      });
+      expect(response.status, contentType).toBe(201);
+    }
   });
 
   it('takes the largest valid item with every character escaped (12 bytes a character): under the body limit', async () => {
