@@ -7,6 +7,20 @@ import { buildStore, expectStatus, unreachableEndpoint } from './helper';
 
 const widget = { name: 'Widget', description: 'A widget', priceCents: 1299 };
 
+/** Sends `message` as a CreateItem request's bytes, as they are; resolves with the call's error, if any. */
+function rawCreateItem(address: string, message: Buffer): Promise<grpc.ServiceError | null> {
+  const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+  onTestFinished(() => raw.close());
+  return new Promise((resolve) =>
+    raw.makeUnaryRequest(
+      '/store.v1.ItemsService/CreateItem',
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      message,
+      (err) => resolve(err),
+    ),
+  );
+}
 describe('ItemsService over gRPC', () => {
   it('creates, reads, updates and deletes an item', async () => {
     const { api } = await buildStore();
@@ -160,19 +174,8 @@ describe('ItemsService over gRPC', () => {
 
   it('refuses a request whose string field runs past the end of the message, and stores nothing', async () => {
     const { address, api } = await buildStore();
-    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
-    onTestFinished(() => raw.close());
     // CreateItemRequest: name "abc", price_cents 5, then description claiming 16 bytes with 1 present.
-    const truncated = Buffer.from('0a036162631805121041', 'hex');
-    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      raw.makeUnaryRequest(
-        '/store.v1.ItemsService/CreateItem',
-        (bytes: Buffer) => bytes,
-        (bytes: Buffer) => bytes,
-        truncated,
-        (err) => resolve(err),
-      ),
-    );
+    const error = await rawCreateItem(address, Buffer.from('0a036162631805121041', 'hex'));
     expect(error?.code).toBe(grpc.status.INTERNAL);
     expect(error?.details).toMatch(/deserializing request/i);
     expect((await api.list({ pageSize: 10 })).items).toEqual([]);
@@ -185,19 +188,11 @@ describe('ItemsService over gRPC', () => {
     ['a truncated sequence', '61e282'],
   ])('refuses a string field that is not UTF-8 (%s), and stores nothing', async (_case, nameHex) => {
     const { address, api } = await buildStore();
-    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
-    onTestFinished(() => raw.close());
     // CreateItemRequest: name (field 1) with these bytes, price_cents (field 3) 1.
     const name = Buffer.from(nameHex, 'hex');
-    const message = Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x18, 0x01])]);
-    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      raw.makeUnaryRequest(
-        '/store.v1.ItemsService/CreateItem',
-        (bytes: Buffer) => bytes,
-        (bytes: Buffer) => bytes,
-        message,
-        (err) => resolve(err),
-      ),
+    const error = await rawCreateItem(
+      address,
+      Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x18, 0x01])]),
     );
     expect(error?.code).toBe(grpc.status.INTERNAL);
     expect(error?.details).toMatch(/deserializing request/i);
