@@ -119,9 +119,14 @@ describe('pr-canary analyze on the real stack', () => {
     const { code, verdict } = await analyze();
     expect(code).toBe(1);
     expect(verdict.origin).toBe('store-service');
-    const latency = hop(verdict, 'store-service').checks.find((c) => c.kind === 'latency');
+    const store = hop(verdict, 'store-service');
+    const latency = store.checks.find((c) => c.kind === 'latency');
     expect(latency?.outcome).toBe('fail');
-    expect(latency?.difference.p99Ms).toBeGreaterThan(50);
+    // Every PR call waited the 100 ms, so its p99 did too; stable's p99 is whatever the machine's
+    // worst moments made it (on a loaded 2-core run, 75 ms), so the p99 difference proves nothing
+    // more. The middle of the distribution moved by most of the 100 ms.
+    expect(store.pr.p99Ms).toBeGreaterThanOrEqual(100);
+    expect(latency?.difference.p50Ms).toBeGreaterThan(50);
     // A lasting change: both halves of the run show it (a stall of one process would show in one).
     expect(latency?.halves?.map((half) => (half.p50Ms ?? 0) > 25)).toEqual([true, true]);
     expect(hop(verdict, 'store-service').checks.find((c) => c.kind === 'error-rate')?.outcome).toBe('pass');
