@@ -650,7 +650,7 @@ const BREAKAGES: Breakage[] = [
       'Canaries in a wave after the Deployments (the api waits for a store Service only Flagger creates)',
     // Every Deployment of the overlay is named (a service added with new-service too).
     expected:
-      /Canary apps\/store-service: sync wave 1 is after Deployment api-service \(0\), (?:[a-z0-9-]+ \(0\), )*store-service \(0\).*\(overlay production\)/,
+      /Canary apps\/store-service: sync wave 1 is after Deployment (?:[a-z0-9-]+ \(0\), )*api-service \(0\), (?:[a-z0-9-]+ \(0\), )*store-service \(0\).*\(overlay production\)/,
     mutate: (ctx) => {
       for (const canary of overlay(ctx, 'production').filter((o) => o.kind === 'Canary'))
         canary.metadata.annotations = { 'argocd.argoproj.io/sync-wave': '1' };

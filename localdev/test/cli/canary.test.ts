@@ -96,7 +96,7 @@ describe('canary CLI', () => {
   it.each([
     [['probe', '--expect', 'web=stable'], /unknown service/],
     [['probe', '--expect', 'api=canary'], /a track is stable or pr-<N>/],
-    [['probe', '--expect', 'api'], /--expect: write <service>=<track>, e\.g\. [a-z-]+=pr-42/],
+    [['probe', '--expect', 'api'], /--expect: write <service>=<track>, e\.g\. [a-z0-9-]+=pr-42/],
     [['probe', '--expect', 'api=pr-42,api-service=stable'], /--expect: api is expected twice/],
     [['probe', '-n', '0'], /--count must be a whole number/],
     [['probe', '--url', 'ftp://x'], /--url must be http or https/],

@@ -346,7 +346,7 @@ describe.each(
     const install = instructionsOf(deps, 'RUN')
       .map((instruction) => instruction.args)
       .join('\n');
-    expect(install).toMatch(/npm ci --omit=dev --workspace=@pr-canary\/[a-z-]+ /);
+    expect(install).toMatch(/npm ci --omit=dev --workspace=@pr-canary\/[a-z0-9-]+ /);
     expect(install).toContain(`--workspace=@pr-canary/${name}`);
   });
 

@@ -86,7 +86,7 @@ describe('bumping an overlay to a release', () => {
         )
         .filter((image: string) => image.startsWith('ghcr.io/'));
       expect(images.length).toBeGreaterThanOrEqual(3);
-      for (const image of images) expect(image).toMatch(/^ghcr\.io\/pr-canary\/[a-z-]+:9\.8\.7$/);
+      for (const image of images) expect(image).toMatch(/^ghcr\.io\/pr-canary\/[a-z0-9-]+:9\.8\.7$/);
     },
   );
 });
