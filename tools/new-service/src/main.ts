@@ -19,7 +19,8 @@ function usage(message: string): never {
 }
 
 const OPTIONS = {
-  options: { protocol: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  // Every --protocol is kept, so a second one is refused instead of silently winning.
+  options: { protocol: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
   allowPositionals: true,
   strict: true,
 } as const;
@@ -53,9 +54,11 @@ function main(): void {
   const [name, ...extra] = parsed.positionals;
   if (name === undefined) usage('a service name is required');
   if (extra.length > 0) usage(`one name at a time (also got ${extra.length} more)`);
-  if (parsed.values.protocol === undefined) usage('--protocol is required (http or grpc)');
+  const [protocol, ...moreProtocols] = parsed.values.protocol ?? [];
+  if (protocol === undefined) usage('--protocol is required (http or grpc)');
+  if (moreProtocols.length > 0) usage('--protocol is given more than once: give it once (http or grpc)');
   try {
-    const result = scaffold({ name, protocol: parsed.values.protocol });
+    const result = scaffold({ name, protocol });
     const lines = [
       `new-service: ${result.service.name} (${result.protocol}) is ready.`,
       '',

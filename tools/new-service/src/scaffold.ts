@@ -58,6 +58,14 @@ export class ScaffoldRefusedError extends Error {
   override name = 'ScaffoldRefusedError';
 }
 
+/** A step ended by the interrupt (Ctrl-C) that was meant for the whole command. */
+class ScaffoldInterruptedError extends Error {
+  override name = 'ScaffoldInterruptedError';
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal})`);
+  }
+}
+
 function parseProtocol(text: string): Protocol {
   if (!(PROTOCOLS as readonly string[]).includes(text))
     throw new ScaffoldRefusedError(
@@ -145,12 +153,21 @@ function listFiles(dir: string, prefix = ''): string[] {
   });
 }
 
+/** The signals that interrupt the command (Ctrl-C, a kill, a closed terminal): everything is put back. */
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs a node script; a failure says what failed, with the tool's own output. */
 function runNode(what: string, args: string[], cwd: string): void {
   try {
     execFileSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const output = (error as { stdout?: Buffer; stderr?: Buffer }) ?? {};
+    const output =
+      (error as { stdout?: Buffer; stderr?: Buffer; signal?: string | null; status?: number | null }) ?? {};
+    // Ctrl-C reaches the step too (the terminal signals the whole job), and it dies first: that is the
+    // interrupt, not the step failing.
+    const signal =
+      INTERRUPTS.find((name) => name === output.signal) ?? (output.status === 130 ? 'SIGINT' : undefined);
+    if (signal) throw new ScaffoldInterruptedError(signal);
     throw new Error(`${what} failed:\n${String(output.stderr ?? '')}${String(output.stdout ?? '')}`.trim());
   }
 }
@@ -201,14 +218,12 @@ function validateRegistry(root: string): void {
   );
 }
 
-const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /** Runs the plan; on any failure (or an interrupt) puts every touched path back. */
 export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const root = options.root ?? REPO_ROOT;
   const planned = plan(options);
   const tx = new Transaction(root);
-  const onInterrupt = (signal: NodeJS.Signals) => {
+  const onInterrupt = (signal: NodeJS.Signals): never => {
     const stranded = tx.rollback();
     process.stderr.write(
       stranded.length === 0
@@ -236,6 +251,7 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     tx.commit();
     return result;
   } catch (error) {
+    if (error instanceof ScaffoldInterruptedError) onInterrupt(error.signal);
     const stranded = tx.rollback();
     if (stranded.length > 0)
       throw new Error(

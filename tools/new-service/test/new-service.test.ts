@@ -22,7 +22,8 @@ import { parse } from 'yaml';
 import { pathPattern, pathsEditedByHand, pathsTheScaffoldWrites } from './readme-list';
 import { createThrowawayRepo, SOURCE_ROOT, type ThrowawayRepo } from './throwaway-repo';
 
-const HTTP_SERVICE = { name: 'scaffold-http-service', short: 'scaffold-http', protocol: 'http' } as const;
+// A digit, and a name that sorts before every registered one: the checks that list services must take both.
+const HTTP_SERVICE = { name: 'a1-http-service', short: 'a1-http', protocol: 'http' } as const;
 const GRPC_SERVICE = { name: 'scaffold-grpc-service', short: 'scaffold-grpc', protocol: 'grpc' } as const;
 const PR = '42';
 /** What the stack build changes in the copy: the registry and the new services (see "builds …"). */
@@ -34,6 +35,14 @@ const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_S
 const REGISTRY_DEPENDENT_TESTS = [
   ['packages/contracts', 'test/services.test.ts'],
   ['tools/ship-checks', 'test/changed-services.test.ts', 'test/duplicates.test.ts'],
+  // The image checks that name every Node service (each new service's Dockerfile and overlay tag).
+  [
+    'tools/ship-checks',
+    'test/dockerfiles.test.ts',
+    'test/release-scripts.test.ts',
+    '-t',
+    'installs production dependencies only|moves every Deployment',
+  ],
   // analyze-cli: only its verdict from Prometheus (the rest spawns the CLI to check arguments, ~5 s).
   [
     'localdev',
@@ -216,6 +225,8 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
       rmSync(started, { force: true });
     }
     expect(stderr).not.toContain('is ready');
+    // Said as the interrupt it was, not as the step (which died of the same Ctrl-C) failing.
+    expect(stderr).toBe('new-service: interrupted (SIGINT); nothing was changed\n');
     expect(repo.changedFiles()).toEqual([]);
     expect(existsSync(path.join(repo.root, 'node_modules/@pr-canary', GRPC_SERVICE.name))).toBe(false);
   });
@@ -285,6 +296,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     expect(typo.stderr).toMatch(
       /^new-service: Unknown option '--protocl'; `npm run new-service -- --help` lists every option\n\nusage: /,
     );
+    // Two protocols contradict each other: the last one does not silently win.
+    const twice = await newService(repo.root, ['pay-service', '--protocol', 'http', '--protocol', 'grpc']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^new-service: --protocol is given more than once: give it once/);
     expect(repo.changedFiles()).toEqual(before);
   });
 
