@@ -101,10 +101,11 @@ export const NODE_ANSWER_OPTIONS = { requireHostHeader: false } as const;
 const MISSING_HOST = errorBody(400, 'BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
 
 /**
- * The api's answers where Fastify or Node would give their own:
+ * The api's answers where Fastify or Node would give their own. Through the reply, in one onRequest
+ * hook (so the canary headers are set by the plugin's onSend):
  * - requests that arrive while the server closes: 503 (Fastify adds `Connection: close` itself);
  * - an HTTP/1.1 request without a Host: 400, as RFC 9112 §3.2 asks and the dev router answers.
- * Both through the reply, so the canary headers are set by the plugin's onSend; one onRequest hook.
+ * On the server's events, where no request lifecycle runs (so the canary headers are set here):
  * - an `Expect` other than 100-continue: 417, and the connection closed (its body may follow);
  * - a CONNECT: 501, the api opens no tunnels, and the connection closed.
  */
