@@ -1,8 +1,11 @@
 /**
  * One HTTP request → one trace across both services: api and store run as real processes with the
- * telemetry register preloaded, exporting OTLP/HTTP JSON to a tiny receiver in this test.
+ * telemetry register preloaded, exporting OTLP/HTTP JSON to a tiny receiver in this test. Probes
+ * (readiness, a health check) start no trace of their own.
  */
 import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { healthClientConstructor, ITEMS_SERVICE_NAME } from '@pr-canary/proto';
 import {
   listeningPort,
   type OtlpReceiver,
@@ -44,25 +47,32 @@ function otelEnv(serviceName: string): Record<string, string> {
   };
 }
 
+/** A traced store and api over a fresh table, both exporting to the receiver under these names. */
+async function startTracedPair(
+  names = { api: 'api-service', store: 'store-service' },
+): Promise<{ storePort: number; apiPort: number; api: ServiceProcess }> {
+  const store = startService('store-service', {
+    ...otelEnv(names.store),
+    LOG_LEVEL: 'debug',
+    DYNAMODB_TABLE: `items-${randomUUID()}`,
+    DYNAMODB_ENDPOINT: db.endpoint,
+    DYNAMODB_CREATE_TABLE: 'true',
+    AWS_REGION: 'us-east-1',
+  });
+  services.push(store);
+  const storePort = await listeningPort(store);
+  const api = startService('api-service', {
+    ...otelEnv(names.api),
+    LOG_LEVEL: 'debug',
+    STORE_ADDR: `127.0.0.1:${storePort}`,
+  });
+  services.push(api);
+  return { storePort, apiPort: await listeningPort(api), api };
+}
+
 describe('telemetry across api and store processes', () => {
   it("one request with X-Canary: 42 is one trace — api server → gRPC client → store server → DynamoDB — named by X-Trace-Id and in the api's log", async () => {
-    const store = startService('store-service', {
-      ...otelEnv('store-service'),
-      LOG_LEVEL: 'debug',
-      DYNAMODB_TABLE: `items-${randomUUID()}`,
-      DYNAMODB_ENDPOINT: db.endpoint,
-      DYNAMODB_CREATE_TABLE: 'true',
-      AWS_REGION: 'us-east-1',
-    });
-    services.push(store);
-    const storePort = await listeningPort(store);
-    const api = startService('api-service', {
-      ...otelEnv('api-service'),
-      LOG_LEVEL: 'debug',
-      STORE_ADDR: `127.0.0.1:${storePort}`,
-    });
-    services.push(api);
-    const apiPort = await listeningPort(api);
+    const { apiPort, api } = await startTracedPair();
 
     const response = await fetch(
       `http://127.0.0.1:${apiPort}/api/items/01937a4e-4f1c-7000-8000-000000000000`,
@@ -124,5 +134,38 @@ describe('telemetry across api and store processes', () => {
     expect(api.logs.filter((line) => line.trace_id === traceId).map((line) => line.msg)).toContain(
       'request completed',
     );
+  });
+  it("probes start no trace — /readyz's store check and a direct Health/Check — while /api/route's Health call stays in its request's trace", async () => {
+    // Names of their own: the receiver also holds the other test's spans.
+    const names = { api: 'api-probes', store: 'store-probes' };
+    const { storePort, apiPort } = await startTracedPair(names);
+    const health = new (healthClientConstructor())(
+      `127.0.0.1:${storePort}`,
+      grpc.credentials.createInsecure(),
+    );
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status).toBe(200);
+      await new Promise<void>((resolve, reject) =>
+        health.check({ service: ITEMS_SERVICE_NAME }, (error) => (error ? reject(error) : resolve())),
+      );
+    } finally {
+      health.close();
+    }
+    const route = await fetch(`http://127.0.0.1:${apiPort}/api/route`, { headers: { 'x-canary': '42' } });
+    expect(route.status).toBe(200);
+    const traceId = route.headers.get('x-trace-id') ?? '';
+    // Each process exports in the order its spans ended: once this request's are in, every earlier one is.
+    await waitUntil(async () => receiver.spans.filter((span) => span.traceId === traceId).length >= 3);
+    const ours = receiver.spans.filter((span) => span.service === names.api || span.service === names.store);
+    // Every span of this pair is the request's: api server, its Health client call, the store's server span.
+    expect(ours.map((span) => `${span.service} ${span.kind} ${span.name}`).sort()).toEqual(
+      [
+        `${names.api} ${SPAN_KIND_SERVER} GET /api/route`,
+        `${names.api} ${SPAN_KIND_CLIENT} grpc.health.v1.Health/Check`,
+        `${names.store} ${SPAN_KIND_SERVER} grpc.health.v1.Health/Check`,
+      ].sort(),
+    );
+    for (const span of ours) expect(span.traceId).toBe(traceId);
   });
 });

@@ -22,6 +22,7 @@ import {
   canaryFromBaggage,
   contextWithCanaryBaggage,
   isTracingActive,
+  PROBE_GRPC_SERVICES,
   rewriteCanaryBaggage,
 } from './otel-context';
 import {
@@ -29,6 +30,8 @@ import {
   canaryKeyAttribute,
   endSpan,
   failSpan,
+  inTracedRequest,
+  namesCallerSpan,
   startClientSpan,
   startServerSpan,
 } from './spans';
@@ -111,10 +114,12 @@ export function canaryClientInterceptor(opts: CanaryClientInterceptorOptions = {
     const path = options.method_definition.path;
     const { service, method } = splitMethodPath(path);
     const started = performance.now();
-    // One client span per call, a child of the caller's span; its traceparent goes out in the metadata.
-    const call = tracing
-      ? startClientSpan(path.slice(1), rpcAttributes(service, method, scope?.key ?? ABSENT_KEY))
-      : undefined;
+    // One client span per call made in a traced request, a child of its span; its traceparent goes out
+    // in the metadata. A call outside any request (the api's readiness check) starts no trace.
+    const call =
+      tracing && inTracedRequest()
+        ? startClientSpan(path.slice(1), rpcAttributes(service, method, scope?.key ?? ABSENT_KEY))
+        : undefined;
     let headerEntries: readonly ServedByEntry[] = [];
     const requester: grpc.Requester = {
       start(metadata, _listener, next) {
@@ -273,7 +278,8 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
             applyCanaryMetadata(metadata, key);
             scope = createScope(key);
             callContext = undefined;
-            if (tracing) {
+            // A probe's health check (no caller's span) starts no trace: see PROBE_GRPC_SERVICES.
+            if (tracing && (!PROBE_GRPC_SERVICES.has(service) || namesCallerSpan(metadata, metadataGetter))) {
               // A server span whose parent is the caller's traceparent; it ends with the status.
               const server = startServerSpan(
                 methodDescriptor.path.slice(1),

@@ -14,6 +14,13 @@ import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-
 /** Probes and scrapes are not worth a trace each: the Fastify plugin makes no span for them. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
 
+/**
+ * gRPC services whose calls are a span only as part of a caller's traced request (a traceparent in
+ * the metadata): the standard health service, which kubelet's gRPC probe and the api's readiness check
+ * call every few seconds. The api's `/api/route` asks it too, and that call stays in its trace.
+ */
+export const PROBE_GRPC_SERVICES: ReadonlySet<string> = new Set(['grpc.health.v1.Health']);
+
 /** The OTel context `base` with baggage `canary` set to a valid key's PR, or removed otherwise. */
 export function contextWithCanaryBaggage(key: CanaryKey, base: Context = context.active()): Context {
   const bag = propagation.getBaggage(base);

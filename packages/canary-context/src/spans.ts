@@ -57,6 +57,19 @@ export function startServerSpan<C>(
   return { span, context: trace.setSpan(parent, span) };
 }
 
+/** Whether `carrier` names a caller's span: a W3C traceparent a server span can be the child of. */
+export function namesCallerSpan<C>(carrier: C, getter: TextMapGetter<C>): boolean {
+  return trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier, getter)) !== undefined;
+}
+
+/**
+ * Whether a call made now belongs to a traced request: a span is active. Calls made outside any
+ * request (a readiness check, a table check) make no span, so no trace of their own (withClientSpan).
+ */
+export function inTracedRequest(): boolean {
+  return trace.getSpan(context.active()) !== undefined;
+}
+
 /** A client span under the active context; `inject` writes its traceparent (and baggage) into `carrier`. */
 export function startClientSpan(name: string, attributes: Attributes, parent: Context = context.active()) {
   const span = tracer().startSpan(
@@ -106,9 +119,8 @@ export async function withClientSpan<T>(
   attributes: Attributes,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const parent = context.active();
-  if (trace.getSpan(parent) === undefined) return fn();
-  const { span, context: spanContext } = startClientSpan(name, attributes, parent);
+  if (!inTracedRequest()) return fn();
+  const { span, context: spanContext } = startClientSpan(name, attributes);
   try {
     return await context.with(spanContext, fn);
   } catch (error) {
