@@ -47,6 +47,9 @@ export function loopbackOrigin(raw: string, flag = '--url'): string {
     throw new LoadUsageError(
       `the local stack is on this machine: ${flag} must be 127.0.0.1, [::1] or localhost`,
     );
+  // The paths asked are fixed: a path given would be dropped without a word.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+    throw new LoadUsageError(`${flag} is an origin, without a path (e.g. ${url.origin})`);
   return url.origin;
 }
 

@@ -21,8 +21,9 @@ export function answeredHelp(
 }
 
 /**
- * Node's `parseArgs`, refusing an option that takes one value given twice (parseArgs would keep the last
- * silently): `--pr 42 --pr 7` is a usage error, not PR 7.
+ * Node's `parseArgs`, refusing an option given twice unless it takes a list (parseArgs would keep the
+ * last value silently): `--pr 42 --pr 7` is a usage error, not PR 7, and so is `--json --json`, as every
+ * command's help says.
  */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   const parsed = parseArgs({ ...config, tokens: true });
@@ -30,7 +31,7 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnTy
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const option = config.options?.[token.name];
-    if (option?.type !== 'string' || option.multiple) continue;
+    if (option === undefined || option.multiple) continue;
     if (given.has(token.name)) throw new CliUsageError(`--${token.name} is given twice: give it once`);
     given.add(token.name);
   }

@@ -40,7 +40,7 @@ async function getJson(url: string, timeoutMs: number): Promise<{ status: number
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new TraceLookupError(
-      `no trace receiver answers at ${new URL(url).origin}${cause ? ` (${cause})` : ''}: is the stack running (npm start)? --url points elsewhere`,
+      `no trace receiver answers at ${new URL(url).origin}${cause ? ` (${cause})` : ''}: is the stack running (npm start), or on other ports (--url)?`,
     );
   }
   const body: unknown = await readJsonCapped(response, MAX_ANSWER_BYTES).catch(() => undefined);

@@ -181,6 +181,10 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       ],
       [[...local, '--pr', '7'], '--pr is given twice: give it once'],
       [
+        ['analyze', '--pr', '42', '--control', 'http://127.0.0.1:1/x'],
+        '--control is an origin, without a path (e.g. http://127.0.0.1:1)',
+      ],
+      [
         [...local, '--json', '-', '--markdown', '-'],
         '--json - and --markdown - both want stdout: write one of them to a FILE',
       ],

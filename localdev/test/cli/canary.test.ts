@@ -106,6 +106,7 @@ describe('canary CLI', () => {
     ],
     [['de\u001b[2Jploy'], /^pr-canary: unknown command de\?\[2Jploy; /],
     [['probe', '--pr', '42', '--pr', '7'], /^pr-canary: --pr is given twice: give it once\n$/],
+    [['trace', '--last', '--json', '--json'], /^pr-canary: --json is given twice: give it once\n$/],
     [
       ['probe', '--url', 'http://localhost:8080/api'],
       /^pr-canary: --url is an origin, without a path \(e\.g\. http:\/\/localhost:8080\)\n$/,
