@@ -203,7 +203,9 @@ describe('the stack control endpoint', () => {
 
 describe('the analyze load', () => {
   it('runs only on this machine', async () => {
-    expect(loopbackOrigin('http://localhost:8080/x')).toBe('http://localhost:8080');
+    expect(loopbackOrigin('http://localhost:8080/')).toBe('http://localhost:8080');
+    // The paths asked are fixed: one given is refused, not dropped without a word.
+    expect(() => loopbackOrigin('http://localhost:8080/x')).toThrow(/--url is an origin, without a path/);
     expect(() => loopbackOrigin('http://10.0.0.1:8080')).toThrow(LoadUsageError);
     expect(() => loopbackOrigin('https://api.example.com')).toThrow(/http \(the local stack\)/);
     await expect(
