@@ -196,13 +196,16 @@ describe('ItemsService over gRPC', () => {
     );
     expect(error?.code).toBe(grpc.status.INTERNAL);
     expect(error?.details).toMatch(/deserializing request/i);
-    // A JavaScript client's lone surrogate goes out as an encoded surrogate: refused the same way.
+    expect((await api.list({ pageSize: 10 })).items).toEqual([]);
+  });
+
+  it("refuses a JavaScript client's lone surrogate (it goes out encoded), and takes well-formed text of every UTF-8 length", async () => {
+    const { api } = await buildStore();
     await expectStatus(
       api.create({ name: 'a\ud800b', description: '', priceCents: 1 }),
       grpc.status.INTERNAL,
     );
     expect((await api.list({ pageSize: 10 })).items).toEqual([]);
-    // Well-formed text of every UTF-8 length still goes in and comes back exactly.
     const text = 'a é € 😀';
     const created = await api.create({ name: text, description: text, priceCents: 1 });
     expect(await api.get({ id: created.item?.id ?? '' })).toMatchObject({

@@ -9,8 +9,10 @@ import {
   type DeleteItemResponse__Output,
   type GetItemRequest,
   type GetItemResponse__Output,
+  type HealthCheckResponse__Output,
   type HealthClient,
   healthClientConstructor,
+  ITEMS_SERVICE_NAME,
   type ItemsServiceClient,
   itemsServiceClientConstructor,
   type ListItemsRequest,
@@ -164,6 +166,16 @@ export function unary<Res>(start: Start<Res>, options: CallOptions = {}): Promis
       error || response === undefined ? reject(error) : resolve(response),
     );
   });
+}
+
+/** ItemsService's health as the store reports it now (SERVING, NOT_SERVING). */
+export async function itemsServingStatus(
+  health: HealthClient,
+): Promise<HealthCheckResponse__Output['status']> {
+  const response = await unary<HealthCheckResponse__Output>((md, o, cb) =>
+    health.check({ service: ITEMS_SERVICE_NAME }, md, o, cb),
+  );
+  return response.status;
 }
 
 /** Promise wrappers for every unary ItemsService method. */

@@ -8,11 +8,7 @@
  */
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import {
-  type HealthCheckResponse__Output,
-  healthClientConstructor,
-  itemsServiceClientConstructor,
-} from '@pr-canary/proto';
+import { healthClientConstructor, itemsServiceClientConstructor } from '@pr-canary/proto';
 import {
   closedAfter,
   listeningPort,
@@ -23,7 +19,7 @@ import {
   waitUntil,
 } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { expectStatus, itemsApi, unary } from './helper';
+import { expectStatus, itemsApi, itemsServingStatus } from './helper';
 
 /** The caller's trace and span: the store's server span is its child. */
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -51,12 +47,7 @@ describe('the table monitor, traced', () => {
     const items = itemsApi(new (itemsServiceClientConstructor())(address, grpc.credentials.createInsecure()));
     const health = new (healthClientConstructor())(address, grpc.credentials.createInsecure());
     onTestFinished(() => health.close());
-    const status = async () =>
-      (
-        await unary<HealthCheckResponse__Output>((md, o, cb) =>
-          health.check({ service: 'store.v1.ItemsService' }, md, o, cb),
-        )
-      ).status;
+    const status = () => itemsServingStatus(health);
     const traced = (traceId: string) => {
       const metadata = new grpc.Metadata();
       metadata.set('x-canary', '42');

@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import * as grpc from '@grpc/grpc-js';
 import {
-  type HealthCheckResponse__Output,
   type HealthClient,
   healthClientConstructor,
   itemsServiceClientConstructor,
@@ -24,7 +23,7 @@ import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
 import { ensureTable } from '../src/items-repository';
 import { startService } from '../src/service';
-import { expectStatus, itemsApi, TEST_IDENTITY, unary } from './helper';
+import { expectStatus, itemsApi, itemsServingStatus, TEST_IDENTITY } from './helper';
 
 /** Longer than any waitUntil: the monitor's while-ready tick never fires during a test. */
 const NO_READY_TICK = { whileReadyMs: 3_600_000 };
@@ -54,12 +53,7 @@ async function startStore(endpoint: string, table: string, ownsTable: boolean, l
     health.close();
     await store.close();
   });
-  const status = async () =>
-    (
-      await unary<HealthCheckResponse__Output>((md, o, cb) =>
-        health.check({ service: 'store.v1.ItemsService' }, md, o, cb),
-      )
-    ).status;
+  const status = () => itemsServingStatus(health);
   return { store, api: itemsApi(items), status };
 }
 

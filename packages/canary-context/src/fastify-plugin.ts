@@ -18,7 +18,14 @@ import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry, servedByFormatter } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
-import { CANARY_KEY_ATTRIBUTE, canaryKeyAttribute, endSpan, failSpan, startServerSpan } from './spans';
+import {
+  CANARY_KEY_ATTRIBUTE,
+  callerContext,
+  canaryKeyAttribute,
+  endSpan,
+  failSpan,
+  startServerSpan,
+} from './spans';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,8 +86,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
     const { span, context: spanContext } = startServerSpan(
       route === undefined ? method : `${method} ${route}`,
-      request.headers,
-      defaultTextMapGetter,
+      callerContext(request.headers, defaultTextMapGetter),
       {
         'http.request.method': method,
         ...(route === undefined ? {} : { 'http.route': route }),

@@ -27,6 +27,7 @@ import {
 } from './otel-context';
 import {
   CANARY_KEY_ATTRIBUTE,
+  callerContext,
   canaryKeyAttribute,
   endSpan,
   failSpan,
@@ -278,13 +279,13 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
             applyCanaryMetadata(metadata, key);
             scope = createScope(key);
             callContext = undefined;
+            const caller = tracing ? callerContext(metadata, metadataGetter) : undefined;
             // A probe's health check (no caller's span) starts no trace: see PROBE_GRPC_SERVICES.
-            if (tracing && (!PROBE_GRPC_SERVICES.has(service) || namesCallerSpan(metadata, metadataGetter))) {
+            if (caller && (!PROBE_GRPC_SERVICES.has(service) || namesCallerSpan(caller))) {
               // A server span whose parent is the caller's traceparent; it ends with the status.
               const server = startServerSpan(
                 methodDescriptor.path.slice(1),
-                metadata,
-                metadataGetter,
+                caller,
                 rpcAttributes(service, method, key),
               );
               span = server.span;

@@ -41,25 +41,28 @@ export function canaryKeyAttribute(key: CanaryKey): string {
   return key.kind === 'valid' ? key.pr : 'absent';
 }
 
-/** A server span whose parent is the W3C `traceparent` (and baggage) in `carrier`, if any. */
-export function startServerSpan<C>(
+/** The context a request arrives with: the W3C `traceparent` (and baggage) in `carrier`, if any. */
+export function callerContext<C>(carrier: C, getter: TextMapGetter<C>): Context {
+  return propagation.extract(ROOT_CONTEXT, carrier, getter);
+}
+
+/** Whether `parent` (a `callerContext`) names a caller's span, which a server span can be the child of. */
+export function namesCallerSpan(parent: Context): boolean {
+  return trace.getSpanContext(parent) !== undefined;
+}
+
+/** A server span whose parent is the caller's span in `parent` (a `callerContext`), if it names one. */
+export function startServerSpan(
   name: string,
-  carrier: C,
-  getter: TextMapGetter<C>,
+  parent: Context,
   attributes: Attributes,
 ): { span: Span; context: Context } {
-  const parent = propagation.extract(ROOT_CONTEXT, carrier, getter);
   const span = tracer().startSpan(
     name,
     { kind: SpanKind.SERVER, attributes, startTime: spanClock.now() },
     parent,
   );
   return { span, context: trace.setSpan(parent, span) };
-}
-
-/** Whether `carrier` names a caller's span: a W3C traceparent a server span can be the child of. */
-export function namesCallerSpan<C>(carrier: C, getter: TextMapGetter<C>): boolean {
-  return trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier, getter)) !== undefined;
 }
 
 /**
