@@ -172,28 +172,18 @@ describe('ItemsService over gRPC', () => {
     });
   });
 
-  it('refuses a request whose string field runs past the end of the message, and stores nothing', async () => {
-    const { address, api } = await buildStore();
-    // CreateItemRequest: name "abc", price_cents 5, then description claiming 16 bytes with 1 present.
-    const error = await rawCreateItem(address, Buffer.from('0a036162631805121041', 'hex'));
-    expect(error?.code).toBe(grpc.status.INTERNAL);
-    expect(error?.details).toMatch(/deserializing request/i);
-    expect((await api.list({ pageSize: 10 })).items).toEqual([]);
-  });
-
+  // CreateItemRequest bytes: name (field 1, `0a` + length), price_cents (field 3, `18`), description (`12`).
   it.each([
-    ['an invalid byte', '61ff62'],
-    ['an overlong form', '61c0af62'],
-    ['an encoded surrogate', '61eda08062'],
-    ['a truncated sequence', '61e282'],
-  ])('refuses a string field that is not UTF-8 (%s), and stores nothing', async (_case, nameHex) => {
+    // name "abc", price_cents 5, then a description claiming 16 bytes with 1 present.
+    ['a string field running past the end of the message', '0a036162631805121041'],
+    // name "a", the bytes named, "b" (or not), then price_cents 1: text that is not UTF-8.
+    ['an invalid byte in a string', '0a0361ff621801'],
+    ['an overlong form in a string', '0a0461c0af621801'],
+    ['an encoded surrogate in a string', '0a0561eda080621801'],
+    ['a truncated sequence in a string', '0a0361e2821801'],
+  ])('refuses a CreateItem it cannot decode (%s), and stores nothing', async (_case, messageHex) => {
     const { address, api } = await buildStore();
-    // CreateItemRequest: name (field 1) with these bytes, price_cents (field 3) 1.
-    const name = Buffer.from(nameHex, 'hex');
-    const error = await rawCreateItem(
-      address,
-      Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x18, 0x01])]),
-    );
+    const error = await rawCreateItem(address, Buffer.from(messageHex, 'hex'));
     expect(error?.code).toBe(grpc.status.INTERNAL);
     expect(error?.details).toMatch(/deserializing request/i);
     expect((await api.list({ pageSize: 10 })).items).toEqual([]);
