@@ -19,7 +19,7 @@ import {
   TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
 import { corsResponseHeaders } from '@pr-canary/contracts/cors';
-import { createFaults, errorBody, identityOf } from '@pr-canary/service-kit';
+import { createFaults, errorBody, fastifyLogging, identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -32,7 +32,6 @@ import {
 } from './framework-errors';
 import { installStrictJsonParser } from './json-body';
 import { BODY_LIMIT_BYTES } from './limits';
-import { lazyRequestLogger, RouteTemplateLogController } from './request-log';
 import { type Readiness, registerHealthRoutes } from './routes/health';
 import { registerItemRoutes } from './routes/items';
 import { registerRouteInspector } from './routes/route-inspector';
@@ -102,9 +101,7 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
   const readiness: Readiness = { accepting: true };
   const headerOptions = { identity, trustHeader: config.CANARY_HEADER_TRUSTED };
   const app: FastifyInstance = Fastify({
-    loggerInstance: logger,
-    logController: new RouteTemplateLogController(),
-    childLoggerFactory: lazyRequestLogger,
+    ...fastifyLogging(logger),
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify sets the server's requestTimeout after creating it, so it is given twice.
     requestTimeout: config.REQUEST_TIMEOUT_MS,

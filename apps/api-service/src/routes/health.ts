@@ -3,8 +3,8 @@
  * the store answers a grpc.health.v1 Check with SERVING within READINESS_DEADLINE_MS.
  *
  * Probes poll every few seconds, so their logs stay quiet: request lines are at debug (see
- * request-log.ts), and readiness logs only when it changes — one WARN line with the reason when it
- * becomes not ready, one INFO line when it is ready again.
+ * service-kit's request-log.ts), and readiness logs only when it changes — one WARN line with the
+ * reason when it becomes not ready, one INFO line when it is ready again.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { errorBody } from '@pr-canary/service-kit';

@@ -10,7 +10,7 @@ import {
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
 import { serviceNamed } from '@pr-canary/contracts/services';
-import { identityOf } from '@pr-canary/service-kit';
+import { fastifyLogging, identityOf } from '@pr-canary/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { __Pascal__Config } from './config';
 import { installErrorHandling } from './errors';
@@ -50,7 +50,8 @@ export function buildApp({ config, logger, metrics, faults }: AppDependencies): 
   const identity = identityFromConfig(config);
   let accepting = true;
   const app: FastifyInstance = Fastify({
-    loggerInstance: logger,
+    // Request lines by route template at debug, never the raw URL (service-kit's request-log.ts).
+    ...fastifyLogging(logger),
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });

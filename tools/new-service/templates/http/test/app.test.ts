@@ -32,6 +32,19 @@ describe('__service_name__', () => {
     );
   });
 
+  it('logs each request by its route at debug, never its URL (client input: a token, a path)', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = appFor({}, lines);
+    await app.inject('/api/__short__/hello?name=hunter2');
+    await app.inject('/nowhere/raw-path-marker');
+    await expect.poll(() => lines.length).toBe(2);
+    expect(lines.map(({ msg, route, level }) => ({ msg, route, level }))).toEqual([
+      { msg: 'request completed', route: '/api/__short__/hello', level: 20 },
+      { msg: 'request completed', route: 'unmatched', level: 20 },
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2|raw-path-marker/);
+  });
+
   it('answers an unknown route with a JSON 404 that names it', async () => {
     const response = await appFor().inject('/nowhere');
     expect(response.statusCode).toBe(404);

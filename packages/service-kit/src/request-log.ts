@@ -1,6 +1,8 @@
 /**
- * Fastify's own request log lines carry the raw URL (client input). This controller writes one
- * line per request with the route template instead, and never the request line itself.
+ * How every Fastify service logs its requests (`fastifyLogging`). Fastify's own request log lines
+ * carry the raw URL (client input: tokens in a query, escape sequences, a 3,000-character path). The
+ * controller here writes one line per request with the route template instead, and never the request
+ * line itself.
  *
  * Levels: a request that ended in an error is a WARN line (the error handler logs internal
  * failures at ERROR); every other request line is DEBUG. An INFO line per request was most of a
@@ -116,3 +118,15 @@ export const lazyRequestLogger: NonNullable<FastifyServerOptions['childLoggerFac
   options.level !== undefined || options.serializers !== undefined
     ? logger.child(bindings, options)
     : (new RequestLogger(logger, bindings) as unknown as FastifyBaseLogger);
+
+/**
+ * Fastify's logging options for a service's app: `logger` (service-kit's createLogger), request lines
+ * by route template at DEBUG (RouteTemplateLogController), request loggers made on first use.
+ */
+export function fastifyLogging(logger: FastifyBaseLogger) {
+  return {
+    loggerInstance: logger,
+    logController: new RouteTemplateLogController(),
+    childLoggerFactory: lazyRequestLogger,
+  } satisfies Pick<FastifyServerOptions, 'loggerInstance' | 'logController' | 'childLoggerFactory'>;
+}
