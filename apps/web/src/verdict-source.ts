@@ -7,6 +7,7 @@
  * the PR comment, and the view says so), and a deployed page must not call its users' own localhost.
  */
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
+import { isTrack } from '@pr-canary/contracts/canary-key';
 import { LOCAL_CONTROL_URL } from '@pr-canary/contracts/local-stack';
 import { parseApiUrl } from './config';
 
@@ -29,9 +30,57 @@ export function resolveStackUrl(
 
 export type VerdictLookup =
   | { kind: 'verdict'; verdict: Verdict }
+  /** No verdict yet, and `pr-canary analyze` can make one. */
   | { kind: 'none'; message: string }
+  /** No verdict, and `pr-canary analyze` would refuse to make one (the stack runs no canary of the PR, or it is stopped). */
+  | { kind: 'cannot-judge'; message: string }
   | { kind: 'unreachable' }
   | { kind: 'invalid' };
+
+type Get = (path: string) => Promise<Response>;
+
+/** A service name as the stack names one (control-server.ts). */
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * Why `pr-canary analyze --pr <pr>` would refuse, from the stack's `GET /instances`, as the CLI says it:
+ * the stack runs no canary of the PR, or one of its canaries is stopped (given up after a crash loop,
+ * or stopped on request) and stays so until the stack restarts. Undefined when it would not refuse,
+ * or when the stack's answer cannot tell (then the page suggests the command, which says why itself).
+ */
+async function whyNoVerdictCanBeMade(get: Get, pr: string): Promise<string | undefined> {
+  let body: { instances?: unknown } | null;
+  try {
+    const response = await get('/instances');
+    if (!response.ok) return undefined;
+    body = (await response.json().catch(() => null)) as { instances?: unknown } | null;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(body?.instances)) return undefined;
+  // Shown as text on the page: only what the stack's own grammar allows.
+  const instances = body.instances.flatMap((entry) => {
+    const { service, track, state } = (entry ?? {}) as Record<string, unknown>;
+    return typeof service === 'string' &&
+      SERVICE_NAME.test(service) &&
+      typeof track === 'string' &&
+      isTrack(track) &&
+      typeof state === 'string'
+      ? [{ service, track, state }]
+      : [];
+  });
+  const own = instances.filter((instance) => instance.track === `pr-${pr}`);
+  if (own.length === 0) {
+    const canaries = [...new Set(instances.map((i) => i.track).filter((track) => track !== 'stable'))];
+    return `This stack runs no canary of PR ${pr}, so there is nothing to compare with stable (its canaries: ${
+      canaries.length > 0 ? canaries.join(', ') : 'none'
+    }). Declare one in localdev/canaries.json or with npm start -- --canary ${pr}=<service>,… and start the stack again.`;
+  }
+  const stopped = own.find((instance) => instance.state === 'stopped');
+  if (stopped)
+    return `PR ${pr}'s ${stopped.service} canary is stopped until the stack restarts, so there is nothing to judge. Start the stack again (npm start).`;
+  return undefined;
+}
 
 /**
  * The verdict on `pr`, asked of the stack's list first: a PR without one is "none" from the list's
@@ -43,7 +92,7 @@ export async function fetchVerdict(
   fetchFn: typeof fetch = fetch,
 ): Promise<VerdictLookup> {
   const none: VerdictLookup = { kind: 'none', message: `No verdict for PR ${pr} yet.` };
-  const get = (path: string) =>
+  const get: Get = (path) =>
     fetchFn(`${stackUrl}${path}`, {
       headers: { accept: 'application/json' },
       cache: 'no-store',
@@ -59,7 +108,10 @@ export async function fetchVerdict(
   } catch {
     return { kind: 'unreachable' };
   }
-  if (!listed) return none;
+  if (!listed) {
+    const reason = await whyNoVerdictCanBeMade(get, pr);
+    return reason === undefined ? none : { kind: 'cannot-judge', message: reason };
+  }
   let response: Response;
   try {
     response = await get(`/verdicts/${encodeURIComponent(pr)}`);

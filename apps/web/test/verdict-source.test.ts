@@ -69,4 +69,46 @@ describe('fetchVerdict over HTTP', () => {
     expect(asked).not.toContain('/verdicts/7');
     expect(await fetchVerdict('http://127.0.0.1:1', '42')).toEqual({ kind: 'unreachable' });
   });
+
+  it('says why no verdict can be made, as the CLI would refuse: no canary of the PR, or a stopped one', async () => {
+    const instances = [
+      { service: 'api-service', track: 'stable', state: 'running' },
+      { service: 'store-service', track: 'stable', state: 'running' },
+      { service: 'api-service', track: 'pr-42', state: 'running' },
+      { service: 'store-service', track: 'pr-7', state: 'stopped' },
+      { service: 'store-service', track: 'pr-8', state: 'restarting' },
+      // Not the stack's grammar: never shown.
+      { service: '<img src=x>', track: 'pr-9', state: 'running' },
+      { service: 'api-service', track: 'pr-<b>', state: 'running' },
+    ];
+    const url = await serve((req, res) => {
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/verdicts') json({ verdicts: [] });
+      else if (req.url === '/instances') json({ apiUrl: 'http://127.0.0.1:8080', instances });
+      else res.writeHead(404).end('{}');
+    });
+    expect(await fetchVerdict(url, '999')).toEqual({
+      kind: 'cannot-judge',
+      message:
+        'This stack runs no canary of PR 999, so there is nothing to compare with stable (its canaries: pr-42, pr-7, pr-8). Declare one in localdev/canaries.json or with npm start -- --canary 999=<service>,… and start the stack again.',
+    });
+    expect(await fetchVerdict(url, '7')).toEqual({
+      kind: 'cannot-judge',
+      message:
+        "PR 7's store-service canary is stopped until the stack restarts, so there is nothing to judge. Start the stack again (npm start).",
+    });
+    // Running, or coming back by itself: analyze can judge it (now or in a moment).
+    expect(await fetchVerdict(url, '42')).toEqual({ kind: 'none', message: 'No verdict for PR 42 yet.' });
+    expect(await fetchVerdict(url, '8')).toEqual({ kind: 'none', message: 'No verdict for PR 8 yet.' });
+  });
+
+  it('suggests the command when the stack cannot say which canaries it runs', async () => {
+    const url = await serve((req, res) => {
+      if (req.url === '/verdicts')
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"verdicts":[]}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"instances":"no"}');
+    });
+    expect(await fetchVerdict(url, '5')).toEqual({ kind: 'none', message: 'No verdict for PR 5 yet.' });
+  });
 });

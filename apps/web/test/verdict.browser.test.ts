@@ -117,6 +117,16 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
     expect(await page.evaluate(() => scrollY)).toBe(0);
   });
 
+  it('says why there can be no verdict for a PR the stack runs no canary of, and suggests no analyze', async () => {
+    const page = await suite.openPage(
+      `/?pr=999&stack=${encodeURIComponent(stack?.urls.control ?? '')}#verdict`,
+    );
+    await expect
+      .poll(() => page.textContent('#pr-verdict-summary'))
+      .toContain('This stack runs no canary of PR 999, so there is nothing to compare with stable');
+    expect(await page.textContent('#pr-verdict-summary')).not.toContain('pr-canary analyze');
+  });
+
   it('says where verdicts come from when no stack answers', async () => {
     const page = await suite.openPage('/?pr=42&stack=http%3A%2F%2F127.0.0.1%3A9#verdict');
     await expect

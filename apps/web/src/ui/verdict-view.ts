@@ -41,7 +41,11 @@ export function createVerdictView(
       const key = JSON.stringify([
         pr,
         lookup?.kind,
-        lookup?.kind === 'verdict' ? lookup.verdict.createdAt : null,
+        lookup?.kind === 'verdict'
+          ? lookup.verdict.createdAt
+          : lookup && 'message' in lookup
+            ? lookup.message
+            : null,
       ]);
       if (key === shown) return;
       shown = key;
@@ -60,6 +64,7 @@ export function createVerdictView(
         );
       if (lookup.kind === 'none')
         return void elements.summary.replaceChildren(hint(`${lookup.message} Run `), analyze(pr));
+      if (lookup.kind === 'cannot-judge') return void elements.summary.replaceChildren(hint(lookup.message));
       const { verdict } = lookup;
       elements.summary.replaceChildren(summary(verdict));
       const scale = scaleOf(verdict);
