@@ -488,7 +488,11 @@ class StackRunner {
     if (info.metricsPort === undefined)
       throw new ControlError(
         409,
-        `${service} on ${track} is ${info.state}; set its faults once it runs`,
+        // A stopped canary (given up after a crash loop, or stopped on request) stays stopped until the
+        // stack restarts: "once it runs" would be advice nobody can follow.
+        info.state === 'stopped' && track !== 'stable'
+          ? `${service} on ${track} is stopped until the stack restarts; give its faults at start: npm start -- --fault ${track.slice('pr-'.length)}:${instance.service.short}:${spec}`
+          : `${service} on ${track} is ${info.state}; set its faults once it runs`,
         CONTROL_CODES.notRunning,
       );
     const inForce = await putInstanceFaults(info.metricsPort, spec);

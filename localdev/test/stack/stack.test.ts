@@ -390,6 +390,17 @@ describe('a canary that is declared but not running', () => {
     expect(await stableTableItems()).toEqual(before);
     expect((await route()).tracks).toEqual({ 'api-service': 'stable', 'store-service': 'stable' });
     expect(output.join('\n')).toContain('store pr-42 stopped on request');
+    // Its faults cannot be set now, and the answer says how, not "once it runs" (it will not).
+    const fault = await fetch(`${stack.urls.control}/faults/pr-42/store-service`, {
+      method: 'PUT',
+      body: 'latency=10ms',
+    });
+    expect(fault.status).toBe(409);
+    expect(await fault.json()).toMatchObject({
+      code: 'INSTANCE_NOT_RUNNING',
+      message:
+        'store-service on pr-42 is stopped until the stack restarts; give its faults at start: npm start -- --fault 42:store:latency=10ms',
+    });
 
     const probe = await runCanaryInProcess(probeArgs(stack.urls.api, { pr: '42', count: 1 }));
     expect(probe.stdout).toContain(
