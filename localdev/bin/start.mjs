@@ -18,6 +18,18 @@ import {
 const COMMAND = 'npm start';
 const BUILD_NOTICE_AFTER_MS = 1_000;
 
+// npm and its `sh -c` are watched from the start (local-kit's parent-watch): if they go while the command
+// line is checked or the build runs, this stops (SIGTERM, below) instead of starting a stack nobody can
+// stop, and the runner this process execs into watches the same ancestors.
+const { parentWatch } = resolveDependencies(COMMAND, { parentWatch: '@pr-canary/local-kit/parent-watch' });
+/** The build under way, stopped with this process. */
+let building;
+process.once('SIGTERM', () => {
+  building?.kill('SIGTERM');
+  process.exit(143);
+});
+await import(parentWatch);
+
 /** Runs the build quietly; prints its output only when it fails, and a notice when it takes a while. */
 function build({ buildWeb }) {
   const { turbo } = resolveDependencies(COMMAND, { turbo: 'turbo/bin/turbo' });
@@ -33,6 +45,7 @@ function build({ buildWeb }) {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
   );
+  building = child;
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
   const notice = setTimeout(

@@ -10,6 +10,13 @@
 // forwards SIGTERM to its `sh -c`, and sh dies without passing it on; npm killed outright leaves the sh
 // waiting. Linux tells a process's parent in /proc/<pid>/stat; elsewhere only the parent is watched.
 //
+// A process that execs into another keeps its pid: `npm start`'s bin loads this too while it checks its
+// command line and builds, then execs into the stack runner. The ancestry it watched is handed on in
+// PR_CANARY_WATCHED_ANCESTRY, tagged with the pid, so the runner watches the same ancestors and finds
+// them gone at once if they died during the build — it would otherwise start already orphaned, take
+// init for its parent (a container's entrypoint) and run a whole stack that nobody can stop. A child (a
+// different pid) ignores the variable.
+//
 // Either way the process then stops the way a SIGTERM stops it (the service's own graceful shutdown,
 // the stack's stop). A dead parent no longer reads our stdout/stderr, so log writes fail with EPIPE —
 // and pino's exit-time flush (sonic-boom flushSync) retries a failed write forever, blocking the main
@@ -61,15 +68,30 @@ function procEntry(pid) {
   }
 }
 
+const ANCESTRY_VARIABLE = 'PR_CANARY_WATCHED_ANCESTRY';
+
+/** The ancestry this very process watched before it exec'd (`<pid>:<parent>:<grandparent or nothing>`). */
+function handedAncestry() {
+  const handed = /^(\d+):(\d+):(\d*)$/.exec(process.env[ANCESTRY_VARIABLE] ?? '');
+  if (!handed || Number(handed[1]) !== process.pid) return undefined;
+  return { parent: Number(handed[2]), grandparent: handed[3] ? Number(handed[3]) : undefined };
+}
+
 function watchAncestors() {
-  const parent = process.ppid;
+  const handed = handedAncestry();
+  const parent = handed?.parent ?? process.ppid;
   if (parent <= 1) return; // started by init (a container's entrypoint): nothing to outlive
-  const entry = procEntry(parent);
-  const grandparent = entry && SHELLS.has(entry.comm) && entry.ppid > 1 ? entry.ppid : undefined;
+  let grandparent = handed?.grandparent;
+  if (!handed) {
+    const entry = procEntry(parent);
+    grandparent = entry && SHELLS.has(entry.comm) && entry.ppid > 1 ? entry.ppid : undefined;
+  }
+  process.env[ANCESTRY_VARIABLE] = `${process.pid}:${parent}:${grandparent ?? ''}`;
+  const gone = () =>
+    process.ppid !== parent || (grandparent !== undefined && procEntry(parent)?.ppid !== grandparent);
+  if (gone()) return parentGone(ANCESTOR_GONE_EXIT_MS);
   const timer = setInterval(() => {
-    const gone =
-      process.ppid !== parent || (grandparent !== undefined && procEntry(parent)?.ppid !== grandparent);
-    if (gone) {
+    if (gone()) {
       clearInterval(timer);
       parentGone(ANCESTOR_GONE_EXIT_MS);
     }

@@ -59,7 +59,11 @@ function runStart(
  * The real bin and the real sources, in a tree whose `turbo` is a stand-in build that leaves a mark and
  * fails: whether (and when) the bin builds shows.
  */
-function binWithBrokenBuild(lastBuildsCheck?: (root: string) => string): { bin: string; built(): boolean } {
+function binWithBrokenBuild(
+  lastBuildsCheck?: (root: string) => string,
+  standInBuild = (mark: string) =>
+    `require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); console.error('stand-in build: broken'); process.exit(1);\n`,
+): { bin: string; built(): boolean } {
   const root = mkdtempSync(path.join(tmpdir(), 'localdev-broken-build-'));
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   const mark = path.join(root, 'built');
@@ -75,10 +79,7 @@ function binWithBrokenBuild(lastBuildsCheck?: (root: string) => string): { bin: 
   const turbo = path.join(root, 'node_modules/turbo');
   mkdirSync(path.join(turbo, 'bin'), { recursive: true });
   writeFileSync(path.join(turbo, 'package.json'), JSON.stringify({ name: 'turbo', version: '0.0.0' }));
-  writeFileSync(
-    path.join(turbo, 'bin/turbo'),
-    `require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); console.error('stand-in build: broken'); process.exit(1);\n`,
-  );
+  writeFileSync(path.join(turbo, 'bin/turbo'), standInBuild(mark));
   for (const dependency of ['tsx', '@pr-canary'])
     symlinkSync(path.join(REPO_NODE_MODULES, dependency), path.join(root, 'node_modules', dependency));
   return { bin: path.join(root, 'localdev/bin/start.mjs'), built: () => existsSync(mark) };
@@ -161,7 +162,31 @@ async function startUntilReady(args: readonly string[], env = plainEnv()): Promi
  * runner (the bin exec'd into it, the shell's child).
  */
 async function startUnderNpm(args: readonly string[]) {
-  const command = [process.execPath, START_BIN, ...args].map((word) => `'${word}'`).join(' ');
+  const { npm, output, below: belowNpm } = spawnUnderNpm(args);
+  await expect.poll(output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
+  const below = belowNpm();
+  const runner = below.find((pid) => cmdline(pid).includes('dist/cli/start.js'));
+  // Debian's sh (dash) stays between npm and the command, as it does under npm itself.
+  const shell = below.find((pid) => cmdline(pid).startsWith('sh\0-c'));
+  if (runner === undefined || shell === undefined) throw new Error(`no runner or shell under npm: ${below}`);
+  return { npm, shell, runner, children: descendants(runner) };
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return ''; // gone meanwhile
+  }
+}
+
+/**
+ * `bin` run the way npm runs a script: a stand-in npm process runs `sh -c '<node> <bin> …'` (npm's own
+ * way, a shell that stays). `below()`: the processes under npm now (each remembered, and killed with
+ * everything under it when the test ends).
+ */
+function spawnUnderNpm(args: readonly string[], bin = START_BIN) {
+  const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(' ');
   const npm = spawn(
     process.execPath,
     [
@@ -181,21 +206,12 @@ async function startUnderNpm(args: readonly string[]) {
     for (const pid of seen)
       for (const below of [pid, ...descendants(pid)]) if (alive(below)) process.kill(below, 'SIGKILL');
   });
-  await expect.poll(output, { timeout: 15_000, interval: 100 }).toContain('Ctrl-C stops everything.');
-  const below = descendants(npm.pid ?? Number.NaN);
-  for (const pid of below) seen.add(pid);
-  const cmdline = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return ''; // gone meanwhile
-    }
+  const below = () => {
+    const now = descendants(npm.pid ?? Number.NaN);
+    for (const pid of now) seen.add(pid);
+    return now;
   };
-  const runner = below.find((pid) => cmdline(pid).includes('dist/cli/start.js'));
-  // Debian's sh (dash) stays between npm and the command, as it does under npm itself.
-  const shell = below.find((pid) => cmdline(pid).startsWith('sh\0-c'));
-  if (runner === undefined || shell === undefined) throw new Error(`no runner or shell under npm: ${below}`);
-  return { npm, shell, runner, children: descendants(runner) };
+  return { npm, output, below };
 }
 
 /** The runner (the bin's own process, which exec'd into it) and the stack's children below it. */
@@ -350,6 +366,29 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     await expect
       .poll(() => [started.runner, ...started.children].filter(alive), { timeout: 20_000 })
       .toEqual([]);
+  });
+
+  it('starts nothing when what npm start ran in goes away while it builds, and stops the build', async () => {
+    const building = path.join(tmpdir(), `localdev-build-${process.pid}-${Date.now()}`);
+    // A build that takes as long as the test needs: it runs until it is stopped.
+    const { bin, built } = binWithBrokenBuild(
+      undefined,
+      (mark) =>
+        `require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); require('node:fs').writeFileSync(${JSON.stringify(building)}, String(process.pid)); setInterval(() => {}, 1000);\n`,
+    );
+    onTestFinished(() => rmSync(building, { force: true }));
+    const { below } = spawnUnderNpm(STABLE_ONLY, bin);
+    await expect.poll(built, { timeout: 15_000 }).toBe(true);
+    const processes = below();
+    const shell = processes.find((pid) => cmdline(pid).startsWith('sh\0-c'));
+    const startBin = processes.find((pid) => cmdline(pid).includes('start.mjs'));
+    const build = Number(readFileSync(building, 'utf8'));
+    expect([shell, startBin].every((pid) => pid !== undefined && alive(pid))).toBe(true);
+    expect(alive(build)).toBe(true);
+
+    // npm forwards SIGTERM to its `sh -c`, which dies without passing it on.
+    process.kill(shell as number, 'SIGTERM');
+    await expect.poll(() => [startBin as number, build].filter(alive), { timeout: 10_000 }).toEqual([]);
   });
 
   it('leaves no child behind when the stack runner is killed with SIGKILL', async () => {
