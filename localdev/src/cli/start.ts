@@ -19,7 +19,11 @@ async function main(): Promise<number> {
   }
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const startedAt = Date.now();
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  /** Whether the output is gone: the terminal was closed (EIO) or its reader went away (EPIPE). */
+  let outputGone = false;
+  const log = (line: string) => {
+    if (!outputGone) process.stdout.write(`${line}\n`);
+  };
   let stopRequestedAt: number | undefined;
   const pending = startStack({
     canaries: command.canaries,
@@ -34,18 +38,11 @@ async function main(): Promise<number> {
     log,
     color,
   });
+  let stopInOrder: (why: string) => void = () => {};
   const stopped = new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      const now = Date.now();
-      if (stopRequestedAt !== undefined) {
-        if (now - stopRequestedAt > FORCE_AFTER_MS) {
-          log(`${signal} again: killing everything now`);
-          process.exit(130);
-        }
-        return;
-      }
-      stopRequestedAt = now;
-      log(`${signal}: stopping the stack…`);
+    stopInOrder = (why) => {
+      stopRequestedAt = Date.now();
+      log(`${why}: stopping the stack…`);
       void pending.then(
         (stack) =>
           stack.stop().then(() => {
@@ -55,9 +52,27 @@ async function main(): Promise<number> {
         () => resolve(0),
       );
     };
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopRequestedAt === undefined) return stopInOrder(signal);
+      if (Date.now() - stopRequestedAt > FORCE_AFTER_MS) {
+        log(`${signal} again: killing everything now`);
+        process.exit(130);
+      }
+    };
     // SIGHUP: the terminal was closed. Children are in their own process groups and would not get it.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   });
+  // Nobody reads the output any more: a closed terminal (EIO, before or instead of its SIGHUP) or a
+  // reader gone (EPIPE: `npm start | head`). Unhandled, the write error killed the runner, whose exit
+  // hook then SIGKILLed every child: no ordered stop, dynalite's folder left claimed. Now later lines are
+  // dropped and the stack stops in order, as on SIGHUP.
+  const onOutputError = () => {
+    if (outputGone) return;
+    outputGone = true;
+    if (stopRequestedAt === undefined) stopInOrder('output closed');
+  };
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const stack = await pending;
   if (stopRequestedAt !== undefined) return stopped;
   log(banner(stack.urls, command, ((Date.now() - startedAt) / 1000).toFixed(1), color));

@@ -391,6 +391,30 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     await expect.poll(() => [startBin as number, build].filter(alive), { timeout: 10_000 }).toEqual([]);
   });
 
+  it.each([
+    ['a signal that asks it to stop', 'signal'],
+    ['a child that dies, which it reports', 'child'],
+  ] as const)(
+    'stops in order when nobody reads its output any more (npm start | head, a closed terminal), then %s',
+    async (_, trigger) => {
+      const started = await startUntilReady(STABLE_ONLY);
+      const { runner, children } = stackProcesses(started.child);
+      let stderr = '';
+      started.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
+      const ended = new Promise((resolve) =>
+        started.child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      // The reader goes away: the runner's next line (the signal's or the death's) meets a closed pipe.
+      started.child.stdout?.destroy();
+      if (trigger === 'signal') process.kill(runner, 'SIGTERM');
+      else process.kill(children[0] as number, 'SIGKILL');
+      // Not a crash on the write error (exit 1, a stack trace, every child SIGKILLed): an ordered stop.
+      expect(await ended).toEqual({ code: 0, signal: null });
+      expect(stderr).not.toMatch(/Unhandled|EPIPE|EIO|\n\s+at /);
+      await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+    },
+  );
+
   it('leaves no child behind when the stack runner is killed with SIGKILL', async () => {
     const started = await startUntilReady(STABLE_ONLY);
     const { runner, children } = stackProcesses(started.child);
