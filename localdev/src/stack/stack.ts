@@ -1,4 +1,3 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Track } from '@pr-canary/contracts/canary-key';
@@ -19,6 +18,7 @@ import { startHttpRouter } from '../router/http-router';
 import { type InstanceState, LiveRoutes } from '../routing/live-routes';
 import { type CanarySpec, loadCanaryFile } from './canary-config';
 import { CONTROL_CODES, ControlError, putInstanceFaults, startControlServer } from './control-server';
+import { claimDataDir, DataDirError } from './data-dir-claim';
 import type { ParsedLine } from './log-format';
 import { type ChildEvent, ManagedChild } from './managed-child';
 import { assertPortsFree, explainListenError, type PortClaim } from './ports';
@@ -189,27 +189,6 @@ interface ServiceInstance {
   metricsPort: number | undefined;
 }
 
-/** In the data folder, the pid of the stack using it (removed when that stack stops). */
-const DATA_DIR_OWNER_FILE = 'stack.pid';
-
-/** The pid of the live process that claimed `dir`; undefined when none did or it is gone (a crash left the file). */
-function dataDirOwner(dir: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(path.join(dir, DATA_DIR_OWNER_FILE), 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    // EPERM: alive, someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
-}
-
 export class StackError extends Error {
   override name = 'StackError';
 }
@@ -255,7 +234,7 @@ class StackRunner {
   async start(): Promise<Stack> {
     const canaries = this.#options.canaries ?? DEMO_CANARIES;
     await assertPortsFree(Object.values(this.#portClaims()));
-    this.#assertDataDirFree();
+    this.#claimDataDir();
     const stableVersion = this.#options.stableVersion ?? '0.1.0';
     const plan = nodeServices().map((service) => ({
       service,
@@ -501,30 +480,17 @@ class StackRunner {
     return inForce;
   }
 
-  /**
-   * A data folder one stack uses at a time: dynalite's LevelDB holds a lock on it, and a second stack's
-   * dynalite died on it with "Database is closed" and took that stack down with no word of why. Refused
-   * up front instead, naming the way out.
-   */
-  #assertDataDirFree(): void {
-    const dir = this.#options.dataDir;
-    if (dir === undefined) return;
-    const owner = dataDirOwner(dir);
-    if (owner !== undefined)
-      throw new StackError(
-        `the data folder ${dir} is in use by another local stack (pid ${owner}): stop that one, or start this one with --data-dir <another folder> or --in-memory`,
-      );
-  }
-
-  /** Marks the data folder as this stack's (once dynalite made it), until the stack stops. */
+  /** The data folder, claimed for this stack before anything starts and released when it stops (data-dir-claim.ts). */
   #claimDataDir(): void {
     const dir = this.#options.dataDir;
     if (dir === undefined) return;
-    const file = path.join(dir, DATA_DIR_OWNER_FILE);
-    writeFileSync(file, `${process.pid}\n`);
-    this.#closers.push(async () => {
-      if (dataDirOwner(dir) === process.pid) rmSync(file, { force: true });
-    });
+    let release: () => void;
+    try {
+      release = claimDataDir(dir);
+    } catch (error) {
+      throw error instanceof DataDirError ? new StackError(error.message) : error;
+    }
+    this.#closers.push(async () => release());
   }
 
   /** dynalite; a restart binds the port the first start got, which every service is configured with. */
@@ -542,7 +508,6 @@ class StackRunner {
       onDown: () => {},
     });
     port = await supervisor.start();
-    this.#claimDataDir();
     return port;
   }
 
