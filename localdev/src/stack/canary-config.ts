@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import type { RoutedService } from '@pr-canary/contracts/route-rule';
 import { SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE } from '@pr-canary/contracts/served-by';
@@ -49,9 +49,21 @@ export class CanaryConfigError extends Error {
 }
 
 /** Reads and validates a canaries file (see localdev/canaries.json). */
+/** A canaries file lists a few PRs: anything this large is not one. */
+const MAX_CANARY_FILE_BYTES = 1 << 20;
+
 export function loadCanaryFile(file: string, stableVersion: string): CanarySpec[] {
   let raw: unknown;
   try {
+    // A regular file only: npm start reads it twice (its check before the build, then the stack), so a
+    // pipe (`<(…)`, /dev/stdin) would be empty the second time, and a device (/dev/zero) never ends.
+    const stats = statSync(file);
+    if (!stats.isFile())
+      throw new Error(
+        'it is not a regular file (a pipe or a device cannot be read twice: save the canaries to a file)',
+      );
+    if (stats.size > MAX_CANARY_FILE_BYTES)
+      throw new Error(`it is larger than ${MAX_CANARY_FILE_BYTES} bytes; a canaries file lists a few PRs`);
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new CanaryConfigError(`cannot read canaries file ${file}: ${(error as Error).message}`);

@@ -55,6 +55,15 @@ describe('canary config', () => {
     expect(() => parseCanaryFlags(flags, '0.1.0')).toThrow(message);
   });
 
+  it('reads a regular file only, and not a huge one: npm start reads it twice, and a device never ends', () => {
+    expect(() => loadCanaryFile('/dev/zero', '0.1.0')).toThrow(
+      'cannot read canaries file /dev/zero: it is not a regular file (a pipe or a device cannot be read twice: save the canaries to a file)',
+    );
+    const huge = path.join(dir, 'huge.json');
+    writeFileSync(huge, `{"canaries":[]${' '.repeat(1 << 20)}}`);
+    expect(() => loadCanaryFile(huge, '0.1.0')).toThrow('it is larger than 1048576 bytes');
+  });
+
   it('names the bad field of an invalid file', () => {
     const file = writeConfig({ canaries: [{ pr: 0, services: ['api-service'] }] });
     expect(() => loadCanaryFile(file, '0.1.0')).toThrow(/canaries\.0\.pr: a PR number/);
