@@ -80,6 +80,23 @@ describe("npm start's answer before it builds", () => {
     }
   });
 
+  it('refuses an OTLP endpoint that is not a URL, naming the variable but not its value', () => {
+    for (const variable of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+      const refused = answer(['--no-web', '--in-memory', '--no-canaries'], {
+        [variable]: 'notaurl\u001b[31m',
+      });
+      expect(refused.stderr).toBe(
+        `npm start: ${variable} is not an http(s) URL: every service would send its spans to the OTLP default, http://localhost:4318 (perhaps another stack's trace receiver); set a URL such as http://localhost:14318, or unset it\n`,
+      );
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+    }
+    expect(
+      answer(['--no-web', '--in-memory', '--no-canaries'], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:14318',
+      }).code,
+    ).toBe(0);
+  });
+
   it('refuses a version no service would start with, naming the flag', () => {
     expect(answer(['--stable-version', '../../x', '--no-canaries', '--no-web', '--in-memory'])).toEqual({
       code: 2,

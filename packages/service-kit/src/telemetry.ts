@@ -2,7 +2,7 @@ import { DiagConsoleLogger, diag, type TextMapPropagator } from '@opentelemetry/
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
-import { LOCAL_TRACES_URL_VARIABLE } from './local-traces';
+import { invalidOtlpEndpointVariables, LOCAL_TRACES_URL_VARIABLE } from './local-traces';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
 import { PooledIdGenerator } from './telemetry-ids';
 
@@ -195,12 +195,10 @@ export function generalEnvProblems(env: Record<string, string | undefined>): str
 
 /** `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, where set, must be an http(s) URL: the exporter silently sends to localhost:4318 otherwise. */
 export function otlpEndpointProblems(env: Record<string, string | undefined>): string[] {
-  return ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].flatMap((variable) => {
-    const url = env[variable]?.trim();
-    return url && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))
-      ? [`${variable} is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318`]
-      : [];
-  });
+  return invalidOtlpEndpointVariables(env).map(
+    (variable) =>
+      `${variable} is not an http(s) URL; the OTLP exporter sends to its default, http://localhost:4318`,
+  );
 }
 
 /**
