@@ -374,14 +374,17 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     const { bin, built } = binWithBrokenBuild(
       undefined,
       (mark) =>
-        `require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); require('node:fs').writeFileSync(${JSON.stringify(building)}, String(process.pid)); setInterval(() => {}, 1000);\n`,
+        // Its pid first, then the mark the test waits for.
+        `require('node:fs').writeFileSync(${JSON.stringify(building)}, String(process.pid)); require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); setInterval(() => {}, 1000);\n`,
     );
     onTestFinished(() => rmSync(building, { force: true }));
     const { below } = spawnUnderNpm(STABLE_ONLY, bin);
     await expect.poll(built, { timeout: 15_000 }).toBe(true);
     const processes = below();
     const shell = processes.find((pid) => cmdline(pid).startsWith('sh\0-c'));
-    const startBin = processes.find((pid) => cmdline(pid).includes('start.mjs'));
+    const startBin = processes.find(
+      (pid) => cmdline(pid).startsWith(`${process.execPath}\0`) && cmdline(pid).includes('start.mjs'),
+    );
     const build = Number(readFileSync(building, 'utf8'));
     expect([shell, startBin].every((pid) => pid !== undefined && alive(pid))).toBe(true);
     expect(alive(build)).toBe(true);
