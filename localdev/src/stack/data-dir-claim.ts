@@ -8,8 +8,10 @@
  *   now names another process (after a reboot pids are handed out again), told apart by start time;
  * - removed only by the stack it names, so a stack that fails does not free a folder another one holds.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirectory } from '@pr-canary/local-kit/make-directory';
+import { isProcessAlive } from '@pr-canary/local-kit/process-alive';
 
 export const DATA_DIR_OWNER_FILE = 'stack.pid';
 
@@ -28,16 +30,6 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid of the live process the claim in `file` names; undefined when there is none or it is stale. */
 function liveOwner(file: string): number | undefined {
   let claim: string;
@@ -48,7 +40,7 @@ function liveOwner(file: string): number | undefined {
   }
   const [pidText = '', startTime] = claim.trim().split(' ');
   const pid = Number(pidText);
-  if (!/^\d{1,10}$/.test(pidText) || pid <= 0 || !isAlive(pid)) return undefined;
+  if (!/^\d{1,10}$/.test(pidText) || pid <= 0 || !isProcessAlive(pid)) return undefined;
   // The same pid, another process: the one that claimed the folder is gone.
   if (startTime !== undefined) {
     const now = processStartTime(pid);
@@ -82,7 +74,8 @@ export function claimDataDir(dir: string): () => void {
   const file = path.join(dir, DATA_DIR_OWNER_FILE);
   const claim = `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim();
   try {
-    mkdirSync(dir, { recursive: true });
+    // Not Node's recursive mkdir, which spins forever under /proc (local-kit's make-directory.ts).
+    makeDirectory(dir);
   } catch (error) {
     throw unusable(dir, error);
   }

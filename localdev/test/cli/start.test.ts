@@ -214,8 +214,22 @@ function spawnUnderNpm(args: readonly string[], bin = START_BIN) {
   return { npm, output, below };
 }
 
-/** What the runner printed had it died of a write to its closed output (an unhandled EPIPE/EIO). */
-const WRITE_ERROR = /Unhandled|EPIPE|EIO|\n\s+at /;
+/**
+ * Closes what reads the runner's output, then `next` gives it a line to write: the stack must stop in
+ * order (exit code 0, every child gone), not crash on the write error (exit 1, an unhandled EPIPE's
+ * stack trace, every child SIGKILLed by its exit hook).
+ */
+async function expectOrderedStopWithOutputClosed(
+  started: RunningStart,
+  children: number[],
+  next: () => void,
+): Promise<void> {
+  started.child.stdout?.destroy();
+  next();
+  expect(await started.exited).toBe(0);
+  expect(started.output()).not.toMatch(/Unhandled|EPIPE|EIO|\n\s+at /);
+  await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+}
 
 /** The runner (the bin's own process, which exec'd into it) and the stack's children below it. */
 function stackProcesses(bin: ChildProcess): { runner: number; children: number[] } {
@@ -354,12 +368,7 @@ describe('npm start (localdev/bin/start.mjs)', () => {
     expect(children.length).toBeGreaterThanOrEqual(3);
 
     // The terminal's side goes first: the runner's "SIGHUP: stopping…" meets a closed output.
-    started.child.stdout?.destroy();
-    started.child.kill('SIGHUP');
-    // Not a crash on the write error (exit 1, a stack trace, every child SIGKILLed): an ordered stop.
-    expect(await started.exited).toBe(0);
-    expect(started.output()).not.toMatch(WRITE_ERROR);
-    await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+    await expectOrderedStopWithOutputClosed(started, children, () => started.child.kill('SIGHUP'));
   });
 
   it.each([
@@ -404,12 +413,10 @@ describe('npm start (localdev/bin/start.mjs)', () => {
   it('stops in order when nobody reads its output any more (npm start | head) and it has a line to write', async () => {
     const started = await startUntilReady(STABLE_ONLY);
     const { children } = stackProcesses(started.child);
-    started.child.stdout?.destroy();
     // A child dies: the runner's report of it meets the closed pipe.
-    process.kill(children[0] as number, 'SIGKILL');
-    expect(await started.exited).toBe(0);
-    expect(started.output()).not.toMatch(WRITE_ERROR);
-    await expect.poll(() => children.filter(alive), { timeout: 20_000 }).toEqual([]);
+    await expectOrderedStopWithOutputClosed(started, children, () =>
+      process.kill(children[0] as number, 'SIGKILL'),
+    );
   });
 
   it('leaves no child behind when the stack runner is killed with SIGKILL', async () => {

@@ -72,5 +72,9 @@ describe('the data folder claim (stack.pid)', () => {
     expect(() => claimDataDir(path.join(file, 'data'))).toThrow(
       `the data folder ${path.join(file, 'data')} cannot be used: a part of its path is a file, not a folder. Choose another with --data-dir <folder>, or use --in-memory`,
     );
+    // Where Node's recursive mkdir would spin for ever.
+    expect(() => claimDataDir('/proc/1/data/dynamodb')).toThrow(
+      'the data folder /proc/1/data/dynamodb cannot be used: it cannot be made there.',
+    );
   });
 });

@@ -1,8 +1,7 @@
 /// <reference path="./dynalite.d.ts" />
-import { mkdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import dynalite from 'dynalite';
+import { makeDirectory } from './make-directory';
 
 export interface RunningDynalite {
   /** `http://<host>:<port>`, for the SDK's `endpoint`. */
@@ -57,30 +56,4 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
       return closing;
     },
   };
-}
-
-/**
- * `mkdir -p`, one folder at a time. Node's `mkdirSync(dir, { recursive: true })` spins forever where a
- * parent exists but answers ENOENT for a child it cannot hold (a path under /proc, a stale mount): it
- * takes ENOENT for "the parent is missing", finds the parent there and tries again. Here each missing
- * folder is made once, and an error is thrown as the system gives it.
- */
-function makeDirectory(dir: string): void {
-  const missing: string[] = [];
-  for (let d = path.resolve(dir); statSync(d, { throwIfNoEntry: false }) === undefined; d = path.dirname(d)) {
-    missing.unshift(d);
-    if (path.dirname(d) === d) break;
-  }
-  for (const d of missing) {
-    try {
-      mkdirSync(d);
-    } catch (error) {
-      // Made by someone else in the meantime is as good as made here.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(d)) throw error;
-    }
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type OutputStream, WatchedChild } from '../src/index';
+import { isProcessAlive } from '../src/process-alive';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -16,15 +17,6 @@ function start(env: Record<string, string>, script = 'talker.js', nodeArgs: read
   });
   onTestFinished(() => child.stop(0).then(() => {}));
   return { child, lines };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('WatchedChild', () => {
@@ -83,7 +75,7 @@ describe('WatchedChild', () => {
     await child.waitFor((event) => (event.kind === 'message' ? true : undefined), 'hello', 10_000);
     expect(await child.stop(300)).toEqual({ code: null, signal: 'SIGKILL' });
     expect(child.forceKilled).toBe(true);
-    await expect.poll(() => isAlive(Number(grandchild)), { timeout: 5_000, interval: 50 }).toBe(false);
+    await expect.poll(() => isProcessAlive(Number(grandchild)), { timeout: 5_000, interval: 50 }).toBe(false);
   });
 
   it('stop: a stopped child (SIGSTOP) is continued, so it runs its own SIGTERM handler instead of waiting out the grace', async () => {
@@ -105,13 +97,13 @@ describe('WatchedChild', () => {
         20_000,
       ),
     );
-    expect(isAlive(childPid)).toBe(true);
+    expect(isProcessAlive(childPid)).toBe(true);
     onTestFinished(() => {
-      if (isAlive(childPid)) process.kill(childPid, 'SIGKILL');
+      if (isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
     });
     // The parent alone (not its group): only the closed IPC channel tells the child.
     parent.process.kill('SIGKILL');
     await parent.exited;
-    await expect.poll(() => isAlive(childPid), { timeout: 10_000, interval: 50 }).toBe(false);
+    await expect.poll(() => isProcessAlive(childPid), { timeout: 10_000, interval: 50 }).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { isProcessAlive } from '@pr-canary/local-kit/process-alive';
 import { workspacePackages } from '../src/workspace';
 
 export const SOURCE_ROOT = path.resolve(__dirname, '../../..');
@@ -40,15 +41,6 @@ function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Deletes copies whose owning test process is gone (killed before it could clean up). */
 export function sweepAbandoned(): string[] {
   const removed: string[] = [];
@@ -61,7 +53,8 @@ export function sweepAbandoned(): string[] {
     } catch {
       // No owner file: the copy never finished being made; its maker is gone if it is old.
     }
-    if (Number.isInteger(owner) ? isAlive(owner) : Date.now() - fs.lstatSync(dir).mtimeMs < 60_000) continue;
+    if (Number.isInteger(owner) ? isProcessAlive(owner) : Date.now() - fs.lstatSync(dir).mtimeMs < 60_000)
+      continue;
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
