@@ -24,10 +24,11 @@ const BUILD_NOTICE_AFTER_MS = 1_000;
 const { parentWatch } = resolveDependencies(COMMAND, { parentWatch: '@pr-canary/local-kit/parent-watch' });
 /** The build under way, stopped with this process. */
 let building;
-process.once('SIGTERM', () => {
+function stopBuilding() {
   building?.kill('SIGTERM');
   process.exit(143);
-});
+}
+process.once('SIGTERM', stopBuilding);
 await import(parentWatch);
 
 /** Runs the build quietly; prints its output only when it fails, and a notice when it takes a while. */
@@ -85,6 +86,8 @@ if (check.answer && code === 0) {
   process.env.NODE_COMPILE_CACHE ??= fileURLToPath(
     new URL('../../node_modules/.cache/node-compile-cache', import.meta.url),
   );
+  // The runner handles SIGTERM itself (or, without process.execve, the shim forwards it to the runner).
+  process.off('SIGTERM', stopBuilding);
   runCompiled('../dist/cli/start.js', COMMAND);
 } else {
   process.exitCode = code;
