@@ -9,6 +9,7 @@
 import { parseVerdict, type Verdict } from '@pr-canary/canary-analysis/verdict';
 import { isTrack } from '@pr-canary/contracts/canary-key';
 import { LOCAL_CONTROL_URL } from '@pr-canary/contracts/local-stack';
+import { SERVICE_NAME_SHAPE } from '@pr-canary/contracts/served-by';
 import { parseApiUrl } from './config';
 
 export const DEFAULT_STACK_URL = LOCAL_CONTROL_URL;
@@ -39,9 +40,6 @@ export type VerdictLookup =
 
 type Get = (path: string) => Promise<Response>;
 
-/** A service name as the stack names one (control-server.ts). */
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
 /**
  * Why `pr-canary analyze --pr <pr>` would refuse, from the stack's `GET /instances`, as the CLI says it:
  * the stack runs no canary of the PR, or one of its canaries is stopped (given up after a crash loop,
@@ -62,7 +60,7 @@ async function whyNoVerdictCanBeMade(get: Get, pr: string): Promise<string | und
   const instances = body.instances.flatMap((entry) => {
     const { service, track, state } = (entry ?? {}) as Record<string, unknown>;
     return typeof service === 'string' &&
-      SERVICE_NAME.test(service) &&
+      SERVICE_NAME_SHAPE.test(service) &&
       typeof track === 'string' &&
       isTrack(track) &&
       typeof state === 'string'

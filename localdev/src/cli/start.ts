@@ -38,30 +38,31 @@ async function main(): Promise<number> {
     log,
     color,
   });
-  let stopInOrder: (why: string) => void = () => {};
+  let resolveStopped: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => {
-    stopInOrder = (why) => {
-      stopRequestedAt = Date.now();
-      log(`${why}: stopping the stack…`);
-      void pending.then(
-        (stack) =>
-          stack.stop().then(() => {
-            log('every process of the stack has stopped');
-            resolve(0);
-          }),
-        () => resolve(0),
-      );
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopRequestedAt === undefined) return stopInOrder(signal);
-      if (Date.now() - stopRequestedAt > FORCE_AFTER_MS) {
-        log(`${signal} again: killing everything now`);
-        process.exit(130);
-      }
-    };
-    // SIGHUP: the terminal was closed. Children are in their own process groups and would not get it.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+    resolveStopped = resolve;
   });
+  const stopInOrder = (why: string) => {
+    stopRequestedAt = Date.now();
+    log(`${why}: stopping the stack…`);
+    void pending.then(
+      (stack) =>
+        stack.stop().then(() => {
+          log('every process of the stack has stopped');
+          resolveStopped(0);
+        }),
+      () => resolveStopped(0),
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequestedAt === undefined) return stopInOrder(signal);
+    if (Date.now() - stopRequestedAt > FORCE_AFTER_MS) {
+      log(`${signal} again: killing everything now`);
+      process.exit(130);
+    }
+  };
+  // SIGHUP: the terminal was closed. Children are in their own process groups and would not get it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   // Nobody reads the output any more: a closed terminal (EIO, before or instead of its SIGHUP) or a
   // reader gone (EPIPE: `npm start | head`). Unhandled, the write error killed the runner, whose exit
   // hook then SIGKILLed every child: no ordered stop, dynalite's folder left claimed. Now later lines are

@@ -48,10 +48,10 @@ export class CanaryConfigError extends Error {
   override name = 'CanaryConfigError';
 }
 
-/** Reads and validates a canaries file (see localdev/canaries.json). */
 /** A canaries file lists a few PRs: anything this large is not one. */
 const MAX_CANARY_FILE_BYTES = 1 << 20;
 
+/** Reads and validates a canaries file (see localdev/canaries.json). */
 export function loadCanaryFile(file: string, stableVersion: string): CanarySpec[] {
   let raw: unknown;
   try {

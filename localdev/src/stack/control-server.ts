@@ -10,6 +10,7 @@ import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '@pr-canary/cana
 import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { type ErrorBody, errorBody, statusErrorCode } from '@pr-canary/contracts/error-body';
 import { addressedToThisMachine } from '@pr-canary/contracts/local-host';
+import { SERVICE_NAME_SHAPE } from '@pr-canary/contracts/served-by';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { listen } from '../router/listen';
 
@@ -37,7 +38,6 @@ export interface ControlServer {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
-const SERVICE = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_VERDICTS = 50;
 
 /**
@@ -122,7 +122,7 @@ export async function startControlServer(opts: {
       return send(res, 200, { instances: list });
     }
     const [track, service] = rest;
-    if (rest.length !== 2 || !track || !service || !isTrack(track) || !SERVICE.test(service))
+    if (rest.length !== 2 || !track || !service || !isTrack(track) || !SERVICE_NAME_SHAPE.test(service))
       throw new ControlError(404, 'faults of one instance are at /faults/<stable|pr-N>/<service>');
     /** The instance the path names: not found (the control endpoint's own code) when the stack runs none. */
     const named = (): ControlInstance => {

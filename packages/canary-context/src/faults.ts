@@ -6,6 +6,7 @@
  */
 import { PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import { GRPC_SERVER_FAULT_CODES, isGrpcServerFault } from '@pr-canary/contracts/grpc-faults';
+import { SERVICE_NAME_SHAPE } from '@pr-canary/contracts/served-by';
 
 export interface FaultSpec {
   /** Fraction of calls answered with an error (0 = none). */
@@ -233,7 +234,7 @@ export function parseFaultTarget(text: string): FaultTarget {
   if (who === 'stable') track = 'stable';
   else if (PR_NUMBER_PATTERN.test(who)) track = `pr-${who}`;
   else throw new FaultSpecError('a fault names a PR number (1-999999999) or stable before the first ":"');
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(service))
+  if (!SERVICE_NAME_SHAPE.test(service))
     throw new FaultSpecError('a fault names a service such as store or api-service');
   const spec = text.slice(second + 1);
   if (spec.trim() === '')

@@ -29,6 +29,13 @@ export const MAX_SERVED_BY_FIELD_LENGTH = 128;
 export const SERVICE_VERSION_PATTERN = /^[0-9A-Za-z.+_-]{1,64}$/;
 export const SERVICE_VERSION_RULE = 'must be a version such as 0.4.0 or 0.4.0-pr.42+abc1234';
 
+/**
+ * What a service name looks like wherever text names one before it is looked up (a fault, the local
+ * stack's control paths and instance list): a lowercase DNS label, anything else refused (and never
+ * shown) as it stands.
+ */
+export const SERVICE_NAME_SHAPE = /^[a-z][a-z0-9-]{0,62}$/;
+
 /** Whether an entry can be written to (and read back from) a served-by list. */
 export function isValidEntry(entry: ServedByEntry): boolean {
   return (
