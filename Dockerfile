@@ -27,7 +27,7 @@ COPY --from=prune /pruned/json/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY --from=prune /pruned/full/ ./
 # turbo prune copies workspaces, not root files: the compiler settings every tsconfig extends.
-COPY tsconfig.base.json ./
+COPY tsconfig.base.json tsconfig.build.base.json ./
 RUN npx turbo run build --filter=@pr-canary/${SERVICE}
 RUN mkdir /shipped && \
     find . -name node_modules -prune -o -type d -name dist -prune -print -o -type f -name '*.proto' -print \

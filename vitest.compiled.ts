@@ -12,6 +12,8 @@ const BUILD_INPUTS = [
   'tsconfig.build.json',
   '../tsconfig.base.json',
   '../../tsconfig.base.json',
+  '../tsconfig.build.base.json',
+  '../../tsconfig.build.base.json',
 ];
 
 function newestChange(file: string): number {

@@ -29,6 +29,7 @@ const GLOBAL_FILES = Object.freeze([
   'package.json',
   'package-lock.json',
   'tsconfig.base.json',
+  'tsconfig.build.base.json',
   'turbo.json',
   '.dockerignore',
   '.npmrc',

@@ -60,6 +60,7 @@ describe('which canary services a diff changes', () => {
     expect(NODE_CANARIES).toEqual(expect.arrayContaining(['api-service', 'store-service']));
     expect(changed('package-lock.json')).toEqual(NODE_CANARIES);
     expect(changed('tsconfig.base.json')).toEqual(NODE_CANARIES);
+    expect(changed('tsconfig.build.base.json')).toEqual(NODE_CANARIES);
   });
 
   it('counts the root Dockerfile, the Node services’ one recipe, for every Node service', () => {
