@@ -1,0 +1,92 @@
+// `node run-in-group.mjs <command> [args…]`: runs the command as a process group of its own and ends
+// the whole group with this process. The root `npm test` and `npm run test:browser` run turbo through
+// it (`exec node packages/local-kit/run-in-group.mjs turbo run test …`).
+//
+// Why: npm passes a SIGTERM (`timeout 600 npm test`, a cancelled CI step, `kill <npm's pid>`) to its
+// `sh -c` only, and sh dies without passing it on: turbo, every workspace's vitest and the processes
+// they spawned ran on to the end of the suite. The script execs this in place of sh, so npm's signals
+// reach it; parent-watch covers npm killed outright (the ancestors it watches are gone).
+//
+// - SIGINT, SIGTERM and SIGHUP are passed to the whole group at once (a second Ctrl-C too); whatever
+//   of the group is still there STOP_GRACE_MS later is SIGKILLed.
+// - When the command exits, anything it left running in its group would be orphaned: it is stopped
+//   the same way, and said on stderr (a test that leaks a process shows up instead of lingering).
+// - The exit code is the command's (128 + the signal's number when a signal ended it); 127 when the
+//   command cannot be started.
+//
+// The group leaves stdin alone (/dev/null): a process group that is not the terminal's foreground one
+// would be stopped (SIGTTIN) if it read from it. Plain JavaScript: it runs before anything is built.
+import './parent-watch.mjs';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+
+const STOP_GRACE_MS = 5_000;
+const POLL_MS = 100;
+const NAME = 'run-in-group';
+
+const [command, ...args] = process.argv.slice(2);
+if (!command) {
+  process.stderr.write(`usage: node ${NAME}.mjs <command> [args…]\n`);
+  process.exit(2);
+}
+
+/** Whether any process of the group is left. */
+function groupAlive(group) {
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function signalGroup(group, signal) {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Resolves once the group is empty; SIGKILLs it first if it is not within STOP_GRACE_MS. */
+async function groupEnded(group) {
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (groupAlive(group)) {
+    if (Date.now() >= deadline) {
+      signalGroup(group, 'SIGKILL');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+const group = child.pid;
+let stopping;
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(signal, () => {
+    if (group === undefined) return;
+    signalGroup(group, signal);
+    if (stopping) return;
+    stopping = signal;
+    // The command may exit first and leave the rest of its group: that is handled on its exit.
+    setTimeout(() => signalGroup(group, 'SIGKILL'), STOP_GRACE_MS).unref();
+  });
+
+child.once('error', (error) => {
+  process.stderr.write(`${NAME}: cannot run ${command}: ${error.message}\n`);
+  process.exit(127);
+});
+
+child.once('exit', async (code, signal) => {
+  if (groupAlive(group)) {
+    if (!stopping)
+      process.stderr.write(
+        `${NAME}: ${command} exited and left processes running in its group; stopping them\n`,
+      );
+    signalGroup(group, 'SIGTERM');
+    await groupEnded(group);
+  }
+  process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+});
