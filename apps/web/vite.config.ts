@@ -32,7 +32,7 @@ function contentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
-  // Workspace packages resolve to their TypeScript sources (see the root vitest.shared.ts).
+  // Workspace packages resolve to their TypeScript sources (see the root vitest.shared.mts).
   resolve: { conditions: ['pr-canary-source', ...defaultClientConditions] },
   build: { target: 'es2022', sourcemap: true },
   plugins: [contentSecurityPolicy()],

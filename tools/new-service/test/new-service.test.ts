@@ -574,10 +574,10 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
   )(
     "the repository's tests that read the registry pass in the copy: $workspace $shown",
     async ({ workspace, args }) => {
-      const config = path.join(repo.root, '.git/registry-tests.config.ts');
+      const config = path.join(repo.root, '.git/registry-tests.config.mts');
       writeFileSync(
         config,
-        "import { sharedConfig } from '../vitest.shared';\nexport default sharedConfig;\n",
+        "import { sharedConfig } from '../vitest.shared.mts';\nexport default sharedConfig;\n",
       );
       expectSuccess(
         await node(

@@ -74,7 +74,7 @@ describe('which canary services a diff changes', () => {
         'apps/api-service/test/app.test.ts',
         'packages/canary-context/bench/key.bench.ts',
         'apps/store-service/README.md',
-        'apps/api-service/vitest.config.ts',
+        'apps/api-service/vitest.config.mts',
       ),
     ).toEqual([]);
   });

@@ -1,5 +1,5 @@
 /**
- * Workspaces whose vitest config uses `SHARED_WORKER` (vitest.shared.ts) run all their test files in
+ * Workspaces whose vitest config uses `SHARED_WORKER` (vitest.shared.mts) run all their test files in
  * one worker, with the modules of one file still loaded when the next runs. That is sound only while
  * no test changes process state another file could see: the environment, globals, timers, mocks, the
  * working folder. This holds their tests (and test helpers) to it.
@@ -42,7 +42,7 @@ function stateChanges(file: string, source: string): string[] {
 const sharing = readWorkspaces(REPO_ROOT)
   .map((workspace: { dir: string }) => workspace.dir)
   .filter((dir: string) => {
-    const config = path.join(REPO_ROOT, dir, 'vitest.config.ts');
+    const config = path.join(REPO_ROOT, dir, 'vitest.config.mts');
     try {
       return readFileSync(config, 'utf8').includes('SHARED_WORKER');
     } catch {

@@ -1,4 +1,4 @@
 import { mergeConfig } from 'vitest/config';
-import { SHARED_WORKER, sharedConfig } from '../../vitest.shared';
+import { SHARED_WORKER, sharedConfig } from '../../vitest.shared.mts';
 
 export default mergeConfig(sharedConfig, SHARED_WORKER);

@@ -1,5 +1,5 @@
 import { mergeConfig } from 'vitest/config';
-import { SHARED_WORKER, sharedConfig } from '../vitest.shared';
+import { SHARED_WORKER, sharedConfig } from '../vitest.shared.mts';
 
 export default mergeConfig(mergeConfig(sharedConfig, SHARED_WORKER), {
   // The global setup (which renders the corpus once) runs in vitest's own `__vitest__` environment,

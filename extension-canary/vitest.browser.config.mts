@@ -1,4 +1,4 @@
-import { browserTestConfig } from '../vitest.shared';
+import { browserTestConfig } from '../vitest.shared.mts';
 
 // Real Chromium with the built extension (built once by the global setup).
 export default browserTestConfig({

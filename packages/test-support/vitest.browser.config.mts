@@ -1,0 +1,3 @@
+import { browserTestConfig } from '../../vitest.shared.mts';
+
+export default browserTestConfig();

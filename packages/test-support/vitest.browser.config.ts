@@ -1,3 +1,0 @@
-import { browserTestConfig } from '../../vitest.shared';
-
-export default browserTestConfig();
