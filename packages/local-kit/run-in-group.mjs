@@ -12,7 +12,8 @@
 // - When the command exits, anything it left running in its group would be orphaned: it is stopped
 //   the same way, and said on stderr (a test that leaks a process shows up instead of lingering).
 // - The exit code is the command's (128 + the signal's number when a signal ended it); 127 when the
-//   command cannot be started.
+//   command cannot be started. A run stopped by a signal ends by that signal, whatever the command's
+//   code: turbo exits 0 after a Ctrl-C, and `npm test && next-step` must not go on.
 //
 // The group leaves stdin alone (/dev/null): a process group that is not the terminal's foreground one
 // would be stopped (SIGTTIN) if it read from it. Plain JavaScript: it runs before anything is built.
@@ -87,6 +88,11 @@ child.once('exit', async (code, signal) => {
       );
     signalGroup(group, 'SIGTERM');
     await groupEnded(group);
+  }
+  if (stopping) {
+    // Ended as the signal ends a process, so a shell sees an interrupted run.
+    process.removeAllListeners(stopping);
+    process.kill(process.pid, stopping);
   }
   process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
 });

@@ -77,9 +77,17 @@ describe('run-in-group (npm test runs turbo through it)', () => {
     const run = start([process.execPath, '-e', treeScript({ stubborn: true })]);
     const pids = await run.tree;
     run.runner.kill('SIGTERM');
-    expect(await run.exited).toEqual({ code: 128 + 15, signal: null });
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
     await expectAllGone(pids);
     expect(run.stderr()).toBe('');
+  });
+
+  it('ends by the signal when a signal stopped the run, even if the command then exits 0 (as turbo does)', async () => {
+    const script = `process.on('SIGINT', () => process.exit(0)); console.log(JSON.stringify([process.pid])); setInterval(() => {}, 1000);`;
+    const run = start([process.execPath, '-e', script]);
+    await run.tree;
+    run.runner.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGINT' });
   });
 
   it('ends the whole tree when the shell that ran it is killed (parent-watch)', async () => {
