@@ -49,30 +49,28 @@ function signalGroup(group, signal) {
   }
 }
 
-/** Resolves once the group is empty; SIGKILLs it first if it is not within STOP_GRACE_MS. */
-async function groupEnded(group) {
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (groupAlive(group)) {
-    if (Date.now() >= deadline) {
-      signalGroup(group, 'SIGKILL');
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
 const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 const group = child.pid;
 let stopping;
+/** 'armed' once a stop began (a signal, or the command's exit with the group not empty); 'sent' after. */
+let kill = 'not yet';
+
+/** SIGKILLs whatever of the group is left STOP_GRACE_MS after the first stop. */
+function killAfterGrace() {
+  if (kill !== 'not yet') return;
+  kill = 'armed';
+  setTimeout(() => {
+    signalGroup(group, 'SIGKILL');
+    kill = 'sent';
+  }, STOP_GRACE_MS).unref();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
   process.on(signal, () => {
     if (group === undefined) return;
     signalGroup(group, signal);
-    if (stopping) return;
-    stopping = signal;
-    // The command may exit first and leave the rest of its group: that is handled on its exit.
-    setTimeout(() => signalGroup(group, 'SIGKILL'), STOP_GRACE_MS).unref();
+    stopping ??= signal;
+    killAfterGrace();
   });
 
 child.once('error', (error) => {
@@ -87,7 +85,9 @@ child.once('exit', async (code, signal) => {
         `${NAME}: ${command} exited and left processes running in its group; stopping them\n`,
       );
     signalGroup(group, 'SIGTERM');
-    await groupEnded(group);
+    killAfterGrace();
+    // Until the group is empty or SIGKILLed (a zombie left for a container's init to reap is no worry).
+    while (groupAlive(group) && kill !== 'sent') await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   if (stopping) {
     // Ended as the signal ends a process, so a shell sees an interrupted run.

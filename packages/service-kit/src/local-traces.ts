@@ -8,6 +8,11 @@
  */
 export const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 
+/** Whether `value` is an http(s) URL: what an OTLP/HTTP endpoint, and the local receiver's URL, must be. */
+export function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
+
 /**
  * The `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` variables that are set but not an http(s) URL: the OTLP
  * exporter then sends, without a word, to its default, http://localhost:4318.
@@ -15,6 +20,6 @@ export const LOCAL_TRACES_URL_VARIABLE = 'PR_CANARY_TRACES_URL';
 export function invalidOtlpEndpointVariables(env: Record<string, string | undefined>): string[] {
   return ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].filter((variable) => {
     const url = env[variable]?.trim();
-    return url && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol));
+    return url && !isHttpUrl(url);
   });
 }

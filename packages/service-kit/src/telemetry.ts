@@ -2,7 +2,7 @@ import { DiagConsoleLogger, diag, type TextMapPropagator } from '@opentelemetry/
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
-import { invalidOtlpEndpointVariables, LOCAL_TRACES_URL_VARIABLE } from './local-traces';
+import { invalidOtlpEndpointVariables, isHttpUrl, LOCAL_TRACES_URL_VARIABLE } from './local-traces';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
 import { PooledIdGenerator } from './telemetry-ids';
 
@@ -232,7 +232,7 @@ function exportingProcessors(
 /** The local stack's receiver, when `PR_CANARY_TRACES_URL` names one (an http(s) URL). */
 function localReceiverProcessors(url: string | undefined, warn: (message: string) => void): SpanProcessor[] {
   if (url === undefined || url.trim() === '') return [];
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+  if (!isHttpUrl(url)) {
     warn(`${LOCAL_TRACES_URL_VARIABLE} is not an http(s) URL; spans are not sent to a local receiver`);
     return [];
   }
