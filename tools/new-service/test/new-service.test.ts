@@ -551,13 +551,37 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
   // the registry and the two new services. Everything else was copied built and did not change, so
   // the test spares turbo re-running tsc over every dependant of the registry. The builds only emit
   // (tsconfig.build.base.json: no type checking, no imports followed; `npm run typecheck` and CI check
-  // types); here the scaffold's output is checked too, with the imports and Node's types it needs.
-  it.each(BUILT)('builds and type-checks %s', async (dir) => {
-    const typeChecked = ['--noCheck', 'false', '--noResolve', 'false', '--types', 'node'];
-    expectSuccess(
-      await node([TSC, '-p', 'tsconfig.build.json', ...typeChecked], path.join(repo.root, dir)),
-      `tsc in ${dir}`,
+  // types), so the type check is the next step.
+  it.each(BUILT)('builds %s', async (dir) => {
+    expectSuccess(await node([TSC, '-p', 'tsconfig.build.json'], path.join(repo.root, dir)), `tsc in ${dir}`);
+  });
+
+  // What it built, type-checked with the imports and Node's types it needs: the three in one program,
+  // which parses what they share (Node's types, Fastify's, grpc-js', the workspaces they import) once —
+  // a program each cost 2.5 times the CPU (23 s against 9 s, Dec 2026).
+  it('type-checks what it built', async () => {
+    const config = path.join(repo.root, '.git/scaffold-typecheck.tsconfig.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: '../tsconfig.build.base.json',
+        compilerOptions: {
+          noEmit: true,
+          incremental: false,
+          noCheck: false,
+          noResolve: false,
+          types: ['node'],
+        },
+        include: BUILT.map((dir) => `../${dir}/src`),
+      }),
     );
+    const checked = await node([TSC, '-p', config, '--listFiles'], repo.root);
+    // --listFiles prints the program's files as absolute paths; its errors name files relative to here.
+    const lines = checked.stdout.split('\n');
+    expectSuccess({ ...checked, stdout: lines.filter((line) => !line.startsWith('/')).join('\n') }, 'tsc');
+    // Each one's sources were in the program (a path that matched nothing would check nothing).
+    for (const dir of BUILT)
+      expect(lines.some((file) => file.startsWith(`${path.join(repo.root, dir, 'src')}/`))).toBe(true);
   });
 
   // The repository's own tests that know the registered services, run in the copy as they are: with
