@@ -124,13 +124,15 @@ describe('run-in-group (npm test runs turbo through it)', () => {
     expect(none.stderr()).toBe('usage: node run-in-group.mjs <command> [args…]\n');
   });
 
-  it("is how the root package's test scripts run turbo, in place of npm's shell", () => {
+  it("is how every root script that runs turbo runs it, in place of npm's shell", () => {
     const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    for (const name of ['test', 'test:browser'])
-      expect(scripts[name], name).toMatch(
-        /(^|; )exec node packages\/local-kit\/run-in-group\.mjs turbo run /,
-      );
+    const runningTurbo = Object.entries(scripts).filter(([, script]) => /\bturbo\b/.test(script));
+    expect(runningTurbo.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['build', 'test', 'test:browser', 'typecheck', 'lint']),
+    );
+    for (const [name, script] of runningTurbo)
+      expect(script, name).toMatch(/(^|; |&& )exec node packages\/local-kit\/run-in-group\.mjs turbo run /);
   });
 });
