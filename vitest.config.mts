@@ -4,6 +4,14 @@ import { defineConfig } from 'vitest/config';
 // workspace's own `vitest run` through turbo instead.
 export default defineConfig({
   test: {
-    projects: ['proto', 'packages/*', 'apps/*', 'localdev', 'manifests', 'extension-canary', 'tools/*'],
+    projects: [
+      'proto',
+      'packages/*',
+      'apps/*',
+      'localdev',
+      'manifests',
+      'extension-canary',
+      'tools/*/vitest.config.mts',
+    ],
   },
 });
