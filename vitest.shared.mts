@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
  * Test workers sized to the machine. `npm test` runs three workspaces per two cores at a time (turbo
@@ -40,6 +40,34 @@ export const sharedConfig = defineConfig({
  * tools/ship-checks/test/test-isolation.test.ts holds those workspaces' tests to the rule.
  */
 export const SHARED_WORKER = { test: { isolate: false } } as const;
+
+/**
+ * SHARED_WORKER for a workspace where only some test files change process state: those (`ownProcess`,
+ * paths from the workspace) run in a process each, as vitest project "own process"; every other file
+ * shares one worker, as project "shared worker". Projects are given whole rather than with
+ * `extends: true`, which would add `ownProcess` to the shared `include` instead of replacing it.
+ */
+export function sharedWorkerExcept(config: ViteUserConfig, ownProcess: readonly string[]): ViteUserConfig {
+  const test = config.test ?? {};
+  return {
+    ...config,
+    test: {
+      ...test,
+      projects: [
+        {
+          ...config,
+          test: {
+            ...test,
+            name: 'shared worker',
+            isolate: false,
+            exclude: [...(test.exclude ?? []), ...ownProcess],
+          },
+        },
+        { ...config, test: { ...test, name: 'own process', include: [...ownProcess] } },
+      ],
+    },
+  };
+}
 
 /**
  * The browser suites (`npm run test:browser`): `*.browser.test.ts` only, real Chromium, one file at a

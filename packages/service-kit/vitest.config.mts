@@ -1,4 +1,8 @@
-import { mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../../vitest.shared.mts';
+import { sharedConfig, sharedWorkerExcept } from '../../vitest.shared.mts';
 
-export default mergeConfig(sharedConfig, {});
+// The files that start a global OpenTelemetry tracer provider.
+export default sharedWorkerExcept(sharedConfig, [
+  'test/telemetry-env.test.ts',
+  'test/telemetry-env-invalid.test.ts',
+  'test/telemetry-start.test.ts',
+]);

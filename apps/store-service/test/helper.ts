@@ -22,7 +22,7 @@ import {
 } from '@pr-canary/proto';
 import { type GrpcHealth, listenGrpc } from '@pr-canary/service-kit/grpc';
 import { freePort, type RunningDynalite, startDynalite } from '@pr-canary/test-support';
-import { afterAll, expect, onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildApp, createHealth } from '../src/app';
 import { createDocumentClient } from '../src/dynamodb-client';
 import type { HandlerLogger } from '../src/errors';
@@ -35,11 +35,11 @@ export const TEST_IDENTITY: InstanceIdentity = {
 };
 
 let dynalite: Promise<RunningDynalite> | undefined;
-afterAll(async () => {
-  await (await dynalite)?.close();
-});
 
-/** One in-memory dynalite per test file, started on first use and closed after the file. */
+/**
+ * One in-memory dynalite per test process, started on first use: the files that share a worker share it
+ * (every test makes tables of its own). It runs in this process, so it ends with it.
+ */
 export async function dynaliteEndpoint(): Promise<string> {
   dynalite ??= startDynalite();
   return (await dynalite).endpoint;

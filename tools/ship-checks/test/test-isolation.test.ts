@@ -1,12 +1,14 @@
 /**
  * Workspaces whose vitest config uses `SHARED_WORKER` (vitest.shared.mts) run all their test files in
- * one worker, with the modules of one file still loaded when the next runs. That is sound only while
- * no test changes process state another file could see: the environment, globals, timers, mocks, the
- * working folder. This holds their tests (and test helpers) to it.
+ * one worker, with the modules of one file still loaded when the next runs; `sharedWorkerExcept` does
+ * so for all but the files it names. That is sound only while no test changes process state another
+ * file could see: the environment, globals, timers, mocks, the working folder. This holds their tests
+ * (and test helpers) that share a worker to it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readWorkspaces } from '../../../.github/scripts/changed-services.mjs';
 import { sourceFiles } from '../src/package-graph';
 import { REPO_ROOT } from '../src/repo';
@@ -39,37 +41,64 @@ function stateChanges(file: string, source: string): string[] {
     );
 }
 
-const sharing = readWorkspaces(REPO_ROOT)
-  .map((workspace: { dir: string }) => workspace.dir)
-  .filter((dir: string) => {
-    const config = path.join(REPO_ROOT, dir, 'vitest.config.mts');
-    try {
-      return readFileSync(config, 'utf8').includes('SHARED_WORKER');
-    } catch {
-      return false;
-    }
-  });
+interface SharingWorkspace {
+  dir: string;
+  /** Its test files that run in a process of their own (`sharedWorkerExcept`), relative to `dir`. */
+  ownProcess: readonly string[];
+}
+
+interface TestOptions {
+  isolate?: boolean;
+  include?: string[];
+  projects?: { test?: TestOptions }[];
+}
+
+/** Whether the workspace's vitest config shares a worker between test files, and which files it keeps apart. */
+async function sharingOf(dir: string): Promise<SharingWorkspace | undefined> {
+  const file = path.join(REPO_ROOT, dir, 'vitest.config.mts');
+  if (!existsSync(file)) return undefined;
+  const { default: config } = (await import(pathToFileURL(file).href)) as { default: { test?: TestOptions } };
+  const test = config.test ?? {};
+  if (test.isolate === false) return { dir, ownProcess: [] };
+  const projects = test.projects ?? [];
+  if (!projects.some((project) => project.test?.isolate === false)) return undefined;
+  const ownProcess = projects
+    .filter((project) => project.test?.isolate !== false)
+    .flatMap((project) => project.test?.include ?? []);
+  return { dir, ownProcess };
+}
+
+let sharing: SharingWorkspace[] = [];
+beforeAll(async () => {
+  const found = await Promise.all(
+    readWorkspaces(REPO_ROOT).map((workspace: { dir: string }) => sharingOf(workspace.dir)),
+  );
+  sharing = found.filter((workspace): workspace is SharingWorkspace => workspace !== undefined);
+});
 
 describe('workspaces whose test files share one worker', () => {
-  it('are every one whose tests leave process state alone (the services that set env, fake timers or start telemetry in-process stay isolated)', () => {
-    expect(sharing.sort()).toEqual([
-      'apps/api-service',
-      'apps/web',
-      'extension-canary',
-      'localdev',
-      'manifests',
-      'packages/canary-analysis',
-      'packages/canary-context',
-      'packages/contracts',
-      'packages/local-kit',
-      'packages/test-support',
-      'tools/ship-checks',
+  it('are every one whose tests leave process state alone (files that set env, fake timers or start telemetry in-process run apart: store-service 2, service-kit 3)', () => {
+    expect(sharing.map(({ dir, ownProcess }) => [dir, ownProcess.length]).sort()).toEqual([
+      ['apps/api-service', 0],
+      ['apps/store-service', 2],
+      ['apps/web', 0],
+      ['extension-canary', 0],
+      ['localdev', 0],
+      ['manifests', 0],
+      ['packages/canary-analysis', 0],
+      ['packages/canary-context', 0],
+      ['packages/contracts', 0],
+      ['packages/local-kit', 0],
+      ['packages/service-kit', 3],
+      ['packages/test-support', 0],
+      ['tools/ship-checks', 0],
     ]);
   });
 
   it('change no process state in a test or a test helper', () => {
-    const found = sharing.flatMap((dir: string) =>
+    const found = sharing.flatMap(({ dir, ownProcess }) =>
       sourceFiles(path.join(REPO_ROOT, dir, 'test'))
+        .filter((file) => !ownProcess.includes(path.relative(path.join(REPO_ROOT, dir), file)))
         .map((file) => path.relative(REPO_ROOT, file))
         // Browser suites run under their own config (one file at a time), not in the shared worker.
         .filter((file) => !file.includes('.browser.'))
