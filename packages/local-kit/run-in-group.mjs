@@ -1,6 +1,6 @@
 // `node run-in-group.mjs <command> [args…]`: runs the command as a process group of its own and ends
-// the whole group with this process. The root `npm test` and `npm run test:browser` run turbo through
-// it (`exec node packages/local-kit/run-in-group.mjs turbo run test …`).
+// the whole group with this process. Every root script that runs turbo (test, test:browser, build,
+// typecheck, lint) runs it through this (`exec node packages/local-kit/run-in-group.mjs turbo run …`).
 //
 // Why: npm passes a SIGTERM (`timeout 600 npm test`, a cancelled CI step, `kill <npm's pid>`) to its
 // `sh -c` only, and sh dies without passing it on: turbo, every workspace's vitest and the processes
