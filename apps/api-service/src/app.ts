@@ -19,7 +19,8 @@ import {
   TRACE_ID_HEADER,
 } from '@pr-canary/contracts/canary-key';
 import { corsResponseHeaders } from '@pr-canary/contracts/cors';
-import { createFaults, errorBody, fastifyLogging, identityOf } from '@pr-canary/service-kit';
+import { createFaults, errorBody, identityOf } from '@pr-canary/service-kit';
+import { fastifyLogging } from '@pr-canary/service-kit/request-log';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';

@@ -19,7 +19,6 @@ export { routeLibraryLogs } from './library-logs';
 export { announceListening, isListeningMessage, type ListeningMessage } from './listening';
 export { createLogger, type LoggerOptions, serializeError } from './logger';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
-export { fastifyLogging } from './request-log';
 export { type RunningService, type RunServiceOptions, runService } from './run-service';
 export { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
 export { type FastifyLike, fastifyServer, listenFastify, type ServiceServer } from './service-server';

@@ -10,7 +10,8 @@ import {
   type ServiceMetrics,
 } from '@pr-canary/canary-context';
 import { serviceNamed } from '@pr-canary/contracts/services';
-import { fastifyLogging, identityOf } from '@pr-canary/service-kit';
+import { identityOf } from '@pr-canary/service-kit';
+import { fastifyLogging } from '@pr-canary/service-kit/request-log';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { __Pascal__Config } from './config';
 import { installErrorHandling } from './errors';
