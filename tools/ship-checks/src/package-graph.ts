@@ -11,7 +11,7 @@
  * merely happens to be installed, hoisted there for another workspace, is an undeclared dependency:
  * it works until that workspace drops it or pins another version.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { packageOf } from './package-name';
@@ -141,14 +141,112 @@ export function undeclaredPackageImports(
   dir: string,
   declared: ReadonlySet<string>,
 ): PackageImport[] {
-  return sourceFiles(path.join(root, dir), TEMPLATE_DIRS).flatMap((file) =>
-    importSpecifiers(readFileSync(file, 'utf8')).flatMap((specifier) => {
+  return packageImportsOutside(
+    root,
+    sourceFiles(path.join(root, dir), TEMPLATE_DIRS),
+    importSpecifiers,
+    declared,
+  );
+}
+
+/** The third-party packages `files` import (as `specifiersOf` reads a file) that `allowed` does not name. */
+function packageImportsOutside(
+  root: string,
+  files: readonly string[],
+  specifiersOf: (source: string) => string[],
+  allowed: ReadonlySet<string>,
+): PackageImport[] {
+  return files.flatMap((file) =>
+    specifiersOf(readFileSync(file, 'utf8')).flatMap((specifier) => {
       const name = packageOf(specifier);
-      return name === undefined || declared.has(name)
+      return name === undefined || allowed.has(name)
         ? []
         : [{ name, file: toPosix(path.relative(root, file)), specifier }];
     }),
   );
+}
+
+/**
+ * The module specifiers a source text still loads once TypeScript has compiled it: imports and
+ * re-exports that bring a value (not `import type`, not `import { type A }` alone), `import x =
+ * require()`, `require()` and `import()` calls. Types are erased, `import('x').T` among them. (An import
+ * that is not marked `type` counts even if TypeScript would elide it for being used as a type only.)
+ */
+export function runtimeImportSpecifiers(source: string): string[] {
+  const file = ts.createSourceFile('source.ts', source, ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node)) {
+      if (importsValue(node.importClause)) found.push((node.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(node)) {
+      if (node.moduleSpecifier && exportsValue(node))
+        found.push((node.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isImportEqualsDeclaration(node)) {
+      const reference = node.moduleReference;
+      if (
+        !node.isTypeOnly &&
+        ts.isExternalModuleReference(reference) &&
+        ts.isStringLiteral(reference.expression)
+      )
+        found.push(reference.expression.text);
+    } else if (ts.isCallExpression(node) && isLoadCall(node)) {
+      found.push((node.arguments[0] as ts.StringLiteralLike).text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
+function importsValue(clause: ts.ImportClause | undefined): boolean {
+  if (!clause) return true; // `import 'x'`: loaded for what it does
+  if (clause.isTypeOnly) return false;
+  if (clause.name) return true;
+  const bindings = clause.namedBindings;
+  return (
+    !bindings || ts.isNamespaceImport(bindings) || bindings.elements.some((element) => !element.isTypeOnly)
+  );
+}
+
+function exportsValue(node: ts.ExportDeclaration): boolean {
+  if (node.isTypeOnly) return false;
+  const clause = node.exportClause;
+  return !clause || !ts.isNamedExports(clause) || clause.elements.some((element) => !element.isTypeOnly);
+}
+
+/** `require('x')` or `import('x')` with a literal specifier. */
+function isLoadCall(node: ts.CallExpression): boolean {
+  const [first] = node.arguments;
+  if (!first || !ts.isStringLiteralLike(first)) return false;
+  return (
+    node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+    (ts.isIdentifier(node.expression) && node.expression.text === 'require')
+  );
+}
+
+/** A workspace as an image holds it: its folder, name and production dependencies (changed-services.mjs). */
+export interface ShippedWorkspace {
+  name: string;
+  dir: string;
+  runtimeDeps: readonly string[];
+}
+
+/**
+ * What a service's image would lack. The image installs production dependencies only (`npm ci
+ * --omit=dev --workspace=<service>`, see the Dockerfile), so a file it runs — under `src/` of the
+ * service or of a workspace in its production closure (`shippedWorkspaces`) — may load only packages
+ * its own package.json lists under dependencies, optionalDependencies or peerDependencies. A
+ * devDependency loads in a full checkout, hoisted there for some other workspace, and is missing from
+ * the image: the store's image could not start while service-kit's request log loaded Fastify, a
+ * devDependency of service-kit (Dec 2026).
+ */
+export function devOnlyRuntimeImports(root: string, shipped: readonly ShippedWorkspace[]): PackageImport[] {
+  return shipped.flatMap((workspace) => {
+    const src = path.join(root, workspace.dir, 'src');
+    if (!existsSync(src)) return [];
+    const installed = new Set([workspace.name, ...workspace.runtimeDeps]);
+    return packageImportsOutside(root, sourceFiles(src), runtimeImportSpecifiers, installed);
+  });
 }
 
 /** Imports of a workspace its package.json does not declare. */

@@ -2,24 +2,29 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { readWorkspaces } from '../../../.github/scripts/changed-services.mjs';
+import { readWorkspaces, shippedWorkspaces } from '../../../.github/scripts/changed-services.mjs';
+import { SERVICES } from '../../../.github/scripts/services.mjs';
 import {
   declaredPackages,
+  devOnlyRuntimeImports,
   edgesBetween,
   hiddenDependencies,
   importSpecifiers,
   type PackageGraph,
   packageCycles,
   readPackageGraph,
+  runtimeImportSpecifiers,
   undeclaredPackageImports,
 } from '../src/package-graph';
 import { packageOf } from '../src/package-name';
 import { REPO_ROOT, readRepoJson } from '../src/repo';
 
+const workspaces = readWorkspaces(REPO_ROOT);
 const graph = readPackageGraph(
   REPO_ROOT,
-  readWorkspaces(REPO_ROOT).map((workspace: { dir: string }) => workspace.dir),
+  workspaces.map((workspace: { dir: string }) => workspace.dir),
 );
+const nodeServices = SERVICES.filter((service) => service.runtime === 'node');
 
 function describeCycles(of: PackageGraph): string[] {
   return packageCycles(of).map((group) => {
@@ -70,6 +75,17 @@ describe('the workspace package graph of this repository', () => {
     ].map((found) => `${found.file} imports ${found.specifier} (${found.name} is not declared)`);
     expect(undeclared).toEqual([]);
   });
+
+  it.each(nodeServices)(
+    'gives the $name image every package its code loads: what it ships imports production dependencies only',
+    (service) => {
+      const missing = devOnlyRuntimeImports(REPO_ROOT, shippedWorkspaces(workspaces, service.workspace)).map(
+        (found) =>
+          `${found.file} loads ${found.specifier}: ${found.name} is no production dependency of its package, so the image (npm ci --omit=dev) has none`,
+      );
+      expect(missing).toEqual([]);
+    },
+  );
 
   it('keeps manifests off localdev: the route rule and every other contract come from @pr-canary/contracts', () => {
     expect(edgesBetween(graph, '@pr-canary/manifests', '@pr-canary/localdev')).toEqual([]);
@@ -226,6 +242,60 @@ describe('the checks above can fail', () => {
         specifier: '@aws-sdk/client-dynamodb/dist-cjs',
       },
     ]);
+  });
+
+  it('reports what an image would lack: a shipped file loading a devDependency, not its types or its tests', () => {
+    workspace(
+      'packages/kit',
+      { name: '@x/kit', dependencies: { pino: '1' }, devDependencies: { fastify: '5', vitest: '4' } },
+      {
+        'src/request-log.ts':
+          "import { LogController } from 'fastify';\nexport class Log extends LogController {}\n",
+        'src/types.ts': [
+          "import type { FastifyInstance } from 'fastify';",
+          "import { type FastifyReply } from 'fastify';",
+          "export type { FastifyRequest } from 'fastify';",
+          "type Server = import('fastify').RawServerDefault;",
+        ].join('\n'),
+        'src/logger.ts': "import pino from 'pino';\nimport { join } from 'node:path';\n",
+        'test/request-log.test.ts': "import Fastify from 'fastify';\nimport { it } from 'vitest';\n",
+      },
+    );
+    workspace(
+      'apps/svc',
+      { name: '@x/svc', dependencies: { '@x/kit': '1' } },
+      { 'src/server.ts': "import '@x/kit';\n" },
+    );
+    const service = { name: '@x/svc', dir: 'apps/svc', runtimeDeps: ['@x/kit'] };
+    const kit = { name: '@x/kit', dir: 'packages/kit', runtimeDeps: ['pino'] };
+    expect(devOnlyRuntimeImports(root, [service, kit])).toEqual([
+      { name: 'fastify', file: 'packages/kit/src/request-log.ts', specifier: 'fastify' },
+    ]);
+    // Declared where npm installs it for the image: nothing is missing.
+    expect(devOnlyRuntimeImports(root, [service, { ...kit, runtimeDeps: ['pino', 'fastify'] }])).toEqual([]);
+  });
+
+  it('reads what a file loads once compiled: values, not types', () => {
+    expect(
+      runtimeImportSpecifiers(
+        [
+          "import a from 'a';",
+          "import type { B } from 'b';",
+          "import { type C } from 'c';",
+          "import { type D, d } from 'd';",
+          "import 'e';",
+          "export * from 'f';",
+          "export type { G } from 'g';",
+          "export { h } from 'h';",
+          "const i = require('i');",
+          "const j = await import('j');",
+          "type K = import('k').K;",
+          "import l = require('l');",
+          "import * as m from 'm';",
+          "// import n from 'n';",
+        ].join('\n'),
+      ),
+    ).toEqual(['a', 'd', 'e', 'f', 'h', 'i', 'j', 'l', 'm']);
   });
 
   it.each([
