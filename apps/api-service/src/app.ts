@@ -20,7 +20,7 @@ import {
 } from '@pr-canary/contracts/canary-key';
 import { corsResponseHeaders } from '@pr-canary/contracts/cors';
 import { createFaults, errorBody, identityOf } from '@pr-canary/service-kit';
-import { fastifyLogging } from '@pr-canary/service-kit/request-log';
+import { fastifyLogging, fastifyValidation } from '@pr-canary/service-kit/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config';
 import { installErrorHandling } from './errors';
@@ -112,8 +112,8 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
     clientErrorHandler: clientErrorHandler(headerOptions, () => app.log),
     // Fastify's own 503 while closing skips every hook; installOwnAnswers sends ours instead.
     return503OnClosing: false,
-    // Reject unknown properties instead of silently dropping them, and never coerce types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Unknown properties refused, never coerced; schemas checked by the tests, not at each start.
+    ...fastifyValidation,
   });
 
   // A JSON API: any other body type is 415, not a string that then fails schema validation.

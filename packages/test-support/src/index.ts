@@ -12,6 +12,7 @@ export {
   SPAN_KIND_SERVER,
   startOtlpReceiver,
 } from './otlp-receiver';
+export { type RoutedApp, routeSchemaProblems } from './route-schemas';
 export {
   type LogLine,
   listeningPort,

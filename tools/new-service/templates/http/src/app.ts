@@ -11,7 +11,7 @@ import {
 } from '@pr-canary/canary-context';
 import { serviceNamed } from '@pr-canary/contracts/services';
 import { identityOf } from '@pr-canary/service-kit';
-import { fastifyLogging } from '@pr-canary/service-kit/request-log';
+import { fastifyLogging, fastifyValidation } from '@pr-canary/service-kit/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { __Pascal__Config } from './config';
 import { installErrorHandling } from './errors';
@@ -54,7 +54,8 @@ export function buildApp({ config, logger, metrics, faults }: AppDependencies): 
     // Request lines by route template at debug, never the raw URL (service-kit's request-log.ts).
     ...fastifyLogging(logger),
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Unknown properties refused, never coerced; schemas checked by the tests, not at each start.
+    ...fastifyValidation,
   });
   app.decorate('markNotReady', () => {
     accepting = false;

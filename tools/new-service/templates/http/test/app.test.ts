@@ -1,4 +1,5 @@
 import { listenFastify } from '@pr-canary/service-kit';
+import { routeSchemaProblems } from '@pr-canary/test-support';
 import { describe, expect, it } from 'vitest';
 import { appFor } from './helper';
 
@@ -10,6 +11,10 @@ describe('__service_name__', () => {
     app.markNotReady();
     expect((await app.inject('/readyz')).statusCode).toBe(503);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+
+  it('has valid JSON Schemas on every route (its Ajv leaves that check out as it starts)', async () => {
+    expect(await routeSchemaProblems(appFor())).toEqual([]);
   });
 
   it('says who served the request, with the canary key it was served under', async () => {
