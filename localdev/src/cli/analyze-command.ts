@@ -15,6 +15,7 @@ import {
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { isTrack, PR_NUMBER_PATTERN } from '@pr-canary/contracts/canary-key';
 import type { ErrorBody } from '@pr-canary/contracts/error-body';
+import { isHttpUrl } from '@pr-canary/service-kit/local-traces';
 import { AnalyzeError, analyzeLocal, type InstanceEndpoint } from '../analyze/analyze';
 import { LoadUsageError, loopbackOrigin } from '../analyze/load';
 import { PATH_SERVICES, pathService, UnknownServiceError } from '../analyze/path';
@@ -421,8 +422,7 @@ function decimal(value: string, flag: string, min: number, max: number): number 
 }
 
 function httpUrl(value: string, flag: string): string {
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
-    throw new CliUsageError(`${flag} must be an http(s) URL`);
+  if (!isHttpUrl(value)) throw new CliUsageError(`${flag} must be an http(s) URL`);
   return value;
 }
 

@@ -172,6 +172,11 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
       [[...local, '--canaries', 'store'], '--canaries applies only with --prometheus'],
       [[...prometheus, '--window', 'xyz'], '--window: the window must be a duration such as 30m, 2h or 900s'],
       [
+        ['analyze', '--pr', '42', '--prometheus', 'ftp://127.0.0.1:9090'],
+        '--prometheus must be an http(s) URL',
+      ],
+      [['analyze', '--pr', '42', '--prometheus', 'prometheus:9090'], '--prometheus must be an http(s) URL'],
+      [
         [...prometheus, '--canaries', 'nosuch'],
         expect.stringMatching(/^unknown service/) as unknown as string,
       ],
