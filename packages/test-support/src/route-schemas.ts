@@ -17,7 +17,7 @@ export interface RoutedApp {
   ready(): PromiseLike<unknown>;
 }
 
-/** The route schema parts Fastify compiles: the request's, then each response status'. */
+/** The request parts of a route schema; each response status' schema is checked as well. */
 const REQUEST_PARTS = ['body', 'querystring', 'params', 'headers'] as const;
 
 /**
