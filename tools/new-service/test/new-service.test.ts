@@ -34,7 +34,13 @@ const BUILT = ['packages/contracts', `apps/${HTTP_SERVICE.name}`, `apps/${GRPC_S
  */
 const REGISTRY_DEPENDENT_TESTS = [
   ['packages/contracts', 'test/services.test.ts'],
-  ['tools/ship-checks', 'test/changed-services.test.ts', 'test/duplicates.test.ts'],
+  // package-graph: each new service's image gets every package its code loads (a production dependency).
+  [
+    'tools/ship-checks',
+    'test/changed-services.test.ts',
+    'test/duplicates.test.ts',
+    'test/package-graph.test.ts',
+  ],
   // The image checks that name every Node service (each new service's Dockerfile and overlay tag).
   [
     'tools/ship-checks',
