@@ -7,7 +7,7 @@
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 
 const offLoopback: string[] = [];
 
@@ -20,14 +20,22 @@ function isLoopbackAddress(ip: string): boolean {
   return ip === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(ip);
 }
 
-diagnosticsChannel.subscribe('net.client.socket', (message) => {
+function watchSocket(message: unknown): void {
   const { socket } = message as { socket: Socket };
   // Emitted for every address tried, before the SYN is sent, whether or not it then connects.
   socket.on('connectionAttempt', (ip: string, port: number) => {
     if (!isLoopbackAddress(ip)) offLoopback.push(`${ip}:${port}`);
   });
-});
+}
+
+diagnosticsChannel.subscribe('net.client.socket', watchSocket);
 
 afterEach(() => {
   expect(takeOffLoopbackConnections(), 'connections attempted off loopback').toEqual([]);
+});
+
+// A setup file runs again before each test file, in the shared worker too: without this, every file
+// there added one more listener to each socket (11 files: Node's MaxListenersExceededWarning).
+afterAll(() => {
+  diagnosticsChannel.unsubscribe('net.client.socket', watchSocket);
 });
