@@ -19,7 +19,7 @@ import {
 } from './lib/children';
 import type { LoadCommand, LoadResult } from './lib/load-protocol';
 import type { BenchCheck, BenchResult } from './lib/result';
-import { median, round } from './lib/stats';
+import { median, round, spread } from './lib/stats';
 
 /**
  * Many short rounds rather than a few long ones: on a 2-core machine a round's ratio moves with
@@ -483,8 +483,7 @@ function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchR
       });
       if (i === 0) return;
       const value = median(rounds);
-      const finite = rounds.filter((v) => Number.isFinite(v));
-      const spread = finite.length > 0 ? `${fmt(Math.min(...finite))}–${fmt(Math.max(...finite))}` : 'n/a';
+      const range = spread(rounds, fmt);
       const unit = goal.kind === 'ratio' ? '×' : 'ms';
       const bound = goal.kind === 'ratio' ? goal.min : goal.maxMs;
       const target =
@@ -495,7 +494,7 @@ function report(measured: { scenario: Scenario; samples: Sample[][] }[]): BenchR
       const figure = goal.kind === 'ratio' ? fmt(value) : `${fmt(value)} ms`;
       const verdict = bound === undefined ? 'info' : pass ? 'pass' : '**FAIL**';
       targetRows.push(
-        `| ${name} | ${variant.label} vs ${base.label} | ${figure} | ${spread} | ${target} | ${verdict} |`,
+        `| ${name} | ${variant.label} vs ${base.label} | ${figure} | ${range} | ${target} | ${verdict} |`,
       );
     });
   }

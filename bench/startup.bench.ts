@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, runBenchScript, spawnNode, spawnService } from './lib/children';
 import type { BenchCheck, BenchResult } from './lib/result';
-import { median, round } from './lib/stats';
+import { median, round, spread } from './lib/stats';
 
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
 const STACK_ROUNDS = positiveInt(process.env.BENCH_STACK_ROUNDS, 3);
@@ -135,11 +135,6 @@ function medianRound(rounds: readonly StackRound[]): StackRound {
   const nearest = [...rounds].sort((a, b) => Math.abs(a.readyS - readyS) - Math.abs(b.readyS - readyS))[0];
   if (!nearest) throw new Error('no stack round');
   return { ...nearest, readyS, rssMb: median(rounds.map((r) => r.rssMb)) };
-}
-
-/** `min–max` of a figure over rounds, as the tables print it. */
-function range(values: readonly number[], digits: number): string {
-  return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
 
 /** `npm start` exactly as a user runs it (its build step on a warm build, then the stack), every port free. */
@@ -275,9 +270,9 @@ async function main(): Promise<void> {
 
   const rows = Object.entries(services).map(
     ([name, f]) =>
-      `| ${name} | ${f.listeningMs.toFixed(0)} ms (${range(
+      `| ${name} | ${f.listeningMs.toFixed(0)} ms (${spread(
         rounds[name as keyof typeof rounds].map((r) => r.listeningMs),
-        0,
+        (ms) => ms.toFixed(0),
       )}) | ${f.rssMb.toFixed(1)} MB | ${f.idleCpuPercent.toFixed(2)} % | ${f.wakeupsPerS.toFixed(1)}/s |`,
   );
   const markdown = [
@@ -287,9 +282,9 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Whole stack (\`npm start\` as run, its build step on a warm build included: dynalite, stable + PR 42 + PR 7 traced to the receiver, dev router, web UI; RSS of every process, the runner the bin becomes too): ready in ${stack.readyS.toFixed(2)} s (median of ${STACK_ROUNDS} runs: ${range(
+    `Whole stack (\`npm start\` as run, its build step on a warm build included: dynalite, stable + PR 42 + PR 7 traced to the receiver, dev router, web UI; RSS of every process, the runner the bin becomes too): ready in ${stack.readyS.toFixed(2)} s (median of ${STACK_ROUNDS} runs: ${spread(
       stackRounds.map((r) => r.readyS),
-      2,
+      (seconds) => seconds.toFixed(2),
     )} s), ${stack.rssMb.toFixed(0)} MB RSS in ${stack.processes} processes (${stack.each.map((p) => `${p.name} ${p.rssMb.toFixed(1)}`).join(', ')} MB).`,
     '',
     '| check | value | target | |',
