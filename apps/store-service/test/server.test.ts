@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type HealthCheckResponse__Output, healthClientConstructor } from '@pr-canary/proto';
-import { type ServiceProcess, startServiceProcess } from '@pr-canary/test-support';
+import { SERVICE_PRELOAD, type ServiceProcess, startServiceProcess } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { dynaliteEndpoint, unary } from './helper';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 /** The start command's preload, then the fixture that reports the packages the process loaded. */
-const PRELOAD = ['@pr-canary/service-kit/register', path.join(__dirname, 'fixtures/loaded-packages.cjs')];
+const PRELOAD = [...SERVICE_PRELOAD, path.join(__dirname, 'fixtures/loaded-packages.cjs')];
 /**
  * An HTTP framework's packages. The store serves gRPC only: Fastify and its router, plugin loader and
  * schema compilers cost ~60 ms of start-up when service-kit's index still loaded its Fastify request log.

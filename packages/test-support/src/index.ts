@@ -16,6 +16,7 @@ export { type RoutedApp, routeSchemaProblems } from './route-schemas';
 export {
   type LogLine,
   listeningPort,
+  SERVICE_PRELOAD,
   type ServiceProcess,
   type ServiceProcessOptions,
   startServiceProcess,

@@ -40,7 +40,8 @@ export interface ServiceProcess {
 const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as const;
 /** The node flag of the services' start command (service-kit's idle memory reducer takes `gc`). */
 const NODE_FLAGS = ['--expose-gc'] as const;
-const DEFAULT_PRELOAD = ['@pr-canary/service-kit/register'] as const;
+/** What the services' start command preloads (the telemetry register): `startServiceProcess`'s default. */
+export const SERVICE_PRELOAD = ['@pr-canary/service-kit/register'] as const;
 
 /** Inside the shared 20 s test and hook timeouts, so a start that never comes fails with its own message. */
 const DEFAULT_WAIT_TIMEOUT_MS = 15_000;
@@ -70,7 +71,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   const script = options.script ?? 'dist/server.js';
   const runtimeArgs = script.endsWith('.ts') ? SOURCE_ARGS : [];
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  const preload = (options.preload ?? DEFAULT_PRELOAD).flatMap((module) => ['--require', module]);
+  const preload = (options.preload ?? SERVICE_PRELOAD).flatMap((module) => ['--require', module]);
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   const child = new WatchedChild<OutputLine>({
