@@ -120,8 +120,8 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** buildApp with a real store client, listening on 127.0.0.1:0 as well as usable with inject(). */
-export async function startApi(config: ApiConfig): Promise<RunningApi> {
+/** The api as the tests run it, not yet ready: buildApp with a real store client, logging into `logLines`. */
+export function buildApi(config: ApiConfig): Omit<RunningApi, 'baseUrl'> {
   const identity = identityFromConfig(config);
   const logLines: string[] = [];
   const logger = createLogger({
@@ -137,20 +137,25 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     channelOptions: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 },
   });
   const app = buildApp({ config, store, logger, metrics });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
   return {
     app,
     config,
     store,
     metrics,
     logLines,
-    baseUrl: `http://127.0.0.1:${port}`,
     close: async () => {
       await app.close();
       store.close();
     },
   };
+}
+
+/** buildApi, listening on 127.0.0.1:0 as well as usable with inject(). */
+export async function startApi(config: ApiConfig): Promise<RunningApi> {
+  const api = buildApi(config);
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = api.app.server.address() as AddressInfo;
+  return { ...api, baseUrl: `http://127.0.0.1:${port}` };
 }
 
 export interface Stack {
