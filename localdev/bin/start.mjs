@@ -21,7 +21,10 @@ const BUILD_NOTICE_AFTER_MS = 1_000;
 // npm and its `sh -c` are watched from the start (local-kit's parent-watch): if they go while the command
 // line is checked or the build runs, this stops (SIGTERM, below) instead of starting a stack nobody can
 // stop, and the runner this process execs into watches the same ancestors.
-const { parentWatch } = resolveDependencies(COMMAND, { parentWatch: '@pr-canary/local-kit/parent-watch' });
+const { parentWatch, compileCache } = resolveDependencies(COMMAND, {
+  parentWatch: '@pr-canary/local-kit/parent-watch',
+  compileCache: '@pr-canary/local-kit/compile-cache',
+});
 /** The build under way, stopped with this process. */
 let building;
 function stopBuilding() {
@@ -83,9 +86,8 @@ const code = check.code === 0 && check.answer ? await build(check.answer) : chec
 if (check.answer && code === 0) {
   // Node's on-disk compile cache, for the runner and (through the environment) every service it starts:
   // later starts skip compiling the services' JavaScript (about a third of their start-up CPU).
-  process.env.NODE_COMPILE_CACHE ??= fileURLToPath(
-    new URL('../../node_modules/.cache/node-compile-cache', import.meta.url),
-  );
+  const { useRepositoryCompileCache } = await import(compileCache);
+  useRepositoryCompileCache();
   // The runner handles SIGTERM itself (or, without process.execve, the shim forwards it to the runner).
   process.off('SIGTERM', stopBuilding);
   runCompiled('../dist/cli/start.js', COMMAND);

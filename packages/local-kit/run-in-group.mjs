@@ -15,11 +15,15 @@
 //   command cannot be started. A run stopped by a signal ends by that signal, whatever the command's
 //   code: turbo exits 0 after a Ctrl-C, and `npm test && next-step` must not go on.
 //
+// The command runs with the repository's compile cache (compile-cache.mjs) unless NODE_COMPILE_CACHE
+// names another.
+//
 // The group leaves stdin alone (/dev/null): a process group that is not the terminal's foreground one
 // would be stopped (SIGTTIN) if it read from it. Plain JavaScript: it runs before anything is built.
 import './parent-watch.mjs';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { useRepositoryCompileCache } from './compile-cache.mjs';
 
 const STOP_GRACE_MS = 5_000;
 const POLL_MS = 100;
@@ -49,6 +53,7 @@ function signalGroup(group, signal) {
   }
 }
 
+useRepositoryCompileCache();
 const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 const group = child.pid;
 let stopping;

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isProcessAlive } from '../src/process-alive';
 
@@ -134,5 +135,20 @@ describe('run-in-group (npm test runs turbo through it)', () => {
     );
     for (const [name, script] of runningTurbo)
       expect(script, name).toMatch(/(^|; |&& )exec node packages\/local-kit\/run-in-group\.mjs turbo run /);
+  });
+
+  it("gives the command the repository's compile cache, unless NODE_COMPILE_CACHE names another", async () => {
+    const { NODE_COMPILE_CACHE: _, ...env } = process.env;
+    const cacheOf = async (extra: Record<string, string>) => {
+      const printCache = [RUN_IN_GROUP, process.execPath, '-p', 'process.env.NODE_COMPILE_CACHE'];
+      const { stdout } = await promisify(execFile)(process.execPath, printCache, {
+        env: { ...env, ...extra },
+      });
+      return stdout.trim();
+    };
+    const repositoryCache = path.join(ROOT, 'node_modules/.cache/node-compile-cache');
+    expect(await cacheOf({})).toBe(repositoryCache);
+    expect(await cacheOf({ NODE_COMPILE_CACHE: '' })).toBe(repositoryCache);
+    expect(await cacheOf({ NODE_COMPILE_CACHE: '/tmp/elsewhere' })).toBe('/tmp/elsewhere');
   });
 });
