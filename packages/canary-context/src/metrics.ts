@@ -1,6 +1,7 @@
 import type { CanaryKey, InvalidReason } from '@pr-canary/contracts/canary-key';
-import { Counter, collectDefaultMetrics, type Metric, Registry } from 'prom-client';
+import type { Metric } from 'prom-client';
 import type { InstanceIdentity } from './identity';
+import { Counter, collectDefaultMetrics, Registry } from './prom-client-parts';
 
 export interface MetricDefinition {
   name: string;

@@ -1,4 +1,4 @@
-import { Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createServiceMetrics, DURATION_BUCKETS, KeyedHistogram } from '../src/metrics';
 
@@ -40,6 +40,38 @@ describe('request counters', () => {
     }
     metrics.recordHttpRequest({ ...ok, seconds: 0.001 });
     expect(samples(await metrics.registry.metrics(), 'pr_canary_http_requests_total')[0]).toMatch(/ 4$/);
+  });
+});
+
+describe('default metrics (prom-client required part by part, src/prom-client-parts.ts)', () => {
+  /** Name, type and help of every metric in a registry, in scrape order. */
+  const shapes = async (registry: Registry) =>
+    (await registry.getMetricsAsJSON()).map(({ name, type, help }) => ({ name, type, help }));
+
+  it('are every one prom-client’s own collectDefaultMetrics registers, alike and in the same order', async () => {
+    const own = createServiceMetrics({ identity });
+    const promClients = new Registry();
+    collectDefaultMetrics({ register: promClients, eventLoopMonitoringPrecision: 1000 });
+    const expected = await shapes(promClients);
+    expect(expected.length).toBeGreaterThan(10);
+    const defaults = (await shapes(own.registry)).filter(({ name }) => !name.startsWith('pr_canary_'));
+    expect(defaults).toEqual(expected);
+  });
+
+  it('count the process’s CPU seconds, user + system = total', async () => {
+    const before = process.cpuUsage();
+    const own = createServiceMetrics({ identity });
+    const spinUntil = performance.now() + 50;
+    while (performance.now() < spinUntil);
+    const text = await own.registry.metrics();
+    const spent = process.cpuUsage(before);
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const user = value('process_cpu_user_seconds_total');
+    const system = value('process_cpu_system_seconds_total');
+    expect(user).toBeGreaterThan(0.03);
+    expect(user).toBeLessThanOrEqual(spent.user / 1e6);
+    expect(system).toBeLessThanOrEqual(spent.system / 1e6);
+    expect(value('process_cpu_seconds_total')).toBeCloseTo(user + system, 6);
   });
 });
 
