@@ -13,6 +13,8 @@ const PRELOAD = [...SERVICE_PRELOAD, path.join(__dirname, 'fixtures/loaded-packa
  * schema compilers cost ~60 ms of start-up when service-kit's index still loaded its Fastify request log.
  */
 const HTTP_FRAMEWORK = /^(fastify|@fastify\/.*|find-my-way|avvio|ajv|fast-json-stringify)$/;
+/** OpenTelemetry's packages, its API included: with tracing off a service loads none of them (canary-context's otel-api.ts). */
+const OPENTELEMETRY = /^@opentelemetry\//;
 
 /** src/server.ts started as `npm start` does, killed when the test ends. */
 function startServer(env: Record<string, string>): ServiceProcess {
@@ -26,7 +28,7 @@ function startServer(env: Record<string, string>): ServiceProcess {
 }
 
 describe('src/server.ts as a process', () => {
-  it('listens on an ephemeral port, loading no HTTP framework, then on SIGTERM reports NOT_SERVING, drains and exits 0', async () => {
+  it('listens on an ephemeral port, loading no HTTP framework and, untraced, nothing of OpenTelemetry, then on SIGTERM reports NOT_SERVING, drains and exits 0', async () => {
     const server = startServer({
       PORT: '0',
       METRICS_PORT: '0',
@@ -63,6 +65,7 @@ describe('src/server.ts as a process', () => {
     });
     const packages = (loaded?.packages ?? []) as string[];
     expect(packages.filter((name) => HTTP_FRAMEWORK.test(name))).toEqual([]);
+    expect(packages.filter((name) => OPENTELEMETRY.test(name))).toEqual([]);
   });
 
   it('exits 1 naming the variable when the configuration is invalid', async () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { context, defaultTextMapGetter, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -17,6 +17,7 @@ import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry, servedByFormatter } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
+import { otelApi } from './otel-api';
 import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
 import {
   CANARY_KEY_ATTRIBUTE,
@@ -81,6 +82,7 @@ const canaryPlugin: FastifyPluginAsync<CanaryPluginOptions> = async (app, opts) 
     // Without a tracer provider there is no OTel context to carry baggage in (the no-op manager).
     if (!tracing) return runInScope(scope, done);
     const route = request.is404 ? undefined : request.routeOptions.url;
+    const { context, defaultTextMapGetter } = otelApi();
     if (route !== undefined && UNTRACED_PATHS.has(route))
       return context.with(contextWithCanaryBaggage(scope.key), runInScope, undefined, scope, done);
     const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';

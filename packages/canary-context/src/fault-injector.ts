@@ -4,7 +4,6 @@
  * act on. Every injected fault is logged, counted and marked on the active span as injected, so
  * nobody mistakes it for a real failure.
  */
-import { trace } from '@opentelemetry/api';
 import { isGrpcServerFault } from '@pr-canary/contracts/grpc-faults';
 import {
   type FaultSpec,
@@ -14,6 +13,7 @@ import {
   hasFaults,
   NO_FAULTS,
 } from './faults';
+import { activeSpan } from './otel-api';
 
 export type FaultProtocol = 'grpc' | 'http';
 export type FaultKind = 'error' | 'fail' | 'latency';
@@ -119,7 +119,7 @@ export class FaultInjector {
     if (decision.delayMs > 0) kinds.push('latency');
     if (decision.error) kinds.push(decision.error.kind);
     for (const kind of kinds) this.#options.onInjected?.(kind);
-    trace.getActiveSpan()?.setAttribute(FAULT_ATTRIBUTE, kinds.join(','));
+    activeSpan()?.setAttribute(FAULT_ATTRIBUTE, kinds.join(','));
     this.#options.logger?.warn(
       { fault: { injected: kinds, call, delayMs: decision.delayMs, code: decision.error?.code } },
       'injected fault',

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { type Context, context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import type { Context, Span, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import {
   ABSENT_KEY,
   CANARY_HEADER,
@@ -17,6 +17,7 @@ import {
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
+import { otelApi } from './otel-api';
 import {
   type BaggageCarrier,
   canaryFromBaggage,
@@ -254,7 +255,7 @@ export function canaryServerInterceptor(opts: CanaryServerInterceptorOptions): g
     const inScope = (fn: () => void) => {
       if (!tracing) return runInScope(scope, fn);
       callContext ??= contextWithCanaryBaggage(scope.key);
-      context.with(callContext, runInScope, undefined, scope, fn);
+      otelApi().context.with(callContext, runInScope, undefined, scope, fn);
     };
     const servedBy = () =>
       scope.downstream.length === 0 ? ownServedBy : formatServedBy([own, ...scope.downstream]);

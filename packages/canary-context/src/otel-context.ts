@@ -1,15 +1,9 @@
-import {
-  type Context,
-  context,
-  ProxyTracerProvider,
-  propagation,
-  ROOT_CONTEXT,
-  type TextMapGetter,
-  type TextMapSetter,
-  trace,
-} from '@opentelemetry/api';
+import type { Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import type { W3CBaggagePropagator } from '@opentelemetry/core';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
+import { otelApi } from './otel-api';
+
+export { isTracingActive } from './otel-api';
 
 /** Probes and scrapes are not worth a trace each: the Fastify plugin makes no span for them. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
@@ -22,7 +16,11 @@ export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/health
 export const PROBE_GRPC_SERVICES: ReadonlySet<string> = new Set(['grpc.health.v1.Health']);
 
 /** The OTel context `base` with baggage `canary` set to a valid key's PR, or removed otherwise. */
-export function contextWithCanaryBaggage(key: CanaryKey, base: Context = context.active()): Context {
+export function contextWithCanaryBaggage(
+  key: CanaryKey,
+  base: Context = otelApi().context.active(),
+): Context {
+  const { propagation } = otelApi();
   const bag = propagation.getBaggage(base);
   // Most requests carry no key and no baggage: then `base` already says it (a context and a baggage
   // fewer per request and per call, each a Map copy).
@@ -37,13 +35,6 @@ export function contextWithCanaryBaggage(key: CanaryKey, base: Context = context
   }
   if (bag?.getEntry(CANARY_BAGGAGE_KEY) === undefined) return base;
   return propagation.setBaggage(base, bag.removeEntry(CANARY_BAGGAGE_KEY));
-}
-
-/** Whether a real tracer provider is registered (the SDK was started), as opposed to the no-op one. */
-export function isTracingActive(): boolean {
-  const provider = trace.getTracerProvider();
-  if (!(provider instanceof ProxyTracerProvider)) return true;
-  return provider.getDelegate() !== new ProxyTracerProvider().getDelegate();
 }
 
 /** The W3C baggage header (and gRPC metadata key). */
@@ -77,6 +68,7 @@ function baggagePropagator(): W3CBaggagePropagator {
 export function canaryFromBaggage<Carrier>(carrier: Carrier, getter: TextMapGetter<Carrier>): string[] {
   const header = getter.get(carrier, BAGGAGE);
   if (header === undefined) return [];
+  const { propagation, ROOT_CONTEXT } = otelApi();
   const baggage = propagation.getBaggage(baggagePropagator().extract(ROOT_CONTEXT, carrier, getter));
   if (baggage?.getEntry(CANARY_BAGGAGE_KEY) === undefined) return [];
   const values: string[] = [];
@@ -107,7 +99,7 @@ export function rewriteCanaryBaggage<Carrier>(
 ): void {
   // Nothing received and nothing to send: the carrier already says exactly that.
   if (key.kind !== 'valid' && getter.get(carrier, BAGGAGE) === undefined) return;
-  const received = baggagePropagator().extract(ROOT_CONTEXT, carrier, getter);
+  const received = baggagePropagator().extract(otelApi().ROOT_CONTEXT, carrier, getter);
   clear(carrier);
   baggagePropagator().inject(contextWithCanaryBaggage(key, received), carrier, setter);
 }

@@ -8,21 +8,9 @@
  *
  * Every function here is only called when `isTracingActive()`; with tracing off nothing of this runs.
  */
-import {
-  type Attributes,
-  type Context,
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type TextMapGetter,
-  type TextMapSetter,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Span, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
 import type { CanaryKey } from '@pr-canary/contracts/canary-key';
+import { activeSpan, otelApi } from './otel-api';
 import { spanClock } from './span-clock';
 
 export const CANARY_KEY_ATTRIBUTE = 'canary.key';
@@ -32,7 +20,7 @@ const TRACER_NAME = '@pr-canary/canary-context';
 let cachedTracer: Tracer | undefined;
 
 function tracer(): Tracer {
-  cachedTracer ??= trace.getTracer(TRACER_NAME);
+  cachedTracer ??= otelApi().trace.getTracer(TRACER_NAME);
   return cachedTracer;
 }
 
@@ -43,12 +31,13 @@ export function canaryKeyAttribute(key: CanaryKey): string {
 
 /** The context a request arrives with: the W3C `traceparent` (and baggage) in `carrier`, if any. */
 export function callerContext<C>(carrier: C, getter: TextMapGetter<C>): Context {
+  const { propagation, ROOT_CONTEXT } = otelApi();
   return propagation.extract(ROOT_CONTEXT, carrier, getter);
 }
 
 /** Whether `parent` (a `callerContext`) names a caller's span, which a server span can be the child of. */
 export function namesCallerSpan(parent: Context): boolean {
-  return trace.getSpanContext(parent) !== undefined;
+  return otelApi().trace.getSpanContext(parent) !== undefined;
 }
 
 /** A server span whose parent is the caller's span in `parent` (a `callerContext`), if it names one. */
@@ -59,10 +48,10 @@ export function startServerSpan(
 ): { span: Span; context: Context } {
   const span = tracer().startSpan(
     name,
-    { kind: SpanKind.SERVER, attributes, startTime: spanClock.now() },
+    { kind: otelApi().SpanKind.SERVER, attributes, startTime: spanClock.now() },
     parent,
   );
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: otelApi().trace.setSpan(parent, span) };
 }
 
 /**
@@ -70,22 +59,26 @@ export function startServerSpan(
  * request (a readiness check, a table check) make no span, so no trace of their own (withClientSpan).
  */
 export function inTracedRequest(): boolean {
-  return trace.getSpan(context.active()) !== undefined;
+  return activeSpan() !== undefined;
 }
 
 /** A client span under the active context; `inject` writes its traceparent (and baggage) into `carrier`. */
-export function startClientSpan(name: string, attributes: Attributes, parent: Context = context.active()) {
+export function startClientSpan(
+  name: string,
+  attributes: Attributes,
+  parent: Context = otelApi().context.active(),
+) {
   const span = tracer().startSpan(
     name,
-    { kind: SpanKind.CLIENT, attributes, startTime: spanClock.now() },
+    { kind: otelApi().SpanKind.CLIENT, attributes, startTime: spanClock.now() },
     parent,
   );
-  const spanContext = trace.setSpan(parent, span);
+  const spanContext = otelApi().trace.setSpan(parent, span);
   return {
     span,
     context: spanContext,
     inject<C>(carrier: C, setter: TextMapSetter<C>) {
-      propagation.inject(spanContext, carrier, setter);
+      otelApi().propagation.inject(spanContext, carrier, setter);
     },
   };
 }
@@ -105,7 +98,10 @@ const STATUS_MESSAGE_MAX_LENGTH = 512;
  * as data; the trace receiver strips control characters before anything shows it.
  */
 export function failSpan(span: Span, message: string): void {
-  span.setStatus({ code: SpanStatusCode.ERROR, message: message.slice(0, STATUS_MESSAGE_MAX_LENGTH) });
+  span.setStatus({
+    code: otelApi().SpanStatusCode.ERROR,
+    message: message.slice(0, STATUS_MESSAGE_MAX_LENGTH),
+  });
 }
 
 /**
@@ -125,7 +121,7 @@ export async function withClientSpan<T>(
   if (!inTracedRequest()) return fn();
   const { span, context: spanContext } = startClientSpan(name, attributes);
   try {
-    return await context.with(spanContext, fn);
+    return await otelApi().context.with(spanContext, fn);
   } catch (error) {
     const err = error as Error;
     failSpan(span, `${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`);

@@ -1,5 +1,4 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import { currentScope, type InstanceIdentity } from '@pr-canary/canary-context';
+import { activeSpanContext, currentScope, type InstanceIdentity } from '@pr-canary/canary-context';
 import pino from 'pino';
 import { LOG_TEXT_MAX_LENGTH, safeText } from './safe-text';
 
@@ -49,8 +48,8 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
 
 function requestContextFields(): Record<string, string> {
   const fields: Record<string, string> = {};
-  const spanContext = trace.getSpan(context.active())?.spanContext();
-  if (spanContext && isSpanContextValid(spanContext)) {
+  const spanContext = activeSpanContext();
+  if (spanContext) {
     fields.trace_id = spanContext.traceId;
     fields.span_id = spanContext.spanId;
   }

@@ -1,10 +1,8 @@
 /**
  * The running SDK, kept on globalThis so it is one per process even when this package is loaded twice
  * (register from dist, the app from source). Light on purpose: the app imports `shutdownTelemetry`
- * without pulling in the SDK.
+ * without pulling in the SDK, or the OTel API.
  */
-import { diag } from '@opentelemetry/api';
-
 interface Stoppable {
   shutdown(): Promise<void>;
 }
@@ -31,6 +29,8 @@ export async function shutdownTelemetry(): Promise<void> {
   try {
     await sdk?.shutdown();
   } catch (err) {
+    // Only an SDK that ran gets here, so the OTel API is loaded already.
+    const { diag } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
     diag.warn('telemetry shutdown could not flush every span', err);
   }
 }

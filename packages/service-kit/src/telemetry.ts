@@ -1,4 +1,4 @@
-import { DiagConsoleLogger, diag, type TextMapPropagator } from '@opentelemetry/api';
+import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
 import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
@@ -39,6 +39,7 @@ export function startTelemetry(opts: TelemetryOptions): boolean {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'CanaryTelemetryWarning'));
   if (opts.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || runningTelemetry()) return false;
   for (const problem of generalEnvProblems(opts.env)) warn(problem);
+  const { DiagConsoleLogger, diag } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const logLevel = opts.env.OTEL_LOG_LEVEL?.trim();
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: core.diagLogLevelFromString(logLevel) });
