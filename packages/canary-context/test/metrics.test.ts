@@ -61,8 +61,10 @@ describe('default metrics (prom-client required part by part, src/prom-client-pa
   it('count the process’s CPU seconds, user + system = total', async () => {
     const before = process.cpuUsage();
     const own = createServiceMetrics({ identity });
-    const spinUntil = performance.now() + 50;
-    while (performance.now() < spinUntil);
+    // Spend 30 ms of user CPU after the counters started (CPU spent, not time passed: on a busy machine
+    // a process can wait out any wall-clock span without running).
+    const started = process.cpuUsage();
+    while (process.cpuUsage(started).user < 30_000);
     const text = await own.registry.metrics();
     const spent = process.cpuUsage(before);
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
