@@ -1,6 +1,8 @@
 import {
   listeningPort,
+  loadedPackages,
   type RunningDynalite,
+  SERVICE_PRELOAD_REPORTING_PACKAGES,
   type ServiceProcess,
   startDynalite,
 } from '@pr-canary/test-support';
@@ -10,6 +12,12 @@ import {
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, type RunningStore, startService, startStore } from './stack';
+
+/**
+ * What an untraced service loads of OpenTelemetry for W3C baggage (canary-context's otel-context.ts):
+ * the API, and its core with the semantic conventions core loads.
+ */
+const BAGGAGE_CODEC = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/semantic-conventions'];
 
 let db: RunningDynalite;
 let store: RunningStore;
@@ -26,8 +34,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-function startApiProcess(env: Record<string, string>): ServiceProcess {
-  const service = startService('api-service', { OTEL_SDK_DISABLED: 'true', ...env });
+function startApiProcess(env: Record<string, string>, preload?: readonly string[]): ServiceProcess {
+  const service = startService('api-service', { OTEL_SDK_DISABLED: 'true', ...env }, preload);
   started.push(service);
   return service;
 }
@@ -76,5 +84,24 @@ describe('api-service entry point', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
     expect(service.logs.some((line) => line.msg === 'shutting down')).toBe(true);
+  });
+
+  it('untraced, loads nothing of OpenTelemetry until a call carries a key, then only the baggage codec', async () => {
+    /** The OpenTelemetry packages an untraced api loaded, having served /healthz and /api/route with `headers`. */
+    const openTelemetryAfter = async (headers: Record<string, string>) => {
+      const service = startApiProcess(
+        { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', STORE_ADDR: store.addr, SHUTDOWN_DRAIN_MS: '0' },
+        SERVICE_PRELOAD_REPORTING_PACKAGES,
+      );
+      const port = await listeningPort(service);
+      for (const route of ['/healthz', '/api/route'])
+        expect((await fetch(`http://127.0.0.1:${port}${route}`, { headers })).status).toBe(200);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      return loadedPackages(service).filter((name) => name.startsWith('@opentelemetry/'));
+    };
+    expect(await openTelemetryAfter({})).toEqual([]);
+    // The key goes on to the store in the metadata and in W3C baggage, written with OTel's codec.
+    expect(await openTelemetryAfter({ 'x-canary': '42' })).toEqual(BAGGAGE_CODEC);
   });
 });

@@ -36,8 +36,9 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export function startService(
   workspace: 'api-service' | 'store-service',
   env: Record<string, string>,
+  preload?: readonly string[],
 ): ServiceProcess {
-  return startServiceProcess({ cwd: path.join(REPO_ROOT, 'apps', workspace), env });
+  return startServiceProcess({ cwd: path.join(REPO_ROOT, 'apps', workspace), env, preload });
 }
 
 /** A fresh table in `endpoint` (created the way store-service's own startup does). */

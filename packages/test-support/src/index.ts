@@ -16,7 +16,9 @@ export { type RoutedApp, routeSchemaProblems } from './route-schemas';
 export {
   type LogLine,
   listeningPort,
+  loadedPackages,
   SERVICE_PRELOAD,
+  SERVICE_PRELOAD_REPORTING_PACKAGES,
   type ServiceProcess,
   type ServiceProcessOptions,
   startServiceProcess,

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { type OutputStream, WatchedChild } from '@pr-canary/local-kit';
 
 /** A parsed JSON log line. */
@@ -42,6 +43,25 @@ const SOURCE_ARGS = ['--conditions=pr-canary-source', '--import', 'tsx'] as cons
 const NODE_FLAGS = ['--expose-gc'] as const;
 /** What the services' start command preloads (the telemetry register): `startServiceProcess`'s default. */
 export const SERVICE_PRELOAD = ['@pr-canary/service-kit/register'] as const;
+
+/**
+ * SERVICE_PRELOAD, then a preload that logs, as the process exits, every package it loaded
+ * (`loadedPackages`). From the package root, so it resolves from src and dist alike.
+ */
+export const SERVICE_PRELOAD_REPORTING_PACKAGES = [
+  ...SERVICE_PRELOAD,
+  path.join(__dirname, '..', 'preload', 'loaded-packages.cjs'),
+] as const;
+
+/** The packages an exited service started with SERVICE_PRELOAD_REPORTING_PACKAGES loaded, sorted. */
+export function loadedPackages(service: Pick<ServiceProcess, 'logs'>): string[] {
+  const report = service.logs.findLast((line) => line.msg === 'loaded packages');
+  if (!Array.isArray(report?.packages))
+    throw new Error(
+      'no "loaded packages" line: was the process started with SERVICE_PRELOAD_REPORTING_PACKAGES, and has it exited?',
+    );
+  return report.packages as string[];
+}
 
 /** Inside the shared 20 s test and hook timeouts, so a start that never comes fails with its own message. */
 const DEFAULT_WAIT_TIMEOUT_MS = 15_000;
