@@ -17,8 +17,8 @@ import fp from 'fastify-plugin';
 import { type CanaryScope, createScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry, servedByFormatter } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
-import { otelApi } from './otel-api';
-import { contextWithCanaryBaggage, isTracingActive, UNTRACED_PATHS } from './otel-context';
+import { isTracingActive, otelApi } from './otel-api';
+import { contextWithCanaryBaggage, UNTRACED_PATHS } from './otel-context';
 import {
   CANARY_KEY_ATTRIBUTE,
   callerContext,

@@ -17,12 +17,11 @@ import {
 import { type CanaryScope, createScope, currentScope, runInScope } from './context';
 import { assertValidIdentity, type InstanceIdentity, identityEntry } from './identity';
 import { canaryLabel, type ServiceMetrics } from './metrics';
-import { otelApi } from './otel-api';
+import { isTracingActive, otelApi } from './otel-api';
 import {
   type BaggageCarrier,
   canaryFromBaggage,
   contextWithCanaryBaggage,
-  isTracingActive,
   PROBE_GRPC_SERVICES,
   rewriteCanaryBaggage,
 } from './otel-context';

@@ -3,8 +3,6 @@ import type { W3CBaggagePropagator } from '@opentelemetry/core';
 import { CANARY_BAGGAGE_KEY, type CanaryKey } from '@pr-canary/contracts/canary-key';
 import { otelApi } from './otel-api';
 
-export { isTracingActive } from './otel-api';
-
 /** Probes and scrapes are not worth a trace each: the Fastify plugin makes no span for them. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
 
