@@ -18,6 +18,7 @@ import {
   isMap,
   isSeq,
   parse,
+  parseAllDocuments,
   parseDocument,
   stringify,
   type YAMLMap,
@@ -765,4 +766,32 @@ export function renderManifests(
     );
   }
   return { files, updates };
+}
+
+/** Where Argo CD's own objects live: whole objects, no placeholders, so they can be read as written. */
+export const ARGOCD = `${MANIFESTS}/argocd`;
+
+/**
+ * An Argo CD object the new service's manifests would add a second time, if any: a service called
+ * `production` would add ApplicationSet pr-canary-production beside production's own, and Kustomize
+ * refuses manifests/argocd with two objects of one kind and name. `texts` maps every YAML file under
+ * manifests/argocd, as the plan would leave it, to its text.
+ */
+export function duplicateArgoObject(texts: ReadonlyMap<string, string>): string | undefined {
+  const seen = new Map<string, string>();
+  for (const [file, text] of texts) {
+    for (const document of parseAllDocuments(text)) {
+      const object = document.toJS() as {
+        kind?: unknown;
+        metadata?: { name?: unknown; namespace?: unknown };
+      } | null;
+      if (typeof object?.kind !== 'string' || typeof object.metadata?.name !== 'string') continue;
+      const id = `${object.kind} ${object.metadata.name}${typeof object.metadata.namespace === 'string' ? ` (namespace ${object.metadata.namespace})` : ''}`;
+      const first = seen.get(id);
+      if (first !== undefined)
+        return `${id} is in ${first}${first === file ? ' twice' : ` and would be in ${file}`}`;
+      seen.set(id, file);
+    }
+  }
+  return undefined;
 }

@@ -46,6 +46,10 @@ export const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   ...['grpc', 'google', 'health'].map((name) => [name, PROTO] as const),
   // the track of every stable instance (X-Served-By track="stable", --canary, probe --expect)
   ['stable', 'is the track of every stable instance: a service called that would read as one'] as const,
+  // the PR canaries' shared parts, folders of manifests/pr-canary beside each service's own
+  ...['canary', 'guardrails'].map(
+    (name) => [name, "names the PR canaries' shared manifests (manifests/pr-canary/<name>)"] as const,
+  ),
   // the local stack's own parts, named beside the services in its output, options and code
   ...['router', 'edge', 'mesh', 'dynamodb', 'dynalite', 'control'].map(
     (name) => [name, 'names a part of the local stack (npm start) beside the services'] as const,
@@ -132,7 +136,20 @@ export interface ExistingService {
   short: string;
 }
 
-/** Refuses a name (or its short form) that an existing service uses in either form. */
+/**
+ * The names a service's objects take beside its own, in the namespace its Deployment runs in, by the
+ * suffix they add and what they are: a service called `<other>-metrics` would be refused by Kustomize
+ * (two Services of that name), one called `<other>-primary` fought over by Argo CD and Flagger.
+ */
+export const DERIVED_OBJECT_NAMES: ReadonlyMap<string, string> = new Map([
+  ['-metrics', 'metrics Service (manifests/components/service/workload.yaml)'],
+  ['-primary', 'Deployment, Service and HPA as Flagger copies them in production'],
+  ['-canary', 'Service that Flagger points at a release under analysis in production'],
+  ['-stable', 'catch-all GRPCRoute in the mesh (manifests/components/mesh-default-route)'],
+  ['-from-apps', "PR canaries' ReferenceGrant (manifests/pr-canary/mesh)"],
+]);
+
+/** Refuses a name (or its short form) that an existing service uses in either form, or in an object's name. */
 export function assertNameIsFree(service: ServiceName, existing: readonly ExistingService[]): void {
   for (const other of existing) {
     if (other.name === service.name)
@@ -141,6 +158,18 @@ export function assertNameIsFree(service: ServiceName, existing: readonly Existi
       throw new InvalidNameError(
         `"${service.name}" would clash with "${other.name}": both would use "${service.short}" for namespaces and probe keys (${service.short}-canary-pr-<N>)`,
       );
+    }
+    for (const [suffix, what] of DERIVED_OBJECT_NAMES) {
+      if (service.name === `${other.name}${suffix}`) {
+        throw new InvalidNameError(
+          `"${service.name}" would clash with "${other.name}": ${service.name} is the name of ${other.name}'s ${what}`,
+        );
+      }
+      if (other.name === `${service.name}${suffix}`) {
+        throw new InvalidNameError(
+          `"${service.name}" would clash with "${other.name}": the new service's ${what} would be called ${other.name}, as that service is`,
+        );
+      }
     }
   }
 }

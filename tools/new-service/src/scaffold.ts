@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { canaryFile, MANIFESTS, renderManifests } from './manifests';
+import { ARGOCD, canaryFile, duplicateArgoObject, MANIFESTS, renderManifests } from './manifests';
 import { assertNameIsFree, InvalidNameError, parseServiceName, type ServiceName } from './name';
 import {
   existingServices,
@@ -143,6 +143,17 @@ export function plan(options: ScaffoldOptions): Plan {
     [LOCKFILE, lockfileWithWorkspace(lockText, workspace, manifest)],
     ...manifests.updates,
   ]);
+  const argoTexts = new Map(
+    [...listFiles(root, `${ARGOCD}/`), ...files.keys()]
+      .filter((file) => file.startsWith(`${ARGOCD}/`) && /\.ya?ml$/.test(file))
+      .map((file) => [file, updates.get(file) ?? files.get(file) ?? read(root, file)]),
+  );
+  const duplicate = duplicateArgoObject(argoTexts);
+  if (duplicate) {
+    throw new ScaffoldRefusedError(
+      `"${service.name}" would clash with an Argo CD object: ${duplicate} (nothing was changed)`,
+    );
+  }
   return { service, protocol, workspace, grpcService, files, updates };
 }
 

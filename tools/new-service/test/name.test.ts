@@ -1,6 +1,9 @@
-import { canaryLabel } from '@pr-canary/contracts/services';
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { canaryLabel, SERVICES } from '@pr-canary/contracts/services';
 import { describe, expect, it } from 'vitest';
 import { assertNameIsFree, InvalidNameError, MAX_NAME_LENGTH, parseServiceName } from '../src/name';
+import { REPO_ROOT } from '../src/scaffold';
 
 const REGISTERED = [
   { name: 'api-service', short: 'api' },
@@ -83,6 +86,15 @@ describe('service names', () => {
     expect(() => parseServiceName(name)).toThrow(/reserved/);
   });
 
+  it("reserves every shared folder of manifests/pr-canary (a service's PR source would take its place)", () => {
+    const services = new Set(SERVICES.map((service) => service.short));
+    const shared = readdirSync(path.join(REPO_ROOT, 'manifests/pr-canary'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !services.has(entry.name))
+      .map((entry) => entry.name);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const name of shared) expect(() => parseServiceName(name), name).toThrow(/reserved/);
+  });
+
   // The local edge picks a service by the Host's first label and answers any other with its default
   // service: `localhost:8080`, as npm start prints and the README curls, must stay the stack's edge.
   it.each(['localhost', 'localhost-service', 'ip6-localhost', 'ip6-loopback'])(
@@ -107,5 +119,21 @@ describe('service names', () => {
     );
     expect(() => assertNameIsFree(parseServiceName('api'), REGISTERED)).toThrow(/api-canary-pr-<N>/);
     expect(() => assertNameIsFree(parseServiceName('scaffold-http-service'), REGISTERED)).not.toThrow();
+  });
+
+  it("refuses a name one of another service's objects has, and one whose objects a service has", () => {
+    expect(() => assertNameIsFree(parseServiceName('web-metrics'), REGISTERED)).toThrow(
+      `"web-metrics" would clash with "web": web-metrics is the name of web's metrics Service`,
+    );
+    for (const suffix of ['-primary', '-canary', '-stable', '-from-apps']) {
+      expect(() => assertNameIsFree(parseServiceName(`api-service${suffix}`), REGISTERED)).toThrow(
+        /would clash with "api-service": api-service-[a-z-]+ is the name of api-service's /,
+      );
+    }
+    const registeredMetrics = [...REGISTERED, { name: 'billing-metrics', short: 'billing-metrics' }];
+    expect(() => assertNameIsFree(parseServiceName('billing'), registeredMetrics)).toThrow(
+      `"billing" would clash with "billing-metrics": the new service's metrics Service (manifests/components/service/workload.yaml) would be called billing-metrics, as that service is`,
+    );
+    expect(() => assertNameIsFree(parseServiceName('api-service-metrics-v'), REGISTERED)).not.toThrow();
   });
 });

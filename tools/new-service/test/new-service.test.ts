@@ -293,6 +293,15 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
     const clash = await newService(repo.root, ['scaffold-grpc', '--protocol', 'http']);
     expect(clash.code).toBe(1);
     expect(clash.stderr).toContain('would clash with "scaffold-grpc-service"');
+    // Names of another service's objects (its metrics Service), or of an Argo CD object already there.
+    const derived = await newService(repo.root, ['store-service-metrics', '--protocol', 'grpc']);
+    expect(derived.code).toBe(1);
+    expect(derived.stderr).toContain("store-service-metrics is the name of store-service's metrics Service");
+    const argo = await newService(repo.root, ['production', '--protocol', 'http']);
+    expect(argo.code).toBe(1);
+    expect(argo.stderr).toContain(
+      'ApplicationSet pr-canary-production (namespace argocd) is in manifests/argocd/applicationsets/production.yaml',
+    );
     const invalid = await newService(repo.root, ['Bad_Name', '--protocol', 'http']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('(try "bad-name")');
