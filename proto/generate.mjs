@@ -2,10 +2,10 @@
 // `npm run generate -w @pr-canary/proto`: the TypeScript types of every contract, from every .proto
 // in this folder (found, not listed, so a new service's contract needs no edit here) plus the standard
 // grpc.health.v1 as grpc-health-check ships it, into src/generated (git-ignored; the turbo task
-// `generate` runs this before every build, typecheck and test). `--outDir=<dir>` writes elsewhere (the
+// `generate` runs this, uncached, before every build, typecheck and test). `--outDir=<dir>` writes elsewhere (the
 // contract test compares a fresh run with src/generated).
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,12 @@ export function contractFiles(dir = ROOT, prefix = '') {
 const HEALTH_INCLUDE = '../node_modules/grpc-health-check/proto';
 const HEALTH_PROTO = 'health/v1/health.proto';
 
-export function generate(outDir = path.join(ROOT, 'src/generated')) {
+const GENERATED = path.join(ROOT, 'src/generated');
+
+export function generate(outDir = GENERATED) {
+  // src/generated holds nothing but this output: emptied first, so the types of a contract that was
+  // taken out go with it (the generator only ever adds files). Another --outDir is left as it is.
+  if (outDir === GENERATED) rmSync(GENERATED, { recursive: true, force: true });
   const generator = createRequire(import.meta.url).resolve(
     '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
   );

@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -77,6 +87,31 @@ describe('gRPC contracts', () => {
         readFileSync(path.join(generated, file), 'utf8'),
       );
     }
+  });
+
+  it('empties src/generated before it writes, so the types of a contract taken out go with it; another --outDir is left as it is', () => {
+    // A copy of this folder whose parent lends it the repository's node_modules, as the real one has.
+    const copy = path.join(tmp, 'stale', 'proto');
+    mkdirSync(path.join(copy, 'src/generated'), { recursive: true });
+    symlinkSync(
+      path.resolve(__dirname, '../../node_modules'),
+      path.join(tmp, 'stale', 'node_modules'),
+      'dir',
+    );
+    cpSync(path.resolve(__dirname, '../generate.mjs'), path.join(copy, 'generate.mjs'));
+    cpSync(path.resolve(__dirname, '../store'), path.join(copy, 'store'), { recursive: true });
+    writeFileSync(path.join(copy, 'src/generated/ledger.ts'), '// types of a contract taken out\n');
+    const elsewhere = path.join(tmp, 'stale', 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(path.join(elsewhere, 'keep.txt'), 'not the generator’s\n');
+
+    execFileSync(process.execPath, ['generate.mjs'], { cwd: copy, stdio: 'pipe' });
+    execFileSync(process.execPath, ['generate.mjs', `--outDir=${elsewhere}`], { cwd: copy, stdio: 'pipe' });
+
+    const generated = listFiles(path.join(copy, 'src/generated'));
+    expect(generated).toContain('store.ts');
+    expect(generated).not.toContain('ledger.ts');
+    expect(listFiles(elsewhere)).toEqual(expect.arrayContaining(['keep.txt', 'store.ts']));
   });
 
   it('is generated, not committed: git ignores src/generated and turbo generates it before every build, typecheck and test', () => {
