@@ -80,16 +80,26 @@ const UNAVAILABLE_MESSAGES: Readonly<Record<UnavailableReason, string>> = {
   unavailable: 'the store is unavailable: its database cannot be reached; try again shortly',
 };
 
+/**
+ * Whether the store call failed with words that are passed on as they are, each only in its exact
+ * shape so that no other text from below reaches the client: a router's "PR 42's store-service canary
+ * is declared but not running (…)" (its canary is down; nothing fell back to stable), or a fault
+ * injected on purpose below (pr-canary fault). Both name a state that was reported where it arose —
+ * the stack reports the instance down, the store logs the fault — so the api does not log them again
+ * as failures of its own: with a stack each, they flooded the terminal while a canary restarted and
+ * during every `analyze` run against a fault.
+ */
+function isReportedBelow(err: StoreCallError): boolean {
+  return (
+    (err.grpcCode === GrpcStatus.UNAVAILABLE && isRouteUnavailableMessage(err.details)) ||
+    isInjectedFaultMessage(err.details)
+  );
+}
+
 function storeErrorBody(err: StoreCallError): ErrorBody {
   const statusCode = GRPC_TO_HTTP_STATUS[err.grpcCode] ?? 500;
   const code = GrpcStatus[err.grpcCode] ?? 'UNKNOWN';
-  // A router's "PR 42's store-service canary is declared but not running (…)" names what the client
-  // must know (its canary is down; nothing fell back to stable) and is passed on only in that exact
-  // shape, so no other text from below reaches the client.
-  if (err.grpcCode === GrpcStatus.UNAVAILABLE && isRouteUnavailableMessage(err.details))
-    return errorBody(statusCode, code, err.details);
-  // A fault injected on purpose below (pr-canary fault): said as such, in its fixed text.
-  if (isInjectedFaultMessage(err.details)) return errorBody(statusCode, code, err.details);
+  if (isReportedBelow(err)) return errorBody(statusCode, code, err.details);
   if (err.unavailableReason) return errorBody(statusCode, code, UNAVAILABLE_MESSAGES[err.unavailableReason]);
   if (statusCode >= 500)
     return errorBody(statusCode, code, SERVER_SIDE_MESSAGES[err.grpcCode] ?? INTERNAL_MESSAGE);
@@ -100,9 +110,7 @@ function storeErrorBody(err: StoreCallError): ErrorBody {
 function apiErrorReply(err: unknown): ErrorReply | undefined {
   if (err instanceof StoreCallError) {
     const body = storeErrorBody(err);
-    // An injected fault is no failure of the api's: the store logged it (WARN `injected fault`);
-    // logged here too, with a stack, it flooded the terminal of every `analyze` run against it.
-    return { body, internal: body.statusCode >= 500 && !isInjectedFaultMessage(err.details) };
+    return { body, internal: body.statusCode >= 500 && !isReportedBelow(err) };
   }
   if (err instanceof HttpError)
     return { body: errorBody(err.statusCode, err.code, err.message), internal: false };

@@ -8,6 +8,7 @@ import {
   createServiceMetrics,
   type InstanceIdentity,
   injectedFaultMessage,
+  routeUnavailableMessage,
 } from '@pr-canary/canary-context';
 import { type ItemsServiceHandlers, itemsServiceDefinition } from '@pr-canary/proto';
 import { bindOnLoopback } from '@pr-canary/test-support/grpc';
@@ -32,6 +33,9 @@ const idFor = (name: keyof typeof grpc.status) =>
 /** GetItem of this id answers as a store whose fault injector fired (`pr-canary fault …:error-rate=`). */
 const INJECTED_ID = '00000000-0000-7000-8000-999999999999';
 
+/** GetItem of this id answers as the dev router does for a PR canary that is restarting. */
+const ROUTE_DOWN_ID = '00000000-0000-7000-8000-999999999998';
+
 /** GetItem(id = idFor(STATUS_NAME)) fails with that status; details are a would-be leak for 5xx. */
 const statusHandlers: ItemsServiceHandlers = {
   GetItem(call, callback) {
@@ -39,6 +43,11 @@ const statusHandlers: ItemsServiceHandlers = {
       return callback({
         code: grpc.status.UNAVAILABLE,
         details: injectedFaultMessage({ delayMs: 0, error: { code: 'UNAVAILABLE', kind: 'error' } }),
+      });
+    if (call.request.id === ROUTE_DOWN_ID)
+      return callback({
+        code: grpc.status.UNAVAILABLE,
+        details: routeUnavailableMessage({ service: 'store-service', pr: '42' }, 'restarting', 1),
       });
     const code = Number(call.request.id.slice(-12)) as grpc.status;
     const details = `${String(grpc.status[code]).toLowerCase()} details; ${SECRET_DETAIL}`;
@@ -141,6 +150,18 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
     expect(response.json()).toMatchObject({
       code: 'UNAVAILABLE',
       message: 'injected fault: error-rate (CANARY_FAULTS)',
+    });
+    const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
+  });
+
+  it('passes on a canary that is down in the words of the router, and does not log it as a failure of its own', async () => {
+    const before = api.logLines.length;
+    const response = await api.app.inject({ method: 'GET', url: `/api/items/${ROUTE_DOWN_ID}` });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: "PR 42's store-service canary is declared but not running (restarting, 1 restart so far)",
     });
     const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
