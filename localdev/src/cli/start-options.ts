@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { canaryServices, nodeServices } from '@pr-canary/contracts/services';
 import { invalidOtlpEndpointVariables } from '@pr-canary/service-kit/local-traces';
+import { isLogLevel, LOG_LEVELS } from '@pr-canary/service-kit/log-levels';
 import { pathService, UnknownServiceError } from '../analyze/path';
 import {
   CANARY_FLAG_EXAMPLE,
@@ -65,9 +66,9 @@ Other:
   --stable-version V       SERVICE_VERSION of stable (default 0.1.0)
   -h, --help               this text
 
-Environment: LOG_LEVEL is passed to every service; CANARY_HEADER_TRUSTED other than true is
-refused (the key is trusted locally), and so is an OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT that is
-not an http(s) URL. Every request is traced to the local trace
+Environment: LOG_LEVEL (fatal, error, warn, info, debug, trace or silent) is passed to every
+service; CANARY_HEADER_TRUSTED other than true is refused (the key is trusted locally), and so is
+an OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT that is not an http(s) URL. Every request is traced to the local trace
 receiver (the route inspector's waterfall, npx pr-canary trace <id>). OTEL_* variables are passed on:
 e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:14318 sends the spans to that collector as well
 (with --no-traces: instead); OTEL_SDK_DISABLED=true turns tracing off.
@@ -194,6 +195,11 @@ function checkInheritedEnvironment(env: NodeJS.ProcessEnv): void {
   if (![undefined, '', 'true'].includes(env.CANARY_HEADER_TRUSTED))
     throw new CliUsageError(
       'CANARY_HEADER_TRUSTED is set in the environment: the local stack trusts the canary key (it is how a PR’s instances are reached, and faults need it); unset it. To see a service ignore the key, run that service alone with it (its README)',
+    );
+  // Every service would refuse it at start, after the build and with the stack half up (empty: unset).
+  if (env.LOG_LEVEL && !isLogLevel(env.LOG_LEVEL))
+    throw new CliUsageError(
+      `LOG_LEVEL is not a log level: every service would refuse it; set one of ${LOG_LEVELS.join(', ')} (lower case), or unset it`,
     );
   // A service warns and goes on (in a cluster a typo must not take it down); the stack's every
   // instance would send its spans to localhost:4318, where another stack's receiver may be listening.

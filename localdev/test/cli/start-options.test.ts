@@ -80,6 +80,21 @@ describe("npm start's answer before it builds", () => {
     }
   });
 
+  it('refuses a LOG_LEVEL no service would start with before anything starts, naming it but not its value', () => {
+    for (const value of ['loud', 'DEBUG', 'info\u001b[31m']) {
+      const refused = answer(['--no-web', '--in-memory', '--no-canaries'], { LOG_LEVEL: value });
+      expect(refused).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'npm start: LOG_LEVEL is not a log level: every service would refuse it; set one of fatal, error, warn, info, debug, trace, silent (lower case), or unset it\n',
+      });
+    }
+    for (const value of ['warn', '']) {
+      expect(answer(['--no-web', '--in-memory', '--no-canaries'], { LOG_LEVEL: value }).code).toBe(0);
+    }
+  });
+
   it('refuses an OTLP endpoint that is not a URL, naming the variable but not its value', () => {
     for (const variable of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
       const refused = answer(['--no-web', '--in-memory', '--no-canaries'], {

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { FaultSpecError, hasFaults, NO_FAULTS, parseFaultSpec } from '@pr-canary/canary-context';
 import { isTrack, TRACK_RULE, type Track } from '@pr-canary/contracts/canary-key';
 import { SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE } from '@pr-canary/contracts/served-by';
+import { LOG_LEVELS } from './log-levels';
 
 /** Thrown when the environment does not satisfy a service's variables; names every bad variable. */
 export class ConfigError extends Error {
@@ -147,7 +148,7 @@ export const commonEnvVariables = {
   SHUTDOWN_DRAIN_MS: millisecondsVariable(5000),
   CANARY_TRACK: trackVariable,
   SERVICE_VERSION: patternVariable(SERVICE_VERSION_PATTERN, SERVICE_VERSION_RULE, '0.0.0-dev'),
-  LOG_LEVEL: enumVariable(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  LOG_LEVEL: enumVariable(LOG_LEVELS, 'info'),
   METRICS_PORT: portVariable(9090),
   CANARY_HEADER_TRUSTED: booleanVariable(true),
   /** Faults on purpose (see faults.ts); refused where the key is untrusted. */
