@@ -9,7 +9,10 @@ export function renderText(verdict: Verdict): string {
   const lines = [`${WORD[verdict.outcome]}  ${verdict.summary}`, ''];
   for (const hop of verdict.hops) {
     lines.push(`${WORD[hop.outcome].padEnd(11)} ${hop.hop}  (${hop.source})`);
-    lines.push(`    ${side('stable', hop.stable)}`, `    ${side(`pr-${verdict.pr}`, hop.pr)}`);
+    const stableLabel = sideLabel('stable', hop.stable);
+    const prLabel = sideLabel(`pr-${verdict.pr}`, hop.pr);
+    const width = Math.max(8, stableLabel.length, prLabel.length);
+    lines.push(`    ${side(stableLabel, hop.stable, width)}`, `    ${side(prLabel, hop.pr, width)}`);
     for (const check of hop.checks) {
       lines.push(
         `    ${check.kind.padEnd(10)} ${WORD[check.outcome].padEnd(11)} ${check.reason}${tests(check)}`,
@@ -30,12 +33,16 @@ export function renderText(verdict: Verdict): string {
 }
 
 /**
- * One side's line, named by the side; where the PR has no canary of the hop's service its side is
- * served by stable too, and says so (`pr-7 (stable)`), so the two lines never read alike.
+ * A side's name; where the PR has no canary of the hop's service its side is served by stable too,
+ * and says so (`pr-7 (stable)`), so the two lines never read alike.
  */
-function side(name: string, s: SideSummary): string {
-  const label = s.track === name ? name : `${name} (${s.track})`;
-  return `${label.padEnd(8)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
+function sideLabel(name: string, s: SideSummary): string {
+  return s.track === name ? name : `${name} (${s.track})`;
+}
+
+/** One side's line, its figures in the same columns as the other side's (`width`: the longer label). */
+function side(label: string, s: SideSummary, width: number): string {
+  return `${label.padEnd(width)} ${String(s.calls).padStart(6)} calls  ${percent(s.errorRate).padStart(7)} errors  p50 ${ms(s.p50Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}`;
 }
 
 /** "each half: p50 +2.3 / −1.5 ms, p99 +65 / +48.8 ms" — PR minus stable in the first / second half. */

@@ -285,6 +285,12 @@ describe('verdict JSON and text', () => {
       side('stable', 150, 0, latencies(150, 8)),
       side('stable', 150, 0, latencies(150, 8)),
     );
-    expect(renderText(noCanary)).toMatch(/^ {4}pr-42 \(stable\) +150 calls/m);
+    const lines = renderText(noCanary).split('\n');
+    const stableLine = lines.find((line) => /^ {4}stable /.test(line)) ?? '';
+    const prLine = lines.find((line) => /^ {4}pr-42 \(stable\) +150 calls/.test(line)) ?? '';
+    expect(prLine).not.toBe('');
+    // The figures stand in the same columns on both lines, however long the PR side's name.
+    expect(prLine.indexOf('calls')).toBe(stableLine.indexOf('calls'));
+    expect(prLine.indexOf('errors')).toBe(stableLine.indexOf('errors'));
   });
 });
