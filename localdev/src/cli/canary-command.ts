@@ -75,7 +75,7 @@ ${TRACE_OPTIONS}
 
 Exit code: 0 listed; 1 the receiver is unreachable; 2 for usage errors.`;
 
-const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --help for each)
+const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --help, or pr-canary help <command>, for each)
 
   probe     where X-Canary N lands at every hop (any stack, local or a cluster)
   analyze   PR N against stable at every hop: errors and latency, with a verdict (CI exit codes)
@@ -115,6 +115,11 @@ export async function runCanaryCommand(argv: readonly string[], out: CommandOutp
 
 async function run(argv: readonly string[], out: CommandOutput): Promise<number> {
   const [command, ...rest] = argv;
+  // `pr-canary help probe` is `pr-canary probe --help` (an unknown command is said as such).
+  if (command === 'help' && rest.length > 0) {
+    if (rest.length > 1) throw new ProbeUsageError('help takes one command, e.g. pr-canary help probe');
+    return run([rest[0] as string, '--help'], out);
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     out.stdout(`${HELP}\n`);
     return command === undefined ? 2 : 0;

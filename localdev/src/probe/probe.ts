@@ -140,6 +140,9 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
   }
 }
 
+/** What a request to a port nothing listens on fails with. */
+const REFUSED = 'request failed (ECONNREFUSED)';
+
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if ((error as Error).name === 'TimeoutError') return 'timed out';
@@ -236,6 +239,10 @@ export function formatProbe(result: ProbeResult): string {
   }
   for (const w of result.warnings) lines.push(`  warning ×${w.count}: ${w.warning}`);
   for (const f of result.failures) lines.push(`  failed ×${f.count}: ${f.message}`);
+  if (result.failures.some((f) => f.message === REFUSED))
+    lines.push(
+      `  nothing listens at ${result.url}: is the stack running (npm start), or on other ports (--url)?`,
+    );
   for (const e of result.expectations) {
     const outcome = !e.checked ? 'not checked' : e.ok ? 'ok' : 'FAILED';
     lines.push(

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { probeArgs, runCanaryCli, runCanaryInProcess, startJsonServer, startTestHttpRouter } from '../helper';
@@ -16,6 +17,15 @@ function startRouteServer(): Promise<string> {
       ],
     };
   });
+}
+
+/** The URL of a loopback port that was just free (its listener closed): connecting is refused. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }
 
 describe('canary CLI', () => {
@@ -77,6 +87,28 @@ describe('canary CLI', () => {
       failures: [{ count: 1, message: 'request failed (bad port)' }],
     });
     expect(run.code).toBe(1);
+  });
+
+  it('says when nothing listens at the URL: the stack is not running, or on other ports', async () => {
+    const url = await closedPortUrl();
+    const run = await runCanaryInProcess(probeArgs(url, { count: 2 }));
+    expect(run.stdout).toContain('failed ×2: request failed (ECONNREFUSED)\n');
+    expect(run.stdout).toContain(
+      `nothing listens at ${url}: is the stack running (npm start), or on other ports (--url)?\n`,
+    );
+    expect(run.code).toBe(1);
+  });
+
+  it("answers help <command> with that command's help, and an unknown one as unknown", async () => {
+    const help = await runCanaryInProcess(['help', 'probe']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: pr-canary probe /);
+    expect((await runCanaryInProcess(['help', 'analyze'])).stdout).toMatch(/^Usage: pr-canary analyze /);
+    expect(await runCanaryInProcess(['help', 'deploy'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^pr-canary: unknown command deploy; /),
+    });
+    expect((await runCanaryInProcess(['help', 'probe', 'trace'])).code).toBe(2);
   });
 
   it('never prints control characters from the response body, counting such a body as a failure', async () => {
