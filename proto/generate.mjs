@@ -5,8 +5,17 @@
 // `generate` runs this, uncached, before every build, typecheck and test). `--outDir=<dir>` writes elsewhere (the
 // contract test compares a fresh run with src/generated).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,10 +52,16 @@ const HEALTH_PROTO = 'health/v1/health.proto';
 
 const GENERATED = path.join(ROOT, 'src/generated');
 
-export function generate(outDir = GENERATED) {
-  // src/generated holds nothing but this output: emptied first, so the types of a contract that was
-  // taken out go with it (the generator only ever adds files). Another --outDir is left as it is.
-  if (outDir === GENERATED) rmSync(GENERATED, { recursive: true, force: true });
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir, prefix = '') {
+  if (!existsSync(path.join(dir, prefix))) return [];
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(dir, `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+  );
+}
+
+/** Runs the generator into `outDir`. */
+function runGenerator(outDir) {
   const generator = createRequire(import.meta.url).resolve(
     '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
   );
@@ -64,6 +79,33 @@ export function generate(outDir = GENERATED) {
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+}
+
+/**
+ * src/generated holds nothing but this output, and ends up holding exactly it: the types of a contract
+ * that was taken out go (the generator itself only ever adds files), and a file whose content is the
+ * same is not rewritten, so the builds and the compiled-test setup that compare times see no change.
+ * Another --outDir gets the files as the generator writes them, and keeps whatever else it holds.
+ */
+export function generate(outDir = GENERATED) {
+  if (outDir !== GENERATED) return runGenerator(outDir);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'proto-generate-'));
+  try {
+    runGenerator(scratch);
+    const fresh = new Set(filesUnder(scratch));
+    for (const file of filesUnder(GENERATED)) {
+      if (!fresh.has(file)) rmSync(path.join(GENERATED, file));
+    }
+    for (const file of fresh) {
+      const text = readFileSync(path.join(scratch, file), 'utf8');
+      const target = path.join(GENERATED, file);
+      if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, text);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

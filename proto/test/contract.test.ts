@@ -89,7 +89,7 @@ describe('gRPC contracts', () => {
     }
   });
 
-  it('empties src/generated before it writes, so the types of a contract taken out go with it; another --outDir is left as it is', () => {
+  it('leaves src/generated holding exactly what the contracts generate — no types of a contract taken out, unchanged files untouched; another --outDir keeps what else it holds', () => {
     // A copy of this folder whose parent lends it the repository's node_modules, as the real one has.
     const copy = path.join(tmp, 'stale', 'proto');
     mkdirSync(path.join(copy, 'src/generated'), { recursive: true });
@@ -111,6 +111,12 @@ describe('gRPC contracts', () => {
     const generated = listFiles(path.join(copy, 'src/generated'));
     expect(generated).toContain('store.ts');
     expect(generated).not.toContain('ledger.ts');
+    // Run again with nothing changed: no file is rewritten (builds and the compiled-test setup compare times).
+    const storeTypes = path.join(copy, 'src/generated/store.ts');
+    const written = statSync(storeTypes).mtimeMs;
+    execFileSync(process.execPath, ['generate.mjs'], { cwd: copy, stdio: 'pipe' });
+    expect(statSync(storeTypes).mtimeMs).toBe(written);
+    expect(listFiles(path.join(copy, 'src/generated')).sort()).toEqual(generated.sort());
     expect(listFiles(elsewhere)).toEqual(expect.arrayContaining(['keep.txt', 'store.ts']));
   });
 
