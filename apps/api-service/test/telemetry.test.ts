@@ -134,6 +134,28 @@ describe('telemetry across api and store processes', () => {
     expect(api.logs.filter((line) => line.trace_id === traceId).map((line) => line.msg)).toContain(
       'request completed',
     );
+
+    // An invalid key says so on the api's span (as the `canary` metric label does), never its text; it
+    // is not propagated, so the store's spans have none.
+    const invalid = await fetch(
+      `http://127.0.0.1:${apiPort}/api/items/01937a4e-4f1c-7000-8000-000000000000`,
+      {
+        headers: { 'x-canary': 'abc' },
+      },
+    );
+    const invalidTraceId = invalid.headers.get('x-trace-id') ?? '';
+    await waitUntil(async () => receiver.spans.filter((span) => span.traceId === invalidTraceId).length >= 4);
+    const keys = Object.fromEntries(
+      receiver.spans
+        .filter((span) => span.traceId === invalidTraceId)
+        .map((span) => [`${span.service} ${span.kind} ${span.name}`, span.attributes['canary.key']]),
+    );
+    expect(keys).toEqual({
+      [`api-service ${SPAN_KIND_SERVER} GET /api/items/:id`]: 'invalid',
+      [`api-service ${SPAN_KIND_CLIENT} store.v1.ItemsService/GetItem`]: 'invalid',
+      [`store-service ${SPAN_KIND_SERVER} store.v1.ItemsService/GetItem`]: 'absent',
+      [`store-service ${SPAN_KIND_CLIENT} DynamoDB.GetItem`]: 'absent',
+    });
   });
   it("probes start no trace — /readyz's store check and a direct Health/Check — while /api/route's Health call stays in its request's trace", async () => {
     // Names of their own: the receiver also holds the other test's spans.

@@ -24,9 +24,13 @@ function tracer(): Tracer {
   return cachedTracer;
 }
 
-/** The `canary.key` span attribute: the valid PR, or `absent` (an invalid key is served as stable). */
+/**
+ * The `canary.key` span attribute: the valid PR, `absent`, or `invalid` (a key served as stable with a
+ * warning) — the words of the `canary` metric label and the logs, so a waterfall tells "no key" from "a
+ * bad key" as they do. Never the invalid text itself.
+ */
 export function canaryKeyAttribute(key: CanaryKey): string {
-  return key.kind === 'valid' ? key.pr : 'absent';
+  return key.kind === 'valid' ? key.pr : key.kind;
 }
 
 /** The context a request arrives with: the W3C `traceparent` (and baggage) in `carrier`, if any. */

@@ -39,7 +39,7 @@ describe('startTelemetry and CanarySpanProcessor', () => {
     tracer.startSpan('outside-scope').end();
     await processor.forceFlush();
     expect(spanAttributes('in-canary-scope')).toMatchObject({ 'canary.key': '42', 'canary.track': 'stable' });
-    expect(spanAttributes('invalid-key')).toMatchObject({ 'canary.key': 'absent' });
+    expect(spanAttributes('invalid-key')).toMatchObject({ 'canary.key': 'invalid' });
     expect(spanAttributes('outside-scope')).toMatchObject({
       'canary.key': 'absent',
       'canary.track': 'stable',

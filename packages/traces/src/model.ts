@@ -72,7 +72,7 @@ export interface TraceSummary {
   spanCount: number;
   errorCount: number;
   services: string[];
-  /** `canary.key` of the root span (a PR number or `absent`), when stamped. */
+  /** `canary.key` of the root span (a PR number, `absent` or `invalid`), when stamped. */
   canaryKey: string | null;
 }
 
