@@ -143,26 +143,19 @@ describe('gRPC status → HTTP status (grpc-gateway table)', () => {
     expect(JSON.stringify(failures[0]?.err)).toContain('DATA_LOSS');
   });
 
-  it('says an injected fault below is one (its fixed text), and does not log it as a failure of its own', async () => {
+  // Each names a state reported where it arose (the store logs its fault, the stack the instance down).
+  it.each([
+    ['an injected fault below (its fixed text)', INJECTED_ID, 'injected fault: error-rate (CANARY_FAULTS)'],
+    [
+      'a canary that is down, in the words of the router',
+      ROUTE_DOWN_ID,
+      "PR 42's store-service canary is declared but not running (restarting, 1 restart so far)",
+    ],
+  ])('passes on %s, and does not log it as a failure of its own', async (_what, id, message) => {
     const before = api.logLines.length;
-    const response = await api.app.inject({ method: 'GET', url: `/api/items/${INJECTED_ID}` });
+    const response = await api.app.inject({ method: 'GET', url: `/api/items/${id}` });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({
-      code: 'UNAVAILABLE',
-      message: 'injected fault: error-rate (CANARY_FAULTS)',
-    });
-    const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
-  });
-
-  it('passes on a canary that is down in the words of the router, and does not log it as a failure of its own', async () => {
-    const before = api.logLines.length;
-    const response = await api.app.inject({ method: 'GET', url: `/api/items/${ROUTE_DOWN_ID}` });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({
-      code: 'UNAVAILABLE',
-      message: "PR 42's store-service canary is declared but not running (restarting, 1 restart so far)",
-    });
+    expect(response.json()).toMatchObject({ code: 'UNAVAILABLE', message });
     const lines = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
   });
