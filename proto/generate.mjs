@@ -2,8 +2,8 @@
 // `npm run generate -w @pr-canary/proto`: the TypeScript types of every contract, from every .proto
 // in this folder (found, not listed, so a new service's contract needs no edit here) plus the standard
 // grpc.health.v1 as grpc-health-check ships it, into src/generated (git-ignored; the turbo task
-// `generate` runs this, uncached, before every build, typecheck and test). `--outDir=<dir>` writes elsewhere (the
-// contract test compares a fresh run with src/generated).
+// `generate` runs this, uncached, before every build, typecheck and test). `--outDir=<dir>` writes
+// elsewhere (the contract test compares a fresh run with src/generated).
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
