@@ -130,27 +130,68 @@ export function parseServiceName(input: string): ServiceName {
   };
 }
 
-/** What a service already in the repository is called. */
+/** What a service already in the repository is called, and what it has in the cluster. */
 export interface ExistingService {
   name: string;
   short: string;
+  /** Whether it gets PR canaries and, in production, a Flagger Canary (the registry's `canary`). */
+  canary: boolean;
+  hop: 'edge' | 'mesh';
+}
+
+/** What decides which objects a service has: a new one always gets canaries. */
+export type ServiceKind = Pick<ExistingService, 'canary' | 'hop'>;
+
+interface DerivedName {
+  suffix: string;
+  /** What the object is, after "<service>'s". */
+  what: string;
+  /** Whether a service of this kind has the object. */
+  has(kind: ServiceKind): boolean;
 }
 
 /**
- * The names a service's objects take beside its own, in the namespace its Deployment runs in, by the
- * suffix they add and what they are: a service called `<other>-metrics` would be refused by Kustomize
- * (two Services of that name), one called `<other>-primary` fought over by Argo CD and Flagger.
+ * The names a service's objects take beside its own, in the namespace its Deployment runs in, and
+ * which services have them: a service called `<other>-metrics` would be refused by Kustomize (two
+ * Services of that name), one called `<other>-primary` fought over by Argo CD and Flagger.
  */
-export const DERIVED_OBJECT_NAMES: ReadonlyMap<string, string> = new Map([
-  ['-metrics', 'metrics Service (manifests/components/service/workload.yaml)'],
-  ['-primary', 'Deployment, Service and HPA as Flagger copies them in production'],
-  ['-canary', 'Service that Flagger points at a release under analysis in production'],
-  ['-stable', 'catch-all GRPCRoute in the mesh (manifests/components/mesh-default-route)'],
-  ['-from-apps', "PR canaries' ReferenceGrant (manifests/pr-canary/mesh)"],
-]);
+export const DERIVED_OBJECT_NAMES: readonly DerivedName[] = [
+  {
+    suffix: '-metrics',
+    what: 'metrics Service (manifests/components/service/workload.yaml)',
+    has: () => true,
+  },
+  {
+    suffix: '-primary',
+    what: 'Deployment, Service and HPA as Flagger copies them in production',
+    has: (kind) => kind.canary,
+  },
+  {
+    suffix: '-canary',
+    what: 'Service that Flagger points at a release under analysis in production',
+    has: (kind) => kind.canary,
+  },
+  {
+    suffix: '-stable',
+    what: 'catch-all GRPCRoute in the mesh (manifests/components/mesh-default-route)',
+    has: (kind) => kind.hop === 'mesh',
+  },
+  {
+    suffix: '-from-apps',
+    what: "PR canaries' ReferenceGrant (manifests/pr-canary/mesh)",
+    has: (kind) => kind.hop === 'mesh' && kind.canary,
+  },
+];
 
-/** Refuses a name (or its short form) that an existing service uses in either form, or in an object's name. */
-export function assertNameIsFree(service: ServiceName, existing: readonly ExistingService[]): void {
+/**
+ * Refuses a name (or its short form) that an existing service uses in either form, and a name one of
+ * its objects takes or one of the new service's (of `kind`) would take.
+ */
+export function assertNameIsFree(
+  service: ServiceName,
+  kind: ServiceKind,
+  existing: readonly ExistingService[],
+): void {
   for (const other of existing) {
     if (other.name === service.name)
       throw new InvalidNameError(`"${service.name}" already exists: it is in the service registry`);
@@ -159,13 +200,13 @@ export function assertNameIsFree(service: ServiceName, existing: readonly Existi
         `"${service.name}" would clash with "${other.name}": both would use "${service.short}" for namespaces and probe keys (${service.short}-canary-pr-<N>)`,
       );
     }
-    for (const [suffix, what] of DERIVED_OBJECT_NAMES) {
-      if (service.name === `${other.name}${suffix}`) {
+    for (const { suffix, what, has } of DERIVED_OBJECT_NAMES) {
+      if (has(other) && service.name === `${other.name}${suffix}`) {
         throw new InvalidNameError(
           `"${service.name}" would clash with "${other.name}": ${service.name} is the name of ${other.name}'s ${what}`,
         );
       }
-      if (other.name === `${service.name}${suffix}`) {
+      if (has(kind) && other.name === `${service.name}${suffix}`) {
         throw new InvalidNameError(
           `"${service.name}" would clash with "${other.name}": the new service's ${what} would be called ${other.name}, as that service is`,
         );

@@ -44,7 +44,12 @@ export function parseRegistry(text: string): RegistryDocument {
 }
 
 export function existingServices(document: RegistryDocument): ExistingService[] {
-  return document.services.map(({ name, short }) => ({ name, short }));
+  return document.services.map(({ name, short, canary, hop }) => ({ name, short, canary, hop }));
+}
+
+/** Where a service of `protocol` is reached: http at the edge, grpc in the mesh. */
+export function hopOf(protocol: Protocol): 'edge' | 'mesh' {
+  return protocol === 'http' ? 'edge' : 'mesh';
 }
 
 export function registryEntry(
@@ -60,7 +65,7 @@ export function registryEntry(
     package: packageNameOf(service.name),
     runtime: 'node',
     protocol,
-    hop: protocol === 'http' ? 'edge' : 'mesh',
+    hop: hopOf(protocol),
     port: SERVICE_PORT,
     metricsPort: METRICS_PORT,
     image: service.name,

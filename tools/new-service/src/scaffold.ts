@@ -14,6 +14,7 @@ import { ARGOCD, canaryFile, duplicateArgoObject, MANIFESTS, renderManifests } f
 import { assertNameIsFree, InvalidNameError, parseServiceName, type ServiceName } from './name';
 import {
   existingServices,
+  hopOf,
   parseRegistry,
   REGISTRY_FILE,
   registryEntry,
@@ -98,7 +99,11 @@ export function plan(options: ScaffoldOptions): Plan {
   try {
     service = parseServiceName(options.name);
     registryText = read(root, REGISTRY_FILE);
-    assertNameIsFree(service, existingServices(parseRegistry(registryText)));
+    assertNameIsFree(
+      service,
+      { canary: true, hop: hopOf(protocol) },
+      existingServices(parseRegistry(registryText)),
+    );
     assertNotAWorkspace(service, workspacePackages(root));
   } catch (error) {
     if (error instanceof InvalidNameError) throw new ScaffoldRefusedError(error.message);

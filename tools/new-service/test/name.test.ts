@@ -6,10 +6,12 @@ import { assertNameIsFree, InvalidNameError, MAX_NAME_LENGTH, parseServiceName }
 import { REPO_ROOT } from '../src/scaffold';
 
 const REGISTERED = [
-  { name: 'api-service', short: 'api' },
-  { name: 'store-service', short: 'store' },
-  { name: 'web', short: 'web' },
-];
+  { name: 'api-service', short: 'api', canary: true, hop: 'edge' },
+  { name: 'store-service', short: 'store', canary: true, hop: 'mesh' },
+  { name: 'web', short: 'web', canary: false, hop: 'edge' },
+] as const;
+const HTTP = { canary: true, hop: 'edge' } as const;
+const GRPC = { canary: true, hop: 'mesh' } as const;
 
 describe('service names', () => {
   it('derives every spelling the scaffold needs from one name', () => {
@@ -111,29 +113,54 @@ describe('service names', () => {
   });
 
   it('refuses a name or short name that a registered service already uses', () => {
-    expect(() => assertNameIsFree(parseServiceName('store-service'), REGISTERED)).toThrow(
+    expect(() => assertNameIsFree(parseServiceName('store-service'), HTTP, REGISTERED)).toThrow(
       /"store-service" already exists/,
     );
-    expect(() => assertNameIsFree(parseServiceName('store'), REGISTERED)).toThrow(
+    expect(() => assertNameIsFree(parseServiceName('store'), HTTP, REGISTERED)).toThrow(
       /clash with "store-service"/,
     );
-    expect(() => assertNameIsFree(parseServiceName('api'), REGISTERED)).toThrow(/api-canary-pr-<N>/);
-    expect(() => assertNameIsFree(parseServiceName('scaffold-http-service'), REGISTERED)).not.toThrow();
+    expect(() => assertNameIsFree(parseServiceName('api'), HTTP, REGISTERED)).toThrow(/api-canary-pr-<N>/);
+    expect(() => assertNameIsFree(parseServiceName('scaffold-http-service'), HTTP, REGISTERED)).not.toThrow();
   });
 
   it("refuses a name one of another service's objects has, and one whose objects a service has", () => {
-    expect(() => assertNameIsFree(parseServiceName('web-metrics'), REGISTERED)).toThrow(
+    expect(() => assertNameIsFree(parseServiceName('web-metrics'), HTTP, REGISTERED)).toThrow(
       `"web-metrics" would clash with "web": web-metrics is the name of web's metrics Service`,
     );
-    for (const suffix of ['-primary', '-canary', '-stable', '-from-apps']) {
-      expect(() => assertNameIsFree(parseServiceName(`api-service${suffix}`), REGISTERED)).toThrow(
-        /would clash with "api-service": api-service-[a-z-]+ is the name of api-service's /,
+    for (const suffix of ['-primary', '-canary']) {
+      expect(() => assertNameIsFree(parseServiceName(`api-service${suffix}`), HTTP, REGISTERED)).toThrow(
+        new RegExp(
+          `would clash with "api-service": api-service${suffix} is the name of api-service's .* Flagger`,
+        ),
       );
     }
-    const registeredMetrics = [...REGISTERED, { name: 'billing-metrics', short: 'billing-metrics' }];
-    expect(() => assertNameIsFree(parseServiceName('billing'), registeredMetrics)).toThrow(
+    for (const suffix of ['-stable', '-from-apps']) {
+      expect(() => assertNameIsFree(parseServiceName(`store-service${suffix}`), HTTP, REGISTERED)).toThrow(
+        new RegExp(
+          `would clash with "store-service": store-service${suffix} is the name of store-service's `,
+        ),
+      );
+      // Only a service in the mesh has them: the api is reached at the edge.
+      expect(() =>
+        assertNameIsFree(parseServiceName(`api-service${suffix}`), HTTP, REGISTERED),
+      ).not.toThrow();
+    }
+    // The web is never canaried: Flagger makes no copies of it.
+    expect(() => assertNameIsFree(parseServiceName('web-primary'), HTTP, REGISTERED)).not.toThrow();
+
+    // The other way round: the new service's own objects would take an existing service's name.
+    const withBillingMetrics = [
+      ...REGISTERED,
+      { name: 'billing-metrics', short: 'billing-metrics', canary: true, hop: 'edge' },
+      { name: 'ledger-stable', short: 'ledger-stable', canary: true, hop: 'edge' },
+    ] as const;
+    expect(() => assertNameIsFree(parseServiceName('billing'), HTTP, withBillingMetrics)).toThrow(
       `"billing" would clash with "billing-metrics": the new service's metrics Service (manifests/components/service/workload.yaml) would be called billing-metrics, as that service is`,
     );
-    expect(() => assertNameIsFree(parseServiceName('api-service-metrics-v'), REGISTERED)).not.toThrow();
+    expect(() => assertNameIsFree(parseServiceName('ledger'), GRPC, withBillingMetrics)).toThrow(
+      /the new service's catch-all GRPCRoute in the mesh .* would be called ledger-stable/,
+    );
+    expect(() => assertNameIsFree(parseServiceName('ledger'), HTTP, withBillingMetrics)).not.toThrow();
+    expect(() => assertNameIsFree(parseServiceName('api-service-metrics-v'), HTTP, REGISTERED)).not.toThrow();
   });
 });
