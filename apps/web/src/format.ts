@@ -1,6 +1,7 @@
 /** Prices are integer cents in the API and a plain decimal amount (two places) in the UI. */
 
-const PRICE_PATTERN = /^(\d{1,10})(?:[.,](\d{1,2}))?$/;
+/** Up to 14 whole digits: the API takes any price up to Number.MAX_SAFE_INTEGER cents (90071992547409.91). */
+const PRICE_PATTERN = /^(\d{1,14})(?:[.,](\d{1,2}))?$/;
 
 export function formatPrice(priceCents: number): string {
   const whole = Math.floor(priceCents / 100);
@@ -35,4 +36,11 @@ export function formatTimestamp(value: string): string {
 
 export function formatClock(date: Date): string {
   return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Characters as the API counts them (Unicode code points: an emoji is one), not UTF-16 code units. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _character of text) count++;
+  return count;
 }

@@ -150,6 +150,43 @@ describe('web UI in Chromium against the local stack', () => {
     );
   });
 
+  it('saves back any item the API holds (200 emoji in its name, the largest price), and gives focus back to its Edit button', async () => {
+    const name = `${'😀'.repeat(190)}${Date.now().toString(36).slice(-6)}`;
+    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
+      canary: '42',
+      body: { name, description: '', priceCents: Number.MAX_SAFE_INTEGER },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const page = await suite.openPage('/?pr=42');
+    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
+
+    const edit = `#items-list [data-item-id="${id}"] [data-action="edit"]`;
+    await page.focus(edit);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#edit-dialog[open]');
+    await page.fill('#edit-description', 'only the description changes');
+    const [saved] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'PUT'),
+      page.click('#edit-form button[type="submit"]'),
+    ]);
+    expect(saved.status()).toBe(200);
+    await page.waitForSelector('#edit-dialog', { state: 'hidden' });
+    const current = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
+      canary: '42',
+    });
+    expect(current.body).toMatchObject({
+      name,
+      priceCents: Number.MAX_SAFE_INTEGER,
+      description: 'only the description changes',
+      version: 2,
+    });
+    // The list was drawn again with the saved item: focus is on that row's new Edit button, not <body>.
+    expect(
+      await page.evaluate((selector) => document.activeElement === document.querySelector(selector), edit),
+    ).toBe(true);
+  });
+
   it('deletes an item after confirmation, and the API no longer has it', async () => {
     const { name, id, page } = await openWithItemOnPr42('Old kettle');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrice, formatTimestamp, parsePrice, priceInputValue } from '../src/format';
+import { characterCount, formatPrice, formatTimestamp, parsePrice, priceInputValue } from '../src/format';
 
 describe('prices', () => {
   it('formats cents as a two-decimal amount', () => {
@@ -23,8 +23,14 @@ describe('prices', () => {
     expect(parsePrice(raw).ok).toBe(false);
   });
 
+  it('takes every price the API takes, and says when one is larger', () => {
+    expect(parsePrice('90071992547409.91')).toEqual({ ok: true, priceCents: Number.MAX_SAFE_INTEGER });
+    expect(parsePrice('90071992547409.92')).toEqual({ ok: false, message: 'That price is too large.' });
+    expect(parsePrice('999999999999999').ok).toBe(false);
+  });
+
   it('round-trips what the edit form shows', () => {
-    for (const cents of [0, 1, 99, 100, 123456]) {
+    for (const cents of [0, 1, 99, 100, 123456, 99_999_999_999_99, Number.MAX_SAFE_INTEGER]) {
       expect(parsePrice(priceInputValue(cents))).toEqual({ ok: true, priceCents: cents });
     }
   });
@@ -34,5 +40,14 @@ describe('formatTimestamp', () => {
   it('keeps text that is not a timestamp as it is', () => {
     expect(formatTimestamp('not a date')).toBe('not a date');
     expect(formatTimestamp('2026-11-22T03:00:00Z')).not.toBe('2026-11-22T03:00:00Z');
+  });
+});
+
+describe('characterCount', () => {
+  it('counts characters as the API does: an emoji or another astral character is one', () => {
+    expect(characterCount('tea')).toBe(3);
+    expect(characterCount('😀'.repeat(200))).toBe(200);
+    expect('😀'.repeat(200).length).toBe(400);
+    expect(characterCount('𝒳é')).toBe(2);
   });
 });

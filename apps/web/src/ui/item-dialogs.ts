@@ -42,6 +42,20 @@ function whereNote(where: DataSource): string {
   return where.note ? ` ${where.note}` : '';
 }
 
+/**
+ * The control that took `element`'s place when its row was drawn again — saving an item redraws the
+ * list, so the Edit button that opened the dialog is gone, and its row's new one gets the focus back.
+ * Null when the row itself is gone (a delete: the list moves focus itself).
+ */
+function redrawnControl(element: HTMLElement | null): HTMLElement | null {
+  const action = element?.dataset.action;
+  const id = element?.closest<HTMLElement>('[data-item-id]')?.dataset.itemId;
+  if (!action || !id) return null;
+  return document.querySelector<HTMLElement>(
+    `[data-item-id="${CSS.escape(id)}"] [data-action="${CSS.escape(action)}"]`,
+  );
+}
+
 /** Native modal <dialog>: focus is trapped, Escape closes; focus returns to the button that opened it. */
 function prepareDialog(dialog: HTMLDialogElement): { show(): void } {
   let opener: HTMLElement | null = null;
@@ -49,7 +63,7 @@ function prepareDialog(dialog: HTMLDialogElement): { show(): void } {
     button.addEventListener('click', () => dialog.close());
   }
   dialog.addEventListener('close', () => {
-    if (opener?.isConnected) opener.focus();
+    (opener?.isConnected ? opener : redrawnControl(opener))?.focus();
     opener = null;
   });
   return {

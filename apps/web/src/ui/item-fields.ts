@@ -1,10 +1,20 @@
 import type { Item, ItemInput } from '../api/schema';
-import { parsePrice, priceInputValue } from '../format';
+import { characterCount, parsePrice, priceInputValue } from '../format';
 import { el } from './dom';
 
-/** Limits from the API contract; checked here too so mistakes show next to the field. */
+/**
+ * Limits from the API contract, in characters (Unicode code points, as the API counts them: 200 emoji
+ * make a valid name); checked here too so mistakes show next to the field.
+ */
 const NAME_MAX_LENGTH = 200;
 const DESCRIPTION_MAX_LENGTH = 2000;
+
+/**
+ * The `maxlength` of a field of `max` characters. Browsers count UTF-16 code units there, two for an
+ * emoji, so the attribute allows what the most characters can take, and the field's own check says
+ * when there are too many instead of cutting a paste off without a word.
+ */
+const maxLengthAttribute = (max: number) => String(2 * max);
 
 export interface ItemFields {
   /** The input, or undefined after marking the invalid fields (focus moves to the first). */
@@ -23,7 +33,7 @@ interface Field {
 export function renderItemFields(container: HTMLElement, idPrefix: string): ItemFields {
   const name = field(container, `${idPrefix}-name`, 'Name', 'input', {
     required: '',
-    maxlength: String(NAME_MAX_LENGTH),
+    maxlength: maxLengthAttribute(NAME_MAX_LENGTH),
     autocomplete: 'off',
   });
   const price = field(container, `${idPrefix}-price`, 'Price', 'input', {
@@ -33,7 +43,7 @@ export function renderItemFields(container: HTMLElement, idPrefix: string): Item
     placeholder: '0.00',
   });
   const description = field(container, `${idPrefix}-description`, 'Description (optional)', 'textarea', {
-    maxlength: String(DESCRIPTION_MAX_LENGTH),
+    maxlength: maxLengthAttribute(DESCRIPTION_MAX_LENGTH),
     rows: '2',
   });
   const all = [name, price, description];
@@ -45,9 +55,10 @@ export function renderItemFields(container: HTMLElement, idPrefix: string): Item
       const descriptionText = description.control.value.trim();
       const parsedPrice = parsePrice(price.control.value);
       if (nameText.length === 0) setError(name, 'Enter a name.');
-      else if (nameText.length > NAME_MAX_LENGTH) setError(name, `At most ${NAME_MAX_LENGTH} characters.`);
+      else if (characterCount(nameText) > NAME_MAX_LENGTH)
+        setError(name, `At most ${NAME_MAX_LENGTH} characters.`);
       if (!parsedPrice.ok) setError(price, parsedPrice.message);
-      if (descriptionText.length > DESCRIPTION_MAX_LENGTH) {
+      if (characterCount(descriptionText) > DESCRIPTION_MAX_LENGTH) {
         setError(description, `At most ${DESCRIPTION_MAX_LENGTH} characters.`);
       }
       const firstInvalid = all.find((f) => f.control.getAttribute('aria-invalid') === 'true');
