@@ -26,7 +26,7 @@ import {
   parseStoredChain,
   servedByStorageKey,
 } from './served-by';
-import { type Command, prProblem, type WebUi } from './state';
+import { type Command, prProblem, validateExpiryHours, type WebUi } from './state';
 
 interface TargetTab {
   id: number;
@@ -422,7 +422,17 @@ async function turnOn(): Promise<void> {
     field.focus();
     return;
   }
-  const expiryHours = Number(element<HTMLInputElement>('expiry-hours').value);
+  // The form has novalidate: the browser's own check would block the submit without a word here and
+  // leave the last message (perhaps about the PR) standing; this one says what the worker would say.
+  const expiryField = element<HTMLInputElement>('expiry-hours');
+  const expiryHours = expiryField.value.trim() === '' ? Number.NaN : Number(expiryField.value);
+  const expiryError = validateExpiryHours(expiryHours);
+  markInvalid(expiryField, expiryError !== undefined);
+  if (expiryError !== undefined) {
+    showMessage(expiryError);
+    expiryField.focus();
+    return;
+  }
   const accepted = await runCommand({ type: 'turn-on', pr, expiryHours });
   if (accepted && view) fillSettings(view);
 }

@@ -103,7 +103,7 @@ export function prProblem(rawPr: string): string | undefined {
 }
 
 /** A fixed message when the hours are not usable, else undefined. Fractions are fine (0.5 = 30 minutes). */
-function validateExpiryHours(hours: number): string | undefined {
+export function validateExpiryHours(hours: number): string | undefined {
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_EXPIRY_HOURS) {
     return `Expiry must be more than 0 and at most ${MAX_EXPIRY_HOURS} hours`;
   }

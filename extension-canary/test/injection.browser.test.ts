@@ -65,7 +65,7 @@ describe('X-Canary injection in Chromium', () => {
     expect(await badgeText(browser)).toBe('');
   });
 
-  it('refuses invalid PR numbers in the popup with a message and stays off', async () => {
+  it('refuses invalid PR numbers and expiries in the popup with a message and stays off', async () => {
     const popup = await openPopup(browser, page);
     await typeInto(popup, '#origin-input', originA);
     await popup.locator('#add-origin').click();
@@ -90,6 +90,23 @@ describe('X-Canary injection in Chromium', () => {
       expect(await popup.evaluate(() => document.activeElement?.id)).toBe('pr');
       await popup.locator('#turn-on').focus();
     }
+    // A valid PR with an expiry the worker refuses: said by the popup, whatever was said before.
+    await typeInto(popup, '#pr', '12a');
+    await popup.locator('#turn-on').click();
+    await expect.poll(() => popup.locator('#message').textContent()).toContain('digits only');
+    await typeInto(popup, '#pr', '42');
+    for (const hours of ['-1', '0', '169', '']) {
+      await typeInto(popup, '#expiry-hours', hours);
+      await popup.locator('#turn-on').click();
+      await expect
+        .poll(() => popup.locator('#message').textContent())
+        .toBe('Expiry must be more than 0 and at most 168 hours');
+      expect(await popup.locator('#status').getAttribute('data-state')).toBe('off');
+      expect(await popup.locator('#pr').getAttribute('aria-invalid')).toBeNull();
+      expect(await popup.locator('#expiry-hours').getAttribute('aria-invalid')).toBe('true');
+      expect(await popup.evaluate(() => document.activeElement?.id)).toBe('expiry-hours');
+    }
+    await typeInto(popup, '#expiry-hours', '8');
     expect(await badgeText(browser)).toBe('');
     await expectNoKeyOn(originA);
     await popup.close();
