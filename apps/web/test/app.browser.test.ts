@@ -28,18 +28,38 @@ function uniqueName(label: string): string {
   return `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Creates an item under PR 42 as another user would (through the API), then opens the page on PR 42. */
-async function openWithItemOnPr42(label: string): Promise<{ name: string; id: string; page: Page }> {
-  const name = uniqueName(label);
+/**
+ * Creates an item under PR 42 as another user would (through the API), then opens the page on PR 42.
+ * `name` and `priceCents` as given, else a unique name and 10.00.
+ */
+async function openWithItemOnPr42(
+  label: string,
+  item: { name?: string; priceCents?: number } = {},
+): Promise<{ name: string; id: string; page: Page }> {
+  const name = item.name ?? uniqueName(label);
   const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
     canary: '42',
-    body: { name, description: '', priceCents: 1000 },
+    body: { name, description: '', priceCents: item.priceCents ?? 1000 },
   });
   expect(created.status).toBe(201);
   const id = (created.body as { id: string }).id;
   const page = await suite.openPage('/?pr=42');
   await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
   return { name, id, page };
+}
+
+/** Submits the open edit dialog; resolves with the API's answer to its PUT. */
+async function submitEdit(page: Page) {
+  const [answer] = await Promise.all([
+    page.waitForResponse((response) => response.request().method() === 'PUT'),
+    page.click('#edit-form button[type="submit"]'),
+  ]);
+  return answer;
+}
+
+/** The item as PR 42's store has it now. */
+function currentOnPr42(id: string) {
+  return apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, { canary: '42' });
 }
 
 describe('web UI in Chromium against the local stack', () => {
@@ -123,10 +143,7 @@ describe('web UI in Chromium against the local stack', () => {
     });
     expect(update.status).toBe(200);
     await page.fill('#edit-name', `${name} (mine)`);
-    const [refused] = await Promise.all([
-      page.waitForResponse((response) => response.request().method() === 'PUT'),
-      page.click('#edit-form button[type="submit"]'),
-    ]);
+    const refused = await submitEdit(page);
 
     // The API refuses the stale If-Match with 412 Precondition Failed (RFC 9110 §13.1.1).
     expect(refused.status()).toBe(412);
@@ -136,9 +153,7 @@ describe('web UI in Chromium against the local stack', () => {
     );
     expect(await page.textContent('#edit-conflict-current')).toContain(elsewhere);
     expect(await page.inputValue('#edit-name')).toBe(`${name} (mine)`);
-    const current = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
-      canary: '42',
-    });
+    const current = await currentOnPr42(id);
     expect(current.body).toMatchObject({ name: elsewhere, version: 2 });
 
     await page.click('#edit-overwrite');
@@ -151,30 +166,20 @@ describe('web UI in Chromium against the local stack', () => {
   });
 
   it('saves back any item the API holds (200 emoji in its name, the largest price), and gives focus back to its Edit button', async () => {
-    const name = `${'😀'.repeat(190)}${Date.now().toString(36).slice(-6)}`;
-    const created = await apiRequest(suite.apiUrl, 'POST', '/api/items', {
-      canary: '42',
-      body: { name, description: '', priceCents: Number.MAX_SAFE_INTEGER },
+    const { name, id, page } = await openWithItemOnPr42('', {
+      name: `${'😀'.repeat(190)}${Date.now().toString(36).slice(-6)}`,
+      priceCents: Number.MAX_SAFE_INTEGER,
     });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: string }).id;
-    const page = await suite.openPage('/?pr=42');
-    await expect.poll(() => loadedItemNames(page, 'PR 42')).toContain(name);
 
     const edit = `#items-list [data-item-id="${id}"] [data-action="edit"]`;
     await page.focus(edit);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#edit-dialog[open]');
     await page.fill('#edit-description', 'only the description changes');
-    const [saved] = await Promise.all([
-      page.waitForResponse((response) => response.request().method() === 'PUT'),
-      page.click('#edit-form button[type="submit"]'),
-    ]);
+    const saved = await submitEdit(page);
     expect(saved.status()).toBe(200);
     await page.waitForSelector('#edit-dialog', { state: 'hidden' });
-    const current = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
-      canary: '42',
-    });
+    const current = await currentOnPr42(id);
     expect(current.body).toMatchObject({
       name,
       priceCents: Number.MAX_SAFE_INTEGER,
@@ -201,9 +206,7 @@ describe('web UI in Chromium against the local stack', () => {
     expect(await page.textContent('#notices [role="status"] .notice')).toContain(
       `Deleted “${name}” from the PR 42 store.`,
     );
-    const gone = await apiRequest(suite.apiUrl, 'GET', `/api/items/${encodeURIComponent(id)}`, {
-      canary: '42',
-    });
+    const gone = await currentOnPr42(id);
     expect(gone.status).toBe(404);
   });
 

@@ -193,13 +193,24 @@ describe('npm run new-service, in a throwaway copy of the repository', () => {
   });
 
   it('puts everything back when interrupted half-way (Ctrl-C while it generates the proto types)', async () => {
-    // A stand-in for the proto generator that says it started and then waits to be interrupted.
+    // A stand-in for the proto generator that says it started and then waits to be interrupted. Should
+    // this test's process die first (an aborted run), nothing would interrupt the scaffold waiting on it
+    // in their own process group: the stand-in then ends that group itself.
     const generator = path.join(repo.root, 'proto/generate.mjs');
     const original = readFileSync(generator, 'utf8');
     const started = path.join(repo.root, '.git/generator-started');
     writeFileSync(
       generator,
-      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(started)}, '');\nsetInterval(() => {}, 1000);\n`,
+      `import { writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(started)}, '');
+setInterval(() => {
+  try {
+    process.kill(${process.pid}, 0);
+  } catch {
+    process.kill(-process.ppid, 'SIGKILL');
+  }
+}, 200);
+`,
     );
     const script = newServiceCommand(repo.root);
     // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
