@@ -75,7 +75,7 @@ ${TRACE_OPTIONS}
 
 Exit code: 0 listed; 1 the receiver is unreachable; 2 for usage errors.`;
 
-const HELP = `Usage: pr-canary <command> [options]    (pr-canary <command> --help, or pr-canary help <command>, for each)
+const HELP = `Usage: pr-canary <command> [options]    (pr-canary help <command>, or <command> --help, for each)
 
   probe     where X-Canary N lands at every hop (any stack, local or a cluster)
   analyze   PR N against stable at every hop: errors and latency, with a verdict (CI exit codes)
