@@ -158,6 +158,7 @@ function render(next: View): void {
   renderCheckOrigins(next);
   element<HTMLButtonElement>('turn-on').textContent = next.injecting ? 'Apply' : 'Turn on';
   element<HTMLButtonElement>('turn-off').disabled = !next.state.enabled;
+  renderServedHops();
 }
 
 function renderStatus({ state, injecting }: View): void {
@@ -339,6 +340,16 @@ function hopItem(hop: HopView, pr: string | null): HTMLLIElement {
   return item;
 }
 
+/**
+ * The last chain's hops, judged against the PR only while it is sent: turned off (or expired), a hop
+ * on stable is no news. Drawn again whenever the state changes.
+ */
+function renderServedHops(): void {
+  if (!lastChain) return;
+  const sentPr = view?.injecting ? view.state.pr : null;
+  renderHops('served-by-hops', describeHops(lastChain.hops, sentPr), sentPr);
+}
+
 async function renderServedBy(): Promise<void> {
   if (!target) return;
   const key = servedByStorageKey(target.id);
@@ -353,7 +364,7 @@ async function renderServedBy(): Promise<void> {
     return;
   }
   summary.textContent = `Last X-Served-By from ${chain.origin} at ${clock(chain.observedAt)}:`;
-  renderHops('served-by-hops', describeHops(chain.hops, view?.state.pr ?? null), view?.state.pr ?? null);
+  renderServedHops();
   renderTrace(chain);
   if (view) renderCheckOrigins(view);
   const select = element<HTMLSelectElement>('check-origin');
@@ -415,26 +426,23 @@ async function turnOn(): Promise<void> {
   const field = element<HTMLInputElement>('pr');
   const pr = field.value;
   // Refused here too, so the field itself says so (as in the web UI); the worker checks it again.
-  const problem = prProblem(pr);
-  markInvalid(field, problem !== undefined);
-  if (problem !== undefined) {
-    showMessage(problem);
-    field.focus();
-    return;
-  }
+  if (refusedField(field, prProblem(pr))) return;
   // The form has novalidate: the browser's own check would block the submit without a word here and
   // leave the last message (perhaps about the PR) standing; this one says what the worker would say.
   const expiryField = element<HTMLInputElement>('expiry-hours');
   const expiryHours = expiryField.value.trim() === '' ? Number.NaN : Number(expiryField.value);
-  const expiryError = validateExpiryHours(expiryHours);
-  markInvalid(expiryField, expiryError !== undefined);
-  if (expiryError !== undefined) {
-    showMessage(expiryError);
-    expiryField.focus();
-    return;
-  }
+  if (refusedField(expiryField, validateExpiryHours(expiryHours))) return;
   const accepted = await runCommand({ type: 'turn-on', pr, expiryHours });
   if (accepted && view) fillSettings(view);
+}
+
+/** Marks `field` by `problem` (or clears it); with a problem, says it and puts focus there: true. */
+function refusedField(field: HTMLInputElement, problem: string | undefined): boolean {
+  markInvalid(field, problem !== undefined);
+  if (problem === undefined) return false;
+  showMessage(problem);
+  field.focus();
+  return true;
 }
 
 /** Flags a field as invalid, tied to the message that says why, or clears that. */

@@ -211,6 +211,15 @@ describe('X-Canary injection in Chromium', () => {
       'api-service: pr-123 0.4.0 — on PR 123',
       'store-service: stable 0.4.0 — not on PR 123',
     ]);
+
+    // Turned off, no key is sent: the hops are listed, not judged against PR 123.
+    await popup.locator('#turn-off').click();
+    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('off');
+    await expect
+      .poll(() => hops.allTextContents())
+      .toEqual(['api-service: pr-123 0.4.0', 'store-service: stable 0.4.0']);
+    await popup.locator('#turn-on').click();
+    await expect.poll(() => popup.locator('#status').getAttribute('data-state')).toBe('on');
     await popup.close();
   });
 
