@@ -131,7 +131,7 @@ describe('the PR verdict in the web UI (Chromium, real stack)', () => {
     const page = await suite.openPage('/?pr=42&stack=http%3A%2F%2F127.0.0.1%3A9#verdict');
     await expect
       .poll(() => page.textContent('#pr-verdict-summary'))
-      .toContain('No local stack control endpoint answers');
+      .toContain('No local stack control endpoint answers: start one with npm start.');
     expect(await page.textContent('#pr-verdict-summary')).toContain('npx pr-canary analyze --pr 42');
   });
 });

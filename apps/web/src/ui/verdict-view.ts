@@ -54,7 +54,7 @@ export function createVerdictView(
         return void elements.summary.replaceChildren(hint('Pick a PR to see how it compares with stable.'));
       if (!lookup || lookup.kind === 'unreachable')
         return void elements.summary.replaceChildren(
-          hint('No local stack control endpoint answers. Verdicts come from '),
+          hint('No local stack control endpoint answers: start one with npm start. Verdicts come from '),
           analyze(pr),
           hint(' on a local stack, or from the PR comment in a cluster.'),
         );
