@@ -28,10 +28,18 @@ export interface InitialChoice {
 
 /**
  * The choice at page load: `?pr=` wins over the remembered one. An invalid value anywhere falls back to
- * stable with a notice (the value itself is never echoed).
+ * stable with a notice (the value itself is never echoed). `?pr=` given several times counts as the
+ * API counts several `X-Canary` lines: one PR when every value names it, else none.
  */
 export function initialChoice(search: URLSearchParams, stored: string | null): InitialChoice {
-  const fromUrl = search.get(PR_QUERY_PARAM);
+  const values = search.getAll(PR_QUERY_PARAM);
+  if (new Set(values.map((value) => value.trim())).size > 1) {
+    return {
+      choice: STABLE,
+      notice: `Ignored the ?pr= parameter: it is given ${values.length} times with different values. Using stable.`,
+    };
+  }
+  const fromUrl = values[0] ?? null;
   const [raw, where] = fromUrl !== null ? [fromUrl, 'the ?pr= parameter'] : [stored, 'the remembered PR'];
   if (raw === null) return { choice: STABLE };
   const parsed = parsePrInput(raw);

@@ -35,6 +35,14 @@ describe('initialChoice', () => {
     expect(initialChoice(new URLSearchParams(''), null)).toEqual({ choice: STABLE });
   });
 
+  it('takes ?pr= given twice only when both name the same PR, as the API takes two X-Canary lines', () => {
+    expect(initialChoice(new URLSearchParams('pr=42&pr=42'), '7').choice).toEqual({ kind: 'pr', pr: '42' });
+    expect(initialChoice(new URLSearchParams('pr=42&pr=7'), '7')).toEqual({
+      choice: STABLE,
+      notice: 'Ignored the ?pr= parameter: it is given 2 times with different values. Using stable.',
+    });
+  });
+
   it('falls back to stable with a notice for an invalid ?pr=, never echoing it', () => {
     const start = initialChoice(new URLSearchParams('pr=<script>'), '7');
     expect(start.choice).toEqual(STABLE);
