@@ -104,7 +104,8 @@ describe('waterfall of the last request', () => {
     ]);
     // The hops above are the page's own first request (GET /api/items), not this trace's: the waterfall
     // says whose trace it shows, and the hops do not link into a trace they are not part of.
-    expect(await page.textContent('#route-request')).toContain('GET /api/items');
+    // (That request may still be on its way when the linked trace is drawn: wait for it.)
+    await expect.poll(() => page.textContent('#route-request')).toContain('GET /api/items');
     expect(await page.textContent('#trace-heading')).toBe('Waterfall of the linked trace');
     const intro = await page.textContent('#trace-intro');
     expect(intro).toBe(
