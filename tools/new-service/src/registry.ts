@@ -47,11 +47,6 @@ export function existingServices(document: RegistryDocument): ExistingService[] 
   return document.services.map(({ name, short, canary, hop }) => ({ name, short, canary, hop }));
 }
 
-/** Where a service of `protocol` is reached: http at the edge, grpc in the mesh. */
-export function hopOf(protocol: Protocol): 'edge' | 'mesh' {
-  return protocol === 'http' ? 'edge' : 'mesh';
-}
-
 export function registryEntry(
   service: ServiceName,
   protocol: Protocol,
@@ -65,7 +60,7 @@ export function registryEntry(
     package: packageNameOf(service.name),
     runtime: 'node',
     protocol,
-    hop: hopOf(protocol),
+    hop: protocol === 'http' ? 'edge' : 'mesh',
     port: SERVICE_PORT,
     metricsPort: METRICS_PORT,
     image: service.name,

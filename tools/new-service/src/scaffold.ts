@@ -14,9 +14,9 @@ import { ARGOCD, canaryFile, duplicateArgoObject, MANIFESTS, renderManifests } f
 import { assertNameIsFree, InvalidNameError, parseServiceName, type ServiceName } from './name';
 import {
   existingServices,
-  hopOf,
   parseRegistry,
   REGISTRY_FILE,
+  type RegistryEntry,
   registryEntry,
   registryWithEntry,
   servicesAfterNewEntry,
@@ -96,21 +96,25 @@ export function plan(options: ScaffoldOptions): Plan {
   const protocol = parseProtocol(options.protocol);
   let service: ServiceName;
   let registryText: string;
+  let entry: RegistryEntry;
   try {
     service = parseServiceName(options.name);
     registryText = read(root, REGISTRY_FILE);
-    assertNameIsFree(
+    // Its registry entry says what the new service will have (canaries, its hop), so which names its
+    // objects would take: the name is checked against it.
+    entry = registryEntry(
       service,
-      { canary: true, hop: hopOf(protocol) },
-      existingServices(parseRegistry(registryText)),
+      protocol,
+      `apps/${service.name}`,
+      protocol === 'grpc' ? `${service.protoPackage}.v1.${service.pascal}Service` : undefined,
     );
+    assertNameIsFree(service, entry, existingServices(parseRegistry(registryText)));
     assertNotAWorkspace(service, workspacePackages(root));
   } catch (error) {
     if (error instanceof InvalidNameError) throw new ScaffoldRefusedError(error.message);
     throw error;
   }
-  const workspace = `apps/${service.name}`;
-  const grpcService = protocol === 'grpc' ? `${service.protoPackage}.v1.${service.pascal}Service` : undefined;
+  const { workspace, grpcService } = entry;
   const files = renderService(service, protocol, workspace);
   const lockText = read(root, LOCKFILE);
   const manifest = workspaceManifest(
@@ -122,7 +126,6 @@ export function plan(options: ScaffoldOptions): Plan {
     JSON.parse(read(root, 'package.json')) as RootManifest,
   );
   files.set(`${workspace}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  const entry = registryEntry(service, protocol, workspace, grpcService);
   const manifests = renderManifests(
     entry,
     manifest.version,
