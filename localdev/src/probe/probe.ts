@@ -140,17 +140,17 @@ async function requestOnce(options: ProbeOptions): Promise<Outcome> {
   }
 }
 
+/** A failed request's message, with why it failed when that is known and printable. */
+const failedRequest = (why?: string) => (why ? `request failed (${why})` : 'request failed');
 /** What a request to a port nothing listens on fails with. */
-const REFUSED = 'request failed (ECONNREFUSED)';
+const REFUSED = failedRequest('ECONNREFUSED');
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if ((error as Error).name === 'TimeoutError') return 'timed out';
   // A system error has a code (ECONNREFUSED); fetch's own refusals only a message ("bad port").
   const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
-  return typeof why === 'string' && /^[\x20-\x7e]{1,80}$/.test(why)
-    ? `request failed (${why})`
-    : 'request failed';
+  return failedRequest(typeof why === 'string' && /^[\x20-\x7e]{1,80}$/.test(why) ? why : undefined);
 }
 
 function summarize(options: ProbeOptions, outcomes: readonly Outcome[]): ProbeResult {
