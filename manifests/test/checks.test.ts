@@ -692,6 +692,24 @@ const BREAKAGES: Breakage[] = [
     },
   },
   {
+    check: 'edgeCertificates',
+    mistake:
+      'an https redirect that outranks the ACME HTTP-01 solver (challenges redirected, no certificate)',
+    expected:
+      /IngressRoute apps\/https-redirect: plain-HTTP route for api.staging.example.com at priority 1000 outranks cert-manager's HTTP-01 solver \(77 or more\).*\(overlay staging\)/,
+    mutate: (ctx) => {
+      find(overlay(ctx, 'staging'), 'IngressRoute', 'https-redirect').spec.routes[0].priority = 1000;
+    },
+  },
+  {
+    check: 'edgeCertificates',
+    mistake: 'a plain-HTTP route for a certified host at its default priority (the length of its rule)',
+    expected: /plain-HTTP route for app.int-001.example.com at priority \(rule length\) outranks/,
+    mutate: (ctx) => {
+      delete find(overlay(ctx, 'integration-001'), 'IngressRoute', 'https-redirect').spec.routes[0].priority;
+    },
+  },
+  {
     check: 'corsOrigins',
     mistake: 'a PR api canary answering CORS unlike stable (preflights carry X-Canary)',
     expected:

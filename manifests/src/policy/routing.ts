@@ -389,11 +389,52 @@ export const productionStripsCanaryHeader: Check = ({ corpus }) => {
 
 const hostsOf = (match: string) => [...match.matchAll(/Host\(`([^`]+)`\)/g)].map((m) => m[1] ?? '');
 
+/** Where an ACME HTTP-01 challenge is fetched (plain HTTP, port 80: Traefik's `web` entry point). */
+const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
+
+/**
+ * The lowest priority Traefik can give the router of cert-manager's HTTP-01 solver Ingress for `host`:
+ * the solver sets none, so it is the length of its rule, `Host(host) && PathPrefix(challenge path +
+ * token)`, at least this long without the token.
+ */
+const solverPriority = (host: string) => `Host(\`${host}\`) && PathPrefix(\`${ACME_CHALLENGE_PATH}\`)`.length;
+
+/** Whether a route is on the plain-HTTP `web` entry point (an IngressRoute without entryPoints is on all). */
+const onPlainHttp = (o: KubeObject) => o.spec.entryPoints === undefined || o.spec.entryPoints.includes('web');
+
 /**
  * Every host served over TLS has a certificate: one whose secret the route names, or, for a route
  * with `tls: {}` (the PR routes), any certificate of its environment, which Traefik picks by SNI.
+ * And the certificate can be issued and renewed over HTTP-01: no plain-HTTP route for one of its hosts
+ * (the https redirect) outranks the solver's route, so the challenge is not redirected to a service
+ * that answers 404 for it.
  */
 export const edgeCertificates: Check = ({ corpus }) => {
+  const challengesTaken = (
+    where: string,
+    routes: readonly KubeObject[],
+    certificates: readonly KubeObject[],
+  ) => {
+    const certified = new Set(certificates.flatMap((c) => c.spec.dnsNames ?? []));
+    return routes
+      .filter((o) => o.kind === 'IngressRoute' && onPlainHttp(o))
+      .flatMap((o) =>
+        (o.spec.routes ?? []).flatMap((rule: { match: string; priority?: number }) =>
+          hostsOf(rule.match)
+            .filter(
+              (host) =>
+                certified.has(host) &&
+                !(typeof rule.priority === 'number' && rule.priority < solverPriority(host)),
+            )
+            .map((host) =>
+              violation(
+                ref(o),
+                `plain-HTTP route for ${host} at priority ${rule.priority ?? '(rule length)'} outranks cert-manager's HTTP-01 solver (${solverPriority(host)} or more): ${ACME_CHALLENGE_PATH} never reaches it (${where})`,
+              ),
+            ),
+        ),
+      );
+  };
   const uncovered = (where: string, routes: readonly KubeObject[], certificates: readonly KubeObject[]) =>
     routes
       .filter((o) => o.kind === 'IngressRoute' && o.spec.tls !== undefined)
@@ -409,6 +450,9 @@ export const edgeCertificates: Check = ({ corpus }) => {
   const certificatesOf = (env: (typeof ENVIRONMENTS)[number]) => ofKind(corpus.overlays[env], 'Certificate');
   return [
     ...ENVIRONMENTS.flatMap((env) => uncovered(`overlay ${env}`, corpus.overlays[env], certificatesOf(env))),
+    ...ENVIRONMENTS.flatMap((env) =>
+      challengesTaken(`overlay ${env}`, corpus.overlays[env], certificatesOf(env)),
+    ),
     ...corpus.prApps.flatMap((p) =>
       uncovered(`Application ${p.app.metadata.name}`, p.objects, certificatesOf('integration-001')),
     ),
