@@ -17,9 +17,11 @@ attempts="${DELETE_ATTEMPTS:-3}"
 pause="${RETRY_PAUSE_SECONDS:-20}"
 polls="${GONE_POLLS:-8}"
 
-case "$TABLE_NAME" in
-  pr-canary-items-pr-[1-9]*) ;;
-  *)
+# <N> as the canary key has it: 1-9 digits, no leading zero (a glob like pr-[1-9]* would also take
+# pr-canary-items-pr-1-stable-backup).
+pr="${TABLE_NAME#pr-canary-items-pr-}"
+case "$pr" in
+  "$TABLE_NAME" | "" | 0* | *[!0-9]* | ??????????*)
     echo "refusing to delete '$TABLE_NAME': not a PR canary table (pr-canary-items-pr-<N>)" >&2
     exit 1
     ;;

@@ -110,8 +110,26 @@ describe('the cleanup hook script (platform/delete-table.sh)', () => {
     );
   });
 
+  it('takes the longest PR number the canary key allows', async () => {
+    const run = await runScript('pr-canary-items-pr-999999999', {
+      'delete-table': ['ok'],
+      'describe-table': ['ResourceNotFoundException'],
+    });
+    expect(run.code).toBe(0);
+    expect(run.calls[0]).toBe('delete-table pr-canary-items-pr-999999999');
+  });
+
   it('refuses the stable table (and any other name) without calling AWS', async () => {
-    for (const table of ['pr-canary-items', 'pr-canary-items-pr-0', 'pr-canary-items-pr-']) {
+    for (const table of [
+      'pr-canary-items',
+      'pr-canary-items-pr-0',
+      'pr-canary-items-pr-',
+      'pr-canary-items-pr-1-stable-backup',
+      'pr-canary-items-pr-1x',
+      'pr-canary-items-pr-07',
+      'pr-canary-items-pr-1234567890',
+      'x-pr-canary-items-pr-1',
+    ]) {
       const run = await runScript(table, { 'delete-table': ['ok'] });
       expect(run.code).toBe(1);
       expect(run.calls).toEqual([]);
