@@ -118,6 +118,28 @@ describe('canary gRPC interceptors over real sockets', () => {
     expect(JSON.parse(response.text)).toMatchObject({ key: '9', xCanary: ['9'] });
   });
 
+  it.each([
+    { sent: ['42', '42'], key: '42' },
+    { sent: ['42,42'], key: 'invalid:list' },
+    { sent: ['42', '7'], key: 'invalid:conflicting_values' },
+  ])('reads x-canary entries as the mesh routes them: $sent → $key', async ({ sent, key }) => {
+    // Node's HTTP/2 joins repeated entries with ", " before grpc-js reads them; one entry `42,42` is
+    // not routed to PR 42 by an exact match, so it must not become 42 for the next hop either.
+    const { address, metrics } = await startEchoServer(reportingHandlers());
+    const metadata = new grpc.Metadata();
+    for (const value of sent) metadata.add('x-canary', value);
+    const seen = JSON.parse((await unary(echoClient(address, { intercept: false }), 'x', metadata)).text);
+    expect(seen.key).toBe(key);
+    if (key.startsWith('invalid')) {
+      expect(seen.xCanary).toEqual([]);
+      expect(
+        await metricValue(metrics, 'pr_canary_invalid_canary_key_total', {
+          reason: key.slice('invalid:'.length),
+        }),
+      ).toBe(1);
+    } else expect(seen.xCanary).toEqual([key]);
+  });
+
   it('falls back to baggage when x-canary is absent, and validates it', async () => {
     const { address } = await startEchoServer(reportingHandlers());
     const raw = echoClient(address, { intercept: false });

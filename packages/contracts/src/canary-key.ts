@@ -77,16 +77,21 @@ export interface ParseOptions {
   /**
    * The values are HTTP header lines as received, one per line: each must hold one PR number, as the
    * edge's route rule reads them (`42, 42` on one line is a `list`, routed to stable there). Without
-   * it (gRPC metadata, whose repeated entries Node's HTTP/2 joins with ", "), a comma-separated list
-   * of equal numbers is that number.
+   * it (gRPC metadata, whose repeated entries Node's HTTP/2 joins with ", ", and fetch's `Headers`),
+   * a value is split where that join puts ", " — several entries of the same number are that number —
+   * but a bare comma stays a `list`: one entry `42,42` is not an entry `42` (the mesh's exact match
+   * does not route it to PR 42), so it must not become 42 at the next hop.
    */
   lines?: boolean;
 }
 
+/** How Node's HTTP/2 (and fetch's `Headers`) join a field's repeated entries into one value. */
+const JOINED_ENTRIES_SEPARATOR = ', ';
+
 /**
  * Parses the raw `X-Canary` header value(s) (or gRPC metadata values).
  * - `undefined`, `null` or no values → absent.
- * - Several values (an array, or — unless `lines` — one value folded with commas by a proxy) must
+ * - Several values (an array, or — unless `lines` — one value joined with ", " by the transport) must
  *   all be equal: any number of equal values is that key, as the route rule routes it (the transport's
  *   header limits bound how many arrive).
  * - Leading/trailing spaces and tabs are trimmed; inner whitespace is invalid.
@@ -102,7 +107,8 @@ export function parseCanaryKey(
   let pr: string | undefined;
   for (const value of values) {
     if (options.lines && value.includes(',')) return invalid('list');
-    for (const element of value.split(',')) {
+    for (const element of value.split(JOINED_ENTRIES_SEPARATOR)) {
+      if (element.includes(',')) return invalid('list');
       const result = classifyElement(element);
       if (result.kind !== 'valid') return result;
       if (pr !== undefined && pr !== result.pr) return invalid('conflicting_values');

@@ -28,12 +28,20 @@ describe('parseCanaryKey', () => {
     [['42'], '42'],
     [['42', '42'], '42'],
     ['42, 42', '42'],
-    [['7,7', ' 7 '], '7'],
+    [['7, 7', ' 7 '], '7'],
     // As the route rule routes any number of equal lines to the PR, the key is that PR however many.
     [Array.from({ length: 40 }, () => '42'), '42'],
     [Array.from({ length: 40 }, () => '42').join(', '), '42'],
   ])('accepts %j as PR %s', (raw, pr) => {
     expect(parseCanaryKey(raw)).toEqual(valid(pr));
+  });
+
+  it('splits a value only where a transport joins repeated entries (", "): a bare comma is a list', () => {
+    // One gRPC entry `42,42` is not routed to PR 42 by the mesh's exact match; read as 42 it would be
+    // at the next hop. Two entries `42` arrive joined as `42, 42` and are 42, as they are routed.
+    for (const value of ['42,42', '42,', ',42', '42 ,42', '7, 7,7'])
+      expect(parseCanaryKey(value)).toMatchObject({ kind: 'invalid', reason: 'list' });
+    expect(parseCanaryKey(['42', '42,42'])).toMatchObject({ reason: 'list' });
   });
 
   describe('header lines as received (lines: true), read as the edge route rule reads them', () => {
@@ -58,7 +66,7 @@ describe('parseCanaryKey', () => {
   it.each<[string, string | string[], InvalidReason]>([
     ['empty string', '', 'empty'],
     ['only spaces', '   ', 'empty'],
-    ['an empty folded element', '42,', 'empty'],
+    ['an empty joined entry', '42, ', 'empty'],
     ['letters', 'abc', 'not_digits'],
     ['digits and letters', '42a', 'not_digits'],
     ['a sign', '-1', 'not_digits'],
