@@ -74,6 +74,17 @@ function readAll(stream: grpc.ClientReadableStream<EchoMessage>): Promise<string
   });
 }
 
+/** One call, not intercepted on the client side, carrying `sent` as entries of `entryKey`: what the server saw. */
+async function callWithEntries(entryKey: 'x-canary' | 'baggage', sent: readonly string[]) {
+  const { address, metrics } = await startEchoServer(reportingHandlers());
+  const metadata = new grpc.Metadata();
+  for (const value of sent) metadata.add(entryKey, value);
+  const seen = JSON.parse((await unary(echoClient(address, { intercept: false }), 'x', metadata)).text);
+  const invalidKeys = (reason: string) =>
+    metricValue(metrics, 'pr_canary_invalid_canary_key_total', { reason });
+  return { seen, invalidKeys };
+}
+
 describe('canary gRPC interceptors over real sockets', () => {
   it('sends x-canary and one baggage canary entry, merged with existing baggage', async () => {
     const { address } = await startEchoServer(reportingHandlers());
@@ -125,18 +136,11 @@ describe('canary gRPC interceptors over real sockets', () => {
   ])('reads x-canary entries as the mesh routes them: $sent → $key', async ({ sent, key }) => {
     // Node's HTTP/2 joins repeated entries with ", " before grpc-js reads them; one entry `42,42` is
     // not routed to PR 42 by an exact match, so it must not become 42 for the next hop either.
-    const { address, metrics } = await startEchoServer(reportingHandlers());
-    const metadata = new grpc.Metadata();
-    for (const value of sent) metadata.add('x-canary', value);
-    const seen = JSON.parse((await unary(echoClient(address, { intercept: false }), 'x', metadata)).text);
+    const { seen, invalidKeys } = await callWithEntries('x-canary', sent);
     expect(seen.key).toBe(key);
     if (key.startsWith('invalid')) {
       expect(seen.xCanary).toEqual([]);
-      expect(
-        await metricValue(metrics, 'pr_canary_invalid_canary_key_total', {
-          reason: key.slice('invalid:'.length),
-        }),
-      ).toBe(1);
+      expect(await invalidKeys(key.slice('invalid:'.length))).toBe(1);
     } else expect(seen.xCanary).toEqual([key]);
   });
 
@@ -166,18 +170,13 @@ describe('canary gRPC interceptors over real sockets', () => {
   ])(
     'takes several baggage canary members like several x-canary values: $sent → $key',
     async ({ sent, key }) => {
-      const { address, metrics } = await startEchoServer(reportingHandlers());
-      const metadata = new grpc.Metadata();
-      for (const value of sent) metadata.add('baggage', value);
-      const seen = JSON.parse((await unary(echoClient(address, { intercept: false }), 'x', metadata)).text);
+      const { seen, invalidKeys } = await callWithEntries('baggage', sent);
       expect(seen.key).toBe(key);
       // Never resolved by order: a refused key reaches neither the handler's metadata nor its baggage.
       if (key.startsWith('invalid')) {
         expect(seen.xCanary).toEqual([]);
         expect(seen.baggage.join(',')).not.toContain('canary');
-        expect(
-          await metricValue(metrics, 'pr_canary_invalid_canary_key_total', { reason: 'conflicting_values' }),
-        ).toBe(1);
+        expect(await invalidKeys('conflicting_values')).toBe(1);
       } else expect(seen.xCanary).toEqual([key]);
     },
   );

@@ -7,6 +7,7 @@
  */
 import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
 import type pino from 'pino';
 import { safeText } from './safe-text';
 
@@ -15,39 +16,81 @@ const REFUSED_METADATA = /^Failed to add metadata entry ([^:]*):/;
 /** A key in gRPC's own alphabet is ours to name; anything else is someone's input and is not logged. */
 const LOGGABLE_KEY = /^[0-9a-z_.-]{1,64}$/;
 
+/**
+ * At most one "dropped" line per this long: every call of a peer that sends a bad entry makes one,
+ * and a line per call would let any peer flood the logs. The next line says how many it stands for.
+ */
+export const REFUSED_METADATA_LOG_INTERVAL_MS = 10_000;
+const REFUSED_METADATA_MESSAGE = `grpc-js dropped an invalid metadata entry (value not logged; at most one such line every ${REFUSED_METADATA_LOG_INTERVAL_MS / 1000} s)`;
+
 type LibraryLogger = Pick<pino.Logger, 'error' | 'warn' | 'info' | 'debug' | 'level'>;
 
-/** grpc-js verbosity for a pino level: nothing below what the service logs is produced at all. */
+export interface LibraryLogOptions {
+  /**
+   * Called for every `x-canary` entry grpc-js refuses (a value outside printable ASCII: a tab, a
+   * non-ASCII byte). grpc-js drops it before any interceptor runs, so the call arrives with no key
+   * and is served as stable; this is where it is still known that an invalid key was sent.
+   */
+  onRefusedCanaryKey?: () => void;
+  /** The clock of the rate limit (tests). */
+  now?: () => number;
+}
+
+/**
+ * grpc-js verbosity for a pino level: nothing below what the service logs is produced at all. Errors
+ * always are (a silent logger drops them): a refused entry is reported through them.
+ */
 function grpcVerbosity(level: string): grpc.logVerbosity {
   if (level === 'trace' || level === 'debug') return grpc.logVerbosity.DEBUG;
   if (level === 'info') return grpc.logVerbosity.INFO;
-  if (level === 'silent') return grpc.logVerbosity.NONE;
   return grpc.logVerbosity.ERROR;
 }
 
-function grpcLine(logger: LibraryLogger, level: 'error' | 'info' | 'debug') {
+function refusedMetadataReporter(logger: LibraryLogger, options: LibraryLogOptions) {
+  const now = options.now ?? Date.now;
+  let lastLine = Number.NEGATIVE_INFINITY;
+  let notLogged = 0;
+  return (key: string) => {
+    if (key === CANARY_HEADER) options.onRefusedCanaryKey?.();
+    const at = now();
+    if (at - lastLine < REFUSED_METADATA_LOG_INTERVAL_MS) {
+      notLogged += 1;
+      return;
+    }
+    // A peer sent it: say which key (when it is a valid one), never the value.
+    logger.warn(
+      {
+        lib: 'grpc-js',
+        key: LOGGABLE_KEY.test(key) ? key : '(not a valid metadata key)',
+        ...(notLogged > 0 ? { alsoDroppedSinceLastLine: notLogged } : {}),
+      },
+      REFUSED_METADATA_MESSAGE,
+    );
+    lastLine = at;
+    notLogged = 0;
+  };
+}
+
+function grpcLine(
+  logger: LibraryLogger,
+  level: 'error' | 'info' | 'debug',
+  reportRefused: (key: string) => void,
+) {
   return (message?: unknown, ...params: unknown[]) => {
     const text = format(message, ...params);
     const refused = REFUSED_METADATA.exec(text);
-    if (refused) {
-      // A peer sent it: say which key (when it is a valid one), never the value.
-      const key = refused[1] ?? '';
-      logger.warn(
-        { lib: 'grpc-js', key: LOGGABLE_KEY.test(key) ? key : '(not a valid metadata key)' },
-        'grpc-js dropped an invalid metadata entry (value not logged)',
-      );
-      return;
-    }
-    logger[level]({ lib: 'grpc-js' }, safeText(text));
+    if (refused) reportRefused(refused[1] ?? '');
+    else logger[level]({ lib: 'grpc-js' }, safeText(text));
   };
 }
 
 /** Sends grpc-js's own log lines to `logger` (levels mapped, text sanitised and cut). */
-export function routeLibraryLogs(logger: LibraryLogger): void {
+export function routeLibraryLogs(logger: LibraryLogger, options: LibraryLogOptions = {}): void {
+  const reportRefused = refusedMetadataReporter(logger, options);
   grpc.setLogger({
-    error: grpcLine(logger, 'error'),
-    info: grpcLine(logger, 'info'),
-    debug: grpcLine(logger, 'debug'),
+    error: grpcLine(logger, 'error', reportRefused),
+    info: grpcLine(logger, 'info', reportRefused),
+    debug: grpcLine(logger, 'debug', reportRefused),
   });
   grpc.setLogVerbosity(grpcVerbosity(logger.level));
 }

@@ -103,9 +103,14 @@ export async function wireService(
 ): Promise<RunningService> {
   const identity = identityOf(options.name, config);
   const logger = options.logger ?? createLogger({ identity, level: config.LOG_LEVEL });
-  // grpc-js logs through this process's service logger from now on (one per process; see library-logs.ts).
-  routeLibraryLogs(logger);
   const metrics = createServiceMetrics({ identity });
+  // grpc-js logs through this process's service logger from now on (one per process; see library-logs.ts).
+  routeLibraryLogs(logger, {
+    // Only where the key is trusted: elsewhere it is ignored entirely, invalid or not.
+    onRefusedCanaryKey: config.CANARY_HEADER_TRUSTED
+      ? () => metrics.countInvalidKey('grpc', 'not_digits')
+      : undefined,
+  });
   const faults = createFaults({
     protocol: options.protocol,
     config,
