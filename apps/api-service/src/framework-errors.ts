@@ -23,7 +23,12 @@ import {
   canaryHeaderLines,
   canaryResponseHeaders,
 } from '@pr-canary/canary-context';
-import { parserErrorBody, rawErrorResponse, sendErrorBody } from '@pr-canary/contracts/error-body';
+import {
+  parserErrorBody,
+  rawErrorResponse,
+  sendErrorBody,
+  UNMET_EXPECTATION_BODY,
+} from '@pr-canary/contracts/error-body';
 import { ITEM_ID_LENGTH } from '@pr-canary/contracts/item-id';
 import { type ErrorBody, errorBody, validationMessage } from '@pr-canary/service-kit';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -125,11 +130,10 @@ export function installOwnAnswers(app: FastifyInstance, opts: CanaryHeaderOption
     done();
   });
   app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    sendErrorBody(
-      res,
-      errorBody(417, 'EXPECTATION_FAILED', 'the only expectation this server meets is 100-continue'),
-      { ...canaryResponseHeaders(canaryHeaderLines(req), opts), connection: 'close' },
-    );
+    sendErrorBody(res, UNMET_EXPECTATION_BODY, {
+      ...canaryResponseHeaders(canaryHeaderLines(req), opts),
+      connection: 'close',
+    });
   });
   // Node hands a plain HTTP server's sockets over as net.Sockets.
   app.server.on('connect', (req: IncomingMessage, duplex: Duplex) => {

@@ -9,6 +9,7 @@ import {
   parserErrorBody,
   rawErrorResponse,
   sendErrorBody,
+  UNMET_EXPECTATION_BODY,
 } from '@pr-canary/contracts/error-body';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
@@ -111,6 +112,11 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   // A missing Host is refused by admit(), in the api's error shape (Node's own answer has no body).
   const server = http.createServer({ requireHostHeader: false }, (req, res) => admit(upstreams, req, res));
   server.on('clientError', answerClientError);
+  // An Expect the router does not meet: the api's 417 (Node's own is a bare status line), never routed.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const { statusCode, code, message } = UNMET_EXPECTATION_BODY;
+    sendError(upstreams, res, statusCode, code, message, { connection: 'close' });
+  });
   // A CONNECT's socket leaves the server's connection list: kept here so that close() ends it too.
   const tunnelsAsked = new Set<Duplex>();
   // Node hands a plain HTTP server's sockets over as net.Sockets.

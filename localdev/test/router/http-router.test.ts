@@ -257,6 +257,28 @@ describe("HTTP dev router: requests Node's parser refuses", () => {
   });
 });
 
+describe('HTTP dev router: an Expect it does not meet', () => {
+  it("answers 417 in the api's error shape and closes, the request never routed", async () => {
+    const { port, url } = await routedStack();
+    const body = '{"name":"secret"}';
+    const answer = await rawExchange(
+      port,
+      `POST /api/route HTTP/1.1\r\nHost: x\r\nX-Canary: 42\r\nExpect: foo\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    const [head = '', text = ''] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1.1 417 Expectation Failed\r\n/);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(text)).toEqual({
+      statusCode: 417,
+      error: 'Expectation Failed',
+      code: 'EXPECTATION_FAILED',
+      message: 'the only expectation this server meets is 100-continue',
+    });
+    expect(answer).not.toContain('secret');
+    expect(await trackFor(url)).toBe('stable');
+  });
+});
+
 describe('HTTP dev router: CONNECT (used as a forward proxy)', () => {
   it("answers 501 in the api's error shape and closes, the target never echoed", async () => {
     const { port, url } = await routedStack();

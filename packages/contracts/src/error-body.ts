@@ -49,6 +49,16 @@ export function parserErrorBody(nodeErrorCode: string | undefined): ErrorBody {
   }
 }
 
+/**
+ * The answer to an `Expect` other than 100-continue (RFC 9110 §10.1.1: 417), before any of the body is
+ * read — the connection is closed after it. The api and the dev router in front of it answer alike.
+ */
+export const UNMET_EXPECTATION_BODY: ErrorBody = errorBody(
+  417,
+  'EXPECTATION_FAILED',
+  'the only expectation this server meets is 100-continue',
+);
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
