@@ -4,6 +4,7 @@
  * both sides alike. Loopback only: this is a local tool, never a load test of someone's server.
  */
 import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { originOf } from '../url-option';
 
 export interface LoadOptions {
   /** The stack's HTTP entry, e.g. http://127.0.0.1:8080. */
@@ -40,17 +41,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The URL's origin if it is an http URL on this machine; else a LoadUsageError naming `flag`, the option it came from. */
 export function loopbackOrigin(raw: string, flag = '--url'): string {
-  if (!URL.canParse(raw)) throw new LoadUsageError(`${flag} must be an absolute http URL`);
-  const url = new URL(raw);
-  if (url.protocol !== 'http:') throw new LoadUsageError(`${flag} must be http (the local stack)`);
-  if (!LOOPBACK_HOSTS.has(url.hostname))
+  const parsed = originOf(raw, flag, ['http:']);
+  if ('problem' in parsed) throw new LoadUsageError(parsed.problem);
+  if (!LOOPBACK_HOSTS.has(parsed.url.hostname))
     throw new LoadUsageError(
       `the local stack is on this machine: ${flag} must be 127.0.0.1, [::1] or localhost`,
     );
-  // The paths asked are fixed: a path given would be dropped without a word.
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
-    throw new LoadUsageError(`${flag} is an origin, without a path (e.g. ${url.origin})`);
-  return url.origin;
+  return parsed.origin;
 }
 
 export async function driveLoad(opts: LoadOptions): Promise<LoadResult> {

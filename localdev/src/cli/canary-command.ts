@@ -13,6 +13,7 @@ import {
   type TraceLookup,
   TraceLookupError,
 } from '../trace/trace-client';
+import { originOf } from '../url-option';
 import { isCliUsageError, runAnalyze, runFault } from './analyze-command';
 import {
   answeredHelp,
@@ -222,15 +223,11 @@ function formatTraceList(traces: Awaited<ReturnType<typeof listTraces>>): string
     .join('\n');
 }
 
+/** The origin `--url` names: the paths asked are fixed (/api/route, the receiver's /api/traces). */
 function parseUrl(value: string): string {
-  if (!URL.canParse(value)) throw new ProbeUsageError('--url must be an absolute http(s) URL');
-  const url = new URL(value);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ProbeUsageError('--url must be http or https');
-  // The paths asked are fixed (/api/route, the receiver's /api/traces): a path given would be dropped.
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
-    throw new ProbeUsageError(`--url is an origin, without a path (e.g. ${url.origin})`);
-  return url.origin;
+  const parsed = originOf(value, '--url', ['http:', 'https:']);
+  if ('problem' in parsed) throw new ProbeUsageError(parsed.problem);
+  return parsed.origin;
 }
 
 function parseKey(value: string | undefined): string | undefined {

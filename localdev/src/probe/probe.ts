@@ -78,9 +78,10 @@ export class ProbeUsageError extends Error {
 export function parseExpectation(value: string): Partial<Record<RoutedService, string>> {
   const expectation: Partial<Record<RoutedService, string>> = {};
   for (const part of value.split(',')) {
-    if (!part.includes('='))
+    const pair = part.split('=');
+    if (pair.length !== 2)
       throw new ProbeUsageError(`--expect: write <service>=<track>, e.g. ${nodeServices()[0]?.short}=pr-42`);
-    const [name = '', track = ''] = part.split('=').map((s) => s.trim());
+    const [name = '', track = ''] = pair.map((s) => s.trim());
     const service = serviceByShortOrName(name);
     if (service?.runtime !== 'node')
       throw new ProbeUsageError(

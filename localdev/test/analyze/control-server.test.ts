@@ -207,7 +207,8 @@ describe('the analyze load', () => {
     // The paths asked are fixed: one given is refused, not dropped without a word.
     expect(() => loopbackOrigin('http://localhost:8080/x')).toThrow(/--url is an origin, without a path/);
     expect(() => loopbackOrigin('http://10.0.0.1:8080')).toThrow(LoadUsageError);
-    expect(() => loopbackOrigin('https://api.example.com')).toThrow(/http \(the local stack\)/);
+    expect(() => loopbackOrigin('https://api.example.com')).toThrow(/^--url must be http$/);
+    expect(() => loopbackOrigin('http://u:p@localhost:8080')).toThrow(/--url must not carry credentials/);
     await expect(
       driveLoad({ url: 'http://example.com', pr: '1', requests: 1, concurrency: 1 }),
     ).rejects.toThrow(/the local stack is on this machine: --url must be 127.0.0.1/);

@@ -131,7 +131,16 @@ describe('canary CLI', () => {
     [['probe', '--expect', 'api'], /--expect: write <service>=<track>, e\.g\. [a-z0-9-]+=pr-42/],
     [['probe', '--expect', 'api=pr-42,api-service=stable'], /--expect: api is expected twice/],
     [['probe', '-n', '0'], /--count must be a whole number/],
+    [['probe', '--expect', 'api=pr-42=x'], /--expect: write <service>=<track>, e\.g\. [a-z0-9-]+=pr-42/],
     [['probe', '--url', 'ftp://x'], /--url must be http or https/],
+    [
+      ['probe', '--url', 'http://user:pw@127.0.0.1:8080'],
+      /^pr-canary: --url must not carry credentials \(user:password@\): they would not be sent\n$/,
+    ],
+    [
+      ['analyze', '--pr', '42', '--control', 'http://user@127.0.0.1:8090'],
+      /--control must not carry credentials/,
+    ],
     [
       ['deploy'],
       /^pr-canary: unknown command deploy; the commands are probe, analyze, fault, trace and traces\n$/,

@@ -41,7 +41,7 @@ const MAX_SPEC_LENGTH = 2_000;
 export const GRPC_FAULT_CODES = GRPC_SERVER_FAULT_CODES;
 
 /** A method name, a fully qualified `package.Service/Method`, or a route with an optional HTTP method. */
-const FAIL_TARGET = /^(?:(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) )?\/?[A-Za-z0-9_.:/-]{1,200}$/;
+const FAIL_TARGET = /^(?:(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) )?\/?[A-Za-z0-9_.:/*-]{1,200}$/;
 const KEYS = ['error-rate', 'error-code', 'latency', 'latency-rate', 'fail'] as const;
 type Key = (typeof KEYS)[number];
 

@@ -127,6 +127,8 @@ describe('faults in a Fastify app', () => {
         a.get('/healthz', async () => ({ ok: true }));
         a.get('/a', async () => ({ route: 'a' }));
         a.get('/b/:id', async () => ({ route: 'b' }));
+        // What @fastify/cors registers for preflights.
+        a.options('*', async (_request, reply) => reply.code(204).send());
       },
       { before: (a) => a.register(faultFastifyPlugin, { faults }) },
     );
@@ -156,8 +158,14 @@ describe('faults in a Fastify app', () => {
 
   it('refuses at start a route the app does not have', async () => {
     await expect(app('fail=GET /nope')).rejects.toThrow(
-      /does not serve \(it serves: GET \/a, GET \/b\/:id\)/,
+      /does not serve \(it serves: GET \/a, GET \/b\/:id, OPTIONS \*\)/,
     );
+  });
+
+  it('can fail every call it lists, preflights (OPTIONS *) included', async () => {
+    const { app: server } = await app('fail=OPTIONS *,error-code=502');
+    expect((await server.inject({ method: 'OPTIONS', url: '/a' })).statusCode).toBe(502);
+    expect((await server.inject({ url: '/a' })).statusCode).toBe(200);
   });
 
   it('holds a request for the added latency', async () => {
