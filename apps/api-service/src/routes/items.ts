@@ -119,7 +119,17 @@ async function writeIfMatch<T>(
       if (!isStale(err)) throw err;
     }
   }
-  throw preconditionFailed();
+  // The condition held each time (for `*`, whenever the item exists); other writers got in first.
+  throw keptChanging();
+}
+
+/** A write under `*` or a list that lost the race to other writers on every try: not a failed precondition. */
+function keptChanging(): HttpError {
+  return new HttpError(
+    409,
+    'CONFLICT',
+    `other writers changed the item ${MAX_PRECONDITION_ATTEMPTS} times while this write was applied; nothing was changed. Retry`,
+  );
 }
 
 /** Repeated If-Match lines form one list (RFC 9110 §5.3); Node joins them, inject() may not. */
