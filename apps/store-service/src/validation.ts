@@ -51,7 +51,10 @@ const priceCents = rule(
   'must be a whole number of cents from 0 to 9007199254740991',
 );
 const version = (min: number) =>
-  rule((v) => Number.isSafeInteger(v) && (v as number) >= min, `must be an integer of at least ${min}`);
+  rule(
+    (v) => Number.isSafeInteger(v) && (v as number) >= min,
+    `must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}`,
+  );
 /** An update names the version it read (items start at 1); a delete may name 0 ("whatever it is"). */
 const updateVersion = version(1);
 const deleteVersion = version(0);

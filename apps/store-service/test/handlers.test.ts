@@ -141,14 +141,20 @@ describe('ItemsService over gRPC', () => {
         method: 'update',
         request: { id, expectedVersion: 0, ...widget },
         field: 'expected_version',
-        says: 'at least 1',
+        says: 'from 1 to 9007199254740991',
+      },
+      {
+        method: 'update',
+        request: { id, expectedVersion: '9223372036854775807', ...widget },
+        field: 'expected_version',
+        says: 'from 1 to 9007199254740991',
       },
       { method: 'update', request: { id: '', expectedVersion: 1, ...widget }, field: 'id', says: 'UUIDv7' },
       {
         method: 'delete',
         request: { id, expectedVersion: -2 },
         field: 'expected_version',
-        says: 'at least 0',
+        says: 'from 0 to 9007199254740991',
       },
     ] as const;
 
