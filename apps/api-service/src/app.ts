@@ -36,6 +36,7 @@ import { BODY_LIMIT_BYTES } from './limits';
 import { type Readiness, registerHealthRoutes } from './routes/health';
 import { registerItemRoutes } from './routes/items';
 import { registerRouteInspector } from './routes/route-inspector';
+import { noQuerySchema } from './schemas';
 import type { StoreClient } from './store-client';
 
 declare module 'fastify' {
@@ -160,6 +161,12 @@ export function buildApp({ config, store, logger, metrics, faults }: AppDependen
   // The routes in a plugin of their own, added once the plugins above have loaded: the fault plugin
   // learns the routes `fail=` may name from each one added after it (CANARY_FAULTS='fail=GET /api/items/:id').
   app.register(async (routes) => {
+    // One rule for query strings under /api/: a parameter a route does not take is a 400 everywhere.
+    // (Probes are left lenient; a preflight carries its request's query.)
+    routes.addHook('onRoute', (route) => {
+      if (!route.url.startsWith('/api/') || route.method === 'OPTIONS' || route.schema?.querystring) return;
+      route.schema = { ...route.schema, querystring: noQuerySchema };
+    });
     registerHealthRoutes(routes, { store, readiness, readinessDeadlineMs: config.READINESS_DEADLINE_MS });
     registerRouteInspector(routes, { store, identity, deadlineMs: config.STORE_DEADLINE_MS });
     registerItemRoutes(routes, store);

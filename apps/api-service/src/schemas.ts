@@ -14,6 +14,9 @@ export const PAGE_SIZE_MAX = 100;
 /** The store's id rule (the contracts'): an id it could never have made is refused before calling it. */
 const itemId = { type: 'string', pattern: ITEM_ID_SOURCE } as const;
 
+/** The query of an `/api/` route that takes none: a parameter is refused, as on the list route, not ignored. */
+export const noQuerySchema = { type: 'object', additionalProperties: false, properties: {} } as const;
+
 export const itemParamsSchema = {
   type: 'object',
   additionalProperties: false,

@@ -434,6 +434,26 @@ describe('listing with a cursor', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('querystring/page is not allowed');
   });
+
+  it('refuses a query parameter on every /api/ route that takes none, before calling the store', async () => {
+    const created = await createItem(app());
+    const calls = stack.current.tap.seen.length;
+    for (const [method, url] of [
+      ['GET', '/api/route?foo=1'],
+      ['GET', `/api/items/${created.id}?foo=1`],
+      ['HEAD', `/api/items/${created.id}?foo=1`],
+      ['DELETE', `/api/items/${created.id}?foo=1`],
+      ['GET', '/api/items/export?limit=abc'],
+    ] as const) {
+      const response = await app().inject({ method, url, headers: { 'if-match': '*' } });
+      expect(response.statusCode, `${method} ${url}`).toBe(400);
+      if (method !== 'HEAD')
+        expect(response.json().message).toMatch(/^querystring\/(foo|limit) is not allowed$/);
+    }
+    expect(stack.current.tap.seen.length).toBe(calls);
+    // Probes stay lenient (a monitor may add a cache-buster).
+    expect((await app().inject({ url: '/healthz?t=1' })).statusCode).toBe(200);
+  });
 });
 
 describe('export (server streaming)', () => {
