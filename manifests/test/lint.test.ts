@@ -1,6 +1,7 @@
 /**
  * shellcheck and yamllint over this folder. CI installs both; on a machine without them the tests
- * are skipped with a message (and fail when CI is set, so CI can never skip them silently).
+ * are skipped with a message (and fail when CI is set, so CI can never skip them silently). And one
+ * Kustomize trap no linter knows (below).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { MANIFESTS_DIR } from '../src/layout';
 import { lintToolInstalled, yamllintFindings } from '../src/verify';
 
@@ -69,5 +71,52 @@ describe.runIf(lintToolInstalled('yamllint'))('yamllint', () => {
     expect(broken).not.toBe(manifest);
     const output = await yamllintFindings([inTemp('workload.yaml', broken)]);
     expect(output).toMatch(/duplication of key "maxUnavailable"/);
+  });
+});
+
+/**
+ * In a replacement's field path, `[name=PORT]` selects list elements whose `name` matches the regular
+ * expression `PORT` anywhere (Kustomize ≥ 4.5, kubernetes-sigs/kustomize#5029): METRICS_PORT and
+ * OTEL_EXPORTER_OTLP_ENDPOINT too. Every such selector here is anchored, `[name=^PORT$]`.
+ */
+function unanchoredSelectors(kustomization: string): string[] {
+  const paths = parseAllDocuments(kustomization).flatMap((doc) => {
+    const replacements: { source?: { fieldPath?: string }; targets?: { fieldPaths?: string[] }[] }[] =
+      doc.toJSON()?.replacements ?? [];
+    return replacements.flatMap((r) => [
+      ...(r.source?.fieldPath ? [r.source.fieldPath] : []),
+      ...(r.targets ?? []).flatMap((t) => t.fieldPaths ?? []),
+    ]);
+  });
+  return paths.flatMap((fieldPath) =>
+    [...fieldPath.matchAll(/\[([^\]=]+)=([^\]]*)\]/g)]
+      .filter(([, , value = '']) => !(value.startsWith('^') && value.endsWith('$')))
+      .map(([selector]) => `${fieldPath}: ${selector}`),
+  );
+}
+
+describe('replacements', () => {
+  it('select list elements by an anchored pattern only', () => {
+    const files = filesEndingWith('kustomization.yaml');
+    expect(files.length).toBeGreaterThan(20);
+    const found = files.flatMap((file) =>
+      unanchoredSelectors(readFileSync(file, 'utf8')).map(
+        (s) => `${path.relative(MANIFESTS_DIR, file)}: ${s}`,
+      ),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('finds an unanchored one', () => {
+    const kustomization = [
+      'replacements:',
+      '  - source: { kind: ConfigMap, fieldPath: data.port }',
+      '    targets:',
+      '      - fieldPaths:',
+      '          - spec.template.spec.containers.0.env.[name=PORT].value',
+    ].join('\n');
+    expect(unanchoredSelectors(kustomization)).toEqual([
+      'spec.template.spec.containers.0.env.[name=PORT].value: [name=PORT]',
+    ]);
   });
 });
