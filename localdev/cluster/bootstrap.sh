@@ -136,6 +136,8 @@ install_observability() {
   helm_install tempo tempo "$CHART_REPO_GRAFANA" "$TEMPO_CHART_VERSION" monitoring
   helm_install loki loki "$CHART_REPO_GRAFANA" "$LOKI_CHART_VERSION" monitoring
   helm_install alloy alloy "$CHART_REPO_GRAFANA" "$ALLOY_CHART_VERSION" monitoring
+  # The collector name the manifests send traces to, pointed at Tempo.
+  run kubectl apply -f "${here}/platform/otel-collector.yaml"
   # The canary-vs-stable dashboard, picked up by Grafana's sidecar (label grafana_dashboard=1).
   run kubectl apply -k "${here}/dashboards"
 }

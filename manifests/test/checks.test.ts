@@ -980,6 +980,18 @@ const BREAKAGES: Breakage[] = [
     mutate: (ctx) => setEnv(deploymentOf(overlay(ctx, 'production'), 'store-service'), 'PORT', '50051'),
   },
   {
+    check: 'serviceEnv',
+    mistake: 'no collector named, so traces go to localhost in the pod and are dropped silently',
+    expected:
+      /Deployment store-canary-pr-7\/store-service: OTEL_EXPORTER_OTLP_ENDPOINT must name the collector/,
+    mutate: (ctx) =>
+      setEnv(
+        deploymentOf(prApp(ctx, 'store-service').objects, 'store-service'),
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        undefined,
+      ),
+  },
+  {
     check: 'metricTemplates',
     mistake: 'a query on a metric the services do not export',
     expected: /pr_canary_http_request_total is not a metric the services export/,

@@ -92,8 +92,29 @@ const platformPod = (
   ports: Object.entries(ports).map(([portName, port]) => ({ port, name: portName })),
 });
 
+/**
+ * The collector every service sends its traces to, where the rendered `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (`http://<name>.<namespace>.svc…:<port>`) says it is: one value for every workload.
+ */
+function collector(objects: readonly KubeObject[]): Endpoint {
+  const endpoints = new Set(
+    objects
+      .filter((o) => o.kind === 'Deployment')
+      .flatMap((o) => containers(o).flatMap((c) => c.env ?? []))
+      .filter((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')
+      .map((e) => e.value),
+  );
+  expect(endpoints.size, 'one collector for every workload').toBe(1);
+  const url = new URL([...endpoints][0] as string);
+  const [name = '', namespace = ''] = url.hostname.split('.');
+  return platformPod(name, namespace, { 'app.kubernetes.io/name': name }, '10.42.5.2', {
+    'otlp-http': Number(url.port),
+  });
+}
+
 function endpoints(prs: readonly string[], objects: readonly KubeObject[], env: Environment): Endpoint[] {
   return [
+    collector(objects),
     platformPod('traefik', 'traefik', { 'app.kubernetes.io/name': 'traefik' }, '10.42.1.2', {
       web: 8000,
       websecure: 8443,
@@ -155,6 +176,8 @@ function expectedMatrix(env: Environment, prs: readonly string[]): Record<string
     ...prs.map((n) => `store-pr-${n} → dynamodb`),
     // every meshed pod's proxy reaches the Linkerd control plane
     ...meshed.map((w) => `${w} → linkerd`),
+    // every pod may send traces to the collector the services name (allow-telemetry selects them all)
+    ...meshed.map((w) => `${w} → otel-collector`),
     // integration-001's intercepts (stable or a PR's canary): the traffic agent dials the traffic manager
     ...(env === 'integration-001' ? meshed.map((w) => `${w} → traffic-manager`) : []),
   ]);
@@ -163,7 +186,14 @@ function expectedMatrix(env: Environment, prs: readonly string[]): Record<string
   const servingOnly: Record<string, string> = Object.fromEntries(
     env === 'integration-001' ? meshed.map((w) => [`traffic-manager → ${w}`, 'only 8080']) : [],
   );
-  const unmanaged = ['traefik', 'flagger-loadtester', 'dynamodb', 'linkerd', 'traffic-manager'];
+  const unmanaged = [
+    'traefik',
+    'flagger-loadtester',
+    'dynamodb',
+    'linkerd',
+    'traffic-manager',
+    'otel-collector',
+  ];
   const names = [...unmanaged, ...meshed];
   const expected: Record<string, string> = {};
   for (const from of names)

@@ -356,6 +356,13 @@ export const serviceEnv: Check = ({ corpus, env }) =>
           if (!values[name]) out.push(violation(ref(o), `${name} is required by ${service}`));
         }
         for (const problem of contract.problems(values)) out.push(violation(ref(o), problem));
+        if (!isHttpUrl(values.OTEL_EXPORTER_OTLP_ENDPOINT))
+          out.push(
+            violation(
+              ref(o),
+              'OTEL_EXPORTER_OTLP_ENDPOINT must name the collector: unset, the SDK sends to localhost:4318 in the pod, where nothing listens',
+            ),
+          );
         const ports = new Map(
           (containers(o).find((c) => c.name === service)?.ports ?? []).map((p) => [p.name, p.containerPort]),
         );
@@ -367,6 +374,10 @@ export const serviceEnv: Check = ({ corpus, env }) =>
       }),
     ),
   );
+
+function isHttpUrl(value: string | undefined): boolean {
+  return value !== undefined && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
 
 /** The labels that mark a request as failed (status_code, grpc_code), canary-analysis' METRIC_FAMILIES. */
 const ERROR_LABELS: readonly string[] = Object.values(METRIC_FAMILIES).map((family) => family.errorLabel);

@@ -253,6 +253,32 @@ describe('the local cluster can run what the manifests ship', () => {
     );
   });
 
+  it('gives the collector the services send traces to (their OTEL_EXPORTER_OTLP_ENDPOINT) a name here, leading to Tempo', () => {
+    const workload = parseAllDocuments(readRepoFile('manifests/components/service/workload.yaml')).map((d) =>
+      d.toJSON(),
+    );
+    const env = workload.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env;
+    const endpoint = new URL(
+      env.find((e: { name: string }) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT').value,
+    );
+    const [name, namespace] = endpoint.hostname.split('.');
+    const platform = parseAllDocuments(readRepoFile('localdev/cluster/platform/otel-collector.yaml')).map(
+      (d) => d.toJSON(),
+    );
+    const service = platform.find((o) => o.kind === 'Service');
+    expect(service.metadata).toEqual({ name, namespace });
+    expect(platform.some((o) => o.kind === 'Namespace' && o.metadata.name === namespace)).toBe(true);
+    // Tempo's OTLP receiver listens where the services send.
+    expect(service.spec.externalName).toBe('tempo.monitoring.svc.cluster.local');
+    expect(
+      parseYaml(readRepoFile('localdev/cluster/values/tempo.yaml')).tempo.receivers.otlp.protocols.http
+        .endpoint,
+    ).toBe(`0.0.0.0:${endpoint.port}`);
+    expect(commands).toContain(
+      `+ kubectl apply -f ${repoPath('localdev/cluster/platform/otel-collector.yaml')}`,
+    );
+  });
+
   it('pins Flagger at a release that writes traefik.io TraefikServices, as the manifests README says', () => {
     // Upstream: fluxcd/flagger#1835 (traefik.containo.us → traefik.io), first released in 1.43.0.
     const TRAEFIK_IO_SINCE = [1, 43, 0];
