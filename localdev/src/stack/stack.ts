@@ -701,6 +701,9 @@ class StackRunner {
       // Every request traced to the receiver; OTEL_* (an external collector) still gets them too.
       env[LOCAL_TRACES_URL_VARIABLE] = `${this.#traces.url}/v1/traces`;
       if (!collector) env.OTEL_TRACES_EXPORTER = 'none';
+      // Fully sampled, whatever a caller's traceparent says: with the SDK's parent-based default, a
+      // client that sends `…-00` (not sampled) got no trace and no X-Trace-Id. OTEL_TRACES_SAMPLER wins.
+      env.OTEL_TRACES_SAMPLER ??= 'always_on';
     } else if (!collector) env.OTEL_SDK_DISABLED = 'true';
     env.LOG_LEVEL ??= 'info';
     return env;

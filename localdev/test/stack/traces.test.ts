@@ -69,6 +69,16 @@ describe('the stack traces every request to its own receiver', () => {
     ).toMatch(/^\["[a-z-]*items-pr-42"\]$/);
   });
 
+  it("traces a request whose caller sent an unsampled traceparent, in the caller's trace", async () => {
+    const callerTrace = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const response = await fetch(`${stack.urls.api}${MISSING_ITEM}`, {
+      headers: { traceparent: `00-${callerTrace}-bbbbbbbbbbbbbbbb-00` },
+    });
+    await response.body?.cancel();
+    expect(response.headers.get('x-trace-id')).toBe(callerTrace);
+    await traceWith(stack.urls.traces as string, callerTrace, 4);
+  });
+
   it("keeps the stores' own DynamoDB calls (table checks) out: every trace kept is a request's", async () => {
     const { traceId } = await get(stack, MISSING_ITEM);
     await traceWith(stack.urls.traces as string, traceId as string, 4);
