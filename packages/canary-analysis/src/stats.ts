@@ -244,10 +244,38 @@ export function quantile(sorted: readonly number[], q: number): number {
   return low + (high - low) * (position - lower);
 }
 
+/** Wilson's score interval of a proportion, for a normal quantile `z`. */
+function wilsonInterval({ events, total }: Proportion, z: number): { lower: number; upper: number } {
+  const rate = events / total;
+  const z2 = z * z;
+  const scale = 1 + z2 / total;
+  const center = (rate + z2 / (2 * total)) / scale;
+  const half = (z / scale) * Math.sqrt((rate * (1 - rate)) / total + z2 / (4 * total * total));
+  return { lower: Math.max(0, center - half), upper: Math.min(1, center + half) };
+}
+
+/**
+ * The upper confidence bound, one-sided at level `alpha`, of how much higher `treatment`'s rate is
+ * than `control`'s: Newcombe's hybrid score interval (method 10 of Newcombe, Statistics in Medicine
+ * 1998), built from each side's Wilson interval — sound at small counts and at 0 events, where the
+ * normal approximation's interval collapses. Below a tolerance, a rise of that size is ruled out.
+ */
+export function rateDifferenceUpperBound(treatment: Proportion, control: Proportion, alpha: number): number {
+  assertProportion(treatment, 'treatment');
+  assertProportion(control, 'control');
+  if (treatment.total === 0 || control.total === 0) return Number.POSITIVE_INFINITY;
+  const z = normalIsf(alpha);
+  const treated = treatment.events / treatment.total;
+  const controlled = control.events / control.total;
+  const upper = wilsonInterval(treatment, z).upper - treated;
+  const lower = controlled - wilsonInterval(control, z).lower;
+  return treated - controlled + Math.sqrt(upper * upper + lower * lower);
+}
+
 /**
  * Calls needed on each side for a one-sided two-proportion test at level `alpha` to detect a rise
  * from `baseRate` to `baseRate + increase` with probability `power` (the usual normal-approximation
- * formula, Fleiss). A verdict that saw fewer calls than this says it cannot tell rather than "pass".
+ * formula, Fleiss): how many calls a verdict that cannot tell yet would want, if the PR is as good as stable.
  */
 export function sampleSizeForRateIncrease(opts: {
   baseRate: number;

@@ -16,6 +16,7 @@ import {
   holmAdjust,
   mannWhitneyGreater,
   quantile,
+  rateDifferenceUpperBound,
   sampleSizeForRateIncrease,
   type Tally,
   tallies,
@@ -62,7 +63,10 @@ export interface HalfObservation {
 export interface Thresholds {
   /** Family-wise false-alarm rate over all checks of a verdict (Holm). */
   alpha: number;
-  /** Chance of seeing a rise of the tolerance's size, below which "pass" becomes "cannot tell". */
+  /**
+   * Power of the test the "needs about N calls per side" advice of a verdict that cannot tell is sized
+   * for (a pass itself rests on the confidence bound of the difference).
+   */
   power: number;
   /** Error rate (a fraction) the PR may add over stable. */
   maxErrorRateIncrease: number;
@@ -306,25 +310,42 @@ function errorCheck(observation: HopObservation, _thresholds: Thresholds): Draft
           outcome: 'fail',
           reason: `${rates}: more than ${tolerance} worse, and not by chance`,
         };
-      const needed = sampleSizeForRateIncrease({
-        baseRate: stableRate,
-        increase: thresholds.maxErrorRateIncrease,
-        alpha: thresholds.alpha,
-        power: thresholds.power,
-      });
       if (increase > thresholds.maxErrorRateIncrease)
         return {
           ...base,
           outcome: 'inconclusive',
           reason: `${rates}: worse by more than ${tolerance}, but too few calls to rule out chance`,
         };
-      if (Math.min(stable.calls, pr.calls) < needed)
+      // A pass says the data rule out a rise of the tolerance: the 95 % upper bound of the difference
+      // is below it. However few the calls — 0 errors in 200 against a stable at 22 % rules it out.
+      const bound = rateDifferenceUpperBound(
+        { events: pr.errors, total: pr.calls },
+        { events: stable.errors, total: stable.calls },
+        thresholds.alpha,
+      );
+      const boundText = `${bound > 0 ? '+' : ''}${percent(bound)}`;
+      if (bound < thresholds.maxErrorRateIncrease)
         return {
           ...base,
-          outcome: 'inconclusive',
-          reason: `${rates}: too few calls to tell — ruling out a rise of ${tolerance} needs ${needed} per side, had ${Math.min(stable.calls, pr.calls)}`,
+          outcome: 'pass',
+          reason: `${rates}: within ${tolerance} (${boundText} at most, ${percent(1 - thresholds.alpha)} bound)`,
         };
-      return { ...base, outcome: 'pass', reason: `${rates}: within ${tolerance}` };
+      const had = Math.min(stable.calls, pr.calls);
+      const needed = sampleSizeForRateIncrease({
+        baseRate: stableRate,
+        increase: thresholds.maxErrorRateIncrease,
+        alpha: thresholds.alpha,
+        power: thresholds.power,
+      });
+      const more =
+        had < needed
+          ? `ruling out a rise of ${tolerance} needs about ${needed} per side, had ${had}`
+          : 'run more calls';
+      return {
+        ...base,
+        outcome: 'inconclusive',
+        reason: `${rates}: too few calls to tell — the PR could be up to ${boundText} worse (${percent(1 - thresholds.alpha)} bound); ${more}`,
+      };
     },
   };
 }

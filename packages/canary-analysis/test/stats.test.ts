@@ -7,6 +7,7 @@ import {
   normalIsf,
   normalSf,
   quantile,
+  rateDifferenceUpperBound,
   sampleSizeForRateIncrease,
   tallies,
 } from '../src/stats';
@@ -130,6 +131,31 @@ describe('quantile', () => {
       ),
     ).toBeCloseTo(148.51, 12);
     expect(quantile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('rateDifferenceUpperBound', () => {
+  it("gives Newcombe's hybrid score bound (his 1998 paper's Table II, method 10, 95 % two-sided)", () => {
+    expect(rateDifferenceUpperBound({ events: 56, total: 70 }, { events: 48, total: 80 }, 0.025)).toBeCloseTo(
+      0.3339,
+      4,
+    );
+    expect(rateDifferenceUpperBound({ events: 9, total: 10 }, { events: 3, total: 10 }, 0.025)).toBeCloseTo(
+      0.809,
+      4,
+    );
+    expect(rateDifferenceUpperBound({ events: 5, total: 56 }, { events: 0, total: 29 }, 0.025)).toBeCloseTo(
+      0.1926,
+      4,
+    );
+    // 0 events on both sides: the bound is the treatment's own Wilson bound, not 0.
+    expect(rateDifferenceUpperBound({ events: 0, total: 200 }, { events: 0, total: 200 }, 0.05)).toBeCloseTo(
+      0.0133,
+      4,
+    );
+    expect(rateDifferenceUpperBound({ events: 0, total: 0 }, { events: 0, total: 9 }, 0.05)).toBe(
+      Number.POSITIVE_INFINITY,
+    );
   });
 });
 

@@ -161,7 +161,7 @@ describe('judge', () => {
     expect(verdict.outcome).toBe('inconclusive');
     const [errors, latency] = verdict.hops[0]?.checks ?? [];
     expect(errors?.reason).toMatch(
-      /too few calls to tell — ruling out a rise of 5.0 % needs 120 per side, had 10/,
+      /too few calls to tell — the PR could be up to \+\d+\.\d % worse \(95\.0 % bound\); ruling out a rise of 5.0 % needs about 120 per side, had 10/,
     );
     expect(verdict.summary).toContain('too few calls to tell');
     const oneError = judge({
@@ -174,6 +174,36 @@ describe('judge', () => {
     );
     expect(latency?.reason).toMatch(/too few calls to compare latency: 10 per side/);
     expect(exitCodeFor(verdict.outcome)).toBe(3);
+  });
+
+  it('passes on the confidence bound, not a sample size: a clean PR against a stable that fails 22 %', () => {
+    // 0 errors in 200 calls against 45 in 200: a rise of 5 points is ruled out however few the calls
+    // (Newcombe's bound: 17.8 points better at worst); the power-based size wanted 927 per side.
+    const verdict = judgePr42(
+      side('stable', 200, 45, latencies(200, 8)),
+      side('pr-42', 200, 0, latencies(200, 8, 7)),
+    );
+    const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
+    expect(errors?.outcome).toBe('pass');
+    expect(errors?.reason).toBe(
+      '0.0 % errors on pr-42 vs 22.5 % on stable: within 5.0 % (-17.8 % at most, 95.0 % bound)',
+    );
+  });
+
+  it('does not pass what it cannot rule out: 3.5 % errors against a clean stable, 200 calls each', () => {
+    const verdict = judgePr42(
+      side('stable', 200, 0, latencies(200, 8)),
+      side('pr-42', 200, 7, latencies(200, 8, 7)),
+    );
+    const errors = verdict.hops[0]?.checks.find((c) => c.kind === 'error-rate');
+    expect(errors?.outcome).toBe('inconclusive');
+    expect(errors?.reason).toMatch(/the PR could be up to \+6\.3 % worse \(95\.0 % bound\); run more calls$/);
+    // With five times the calls the same rates are ruled in bounds.
+    const more = judgePr42(
+      side('stable', 1000, 0, latencies(200, 8)),
+      side('pr-42', 1000, 35, latencies(200, 8, 7)),
+    );
+    expect(more.hops[0]?.checks.find((c) => c.kind === 'error-rate')?.outcome).toBe('pass');
   });
 
   it('does not fail a small error rise that is within tolerance, however significant', () => {
