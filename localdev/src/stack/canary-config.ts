@@ -64,7 +64,8 @@ export function loadCanaryFile(file: string, stableVersion: string): CanarySpec[
       );
     if (stats.size > MAX_CANARY_FILE_BYTES)
       throw new Error(`it is larger than ${MAX_CANARY_FILE_BYTES} bytes; a canaries file lists a few PRs`);
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    // A byte-order mark (editors on Windows save one) is no content: JSON.parse would refuse it.
+    raw = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new CanaryConfigError(`cannot read canaries file ${file}: ${(error as Error).message}`);
   }

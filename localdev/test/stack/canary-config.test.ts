@@ -64,6 +64,12 @@ describe('canary config', () => {
     expect(() => loadCanaryFile(huge, '0.1.0')).toThrow('it is larger than 1048576 bytes');
   });
 
+  it('reads a file saved with a byte-order mark', () => {
+    const file = path.join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify({ canaries: [{ pr: 42, services: ['api-service'] }] })}`);
+    expect(loadCanaryFile(file, '0.1.0').map((canary) => canary.pr)).toEqual(['42']);
+  });
+
   it('names the bad field of an invalid file', () => {
     const file = writeConfig({ canaries: [{ pr: 0, services: ['api-service'] }] });
     expect(() => loadCanaryFile(file, '0.1.0')).toThrow(/canaries\.0\.pr: a PR number/);
