@@ -1,5 +1,5 @@
 /** `pr-canary analyze` and `pr-canary fault`: the verdict on a PR, and faults to make one fail on purpose. */
-import { access, constants, stat, writeFile } from 'node:fs/promises';
+import { access, constants, open, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   exitCodeFor,
@@ -382,7 +382,17 @@ async function checkWritable(file: string | undefined, flag: string): Promise<vo
       throw error;
     });
     if (existing?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
-    await access(existing ? target : dirname(target), constants.W_OK);
+    // A device or a pipe (/dev/null, >(jq)) is only asked whether it may be written: opening a pipe
+    // would wait for its reader.
+    if (existing && !existing.isFile()) return await access(target, constants.W_OK);
+    await access(dirname(target), constants.F_OK);
+    // A regular file is opened for appending (nothing is truncated) and a new one removed again:
+    // access() says yes to root anywhere, and on /proc or /sys, where no file can be made.
+    const handle = await open(target, 'a').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? Object.assign(new Error(), { code: 'EACCES' }) : error;
+    });
+    await handle.close();
+    if (!existing) await unlink(target);
   } catch (error) {
     throw new CliUsageError(`${flag}: cannot write ${JSON.stringify(file)} (${fsReason(error)})`);
   }

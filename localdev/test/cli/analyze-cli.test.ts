@@ -73,6 +73,8 @@ describe('pr-canary analyze: bad arguments and absent peers get a sentence, neve
     const cases: [string, string, RegExp][] = [
       ['--json', path.join(dir, 'missing', 'v.json'), /no such folder/],
       ['--markdown', dir, /it is a folder/],
+      // A folder where no file can be made, even by root (access() says yes there).
+      ['--json', '/proc/verdict.json', /not writable/],
     ];
     // root may write anywhere: the read-only folder only counts when this test does not run as root.
     if (process.getuid?.() !== 0) cases.push(['--json', path.join(readOnly, 'v.json'), /not writable/]);
