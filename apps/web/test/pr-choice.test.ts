@@ -20,7 +20,10 @@ describe('parsePrInput', () => {
     (raw) => {
       const parsed = parsePrInput(raw);
       expect(parsed.ok).toBe(false);
-      if (!parsed.ok) expect(parsed.message).toMatch(/^Not a PR number: (the canary key|an X-Canary line must hold one PR number|several different)/);
+      if (!parsed.ok)
+        expect(parsed.message).toMatch(
+          /^Not a PR number: (the canary key|an X-Canary line must hold one PR number|several different)/,
+        );
     },
   );
 });
