@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CANARY_HEADER } from '@pr-canary/contracts/canary-key';
+import { CANARY_HEADER, TRACE_ID_HEADER } from '@pr-canary/contracts/canary-key';
 import { corsResponseHeaders } from '@pr-canary/contracts/cors';
 import {
   type ErrorBody,
@@ -12,9 +12,11 @@ import {
   UNMET_EXPECTATION_BODY,
 } from '@pr-canary/contracts/error-body';
 import type { ServiceEntry } from '@pr-canary/contracts/services';
+import type { TraceSpan } from '@pr-canary/traces/model';
 import type { LiveRoutes, ResolvedRoute } from '../routing/live-routes';
 import { BackendLimiters, type LimiterOptions, type Rejection } from './limiter';
 import { listen } from './listen';
+import { type OwnAnswer, ownAnswerSpan } from './own-answer-span';
 import { ServicesByLabel } from './service-label';
 
 /**
@@ -86,11 +88,17 @@ export interface HttpRouterOptions {
    * local matter: in a cluster the UI and the api share the edge's host.
    */
   corsOrigins?: () => readonly string[];
+  /**
+   * Where the spans of the router's own answers go (the stack's trace receiver); with it, those answers
+   * name their trace in `X-Trace-Id` as the services' answers do (own-answer-span.ts).
+   */
+  recordOwnAnswer?: (span: TraceSpan) => void;
 }
 
 interface Upstreams {
   routes: LiveRoutes;
   corsOrigins: () => readonly string[];
+  recordOwnAnswer: ((span: TraceSpan) => void) | undefined;
   agent: http.Agent;
   limiters: BackendLimiters;
   upstreamTimeoutMs: number;
@@ -104,6 +112,7 @@ export async function startHttpRouter(options: HttpRouterOptions): Promise<HttpR
   const upstreams: Upstreams = {
     routes: options.routes,
     corsOrigins: options.corsOrigins ?? (() => []),
+    recordOwnAnswer: options.recordOwnAnswer,
     agent,
     limiters: new BackendLimiters(limits),
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
@@ -182,7 +191,11 @@ function hostLines(rawHeaders: readonly string[]): number {
   return count;
 }
 
+/** When each request arrived (epoch ms), for the span of an answer the router gives itself. */
+const arrivals = new WeakMap<http.IncomingMessage, number>();
+
 function admit(upstreams: Upstreams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (upstreams.recordOwnAnswer) arrivals.set(req, Date.now());
   const target = requestTarget(req);
   if (typeof target === 'string') {
     res.setHeader('connection', 'close');
@@ -412,10 +425,28 @@ function sendError(
   message: string,
   headers: http.OutgoingHttpHeaders = {},
 ): void {
+  const traceId = recordOwnAnswer(upstreams, res.req, { statusCode, code, message });
   sendErrorBody(res, errorBody(statusCode, code, message), {
     ...headers,
-    ...corsResponseHeaders(new Set(upstreams.corsOrigins()), res.req.headers.origin),
+    ...(traceId ? { [TRACE_ID_HEADER]: traceId } : {}),
+    ...corsResponseHeaders(
+      new Set(upstreams.corsOrigins()),
+      res.req.headers.origin,
+      traceId ? TRACE_ID_HEADER : undefined,
+    ),
   });
+}
+
+/** Records the span of an answer the router gives itself, where spans are recorded; its trace id. */
+function recordOwnAnswer(
+  upstreams: Upstreams,
+  req: http.IncomingMessage,
+  answer: OwnAnswer,
+): string | undefined {
+  if (!upstreams.recordOwnAnswer) return undefined;
+  const span = ownAnswerSpan(req, answer, arrivals.get(req) ?? Date.now());
+  upstreams.recordOwnAnswer(span);
+  return span.traceId;
 }
 
 /**

@@ -365,6 +365,7 @@ class StackRunner {
           port: this.#ports.http,
           host: LOOPBACK,
           corsOrigins: () => this.#corsOrigins(),
+          recordOwnAnswer: (span) => this.#traces?.store.add([span]),
         }),
       claims.http,
     );

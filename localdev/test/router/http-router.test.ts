@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { seededRandom } from '@pr-canary/test-support';
+import type { TraceSpan } from '@pr-canary/traces/model';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHttpRouter } from '../../src/router/http-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
@@ -166,6 +167,51 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
       code: 'UNAVAILABLE',
     });
     expect(await trackFor(url)).toBe('stable');
+  });
+
+  it("names the trace of its own answers (X-Trace-Id), in the caller's trace when it names one", async () => {
+    const pr42 = await startHttpBackend('pr-42');
+    await pr42.stop();
+    const routes = new LiveRoutes();
+    declareRunning(routes, 'api-service', 'pr-42', pr42.port);
+    routes.update('api-service', 'pr-42', { state: 'restarting', restarts: 1 });
+    const spans: TraceSpan[] = [];
+    const router = await startHttpRouter({
+      routes,
+      port: 0,
+      recordOwnAnswer: (span) => spans.push(span),
+      corsOrigins: () => ['http://localhost:5173'],
+    });
+    onTestFinished(() => router.close());
+    const url = `http://127.0.0.1:${router.port}/api/route`;
+
+    const fresh = await fetch(url, { headers: { 'X-Canary': '42', Origin: 'http://localhost:5173' } });
+    expect(fresh.status).toBe(503);
+    const traceId = fresh.headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    // A page on an allowed origin may read it, to look the trace up.
+    expect(fresh.headers.get('access-control-expose-headers')).toBe('x-trace-id');
+    expect(spans).toEqual([
+      expect.objectContaining({
+        traceId,
+        parentSpanId: null,
+        service: 'dev-router',
+        kind: 'server',
+        name: 'dev router 503 UNAVAILABLE',
+        status: {
+          code: 'error',
+          message: "PR 42's api-service canary is declared but not running (restarting, 1 restart so far)",
+        },
+        attributes: { 'http.request.method': 'GET', 'http.response.status_code': 503, 'canary.key': '42' },
+      }),
+    ]);
+
+    const caller = { trace: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', span: 'bbbbbbbbbbbbbbbb' };
+    const traced = await fetch(url, {
+      headers: { 'X-Canary': '42', traceparent: `00-${caller.trace}-${caller.span}-01` },
+    });
+    expect(traced.headers.get('x-trace-id')).toBe(caller.trace);
+    expect(spans[1]).toMatchObject({ traceId: caller.trace, parentSpanId: caller.span });
   });
 
   it('makes its own answers readable to the pages the edge allows (CORS), and leaves routed answers as the service sent them', async () => {

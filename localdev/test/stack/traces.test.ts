@@ -152,6 +152,24 @@ describe('the stack traces every request to its own receiver', () => {
     ]);
     expect(printed.stdout).toMatch(/✗ error: UNAVAILABLE: PR 42's store-service canary/);
   });
+
+  it("names the trace of the dev router's own answer too: PR 42 api canary down → one dev-router span", async () => {
+    await stack.kill('api-service', 'pr-42');
+    const { status, traceId } = await get(stack, '/api/route', '42');
+    expect(status).toBe(503);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = await traceWith(stack.urls.traces as string, traceId as string, 1);
+    expect(trace.spans.map((span) => [span.service, span.name, span.status.code])).toEqual([
+      ['dev-router', 'dev router 503 UNAVAILABLE', 'error'],
+    ]);
+    const printed = await runCanaryInProcess([
+      'trace',
+      traceId as string,
+      '--url',
+      stack.urls.traces as string,
+    ]);
+    expect(printed.stdout).toMatch(/✗ error: PR 42's api-service canary is declared but not running/);
+  });
 });
 
 describe('OTEL_* still reaches an external collector', () => {

@@ -9,12 +9,14 @@
  * Every function here is only called when `isTracingActive()`; with tracing off nothing of this runs.
  */
 import type { Attributes, Context, Span, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
-import type { CanaryKey } from '@pr-canary/contracts/canary-key';
 import { activeSpan, otelApi } from './otel-api';
 import { spanClock } from './span-clock';
 
-export const CANARY_KEY_ATTRIBUTE = 'canary.key';
-export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
+export {
+  CANARY_KEY_ATTRIBUTE,
+  CANARY_TRACK_ATTRIBUTE,
+  canaryKeyAttribute,
+} from '@pr-canary/contracts/canary-key';
 
 const TRACER_NAME = '@pr-canary/canary-context';
 let cachedTracer: Tracer | undefined;
@@ -22,15 +24,6 @@ let cachedTracer: Tracer | undefined;
 function tracer(): Tracer {
   cachedTracer ??= otelApi().trace.getTracer(TRACER_NAME);
   return cachedTracer;
-}
-
-/**
- * The `canary.key` span attribute: the valid PR, `absent`, or `invalid` (a key served as stable with a
- * warning) — the words of the `canary` metric label and the logs, so a waterfall tells "no key" from "a
- * bad key" as they do. Never the invalid text itself.
- */
-export function canaryKeyAttribute(key: CanaryKey): string {
-  return key.kind === 'valid' ? key.pr : key.kind;
 }
 
 /** The context a request arrives with: the W3C `traceparent` (and baggage) in `carrier`, if any. */

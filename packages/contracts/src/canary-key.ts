@@ -66,6 +66,19 @@ const INVALID_MESSAGES: Readonly<Record<InvalidReason, string>> = {
   list: 'an X-Canary line must hold one PR number, not a comma-separated list',
 };
 
+/** Span attributes naming the key a span served and the track of the instance that made it. */
+export const CANARY_KEY_ATTRIBUTE = 'canary.key';
+export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
+
+/**
+ * The `canary.key` span attribute: the valid PR, `absent`, or `invalid` (a key served as stable with a
+ * warning) — the words of the `canary` metric label and the logs, so a waterfall tells "no key" from "a
+ * bad key" as they do. Never the invalid text itself.
+ */
+export function canaryKeyAttribute(key: CanaryKey): string {
+  return key.kind === 'valid' ? key.pr : key.kind;
+}
+
 /** The key of a request that sent none (and of every request when the header is not trusted). */
 export const ABSENT_KEY: CanaryKey = Object.freeze({ kind: 'absent' });
 
