@@ -1,7 +1,7 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CanarySpanProcessor } from '@pr-canary/canary-context/tracing';
-import { parseTrack, type Track } from '@pr-canary/contracts/canary-key';
+import { CANARY_TRACK_ATTRIBUTE, parseTrack, type Track } from '@pr-canary/contracts/canary-key';
 import { invalidOtlpEndpointVariables, isHttpUrl, LOCAL_TRACES_URL_VARIABLE } from './local-traces';
 import { runningTelemetry, setRunningTelemetry } from './telemetry-handle';
 import { PooledIdGenerator } from './telemetry-ids';
@@ -60,7 +60,7 @@ export function startTelemetry(opts: TelemetryOptions): boolean {
   const resource = defaultResource()
     .merge(
       resourceFromAttributes({
-        'canary.track': track,
+        [CANARY_TRACK_ATTRIBUTE]: track,
         ...(version ? { 'service.version': version } : {}),
       }),
     )

@@ -3,7 +3,11 @@
  * spans, each already named by its service, track and version, and the waterfall laid out from it.
  * Pure (no Node imports): the browser bundles this module.
  */
-import { TRACE_ID_PATTERN } from '@pr-canary/contracts/canary-key';
+import {
+  CANARY_KEY_ATTRIBUTE,
+  CANARY_TRACK_ATTRIBUTE,
+  TRACE_ID_PATTERN,
+} from '@pr-canary/contracts/canary-key';
 import { replaceUnsafeCharacters } from '@pr-canary/contracts/unsafe-text';
 
 /** A trace id as the `X-Trace-Id` response header carries it (contracts' canary-key). */
@@ -12,9 +16,8 @@ export { TRACE_ID_PATTERN };
 export const MAX_TRACE_WAIT_MS = 10_000;
 export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
 
-/** Span attributes that say how a span relates to the canary (stamped by the services). */
-export const CANARY_KEY_ATTRIBUTE = 'canary.key';
-export const CANARY_TRACK_ATTRIBUTE = 'canary.track';
+/** Span attributes that say how a span relates to the canary (stamped by the services and the dev router). */
+export { CANARY_KEY_ATTRIBUTE, CANARY_TRACK_ATTRIBUTE };
 
 /** Span kinds in OTLP's order (its SpanKind numbers 0-5 index this list). */
 export const SPAN_KIND_NAMES = [
