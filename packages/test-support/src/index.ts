@@ -2,7 +2,7 @@
 export { type DynaliteOptions, type RunningDynalite, startDynalite } from '@pr-canary/local-kit';
 export { seededRandom } from '@pr-canary/local-kit/seeded-random';
 export { closedAfter } from './closed-after';
-export { freePort } from './free-port';
+export { freePort, freePorts } from './free-port';
 export { logLines } from './log-lines';
 export { type ListeningServer, listenOnLoopback } from './loopback-server';
 export {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../src/index';
+import { freePort, freePorts } from '../src/index';
 
 describe('freePort', () => {
   it('gives a port on 127.0.0.1 where a connection is refused', async () => {
@@ -13,5 +13,10 @@ describe('freePort', () => {
       socket.once('error', resolve);
     });
     expect(error.code).toBe('ECONNREFUSED');
+  });
+
+  it('gives several different ports at once (two freePort() calls in a row may give the same one)', async () => {
+    const ports = await freePorts(8);
+    expect(new Set(ports).size).toBe(8);
   });
 });

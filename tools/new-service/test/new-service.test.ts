@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { everyPortOption } from '@pr-canary/localdev/port-options';
 import { loadProto } from '@pr-canary/proto';
-import { freePort } from '@pr-canary/test-support';
+import { freePorts } from '@pr-canary/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pathPattern, pathsEditedByHand, pathsTheScaffoldWrites } from './readme-list';
@@ -640,7 +640,8 @@ setInterval(() => {
   );
 
   it(`the stack npm start runs brings both up, stable and a PR ${PR} canary of each`, async () => {
-    ports = { http: await freePort(), grpc: await freePort() };
+    const [http = 0, grpc = 0] = await freePorts(2);
+    ports = { http, grpc };
     const parentWatch = fromSource.resolve('@pr-canary/local-kit/parent-watch');
     const child = spawn(
       process.execPath,
