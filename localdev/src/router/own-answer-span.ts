@@ -16,7 +16,7 @@ import {
 import type { TraceSpan } from '@pr-canary/traces/model';
 
 /** `service.name` of the router's spans. */
-export const DEV_ROUTER_SERVICE = 'dev-router';
+const DEV_ROUTER_SERVICE = 'dev-router';
 
 /** A W3C traceparent (version 00) naming a trace and a span that are not all zeros. */
 const TRACEPARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})([0-9a-f]{16})-[0-9a-f]{2}$/;

@@ -2,8 +2,10 @@
  * Workloads: selectors, references, pinned and hardened images, what the images and the services'
  * code say (Dockerfiles, probes, env), the web UI's api URL, and the analysis queries.
  */
+
 import { isDeepStrictEqual } from 'node:util';
 import { METRIC_FAMILIES } from '@pr-canary/canary-analysis/metrics';
+import { isHttpUrl } from '@pr-canary/service-kit/local-traces';
 import { readPromql, type Selector } from '@pr-canary/ship-checks/promql';
 import type { ImageFacts } from '../image-facts';
 import { ENVIRONMENTS } from '../layout';
@@ -356,7 +358,7 @@ export const serviceEnv: Check = ({ corpus, env }) =>
           if (!values[name]) out.push(violation(ref(o), `${name} is required by ${service}`));
         }
         for (const problem of contract.problems(values)) out.push(violation(ref(o), problem));
-        if (!isHttpUrl(values.OTEL_EXPORTER_OTLP_ENDPOINT))
+        if (!isHttpUrl(values.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''))
           out.push(
             violation(
               ref(o),
@@ -374,10 +376,6 @@ export const serviceEnv: Check = ({ corpus, env }) =>
       }),
     ),
   );
-
-function isHttpUrl(value: string | undefined): boolean {
-  return value !== undefined && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
-}
 
 /** The labels that mark a request as failed (status_code, grpc_code), canary-analysis' METRIC_FAMILIES. */
 const ERROR_LABELS: readonly string[] = Object.values(METRIC_FAMILIES).map((family) => family.errorLabel);
