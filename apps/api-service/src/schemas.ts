@@ -3,10 +3,14 @@
  * `routeReportJsonSchema`). Unknown properties are refused (the app's
  * Ajv runs with removeAdditional off), and no type coercion happens: query strings stay strings.
  */
+import {
+  ITEM_DESCRIPTION_MAX_LENGTH,
+  ITEM_NAME_MAX_LENGTH,
+  ITEM_NAME_RULE,
+  ITEM_NAME_SOURCE,
+} from '@pr-canary/contracts/item-fields';
 import { ITEM_ID_RULE, ITEM_ID_SOURCE } from '@pr-canary/contracts/item-id';
 
-const ITEM_NAME_MAX = 200;
-const ITEM_DESCRIPTION_MAX = 2000;
 export const PAGE_SIZE_DEFAULT = 20;
 /** The largest page `limit` asks for (and the smallest is 1). */
 export const PAGE_SIZE_MAX = 100;
@@ -40,8 +44,9 @@ export const itemBodySchema = {
   additionalProperties: false,
   required: ['name', 'priceCents'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: ITEM_NAME_MAX },
-    description: { type: 'string', maxLength: ITEM_DESCRIPTION_MAX, default: '' },
+    /** The store's rule (contracts' item-fields): a visible character, none that breaks a line or a page. */
+    name: { type: 'string', maxLength: ITEM_NAME_MAX_LENGTH, pattern: ITEM_NAME_SOURCE },
+    description: { type: 'string', maxLength: ITEM_DESCRIPTION_MAX_LENGTH, default: '' },
     priceCents: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
   },
 } as const;
@@ -83,4 +88,5 @@ export const PATTERN_RULES: Readonly<Record<string, string>> = {
   'querystring/limit': `must be a whole number between 1 and ${PAGE_SIZE_MAX}`,
   'querystring/cursor': CURSOR_RULE,
   'params/id': ITEM_ID_RULE,
+  'body/name': ITEM_NAME_RULE,
 };

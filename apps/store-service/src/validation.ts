@@ -1,3 +1,10 @@
+import {
+  characterCount,
+  hasItemNameCharacters,
+  ITEM_DESCRIPTION_MAX_LENGTH,
+  ITEM_NAME_MAX_LENGTH,
+  ITEM_NAME_RULE,
+} from '@pr-canary/contracts/item-fields';
 import { ITEM_ID_RULE, isItemId } from '@pr-canary/contracts/item-id';
 import type {
   CreateItemRequest__Output,
@@ -12,8 +19,6 @@ import type { ItemFields } from './items-repository';
  * Request validation for every ItemsService method. A failure lists each bad field by its proto
  * name (`price_cents`, not `priceCents`) with fixed text that never echoes the input.
  */
-const NAME_MAX = 200;
-const DESCRIPTION_MAX = 2000;
 const PAGE_SIZE_MAX = 100;
 const PAGE_SIZE_DEFAULT = 20;
 
@@ -24,8 +29,6 @@ export class RequestValidationError extends Error {
   }
 }
 
-const codePoints = (value: string) => [...value].length;
-
 /** A field's check: undefined when the value is good, else fixed text saying what it must be. */
 type Check = (value: unknown) => string | undefined;
 
@@ -35,16 +38,16 @@ const rule =
     test(value) ? undefined : description;
 
 const id = rule((v) => typeof v === 'string' && isItemId(v), ITEM_ID_RULE);
-/** Judged trimmed: the name stored is the trimmed one. */
+/** As the api judges it (contracts' item-fields): counted as sent; the name stored is trimmed. */
 const name: Check = (value) => {
   if (typeof value !== 'string') return 'must be text';
-  const length = codePoints(value.trim());
-  if (length < 1) return 'must not be empty';
-  return length > NAME_MAX ? `must be at most ${NAME_MAX} characters` : undefined;
+  if (characterCount(value) > ITEM_NAME_MAX_LENGTH)
+    return `must be at most ${ITEM_NAME_MAX_LENGTH} characters`;
+  return hasItemNameCharacters(value) ? undefined : ITEM_NAME_RULE;
 };
 const description = rule(
-  (v) => typeof v === 'string' && codePoints(v) <= DESCRIPTION_MAX,
-  `must be at most ${DESCRIPTION_MAX} characters`,
+  (v) => typeof v === 'string' && characterCount(v) <= ITEM_DESCRIPTION_MAX_LENGTH,
+  `must be at most ${ITEM_DESCRIPTION_MAX_LENGTH} characters`,
 );
 const priceCents = rule(
   (v) => Number.isSafeInteger(v) && (v as number) >= 0,

@@ -112,9 +112,23 @@ describe('ItemsService over gRPC', () => {
     const longName = 'n'.repeat(201);
     const id = newItemId();
     const cases = [
-      { method: 'create', request: { ...widget, name: '' }, field: 'name', says: 'must not be empty' },
-      { method: 'create', request: { ...widget, name: '   ' }, field: 'name', says: 'must not be empty' },
+      { method: 'create', request: { ...widget, name: '' }, field: 'name', says: 'a visible character' },
+      { method: 'create', request: { ...widget, name: '   ' }, field: 'name', says: 'a visible character' },
+      {
+        method: 'create',
+        request: { ...widget, name: '\u200b\u202e' },
+        field: 'name',
+        says: 'a visible character',
+      },
+      { method: 'create', request: { ...widget, name: 'tea\u0000' }, field: 'name', says: 'no control' },
       { method: 'create', request: { ...widget, name: longName }, field: 'name', says: 'at most 200' },
+      // Counted as sent, as the api counts it: 200 characters and a space are too many.
+      {
+        method: 'create',
+        request: { ...widget, name: ` ${'n'.repeat(200)}` },
+        field: 'name',
+        says: 'at most 200',
+      },
       {
         method: 'create',
         request: { ...widget, description: 'd'.repeat(2001) },

@@ -37,10 +37,3 @@ export function formatTimestamp(value: string): string {
 export function formatClock(date: Date): string {
   return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
-
-/** Characters as the API counts them (Unicode code points: an emoji is one), not UTF-16 code units. */
-export function characterCount(text: string): number {
-  let count = 0;
-  for (const _character of text) count++;
-  return count;
-}

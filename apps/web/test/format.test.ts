@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { characterCount, formatPrice, formatTimestamp, parsePrice, priceInputValue } from '../src/format';
+import { formatPrice, formatTimestamp, parsePrice, priceInputValue } from '../src/format';
 
 describe('prices', () => {
   it('formats cents as a two-decimal amount', () => {
@@ -40,14 +40,5 @@ describe('formatTimestamp', () => {
   it('keeps text that is not a timestamp as it is', () => {
     expect(formatTimestamp('not a date')).toBe('not a date');
     expect(formatTimestamp('2026-11-22T03:00:00Z')).not.toBe('2026-11-22T03:00:00Z');
-  });
-});
-
-describe('characterCount', () => {
-  it('counts characters as the API does: an emoji or another astral character is one', () => {
-    expect(characterCount('tea')).toBe(3);
-    expect(characterCount('😀'.repeat(200))).toBe(200);
-    expect('😀'.repeat(200).length).toBe(400);
-    expect(characterCount('𝒳é')).toBe(2);
   });
 });

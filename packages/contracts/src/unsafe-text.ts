@@ -6,12 +6,16 @@
  * receiver replace them; the trace model replaces them in whatever a receiver answers.
  */
 
-const UNSAFE_CHARACTERS =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The set's ranges, as the inside of a regular expression's character class. */
+const UNSAFE_RANGES = String.raw`\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069`;
+
+const UNSAFE_CHARACTERS = new RegExp(`[${UNSAFE_RANGES}]`, 'g');
 
 /** The same set as one character's pattern (no `g`: `.test()` keeps no state between calls). */
 export const UNSAFE_CHARACTER = new RegExp(UNSAFE_CHARACTERS.source);
+
+/** Any character but these, as a regular expression's source (e.g. to build a field's pattern). */
+export const SAFE_CHARACTER_SOURCE = `[^${UNSAFE_RANGES}]`;
 
 /** Whether `code` (a UTF-16 code unit) is one of {@link UNSAFE_CHARACTERS}. */
 export function isUnsafeCharCode(code: number): boolean {

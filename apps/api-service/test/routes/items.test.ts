@@ -1,3 +1,4 @@
+import { ITEM_NAME_RULE as NAME_RULE } from '@pr-canary/contracts/item-fields';
 import { describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../src/limits';
 import { createItem, expectApiError, useStack } from '../helper';
@@ -135,6 +136,8 @@ describe('updates with If-Match', () => {
     ['a version with a leading zero', '"01"'],
     ['a weak tag of the current version (strong comparison)', 'W/"1"'],
     ['a list of tags none of which is current', '"2", "3", W/"1"'],
+    // The store used to add 1 to it itself: a number the SDK would not send, so a 500 for anyone.
+    ['the largest version a tag can name', `"${Number.MAX_SAFE_INTEGER}"`],
   ])('answers 412 for %s and writes nothing', async (_case, ifMatch) => {
     const created = await createItem(app());
     const response = await put(created.id, ifMatch);
@@ -181,7 +184,7 @@ describe('updates with If-Match', () => {
     expect(await current(created.id)).toMatchObject({ version: 1 });
   });
 
-  it.each([['"1"'], ['*'], ['"1", "2"'], ['"stale-0"'], [undefined]])(
+  it.each([['"1"'], ['*'], ['"1", "2"'], ['"stale-0"'], [`"${Number.MAX_SAFE_INTEGER}"`], [undefined]])(
     'answers 404 for an item that does not exist, whatever the If-Match (%s), even none',
     async (ifMatch) => {
       const response = await put(MISSING_ID, ifMatch);
@@ -282,7 +285,21 @@ describe('deletes', () => {
 
 describe('request validation', () => {
   it.each([
-    ['an empty name', { name: '', priceCents: 1 }, 'body/name must NOT have fewer than 1 characters'],
+    ['an empty name', { name: '', priceCents: 1 }, `body/name ${NAME_RULE}`],
+    // The store's rule, refused before calling it: it used to answer these (or store them) itself.
+    ['a name of spaces', { name: '   ', priceCents: 1 }, `body/name ${NAME_RULE}`],
+    [
+      'a name of zero-width and bidi characters',
+      { name: '\u200b\u202e', priceCents: 1 },
+      `body/name ${NAME_RULE}`,
+    ],
+    ['a NUL in a name', { name: 'tea\u0000', priceCents: 1 }, `body/name ${NAME_RULE}`],
+    ['a newline in a name', { name: 'tea\nparty', priceCents: 1 }, `body/name ${NAME_RULE}`],
+    [
+      'a 201-character name that is a space and 200 letters',
+      { name: ` ${'n'.repeat(200)}`, priceCents: 1 },
+      'body/name must NOT have more than 200 characters',
+    ],
     [
       'a 201-character name',
       { name: 'n'.repeat(201), priceCents: 1 },
@@ -419,12 +436,12 @@ describe('listing with a cursor', () => {
     });
   });
 
-  it('answers 400 INVALID_ARGUMENT for a cursor the store did not make', async () => {
+  it('answers a cursor the store did not make as one that cannot be a cursor: 400 VALIDATION', async () => {
     const response = await app().inject({ method: 'GET', url: '/api/items?cursor=Zm9vYmFy' });
     expect(response.statusCode).toBe(400);
     // In the api's words: the store's own field name (page_token) is not one a client ever sent.
     expect(response.json()).toMatchObject({
-      code: 'INVALID_ARGUMENT',
+      code: 'VALIDATION',
       message: 'querystring/cursor is not a nextCursor this api returned',
     });
   });

@@ -1,13 +1,18 @@
+import {
+  characterCount,
+  ITEM_DESCRIPTION_MAX_LENGTH as DESCRIPTION_MAX_LENGTH,
+  hasItemNameCharacters,
+  hasVisibleCharacter,
+  ITEM_NAME_MAX_LENGTH as NAME_MAX_LENGTH,
+} from '@pr-canary/contracts/item-fields';
 import type { Item, ItemInput } from '../api/schema';
-import { characterCount, parsePrice, priceInputValue } from '../format';
+import { parsePrice, priceInputValue } from '../format';
 import { el } from './dom';
 
-/**
- * Limits from the API contract, in characters (Unicode code points, as the API counts them: 200 emoji
- * make a valid name); checked here too so mistakes show next to the field.
+/*
+ * The API's rules for an item's fields (contracts' item-fields: characters are Unicode code points,
+ * 200 emoji make a valid name), checked here too so mistakes show next to the field.
  */
-const NAME_MAX_LENGTH = 200;
-const DESCRIPTION_MAX_LENGTH = 2000;
 
 /**
  * The `maxlength` of a field of `max` characters. Browsers count UTF-16 code units there, two for an
@@ -54,9 +59,11 @@ export function renderItemFields(container: HTMLElement, idPrefix: string): Item
       const nameText = name.control.value.trim();
       const descriptionText = description.control.value.trim();
       const parsedPrice = parsePrice(price.control.value);
-      if (nameText.length === 0) setError(name, 'Enter a name.');
+      if (!hasVisibleCharacter(nameText)) setError(name, 'Enter a name.');
       else if (characterCount(nameText) > NAME_MAX_LENGTH)
         setError(name, `At most ${NAME_MAX_LENGTH} characters.`);
+      else if (!hasItemNameCharacters(nameText))
+        setError(name, 'No line breaks, control or text-direction characters.');
       if (!parsedPrice.ok) setError(price, parsedPrice.message);
       if (characterCount(descriptionText) > DESCRIPTION_MAX_LENGTH) {
         setError(description, `At most ${DESCRIPTION_MAX_LENGTH} characters.`);
