@@ -147,11 +147,15 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
     get,
 
     async list({ pageSize, pageToken }, options = {}) {
-      const startKey = pageToken ? decodePageToken(pageToken, LIST_PARTITION) : undefined;
-      const page = await queryPage(startKey, pageSize, options);
-      const last = page.items.at(-1);
-      const nextPageToken = page.lastKey && last ? encodePageToken(keyOf(last.id)) : '';
-      return { items: page.items, nextPageToken };
+      const startKey = pageToken ? decodePageToken(pageToken, LIST_PARTITION, table) : undefined;
+      // One item more than the page: whether it comes says whether there is a next page. DynamoDB's
+      // LastEvaluatedKey alone names one whenever the limit was reached, so a last page that was
+      // exactly full promised a next one, which came back empty.
+      const page = await queryPage(startKey, pageSize + 1, options);
+      const items = page.items.slice(0, pageSize);
+      const last = items.at(-1);
+      const more = page.items.length > pageSize;
+      return { items, nextPageToken: more && last ? encodePageToken(keyOf(last.id), table) : '' };
     },
 
     async create(fields, options = {}) {
@@ -182,7 +186,7 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
               TableName: table,
               Key: keyOf(id),
               UpdateExpression:
-                'SET #name = :name, #description = :description, #priceCents = :priceCents, #version = :next, #updatedAt = :now',
+                'SET #name = :name, #description = :description, #priceCents = :priceCents, #version = #version + :one, #updatedAt = :now',
               ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
               ExpressionAttributeNames: {
                 '#name': 'name',
@@ -196,7 +200,9 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
                 ':description': fields.description,
                 ':priceCents': fields.priceCents,
                 ':expected': expectedVersion,
-                ':next': expectedVersion + 1,
+                // Counted by DynamoDB: any version a client may name (up to 2^53 - 1) can be sent as
+                // it is, where `expectedVersion + 1` of the largest was a number the SDK refuses to send.
+                ':one': 1,
                 ':now': new Date().toISOString(),
               },
               ReturnValues: 'ALL_NEW',

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { isItemId } from '@pr-canary/contracts/item-id';
 import { InvalidPageTokenError } from './errors';
 
 /**
- * ListItems page tokens are base64url(JSON(LastEvaluatedKey)). They are opaque to clients but
- * come back from them, so every token is checked on the way in: it must decode to exactly the key
- * shape this table uses, or the request fails with INVALID_ARGUMENT instead of reaching DynamoDB.
+ * ListItems page tokens are base64url(JSON({pk, sk, t})): the key the next page starts after, and
+ * which table it is a key of. They are opaque to clients but come back from them, so every token is
+ * checked on the way in: it must decode to exactly the key shape this table uses, made by this table,
+ * or the request fails with INVALID_ARGUMENT instead of reaching DynamoDB. Every table (stable's and
+ * each PR canary's) uses the same key shape, so without `t` a token of PR 42's list was taken by
+ * stable's and silently skipped every item up to that id.
  */
 export interface ListKey {
   pk: string;
@@ -13,25 +17,37 @@ export interface ListKey {
 
 const MAX_TOKEN_LENGTH = 512;
 
-export function encodePageToken(key: ListKey): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
+/** A table's tag in its tokens: short, and no table name for clients to read. */
+export function tableTag(table: string): string {
+  return createHash('sha256').update(table).digest('base64url').slice(0, 12);
 }
 
-/** Decodes a token made by `encodePageToken` for the list partition `pk`; throws InvalidPageTokenError. */
-export function decodePageToken(token: string, pk: string): ListKey {
+export function encodePageToken(key: ListKey, table: string): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk, t: tableTag(table) }), 'utf8').toString(
+    'base64url',
+  );
+}
+
+/**
+ * Decodes a token made by `encodePageToken` for `table`'s list partition `pk`; throws
+ * InvalidPageTokenError.
+ */
+export function decodePageToken(token: string, pk: string, table: string): ListKey {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
     throw new InvalidPageTokenError();
   }
   const key = parseJson(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!isListKey(key, pk)) throw new InvalidPageTokenError();
+  if (!isListKey(key, pk, tableTag(table))) throw new InvalidPageTokenError();
   return { pk: key.pk, sk: key.sk };
 }
 
-/** Exactly `{pk, sk}` (no other key), `pk` this partition, `sk` an item id. */
-function isListKey(value: unknown, pk: string): value is ListKey {
+/** Exactly `{pk, sk, t}` (no other key), `pk` this partition, `sk` an item id, `t` this table's tag. */
+function isListKey(value: unknown, pk: string, tag: string): value is ListKey {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const { pk: partition, sk, ...rest } = value as Record<string, unknown>;
-  return Object.keys(rest).length === 0 && partition === pk && typeof sk === 'string' && isItemId(sk);
+  const { pk: partition, sk, t, ...rest } = value as Record<string, unknown>;
+  return (
+    Object.keys(rest).length === 0 && partition === pk && t === tag && typeof sk === 'string' && isItemId(sk)
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -74,6 +74,18 @@ describe('items repository over dynalite', () => {
     expect(await repo.get(created.id)).toEqual(updated);
   });
 
+  it('answers an update naming the largest version a client may send as a stale or missing item', async () => {
+    const { repo } = await buildRepository();
+    const created = await repo.create(widget);
+    await expect(repo.update(created.id, Number.MAX_SAFE_INTEGER, widget)).rejects.toMatchObject({
+      name: 'VersionConflictError',
+      currentVersion: 1,
+    });
+    await expect(repo.update(newItemId(), Number.MAX_SAFE_INTEGER, widget)).rejects.toBeInstanceOf(
+      ItemNotFoundError,
+    );
+  });
+
   it('tells a stale version apart from a missing item', async () => {
     const { repo } = await buildRepository();
     const created = await repo.create(widget);
@@ -111,6 +123,37 @@ describe('items repository over dynalite', () => {
       exported.push(item.id);
     }
     expect(exported).toEqual(ids);
+  });
+
+  it('pages to the end: the last page says there is no next one, even when it is exactly full', async () => {
+    const { repo } = await buildRepository();
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await repo.create({ ...widget, name: `Item ${i}` })).id);
+    const listed: string[] = [];
+    const tokens: string[] = [];
+    let pageToken = '';
+    do {
+      const page = await repo.list({ pageSize: 5, pageToken });
+      listed.push(...page.items.map((item) => item.id));
+      pageToken = page.nextPageToken;
+      tokens.push(pageToken);
+    } while (pageToken);
+    expect(listed).toEqual(ids);
+    expect(tokens).toHaveLength(2);
+    expect((await repo.list({ pageSize: 10, pageToken: '' })).nextPageToken).toBe('');
+    expect((await repo.list({ pageSize: 11, pageToken: '' })).nextPageToken).toBe('');
+  });
+
+  it("refuses another table's page token instead of skipping its items", async () => {
+    const prTable = await buildRepository();
+    const stable = await buildRepository();
+    for (const built of [prTable, stable])
+      for (let i = 0; i < 3; i++) await built.repo.create({ ...widget, name: `Item ${i}` });
+    const { nextPageToken } = await prTable.repo.list({ pageSize: 1, pageToken: '' });
+    expect(nextPageToken).not.toBe('');
+    await expect(stable.repo.list({ pageSize: 5, pageToken: nextPageToken })).rejects.toBeInstanceOf(
+      InvalidPageTokenError,
+    );
   });
 
   it('rejects page tokens it did not make', async () => {
