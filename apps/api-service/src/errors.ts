@@ -23,7 +23,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PATTERN_RULES } from './schemas';
 import { StoreCallError } from './store-client';
 
-/** An error the api raises itself, with the status and code the client should see. */
+/**
+ * An error the api raises itself, with the status and code the client should see. A 5xx one is a
+ * failure of the api's or of what it calls, so it is logged (with its `cause`, e.g. the store call
+ * that timed out) like any other.
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
 
@@ -31,8 +35,9 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -113,7 +118,7 @@ function apiErrorReply(err: unknown): ErrorReply | undefined {
     return { body, internal: body.statusCode >= 500 && !isReportedBelow(err) };
   }
   if (err instanceof HttpError)
-    return { body: errorBody(err.statusCode, err.code, err.message), internal: false };
+    return { body: errorBody(err.statusCode, err.code, err.message), internal: err.statusCode >= 500 };
   return undefined;
 }
 

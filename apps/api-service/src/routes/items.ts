@@ -76,7 +76,9 @@ async function guardWrite<T>(write: () => Promise<T>, kind: keyof typeof UNCERTA
     return await write();
   } catch (err) {
     if (err instanceof StoreCallError && err.grpcCode === GrpcStatus.DEADLINE_EXCEEDED) {
-      throw new HttpError(504, 'DEADLINE_EXCEEDED', `the store did not answer in time; ${UNCERTAIN[kind]}`);
+      throw new HttpError(504, 'DEADLINE_EXCEEDED', `the store did not answer in time; ${UNCERTAIN[kind]}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -157,7 +159,7 @@ export function registerItemRoutes(app: FastifyInstance, store: StoreClient): vo
           // The size is checked above, so the store can only refuse the token: say so in the api's
           // words (its own names `page_token`, a field this api does not have).
           if (isInvalidArgument(error) && request.query.cursor !== undefined)
-            throw new HttpError(400, 'INVALID_ARGUMENT', CURSOR_UNKNOWN);
+            throw new HttpError(400, 'VALIDATION', CURSOR_UNKNOWN);
           throw error;
         });
       return { items: page.items.map(toApiItem), nextCursor: page.nextPageToken || null };

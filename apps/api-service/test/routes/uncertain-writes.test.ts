@@ -91,6 +91,15 @@ describe('a write answered 504 may still have been applied', () => {
     expect(response.statusCode).toBe(504);
     expect(response.json()).toMatchObject({ code: 'DEADLINE_EXCEEDED', error: 'Gateway Timeout' });
     expect(response.json().message).toMatch(/may still have been applied.*GET the item.*ETag/);
+    // Logged as a failure, with the store call that timed out: the writes an operator most needs to see.
+    const failures = api.logLines
+      .map((line) => JSON.parse(line) as { msg?: string; level?: number; err?: { message?: string } })
+      .filter((line) => line.msg === 'request failed');
+    expect(failures).toContainEqual(
+      expect.objectContaining({
+        err: expect.objectContaining({ message: expect.stringMatching(/DEADLINE_EXCEEDED/) }),
+      }),
+    );
     const after = await api.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
     expect(after.headers.etag).toBe('"2"');
     expect(after.json()).toMatchObject({ name: 'after', version: 2 });
