@@ -37,10 +37,19 @@ export class OtlpFormatError extends Error {
   override name = 'OtlpFormatError';
 }
 
-/** Text from the wire, safe to show in a page or a terminal: no unsafe characters (contracts), bounded. */
+/**
+ * Text from the wire, safe to show in a page or a terminal: no unsafe characters (contracts), bounded.
+ * A cut one is a copy: V8's `slice` points into the string it was cut from, so 1,000 characters kept
+ * of a 200 KB attribute kept all 200 KB alive (the receiver grew by GBs under exports of huge spans).
+ */
 export function cleanText(value: string, max: number = LIMITS.textLength): string {
   const clean = replaceUnsafeCharacters(value);
-  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+  return clean.length > max ? copyOf(`${clean.slice(0, max - 1)}…`) : clean;
+}
+
+/** A string that shares no memory with `value` (UTF-16 round trip: every code unit kept as it is). */
+function copyOf(value: string): string {
+  return Buffer.from(value, 'utf16le').toString('utf16le');
 }
 
 type Json = Record<string, unknown>;

@@ -9,11 +9,13 @@
  *                             N ms (at most 10 s), before the 404: a page that just made a request
  *                             asks once instead of polling into 404s (each one a console error)
  *
- * Loopback by default; reads are allowed cross-origin only from the given origins (the web UI's).
+ * Loopback by default, and only for requests addressed to this machine (`Host`: DNS rebinding); reads
+ * are allowed cross-origin only from the given origins (the web UI's).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorBody } from '@pr-canary/contracts/error-body';
+import { addressedToThisMachine } from '@pr-canary/contracts/local-host';
 import { RequestBodyError, readRequestBody } from '@pr-canary/local-kit/request-body';
 import { MAX_TRACE_WAIT_MS, TRACE_ID_PATTERN } from './model';
 import { decodeOtlpJson, OtlpFormatError } from './otlp-json';
@@ -44,6 +46,7 @@ export interface TraceReceiver {
 
 export const OTLP_TRACES_PATH = '/v1/traces';
 const API_PATH = '/api/traces';
+const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_LIST_LIMIT = 50;
 /** Reads waiting for a trace at once; later ones are answered at once. */
@@ -111,6 +114,14 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) reaches the port but not the
+    // traces: it could read every request's spans, and fill the store with its own.
+    if (!addressedToThisMachine(req.headers.host, options.host ?? DEFAULT_HOST))
+      throw new HttpError(
+        403,
+        'FORBIDDEN',
+        'the trace receiver answers requests addressed to this machine only',
+      );
     const url = new URL(req.url ?? '/', 'http://receiver');
     if (url.pathname === OTLP_TRACES_PATH) {
       if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'POST OTLP exports here');
@@ -198,7 +209,7 @@ export async function startTraceReceiver(options: TraceReceiverOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 0, options.host ?? DEFAULT_HOST, () => {
       server.off('error', reject);
       resolve();
     });

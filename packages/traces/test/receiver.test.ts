@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -150,6 +151,66 @@ describe('trace receiver', () => {
     expect(list[0]?.spanCount).toBe(2);
     expect(local.store.droppedSpans).toBe(1);
     expect((await fetch(`${local.url}/api/traces/${hex(1, 32)}`)).status).toBe(404);
+  });
+
+  it('keeps about maxBytes of spans in all, dropping the least recently updated traces, and counts a cut text as cut', async () => {
+    const local = await receiver({ maxBytes: 100_000 });
+    const huge = 'x'.repeat(50_000);
+    const attributes = Array.from({ length: 20 }, (_, n) => ({ key: `a${n}`, value: { stringValue: huge } }));
+    for (let n = 1; n <= 5; n++) {
+      const traceId = hex(n, 32);
+      const body = otlpBody([rawSpan(traceId, hex(n, 16), { attributes })]);
+      expect((await post(local.url, JSON.stringify(body))).status).toBe(200);
+    }
+    // Each span keeps 20 × 1,000 characters (~40 kB), not 20 × 50 kB: two fit, the oldest went.
+    expect(local.store.bytes).toBeGreaterThan(80_000);
+    expect(local.store.bytes).toBeLessThanOrEqual(100_000);
+    const list = parseTraceList(await (await fetch(`${local.url}/api/traces`)).json());
+    expect(list.map((summary) => summary.traceId)).toEqual([hex(5, 32), hex(4, 32)]);
+  });
+
+  it('orders a long chain of spans callers first whatever order they arrive in, and survives a cycle', async () => {
+    const local = await receiver();
+    const traceId = hex(9, 32);
+    const chain = Array.from({ length: 1000 }, (_, n) =>
+      rawSpan(traceId, hex(n + 1, 16), n === 0 ? {} : { parentSpanId: hex(n, 16) }),
+    );
+    const services = ['web', 'api-service', 'store-service'];
+    // The callees' spans arrive first, each service's in reverse: as exports from three processes may.
+    for (const [service, spans] of [
+      ['store-service', chain.slice(2)],
+      ['api-service', chain.slice(1, 2)],
+      ['web', chain.slice(0, 1)],
+    ] as const)
+      await post(local.url, JSON.stringify(otlpBody([...spans].reverse(), service)));
+    const [summary] = parseTraceList(await (await fetch(`${local.url}/api/traces`)).json());
+    expect(summary).toMatchObject({ spanCount: 1000, services, root: { service: 'web' } });
+
+    const looped = hex(10, 32);
+    const cycle = [
+      rawSpan(looped, hex(1, 16), { parentSpanId: hex(2, 16) }),
+      rawSpan(looped, hex(2, 16), { parentSpanId: hex(1, 16) }),
+    ];
+    expect((await post(local.url, JSON.stringify(otlpBody(cycle)))).status).toBe(200);
+    const [loopSummary] = parseTraceList(await (await fetch(`${local.url}/api/traces`)).json());
+    expect(loopSummary).toMatchObject({ traceId: looped, spanCount: 2 });
+  });
+
+  it('answers only requests addressed to this machine (a DNS-rebinding page carries its own name)', async () => {
+    const local = await receiver();
+    const status = (path: string, host: string, method = 'GET') =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${local.url}${path}`, { method, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? JSON.stringify(otlpBody([])) : undefined);
+      });
+    expect(await status('/api/traces', `rebind.evil.example:${local.port}`)).toBe(403);
+    expect(await status('/v1/traces', `rebind.evil.example:${local.port}`, 'POST')).toBe(403);
+    expect(await status('/api/traces', `localhost:${local.port}`)).toBe(200);
+    expect(await status('/api/traces', `127.0.0.1:${local.port}`)).toBe(200);
   });
 
   it('waits for a trace that has not arrived when asked to (waitMs), and answers as soon as it does', async () => {
