@@ -5,10 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { ServiceServer } from './service-server';
-
-/** How long `drainGrpc` lets in-flight calls finish before cutting them off. */
-export const FORCE_SHUTDOWN_AFTER_MS = 10_000;
+import { FORCE_SHUTDOWN_AFTER_MS, type ServiceServer } from './service-server';
 
 /** Binds plaintext on host:port (port 0 = any free port; IPv6 literals bracketed) and resolves with the bound port. */
 export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<number> {

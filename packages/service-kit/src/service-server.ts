@@ -4,6 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 
+/**
+ * How long a server's `close` lets in-flight work finish before cutting it off (HTTP connections
+ * closed, gRPC calls cancelled): with the drain before it, well inside Kubernetes' default 30 s
+ * grace period, so the telemetry flush after it still runs before a SIGKILL.
+ */
+export const FORCE_SHUTDOWN_AFTER_MS = 10_000;
+
 /** What `startService` needs of a service's server: bind it, and stop it finishing in-flight work. */
 export interface ServiceServer {
   /** Binds host:port (port 0 = any free port) and resolves with the bound port. */
@@ -18,7 +25,7 @@ export interface FastifyLike {
   listen(options: { host: string; port: number }): PromiseLike<unknown>;
   close(): PromiseLike<unknown>;
   log: { level: string };
-  server: { address(): AddressInfo | string | null };
+  server: { address(): AddressInfo | string | null; closeAllConnections(): void };
 }
 
 /**
@@ -40,12 +47,21 @@ export async function listenFastify(app: FastifyLike, host: string, port: number
   return typeof address === 'object' && address ? address.port : port;
 }
 
-/** A Fastify app as the service's server: `close()` finishes in-flight requests (Fastify's close). */
-export function fastifyServer(app: FastifyLike): ServiceServer {
+/**
+ * A Fastify app as the service's server: `close()` finishes in-flight requests (Fastify's close), and
+ * closes every connection still open after `forceAfterMs`. Without that, one client trickling a body
+ * held the close for as long as the request timeout allows (30 s), past a pod's grace period.
+ */
+export function fastifyServer(app: FastifyLike, forceAfterMs = FORCE_SHUTDOWN_AFTER_MS): ServiceServer {
   return {
     listen: (host, port) => listenFastify(app, host, port),
     close: async () => {
-      await app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), forceAfterMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
     },
   };
 }
