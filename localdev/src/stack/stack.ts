@@ -12,6 +12,7 @@ import {
 } from '@pr-canary/contracts/services';
 import { isListeningMessage, type ListeningMessage } from '@pr-canary/service-kit/listening';
 import { LOCAL_TRACES_URL_VARIABLE } from '@pr-canary/service-kit/local-traces';
+import { FORCE_SHUTDOWN_AFTER_MS } from '@pr-canary/service-kit/service-server';
 import { startTraceReceiver, type TraceReceiver } from '@pr-canary/traces';
 import { startGrpcRouter } from '../router/grpc-router';
 import { startHttpRouter } from '../router/http-router';
@@ -156,7 +157,11 @@ export const DEMO_CANARIES: readonly CanarySpec[] = loadCanaryFile(DEMO_CANARIES
 
 /** Every part of the stack binds (and dials) loopback only: nothing is reachable from the LAN. */
 const LOOPBACK = '127.0.0.1';
-const STOP_GRACE_MS = 8_000;
+/**
+ * How long a part has to stop after SIGTERM before it is killed: a service's own deadline for
+ * in-flight work, and a little more for its telemetry flush and exit.
+ */
+const STOP_GRACE_MS = FORCE_SHUTDOWN_AFTER_MS + 3_000;
 const READY_POLL_MS = 100;
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 /** dynalite's entry, compiled (also when this file runs from source, as in tests). */
