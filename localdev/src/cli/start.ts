@@ -6,6 +6,7 @@ import { startIdleMemoryReducer } from '@pr-canary/service-kit/idle-memory';
 import { PortInUseError } from '../stack/ports';
 import { StackError, startStack } from '../stack/stack';
 import { terminalText } from './args';
+import { boundedOutput } from './bounded-output';
 import { banner } from './start-banner';
 import { parseStartCommand, refusal, START_HELP } from './start-options';
 
@@ -21,8 +22,9 @@ async function main(): Promise<number> {
   const startedAt = Date.now();
   /** Whether the output is gone: the terminal was closed (EIO) or its reader went away (EPIPE). */
   let outputGone = false;
+  const write = boundedOutput(process.stdout);
   const log = (line: string) => {
-    if (!outputGone) process.stdout.write(`${line}\n`);
+    if (!outputGone) write(`${line}\n`);
   };
   let stopRequestedAt: number | undefined;
   const pending = startStack({
