@@ -8,6 +8,7 @@ import { type Hop, nodeServices, serviceNamed } from '@pr-canary/contracts/servi
 import type { CanarySpec } from '../stack/canary-config';
 import { paint } from '../stack/prefix';
 import type { Stack } from '../stack/stack';
+import { terminalLine } from './args';
 import { DEFAULT_CONTROL_URL } from './port-options';
 import type { StartCommand } from './start-options';
 
@@ -71,7 +72,10 @@ export function banner(
         [
           'dynamodb',
           urls.dynamodb,
-          command.dataDir ? `data in ${path.relative(process.cwd(), command.dataDir)}` : 'in memory',
+          // A folder name is the user's text: its control characters are shown as `?`, never run.
+          command.dataDir
+            ? terminalLine(`data in ${path.relative(process.cwd(), command.dataDir)}`)
+            : 'in memory',
         ],
       ]
     : [];

@@ -91,7 +91,12 @@ export function claimDataDir(dir: string): () => void {
         throw new DataDirError(
           `the data folder ${dir} is in use by another local stack (pid ${owner}): stop that one, or start this one with --data-dir <another folder> or --in-memory`,
         );
-      rmSync(file, { force: true });
+      try {
+        rmSync(file, { force: true });
+      } catch (removal) {
+        // A stale claim in a folder that cannot be written (left by a killed stack, then made read-only).
+        throw unusable(dir, removal);
+      }
       continue;
     }
     try {

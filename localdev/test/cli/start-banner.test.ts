@@ -43,6 +43,18 @@ describe("npm start's banner: commands to try against the stack as started", () 
     );
   });
 
+  it('shows the data folder with its control characters as ?, never as escape sequences', () => {
+    const text = banner(
+      { ...URLS, dynamodb: 'http://127.0.0.1:18000' },
+      { ...command([]), dataDir: '/tmp/a\u001b[31mb' },
+      '1.0',
+      false,
+    );
+    const row = text.split('\n').find((line) => line.includes('data in'));
+    expect(row).toMatch(/data in .*a\?\[31mb$/);
+    expect(text).not.toContain('\u001b');
+  });
+
   it('leaves out --control when the control endpoint is where the CLI looks by default', () => {
     const text = banner(
       { ...URLS, control: DEFAULT_CONTROL_URL },

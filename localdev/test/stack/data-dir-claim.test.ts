@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -71,6 +71,13 @@ describe('the data folder claim (stack.pid)', () => {
     writeFileSync(file, '');
     expect(() => claimDataDir(path.join(file, 'data'))).toThrow(
       `the data folder ${path.join(file, 'data')} cannot be used: a part of its path is a file, not a folder. Choose another with --data-dir <folder>, or use --in-memory`,
+    );
+    // A stale claim that cannot be removed (here a folder in its place; for a user, a read-only
+    // folder a killed stack left its claim in): the same sentence, not a raw EPERM.
+    const stuck = folder();
+    mkdirSync(path.join(claimFile(stuck), 'inside'), { recursive: true });
+    expect(() => claimDataDir(stuck)).toThrow(
+      new RegExp(`^the data folder ${stuck} cannot be used: it cannot be written \\(.+\\)\\. Choose another`),
     );
     // Where Node's recursive mkdir would spin for ever.
     expect(() => claimDataDir('/proc/1/data/dynamodb')).toThrow(
