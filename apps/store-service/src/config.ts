@@ -3,6 +3,8 @@
  * that knows the variable names (manifests and Dockerfile checks import `configVariables` for them);
  * OTEL_* are read by `@pr-canary/service-kit/register`, not here.
  */
+
+import { hasUnsafeCharacter } from '@pr-canary/contracts/unsafe-text';
 import {
   booleanVariable,
   type ConfigOf,
@@ -12,10 +14,19 @@ import {
   patternVariable,
 } from '@pr-canary/service-kit';
 
-/** An http(s) URL with a host (a local DynamoDB such as dynalite); the SDK's default endpoint when unset. */
+/**
+ * An http(s) URL with a host (a local DynamoDB such as dynalite); the SDK's default endpoint when unset.
+ * No control characters: the URL parser drops a tab or a newline and keeps an escape, so the text
+ * kept would not be the URL used.
+ */
 const endpointVariable = optionalVariable((text) => {
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '')
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.hostname === '' ||
+    hasUnsafeCharacter(text)
+  )
     throw new InvalidValue('must be an http(s) URL');
   return text;
 });

@@ -103,6 +103,12 @@ describe('store-service config', () => {
     [{ ...minimal, DYNAMODB_TABLE: 'x' }, 'DYNAMODB_TABLE', 'table name'],
     [{ ...minimal, PORT: '70000' }, 'PORT', ''],
     [{ ...minimal, DYNAMODB_ENDPOINT: 'ftp://example.com' }, 'DYNAMODB_ENDPOINT', 'http(s) URL'],
+    [
+      { ...minimal, DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/\u001b[31m' },
+      'DYNAMODB_ENDPOINT',
+      'http(s) URL',
+    ],
+    [{ ...minimal, DYNAMODB_ENDPOINT: 'http://127.0.0.1:45\t67' }, 'DYNAMODB_ENDPOINT', 'http(s) URL'],
     [{ ...minimal, DYNAMODB_CREATE_TABLE: 'yes' }, 'DYNAMODB_CREATE_TABLE', '"true" or "false"'],
     [{ ...minimal, AWS_REGION: 'mars' }, 'AWS_REGION', 'AWS region'],
     [{ ...minimal, SHUTDOWN_DRAIN_MS: 'soon' }, 'SHUTDOWN_DRAIN_MS', ''],

@@ -71,7 +71,7 @@ export function parseArgsUsageError(error: unknown): CliUsageError | undefined {
 
 export function wholeNumber(value: string, flag: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < min || n > max)
+  if (!/^(0|[1-9][0-9]*)$/.test(value) || n < min || n > max)
     throw new CliUsageError(`${flag} must be a whole number ${min}-${max}`);
   return n;
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { FaultSpecError, formatFaultSpec, parseFaultTarget } from '@pr-canary/canary-context/faults';
 import { canaryServices, nodeServices } from '@pr-canary/contracts/services';
 import { invalidOtlpEndpointVariables } from '@pr-canary/service-kit/local-traces';
@@ -20,7 +19,7 @@ import {
   parseCanaryFlags,
 } from '../stack/canary-config';
 import type { InstanceFaults, StackPorts } from '../stack/stack';
-import { CliUsageError, HELP_OPTION, parseArgsUsageError, terminalLine } from './args';
+import { CliUsageError, HELP_OPTION, parseArgsUsageError, parseCommandArgs, terminalLine } from './args';
 import { DEFAULT_PORTS, portFlag } from './port-options';
 
 const LOCALDEV_DIR = path.resolve(__dirname, '../..');
@@ -135,7 +134,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
     );
   }
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS }).values;
+    return parseCommandArgs({ args: [...argv], options: OPTIONS }).values;
   } catch (error) {
     const usage = parseArgsUsageError(error);
     if (!usage) throw error;
@@ -313,7 +312,8 @@ function checkOwnPorts(ports: StackPorts, started: { web: boolean; traces: boole
 function portOption(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const port = Number(value);
-  if (!/^[0-9]{1,5}$/.test(value) || port > 65_535)
+  // Plain digits, as the services read PORT: `08080` is refused there, so it is here too.
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(value) || port > 65_535)
     throw new CliUsageError(`${flag} must be a port number 0-65535`);
   return port;
 }

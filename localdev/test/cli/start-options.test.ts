@@ -39,11 +39,25 @@ describe("npm start's answer before it builds", () => {
       });
   });
 
+  it('refuses an option of one value given twice (the last would win unsaid); list options repeat', () => {
+    for (const args of [
+      ['--http-port', '18080', '--http-port', '18090'],
+      ['--stable-version', '1.0.0', '--stable-version', '2.0.0'],
+      ['--in-memory', '--in-memory'],
+    ])
+      expect(answer(args)).toMatchObject({
+        code: 2,
+        stderr: `npm start: ${args[0]} is given twice: give it once\n`,
+      });
+    expect(answer(['--canary', '42=api', '--canary', '7=store', '--no-web', '--in-memory']).code).toBe(0);
+  });
+
   it('refuses a bad port, a fault on an unknown service, and a malformed --canary, naming the rule', () => {
-    expect(answer(['--http-port', '80800'])).toMatchObject({
-      code: 2,
-      stderr: 'npm start: --http-port must be a port number 0-65535\n',
-    });
+    for (const port of ['80800', '08080', '-0', '1e3', '0x50'])
+      expect(answer([`--http-port=${port}`])).toMatchObject({
+        code: 2,
+        stderr: 'npm start: --http-port must be a port number 0-65535\n',
+      });
     const badFault = answer(['--fault', '42:nope:latency=1s']);
     expect(badFault.stderr).toMatch(/^npm start: --fault: unknown service \(known: /);
     expect(badFault.code).toBe(2);

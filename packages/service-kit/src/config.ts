@@ -79,9 +79,12 @@ export function enumVariable<const W extends string>(words: readonly W[], fallba
   }, fallback);
 }
 
-/** A whole number in [min, max], written in plain decimal digits. */
+/**
+ * A whole number in [min, max], written in plain decimal digits as a person writes it: no leading
+ * zero (`08080` reads as octal to some tools and 8080 to others), no `-0`.
+ */
 function wholeNumber(text: string, min: number, max: number, what: string): number {
-  const value = /^-?[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  const value = /^(0|-?[1-9][0-9]{0,9})$/.test(text) ? Number(text) : Number.NaN;
   if (!(value >= min && value <= max)) throw new InvalidValue(`must be ${what} from ${min} to ${max}`);
   return value;
 }

@@ -112,6 +112,8 @@ describe('parseEnv with commonEnvVariables', () => {
     ['PORT', '80.5'],
     ['PORT', '1e3'],
     ['PORT', '0x50'],
+    ['PORT', '08080'],
+    ['PORT', '-0'],
     ['PORT', ' 80'],
     ['PORT', '65536'],
     ['HOST', 'localhost'],
