@@ -60,8 +60,9 @@ export interface TableMonitorDeps {
 
 export interface TableMonitor {
   /**
-   * The first check. Owning the table, it creates it and waits for ACTIVE, and throws if it cannot
-   * (the process should not start); otherwise health starts as whatever the table's state is.
+   * The first check. Owning the table, it creates it and waits for ACTIVE; where it cannot yet (DynamoDB
+   * not up, or refusing), or not owning it, health starts as whatever the table's state is and the
+   * checks go on (creating the table, where owned, once they can).
    */
   start(): Promise<void>;
   /** A data call failed for lack of the table or of DynamoDB: check now rather than at the next tick. */
@@ -135,16 +136,27 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
       return state;
     },
     async start() {
-      if (ownsTable) {
-        await ensureTable({ client, table });
-      } else {
-        const first = await check();
-        if (first !== 'ready') {
-          // Not ready from the start: say so before the server takes its first call.
-          state = first;
-          health.setAll('NOT_SERVING');
-          logger.warn({ table, reason: NOT_READY_REASONS[first], recreating: false }, 'item table not ready');
-        }
+      if (
+        ownsTable &&
+        (await ensureTable({ client, table }).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        schedule(nextCheckMs());
+        return;
+      }
+      // The table is not ready yet — or, owning it, it could not be made yet (a dynalite still
+      // starting beside the store): start anyway, NOT_SERVING, and let the checks make it once they can.
+      const first = await check();
+      if (first !== 'ready') {
+        // Not ready from the start: say so before the server takes its first call.
+        state = first;
+        health.setAll('NOT_SERVING');
+        logger.warn(
+          { table, reason: NOT_READY_REASONS[first], recreating: first === 'missing' && ownsTable },
+          'item table not ready',
+        );
       }
       schedule(nextCheckMs());
     },

@@ -17,7 +17,7 @@ import {
   UNAVAILABLE_REASON_KEY,
 } from '@pr-canary/proto';
 import { createLogger, type RunningService } from '@pr-canary/service-kit';
-import { closedAfter, startDynalite, storeServiceEnv, waitUntil } from '@pr-canary/test-support';
+import { closedAfter, freePort, startDynalite, storeServiceEnv, waitUntil } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createDocumentClient } from '../src/dynamodb-client';
@@ -104,6 +104,20 @@ describe('a table the store does not own (DYNAMODB_CREATE_TABLE=false)', () => {
 });
 
 describe('a table the store owns (DYNAMODB_CREATE_TABLE=true)', () => {
+  it('starts NOT_SERVING while DynamoDB is not up yet, then makes its table and serves', async () => {
+    const port = await freePort();
+    const table = `items-${randomUUID()}`;
+    const lines: LogLines = [];
+    const { api, status } = await startStore(`http://127.0.0.1:${port}`, table, true, lines);
+    expect(await status()).toBe('NOT_SERVING');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'item table not ready', reason: 'DynamoDB cannot be reached' }),
+    );
+    await dynalite(port);
+    await waitUntil(async () => (await status()) === 'SERVING');
+    expect((await api.create({ ...anItem })).item?.version).toBe(1);
+  });
+
   it('dynalite restarted in memory: UNAVAILABLE while down, then the table is re-created and calls succeed', async () => {
     const db = await dynalite();
     const table = `items-${randomUUID()}`;
