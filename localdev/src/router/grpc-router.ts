@@ -25,11 +25,17 @@ import { ServicesByLabel } from './service-label';
  * and a cancel on either side resets the other. An unreachable backend gets a gRPC UNAVAILABLE answer.
  *
  * Bounded, like the mesh's load shedding: per backend at most `maxActive` calls in flight and
- * `maxQueued` waiting (for at most `queueTimeoutMs`); a call over that gets UNAVAILABLE at once.
+ * `maxQueued` waiting (for at most `queueTimeoutMs`); a call over that gets UNAVAILABLE at once. A
+ * health call whose backend is known only from its request waits for that request before any of
+ * this: at most `maxAwaitingRequest` of them at once (UNAVAILABLE beyond), each for at most
+ * `requestTimeoutMs` (then DEADLINE_EXCEEDED); and a client session may open at most
+ * `MAX_STREAMS_PER_SESSION` streams at once. Without these, a client opening streams it never sent a
+ * request on held them, and the router's memory, for ever (90,000 of them took 420 MB).
  */
 
-const { NGHTTP2_CANCEL } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 const END_STREAM_FLAG = 0x1;
+const GRPC_STATUS_DEADLINE_EXCEEDED = 4;
 const GRPC_STATUS_NOT_FOUND = 5;
 const GRPC_STATUS_UNIMPLEMENTED = 12;
 const GRPC_STATUS_UNAVAILABLE = 14;
@@ -50,17 +56,33 @@ export const DEFAULT_GRPC_LIMITS: Readonly<LimiterOptions> = {
   queueTimeoutMs: 1_000,
 };
 
+/** Calls routed by their request (health checks) waiting for it, and for how long each may. */
+export interface RequestWaitLimits {
+  maxAwaitingRequest: number;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_REQUEST_WAIT_LIMITS: Readonly<RequestWaitLimits> = {
+  maxAwaitingRequest: 256,
+  requestTimeoutMs: 10_000,
+};
+
+/** Streams one client session may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const MAX_STREAMS_PER_SESSION = 1_000;
+
 export interface GrpcRouterOptions {
   routes: LiveRoutes;
   port: number;
   host?: string;
   limits?: Partial<LimiterOptions>;
+  requestWait?: Partial<RequestWaitLimits>;
 }
 
 export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcRouter> {
   const sessions = new BackendSessions();
   const limiters = new BackendLimiters({ ...DEFAULT_GRPC_LIMITS, ...options.limits });
-  const server = http2.createServer();
+  const requestWait = new RequestWait({ ...DEFAULT_REQUEST_WAIT_LIMITS, ...options.requestWait });
+  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_SESSION } });
   server.on(
     'stream',
     (
@@ -73,6 +95,7 @@ export async function startGrpcRouter(options: GrpcRouterOptions): Promise<GrpcR
         routes: options.routes,
         sessions,
         limiters,
+        requestWait,
         inbound: stream,
         headers,
         canaryValues: canaryEntries(rawHeaders),
@@ -128,11 +151,33 @@ export function meshServiceFor(
   return HEALTH_PATHS.has(path ?? '') ? 'by health request' : undefined;
 }
 
+/** How many calls wait for their request now (see the top of this file), and how long each may. */
+class RequestWait {
+  #waiting = 0;
+
+  constructor(readonly limits: RequestWaitLimits) {}
+
+  /** Takes a place, or undefined when every place is taken; the place is given back by `leave`. */
+  enter(): { leave(): void } | undefined {
+    if (this.#waiting >= this.limits.maxAwaitingRequest) return undefined;
+    this.#waiting++;
+    let left = false;
+    return {
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.#waiting--;
+      },
+    };
+  }
+}
+
 /** One inbound call, and what the router routes it with. */
 interface InboundCall {
   routes: LiveRoutes;
   sessions: BackendSessions;
   limiters: BackendLimiters;
+  requestWait: RequestWait;
   inbound: http2.ServerHttp2Stream;
   headers: http2.IncomingHttpHeaders;
   /** Every `x-canary` value the call carries, as received. */
@@ -159,7 +204,34 @@ function admit(call: InboundCall): void {
     routeCall(call, target, undefined);
     return;
   }
+  const place = call.requestWait.enter();
+  if (!place) {
+    respondTrailersOnly(
+      inbound,
+      GRPC_STATUS_UNAVAILABLE,
+      'too many health calls are waiting for their request in the dev router; try again shortly',
+    );
+    return;
+  }
+  const { requestTimeoutMs } = call.requestWait.limits;
+  const timer = setTimeout(() => {
+    if (inbound.closed) return;
+    respondTrailersOnly(
+      inbound,
+      GRPC_STATUS_DEADLINE_EXCEEDED,
+      `the health request did not arrive within ${requestTimeoutMs / 1000} s`,
+    );
+    // And stop the client sending what is no longer read (RST_STREAM NO_ERROR after the trailers, as
+    // gRPC servers end a call whose request they do not need).
+    inbound.close(NGHTTP2_NO_ERROR);
+  }, requestTimeoutMs);
+  inbound.once('close', () => {
+    clearTimeout(timer);
+    place.leave();
+  });
   void readFirstMessage(inbound).then((first) => {
+    clearTimeout(timer);
+    place.leave();
     if (inbound.closed) return;
     const requested = healthRequestService(first.data);
     const service = requested === undefined ? undefined : serviceForGrpc(requested);

@@ -1,3 +1,4 @@
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -8,6 +9,7 @@ import {
 } from '@pr-canary/proto';
 import { seededRandom } from '@pr-canary/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startGrpcRouter } from '../../src/router/grpc-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { declareRunning, itemsClient, startGrpcBackend, startTestGrpcRouter, TEST_ITEM_IDS } from '../helper';
 
@@ -194,6 +196,45 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
     expect(outcome.error?.code).toBe(grpc.status.UNAVAILABLE);
     expect(outcome.error?.details).toBe("PR 42's store-service canary is declared but not running (stopped)");
     expect((await getItem(client, 'a')).response?.item?.name).toBe('stable');
+  });
+
+  it('ends health calls whose request never comes, and bounds how many may wait for one', async () => {
+    const router = await startGrpcRouter({
+      routes: new LiveRoutes(),
+      port: 0,
+      requestWait: { maxAwaitingRequest: 2, requestTimeoutMs: 300 },
+    });
+    onTestFinished(() => router.close());
+    const session = http2.connect(`http://127.0.0.1:${router.port}`);
+    onTestFinished(() => void session.destroy());
+    session.on('error', () => {});
+    /** A Health/Check whose request is never sent: what its answer says. */
+    const silentCheck = () => {
+      const stream = session.request(
+        {
+          ':method': 'POST',
+          ':path': '/grpc.health.v1.Health/Check',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        },
+        { endStream: false },
+      );
+      stream.on('error', () => {});
+      return new Promise<{ status: unknown; message: unknown }>((resolve) =>
+        stream.on('response', (headers) =>
+          resolve({ status: headers['grpc-status'], message: headers['grpc-message'] }),
+        ),
+      );
+    };
+    const waiting = [silentCheck(), silentCheck()];
+    expect(await silentCheck()).toMatchObject({ status: '14' });
+    for (const answer of await Promise.all(waiting))
+      expect(answer).toEqual({
+        status: '4',
+        message: 'the health request did not arrive within 0.3 s',
+      });
+    // Their places are free again.
+    expect((await silentCheck()).status).toBe('4');
   });
 
   it('answers UNAVAILABLE when stable is not running or not reachable', async () => {
