@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { seededRandom } from '@pr-canary/test-support';
 import type { TraceSpan } from '@pr-canary/traces/model';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpRouter } from '../../src/router/http-router';
+import { OWN_ANSWER_SPANS_PER_SECOND, startHttpRouter } from '../../src/router/http-router';
 import { LiveRoutes } from '../../src/routing/live-routes';
 import { declareRunning, startHttpBackend, startTestHttpRouter, trimOws } from '../helper';
 
@@ -212,6 +212,23 @@ describe('HTTP dev router (Traefik Header() semantics)', () => {
     });
     expect(traced.headers.get('x-trace-id')).toBe(caller.trace);
     expect(spans[1]).toMatchObject({ traceId: caller.trace, parentSpanId: caller.span });
+  });
+
+  it('records at most a few of its own answers a second: a flood of them names no trace beyond that', async () => {
+    const routes = new LiveRoutes();
+    routes.declare('api-service', 'stable');
+    const spans: TraceSpan[] = [];
+    const router = await startHttpRouter({ routes, port: 0, recordOwnAnswer: (span) => spans.push(span) });
+    onTestFinished(() => router.close());
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => fetch(`http://127.0.0.1:${router.port}/api/route`)),
+    );
+    expect(answers.every((answer) => answer.status === 503)).toBe(true);
+    const named = answers.map((answer) => answer.headers.get('x-trace-id')).filter((id) => id !== null);
+    // 10 a second: 60 answers within a second or two leave most unrecorded.
+    expect(spans.length).toBeGreaterThanOrEqual(OWN_ANSWER_SPANS_PER_SECOND);
+    expect(spans.length).toBeLessThan(60);
+    expect(named.sort()).toEqual(spans.map((span) => span.traceId).sort());
   });
 
   it('makes its own answers readable to the pages the edge allows (CORS), and leaves routed answers as the service sent them', async () => {
