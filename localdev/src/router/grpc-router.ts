@@ -239,7 +239,10 @@ function admit(call: InboundCall): void {
       respondTrailersOnly(
         inbound,
         GRPC_STATUS_NOT_FOUND,
-        'the health request names no registered mesh service (name its gRPC service, e.g. store.v1.ItemsService, or set :authority to the service)',
+        requested === undefined
+          ? // Compressed (grpc-js compresses when the channel asks for it), cut short or malformed.
+            'the health request cannot be read to route it (compressed or malformed): set :authority to the service, e.g. store-service'
+          : 'the health request names no registered mesh service (name its gRPC service, e.g. store.v1.ItemsService, or set :authority to the service)',
       );
       return;
     }

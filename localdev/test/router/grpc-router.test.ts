@@ -237,6 +237,28 @@ describe('gRPC dev router (Linkerd GRPCRoute semantics)', () => {
     expect((await silentCheck()).status).toBe('4');
   });
 
+  it('says why it cannot route a health request it cannot read (compressed), and how to route it', async () => {
+    const router = await startTestGrpcRouter(new LiveRoutes());
+    const session = http2.connect(`http://127.0.0.1:${router.port}`);
+    onTestFinished(() => void session.destroy());
+    session.on('error', () => {});
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      'grpc-encoding': 'gzip',
+      te: 'trailers',
+    });
+    stream.on('error', () => {});
+    // A message marked compressed: the router does not decompress to route.
+    stream.end(Buffer.from([1, 0, 0, 0, 2, 0x1f, 0x8b]));
+    const headers = await new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on('response', resolve));
+    expect(headers['grpc-status']).toBe('5');
+    expect(headers['grpc-message']).toMatch(
+      /^the health request cannot be read to route it \(compressed or malformed\): set :authority/,
+    );
+  });
+
   it('answers UNAVAILABLE when stable is not running or not reachable', async () => {
     const routes = new LiveRoutes();
     routes.declare('store-service', 'stable');
