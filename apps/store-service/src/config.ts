@@ -3,7 +3,6 @@
  * that knows the variable names (manifests and Dockerfile checks import `configVariables` for them);
  * OTEL_* are read by `@pr-canary/service-kit/register`, not here.
  */
-
 import { hasUnsafeCharacter } from '@pr-canary/contracts/unsafe-text';
 import {
   booleanVariable,

@@ -114,6 +114,14 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
     }
   }
 
+  /** Owning the table: made (or found) and ACTIVE now, or false when DynamoDB cannot make it yet. */
+  function madeTable(): Promise<boolean> {
+    return ensureTable({ client, table }).then(
+      () => true,
+      () => false,
+    );
+  }
+
   function schedule(delayMs: number) {
     clearTimeout(timer);
     if (stopped) return;
@@ -136,13 +144,7 @@ export function createTableMonitor(deps: TableMonitorDeps): TableMonitor {
       return state;
     },
     async start() {
-      if (
-        ownsTable &&
-        (await ensureTable({ client, table }).then(
-          () => true,
-          () => false,
-        ))
-      ) {
+      if (ownsTable && (await madeTable())) {
         schedule(nextCheckMs());
         return;
       }
