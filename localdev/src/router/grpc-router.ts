@@ -241,7 +241,7 @@ function admit(call: InboundCall): void {
         GRPC_STATUS_NOT_FOUND,
         requested === undefined
           ? // Compressed (grpc-js compresses when the channel asks for it), cut short or malformed.
-            'the health request cannot be read to route it (compressed or malformed): set :authority to the service, e.g. store-service'
+            "the health request cannot be read to route it (compressed or malformed): set :authority to the service's name"
           : 'the health request names no registered mesh service (name its gRPC service, e.g. store.v1.ItemsService, or set :authority to the service)',
       );
       return;
