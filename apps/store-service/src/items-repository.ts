@@ -20,7 +20,7 @@ import {
   VersionConflictError,
 } from './errors';
 import { newItemId } from './ids';
-import { decodePageToken, encodePageToken, type ListKey } from './page-token';
+import { decodePageToken, encodePageToken, type ListKey, tableTag } from './page-token';
 
 /**
  * Key design: one table, composite key (pk, sk). Every item lives in the partition pk = "ITEM" with
@@ -101,6 +101,8 @@ export interface ItemsRepositoryDeps {
 export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepository {
   const { client, table, newId = newItemId, onUnavailable } = deps;
   const keyOf = (id: string) => ({ pk: LIST_PARTITION, sk: id });
+  /** This table's tag in its page tokens: worked out once, not per ListItems. */
+  const tokenTag = tableTag(table);
   const sendClassified = <Out>(
     options: CallOptions,
     send: (http: { abortSignal?: AbortSignal }) => Promise<Out>,
@@ -147,7 +149,7 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
     get,
 
     async list({ pageSize, pageToken }, options = {}) {
-      const startKey = pageToken ? decodePageToken(pageToken, LIST_PARTITION, table) : undefined;
+      const startKey = pageToken ? decodePageToken(pageToken, LIST_PARTITION, tokenTag) : undefined;
       // One item more than the page: whether it comes says whether there is a next page. DynamoDB's
       // LastEvaluatedKey alone names one whenever the limit was reached, so a last page that was
       // exactly full promised a next one, which came back empty.
@@ -155,7 +157,7 @@ export function createItemsRepository(deps: ItemsRepositoryDeps): ItemsRepositor
       const items = page.items.slice(0, pageSize);
       const last = items.at(-1);
       const more = page.items.length > pageSize;
-      return { items, nextPageToken: more && last ? encodePageToken(keyOf(last.id), table) : '' };
+      return { items, nextPageToken: more && last ? encodePageToken(keyOf(last.id), tokenTag) : '' };
     },
 
     async create(fields, options = {}) {

@@ -22,22 +22,21 @@ export function tableTag(table: string): string {
   return createHash('sha256').update(table).digest('base64url').slice(0, 12);
 }
 
-export function encodePageToken(key: ListKey, table: string): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk, t: tableTag(table) }), 'utf8').toString(
-    'base64url',
-  );
+/** The token of `key` in the table whose tag (`tableTag`) is `tag`. */
+export function encodePageToken(key: ListKey, tag: string): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk, t: tag }), 'utf8').toString('base64url');
 }
 
 /**
- * Decodes a token made by `encodePageToken` for `table`'s list partition `pk`; throws
- * InvalidPageTokenError.
+ * Decodes a token made by `encodePageToken` for the list partition `pk` of the table tagged `tag`;
+ * throws InvalidPageTokenError.
  */
-export function decodePageToken(token: string, pk: string, table: string): ListKey {
+export function decodePageToken(token: string, pk: string, tag: string): ListKey {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
     throw new InvalidPageTokenError();
   }
   const key = parseJson(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!isListKey(key, pk, tableTag(table))) throw new InvalidPageTokenError();
+  if (!isListKey(key, pk, tag)) throw new InvalidPageTokenError();
   return { pk: key.pk, sk: key.sk };
 }
 

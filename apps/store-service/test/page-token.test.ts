@@ -8,16 +8,16 @@ const token = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toS
 describe('page tokens', () => {
   it('give back the key they were made from', () => {
     const key = { pk: 'ITEM', sk: newItemId() };
-    expect(decodePageToken(encodePageToken(key, 'items'), 'ITEM', 'items')).toEqual(key);
+    expect(decodePageToken(encodePageToken(key, tableTag('items')), 'ITEM', tableTag('items'))).toEqual(key);
   });
 
   it("refuses another table's token: every table's keys look alike", () => {
     const key = { pk: 'ITEM', sk: newItemId() };
     const prTable = 'pr-canary-items-pr-42';
-    expect(() => decodePageToken(encodePageToken(key, prTable), 'ITEM', 'pr-canary-items')).toThrow(
-      InvalidPageTokenError,
-    );
-    expect(() => decodePageToken(token(key), 'ITEM', prTable)).toThrow(InvalidPageTokenError);
+    expect(() =>
+      decodePageToken(encodePageToken(key, tableTag(prTable)), 'ITEM', tableTag('pr-canary-items')),
+    ).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken(token(key), 'ITEM', tableTag(prTable))).toThrow(InvalidPageTokenError);
   });
 
   it.each([
@@ -32,14 +32,14 @@ describe('page tokens', () => {
     ['a number', 7],
     ['null', null],
   ])('refuses a token of %s before it reaches DynamoDB', (_what, value) => {
-    expect(() => decodePageToken(token(value), 'ITEM', 'items')).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken(token(value), 'ITEM', tableTag('items'))).toThrow(InvalidPageTokenError);
   });
 
   it('refuses text that is no token at all', () => {
-    expect(() => decodePageToken('not base64url!', 'ITEM', 'items')).toThrow(InvalidPageTokenError);
-    expect(() => decodePageToken(Buffer.from('{').toString('base64url'), 'ITEM', 'items')).toThrow(
+    expect(() => decodePageToken('not base64url!', 'ITEM', tableTag('items'))).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken(Buffer.from('{').toString('base64url'), 'ITEM', tableTag('items'))).toThrow(
       InvalidPageTokenError,
     );
-    expect(() => decodePageToken('A'.repeat(513), 'ITEM', 'items')).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken('A'.repeat(513), 'ITEM', tableTag('items'))).toThrow(InvalidPageTokenError);
   });
 });
